@@ -1,0 +1,32 @@
+"""Shared fixtures: a seeded random source whose repr prints the seed (`--seed N` repeats a run)."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--seed", type=int, default=None, help="seed for randomised tests")
+
+
+class Rand(random.Random):
+    """A `random.Random` whose repr names its seed, so a failing run can be repeated."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.seed_value = seed
+
+    def __repr__(self) -> str:
+        return f"Rand(seed={self.seed_value}) -- repeat with --seed {self.seed_value}"
+
+
+@pytest.fixture
+def rand(request: pytest.FixtureRequest) -> Rand:
+    seed = request.config.getoption("--seed")
+    if seed is None:
+        seed = int.from_bytes(os.urandom(4), "big")
+    print(f"random seed: {seed}")
+    return Rand(seed)
