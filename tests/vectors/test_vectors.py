@@ -1,0 +1,41 @@
+"""Every protocol vector in `$LEDGER_VECTORS_DIR` is one test, named by its id.
+
+Each protocol's checkers live in a module beside this one that exports `CHECKERS`: a mapping
+from an id prefix to a function that computes the vector's expected values with the project's
+math and asserts them exactly.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.vectors import (
+    alex_amm_checkers,
+    alex_staking_checkers,
+    alphax_checkers,
+    fx_checkers,
+    uniswap_v2_checkers,
+)
+from tests.vectors.harness import Vector, run_vector, vector_params
+
+ALEX_CHECKERS = {**alex_amm_checkers.CHECKERS, **alex_staking_checkers.CHECKERS}
+
+
+@pytest.mark.parametrize("vector", vector_params("uniswap_v2.json"))
+def test_uniswap_v2(vector: Vector) -> None:
+    run_vector(vector, uniswap_v2_checkers.CHECKERS)
+
+
+@pytest.mark.parametrize("vector", vector_params("alex.json"))
+def test_alex(vector: Vector) -> None:
+    run_vector(vector, ALEX_CHECKERS)
+
+
+@pytest.mark.parametrize("vector", vector_params("fx_protocol.json"))
+def test_fx_protocol(vector: Vector) -> None:
+    run_vector(vector, fx_checkers.CHECKERS)
+
+
+@pytest.mark.parametrize("vector", vector_params("alphax.json"))
+def test_alphax(vector: Vector) -> None:
+    run_vector(vector, alphax_checkers.CHECKERS)
