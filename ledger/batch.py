@@ -1,0 +1,174 @@
+"""What an append takes and returns, and the checks every store applies to a batch.
+
+Both stores call `prepare`, so they accept and refuse exactly the same batches: a store only
+supplies its head, its stream versions and its known event ids, and persists the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from hashlib import sha256
+
+import msgspec
+
+from events.base import Event, event_tag
+from events.codec import decode, encode
+from events.rejections import RejectCode
+from ledger.chain import GENESIS_HASH, Row, record_hash
+
+
+class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """An event to append, with where it goes."""
+
+    event: Event
+    """The fact."""
+    block: int
+    """The block it happened in; never below the log head's block."""
+    stream: str | None = None
+    """Its stream; None means the event's default stream."""
+    expected_version: int | None = None
+    """The stream's version the writer last saw (0: a new stream); None skips the check."""
+    event_id: str | None = None
+    """A unique id; None derives `<stream>#<stream_version>`."""
+    ts_ms: int | None = None
+    """When it happened, if the writer knows (a chain timestamp); None uses the clock."""
+
+
+class Head(msgspec.Struct, frozen=True):
+    """The end of the log: last seq (0 when empty), its block and its hash."""
+
+    seq: int
+    block: int
+    hash: str
+
+
+EMPTY_HEAD = Head(0, 0, GENESIS_HASH)
+
+
+class Appended(msgspec.Struct, frozen=True, kw_only=True):
+    """A batch is in the log: seqs `first_seq..last_seq`, ending at `head_hash`."""
+
+    first_seq: int
+    last_seq: int
+    head_hash: str
+    replayed: bool = False
+    """True when an idempotent retry returned the original result and appended nothing."""
+
+
+class Rejected(msgspec.Struct, frozen=True, kw_only=True):
+    """A batch was refused; nothing was appended."""
+
+    code: RejectCode
+    detail: str
+    index: int | None = None
+    """The position in the batch of the event at fault, if one is."""
+
+
+AppendResult = Appended | Rejected
+
+
+class StoreView(msgspec.Struct, frozen=True):
+    """What `prepare` needs to know of the store, read inside the write transaction."""
+
+    head: Head
+    stream_version: Callable[[str], int]
+    event_id_exists: Callable[[str], bool]
+
+
+def validation_rejection(error: msgspec.ValidationError, index: int) -> Rejected:
+    """Name the rule a payload broke: a negative amount, or another missing/mistyped field."""
+    message = str(error)
+    code = RejectCode.NEGATIVE_AMOUNT if ">= 0" in message else RejectCode.INVALID_FIELD
+    return Rejected(code=code, detail=message, index=index)
+
+
+def fingerprint(batch: Sequence[NewEvent]) -> str:
+    """A digest of a batch's content, so a retry with the same key can be recognised."""
+    digest = sha256()
+    for item in batch:
+        digest.update(
+            encode(
+                (
+                    item.stream,
+                    item.block,
+                    item.expected_version,
+                    item.event_id,
+                    item.ts_ms,
+                    event_tag(type(item.event)),
+                )
+            )
+        )
+        digest.update(encode(item.event))
+    return digest.hexdigest()
+
+
+def prepare(
+    batch: Sequence[NewEvent],
+    view: StoreView,
+    now_ms: int,
+    idempotency_key: str | None,
+) -> list[Row] | Rejected:
+    """Check a batch against the store and build its rows, hashes chained from the head."""
+    if not batch:
+        return Rejected(code=RejectCode.EMPTY_BATCH, detail="the batch has no events")
+    head = view.head
+    rows: list[Row] = []
+    versions: dict[str, int] = {}
+    ids: set[str] = set()
+    prev_hash, prev_block, seq = head.hash, head.block, head.seq
+    for index, item in enumerate(batch):
+        event = item.event
+        tag = event_tag(type(event))
+        version = type(event).schema_version
+        payload_bytes = encode(event)
+        try:
+            # msgspec checks types and constraints only when decoding: an event built in
+            # Python with a negative amount is caught here, before it reaches the log.
+            decode(tag, version, payload_bytes)
+        except msgspec.ValidationError as error:
+            return validation_rejection(error, index)
+        if item.block < prev_block:
+            return Rejected(
+                code=RejectCode.BLOCK_ORDER,
+                detail=f"block {item.block} is below block {prev_block} before it",
+                index=index,
+            )
+        stream = item.stream or event.default_stream()
+        current = versions[stream] if stream in versions else view.stream_version(stream)
+        if item.expected_version is not None and item.expected_version != current:
+            return Rejected(
+                code=RejectCode.STREAM_VERSION_CONFLICT,
+                detail=f"stream {stream!r} is at version {current}, "
+                f"expected {item.expected_version}",
+                index=index,
+            )
+        stream_version = current + 1
+        versions[stream] = stream_version
+        if item.event_id is not None and "#" in item.event_id:
+            return Rejected(
+                code=RejectCode.INVALID_FIELD,
+                detail=f"event id {item.event_id!r} contains '#', which is kept for derived "
+                "ids (<stream>#<version>)",
+                index=index,
+            )
+        event_id = item.event_id or f"{stream}#{stream_version}"
+        if event_id in ids or (item.event_id is not None and view.event_id_exists(event_id)):
+            return Rejected(
+                code=RejectCode.DUPLICATE,
+                detail=f"event id {event_id!r} is already in the log",
+                index=index,
+            )
+        ids.add(event_id)
+        seq += 1
+        payload = payload_bytes.decode()
+        ts_ms = now_ms if item.ts_ms is None else item.ts_ms
+        row_hash = record_hash(
+            prev_hash, seq, item.block, ts_ms, stream, stream_version, tag, version, event_id,
+            idempotency_key, payload,
+        )
+        rows.append(
+            (seq, item.block, ts_ms, stream, stream_version, tag, version, payload, event_id,
+             idempotency_key, prev_hash, row_hash)
+        )
+        prev_hash, prev_block = row_hash, item.block
+    return rows

@@ -1,0 +1,281 @@
+"""The embedded default: the log in one SQLite file (WAL), hash-chained and gapless.
+
+Schema (created and migrated through sqlite-utils; `PRAGMA user_version` is the schema version):
+
+    events(seq PK, block, ts_ms, stream, stream_version, type, version, payload TEXT JSON,
+           event_id UNIQUE, idempotency_key, prev_hash, hash)   UNIQUE(stream, stream_version)
+    log_head(id=1, seq, block, hash)        the head, moved in the same transaction as rows
+    idempotency(key PK, fingerprint, first_seq, last_seq, head_hash)
+
+Every append runs in one `BEGIN IMMEDIATE` transaction: the write lock is taken first, the
+head is read inside it, so `seq` stays gapless with any number of writer processes, and a
+crash at any moment leaves either the whole batch or none of it. `log_head` makes deleting the
+last records detectable by `verify`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import sqlite_utils
+
+from events.record import Record
+from events.rejections import RejectCode
+from ledger.batch import (
+    Appended,
+    AppendResult,
+    Head,
+    NewEvent,
+    Rejected,
+    StoreView,
+    fingerprint,
+    prepare,
+)
+from ledger.chain import GENESIS_HASH, ChainWalker, Row
+from ledger.clock import Clock, SystemClock
+from ledger.errors import SchemaTooNew, StoreError
+from ledger.rows import check_idempotent_retry, row_to_record
+from ledger.store import ReadFilter, VerifyReport
+
+SCHEMA_VERSION = 1
+ROW_COLUMNS = (
+    "seq, block, ts_ms, stream, stream_version, type, version, payload, event_id, "
+    "idempotency_key, prev_hash, hash"
+)
+INSERT_ROW = f"INSERT INTO events ({ROW_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+READ_BATCH_ROWS = 2000
+
+
+def _migrate_to_1(db: sqlite_utils.Database) -> None:
+    db["events"].create(  # type: ignore[union-attr]
+        {
+            "seq": int, "block": int, "ts_ms": int, "stream": str, "stream_version": int,
+            "type": str, "version": int, "payload": str, "event_id": str,
+            "idempotency_key": str, "prev_hash": str, "hash": str,
+        },
+        pk="seq",
+        not_null={"block", "ts_ms", "stream", "stream_version", "type", "version", "payload",
+                  "event_id", "prev_hash", "hash"},
+    )
+    db["events"].create_index(["stream", "stream_version"], unique=True)  # type: ignore[union-attr]
+    db["events"].create_index(["block"])  # type: ignore[union-attr]
+    # Derived ids (`<stream>#<version>`) are unique through the stream index; only ids the
+    # writer chose are indexed, which keeps the hot append path to two secondary indexes.
+    db.execute(
+        "CREATE UNIQUE INDEX idx_events_explicit_id ON events(event_id) "
+        "WHERE event_id NOT LIKE '%#%'"
+    )
+    db["log_head"].create({"id": int, "seq": int, "block": int, "hash": str}, pk="id")  # type: ignore[union-attr]
+    db["log_head"].insert({"id": 1, "seq": 0, "block": 0, "hash": GENESIS_HASH})  # type: ignore[union-attr]
+    db["idempotency"].create(  # type: ignore[union-attr]
+        {"key": str, "fingerprint": str, "first_seq": int, "last_seq": int, "head_hash": str},
+        pk="key",
+    )
+
+
+MIGRATIONS = {1: _migrate_to_1}
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """An autocommit connection with the pragmas the log relies on."""
+    connection = sqlite3.connect(str(path), isolation_level=None, timeout=60.0)
+    connection.execute("PRAGMA busy_timeout = 60000")
+    if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    return connection
+
+
+class SqliteStore:
+    """An `EventStore` over one SQLite file."""
+
+    def __init__(self, path: str | Path, *, clock: Clock | None = None, create: bool = False):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError(f"no ledger at {self.path}; create one with `defi-ledger init`")
+        self.clock = clock or SystemClock()
+        try:
+            self.connection = connect(self.path)
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path} is not a defi-ledger log: {error}") from error
+        self._stream_versions: dict[str, int] = {}
+        self._cached_at_seq = -1
+
+    def _migrate(self) -> None:
+        version = self.connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"{self.path} has log schema v{version}; this defi-ledger reads up to "
+                f"v{SCHEMA_VERSION}: upgrade it"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if version == 0 and self.connection.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'events'"
+        ).fetchone()[0]:
+            raise StoreError(f"{self.path} has an events table but no defi-ledger schema")
+        db = sqlite_utils.Database(self.connection)
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[step](db)
+            self.connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.connection.execute("COMMIT")
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+
+    def head(self) -> Head:
+        seq, block, hash_ = self.connection.execute(
+            "SELECT seq, block, hash FROM log_head WHERE id = 1"
+        ).fetchone()
+        return Head(seq, block, hash_)
+
+    def stream_version(self, stream: str) -> int:
+        row = self.connection.execute(
+            "SELECT max(stream_version) FROM events WHERE stream = ?", (stream,)
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def _cached_stream_version(self, stream: str) -> int:
+        version = self._stream_versions.get(stream)
+        if version is None:
+            version = self._stream_versions[stream] = self.stream_version(stream)
+        return version
+
+    def _event_id_exists(self, event_id: str) -> bool:
+        return (
+            self.connection.execute(
+                "SELECT 1 FROM events WHERE event_id = ? AND event_id NOT LIKE '%#%'", (event_id,)
+            ).fetchone()
+            is not None
+        )
+
+    def append(
+        self,
+        batch: Sequence[NewEvent],
+        *,
+        expected_head: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> AppendResult:
+        batch_fingerprint = fingerprint(batch) if idempotency_key is not None else ""
+        connection = self.connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = self._append_locked(batch, expected_head, idempotency_key,
+                                         batch_fingerprint)
+            if isinstance(result, Appended) and not result.replayed:
+                connection.execute("COMMIT")
+            else:
+                connection.execute("ROLLBACK")
+            return result
+        except sqlite3.IntegrityError as error:
+            connection.execute("ROLLBACK")
+            self._cached_at_seq = -1
+            return Rejected(code=RejectCode.DUPLICATE, detail=f"already in the log: {error}")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            self._cached_at_seq = -1
+            raise
+
+    def _append_locked(
+        self,
+        batch: Sequence[NewEvent],
+        expected_head: int | None,
+        idempotency_key: str | None,
+        batch_fingerprint: str,
+    ) -> AppendResult:
+        connection = self.connection
+        if idempotency_key is not None:
+            stored = connection.execute(
+                "SELECT fingerprint, first_seq, last_seq, head_hash FROM idempotency "
+                "WHERE key = ?", (idempotency_key,),
+            ).fetchone()
+            if stored is not None:
+                original = Appended(first_seq=stored[1], last_seq=stored[2],
+                                    head_hash=stored[3])
+                return check_idempotent_retry(idempotency_key, batch_fingerprint, stored[0],
+                                              original)
+        head = self.head()
+        if expected_head is not None and expected_head != head.seq:
+            return Rejected(code=RejectCode.HEAD_CONFLICT,
+                            detail=f"log head is {head.seq}, expected {expected_head}")
+        if head.seq != self._cached_at_seq:
+            self._stream_versions.clear()  # another writer moved the log: the cache is stale
+        view = StoreView(head, self._cached_stream_version, self._event_id_exists)
+        prepared = prepare(batch, view, self.clock.now_ms(), idempotency_key)
+        if isinstance(prepared, Rejected):
+            return prepared
+        connection.executemany(INSERT_ROW, prepared)
+        last = prepared[-1]
+        connection.execute("UPDATE log_head SET seq = ?, block = ?, hash = ? WHERE id = 1",
+                           (last[0], last[1], last[11]))
+        result = Appended(first_seq=prepared[0][0], last_seq=last[0], head_hash=last[11])
+        if idempotency_key is not None:
+            connection.execute(
+                "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
+                (idempotency_key, batch_fingerprint, result.first_seq, result.last_seq,
+                 result.head_hash),
+            )
+        for row in prepared:
+            self._stream_versions[row[3]] = row[4]
+        self._cached_at_seq = last[0]
+        return result
+
+    def rows(self, where: ReadFilter | None = None) -> Iterator[Row]:
+        """Raw stored rows in seq order (payload undecoded): for verify, export and copies."""
+        where = where or ReadFilter()
+        clauses, params = ["seq >= ?"], [where.from_seq]
+        for clause, value in (
+            ("seq <= ?", where.to_seq),
+            ("block >= ?", where.from_block),
+            ("block <= ?", where.to_block),
+            ("stream = ?", where.stream),
+            ("type = ?", where.type),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        cursor = self.connection.execute(
+            f"SELECT {ROW_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq",
+            params,
+        )
+        while chunk := cursor.fetchmany(READ_BATCH_ROWS):
+            yield from chunk
+
+    def read(self, where: ReadFilter | None = None) -> Iterator[Record]:
+        for row in self.rows(where):
+            yield row_to_record(row)
+
+    def verify(self) -> VerifyReport:
+        walker = ChainWalker()
+        count = 0
+        for row in self.rows():
+            broken = walker.feed(row)
+            if broken is not None:
+                return VerifyReport(ok=False, records=count, first_bad_seq=broken.seq,
+                                    detail=broken.detail)
+            count += 1
+        head = self.head()
+        if head.seq != walker.expected_seq - 1 or head.hash != walker.prev_hash:
+            return VerifyReport(
+                ok=False, records=count, first_bad_seq=walker.expected_seq,
+                detail=f"the recorded head is seq {head.seq}, but the chain ends at "
+                f"seq {walker.expected_seq - 1}: records are missing or the head was altered",
+            )
+        return VerifyReport(ok=True, records=count, head_hash=walker.prev_hash)
+
+    def counts_by_type(self) -> dict[str, int]:
+        return dict(
+            sorted(Counter(dict(self.connection.execute(
+                "SELECT type, count(*) FROM events GROUP BY type"
+            ).fetchall())).items())
+        )
+
+    def close(self) -> None:
+        self.connection.close()

@@ -1,0 +1,70 @@
+"""The `EventStore` protocol: what every backend of the log honours.
+
+A new backend is done when `tests/ledger/store_contract.py` passes against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+import msgspec
+
+from events.record import Record
+from ledger.batch import AppendResult, Head, NewEvent
+
+
+class ReadFilter(msgspec.Struct, frozen=True, kw_only=True):
+    """Which records a read returns; every bound is inclusive and optional."""
+
+    from_seq: int = 1
+    to_seq: int | None = None
+    from_block: int | None = None
+    to_block: int | None = None
+    stream: str | None = None
+    type: str | None = None
+
+
+class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
+    """The outcome of recomputing the whole chain."""
+
+    ok: bool
+    records: int
+    """How many records were checked (up to the first bad one)."""
+    first_bad_seq: int | None = None
+    detail: str = ""
+    head_hash: str = ""
+
+
+class EventStore(Protocol):
+    def append(
+        self,
+        batch: Sequence[NewEvent],
+        *,
+        expected_head: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> AppendResult:
+        """Append the whole batch or nothing; refusals come back as `Rejected`."""
+        ...
+
+    def head(self) -> Head:
+        """The last record's seq, block and hash (seq 0 when empty)."""
+        ...
+
+    def stream_version(self, stream: str) -> int:
+        """The number of records in `stream` (0 when it has none)."""
+        ...
+
+    def read(self, where: ReadFilter | None = None) -> Iterator[Record]:
+        """Records in seq order, decoded and upcast."""
+        ...
+
+    def verify(self) -> VerifyReport:
+        """Recompute the whole chain and name the first bad seq."""
+        ...
+
+    def counts_by_type(self) -> dict[str, int]:
+        """How many records of each event type."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,101 @@
+"""The `defi-ledger` command: a thin skin over the library.
+
+Each command parses its options, calls one library function, and renders the result as text
+or `--json`. Exit codes: 0 ok; 1 rejected input; 2 usage error; 3 integrity or audit failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import msgspec
+
+from events.rejections import REJECT_HELP
+from ledger.batch import Rejected
+from ledger.errors import IntegrityError, LedgerError, RejectedError
+from ledger.sqlite_store import SqliteStore
+
+EXIT_REJECTED = 1
+EXIT_INTEGRITY = 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CliExit(click.ClickException):
+    """A library outcome turned into a message and an exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def fail_rejected(rejection: Rejected) -> CliExit:
+    return CliExit(f"rejected ({rejection.code}): {rejection.detail}\n"
+                   f"hint: {REJECT_HELP[rejection.code]}", EXIT_REJECTED)
+
+
+@contextmanager
+def library_errors() -> Iterator[None]:
+    """Turn the ledger's exceptions into exit codes, in one place."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise CliExit(str(error), EXIT_INTEGRITY) from error
+    except RejectedError as error:
+        raise CliExit(str(error), EXIT_REJECTED) from error
+    except LedgerError as error:
+        raise CliExit(str(error), EXIT_REJECTED) from error
+
+
+@contextmanager
+def open_store(path: Path, *, create: bool = False) -> Iterator[SqliteStore]:
+    with library_errors():
+        store = SqliteStore(path, create=create)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(
+        function
+    )
+
+
+def path_argument(function: F) -> F:
+    return click.argument("path", type=click.Path(path_type=Path, dir_okay=False))(function)
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(msgspec.to_builtins(value), sort_keys=True))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="defi-ledger")
+def cli() -> None:
+    """defi-ledger: an event-sourced ledger for DeFi protocols (ALEX, AlphaX, f(x)).
+
+    Every protocol action is an immutable, hash-chained event in a log (an SQLite file);
+    projections rebuild balances, reserve-pool solvency, position LTVs and governance
+    tallies from it, at any block.
+
+    Exit codes: 0 ok, 1 rejected input, 2 usage error, 3 integrity or audit failure.
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from replay import cli_log  # noqa: F401  (registers the commands)
+
+    try:
+        cli.main(prog_name="defi-ledger", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
