@@ -116,15 +116,13 @@ REJECT_HELP: dict[RejectCode, str] = {
     RejectCode.NOTHING_TO_CLAIM: "Nothing is owed for that cycle (never staked, or claimed "
     "already).",
     RejectCode.CYCLE_NOT_ENDED: "That cycle has not ended; claim after it ends.",
-    RejectCode.UNKNOWN_PROPOSAL: "No proposal with that id; check `state --projection "
-    "governance`.",
+    RejectCode.UNKNOWN_PROPOSAL: "No proposal with that id; check `state --projection governance`.",
     RejectCode.VOTING_CLOSED: "Voting is open only from the start height up to the end "
     "height (exclusive) of a proposal that is not concluded.",
     RejectCode.VOTING_NOT_ENDED: "A proposal concludes at or after its end height; wait.",
     RejectCode.ALREADY_CONCLUDED: "The proposal was concluded already.",
     RejectCode.NOT_CONCLUDED: "Reclaim votes after the proposal is concluded.",
-    RejectCode.GOVERNANCE_PAUSED: "Governance is paused by the foundation; wait until it "
-    "resumes.",
+    RejectCode.GOVERNANCE_PAUSED: "Governance is paused by the foundation; wait until it resumes.",
     RejectCode.EXPIRED: "The pool or token has expired; use one with a later expiry.",
     RejectCode.NOT_EXPIRED: "Redemption opens after expiry; wait for the expiry block.",
     RejectCode.LTV_TOO_HIGH: "The position's loan-to-value would exceed the limit; add "

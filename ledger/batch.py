@@ -163,12 +163,33 @@ def prepare(
         payload = payload_bytes.decode()
         ts_ms = now_ms if item.ts_ms is None else item.ts_ms
         row_hash = record_hash(
-            prev_hash, seq, item.block, ts_ms, stream, stream_version, tag, version, event_id,
-            idempotency_key, payload,
+            prev_hash,
+            seq,
+            item.block,
+            ts_ms,
+            stream,
+            stream_version,
+            tag,
+            version,
+            event_id,
+            idempotency_key,
+            payload,
         )
         rows.append(
-            (seq, item.block, ts_ms, stream, stream_version, tag, version, payload, event_id,
-             idempotency_key, prev_hash, row_hash)
+            (
+                seq,
+                item.block,
+                ts_ms,
+                stream,
+                stream_version,
+                tag,
+                version,
+                payload,
+                event_id,
+                idempotency_key,
+                prev_hash,
+                row_hash,
+            )
         )
         prev_hash, prev_block = row_hash, item.block
     return rows

@@ -68,7 +68,16 @@ class ChainWalker:
         if block < self.prev_block:
             return ChainBreak(seq, f"block {block} is below the previous block {self.prev_block}")
         computed = record_hash(
-            prev_hash, seq, block, ts_ms, stream, version_in_stream, tag, version, event_id, key,
+            prev_hash,
+            seq,
+            block,
+            ts_ms,
+            stream,
+            version_in_stream,
+            tag,
+            version,
+            event_id,
+            key,
             payload,
         )
         if computed != stored_hash:

@@ -56,7 +56,8 @@ def parse_line(text: str, line_number: int) -> NewEvent | Rejected:
     cls = event_type(tag) if isinstance(tag, str) else None
     if cls is None:
         return _line_rejection(
-            RejectCode.UNKNOWN_EVENT_TYPE, line_number,
+            RejectCode.UNKNOWN_EVENT_TYPE,
+            line_number,
             f"unknown event type {tag!r} at `$.event.type`",
         )
     try:
@@ -66,8 +67,11 @@ def parse_line(text: str, line_number: int) -> NewEvent | Rejected:
         where = str(error).replace("`$", "`$.event")
         return _line_rejection(rejection.code, line_number, f"{tag}: {where}")
     return NewEvent(
-        event=event, block=envelope.block, stream=envelope.stream,
-        expected_version=envelope.expected_version, event_id=envelope.event_id,
+        event=event,
+        block=envelope.block,
+        stream=envelope.stream,
+        expected_version=envelope.expected_version,
+        event_id=envelope.event_id,
         ts_ms=envelope.ts_ms,
     )
 

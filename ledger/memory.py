@@ -59,7 +59,8 @@ class MemoryStore:
         head = self.head()
         if expected_head is not None and expected_head != head.seq:
             return Rejected(
-                code=RejectCode.HEAD_CONFLICT, detail=f"log head is {head.seq}, expected {expected_head}"
+                code=RejectCode.HEAD_CONFLICT,
+                detail=f"log head is {head.seq}, expected {expected_head}",
             )
         view = StoreView(head, self.stream_version, self._event_ids.__contains__)
         prepared = prepare(batch, view, self.clock.now_ms(), idempotency_key)
@@ -69,8 +70,9 @@ class MemoryStore:
         for row in prepared:
             self._stream_versions[row[3]] = row[4]
             self._event_ids.add(row[8])
-        result = Appended(first_seq=prepared[0][0], last_seq=prepared[-1][0],
-                          head_hash=prepared[-1][11])
+        result = Appended(
+            first_seq=prepared[0][0], last_seq=prepared[-1][0], head_hash=prepared[-1][11]
+        )
         if idempotency_key is not None:
             self._idempotency[idempotency_key] = (batch_fingerprint, result)
         return result
@@ -89,8 +91,9 @@ class MemoryStore:
         for count, row in enumerate(self.rows):
             broken = walker.feed(row)
             if broken is not None:
-                return VerifyReport(ok=False, records=count, first_bad_seq=broken.seq,
-                                    detail=broken.detail)
+                return VerifyReport(
+                    ok=False, records=count, first_bad_seq=broken.seq, detail=broken.detail
+                )
         return VerifyReport(ok=True, records=len(self.rows), head_hash=walker.prev_hash)
 
     def counts_by_type(self) -> dict[str, int]:

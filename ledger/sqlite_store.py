@@ -52,13 +52,32 @@ READ_BATCH_ROWS = 2000
 def _migrate_to_1(db: sqlite_utils.Database) -> None:
     db["events"].create(  # type: ignore[union-attr]
         {
-            "seq": int, "block": int, "ts_ms": int, "stream": str, "stream_version": int,
-            "type": str, "version": int, "payload": str, "event_id": str,
-            "idempotency_key": str, "prev_hash": str, "hash": str,
+            "seq": int,
+            "block": int,
+            "ts_ms": int,
+            "stream": str,
+            "stream_version": int,
+            "type": str,
+            "version": int,
+            "payload": str,
+            "event_id": str,
+            "idempotency_key": str,
+            "prev_hash": str,
+            "hash": str,
         },
         pk="seq",
-        not_null={"block", "ts_ms", "stream", "stream_version", "type", "version", "payload",
-                  "event_id", "prev_hash", "hash"},
+        not_null={
+            "block",
+            "ts_ms",
+            "stream",
+            "stream_version",
+            "type",
+            "version",
+            "payload",
+            "event_id",
+            "prev_hash",
+            "hash",
+        },
     )
     db["events"].create_index(["stream", "stream_version"], unique=True)  # type: ignore[union-attr]
     db["events"].create_index(["block"])  # type: ignore[union-attr]
@@ -114,9 +133,12 @@ class SqliteStore:
             )
         if version == SCHEMA_VERSION:
             return
-        if version == 0 and self.connection.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'events'"
-        ).fetchone()[0]:
+        if (
+            version == 0
+            and self.connection.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'events'"
+            ).fetchone()[0]
+        ):
             raise StoreError(f"{self.path} has an events table but no defi-ledger schema")
         db = sqlite_utils.Database(self.connection)
         self.connection.execute("BEGIN IMMEDIATE")
@@ -166,8 +188,7 @@ class SqliteStore:
         connection = self.connection
         connection.execute("BEGIN IMMEDIATE")
         try:
-            result = self._append_locked(batch, expected_head, idempotency_key,
-                                         batch_fingerprint)
+            result = self._append_locked(batch, expected_head, idempotency_key, batch_fingerprint)
             if isinstance(result, Appended) and not result.replayed:
                 connection.execute("COMMIT")
             else:
@@ -193,18 +214,20 @@ class SqliteStore:
         connection = self.connection
         if idempotency_key is not None:
             stored = connection.execute(
-                "SELECT fingerprint, first_seq, last_seq, head_hash FROM idempotency "
-                "WHERE key = ?", (idempotency_key,),
+                "SELECT fingerprint, first_seq, last_seq, head_hash FROM idempotency WHERE key = ?",
+                (idempotency_key,),
             ).fetchone()
             if stored is not None:
-                original = Appended(first_seq=stored[1], last_seq=stored[2],
-                                    head_hash=stored[3])
-                return check_idempotent_retry(idempotency_key, batch_fingerprint, stored[0],
-                                              original)
+                original = Appended(first_seq=stored[1], last_seq=stored[2], head_hash=stored[3])
+                return check_idempotent_retry(
+                    idempotency_key, batch_fingerprint, stored[0], original
+                )
         head = self.head()
         if expected_head is not None and expected_head != head.seq:
-            return Rejected(code=RejectCode.HEAD_CONFLICT,
-                            detail=f"log head is {head.seq}, expected {expected_head}")
+            return Rejected(
+                code=RejectCode.HEAD_CONFLICT,
+                detail=f"log head is {head.seq}, expected {expected_head}",
+            )
         if head.seq != self._cached_at_seq:
             self._stream_versions.clear()  # another writer moved the log: the cache is stale
         view = StoreView(head, self._cached_stream_version, self._event_id_exists)
@@ -213,14 +236,21 @@ class SqliteStore:
             return prepared
         connection.executemany(INSERT_ROW, prepared)
         last = prepared[-1]
-        connection.execute("UPDATE log_head SET seq = ?, block = ?, hash = ? WHERE id = 1",
-                           (last[0], last[1], last[11]))
+        connection.execute(
+            "UPDATE log_head SET seq = ?, block = ?, hash = ? WHERE id = 1",
+            (last[0], last[1], last[11]),
+        )
         result = Appended(first_seq=prepared[0][0], last_seq=last[0], head_hash=last[11])
         if idempotency_key is not None:
             connection.execute(
                 "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
-                (idempotency_key, batch_fingerprint, result.first_seq, result.last_seq,
-                 result.head_hash),
+                (
+                    idempotency_key,
+                    batch_fingerprint,
+                    result.first_seq,
+                    result.last_seq,
+                    result.head_hash,
+                ),
             )
         for row in prepared:
             self._stream_versions[row[3]] = row[4]
@@ -230,7 +260,8 @@ class SqliteStore:
     def rows(self, where: ReadFilter | None = None) -> Iterator[Row]:
         """Raw stored rows in seq order (payload undecoded): for verify, export and copies."""
         where = where or ReadFilter()
-        clauses, params = ["seq >= ?"], [where.from_seq]
+        clauses: list[str] = ["seq >= ?"]
+        params: list[int | str] = [where.from_seq]
         for clause, value in (
             ("seq <= ?", where.to_seq),
             ("block >= ?", where.from_block),
@@ -258,13 +289,16 @@ class SqliteStore:
         for row in self.rows():
             broken = walker.feed(row)
             if broken is not None:
-                return VerifyReport(ok=False, records=count, first_bad_seq=broken.seq,
-                                    detail=broken.detail)
+                return VerifyReport(
+                    ok=False, records=count, first_bad_seq=broken.seq, detail=broken.detail
+                )
             count += 1
         head = self.head()
         if head.seq != walker.expected_seq - 1 or head.hash != walker.prev_hash:
             return VerifyReport(
-                ok=False, records=count, first_bad_seq=walker.expected_seq,
+                ok=False,
+                records=count,
+                first_bad_seq=walker.expected_seq,
                 detail=f"the recorded head is seq {head.seq}, but the chain ends at "
                 f"seq {walker.expected_seq - 1}: records are missing or the head was altered",
             )
@@ -272,9 +306,15 @@ class SqliteStore:
 
     def counts_by_type(self) -> dict[str, int]:
         return dict(
-            sorted(Counter(dict(self.connection.execute(
-                "SELECT type, count(*) FROM events GROUP BY type"
-            ).fetchall())).items())
+            sorted(
+                Counter(
+                    dict(
+                        self.connection.execute(
+                            "SELECT type, count(*) FROM events GROUP BY type"
+                        ).fetchall()
+                    )
+                ).items()
+            )
         )
 
     def close(self) -> None:

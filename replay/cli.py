@@ -32,12 +32,14 @@ class CliExit(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click reads it per instance
 
 
 def fail_rejected(rejection: Rejected) -> CliExit:
-    return CliExit(f"rejected ({rejection.code}): {rejection.detail}\n"
-                   f"hint: {REJECT_HELP[rejection.code]}", EXIT_REJECTED)
+    return CliExit(
+        f"rejected ({rejection.code}): {rejection.detail}\nhint: {REJECT_HELP[rejection.code]}",
+        EXIT_REJECTED,
+    )
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -47,8 +48,11 @@ def init(path: Path, as_json: bool) -> None:
 @click.option("--expected-head", type=int, help="Refuse unless the log head is this seq.")
 @json_option
 def append(
-    path: Path, source: click.utils.LazyFile, idempotency_key: str | None,
-    expected_head: int | None, as_json: bool,
+    path: Path,
+    source: click.utils.LazyFile,
+    idempotency_key: str | None,
+    expected_head: int | None,
+    as_json: bool,
 ) -> None:
     """Append JSON lines from SOURCE (a file, or - for stdin) as one batch: all or nothing.
 
@@ -61,13 +65,13 @@ def append(
     if isinstance(parsed, Rejected):
         raise fail_rejected(parsed)
     with open_store(path) as store:
-        result = store.append(parsed.events, expected_head=expected_head,
-                              idempotency_key=idempotency_key)
+        result = store.append(
+            parsed.events, expected_head=expected_head, idempotency_key=idempotency_key
+        )
     if isinstance(result, Rejected):
         if result.index is not None:
             line = parsed.line_numbers[result.index]
-            result = Rejected(code=result.code, detail=f"line {line}: {result.detail}",
-                              index=line)
+            result = Rejected(code=result.code, detail=f"line {line}: {result.detail}", index=line)
         raise fail_rejected(result)
     _report_appended(result, as_json)
 
@@ -78,8 +82,9 @@ def _report_appended(result: Appended, as_json: bool) -> None:
         return
     count = result.last_seq - result.first_seq + 1
     verb = "already appended (idempotent retry)" if result.replayed else "appended"
-    click.echo(f"{verb} {count} events: seq {result.first_seq}..{result.last_seq}, "
-               f"head {result.head_hash}")
+    click.echo(
+        f"{verb} {count} events: seq {result.first_seq}..{result.last_seq}, head {result.head_hash}"
+    )
 
 
 def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
@@ -103,24 +108,37 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
 @click.option("--type", "type_tag", help="Only this event type (e.g. Transferred).")
 @json_option
 def log_command(
-    path: Path, from_seq: int, to_seq: int | None, blocks: str | None, stream: str | None,
-    type_tag: str | None, as_json: bool,
+    path: Path,
+    from_seq: int,
+    to_seq: int | None,
+    blocks: str | None,
+    stream: str | None,
+    type_tag: str | None,
+    as_json: bool,
 ) -> None:
     """Print records of the log at PATH, in seq order.
 
     Example: defi-ledger log ledger.db --blocks 100:200 --type Transferred --json
     """
     from_block, to_block = parse_block_range(blocks)
-    where = ReadFilter(from_seq=from_seq, to_seq=to_seq, from_block=from_block,
-                       to_block=to_block, stream=stream, type=type_tag)
+    where = ReadFilter(
+        from_seq=from_seq,
+        to_seq=to_seq,
+        from_block=from_block,
+        to_block=to_block,
+        stream=stream,
+        type=type_tag,
+    )
     with open_store(path) as store:
         for record in store.read(where):
             if as_json:
                 echo_json(record)
             else:
                 payload = echo_payload(record.event)
-                click.echo(f"{record.seq:>8} {record.block:>10} {record.stream:<28} "
-                           f"{record.type:<20} {payload}")
+                click.echo(
+                    f"{record.seq:>8} {record.block:>10} {record.stream:<28} "
+                    f"{record.type:<20} {payload}"
+                )
 
 
 def echo_payload(event: object) -> str:
@@ -145,8 +163,9 @@ def verify(path: Path, as_json: bool) -> None:
     if not report.ok:
         if as_json:
             sys.exit(EXIT_INTEGRITY)
-        raise CliExit(f"integrity failure at seq {report.first_bad_seq}: {report.detail}",
-                      EXIT_INTEGRITY)
+        raise CliExit(
+            f"integrity failure at seq {report.first_bad_seq}: {report.detail}", EXIT_INTEGRITY
+        )
     if not as_json:
         click.echo(f"ok: {report.records} records verified; head {report.head_hash}")
 
@@ -163,8 +182,14 @@ def info(path: Path, as_json: bool) -> None:
         head = store.head()
         counts = store.counts_by_type()
     if as_json:
-        echo_json({"head_seq": head.seq, "head_block": head.block, "head_hash": head.hash,
-                   "counts_by_type": counts})
+        echo_json(
+            {
+                "head_seq": head.seq,
+                "head_block": head.block,
+                "head_hash": head.hash,
+                "counts_by_type": counts,
+            }
+        )
         return
     click.echo(f"head seq:   {head.seq}\nhead block: {head.block}\nhead hash:  {head.hash}")
     click.echo("records by type:")

@@ -1,0 +1,185 @@
+"""The store contract: what every backend of the log honours (run against each one)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from events import AssetRegistered, Burned, Minted, PriceUpdated, RejectCode, Transferred
+from ledger.batch import EMPTY_HEAD, Appended, NewEvent, Rejected
+from ledger.store import EventStore, ReadFilter
+
+
+def mint(amount: int, block: int, to: str = "alice", **extra: object) -> NewEvent:
+    return NewEvent(event=Minted(asset="USDC", to_account=to, amount=amount), block=block, **extra)  # type: ignore[arg-type]
+
+
+def appended(result: object) -> Appended:
+    assert isinstance(result, Appended), result
+    return result
+
+
+def rejected(result: object, code: RejectCode) -> Rejected:
+    assert isinstance(result, Rejected), result
+    assert result.code == code, result
+    return result
+
+
+def test_an_empty_store_reads_nothing(store: EventStore) -> None:
+    assert store.head() == EMPTY_HEAD
+    assert list(store.read()) == []
+    assert store.stream_version("asset:USDC") == 0
+    report = store.verify()
+    assert report.ok and report.records == 0
+    assert store.counts_by_type() == {}
+
+
+def test_append_then_read_round_trips(store: EventStore) -> None:
+    batch = [
+        NewEvent(event=AssetRegistered(asset="USDC", symbol="USDC", decimals=6), block=1),
+        mint(5_000_000, 2),
+        NewEvent(
+            event=Transferred(
+                asset="USDC", from_account="alice", to_account="bob", amount=1_000_000
+            ),
+            block=2,
+            event_id="tx-1",
+        ),
+    ]
+    result = appended(store.append(batch))
+    assert (result.first_seq, result.last_seq) == (1, 3)
+    records = list(store.read())
+    assert [record.event for record in records] == [item.event for item in batch]
+    assert [record.seq for record in records] == [1, 2, 3]
+    assert [(record.stream, record.stream_version) for record in records] == [
+        ("asset:USDC", 1),
+        ("asset:USDC", 2),
+        ("account:alice", 1),
+    ]
+    assert records[2].event_id == "tx-1"
+    assert records[0].event_id == "asset:USDC#1"
+    assert records[-1].hash == result.head_hash == store.head().hash
+    assert records[1].prev_hash == records[0].hash
+    assert all(record.ts_ms == 1_700_000_000_000 for record in records)
+    assert store.counts_by_type() == {"AssetRegistered": 1, "Minted": 1, "Transferred": 1}
+
+
+def test_a_batch_is_all_or_nothing(store: EventStore) -> None:
+    appended(store.append([mint(1, 1)]))
+    bad_last = [mint(2, 2), mint(3, 2), mint(-4, 2)]
+    rejected(store.append(bad_last), RejectCode.NEGATIVE_AMOUNT)
+    assert store.head().seq == 1
+    assert [record.event.amount for record in store.read()] == [1]  # type: ignore[attr-defined]
+
+
+def test_expected_version_conflict(store: EventStore) -> None:
+    appended(store.append([mint(1, 1, expected_version=0)]))
+    result = rejected(
+        store.append([mint(1, 1, expected_version=0)]), RejectCode.STREAM_VERSION_CONFLICT
+    )
+    assert result.index == 0
+    appended(store.append([mint(1, 1, expected_version=1), mint(1, 1, expected_version=2)]))
+    assert store.stream_version("asset:USDC") == 3
+
+
+def test_expected_head_conflict(store: EventStore) -> None:
+    appended(store.append([mint(1, 1)], expected_head=0))
+    rejected(store.append([mint(1, 1)], expected_head=0), RejectCode.HEAD_CONFLICT)
+    appended(store.append([mint(1, 1)], expected_head=1))
+
+
+def test_idempotent_retry_returns_the_original_result(store: EventStore) -> None:
+    first = appended(store.append([mint(1, 1), mint(2, 1)], idempotency_key="k1"))
+    again = appended(store.append([mint(1, 1), mint(2, 1)], idempotency_key="k1"))
+    assert again.replayed and (again.first_seq, again.last_seq, again.head_hash) == (
+        first.first_seq,
+        first.last_seq,
+        first.head_hash,
+    )
+    assert store.head().seq == 2
+    rejected(store.append([mint(9, 1)], idempotency_key="k1"), RejectCode.IDEMPOTENCY_CONFLICT)
+    assert store.head().seq == 2
+
+
+def test_duplicate_event_id_is_rejected_not_overwritten(store: EventStore) -> None:
+    appended(store.append([mint(1, 1, event_id="m-1")]))
+    rejected(store.append([mint(2, 1, event_id="m-1")]), RejectCode.DUPLICATE)
+    rejected(
+        store.append([mint(2, 1, event_id="m-2"), mint(3, 1, event_id="m-2")]), RejectCode.DUPLICATE
+    )
+    rejected(store.append([mint(2, 1, event_id="asset:USDC#9")]), RejectCode.INVALID_FIELD)
+    assert [record.event.amount for record in store.read()] == [1]  # type: ignore[attr-defined]
+
+
+def test_blocks_never_go_back(store: EventStore) -> None:
+    appended(store.append([mint(1, 10)]))
+    rejected(store.append([mint(1, 9)]), RejectCode.BLOCK_ORDER)
+    result = rejected(store.append([mint(1, 12), mint(1, 11)]), RejectCode.BLOCK_ORDER)
+    assert result.index == 1
+    appended(store.append([mint(1, 10), mint(1, 11)]))
+
+
+def test_empty_batch_is_rejected(store: EventStore) -> None:
+    rejected(store.append([]), RejectCode.EMPTY_BATCH)
+
+
+def test_mistyped_field_is_rejected(store: EventStore) -> None:
+    wrong = NewEvent(event=Minted(asset="USDC", to_account="a", amount="5"), block=1)  # type: ignore[arg-type]
+    result = rejected(store.append([wrong]), RejectCode.INVALID_FIELD)
+    assert "$.amount" in result.detail
+
+
+def test_read_bounds(store: EventStore) -> None:
+    for block in range(1, 11):
+        appended(
+            store.append(
+                [
+                    mint(block, block),
+                    NewEvent(
+                        event=Burned(asset="USDC", from_account="alice", amount=1),
+                        block=block,
+                        stream="burns",
+                    ),
+                ]
+            )
+        )
+
+    def seqs(where: ReadFilter) -> list[int]:
+        return [record.seq for record in store.read(where)]
+
+    assert seqs(ReadFilter(from_seq=5, to_seq=7)) == [5, 6, 7]
+    assert seqs(ReadFilter(from_block=3, to_block=4)) == [5, 6, 7, 8]
+    assert seqs(ReadFilter(stream="burns", to_block=3)) == [2, 4, 6]
+    assert seqs(ReadFilter(type="Minted", from_seq=15)) == [15, 17, 19]
+    assert seqs(ReadFilter(from_seq=21)) == []
+
+
+@settings(
+    max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+)
+@given(amounts=st.lists(st.integers(min_value=0, max_value=2**256), min_size=1, max_size=5))
+def test_ints_above_64_bits_round_trip_exactly(store: EventStore, amounts: list[int]) -> None:
+    block = store.head().block
+    appended(store.append([mint(amount, block) for amount in amounts]))
+    tail = list(store.read())[-len(amounts) :]
+    assert [record.event.amount for record in tail] == amounts  # type: ignore[attr-defined]
+    assert store.verify().ok
+
+
+def test_verify_walks_the_whole_chain(store: EventStore) -> None:
+    for block in range(1, 6):
+        appended(
+            store.append(
+                [
+                    mint(block, block),
+                    NewEvent(
+                        event=PriceUpdated(
+                            asset="ETH", quote="USD", price=block * 10**18, scale=10**18
+                        ),
+                        block=block,
+                    ),
+                ]
+            )
+        )
+    report = store.verify()
+    assert report.ok and report.records == 10 and report.head_hash == store.head().hash

@@ -1,0 +1,156 @@
+"""Tamper evidence: any single-byte change, a deleted row or two swapped rows fail `verify`,
+which names the first bad seq."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from events import Minted, Transferred
+from ledger.batch import NewEvent
+from ledger.sqlite_store import SqliteStore
+
+RECORDS = 24
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tamper") / "ledger.db"
+    store = SqliteStore(path, create=True)
+    for block in range(1, RECORDS // 2 + 1):
+        store.append(
+            [
+                NewEvent(
+                    event=Minted(asset="ETH", to_account=f"a{block}", amount=block * 10**18),
+                    block=block,
+                ),
+                NewEvent(
+                    event=Transferred(
+                        asset="ETH", from_account=f"a{block}", to_account="b", amount=block
+                    ),
+                    block=block,
+                ),
+            ]
+        )
+    store.close()
+    return path
+
+
+@pytest.fixture
+def copy(pristine: Path, tmp_path: Path) -> Iterator[Path]:
+    target = tmp_path / "copy.db"
+    target.write_bytes(pristine.read_bytes())
+    yield target
+
+
+def tamper(path: Path, sql: str, *params: object) -> None:
+    """Edit the file as an attacker with any SQLite client would (indexes don't stop them)."""
+    connection = sqlite3.connect(path)
+    connection.execute("DROP INDEX IF EXISTS idx_events_stream_stream_version")
+    connection.execute("DROP INDEX IF EXISTS idx_events_explicit_id")
+    connection.execute(sql, params)
+    connection.commit()
+    connection.close()
+
+
+def first_bad_seq(path: Path) -> int | None:
+    store = SqliteStore(path)
+    report = store.verify()
+    store.close()
+    assert report.ok == (report.first_bad_seq is None)
+    return report.first_bad_seq
+
+
+def flip(text: str, position: int) -> str:
+    original = text[position]
+    replacement = "7" if original != "7" else "8"
+    return text[:position] + replacement + text[position + 1 :]
+
+
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def test_the_untouched_log_verifies(pristine: Path) -> None:
+    assert first_bad_seq(pristine) is None
+
+
+@SETTINGS
+@given(
+    seq=st.integers(1, RECORDS),
+    where=st.integers(0, 10**6),
+    column=st.sampled_from(["payload", "hash", "prev_hash", "stream", "event_id"]),
+)
+def test_one_changed_byte_is_caught(
+    pristine: Path, tmp_path_factory: pytest.TempPathFactory, seq: int, where: int, column: str
+) -> None:
+    path = tmp_path_factory.mktemp("byte") / "ledger.db"
+    path.write_bytes(pristine.read_bytes())
+    connection = sqlite3.connect(path)
+    text = connection.execute(f"SELECT {column} FROM events WHERE seq = ?", (seq,)).fetchone()[0]
+    connection.close()
+    tamper(
+        path, f"UPDATE events SET {column} = ? WHERE seq = ?", flip(text, where % len(text)), seq
+    )
+    assert first_bad_seq(path) == seq
+
+
+@SETTINGS
+@given(seq=st.integers(1, RECORDS), column=st.sampled_from(["block", "ts_ms", "stream_version"]))
+def test_a_changed_number_is_caught(
+    pristine: Path, tmp_path_factory: pytest.TempPathFactory, seq: int, column: str
+) -> None:
+    path = tmp_path_factory.mktemp("number") / "ledger.db"
+    path.write_bytes(pristine.read_bytes())
+    tamper(path, f"UPDATE events SET {column} = {column} + 1 WHERE seq = ?", seq)
+    assert first_bad_seq(path) == seq
+
+
+@SETTINGS
+@given(seq=st.integers(1, RECORDS))
+def test_a_deleted_row_is_caught(
+    pristine: Path, tmp_path_factory: pytest.TempPathFactory, seq: int
+) -> None:
+    path = tmp_path_factory.mktemp("delete") / "ledger.db"
+    path.write_bytes(pristine.read_bytes())
+    tamper(path, "DELETE FROM events WHERE seq = ?", seq)
+    assert first_bad_seq(path) == seq
+
+
+@SETTINGS
+@given(pair=st.lists(st.integers(1, RECORDS), min_size=2, max_size=2, unique=True))
+def test_two_swapped_rows_are_caught(
+    pristine: Path, tmp_path_factory: pytest.TempPathFactory, pair: list[int]
+) -> None:
+    low, high = sorted(pair)
+    path = tmp_path_factory.mktemp("swap") / "ledger.db"
+    path.write_bytes(pristine.read_bytes())
+    columns = (
+        "block, ts_ms, stream, stream_version, type, version, payload, event_id, "
+        "idempotency_key, prev_hash, hash"
+    )
+    connection = sqlite3.connect(path)
+    connection.execute("DROP INDEX IF EXISTS idx_events_stream_stream_version")
+    connection.execute("DROP INDEX IF EXISTS idx_events_explicit_id")
+    rows = {
+        seq: connection.execute(f"SELECT {columns} FROM events WHERE seq = ?", (seq,)).fetchone()
+        for seq in (low, high)
+    }
+    assignments = ", ".join(f"{name.strip()} = ?" for name in columns.split(","))
+    for seq, other in ((low, high), (high, low)):
+        connection.execute(f"UPDATE events SET {assignments} WHERE seq = ?", (*rows[other], seq))
+    connection.commit()
+    connection.close()
+    tamper(path, "SELECT 1")
+    assert first_bad_seq(path) == low
+
+
+def test_a_truncated_tail_is_caught(copy: Path) -> None:
+    tamper(copy, "DELETE FROM events WHERE seq > ?", RECORDS - 3)
+    assert first_bad_seq(copy) == RECORDS - 2
