@@ -49,7 +49,7 @@ def init(path: Path, as_json: bool) -> None:
 @json_option
 def append(
     path: Path,
-    source: click.utils.LazyFile,
+    source: TextIO,
     idempotency_key: str | None,
     expected_head: int | None,
     as_json: bool,
