@@ -25,14 +25,9 @@ class AssetRegistered(Event, frozen=True, kw_only=True):
     """The display symbol."""
     decimals: Decimals
     """Base units per display unit, as a power of ten."""
-    issuer: str = ""
-    """The account mints and burns post against; empty means `issuer:<asset>`."""
 
     def default_stream(self) -> str:
         return f"asset:{self.asset}"
-
-    def issuer_account(self) -> str:
-        return self.issuer or issuer_account(self.asset)
 
 
 def issuer_account(asset: str) -> str:

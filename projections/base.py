@@ -1,0 +1,74 @@
+"""The `Projection` protocol, invariant violations as values, and canonical digests.
+
+A projection folds records into state: the same records in the same order give the same
+state, byte for byte. It does no I/O and reads no clock. It can `snapshot()` its state to
+bytes, `restore()` from them, and report a `digest()` of its canonical encoding.
+"""
+
+from __future__ import annotations
+
+from hashlib import sha256
+from typing import Any, Protocol
+
+import msgspec
+
+from events.record import Record
+
+_canonical = msgspec.json.Encoder(order="deterministic")
+
+
+class Violation(msgspec.Struct, frozen=True):
+    """A broken invariant, recorded rather than raised, so a replay never stops halfway."""
+
+    code: str
+    seq: int
+    detail: str
+
+
+class Table(msgspec.Struct, frozen=True):
+    """A projection's state as one plain table: what views, exports and `state` show."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    key_columns: tuple[str, ...] = ()
+    """The columns that identify a row (the view's primary key)."""
+
+
+class Projection(Protocol):
+    name: str
+    version: int
+    """Bumped whenever the state's shape or meaning changes: older snapshots are ignored."""
+
+    def apply(self, record: Record) -> None:
+        """Fold one record (records the projection does not care about are ignored)."""
+        ...
+
+    def snapshot(self) -> bytes:
+        """The whole state, canonically encoded."""
+        ...
+
+    def restore(self, data: bytes) -> None:
+        """Replace the state with one from `snapshot()`."""
+        ...
+
+    def digest(self) -> str:
+        """sha256 of the canonical encoding (hex)."""
+        ...
+
+    def tables(self) -> list[Table]:
+        """The state as plain tables (amounts as ints)."""
+        ...
+
+    def violations(self) -> list[Violation]:
+        """Invariants broken so far, in the order found."""
+        ...
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """The one canonical encoding of projection state (sorted keys, ints of any size)."""
+    return _canonical.encode(value)
+
+
+def digest_of(data: bytes) -> str:
+    return sha256(data).hexdigest()
