@@ -50,7 +50,7 @@ def fold(
     appliers = [projection.apply for projection in projections]
     if on_record is None and len(appliers) == 1:
         (apply,) = appliers
-        for last in records:  # noqa: B007  (the last record is the result)
+        for last in records:
             apply(last)
         return last
     for last in records:
