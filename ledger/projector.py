@@ -62,8 +62,14 @@ class Projector:
             return 0
         return positions[0] if positions else 0
 
-    def catch_up(self, progress: Progress | None = None) -> int:
-        """Bring every view up to the log head; return the head seq they are at."""
+    def catch_up(self, progress: Progress | None = None, *, flush_every: int = 0) -> int:
+        """Bring every view up to the log head; return the head seq they are at.
+
+        Args:
+            progress: called with counts of records folded, for a progress bar.
+            flush_every: also write the views every this many records (0: only at the end),
+                so a long catch-up that is killed resumes from its last flush.
+        """
         projections = self._fresh()
         start_seq = self._restore_views(projections)
         head = self.store.head()
@@ -79,6 +85,9 @@ class Projector:
             state["count"] += 1
             if progress is not None and state["count"] % 10_000 == 0:
                 progress(10_000)
+            if flush_every and state["count"] % flush_every == 0:
+                for projection in projections:
+                    views.write_view(self.store.connection, projection, record.seq, record.block)
             if record.seq - state["last_snapshot"] >= self.snapshot_every:
                 for projection in projections:
                     views.write_snapshot(

@@ -94,7 +94,7 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from replay import cli_log  # noqa: F401  (registers the commands)
+    from replay import cli_log, cli_state  # noqa: F401  (registers the commands)
 
     try:
         cli.main(prog_name="defi-ledger", standalone_mode=True)

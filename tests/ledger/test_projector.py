@@ -1,0 +1,111 @@
+"""Views, snapshots and time travel over an SQLite log, checked against a naive recount."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from events import Event, Minted, Transferred
+from ledger.batch import NewEvent
+from ledger.projector import Projector
+from ledger.sqlite_store import SqliteStore
+from projections.balances import Balances
+from tests.oracle import naive_balances
+from tests.projections.test_balances import valid_journals
+
+
+def write_log(path: Path, journal: list[Event], blocks: list[int]) -> SqliteStore:
+    store = SqliteStore(path, create=True)
+    for event, block in zip(journal, blocks, strict=True):
+        store.append([NewEvent(event=event, block=block)])
+    return store
+
+
+def holders(balances: Balances) -> dict[tuple[str, str], int]:
+    return {
+        key: value
+        for key, value in balances.amounts.items()
+        if value and not key[0].startswith("issuer:")
+    }
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(journal=valid_journals(), data=st.data())
+def test_state_at_equals_a_naive_fold_of_the_blocks_up_to_it(
+    tmp_path_factory: object, journal: list[Event], data: st.DataObject
+) -> None:
+    path = tmp_path_factory.mktemp("state_at") / "ledger.db"  # type: ignore[attr-defined]
+    steps = data.draw(st.lists(st.integers(0, 2), min_size=len(journal), max_size=len(journal)))
+    blocks = [sum(steps[: index + 1]) for index in range(len(journal))]
+    store = write_log(path, journal, blocks)
+    projector = Projector(store, ["balances"], snapshot_every=data.draw(st.integers(1, 7)))
+    projector.catch_up()
+    for block in sorted(set(blocks) | {0, blocks[-1] + 1}):
+        (balances,) = projector.state_at(block)
+        upto = [event for event, at in zip(journal, blocks, strict=True) if at <= block]
+        assert holders(balances) == naive_balances(upto)  # type: ignore[arg-type]
+    store.close()
+
+
+def test_incremental_catch_up_equals_a_rebuild_from_scratch(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    projector = Projector(store, snapshot_every=4)
+    for block in range(1, 30):
+        store.append(
+            [
+                NewEvent(
+                    event=Minted(asset="ETH", to_account=f"a{block % 4}", amount=block), block=block
+                ),
+                NewEvent(
+                    event=Transferred(
+                        asset="ETH", from_account=f"a{block % 4}", to_account="b", amount=block // 2
+                    ),
+                    block=block,
+                ),
+            ]
+        )
+        if block % 5 == 0:
+            projector.catch_up()
+    incremental = projector.digests()
+    rebuilt = Projector(store, snapshot_every=4)
+    rebuilt.rebuild()
+    assert rebuilt.digests() == incremental
+    assert projector.digests(12) == rebuilt.digests(12)
+    store.close()
+
+
+def test_views_are_plain_tables_any_client_can_read(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    store.append([NewEvent(event=Minted(asset="ETH", to_account="whale", amount=2**70), block=3)])
+    Projector(store).catch_up()
+    store.close()
+    connection = sqlite3.connect(tmp_path / "ledger.db")
+    assert connection.execute(
+        "SELECT account, amount FROM view_balances WHERE asset = 'ETH'"
+    ).fetchall() == [("whale", str(2**70))]
+    assert connection.execute(
+        "SELECT seq, block FROM view_tracking WHERE projection = 'balances'"
+    ).fetchone() == (1, 3)
+    connection.close()
+
+
+def test_a_snapshot_of_another_version_is_ignored(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    for block in range(1, 6):
+        store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=1), block=block)])
+    projector = Projector(store, ["balances"], snapshot_every=1)
+    projector.catch_up()
+    honest = projector.digests(4)
+    forged = Balances()
+    forged.amounts[("a", "ETH")] = 10**9
+    store.connection.execute(
+        "UPDATE snapshots SET version = version + 1, state = ? WHERE block = 4",
+        (forged.snapshot(),),
+    )
+    assert projector.digests(4) == honest
+    store.close()

@@ -1,0 +1,156 @@
+"""Balances read like accounting: a few events inline, the books after them."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from events import AssetRegistered, Burned, Event, Minted, Record, Transferred
+from projections.balances import Balances
+from projections.runtime import fold
+from tests.oracle import naive_balances, naive_supply
+
+JOURNAL = b"""
+{"type": "AssetRegistered", "asset": "USDC", "symbol": "USDC", "decimals": 6}
+{"type": "Minted", "asset": "USDC", "to_account": "alice", "amount": 100000000}
+{"type": "Transferred", "asset": "USDC", "from_account": "alice", "to_account": "pool:ETH-USDC", "amount": 30000000}
+{"type": "Burned", "asset": "USDC", "from_account": "alice", "amount": 5000000}
+"""
+
+
+def records_of(events: list[Event], blocks: list[int] | None = None) -> list[Record]:
+    return [
+        Record(
+            seq=index + 1,
+            block=(blocks[index] if blocks else index + 1),
+            ts_ms=0,
+            stream="s",
+            stream_version=index + 1,
+            type=type(event).__name__,
+            version=1,
+            event_id=str(index),
+            idempotency_key=None,
+            prev_hash="",
+            hash="",
+            event=event,
+        )
+        for index, event in enumerate(events)
+    ]
+
+
+def decode_journal(text: bytes) -> list[Event]:
+    decoder = msgspec.json.Decoder(AssetRegistered | Minted | Burned | Transferred)
+    return [decoder.decode(line) for line in text.strip().splitlines()]
+
+
+def test_a_mint_a_deposit_and_a_burn() -> None:
+    balances = Balances()
+    fold(records_of(decode_journal(JOURNAL)), [balances])
+    assert balances.balance("alice", "USDC") == 65_000_000
+    assert balances.balance("pool:ETH-USDC", "USDC") == 30_000_000
+    assert balances.supply("USDC") == 95_000_000
+    assert balances.balance("issuer:USDC", "USDC") == -95_000_000
+    assert balances.violations() == [] and balances.check_invariants(4) == []
+    assert balances.decimals == {"USDC": 6}
+
+
+def test_an_overdraft_is_recorded_as_a_violation_not_raised() -> None:
+    balances = Balances()
+    fold(
+        records_of(
+            [
+                Minted(asset="ETH", to_account="a", amount=5),
+                Transferred(asset="ETH", from_account="a", to_account="b", amount=7),
+            ]
+        ),
+        [balances],
+    )
+    (violation,) = balances.violations()
+    assert (violation.code, violation.seq) == ("NEGATIVE_BALANCE", 2)
+    assert balances.balance("a", "ETH") == -2
+
+
+def test_snapshot_restores_the_same_state_and_digest() -> None:
+    balances = Balances()
+    fold(records_of(decode_journal(JOURNAL)), [balances])
+    copy = Balances()
+    copy.restore(balances.snapshot())
+    assert copy.digest() == balances.digest()
+    assert copy.tables() == balances.tables()
+
+
+ACCOUNTS = ["alice", "bob", "carol", "pool:X", "reserve:ALEX"]
+ASSETS = ["ALEX", "USDC", "ETH"]
+
+
+@st.composite
+def valid_journals(draw: st.DrawFn) -> list[Event]:
+    """Random sequences that never overdraw: mints, transfers and burns within balances."""
+    events: list[Event] = []
+    held: dict[tuple[str, str], int] = {}
+    for _ in range(draw(st.integers(1, 40))):
+        account, asset = draw(st.sampled_from(ACCOUNTS)), draw(st.sampled_from(ASSETS))
+        have = held.get((account, asset), 0)
+        kind = draw(st.sampled_from(["mint", "transfer", "burn"])) if have else "mint"
+        if kind == "mint":
+            amount = draw(st.integers(0, 2**96))
+            events.append(Minted(asset=asset, to_account=account, amount=amount))
+            held[(account, asset)] = have + amount
+            continue
+        amount = draw(st.integers(0, have))
+        held[(account, asset)] = have - amount
+        if kind == "burn":
+            events.append(Burned(asset=asset, from_account=account, amount=amount))
+        else:
+            target = draw(st.sampled_from(ACCOUNTS))
+            events.append(
+                Transferred(asset=asset, from_account=account, to_account=target, amount=amount)
+            )
+            held[(target, asset)] = held.get((target, asset), 0) + amount
+    return events
+
+
+@settings(max_examples=150, deadline=None)
+@given(journal=valid_journals())
+def test_the_books_match_a_naive_recount_after_every_event(journal: list[Event]) -> None:
+    balances = Balances()
+    for count, record in enumerate(records_of(journal), start=1):
+        balances.apply(record)
+        expected = naive_balances(journal[:count])
+        actual = {
+            key: value
+            for key, value in balances.amounts.items()
+            if value and not key[0].startswith("issuer:")
+        }
+        assert actual == expected
+        assert balances.supplies() == dict(sorted(naive_supply(journal[:count]).items()))
+        assert balances.violations() == []
+        assert balances.check_invariants(record.seq) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(journal=valid_journals(), data=st.data())
+def test_snapshot_at_any_k_plus_the_tail_equals_the_full_fold(
+    journal: list[Event], data: st.DataObject
+) -> None:
+    records = records_of(journal)
+    full = Balances()
+    fold(records, [full])
+    k = data.draw(st.integers(0, len(records)))
+    head = Balances()
+    fold(records[:k], [head])
+    resumed = Balances()
+    resumed.restore(head.snapshot())
+    fold(records[k:], [resumed])
+    assert resumed.digest() == full.digest()
+
+
+@pytest.mark.parametrize("amount", [2**63, 2**64 + 1, 2**200])
+def test_amounts_beyond_64_bits_stay_exact(amount: int) -> None:
+    balances = Balances()
+    fold(records_of([Minted(asset="ETH", to_account="whale", amount=amount)]), [balances])
+    restored = Balances()
+    restored.restore(balances.snapshot())
+    assert restored.balance("whale", "ETH") == amount
