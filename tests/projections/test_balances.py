@@ -15,7 +15,7 @@ from tests.oracle import naive_balances, naive_supply
 JOURNAL = b"""
 {"type": "AssetRegistered", "asset": "USDC", "symbol": "USDC", "decimals": 6}
 {"type": "Minted", "asset": "USDC", "to_account": "alice", "amount": 100000000}
-{"type": "Transferred", "asset": "USDC", "from_account": "alice", "to_account": "pool:ETH-USDC", "amount": 30000000}
+{"type": "Transferred", "asset": "USDC", "from_account": "alice", "to_account": "pool:E", "amount": 30000000}
 {"type": "Burned", "asset": "USDC", "from_account": "alice", "amount": 5000000}
 """
 
@@ -49,7 +49,7 @@ def test_a_mint_a_deposit_and_a_burn() -> None:
     balances = Balances()
     fold(records_of(decode_journal(JOURNAL)), [balances])
     assert balances.balance("alice", "USDC") == 65_000_000
-    assert balances.balance("pool:ETH-USDC", "USDC") == 30_000_000
+    assert balances.balance("pool:E", "USDC") == 30_000_000
     assert balances.supply("USDC") == 95_000_000
     assert balances.balance("issuer:USDC", "USDC") == -95_000_000
     assert balances.violations() == [] and balances.check_invariants(4) == []
