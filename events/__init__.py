@@ -5,6 +5,7 @@ Importing this package registers every event type.
 
 from __future__ import annotations
 
+from events import reserve as _reserve  # noqa: F401  (registers the reserve facts)
 from events.assets import AssetRegistered, issuer_account
 from events.base import Amount, Event, event_tag, event_type, event_types, register
 from events.codec import UnknownEventType, decode, decode_any, encode, validated

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from events.record import Record
 from projections.balances import Balances
 from projections.base import Projection
+from projections.prices import Prices
+from projections.reserve import ReserveSolvency
 
 ProjectionFactory = Callable[[], Projection]
 
@@ -62,3 +64,5 @@ def fold(
 
 
 register_projection("balances", Balances)
+register_projection("prices", Prices)
+register_projection("reserve_solvency", ReserveSolvency)

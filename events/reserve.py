@@ -1,0 +1,89 @@
+"""The reserve pool's facts: fee inflows, shortfalls reported and covered, emergency issuance.
+
+The reserve pool of a token is an ordinary account, `reserve:<token>`. ALEX feeds it with the
+part of each swap fee that is not rebated to LPs; it is the first line of defence when a lending
+position (a CRP loan at expiry) comes up short; when it runs dry, governance mints ALEX and sells
+it, and the proceeds fill the reserve until the shortfall is covered.
+"""
+
+from __future__ import annotations
+
+from events.base import Amount, Event, Name, register
+
+
+def reserve_account(token: str) -> str:
+    """The protocol account that holds the reserve pool of `token`."""
+    return f"reserve:{token}"
+
+
+@register
+class ReserveCredited(Event, frozen=True, kw_only=True):
+    """Tokens flow into the reserve pool of `token` (posting: from_account -> reserve)."""
+
+    token: Name
+    """The reserve pool's token."""
+    amount: Amount
+    """Base units credited."""
+    from_account: Name
+    """Who paid (the trader whose fee it is, a protocol account, ...)."""
+    source: Name
+    """Why: `swap-fee:<pool>`, `emergency-issuance`, `deposit`, ..."""
+
+    def default_stream(self) -> str:
+        return reserve_account(self.token)
+
+
+@register
+class ShortfallReported(Event, frozen=True, kw_only=True):
+    """A lending position came up short by `amount`: a liability of the reserve pool."""
+
+    token: Name
+    """The token owed."""
+    amount: Amount
+    """Base units owed."""
+    beneficiary: Name
+    """The account that is owed (e.g. a CRP pool paying yield-token holders)."""
+    reason: str = ""
+    """Which position, and why."""
+
+    def default_stream(self) -> str:
+        return reserve_account(self.token)
+
+
+@register
+class ShortfallCovered(Event, frozen=True, kw_only=True):
+    """The reserve pool pays part of an outstanding shortfall (posting: reserve -> beneficiary)."""
+
+    token: Name
+    """The token paid."""
+    amount: Amount
+    """Base units paid."""
+    beneficiary: Name
+    """Who is paid."""
+
+    def default_stream(self) -> str:
+        return reserve_account(self.token)
+
+
+@register
+class EmergencyIssued(Event, frozen=True, kw_only=True):
+    """Governance mints ALEX and sells it to `buyer`; the proceeds fill a reserve pool.
+
+    Postings: issuer:ALEX -> buyer (`alex_amount` ALEX), buyer -> reserve:<token> (`proceeds`).
+    """
+
+    token: Name
+    """The reserve pool filled."""
+    alex_amount: Amount
+    """ALEX minted (base units, 8 decimals)."""
+    proceeds: Amount
+    """Base units of `token` the sale raised."""
+    buyer: Name
+    """The account that bought the new ALEX."""
+    alex_asset: Name = "ALEX"
+    """The governance token's asset id."""
+    approval: str = ""
+    """The governance decision that approved it (a proposal id)."""
+
+    def default_stream(self) -> str:
+        return reserve_account(self.token)

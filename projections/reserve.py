@@ -1,0 +1,162 @@
+"""Reserve-pool solvency: per token, balance, inflows by source, shortfalls, coverage.
+
+Coverage ratio (bps) = reserve balance / shortfall outstanding, or None when nothing is owed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+from events.record import Record
+from events.reserve import (
+    EmergencyIssued,
+    ReserveCredited,
+    ShortfallCovered,
+    ShortfallReported,
+    reserve_account,
+)
+from projections.balances import Posting, posting_rule
+from projections.base import Table, Violation, canonical_bytes, digest_of
+
+
+@posting_rule(ReserveCredited)
+def _credited(event: ReserveCredited) -> Iterable[Posting]:
+    return ((event.from_account, reserve_account(event.token), event.token, event.amount),)
+
+
+@posting_rule(ShortfallCovered)
+def _covered(event: ShortfallCovered) -> Iterable[Posting]:
+    return ((reserve_account(event.token), event.beneficiary, event.token, event.amount),)
+
+
+@posting_rule(EmergencyIssued)
+def _issued(event: EmergencyIssued) -> Iterable[Posting]:
+    return (
+        (f"issuer:{event.alex_asset}", event.buyer, event.alex_asset, event.alex_amount),
+        (event.buyer, reserve_account(event.token), event.token, event.proceeds),
+    )
+
+
+class ReserveBook(msgspec.Struct):
+    """One token's reserve pool."""
+
+    balance: int = 0
+    inflows: dict[str, int] = msgspec.field(default_factory=dict)
+    shortfalls_reported: int = 0
+    shortfalls_covered: int = 0
+    emergency_alex_issued: int = 0
+
+    @property
+    def outstanding(self) -> int:
+        return self.shortfalls_reported - self.shortfalls_covered
+
+    def coverage_bps(self) -> int | None:
+        """Balance over the shortfall outstanding, in bps (None: nothing is outstanding)."""
+        if self.outstanding <= 0:
+            return None
+        return self.balance * 10_000 // self.outstanding
+
+
+class _ReserveState(msgspec.Struct):
+    books: dict[str, ReserveBook]
+    violations: list[Violation]
+
+
+class ReserveSolvency:
+    name = "reserve_solvency"
+    version = 1
+
+    def __init__(self) -> None:
+        self.books: dict[str, ReserveBook] = {}
+        self._violations: list[Violation] = []
+
+    def book(self, token: str) -> ReserveBook:
+        found = self.books.get(token)
+        if found is None:
+            found = self.books[token] = ReserveBook()
+        return found
+
+    def apply(self, record: Record) -> None:
+        event = record.event
+        if type(event) is ReserveCredited:
+            book = self.book(event.token)
+            book.balance += event.amount
+            book.inflows[event.source] = book.inflows.get(event.source, 0) + event.amount
+        elif type(event) is ShortfallReported:
+            self.book(event.token).shortfalls_reported += event.amount
+        elif type(event) is ShortfallCovered:
+            book = self.book(event.token)
+            book.balance -= event.amount
+            book.shortfalls_covered += event.amount
+            if book.balance < 0:
+                self._violations.append(
+                    Violation(
+                        "RESERVE_NEGATIVE", record.seq, f"reserve:{event.token} is {book.balance}"
+                    )
+                )
+        elif type(event) is EmergencyIssued:
+            book = self.book(event.token)
+            book.balance += event.proceeds
+            book.inflows["emergency-issuance"] = (
+                book.inflows.get("emergency-issuance", 0) + event.proceeds
+            )
+            book.emergency_alex_issued += event.alex_amount
+
+    def snapshot(self) -> bytes:
+        return canonical_bytes(
+            {"books": dict(sorted(self.books.items())), "violations": self._violations}
+        )
+
+    def restore(self, data: bytes) -> None:
+        state = msgspec.json.decode(data, type=_ReserveState)
+        self.books = state.books
+        self._violations = state.violations
+
+    def digest(self) -> str:
+        return digest_of(self.snapshot())
+
+    def tables(self) -> list[Table]:
+        rows = [
+            (
+                token,
+                book.balance,
+                book.shortfalls_reported,
+                book.shortfalls_covered,
+                book.outstanding,
+                book.emergency_alex_issued,
+                book.coverage_bps(),
+            )
+            for token, book in sorted(self.books.items())
+        ]
+        inflows = [
+            (token, source, amount)
+            for token, book in sorted(self.books.items())
+            for source, amount in sorted(book.inflows.items())
+        ]
+        return [
+            Table(
+                "reserve_solvency",
+                (
+                    "token",
+                    "balance",
+                    "shortfalls_reported",
+                    "shortfalls_covered",
+                    "shortfall_outstanding",
+                    "emergency_alex_issued",
+                    "coverage_bps",
+                ),
+                rows,
+                key_columns=("token",),
+            ),
+            Table(
+                "reserve_inflows",
+                ("token", "source", "amount"),
+                inflows,
+                key_columns=("token", "source"),
+            ),
+        ]
+
+    def violations(self) -> list[Violation]:
+        return list(self._violations)
