@@ -65,6 +65,14 @@ class Projection(Protocol):
         ...
 
 
+class RanksRisk(Protocol):
+    """A projection that can rank its rows by risk (the CLI's `state --at-risk N`)."""
+
+    def at_risk(self, limit: int) -> Table:
+        """The `limit` riskiest rows, closest to their line first."""
+        ...
+
+
 def canonical_bytes(value: Any) -> bytes:
     """The one canonical encoding of projection state (sorted keys, ints of any size)."""
     return _canonical.encode(value)

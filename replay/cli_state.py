@@ -44,6 +44,14 @@ def load_state(path: Path, names: list[str] | None, at_block: int | None) -> lis
         return projector.current() if at_block is None else projector.state_at(at_block)
 
 
+def shown_tables(projection: Projection, at_risk: int | None) -> list[Table]:
+    """All tables, or with --at-risk the projection's ranking (if it keeps one)."""
+    if at_risk is None:
+        return projection.tables()
+    ranking = getattr(projection, "at_risk", None)
+    return [ranking(at_risk)] if callable(ranking) else []
+
+
 def filter_rows(table: Table, filters: dict[str, str]) -> list[tuple[Any, ...]]:
     indices = {
         table.columns.index(column): value
@@ -114,7 +122,7 @@ def state(
         return
     for projection in projections:
         click.echo(f"== {projection.name} (digest {projection.digest()})")
-        for table in projection.tables():
+        for table in shown_tables(projection, at_risk):
             render_table(table, filter_rows(table, filters))
         for violation in projection.violations():
             click.echo(f"violation {violation.code} at seq {violation.seq}: {violation.detail}")
