@@ -86,6 +86,12 @@ def render_table(table: Table, rows: list[tuple[Any, ...]]) -> None:
 @projection_option
 @click.option("--account", help="Only rows of this account.")
 @click.option("--asset", help="Only rows of this asset.")
+@click.option(
+    "--at-risk",
+    type=click.IntRange(min=1),
+    help="Only the N riskiest rows of projections that rank risk (e.g. positions), "
+    "closest to their line first.",
+)
 @json_option
 def state(
     path: Path,
@@ -93,6 +99,7 @@ def state(
     projection_names_chosen: tuple[str, ...],
     account: str | None,
     asset: str | None,
+    at_risk: int | None,
     as_json: bool,
 ) -> None:
     """Print projection state at a block: the nearest snapshot plus the tail of the log.
