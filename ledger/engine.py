@@ -67,6 +67,13 @@ def handles(command_type: type[CommandT]) -> Callable[[Handler], Handler]:
     return decorate
 
 
+def command_types() -> dict[str, type[Command]]:
+    """Every command the engine handles, by class name (scenario files name them so)."""
+    import ledger.catalog  # noqa: F401  (registers every command handler)
+
+    return {command_type.__name__: command_type for command_type in _HANDLERS}
+
+
 class Context:
     """What a handler may read: the block, and the live projections by type."""
 
@@ -111,11 +118,11 @@ class Engine:
     def projection(self, projection_type: type[ProjectionT]) -> ProjectionT:
         return Context(self.head.block, self._by_type).get(projection_type)
 
-    def _apply(self, event: Event, stream: str, seq: int, block: int) -> None:
+    def _apply(self, event: Event, stream: str, seq: int, block: int, ts_ms: int) -> None:
         record = Record(
             seq=seq,
             block=block,
-            ts_ms=0,
+            ts_ms=ts_ms,
             stream=stream,
             stream_version=0,
             type=type(event).__name__,
@@ -149,6 +156,9 @@ class Engine:
     ) -> Executed | Rejected:
         context = Context(block, self._by_type)
         batch: list[NewEvent] = []
+        # Projections see exactly the ts the store records, so a rebuild folds the same way.
+        clock = getattr(self.store, "clock", None)
+        ts_ms = clock.now_ms() if clock is not None else 0
         for index, command in enumerate(commands):
             emitted = self._run(command, context)
             if isinstance(emitted, Rejected):
@@ -157,8 +167,8 @@ class Engine:
                 return Rejected(code=emitted.code, detail=emitted.detail, index=index)
             for item in emitted:
                 stream = item.stream or item.event.default_stream()
-                self._apply(item.event, stream, self.head.seq + len(batch) + 1, block)
-                batch.append(NewEvent(event=item.event, block=block, stream=stream))
+                self._apply(item.event, stream, self.head.seq + len(batch) + 1, block, ts_ms)
+                batch.append(NewEvent(event=item.event, block=block, stream=stream, ts_ms=ts_ms))
         if not batch:
             return reject(RejectCode.EMPTY_BATCH, "the commands produced no events")
         result = self.store.append(
