@@ -94,7 +94,14 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from replay import cli_log, cli_state  # noqa: F401  (registers the commands)
+    # Each module registers its commands on `cli` when imported.
+    from replay import (
+        cli_audit,  # noqa: F401
+        cli_log,  # noqa: F401
+        cli_projections,  # noqa: F401
+        cli_replay,  # noqa: F401
+        cli_state,  # noqa: F401
+    )
 
     try:
         cli.main(prog_name="defi-ledger", standalone_mode=True)

@@ -1,0 +1,86 @@
+"""What-ifs: fork a log at a block (sharing its records and hash chain), and diff two logs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ledger.batch import Head
+from ledger.chain import ChainWalker
+from ledger.errors import IntegrityError, StoreError
+from ledger.projector import Projector
+from ledger.sqlite_store import INSERT_ROW, SqliteStore
+from ledger.store import ReadFilter
+
+
+def fork_log(parent: SqliteStore, at_block: int, out: Path) -> Head:
+    """Copy the parent's records up to `at_block`, byte for byte, into a new log at `out`.
+
+    The copy keeps every hash, so the fork shares the parent's chain up to the fork block and
+    `verify` passes on it; what is appended after continues that chain.
+    """
+    if out.exists():
+        raise StoreError(f"{out} exists already; a fork writes a new log")
+    child = SqliteStore(out, create=True)
+    walker = ChainWalker()
+    connection = child.connection
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        last = None
+        for row in parent.rows(ReadFilter(to_block=at_block)):
+            broken = walker.feed(row)
+            if broken is not None:
+                raise IntegrityError(broken.seq, f"parent log: {broken.detail}")
+            connection.execute(INSERT_ROW, row)
+            last = row
+        if last is not None:
+            connection.execute(
+                "UPDATE log_head SET seq = ?, block = ?, hash = ? WHERE id = 1",
+                (last[0], last[1], last[11]),
+            )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        child.close()
+        out.unlink(missing_ok=True)
+        raise
+    head = child.head()
+    child.close()
+    return head
+
+
+@dataclass
+class TableDiff:
+    projection: str
+    table: str
+    only_in_a: list[dict[str, Any]] = field(default_factory=list)
+    only_in_b: list[dict[str, Any]] = field(default_factory=list)
+
+
+def diff_logs(
+    a: SqliteStore, b: SqliteStore, at_block: int, names: list[str] | None = None
+) -> list[TableDiff]:
+    """Rows that differ between two logs' projections at `at_block` (empty: identical)."""
+    states_a = Projector(a, names).state_at(at_block)
+    states_b = Projector(b, names).state_at(at_block)
+    diffs = []
+    for projection_a, projection_b in zip(states_a, states_b, strict=True):
+        if projection_a.digest() == projection_b.digest():
+            continue
+        tables_b = {table.name: table for table in projection_b.tables()}
+        for table in projection_a.tables():
+            other = tables_b.get(table.name)
+            rows_a = set(table.rows)
+            rows_b = set(other.rows) if other else set()
+            if rows_a == rows_b:
+                continue
+            diffs.append(
+                TableDiff(
+                    projection_a.name,
+                    table.name,
+                    [dict(zip(table.columns, row, strict=True)) for row in sorted(rows_a - rows_b)],
+                    [dict(zip(table.columns, row, strict=True)) for row in sorted(rows_b - rows_a)],
+                )
+            )
+    return diffs

@@ -1,0 +1,187 @@
+"""Replaying a scenario block by block into a log, with projection digests at checkpoints.
+
+Each step: set the clock to the step's time, post the prices, let every agent act (each command
+on its own; a refusal is counted by reason, not fatal), and every `checkpoint_every_steps` steps
+record every projection's digest in the log itself (`CheckpointRecorded`). The same scenario
+always writes the same bytes: time comes from the scenario, randomness from its seed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from events.checkpoint import CheckpointRecorded
+from ledger.batch import Rejected
+from ledger.clock import FixedClock
+from ledger.commands_core import Mint, RegisterAsset, UpdatePrice
+from ledger.engine import Command, Context, Emit, Engine, command_types, handles
+from ledger.errors import StoreError
+from ledger.sqlite_store import SqliteStore
+from replay.agents import Agent, Step, make_agent
+from replay.prices import price_path
+from replay.scenario import Scenario, ScenarioError
+
+Progress = Callable[[int, int], None]
+
+
+class RecordCheckpoint(Command, frozen=True, kw_only=True):
+    label: str
+    digests: dict[str, str]
+
+
+@handles(RecordCheckpoint)
+def _record_checkpoint(command: RecordCheckpoint, context: Context) -> list[Emit]:
+    return [Emit(CheckpointRecorded(label=command.label, digests=command.digests))]
+
+
+@dataclass
+class ReplayOutcome:
+    """What a replay did: its head, the refusals by reason, and the steps run."""
+
+    path: Path
+    steps: int = 0
+    head_seq: int = 0
+    head_hash: str = ""
+    checkpoints: int = 0
+    refusals: Counter[str] = field(default_factory=Counter)
+
+
+def steps_of(scenario: Scenario) -> list[tuple[int, dict[str, int]]]:
+    """Merge the price sources into (unix seconds, {asset: price}) steps, in time order."""
+    merged: dict[int, dict[str, int]] = {}
+    for source in scenario.prices:
+        for moment, price in price_path(source, scenario):
+            merged.setdefault(moment, {})[source.asset] = price
+    return sorted(merged.items())
+
+
+def block_at(scenario: Scenario, first_s: int, moment_s: int) -> int:
+    return 1 + (moment_s - first_s) // scenario.chain.block_seconds
+
+
+def resolve_command(name: str, args: dict[str, Any], where: str) -> Command:
+    known = command_types()
+    command_type = known.get(name)
+    if command_type is None:
+        raise ScenarioError(f"{where}: unknown command {name!r}; known: {', '.join(sorted(known))}")
+    try:
+        return msgspec.convert(args, command_type)
+    except msgspec.ValidationError as error:
+        raise ScenarioError(f"{where}: {name}: {error}") from error
+
+
+def setup_commands(scenario: Scenario) -> list[Command]:
+    commands: list[Command] = [
+        RegisterAsset(asset=spec.asset, symbol=spec.symbol or spec.asset, decimals=spec.decimals)
+        for spec in scenario.assets
+    ]
+    for actor in scenario.actors:
+        commands += [
+            Mint(asset=asset, to_account=actor.name, amount=amount, memo="scenario")
+            for asset, amount in sorted(actor.holdings.items())
+        ]
+    return commands
+
+
+class Replayer:
+    """Runs one scenario into one log (see the module docstring)."""
+
+    def __init__(self, scenario: Scenario, store: SqliteStore, clock: FixedClock) -> None:
+        self.scenario = scenario
+        self.store = store
+        self.clock = clock
+        self.engine = Engine(store)
+        self.rand = random.Random(scenario.seed)
+        self.agents: list[Agent] = [make_agent(spec, scenario) for spec in scenario.agents]
+        self.steps = steps_of(scenario)
+        self.outcome = ReplayOutcome(Path(store.path))
+
+    def execute(self, commands: list[Command], block: int) -> None:
+        for command in commands:
+            result = self.engine.execute([command], block=block)
+            if isinstance(result, Rejected):
+                self.outcome.refusals[f"{type(command).__name__}:{result.code}"] += 1
+
+    def setup(self) -> None:
+        first_s = self.steps[0][0]
+        self.clock.set(first_s * 1000)
+        where = f"{self.scenario.source_path}: `setup`"
+        base = setup_commands(self.scenario)
+        result = self.engine.execute(base, block=1) if base else None
+        if isinstance(result, Rejected):
+            raise ScenarioError(f"{where}: assets/actors refused: {result.code} {result.detail}")
+        self.post_prices(self.steps[0][1], 1)
+        for index, item in enumerate(self.scenario.setup):
+            command = resolve_command(item.command, item.args, f"{where}[{index}]")
+            result = self.engine.execute([command], block=1 + item.block_offset)
+            if isinstance(result, Rejected):
+                raise ScenarioError(
+                    f"{where}[{index}] {item.command} refused: {result.code}: {result.detail}"
+                )
+
+    def post_prices(self, prices: dict[str, int], block: int) -> None:
+        sources = {source.asset: source for source in self.scenario.prices}
+        self.execute(
+            [
+                UpdatePrice(
+                    asset=asset,
+                    quote=sources[asset].quote,
+                    price=price,
+                    scale=sources[asset].scale,
+                    source=self.scenario.name,
+                )
+                for asset, price in sorted(prices.items())
+            ],
+            block,
+        )
+
+    def checkpoint(self, label: str, block: int) -> None:
+        digests = {p.name: p.digest() for p in self.engine.projections}
+        self.execute([RecordCheckpoint(label=label, digests=digests)], block)
+        self.outcome.checkpoints += 1
+
+    def run(self, progress: Progress | None = None, *, after_block: int = 0) -> ReplayOutcome:
+        """Run every step whose block is above `after_block` (0: the whole scenario)."""
+        first_s = self.steps[0][0]
+        if after_block == 0:
+            self.setup()
+        block = after_block
+        for index, (moment_s, prices) in enumerate(self.steps):
+            block = max(block_at(self.scenario, first_s, moment_s), self.engine.head.block)
+            if block <= after_block or (index == 0 and after_block == 0):
+                continue
+            self.clock.set(moment_s * 1000)
+            self.post_prices(prices, block)
+            step = Step(index, block, moment_s, prices, self.rand)
+            for agent in self.agents:
+                self.execute(agent.act(step, self.engine), block)
+            self.outcome.steps += 1
+            if index % self.scenario.checkpoint_every_steps == 0:
+                self.checkpoint(f"step-{index}", block)
+            if progress is not None:
+                progress(index + 1, len(self.steps))
+        self.checkpoint("end", max(block, self.engine.head.block))
+        head = self.store.head()
+        self.outcome.head_seq, self.outcome.head_hash = head.seq, head.hash
+        return self.outcome
+
+
+def replay_scenario(
+    scenario: Scenario, db_path: Path, progress: Progress | None = None
+) -> ReplayOutcome:
+    """Replay `scenario` into a new log at `db_path` (which must not exist)."""
+    if db_path.exists():
+        raise StoreError(f"{db_path} exists already; replay writes a new log (remove it first)")
+    clock = FixedClock(0)
+    store = SqliteStore(db_path, clock=clock, create=True)
+    try:
+        return Replayer(scenario, store, clock).run(progress)
+    finally:
+        store.close()
