@@ -183,3 +183,18 @@ def diff(log_a: Path, log_b: Path, at_block: int, names: tuple[str, ...], as_jso
             click.echo(f"  - {row}")
         for row in item.only_in_b:
             click.echo(f"  + {row}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+def report(path: Path, out: Path) -> None:
+    """Write PNG charts and an HTML page (index.html) for the log at PATH into OUT.
+
+    Example: defi-ledger report ledger.db --out report/
+    """
+    from replay.report import write_report
+
+    with open_store(path) as store:
+        index = write_report(store, out)
+    click.echo(f"wrote {index}")

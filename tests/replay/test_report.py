@@ -1,0 +1,70 @@
+"""The report renders: PNG charts on an HTML page, opened in a real headless browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from replay.cli import cli
+from replay.cli_replay import report  # noqa: F401  (registers the commands)
+
+SCENARIO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "calm-payments.toml"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("report")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["replay", str(SCENARIO), "--db", str(base / "ledger.db")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["report", str(base / "ledger.db"), "--out", str(base / "out")])
+    assert result.exit_code == 0, result.output
+    return base / "out"
+
+
+def test_the_report_writes_png_charts_and_a_page_that_links_them(report_dir: Path) -> None:
+    page = (report_dir / "index.html").read_text()
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert len(images) == 5
+    for name in images:
+        assert (report_dir / name).read_bytes().startswith(PNG_MAGIC)
+    assert "events by type" in page and "Transferred" in page
+
+
+def test_a_real_browser_renders_every_chart(report_dir: Path, tmp_path: Path) -> None:
+    browser = chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium (.ci/run installs Debian's chromium)")
+        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--allow-file-access-from-files",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        (report_dir / "index.html").as_uri(),
+    ]
+    dom = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+    rendered = re.search(r'data-charts-rendered="(\d+)"', dom)
+    assert rendered is not None, dom[:500]
+    assert int(rendered.group(1)) == 5
