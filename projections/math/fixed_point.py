@@ -310,9 +310,13 @@ def pow_up(base: int, exponent: int, table: ConstantTable = ConstantTable.SHORT)
 __all__ = [
     "EXPONENT_BOUND",
     "EXP_ARGUMENT_SHORT_LIMIT",
+    "INT128_LIMIT",
     "LN_ARGUMENT_SHORT_LIMIT",
     "MAX_POW_RELATIVE_ERROR",
+    "NATURAL_EXPONENT_MAX",
+    "NATURAL_EXPONENT_MIN",
     "ONE_8",
+    "UINT128_LIMIT",
     "ConstantTable",
     "div_down",
     "div_up",
