@@ -1,0 +1,293 @@
+"""The `pools` projection: per AMM pool its reserves, LP supply, k_last, oracle, params, gates.
+
+`apply` trusts the recorded amounts (it never recomputes the math), so a log written by another
+system folds the same way; `ledger.audit` is what recomputes them. Posting rules for the AMM
+events live here, so `balances` moves the tokens between traders, providers and `pool:<id>`.
+The one invariant the fold can see on its own: k = reserve_x * reserve_y never falls across a
+Uniswap swap (recorded as a `K_DECREASED` violation). That reserves equal the pool account's
+balances is checked across projections (tests, `check_reserves_match`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import msgspec
+
+from events.amm import (
+    LiquidityAdded,
+    LiquidityRemoved,
+    PoolCreated,
+    PoolPaused,
+    PoolUnpaused,
+    Swapped,
+    locked_account,
+    pool_account,
+)
+from events.assets import issuer_account
+from events.record import Record
+from projections.balances import Balances, Posting, posting_rule
+from projections.base import Table, Violation, canonical_bytes, digest_of
+
+
+@posting_rule(LiquidityAdded)
+def _added(event: LiquidityAdded) -> Iterable[Posting]:
+    pool, issuer = pool_account(event.pool), issuer_account(event.lp_asset)
+    postings = [
+        (event.provider, pool, event.token_x, event.amount_x),
+        (event.provider, pool, event.token_y, event.amount_y),
+        (issuer, event.provider, event.lp_asset, event.lp_minted),
+    ]
+    if event.lp_locked:
+        postings.append((issuer, locked_account(event.pool), event.lp_asset, event.lp_locked))
+    if event.protocol_fee_lp:
+        postings.append((issuer, event.fee_to, event.lp_asset, event.protocol_fee_lp))
+    return postings
+
+
+@posting_rule(LiquidityRemoved)
+def _removed(event: LiquidityRemoved) -> Iterable[Posting]:
+    pool, issuer = pool_account(event.pool), issuer_account(event.lp_asset)
+    postings = [
+        (event.provider, issuer, event.lp_asset, event.lp_burned),
+        (pool, event.provider, event.token_x, event.amount_x),
+        (pool, event.provider, event.token_y, event.amount_y),
+    ]
+    if event.protocol_fee_lp:
+        postings.append((issuer, event.fee_to, event.lp_asset, event.protocol_fee_lp))
+    return postings
+
+
+@posting_rule(Swapped)
+def _swapped(event: Swapped) -> Iterable[Posting]:
+    pool = pool_account(event.pool)
+    return (
+        (event.trader, pool, event.asset_in, event.amount_in - event.reserve_share),
+        (pool, event.trader, event.asset_out, event.amount_out),
+    )
+
+
+class GateUse(msgspec.Struct):
+    """LP one provider burned in the current gate window."""
+
+    window: int
+    lp_burned: int
+
+
+class PoolBook(msgspec.Struct):
+    """One pool: its parameters (the creation fact) and its live state."""
+
+    spec: PoolCreated
+    reserve_x: int = 0
+    reserve_y: int = 0
+    lp_supply: int = 0
+    k_last: int = 0
+    price0_cumulative: int = 0
+    price1_cumulative: int = 0
+    block_timestamp_last: int = 0
+    paused: bool = False
+    gate_use: dict[str, GateUse] = msgspec.field(default_factory=dict)
+
+    @property
+    def is_uniswap(self) -> bool:
+        return self.spec.kind == "uniswap_v2"
+
+    def gate_window(self, block: int) -> int:
+        return block // self.spec.gate_window_blocks if self.spec.gate_window_blocks else 0
+
+    def gate_used(self, provider: str, block: int) -> int:
+        """LP `provider` has burned in the gate window of `block`."""
+        use = self.gate_use.get(provider)
+        return use.lp_burned if use is not None and use.window == self.gate_window(block) else 0
+
+
+class _PoolsState(msgspec.Struct):
+    books: dict[str, PoolBook]
+    violations: list[Violation]
+
+
+class Pools:
+    """The pools projection (see the module docstring)."""
+
+    name = "pools"
+    version = 1
+
+    def __init__(self) -> None:
+        self.books: dict[str, PoolBook] = {}
+        self._violations: list[Violation] = []
+        self._appliers: dict[type[Any], Callable[[Any, Record], None]] = {
+            PoolCreated: self._created,
+            LiquidityAdded: self._liquidity_added,
+            LiquidityRemoved: self._liquidity_removed,
+            Swapped: self._swapped,
+            PoolPaused: self._paused,
+            PoolUnpaused: self._unpaused,
+        }
+
+    def apply(self, record: Record) -> None:
+        applier = self._appliers.get(type(record.event))
+        if applier is not None:
+            applier(record.event, record)
+
+    def _created(self, event: PoolCreated, record: Record) -> None:
+        self.books[event.pool] = PoolBook(spec=event, paused=event.paused)
+
+    def _oracle(self, book: PoolBook, event: LiquidityAdded | LiquidityRemoved | Swapped) -> None:
+        if book.is_uniswap:
+            book.price0_cumulative = event.oracle.price0_cumulative
+            book.price1_cumulative = event.oracle.price1_cumulative
+            book.block_timestamp_last = event.oracle.block_timestamp
+
+    def _k_last(self, book: PoolBook) -> None:
+        # kLast tracks k after each mint/burn only while the protocol fee is on.
+        if book.is_uniswap:
+            book.k_last = book.reserve_x * book.reserve_y if book.spec.protocol_fee_on else 0
+
+    def _liquidity_added(self, event: LiquidityAdded, record: Record) -> None:
+        book = self._book(event.pool, record)
+        if book is None:
+            return
+        book.reserve_x += event.amount_x
+        book.reserve_y += event.amount_y
+        book.lp_supply += event.lp_minted + event.lp_locked + event.protocol_fee_lp
+        self._k_last(book)
+        self._oracle(book, event)
+
+    def _liquidity_removed(self, event: LiquidityRemoved, record: Record) -> None:
+        book = self._book(event.pool, record)
+        if book is None:
+            return
+        book.reserve_x -= event.amount_x
+        book.reserve_y -= event.amount_y
+        book.lp_supply += event.protocol_fee_lp - event.lp_burned
+        self._k_last(book)
+        self._oracle(book, event)
+        if book.spec.gate_lp_per_window:
+            window = book.gate_window(record.block)
+            used = book.gate_used(event.provider, record.block)
+            book.gate_use[event.provider] = GateUse(window, used + event.lp_burned)
+
+    def _swapped(self, event: Swapped, record: Record) -> None:
+        book = self._book(event.pool, record)
+        if book is None:
+            return
+        k_before = book.reserve_x * book.reserve_y
+        into_pool = event.amount_in - event.reserve_share
+        if event.asset_in == book.spec.token_x:
+            book.reserve_x += into_pool
+            book.reserve_y -= event.amount_out
+        else:
+            book.reserve_y += into_pool
+            book.reserve_x -= event.amount_out
+        self._oracle(book, event)
+        if book.is_uniswap and book.reserve_x * book.reserve_y < k_before:
+            detail = f"{event.pool}: k fell from {k_before} to {book.reserve_x * book.reserve_y}"
+            self._violations.append(Violation("K_DECREASED", record.seq, detail))
+
+    def _paused(self, event: PoolPaused, record: Record) -> None:
+        book = self._book(event.pool, record)
+        if book is not None:
+            book.paused = True
+
+    def _unpaused(self, event: PoolUnpaused, record: Record) -> None:
+        book = self._book(event.pool, record)
+        if book is not None:
+            book.paused = False
+
+    def _book(self, pool: str, record: Record) -> PoolBook | None:
+        # A log written elsewhere may name a pool it never created: a violation, not a crash.
+        book = self.books.get(pool)
+        if book is None:
+            self._violations.append(Violation("UNKNOWN_POOL", record.seq, f"no pool {pool!r}"))
+        return book
+
+    def snapshot(self) -> bytes:
+        return canonical_bytes(_PoolsState(dict(sorted(self.books.items())), self._violations))
+
+    def restore(self, data: bytes) -> None:
+        state = msgspec.json.decode(data, type=_PoolsState)
+        self.books = state.books
+        self._violations = state.violations
+
+    def digest(self) -> str:
+        return digest_of(self.snapshot())
+
+    def tables(self) -> list[Table]:
+        return [_pools_table(self.books), _gates_table(self.books)]
+
+    def violations(self) -> list[Violation]:
+        return list(self._violations)
+
+
+_POOL_COLUMNS = (
+    "pool",
+    "kind",
+    "token_x",
+    "token_y",
+    "lp_asset",
+    "reserve_x",
+    "reserve_y",
+    "lp_supply",
+    "k_last",
+    "price0_cumulative",
+    "price1_cumulative",
+    "block_timestamp_last",
+    "fee_bps",
+    "weight_x",
+    "weight_y",
+    "fee_rate_x",
+    "fee_rate_y",
+    "fee_rebate",
+    "cap_bps",
+    "gate_lp_per_window",
+    "gate_window_blocks",
+    "paused",
+)
+
+
+def _pools_table(books: dict[str, PoolBook]) -> Table:
+    rows = []
+    for pool, book in sorted(books.items()):
+        spec = book.spec
+        rows.append(
+            (
+                *(pool, spec.kind, spec.token_x, spec.token_y, spec.lp_asset),
+                *(book.reserve_x, book.reserve_y, book.lp_supply, book.k_last),
+                *(book.price0_cumulative, book.price1_cumulative, book.block_timestamp_last),
+                *(spec.fee_bps, spec.weight_x, spec.weight_y, spec.fee_rate_x, spec.fee_rate_y),
+                *(spec.fee_rebate, spec.cap_bps, spec.gate_lp_per_window, spec.gate_window_blocks),
+                book.paused,
+            )
+        )
+    return Table("pools", _POOL_COLUMNS, rows, key_columns=("pool",))
+
+
+def _gates_table(books: dict[str, PoolBook]) -> Table:
+    rows = [
+        (pool, provider, use.window, use.lp_burned)
+        for pool, book in sorted(books.items())
+        for provider, use in sorted(book.gate_use.items())
+    ]
+    return Table(
+        "pool_gates",
+        ("pool", "provider", "window", "lp_burned"),
+        rows,
+        key_columns=("pool", "provider"),
+    )
+
+
+def reserve_mismatches(pools: Pools, balances: Balances, seq: int = 0) -> list[Violation]:
+    """Pools whose recorded reserves differ from what `pool:<id>` holds (checked across folds)."""
+    found = []
+    for pool, book in sorted(pools.books.items()):
+        account = pool_account(pool)
+        for token, reserve in (
+            (book.spec.token_x, book.reserve_x),
+            (book.spec.token_y, book.reserve_y),
+        ):
+            held = balances.balance(account, token)
+            if held != reserve:
+                detail = f"{pool}: reserve of {token} is {reserve}, {account} holds {held}"
+                found.append(Violation("RESERVE_MISMATCH", seq, detail))
+    return found
