@@ -1,0 +1,173 @@
+"""ALEX governance (AGP) facts: proposals, votes with locked ALEX, conclusion, teams, veto, pause.
+
+Votes lock the governance token: a vote moves `amount` from the voter to the governance lock
+account (`vault:governance`), and reclaiming after conclusion moves it back. The foundation's
+veto and pause (the Genesis DAO powers of the tokenomics write-up) belong to one named
+authority, set when governance is configured.
+"""
+
+from __future__ import annotations
+
+from events.base import Amount, Block, Event, Name, register
+
+GOVERNANCE_LOCK_ACCOUNT = "vault:governance"
+"""Where votes' tokens are locked until reclaimed."""
+
+
+def proposal_stream(proposal_id: str) -> str:
+    return f"proposal:{proposal_id}"
+
+
+@register
+class GovernanceConfigured(Event, frozen=True, kw_only=True):
+    """Who holds which governance power, and the parameters of voting."""
+
+    authority: Name
+    """The foundation account that alone may veto and pause."""
+    governance_token: Name = "ALEX"
+    """The token that votes (one token, one vote)."""
+    quorum: Amount = 0
+    """Votes (for + against) a proposal needs to pass; 0, as in the contract, means none."""
+    emergency_team: tuple[Name, ...] = ()
+    """Accounts that may submit emergency proposals."""
+    emergency_window_blocks: Amount = 1440
+    """Voting window of an emergency proposal."""
+    emergency_sunset_height: Block = 0
+    """Emergency proposals are refused from this height on."""
+    executive_team: tuple[Name, ...] = ()
+    """Accounts whose signals execute a proposal."""
+    signals_required: Amount = 3
+    """Signals that execute a proposal (3 of 5)."""
+    executive_sunset_height: Block = 0
+    """Signals are refused from this height on."""
+
+    def default_stream(self) -> str:
+        return "governance"
+
+
+@register
+class ProposalAdded(Event, frozen=True, kw_only=True):
+    """A proposal opens for votes from start_height up to end_height (exclusive)."""
+
+    proposal_id: Name
+    """The proposal's id (e.g. `AGP-042`)."""
+    proposer: Name
+    """Who submitted it."""
+    start_height: Block
+    """First block votes count."""
+    end_height: Block
+    """First block votes no longer count; conclusion is allowed from here."""
+    kind: Name = "standard"
+    """`standard` or `emergency` (emergency-team, fixed window)."""
+    title: str = ""
+    """What it proposes."""
+
+    def default_stream(self) -> str:
+        return proposal_stream(self.proposal_id)
+
+
+@register
+class VoteCast(Event, frozen=True, kw_only=True):
+    """A vote locks `amount` of the governance token (posting: voter -> vault:governance)."""
+
+    proposal_id: Name
+    """The proposal voted on."""
+    voter: Name
+    """Who voted."""
+    amount: Amount
+    """Tokens locked, and votes cast (one token, one vote)."""
+    in_favour: bool
+    """True: for; False: against."""
+    governance_token: Name = "ALEX"
+    """The token locked."""
+
+    def default_stream(self) -> str:
+        return proposal_stream(self.proposal_id)
+
+
+@register
+class ProposalConcluded(Event, frozen=True, kw_only=True):
+    """Voting is over: passed iff for > against (and the quorum, if any, is met)."""
+
+    proposal_id: Name
+    """The proposal concluded."""
+    votes_for: Amount
+    """Votes for at conclusion."""
+    votes_against: Amount
+    """Votes against at conclusion."""
+    passed: bool
+    """The vote's outcome (before any veto)."""
+
+    def default_stream(self) -> str:
+        return proposal_stream(self.proposal_id)
+
+
+@register
+class ProposalVetoed(Event, frozen=True, kw_only=True):
+    """The foundation vetoes a proposal: if it passes (or passed), it ends VETOED."""
+
+    proposal_id: Name
+    """The proposal vetoed."""
+    by: Name
+    """The authority."""
+
+    def default_stream(self) -> str:
+        return proposal_stream(self.proposal_id)
+
+
+@register
+class ExecutiveSignalled(Event, frozen=True, kw_only=True):
+    """An executive-team member signals for a proposal's immediate execution."""
+
+    proposal_id: Name
+    """The proposal signalled for."""
+    member: Name
+    """The executive-team member."""
+    signals: Amount
+    """Distinct signals for the proposal, counting this one."""
+
+    def default_stream(self) -> str:
+        return proposal_stream(self.proposal_id)
+
+
+@register
+class ProposalExecuted(Event, frozen=True, kw_only=True):
+    """The DAO executes a proposal (after passing, or on enough executive signals)."""
+
+    proposal_id: Name
+    """The proposal executed."""
+    via: Name = "vote"
+    """`vote` (passed and concluded) or `executive` (signals)."""
+
+    def default_stream(self) -> str:
+        return proposal_stream(self.proposal_id)
+
+
+@register
+class VotesReclaimed(Event, frozen=True, kw_only=True):
+    """After conclusion a voter takes back the locked tokens (posting: vault -> voter)."""
+
+    proposal_id: Name
+    """The proposal the tokens were locked for."""
+    voter: Name
+    """Who reclaims."""
+    amount: Amount
+    """Tokens unlocked."""
+    governance_token: Name = "ALEX"
+    """The token unlocked."""
+
+    def default_stream(self) -> str:
+        return proposal_stream(self.proposal_id)
+
+
+@register
+class GovernancePauseSet(Event, frozen=True, kw_only=True):
+    """The foundation pauses (or resumes) governance: proposals and votes are refused."""
+
+    paused: bool
+    """True: paused."""
+    by: Name
+    """The authority."""
+
+    def default_stream(self) -> str:
+        return "governance"

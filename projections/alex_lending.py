@@ -1,0 +1,323 @@
+"""ALEX lending: yield-token pools (fixed-rate lending) and collateral rebalancing pools.
+
+One projection, `alex_lending`, keeps both: the YTP books here, the CRP books in
+`projections.alex_lending_crp`. It also follows oracle prices and asset decimals, so it can
+state each CRP's LTV at the latest price without reading another projection
+(`crp_loans()`, which the position-LTV projection reads). Price, yield and time to maturity are
+computed at the block of the last record applied, never from a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+from events.alex_lending import (
+    CollateralMinted,
+    CollateralPoolCreated,
+    CollateralRedeemed,
+    CollateralSwapped,
+    YieldLiquidityChanged,
+    YieldPoolCreated,
+    YieldTokenSwapped,
+    pool_account,
+)
+from events.assets import AssetRegistered
+from events.core import PriceUpdated
+from events.record import Record
+from projections.alex_lending_crp import (
+    CrpBook,
+    CrpLoan,
+    apply_crp_event,
+    created_book,
+    price_move_to_conversion_1e18,
+    spot_e8,
+)
+from projections.balances import Posting, posting_rule
+from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.math import MathRejected
+from projections.math.crp import ltv, pool_value_in_token
+from projections.math.fixed_point import ONE_8
+from projections.math.yield_token_pool import YieldTokenPool, price, time_to_maturity
+
+__all__ = ["AlexLending", "CrpBook", "CrpLoan", "YtpBook"]
+
+
+@posting_rule(YieldLiquidityChanged)
+def _liquidity(event: YieldLiquidityChanged) -> Iterable[Posting]:
+    pool, lp_issuer = pool_account(event.pool_id), f"issuer:{event.lp_token}"
+    if event.added:
+        postings = [
+            (event.provider, pool, event.token, event.dx),
+            (event.provider, pool, event.yield_token, event.dy_actual),
+            (lp_issuer, event.provider, event.lp_token, event.lp_amount),
+        ]
+    else:
+        postings = [
+            (pool, event.provider, event.token, event.dx),
+            (pool, event.provider, event.yield_token, event.dy_actual),
+            (event.provider, lp_issuer, event.lp_token, event.lp_amount),
+        ]
+    return [posting for posting in postings if posting[3]]
+
+
+@posting_rule(YieldTokenSwapped)
+def _swapped(event: YieldTokenSwapped) -> Iterable[Posting]:
+    pool = pool_account(event.pool_id)
+    return [
+        posting
+        for posting in (
+            (event.trader, pool, event.asset_in, event.amount_in - event.reserve_share),
+            (pool, event.trader, event.asset_out, event.amount_out),
+        )
+        if posting[3]
+    ]
+
+
+class YtpBook(msgspec.Struct):
+    """One yield-token pool, as the contract keeps it."""
+
+    token: str
+    yield_token: str
+    lp_token: str
+    expiry: int
+    listed: int
+    max_expiry: int
+    fee_rate_token: int = 0
+    fee_rate_yield_token: int = 0
+    fee_rebate: int = 0
+    min_fee: int = 0
+    small_threshold: int = 0
+    balance_token: int = 0
+    balance_yield_token: int = 0
+    balance_virtual: int = 0
+    total_supply: int = 0
+
+    def to_math(self) -> YieldTokenPool:
+        return YieldTokenPool(
+            balance_token=self.balance_token,
+            balance_yield_token=self.balance_yield_token,
+            balance_virtual=self.balance_virtual,
+            total_supply=self.total_supply,
+            fee_rate_token=self.fee_rate_token,
+            fee_rate_yield_token=self.fee_rate_yield_token,
+            fee_rebate=self.fee_rebate,
+            min_fee=self.min_fee,
+            small_threshold=self.small_threshold,
+        )
+
+    def time_fraction(self, block: int) -> int:
+        """t (x 1e8) at `block` (raises MathRejected past the time scale)."""
+        return time_to_maturity(self.expiry, self.listed, block, self.max_expiry)
+
+    def quote(self, block: int) -> tuple[int, int, int] | None:
+        """(t, price, yield) at `block`, or None while the pool is empty or out of scale."""
+        if self.balance_token <= 0:
+            return None
+        try:
+            t = self.time_fraction(block)
+            spot = price(self.balance_token, self.balance_yield_token + self.balance_virtual, t)
+        except MathRejected:
+            return None
+        return t, spot, spot - ONE_8
+
+
+class _LendingState(msgspec.Struct):
+    ytp: dict[str, YtpBook] = msgspec.field(default_factory=dict)
+    crp: dict[str, CrpBook] = msgspec.field(default_factory=dict)
+    prices: dict[str, tuple[int, int]] = msgspec.field(default_factory=dict)
+    decimals: dict[str, int] = msgspec.field(default_factory=dict)
+    last_block: int = 0
+    violations: list[Violation] = msgspec.field(default_factory=list)
+
+
+class AlexLending:
+    """The `alex_lending` projection (see the module docstring)."""
+
+    name = "alex_lending"
+    version = 1
+
+    def __init__(self) -> None:
+        self.state = _LendingState()
+
+    def yield_pool(self, pool_id: str) -> YtpBook | None:
+        return self.state.ytp.get(pool_id)
+
+    def collateral_pool(self, pool_id: str) -> CrpBook | None:
+        return self.state.crp.get(pool_id)
+
+    def spot(self, book: CrpBook) -> int | None:
+        """The CRP's oracle spot (token y per token x, base units, x 1e8), if both are priced."""
+        state = self.state
+        price_x, price_y = state.prices.get(book.collateral), state.prices.get(book.token)
+        if price_x is None or price_y is None:
+            return None
+        return spot_e8(
+            price_x,
+            price_y,
+            state.decimals.get(book.collateral, 8),
+            state.decimals.get(book.token, 8),
+        )
+
+    def crp_loans(self) -> list[CrpLoan]:
+        """Every CRP with debt outstanding and a known oracle spot, by pool id."""
+        loans = []
+        for pool_id, book in sorted(self.state.crp.items()):
+            spot = self.spot(book)
+            if spot is None or book.yield_supply == 0:
+                continue
+            pool = book.to_math()
+            value = pool_value_in_token(pool, spot)
+            loans.append(
+                CrpLoan(
+                    pool_id=pool_id,
+                    collateral_asset=book.collateral,
+                    debt_asset=book.token,
+                    expiry=book.expiry,
+                    collateral_value=value,
+                    debt=book.yield_supply,
+                    ltv_e8=ltv(pool, spot) if value else book.yield_supply * ONE_8,
+                    conversion_ltv_e8=book.conversion_ltv,
+                    spot_e8=spot,
+                    price_move_to_conversion_1e18=price_move_to_conversion_1e18(book, spot),
+                )
+            )
+        return loans
+
+    def apply(self, record: Record) -> None:
+        state = self.state
+        state.last_block = record.block
+        event = record.event
+        if isinstance(event, PriceUpdated):
+            state.prices[event.asset] = (event.price, event.scale)
+        elif isinstance(event, AssetRegistered):
+            state.decimals[event.asset] = event.decimals
+        elif isinstance(event, YieldTokenSwapped):
+            self._apply_ytp_swap(event)
+        elif isinstance(event, YieldLiquidityChanged):
+            self._apply_ytp_liquidity(event)
+        elif isinstance(event, (CollateralMinted, CollateralSwapped, CollateralRedeemed)):
+            apply_crp_event(state.crp[event.pool_id], event)
+        elif isinstance(event, YieldPoolCreated):
+            state.ytp[event.pool_id] = YtpBook(
+                token=event.token,
+                yield_token=event.yield_token,
+                lp_token=event.lp_token,
+                expiry=event.expiry,
+                listed=event.listed,
+                max_expiry=event.max_expiry,
+                fee_rate_token=event.fee_rate_token,
+                fee_rate_yield_token=event.fee_rate_yield_token,
+                fee_rebate=event.fee_rebate,
+                min_fee=event.min_fee,
+                small_threshold=event.small_threshold,
+            )
+        elif isinstance(event, CollateralPoolCreated):
+            state.crp[event.pool_id] = created_book(event)
+
+    def _apply_ytp_swap(self, event: YieldTokenSwapped) -> None:
+        book = self.state.ytp[event.pool_id]
+        added = event.amount_in_net + event.rebate
+        if event.asset_in == book.token:
+            book.balance_token += added
+            book.balance_yield_token = max(book.balance_yield_token - event.amount_out, 0)
+        else:
+            book.balance_yield_token += added
+            book.balance_token = max(book.balance_token - event.amount_out, 0)
+
+    def _apply_ytp_liquidity(self, event: YieldLiquidityChanged) -> None:
+        book = self.state.ytp[event.pool_id]
+        sign = 1 if event.added else -1
+        book.balance_token = max(book.balance_token + sign * event.dx, 0)
+        book.balance_yield_token = max(book.balance_yield_token + sign * event.dy_actual, 0)
+        book.balance_virtual = max(book.balance_virtual + sign * event.dy_virtual, 0)
+        book.total_supply = max(book.total_supply + sign * event.lp_amount, 0)
+
+    def snapshot(self) -> bytes:
+        return canonical_bytes(self.state)
+
+    def restore(self, data: bytes) -> None:
+        self.state = msgspec.json.decode(data, type=_LendingState)
+
+    def digest(self) -> str:
+        return digest_of(self.snapshot())
+
+    def violations(self) -> list[Violation]:
+        return list(self.state.violations)
+
+    def tables(self) -> list[Table]:
+        block = self.state.last_block
+        ytp_rows = []
+        for pool_id, book in sorted(self.state.ytp.items()):
+            t, spot, rate = self.state.ytp[pool_id].quote(block) or (None, None, None)
+            ytp_rows.append(
+                (
+                    pool_id,
+                    book.token,
+                    book.yield_token,
+                    book.expiry,
+                    book.balance_token,
+                    book.balance_yield_token,
+                    book.balance_virtual,
+                    book.total_supply,
+                    t,
+                    spot,
+                    rate,
+                )
+            )
+        loans = {loan.pool_id: loan for loan in self.crp_loans()}
+        crp_rows = [
+            (
+                pool_id,
+                book.collateral,
+                book.token,
+                book.expiry,
+                book.balance_x,
+                book.balance_y,
+                book.weight_x,
+                book.yield_supply,
+                book.key_supply,
+                book.strike,
+                loans[pool_id].ltv_e8 if pool_id in loans else None,
+            )
+            for pool_id, book in sorted(self.state.crp.items())
+        ]
+        return [
+            Table(
+                "yield_token_pools",
+                (
+                    "pool_id",
+                    "token",
+                    "yield_token",
+                    "expiry",
+                    "balance_token",
+                    "balance_yield_token",
+                    "balance_virtual",
+                    "lp_supply",
+                    "time_to_maturity_e8",
+                    "price_e8",
+                    "yield_e8",
+                ),
+                ytp_rows,
+                key_columns=("pool_id",),
+            ),
+            Table(
+                "collateral_pools",
+                (
+                    "pool_id",
+                    "collateral",
+                    "token",
+                    "expiry",
+                    "balance_x",
+                    "balance_y",
+                    "weight_x_e8",
+                    "yield_supply",
+                    "key_supply",
+                    "strike_e8",
+                    "ltv_e8",
+                ),
+                crp_rows,
+                key_columns=("pool_id",),
+            ),
+        ]

@@ -1,0 +1,330 @@
+"""ALEX staking: pools per token, stakes per cycle, emission per cycle and year, the ALEX supply.
+
+The fold trusts the recorded amounts (rewards, principal, emission); the commands compute them
+with `projections.math.staking`. A cycle's emission is fixed at its first claim
+(`CycleEmissionFixed`): the band coinbase cut to what is left of the annual cap across all
+pools, so the cap holds whatever order stakers claim in, and every staker of the cycle is paid
+pro rata from the same emission.
+
+The supply table splits the reward asset's supply by origin (genesis, staking emission,
+emergency issuance, other mints, burns), so "supply = genesis + emissions + emergency - burns"
+can be checked against `balances` at any block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+from events.alex import (
+    GENESIS_MEMO_PREFIX,
+    CycleEmissionFixed,
+    Staked,
+    StakingActivationSet,
+    StakingConfigured,
+    StakingEmissionCapped,
+    StakingRewardClaimed,
+    StakingUserRegistered,
+    staking_vault,
+)
+from events.core import Burned, Minted
+from events.record import Record
+from events.reserve import EmergencyIssued
+from projections.balances import Posting, posting_rule
+from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.math.staking import (
+    BLOCKS_PER_YEAR,
+    EMISSION_CAPS_ANNUAL_DEFAULT,
+    emission_cap_for_year,
+    reward_cycle,
+)
+
+
+@posting_rule(Staked)
+def _staked(event: Staked) -> Iterable[Posting]:
+    return ((event.staker, staking_vault(event.token), event.token, event.amount),)
+
+
+@posting_rule(StakingRewardClaimed)
+def _claimed(event: StakingRewardClaimed) -> Iterable[Posting]:
+    postings = []
+    if event.reward:
+        postings.append(
+            (f"issuer:{event.reward_asset}", event.staker, event.reward_asset, event.reward)
+        )
+    if event.apower:
+        postings.append(
+            (f"issuer:{event.apower_asset}", event.staker, event.apower_asset, event.apower)
+        )
+    if event.principal_returned:
+        postings.append(
+            (staking_vault(event.token), event.staker, event.token, event.principal_returned)
+        )
+    return postings
+
+
+class StakingPool(msgspec.Struct):
+    """One stakeable token's parameters and activation."""
+
+    owner: str
+    activation_mode: str
+    coinbase_amounts: list[int]
+    halving_cycle: int
+    cycle_length_blocks: int
+    apower_multiplier: int
+    activation_threshold_users: int
+    activation_delay_blocks: int
+    reward_asset: str
+    apower_asset: str
+    activation_height: int | None = None
+    registered: list[str] = msgspec.field(default_factory=list)
+
+
+class CycleBook(msgspec.Struct):
+    """One (token, cycle): stakes per staker, principal due, totals, emission and claims."""
+
+    staked_total: int = 0
+    stakes: dict[str, int] = msgspec.field(default_factory=dict)
+    to_return: dict[str, int] = msgspec.field(default_factory=dict)
+    emission: int | None = None
+    emission_year: int | None = None
+    rewards_claimed: int = 0
+
+
+class EmissionCaps(msgspec.Struct):
+    caps_annual: list[int] = msgspec.field(
+        default_factory=lambda: list(EMISSION_CAPS_ANNUAL_DEFAULT)
+    )
+    emission_start_height: int = 0
+    blocks_per_year: int = BLOCKS_PER_YEAR
+
+
+class SupplyOrigins(msgspec.Struct):
+    """Where the reward asset's supply came from (base units)."""
+
+    genesis: int = 0
+    emissions: int = 0
+    emergency: int = 0
+    other_mints: int = 0
+    burns: int = 0
+
+    @property
+    def expected_supply(self) -> int:
+        return self.genesis + self.emissions + self.emergency + self.other_mints - self.burns
+
+
+class _StakingState(msgspec.Struct):
+    pools: dict[str, StakingPool] = msgspec.field(default_factory=dict)
+    cycles: dict[str, dict[str, CycleBook]] = msgspec.field(default_factory=dict)
+    """token -> str(cycle) -> book (the canonical encoding allows only str keys)."""
+    caps: EmissionCaps = msgspec.field(default_factory=EmissionCaps)
+    emitted_by_year: dict[str, int] = msgspec.field(default_factory=dict)
+    """str(year) -> emission fixed for cycles starting in that year."""
+    supply: dict[str, SupplyOrigins] = msgspec.field(default_factory=dict)
+    violations: list[Violation] = msgspec.field(default_factory=list)
+
+
+class AlexStaking:
+    """The `alex_staking` projection (see the module docstring)."""
+
+    name = "alex_staking"
+    version = 1
+
+    def __init__(self) -> None:
+        self.state = _StakingState()
+
+    # -- reads the commands use ------------------------------------------------------------
+
+    def pool(self, token: str) -> StakingPool | None:
+        return self.state.pools.get(token)
+
+    def current_cycle(self, token: str, height: int) -> int | None:
+        """The reward cycle of `height` for `token` (None: unknown or not activated)."""
+        found = self.pool(token)
+        if found is None or found.activation_height is None:
+            return None
+        return reward_cycle(height, found.activation_height, found.cycle_length_blocks)
+
+    def cycle(self, token: str, cycle: int) -> CycleBook:
+        """The book of one cycle (an empty one if nothing was staked in it)."""
+        return self.state.cycles.get(token, {}).get(str(cycle)) or CycleBook()
+
+    @property
+    def caps(self) -> EmissionCaps:
+        return self.state.caps
+
+    def emitted_in_year(self, year: int) -> int:
+        """Emission fixed so far for cycles whose first block falls in `year`."""
+        return self.state.emitted_by_year.get(str(year), 0)
+
+    def supply_origins(self, asset: str = "ALEX") -> SupplyOrigins:
+        return self.state.supply.get(asset) or SupplyOrigins()
+
+    # -- the fold ---------------------------------------------------------------------------
+
+    def _book(self, token: str, cycle: int) -> CycleBook:
+        cycles = self.state.cycles.setdefault(token, {})
+        found = cycles.get(str(cycle))
+        if found is None:
+            found = cycles[str(cycle)] = CycleBook()
+        return found
+
+    def _origins(self, asset: str) -> SupplyOrigins:
+        found = self.state.supply.get(asset)
+        if found is None:
+            found = self.state.supply[asset] = SupplyOrigins()
+        return found
+
+    def apply(self, record: Record) -> None:
+        event = record.event
+        if isinstance(event, Staked):
+            self._apply_staked(event)
+        elif isinstance(event, StakingRewardClaimed):
+            self._apply_claimed(event, record.seq)
+        elif isinstance(event, CycleEmissionFixed):
+            self._apply_emission(event, record.seq)
+        elif isinstance(event, (Minted, Burned, EmergencyIssued)):
+            self._apply_supply(event)
+        elif isinstance(event, StakingConfigured):
+            self.state.pools[event.token] = StakingPool(
+                owner=event.owner,
+                activation_mode=event.activation_mode,
+                coinbase_amounts=list(event.coinbase_amounts),
+                halving_cycle=event.halving_cycle,
+                cycle_length_blocks=event.cycle_length_blocks,
+                apower_multiplier=event.apower_multiplier,
+                activation_threshold_users=event.activation_threshold_users,
+                activation_delay_blocks=event.activation_delay_blocks,
+                reward_asset=event.reward_asset,
+                apower_asset=event.apower_asset,
+            )
+        elif isinstance(event, StakingActivationSet):
+            self.state.pools[event.token].activation_height = event.activation_height
+        elif isinstance(event, StakingUserRegistered):
+            self.state.pools[event.token].registered.append(event.user)
+        elif isinstance(event, StakingEmissionCapped):
+            self.state.caps = EmissionCaps(
+                list(event.caps_annual), event.emission_start_height, event.blocks_per_year
+            )
+
+    def _apply_staked(self, event: Staked) -> None:
+        for cycle in range(event.first_cycle, event.last_cycle + 1):
+            book = self._book(event.token, cycle)
+            book.stakes[event.staker] = book.stakes.get(event.staker, 0) + event.amount
+            book.staked_total += event.amount
+        last = self._book(event.token, event.last_cycle)
+        last.to_return[event.staker] = last.to_return.get(event.staker, 0) + event.amount
+
+    def _apply_claimed(self, event: StakingRewardClaimed, seq: int) -> None:
+        book = self._book(event.token, event.cycle)
+        book.stakes.pop(event.staker, None)
+        book.to_return.pop(event.staker, None)
+        book.rewards_claimed += event.reward
+        self._origins(event.reward_asset).emissions += event.reward
+        if book.emission is not None and book.rewards_claimed > book.emission:
+            self.state.violations.append(
+                Violation(
+                    "REWARDS_ABOVE_EMISSION",
+                    seq,
+                    f"{event.token} cycle {event.cycle}: {book.rewards_claimed} paid of "
+                    f"{book.emission}",
+                )
+            )
+
+    def _apply_emission(self, event: CycleEmissionFixed, seq: int) -> None:
+        book = self._book(event.token, event.cycle)
+        book.emission, book.emission_year = event.emission, event.emission_year
+        year = event.emission_year
+        emitted = self.state.emitted_by_year.get(str(year), 0) + event.emission
+        self.state.emitted_by_year[str(year)] = emitted
+        cap = emission_cap_for_year(year, self.state.caps.caps_annual)
+        if emitted > cap:
+            self.state.violations.append(
+                Violation("EMISSION_CAP_EXCEEDED", seq, f"year {year}: {emitted} > cap {cap}")
+            )
+
+    def _apply_supply(self, event: Minted | Burned | EmergencyIssued) -> None:
+        if isinstance(event, EmergencyIssued):
+            self._origins(event.alex_asset).emergency += event.alex_amount
+        elif isinstance(event, Burned):
+            self._origins(event.asset).burns += event.amount
+        elif event.memo.startswith(GENESIS_MEMO_PREFIX):
+            self._origins(event.asset).genesis += event.amount
+        else:
+            self._origins(event.asset).other_mints += event.amount
+
+    # -- the Projection protocol ------------------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        return canonical_bytes(self.state)
+
+    def restore(self, data: bytes) -> None:
+        self.state = msgspec.json.decode(data, type=_StakingState)
+
+    def digest(self) -> str:
+        return digest_of(self.snapshot())
+
+    def violations(self) -> list[Violation]:
+        return list(self.state.violations)
+
+    def tables(self) -> list[Table]:
+        state = self.state
+        pools = [
+            (token, p.activation_mode, p.activation_height, len(p.registered), p.apower_multiplier)
+            for token, p in sorted(state.pools.items())
+        ]
+        books = [
+            (token, int(cycle), book)
+            for token, by_cycle in sorted(state.cycles.items())
+            for cycle, book in sorted(by_cycle.items(), key=lambda item: int(item[0]))
+        ]
+        cycles = [
+            (token, cycle, book.staked_total, book.emission, book.rewards_claimed)
+            for token, cycle, book in books
+        ]
+        stakes = [
+            (token, cycle, staker, amount, book.to_return.get(staker, 0))
+            for token, cycle, book in books
+            for staker, amount in sorted(book.stakes.items())
+        ]
+        years = [
+            (int(year), emission_cap_for_year(int(year), state.caps.caps_annual), emitted)
+            for year, emitted in sorted(state.emitted_by_year.items(), key=lambda i: int(i[0]))
+        ]
+        supply = [
+            (asset, o.genesis, o.emissions, o.emergency, o.other_mints, o.burns, o.expected_supply)
+            for asset, o in sorted(state.supply.items())
+        ]
+        return [
+            Table(
+                "staking_pools",
+                ("token", "activation_mode", "activation_height", "registered", "apower_x1e8"),
+                pools,
+                key_columns=("token",),
+            ),
+            Table(
+                "staking_cycles",
+                ("token", "cycle", "staked_total", "emission", "rewards_claimed"),
+                cycles,
+                key_columns=("token", "cycle"),
+            ),
+            Table(
+                "staking_stakes",
+                ("token", "cycle", "account", "amount", "principal_due"),
+                stakes,
+                key_columns=("token", "cycle", "account"),
+            ),
+            Table(
+                "staking_emission_years",
+                ("year", "cap", "emitted"),
+                years,
+                key_columns=("year",),
+            ),
+            Table(
+                "supply_origins",
+                ("asset", "genesis", "emissions", "emergency", "other_mints", "burns", "expected"),
+                supply,
+                key_columns=("asset",),
+            ),
+        ]

@@ -1,0 +1,262 @@
+"""Governance tallies: per proposal, votes for and against, distinct voters, tokens locked, status.
+
+Status that depends on the block (pending, active, closed) is computed from the block of the
+last record the projection applied, never from a clock, so the same log prefix always shows
+the same status. `closed` means the voting window is over but nobody has concluded it yet.
+
+    pending   block < start_height
+    active    start_height <= block < end_height, not concluded
+    closed    block >= end_height, not concluded
+    passed    concluded with for > against (and the quorum met), not vetoed, not executed
+    failed    concluded without passing
+    vetoed    vetoed by the foundation while it would pass or had passed
+    executed  executed (after passing, or by executive signals)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+from events.alex_governance import (
+    GOVERNANCE_LOCK_ACCOUNT,
+    ExecutiveSignalled,
+    GovernanceConfigured,
+    GovernancePauseSet,
+    ProposalAdded,
+    ProposalConcluded,
+    ProposalExecuted,
+    ProposalVetoed,
+    VoteCast,
+    VotesReclaimed,
+)
+from events.record import Record
+from projections.balances import Posting, posting_rule
+from projections.base import Table, Violation, canonical_bytes, digest_of
+
+
+@posting_rule(VoteCast)
+def _vote_cast(event: VoteCast) -> Iterable[Posting]:
+    return ((event.voter, GOVERNANCE_LOCK_ACCOUNT, event.governance_token, event.amount),)
+
+
+@posting_rule(VotesReclaimed)
+def _votes_reclaimed(event: VotesReclaimed) -> Iterable[Posting]:
+    return ((GOVERNANCE_LOCK_ACCOUNT, event.voter, event.governance_token, event.amount),)
+
+
+class Proposal(msgspec.Struct):
+    """One proposal's tally and outcome."""
+
+    proposer: str
+    start_height: int
+    end_height: int
+    kind: str
+    title: str = ""
+    votes_for: int = 0
+    votes_against: int = 0
+    locked: dict[str, int] = msgspec.field(default_factory=dict)
+    """Tokens each voter has locked and not yet reclaimed."""
+    voters: dict[str, int] = msgspec.field(default_factory=dict)
+    """Votes cast by each distinct voter (for and against together)."""
+    concluded: bool = False
+    passed: bool = False
+    vetoed: bool = False
+    executed: bool = False
+    signals: list[str] = msgspec.field(default_factory=list)
+
+    @property
+    def locked_outstanding(self) -> int:
+        return sum(self.locked.values())
+
+    def status_at(self, block: int) -> str:
+        """The status at `block` (see the module docstring)."""
+        if self.executed:
+            return "executed"
+        if self.vetoed and (self.passed or not self.concluded):
+            return "vetoed"
+        if self.concluded:
+            return "passed" if self.passed else "failed"
+        if block < self.start_height:
+            return "pending"
+        return "active" if block < self.end_height else "closed"
+
+
+class Settings(msgspec.Struct):
+    authority: str | None = None
+    governance_token: str = "ALEX"
+    quorum: int = 0
+    emergency_team: list[str] = msgspec.field(default_factory=list)
+    emergency_window_blocks: int = 1440
+    emergency_sunset_height: int = 0
+    executive_team: list[str] = msgspec.field(default_factory=list)
+    signals_required: int = 3
+    executive_sunset_height: int = 0
+    paused: bool = False
+
+
+class _GovernanceState(msgspec.Struct):
+    settings: Settings = msgspec.field(default_factory=Settings)
+    proposals: dict[str, Proposal] = msgspec.field(default_factory=dict)
+    last_block: int = 0
+    violations: list[Violation] = msgspec.field(default_factory=list)
+
+
+class Governance:
+    """The `governance` projection (see the module docstring)."""
+
+    name = "governance"
+    version = 1
+
+    def __init__(self) -> None:
+        self.state = _GovernanceState()
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    @property
+    def last_block(self) -> int:
+        """The block of the last record applied: what block-dependent status is computed at."""
+        return self.state.last_block
+
+    def proposal(self, proposal_id: str) -> Proposal | None:
+        return self.state.proposals.get(proposal_id)
+
+    def apply(self, record: Record) -> None:
+        self.state.last_block = record.block
+        event = record.event
+        if isinstance(event, VoteCast):
+            self._apply_vote(event)
+        elif isinstance(event, VotesReclaimed):
+            self._apply_reclaim(event, record.seq)
+        elif isinstance(event, ProposalAdded):
+            self.state.proposals[event.proposal_id] = Proposal(
+                proposer=event.proposer,
+                start_height=event.start_height,
+                end_height=event.end_height,
+                kind=event.kind,
+                title=event.title,
+            )
+        elif isinstance(event, ProposalConcluded):
+            found = self.state.proposals[event.proposal_id]
+            found.concluded, found.passed = True, event.passed
+        elif isinstance(event, ProposalVetoed):
+            self.state.proposals[event.proposal_id].vetoed = True
+        elif isinstance(event, ProposalExecuted):
+            self.state.proposals[event.proposal_id].executed = True
+        elif isinstance(event, ExecutiveSignalled):
+            self.state.proposals[event.proposal_id].signals.append(event.member)
+        elif isinstance(event, GovernancePauseSet):
+            self.state.settings.paused = event.paused
+        elif isinstance(event, GovernanceConfigured):
+            self.state.settings = Settings(
+                authority=event.authority,
+                governance_token=event.governance_token,
+                quorum=event.quorum,
+                emergency_team=list(event.emergency_team),
+                emergency_window_blocks=event.emergency_window_blocks,
+                emergency_sunset_height=event.emergency_sunset_height,
+                executive_team=list(event.executive_team),
+                signals_required=event.signals_required,
+                executive_sunset_height=event.executive_sunset_height,
+                paused=self.state.settings.paused,
+            )
+
+    def _apply_vote(self, event: VoteCast) -> None:
+        found = self.state.proposals[event.proposal_id]
+        if event.in_favour:
+            found.votes_for += event.amount
+        else:
+            found.votes_against += event.amount
+        found.voters[event.voter] = found.voters.get(event.voter, 0) + event.amount
+        found.locked[event.voter] = found.locked.get(event.voter, 0) + event.amount
+
+    def _apply_reclaim(self, event: VotesReclaimed, seq: int) -> None:
+        found = self.state.proposals[event.proposal_id]
+        left = found.locked.get(event.voter, 0) - event.amount
+        if left < 0:
+            self.state.violations.append(
+                Violation("RECLAIM_ABOVE_LOCKED", seq, f"{event.voter} on {event.proposal_id}")
+            )
+        if left:
+            found.locked[event.voter] = left
+        else:
+            found.locked.pop(event.voter, None)
+
+    def snapshot(self) -> bytes:
+        return canonical_bytes(self.state)
+
+    def restore(self, data: bytes) -> None:
+        self.state = msgspec.json.decode(data, type=_GovernanceState)
+
+    def digest(self) -> str:
+        return digest_of(self.snapshot())
+
+    def violations(self) -> list[Violation]:
+        return list(self.state.violations)
+
+    def tables(self) -> list[Table]:
+        block = self.state.last_block
+        rows = [
+            (
+                proposal_id,
+                p.kind,
+                p.proposer,
+                p.start_height,
+                p.end_height,
+                p.votes_for,
+                p.votes_against,
+                len(p.voters),
+                p.locked_outstanding,
+                p.status_at(block),
+            )
+            for proposal_id, p in sorted(self.state.proposals.items())
+        ]
+        locks = [
+            (proposal_id, voter, amount)
+            for proposal_id, p in sorted(self.state.proposals.items())
+            for voter, amount in sorted(p.locked.items())
+        ]
+        settings = self.state.settings
+        return [
+            Table(
+                "governance",
+                (
+                    "proposal_id",
+                    "kind",
+                    "proposer",
+                    "start_height",
+                    "end_height",
+                    "votes_for",
+                    "votes_against",
+                    "voters",
+                    "locked_outstanding",
+                    "status",
+                ),
+                rows,
+                key_columns=("proposal_id",),
+            ),
+            Table(
+                "governance_locks",
+                ("proposal_id", "account", "amount"),
+                locks,
+                key_columns=("proposal_id", "account"),
+            ),
+            Table(
+                "governance_settings",
+                ("scope", "authority", "paused", "quorum", "signals_required", "at_block"),
+                [
+                    (
+                        "governance",
+                        settings.authority,
+                        settings.paused,
+                        settings.quorum,
+                        settings.signals_required,
+                        block,
+                    )
+                ],
+                key_columns=("scope",),
+            ),
+        ]
