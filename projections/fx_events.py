@@ -1,0 +1,95 @@
+"""Rebuild the f(x) model's previews from recorded events (the apply side's only input).
+
+The events use the previews' field names, so each conversion is a by-name copy; nothing is
+recomputed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from events.fx import (
+    FxFundingAccrued,
+    FxPositionOperated,
+    FxRedeemed,
+    FxStabilityDeposited,
+    FxStabilityRedeemed,
+    FxTickMove,
+    FxWalked,
+)
+from projections.math.fx_results import (
+    FundingPreview,
+    OperatePreview,
+    RedeemPreview,
+    Settlement,
+    TickMovement,
+    WalkPreview,
+)
+from projections.math.fx_stability import (
+    BaseToken,
+    DepositPreview,
+    StabilityRedeemPreview,
+    StabilityTotals,
+)
+
+
+def _copied(cls: Any, source: Any, **overrides: Any) -> Any:
+    values = {
+        item.name: overrides[item.name] if item.name in overrides else getattr(source, item.name)
+        for item in fields(cls)
+    }
+    return cls(**values)
+
+
+def movements_of(moves: list[FxTickMove]) -> tuple[TickMovement, ...]:
+    return tuple(_copied(TickMovement, move) for move in moves)
+
+
+def operate_preview(event: FxPositionOperated) -> OperatePreview:
+    preview: OperatePreview = _copied(OperatePreview, event)
+    return preview
+
+
+def redeem_preview(event: FxRedeemed) -> RedeemPreview:
+    preview: RedeemPreview = _copied(RedeemPreview, event, movements=movements_of(event.movements))
+    return preview
+
+
+def walk_preview(event: FxWalked) -> WalkPreview:
+    settlement = _copied(Settlement, event)
+    preview: WalkPreview = _copied(
+        WalkPreview, event, movements=movements_of(event.movements), settlement=settlement
+    )
+    return preview
+
+
+def funding_preview(event: FxFundingAccrued) -> FundingPreview:
+    preview: FundingPreview = _copied(FundingPreview, event)
+    return preview
+
+
+def _totals(event: FxStabilityDeposited | FxStabilityRedeemed) -> StabilityTotals:
+    return StabilityTotals(
+        event.total_fxusd_after, event.total_usdc_after, event.share_supply_after
+    )
+
+
+def deposit_preview(event: FxStabilityDeposited) -> DepositPreview:
+    token = BaseToken.FXUSD if event.token == "fxUSD" else BaseToken.USDC
+    return DepositPreview(
+        event.account, token, event.amount, event.amount_usd, event.shares, _totals(event)
+    )
+
+
+def stability_redeem_preview(event: FxStabilityRedeemed) -> StabilityRedeemPreview:
+    return StabilityRedeemPreview(
+        event.account,
+        event.shares,
+        event.instant,
+        event.fxusd_out,
+        event.usdc_out,
+        event.fxusd_fee,
+        event.usdc_fee,
+        _totals(event),
+    )

@@ -1,0 +1,327 @@
+"""f(x) pools: each pool's model (ticks, tree, indices, manager balances) and fxBASE, from events.
+
+`apply` rebuilds the preview an event recorded and hands it to the model's `apply_*`, so it
+never recomputes an amount; a record that disagrees with the model (`FxReplayMismatch`) becomes
+a `Violation`, not a crash. Value moves through the posting rules below (`balances`).
+
+Invariants (`check_invariants`, on demand, since it walks every position): per pool the sums of
+the positions' live shares equal the pool's share totals up to the rounding the contract allows
+(live shares round down at each tree node), and nothing is negative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import fields
+from typing import Any
+
+import msgspec
+
+from events.fx import (
+    PEGKEEPER_ACCOUNT,
+    REVENUE_CLOSE_ACCOUNT,
+    REVENUE_OPEN_ACCOUNT,
+    STABILITY_ACCOUNT,
+    FxFlashLoaned,
+    FxFundingAccrued,
+    FxLeveragedOpened,
+    FxPoolCreated,
+    FxPositionOperated,
+    FxPositionTransferred,
+    FxRedeemed,
+    FxStabilityAbsorbed,
+    FxStabilityDeposited,
+    FxStabilityRedeemed,
+    FxStabilityRedeemRequested,
+    FxTickMove,
+    FxWalked,
+    fx_vault_account,
+)
+from events.record import Record
+from projections.balances import Posting, posting_rule
+from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.fx_events import (
+    deposit_preview,
+    funding_preview,
+    operate_preview,
+    redeem_preview,
+    stability_redeem_preview,
+    walk_preview,
+)
+from projections.math.fx_params import FxPoolParameters, FxVersion, PoolSide, RebalanceFormula
+from projections.math.fx_pool import FxPool, FxReplayMismatch
+from projections.math.fx_stability import (
+    AbsorbPreview,
+    BaseToken,
+    RedeemRequestPreview,
+    StabilityPool,
+    StabilityPoolParameters,
+    StabilityTotals,
+)
+
+
+@posting_rule(FxPositionOperated)
+def _operated(event: FxPositionOperated) -> Iterable[Posting]:
+    vault, owner, lender = fx_vault_account(event.pool_id), event.owner, event.debt_lender
+    moves = [
+        (owner, vault, event.collateral_asset, event.collateral_in_token),
+        (vault, owner, event.collateral_asset, event.collateral_out_token),
+        (lender, owner, event.debt_asset, event.fxusd_to_owner),
+        (lender, REVENUE_OPEN_ACCOUNT, event.debt_asset, event.fxusd_fee_to_open_revenue),
+        (owner, lender, event.debt_asset, event.fxusd_from_owner),
+        (lender, REVENUE_CLOSE_ACCOUNT, event.debt_asset, event.fxusd_fee_to_close_revenue),
+        (owner, PEGKEEPER_ACCOUNT, event.stable_asset, event.usdc_from_owner),
+    ]
+    if event.usdc_fee_to_close_revenue:
+        fee = event.usdc_fee_to_close_revenue
+        moves[-1] = (owner, PEGKEEPER_ACCOUNT, event.stable_asset, event.usdc_from_owner - fee)
+        moves.append((owner, REVENUE_CLOSE_ACCOUNT, event.stable_asset, fee))
+    return [move for move in moves if move[3]]
+
+
+@posting_rule(FxFlashLoaned)
+def _flash_loaned(event: FxFlashLoaned) -> Iterable[Posting]:
+    return ((event.lender, event.owner, event.asset, event.amount),)
+
+
+@posting_rule(FxLeveragedOpened)
+def _leveraged(event: FxLeveragedOpened) -> Iterable[Posting]:
+    return ((event.owner, event.lender, event.debt_asset, event.fxusd_paid),)
+
+
+@posting_rule(FxRedeemed)
+def _redeemed(event: FxRedeemed) -> Iterable[Posting]:
+    vault = fx_vault_account(event.pool_id)
+    return (
+        (event.redeemer, event.debt_lender, event.debt_asset, event.raw_debts),
+        (vault, event.redeemer, event.collateral_asset, event.colls_to_redeemer_token),
+    )
+
+
+@posting_rule(FxWalked)
+def _walked(event: FxWalked) -> Iterable[Posting]:
+    vault = fx_vault_account(event.pool_id)
+    moves = [
+        (event.payer, event.debt_lender, event.debt_asset, event.fxusd_used),
+        (event.payer, PEGKEEPER_ACCOUNT, event.stable_asset, event.stable_used),
+        (vault, event.receiver, event.collateral_asset, event.colls_to_receiver_token),
+    ]
+    return [move for move in moves if move[3]]
+
+
+@posting_rule(FxStabilityDeposited)
+def _deposited(event: FxStabilityDeposited) -> Iterable[Posting]:
+    return ((event.account, STABILITY_ACCOUNT, event.token, event.amount),)
+
+
+@posting_rule(FxStabilityRedeemed)
+def _sp_redeemed(event: FxStabilityRedeemed) -> Iterable[Posting]:
+    moves = [
+        (STABILITY_ACCOUNT, event.account, event.fxusd_asset, event.fxusd_out),
+        (STABILITY_ACCOUNT, event.account, event.usdc_asset, event.usdc_out),
+    ]
+    return [move for move in moves if move[3]]
+
+
+@posting_rule(FxStabilityAbsorbed)
+def _absorbed(event: FxStabilityAbsorbed) -> Iterable[Posting]:
+    return ((event.keeper, STABILITY_ACCOUNT, event.token_in, event.token_used),)
+
+
+class FxPoolMeta(msgspec.Struct, frozen=True, kw_only=True):
+    """What a pool is, beyond its math: assets, lender, oracle."""
+
+    side: str
+    collateral_asset: str
+    debt_asset: str
+    price_asset: str
+    debt_lender: str
+    price_age_blocks_max: int = 0
+    funding_seconds_last: int = 0
+
+
+def parameters_from(values: dict[str, Any]) -> FxPoolParameters:
+    """`FxPoolParameters` from an event's plain dict (enum fields arrive as strs)."""
+    known = {item.name for item in fields(FxPoolParameters)}
+    chosen = {key: value for key, value in values.items() if key in known}
+    for key, enum in (("version", FxVersion), ("side", PoolSide)):
+        if key in chosen:
+            chosen[key] = enum(chosen[key])
+    if "rebalance_formula" in chosen:
+        chosen["rebalance_formula"] = RebalanceFormula(chosen["rebalance_formula"])
+    return FxPoolParameters(**chosen)
+
+
+class FxPools:
+    """Every f(x) pool and the stability pool (see the module docstring)."""
+
+    name = "fx_pools"
+    version = 1
+
+    def __init__(self) -> None:
+        self.pools: dict[str, FxPool] = {}
+        self.meta: dict[str, FxPoolMeta] = {}
+        self.stability = StabilityPool(StabilityPoolParameters())
+        self._violations: list[Violation] = []
+
+    def apply(self, record: Record) -> None:
+        event: Any = record.event  # dispatched on its exact type below
+        kind = type(event)
+        try:
+            if kind is FxPositionOperated:
+                self.pools[event.pool_id].apply_operate(operate_preview(event))
+            elif kind is FxWalked:
+                self.pools[event.pool_id].apply_rebalance(walk_preview(event))
+            elif kind is FxRedeemed:
+                self.pools[event.pool_id].apply_redeem(redeem_preview(event))
+            elif kind is FxFundingAccrued:
+                self.pools[event.pool_id].apply_funding(funding_preview(event))
+                self.meta[event.pool_id] = msgspec.structs.replace(
+                    self.meta[event.pool_id], funding_seconds_last=event.now_seconds
+                )
+            elif kind is FxPositionTransferred:
+                self.pools[event.pool_id].tree.positions[event.position_id].owner = event.to_owner
+            elif kind is FxPoolCreated:
+                self._create(event)
+            else:
+                self._apply_stability(event)
+        except (FxReplayMismatch, KeyError) as error:
+            self._violations.append(Violation("FX_REPLAY_MISMATCH", record.seq, str(error)))
+
+    def _create(self, event: FxPoolCreated) -> None:
+        self.pools[event.pool_id] = FxPool(parameters_from(event.parameters))
+        self.meta[event.pool_id] = FxPoolMeta(
+            side=event.side,
+            collateral_asset=event.collateral_asset,
+            debt_asset=event.debt_asset,
+            price_asset=event.price_asset,
+            debt_lender=event.debt_lender,
+            price_age_blocks_max=event.price_age_blocks_max,
+        )
+
+    def _apply_stability(self, event: Any) -> None:
+        kind = type(event)
+        if kind is FxStabilityDeposited:
+            self.stability.apply_deposit(deposit_preview(event))
+        elif kind is FxStabilityRedeemRequested:
+            self.stability.apply_request_redeem(
+                RedeemRequestPreview(
+                    event.account,
+                    event.shares,
+                    event.shares_requested_after,
+                    event.unlock_at_seconds,
+                )
+            )
+        elif kind is FxStabilityRedeemed:
+            self.stability.apply_redeem(stability_redeem_preview(event))
+        elif kind is FxStabilityAbsorbed:
+            totals = StabilityTotals(
+                event.total_fxusd_after, event.total_usdc_after, event.share_supply_after
+            )
+            token = BaseToken.FXUSD if event.token_in == "fxUSD" else BaseToken.USDC
+            self.stability.apply_absorb(
+                AbsorbPreview(token, event.fxusd_used, event.usdc_used, event.token_used, totals)
+            )
+
+    def check_invariants(self, seq: int) -> list[Violation]:
+        """Per pool: position share sums match the totals (within rounding); nothing negative."""
+        found = []
+        for pool_id, pool in sorted(self.pools.items()):
+            coll_sum, debt_sum = pool.position_sums()
+            # Each node's x2^60 ratio and each position's floor lose a little: a few shares
+            # plus a relative 2^-58 of the total per node and position.
+            count = len(pool.tree.positions) + len(pool.tree.nodes) + 1
+            for what, total, summed in (
+                ("collateral", pool.coll_shares_total, coll_sum),
+                ("debt", pool.debt_shares_total, debt_sum),
+            ):
+                if not 0 <= total - summed <= count * (2 + (total >> 58)):
+                    found.append(
+                        Violation(
+                            "FX_POOL_SUM_MISMATCH",
+                            seq,
+                            f"{pool_id}: {what} shares total {total}, positions sum to {summed}",
+                        )
+                    )
+            if min(pool.coll_shares_total, pool.debt_shares_total) < 0:
+                found.append(Violation("FX_NEGATIVE", seq, f"{pool_id}: negative share total"))
+        return found
+
+    def snapshot(self) -> bytes:
+        return canonical_bytes(
+            {
+                "pools": {pool_id: pool.to_state() for pool_id, pool in sorted(self.pools.items())},
+                "meta": dict(sorted(self.meta.items())),
+                "stability": self.stability.to_state(),
+                "violations": self._violations,
+            }
+        )
+
+    def restore(self, data: bytes) -> None:
+        state = msgspec.json.decode(data)
+        self.pools = {
+            pool_id: FxPool.from_state(value) for pool_id, value in state["pools"].items()
+        }
+        self.meta = {
+            pool_id: msgspec.convert(value, FxPoolMeta) for pool_id, value in state["meta"].items()
+        }
+        self.stability = StabilityPool.from_state(state["stability"])
+        self._violations = msgspec.convert(state["violations"], list[Violation])
+
+    def digest(self) -> str:
+        return digest_of(self.snapshot())
+
+    def tables(self) -> list[Table]:
+        rows = []
+        for pool_id, pool in sorted(self.pools.items()):
+            totals, meta = pool.totals(), self.meta[pool_id]
+            rows.append(
+                (
+                    pool_id,
+                    meta.side,
+                    meta.collateral_asset,
+                    meta.debt_asset,
+                    len(pool.tree.positions),
+                    totals.raw_coll,
+                    totals.raw_debt,
+                    totals.coll_index,
+                    totals.debt_index,
+                    pool.balances.collateral_token,
+                )
+            )
+        stability = self.stability.totals
+        return [
+            Table(
+                "fx_pools",
+                (
+                    "pool",
+                    "side",
+                    "collateral_asset",
+                    "debt_asset",
+                    "positions",
+                    "raw_collateral",
+                    "raw_debt",
+                    "coll_index",
+                    "debt_index",
+                    "collateral_token",
+                ),
+                rows,
+                key_columns=("pool",),
+            ),
+            Table(
+                "fx_stability_pool",
+                ("total_fxusd", "total_usdc", "share_supply"),
+                [(stability.total_fxusd, stability.total_usdc, stability.share_supply)],
+            ),
+        ]
+
+    def violations(self) -> list[Violation]:
+        return list(self._violations)
+
+
+def tick_moves(movements: Iterable[Any]) -> list[FxTickMove]:
+    """Model `TickMovement`s as event structs (the command side's conversion)."""
+    return [
+        FxTickMove(**{item.name: getattr(move, item.name) for item in fields(move)})
+        for move in movements
+    ]
