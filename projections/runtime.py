@@ -10,8 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from events.record import Record
+from projections.alex_lending import AlexLending
+from projections.alex_staking import AlexStaking
+from projections.alphax_markets import AlphaxMarkets
 from projections.balances import Balances
 from projections.base import Projection
+from projections.fx_pools import FxPools
+from projections.governance import Governance
+from projections.pools import Pools
+from projections.positions import Positions
 from projections.prices import Prices
 from projections.reserve import ReserveSolvency
 
@@ -66,3 +73,10 @@ def fold(
 register_projection("balances", Balances)
 register_projection("prices", Prices)
 register_projection("reserve_solvency", ReserveSolvency)
+register_projection("pools", Pools)
+register_projection("fx_pools", FxPools)
+register_projection("alphax_markets", AlphaxMarkets)
+register_projection("positions", Positions)
+register_projection("alex_staking", AlexStaking)
+register_projection("governance", Governance)
+register_projection("alex_lending", AlexLending)
