@@ -1,0 +1,86 @@
+"""Benchmark of the black-swan VaR engine: path-hours per second, then the headline table.
+
+Run from the repository root:
+
+    .venv/bin/python bench/var.py                      # 10,000 paths x 2,160 h on ETH/USDT
+    .venv/bin/python bench/var.py --paths 100000 --repeat 1
+
+It times `simulate_default_losses` (best and median of --repeat runs, after a warm-up), on one
+thread and on every CPU. It then prints the exceedance table at the requested LTV and crash
+multiplier, with the seed, so that the figure quoted in docs/var.md can be repeated. The target
+is >= 50 million path-hours/s on the project's 2-core machine. This is a report, not a pass/fail
+test: other work on the machine moves the figure, and the best-of-N reading resists that most.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from replay.var import VarParameters, load_log_returns, run_var, simulate_default_losses
+from replay.var_chart import format_exceedance_table
+
+PRICES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "prices"
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=Path, default=PRICES / "eth-usdt-1h.csv")
+    parser.add_argument("--paths", type=int, default=10_000)
+    parser.add_argument("--horizon-hours", type=int, default=2160)
+    parser.add_argument("--ltv", type=float, default=0.75)
+    parser.add_argument("--crash-multiplier", type=float, default=100.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=5)
+    return parser.parse_args()
+
+
+def time_runs(
+    returns: npt.NDArray[np.float64], parameters: VarParameters, workers: int, repeat: int
+) -> list[float]:
+    """Wall-clock seconds of `repeat` full simulations on `workers` threads."""
+    seconds = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        simulate_default_losses(returns, parameters, workers=workers)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def main() -> None:
+    arguments = parse_arguments()
+    returns = load_log_returns(arguments.series)
+    parameters = VarParameters(
+        ltv=arguments.ltv,
+        crash_multiplier=arguments.crash_multiplier,
+        paths=arguments.paths,
+        horizon_hours=arguments.horizon_hours,
+        seed=arguments.seed,
+    )
+    path_hours = parameters.paths * parameters.horizon_hours
+    print(f"series {arguments.series.name}: {returns.size} hourly returns")
+    print(f"{parameters.paths} paths x {parameters.horizon_hours} h = {path_hours:,} path-hours")
+    simulate_default_losses(returns, parameters.model_copy(update={"paths": 1000}))  # warm-up
+    for workers in sorted({1, os.cpu_count() or 1}):
+        seconds = time_runs(returns, parameters, workers, arguments.repeat)
+        best, median = min(seconds), statistics.median(seconds)
+        print(
+            f"{workers} thread(s): {path_hours / best / 1e6:6.1f} M path-hours/s best, "
+            f"{path_hours / median / 1e6:6.1f} M median ({best:.3f} s best of {len(seconds)})"
+        )
+    result = run_var(returns, parameters)
+    print()
+    print(format_exceedance_table(result))
+    if dict(result.exceedance).get(0.125) == 0:
+        bound = 3 / parameters.paths  # the rule of three: 95% bound when no path got there
+        print(f"P(loss >= 12.5%) = 0 of {parameters.paths} paths (95% upper bound {bound:.2g})")
+
+
+if __name__ == "__main__":
+    main()
