@@ -6,6 +6,7 @@ ints above 2**64 exact and lets any SQLite client read payloads with `json_extra
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
@@ -15,6 +16,10 @@ from events.upcasting import upcast
 
 _encoder = msgspec.json.Encoder(order="deterministic")
 _decoders: dict[str, msgspec.json.Decoder[Any]] = {}
+
+#: Decodes a payload written at its type's current schema version.
+DecodeCurrent = Callable[[bytes | str], Any]
+_current: dict[str, tuple[int, DecodeCurrent]] = {}
 
 
 class UnknownEventType(ValueError):
@@ -37,8 +42,22 @@ def _decoder(tag: str) -> msgspec.json.Decoder[Any]:
     return decoder
 
 
+def current_decoders() -> Mapping[str, tuple[int, DecodeCurrent]]:
+    """Tag -> (current schema version, its decode function), for every registered type.
+
+    Readers of many records look a tag up here once per record instead of going through
+    `decode`: a payload whose version matches decodes with exactly the function `decode` would
+    use, and any other goes through `decode` (which upcasts or names the failure).
+    """
+    if len(_current) != len(event_types()):
+        for tag, cls in event_types().items():
+            _current[tag] = (cls.schema_version, _decoder(tag).decode)
+    return _current
+
+
 def _forget_decoders() -> None:
     _decoders.clear()
+    _current.clear()
 
 
 on_registry_change(_forget_decoders)
@@ -51,11 +70,16 @@ def decode(tag: str, version: int, payload: bytes | str) -> Event:
         UnknownEventType: the tag is not registered.
         msgspec.ValidationError: the payload does not fit the type.
     """
+    entry = _current.get(tag)
+    if entry is not None and entry[0] == version:
+        event: Event = entry[1](payload)
+        return event
     decoder = _decoder(tag)
     cls = event_type(tag)
     assert cls is not None
     if version == cls.schema_version:
-        event: Event = decoder.decode(payload)
+        _current[tag] = (version, decoder.decode)
+        event = decoder.decode(payload)
         return event
     if version > cls.schema_version:
         raise msgspec.ValidationError(

@@ -14,7 +14,7 @@ import msgspec
 from events.base import Event, event_tag
 from events.codec import decode, encode
 from events.rejections import RejectCode
-from ledger.chain import GENESIS_HASH, Row, record_hash
+from ledger.chain import GENESIS_HASH, Row, header_encoder
 
 
 class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -102,6 +102,11 @@ def fingerprint(batch: Sequence[NewEvent]) -> str:
     return digest.hexdigest()
 
 
+#: An event placed in the log, before its hash: (seq, block, ts_ms, stream, stream_version,
+#: type, version, payload bytes, event_id).
+Placed = tuple[int, int, int, str, int, str, int, bytes, str]
+
+
 def prepare(
     batch: Sequence[NewEvent],
     view: StoreView,
@@ -111,85 +116,120 @@ def prepare(
     """Check a batch against the store and build its rows, hashes chained from the head."""
     if not batch:
         return Rejected(code=RejectCode.EMPTY_BATCH, detail="the batch has no events")
-    head = view.head
-    rows: list[Row] = []
+    placed = place(batch, view, now_ms)
+    if isinstance(placed, Rejected):
+        return placed
+    return chain_rows(placed, view.head.hash, idempotency_key)
+
+
+def place(batch: Sequence[NewEvent], view: StoreView, now_ms: int) -> list[Placed] | Rejected:
+    """Validate each event and give it its seq, stream version and id, in batch order.
+
+    Every check runs on every event, in the order a reader of the rules would expect (payload,
+    block, stream version, id), so the first event at fault is the one named.
+    """
+    placed: list[Placed] = []
     versions: dict[str, int] = {}
-    ids: set[str] = set()
-    prev_hash, prev_block, seq = head.hash, head.block, head.seq
+    chosen_ids: set[str] = set()
+    types: dict[type[Event], tuple[str, int]] = {}
+    prev_block, seq = view.head.block, view.head.seq
     for index, item in enumerate(batch):
         event = item.event
-        tag = event_tag(type(event))
-        version = type(event).schema_version
-        payload_bytes = encode(event)
+        known = types.get(type(event))
+        if known is None:
+            known = types[type(event)] = (event_tag(type(event)), type(event).schema_version)
+        tag, version = known
+        payload = encode(event)
         try:
             # msgspec checks types and constraints only when decoding: an event built in
             # Python with a negative amount is caught here, before it reaches the log.
-            decode(tag, version, payload_bytes)
+            decode(tag, version, payload)
         except msgspec.ValidationError as error:
             return validation_rejection(error, index)
-        if item.block < prev_block:
+        block = item.block
+        if block < prev_block:
             return Rejected(
                 code=RejectCode.BLOCK_ORDER,
-                detail=f"block {item.block} is below block {prev_block} before it",
+                detail=f"block {block} is below block {prev_block} before it",
                 index=index,
             )
         stream = item.stream or event.default_stream()
         current = versions[stream] if stream in versions else view.stream_version(stream)
         if item.expected_version is not None and item.expected_version != current:
-            return Rejected(
-                code=RejectCode.STREAM_VERSION_CONFLICT,
-                detail=f"stream {stream!r} is at version {current}, "
-                f"expected {item.expected_version}",
-                index=index,
-            )
-        stream_version = current + 1
-        versions[stream] = stream_version
-        if item.event_id is not None and "#" in item.event_id:
-            return Rejected(
-                code=RejectCode.INVALID_FIELD,
-                detail=f"event id {item.event_id!r} contains '#', which is kept for derived "
-                "ids (<stream>#<version>)",
-                index=index,
-            )
-        event_id = item.event_id or f"{stream}#{stream_version}"
-        if event_id in ids or (item.event_id is not None and view.event_id_exists(event_id)):
-            return Rejected(
-                code=RejectCode.DUPLICATE,
-                detail=f"event id {event_id!r} is already in the log",
-                index=index,
-            )
-        ids.add(event_id)
+            return _version_conflict(stream, current, item.expected_version, index)
+        stream_version = versions[stream] = current + 1
+        event_id = item.event_id
+        if not event_id:
+            # Derived ids cannot collide: the version after the last '#' makes them unique,
+            # and a chosen id never contains '#'.
+            event_id = f"{stream}#{stream_version}"
+        else:
+            rejected = _chosen_id_rejection(event_id, chosen_ids, view, index)
+            if rejected is not None:
+                return rejected
+            chosen_ids.add(event_id)
         seq += 1
-        payload = payload_bytes.decode()
         ts_ms = now_ms if item.ts_ms is None else item.ts_ms
-        row_hash = record_hash(
-            prev_hash,
-            seq,
-            item.block,
-            ts_ms,
-            stream,
-            stream_version,
-            tag,
-            version,
-            event_id,
-            idempotency_key,
-            payload,
+        placed.append((seq, block, ts_ms, stream, stream_version, tag, version, payload, event_id))
+        prev_block = block
+    return placed
+
+
+def chain_rows(placed: list[Placed], prev_hash: str, idempotency_key: str | None) -> list[Row]:
+    """The stored rows of placed events, each hash covering the one before (see `chain`)."""
+    rows: list[Row] = []
+    append = rows.append
+    encode_header = header_encoder.encode
+    join = b"".join
+    prev_hash_bytes = prev_hash.encode()
+    for seq, block, ts_ms, stream, stream_version, tag, version, payload, event_id in placed:
+        header = encode_header(
+            (seq, block, ts_ms, stream, stream_version, tag, version, event_id, idempotency_key)
         )
-        rows.append(
+        row_hash = sha256(join((prev_hash_bytes, header, payload))).hexdigest()
+        append(
             (
                 seq,
-                item.block,
+                block,
                 ts_ms,
                 stream,
                 stream_version,
                 tag,
                 version,
-                payload,
+                payload.decode(),
                 event_id,
                 idempotency_key,
                 prev_hash,
                 row_hash,
             )
         )
-        prev_hash, prev_block = row_hash, item.block
+        prev_hash, prev_hash_bytes = row_hash, row_hash.encode()
     return rows
+
+
+def _version_conflict(stream: str, current: int, expected: int, index: int) -> Rejected:
+    return Rejected(
+        code=RejectCode.STREAM_VERSION_CONFLICT,
+        detail=f"stream {stream!r} is at version {current}, expected {expected}",
+        index=index,
+    )
+
+
+def _chosen_id_rejection(
+    event_id: str, chosen_ids: set[str], view: StoreView, index: int
+) -> Rejected | None:
+    """Why an id the writer chose cannot be used: the derived-id marker, or already taken."""
+    if "#" in event_id:
+        return Rejected(
+            code=RejectCode.INVALID_FIELD,
+            detail=f"event id {event_id!r} contains '#', which is kept for derived "
+            "ids (<stream>#<version>)",
+            index=index,
+        )
+    if event_id in chosen_ids or view.event_id_exists(event_id):
+        return Rejected(
+            code=RejectCode.DUPLICATE,
+            detail=f"event id {event_id!r} is already in the log",
+            index=index,
+        )
+    return None
