@@ -7,6 +7,7 @@ ints above 2**64 exact and lets any SQLite client read payloads with `json_extra
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -53,6 +54,14 @@ def current_decoders() -> Mapping[str, tuple[int, DecodeCurrent]]:
         for tag, cls in event_types().items():
             _current[tag] = (cls.schema_version, _decoder(tag).decode)
     return _current
+
+
+def decoder_of(tag: str, version: int) -> DecodeCurrent:
+    """What `decode(tag, version, payload)` does to a payload, looked up once for many."""
+    entry = current_decoders().get(tag)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    return partial(decode, tag, version)
 
 
 def _forget_decoders() -> None:

@@ -12,7 +12,7 @@ from hashlib import sha256
 import msgspec
 
 from events.base import Event, event_tag
-from events.codec import decode, encode
+from events.codec import DecodeCurrent, decoder_of, encode
 from events.rejections import RejectCode
 from ledger.chain import GENESIS_HASH, Row, header_encoder
 
@@ -131,19 +131,19 @@ def place(batch: Sequence[NewEvent], view: StoreView, now_ms: int) -> list[Place
     placed: list[Placed] = []
     versions: dict[str, int] = {}
     chosen_ids: set[str] = set()
-    types: dict[type[Event], tuple[str, int]] = {}
+    types: dict[type[Event], tuple[str, int, DecodeCurrent]] = {}
     prev_block, seq = view.head.block, view.head.seq
     for index, item in enumerate(batch):
         event = item.event
         known = types.get(type(event))
         if known is None:
-            known = types[type(event)] = (event_tag(type(event)), type(event).schema_version)
-        tag, version = known
+            known = types[type(event)] = _type_facts(type(event))
+        tag, version, validate = known
         payload = encode(event)
         try:
             # msgspec checks types and constraints only when decoding: an event built in
             # Python with a negative amount is caught here, before it reaches the log.
-            decode(tag, version, payload)
+            validate(payload)
         except msgspec.ValidationError as error:
             return validation_rejection(error, index)
         block = item.block
@@ -173,6 +173,12 @@ def place(batch: Sequence[NewEvent], view: StoreView, now_ms: int) -> list[Place
         placed.append((seq, block, ts_ms, stream, stream_version, tag, version, payload, event_id))
         prev_block = block
     return placed
+
+
+def _type_facts(event_class: type[Event]) -> tuple[str, int, DecodeCurrent]:
+    """An event type's tag, schema version and the decoder that validates its payloads."""
+    tag = event_tag(event_class)
+    return tag, event_class.schema_version, decoder_of(tag, event_class.schema_version)
 
 
 def chain_rows(placed: list[Placed], prev_hash: str, idempotency_key: str | None) -> list[Row]:
