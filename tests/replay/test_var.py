@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from pydantic import ValidationError
 
@@ -31,7 +32,7 @@ from replay.var_chart import format_exceedance_table, write_chart
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 PRICES = SHARED / "data" / "prices"
-FloatArray = np.ndarray[tuple[int, ...], np.dtype[np.float64]]
+FloatArray = npt.NDArray[np.float64]
 
 
 @pytest.fixture(scope="module")
