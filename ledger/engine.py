@@ -27,6 +27,7 @@ from ledger.batch import Appended, NewEvent, Rejected
 from ledger.store import EventStore, ReadFilter
 from projections.base import Projection
 from projections.math import MathRejected
+from projections.routing import Router
 from projections.runtime import fold, make_projections
 
 
@@ -113,6 +114,7 @@ class Engine:
         fold(self.store.read(ReadFilter(from_seq=seq + 1)), self.projections)
         self.head = self.store.head()
         self._by_type = {type(projection): projection for projection in self.projections}
+        self._router = Router(self.projections)
         self._since_checkpoint = 0
 
     def projection(self, projection_type: type[ProjectionT]) -> ProjectionT:
@@ -133,8 +135,7 @@ class Engine:
             hash="",
             event=event,
         )
-        for projection in self.projections:
-            projection.apply(record)
+        self._router.apply(record)
 
     def execute(
         self, commands: Sequence[Command], *, block: int, idempotency_key: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from events.base import Event
 from events.core import PriceUpdated
 from events.record import Record
 from projections.base import Table, Violation, canonical_bytes, digest_of
@@ -28,6 +29,9 @@ class Prices:
 
     def __init__(self) -> None:
         self.latest: dict[str, Quote] = {}
+
+    def folds(self, event_type: type[Event]) -> bool:
+        return event_type is PriceUpdated
 
     def apply(self, record: Record) -> None:
         event = record.event

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 import msgspec
 
+from events.base import Event
 from events.record import Record
 from events.reserve import (
     EmergencyIssued,
@@ -59,6 +60,9 @@ class ReserveBook(msgspec.Struct):
         return self.balance * 10_000 // self.outstanding
 
 
+_RESERVE_EVENTS = frozenset({ReserveCredited, ShortfallReported, ShortfallCovered, EmergencyIssued})
+
+
 class _ReserveState(msgspec.Struct):
     books: dict[str, ReserveBook]
     violations: list[Violation]
@@ -77,6 +81,9 @@ class ReserveSolvency:
         if found is None:
             found = self.books[token] = ReserveBook()
         return found
+
+    def folds(self, event_type: type[Event]) -> bool:
+        return event_type in _RESERVE_EVENTS
 
     def apply(self, record: Record) -> None:
         event = record.event

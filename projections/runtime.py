@@ -21,6 +21,7 @@ from projections.pools import Pools
 from projections.positions import Positions
 from projections.prices import Prices
 from projections.reserve import ReserveSolvency
+from projections.routing import Router
 
 ProjectionFactory = Callable[[], Projection]
 
@@ -56,15 +57,14 @@ def fold(
 ) -> Record | None:
     """Apply every record to every projection, in order; return the last record folded."""
     last: Record | None = None
-    appliers = [projection.apply for projection in projections]
-    if on_record is None and len(appliers) == 1:
-        (apply,) = appliers
+    if on_record is None and len(projections) == 1:
+        apply = projections[0].apply
         for last in records:
             apply(last)
         return last
+    route = Router(projections).apply
     for last in records:
-        for apply in appliers:
-            apply(last)
+        route(last)
         if on_record is not None:
             on_record(last)
     return last
