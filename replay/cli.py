@@ -101,6 +101,7 @@ def main() -> None:
         cli_projections,  # noqa: F401
         cli_replay,  # noqa: F401
         cli_state,  # noqa: F401
+        cli_var,  # noqa: F401
     )
 
     try:

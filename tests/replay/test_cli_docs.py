@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from replay import cli_audit, cli_log, cli_projections, cli_replay, cli_state  # noqa: F401
+from replay import cli_audit, cli_log, cli_projections, cli_replay, cli_state, cli_var  # noqa: F401
 from replay.cli import cli, main  # noqa: F401
 
 COMMANDS = sorted(cli.commands)
