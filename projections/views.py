@@ -37,7 +37,8 @@ CREATE INDEX IF NOT EXISTS idx_snapshots_block ON snapshots (projection, version
 
 
 def ensure_schema(connection: sqlite3.Connection) -> None:
-    connection.executescript(VIEWS_SCHEMA)
+    """Create the view tables in one transaction: a crash leaves all of them or none."""
+    connection.executescript(f"BEGIN IMMEDIATE;{VIEWS_SCHEMA}COMMIT;")
 
 
 def _cell(value: Any) -> Any:
