@@ -1,9 +1,18 @@
 """ALEX staking facts: configuration, activation, stakes, per-cycle emission and claims.
 
 Genesis needs no facts of its own: it is `AssetRegistered` plus one `Minted` per allocation
-(memo `genesis:<allocation>`). A stake moves tokens to the staking vault of its token
-(`vault:staking:<token>`); a claim mints the reward in ALEX (and APower) from the issuer and
-hands the principal back from the vault with the stake's last locked cycle.
+(memo `genesis:<allocation>`). A claim mints the reward in ALEX (and APower) from the issuer and
+hands the principal back with the stake's last locked cycle.
+
+Staked tokens are the reserve pool's (protocol-math 2.7: stake `reserve[token] += amount`, claim
+`reserve[token] -= to_return`). The reserve pool of a token is the account `reserve:<token>`,
+so the staking vault IS that account: a stake is recorded as `Staked` plus a `ReserveCredited`
+(source `staking:<token>`, posting staker -> reserve) and a principal return as
+`StakingRewardClaimed` plus the reserve paying its liability to the staker
+(`ReserveDebited`, reason `staking-principal:<token>:<cycle>`,
+posting reserve -> staker). Those reserve events move the money; `Staked` and the claim's
+principal then move nothing (`reserve_credited` / `principal_from_reserve`). Logs written
+before that (both flags False) keep the old postings through `vault:staking:<token>`.
 """
 
 from __future__ import annotations
@@ -13,9 +22,12 @@ from events.base import Amount, Block, Event, Name, register
 GENESIS_MEMO_PREFIX = "genesis:"
 """Memo of the `Minted` events that make the genesis allocation (`genesis:foundation`, ...)."""
 
+STAKING_PRINCIPAL_REASON = "staking-principal"
+"""Reason prefix of the reserve events that hand a stake's principal back."""
+
 
 def staking_vault(token: str) -> str:
-    """The protocol account that holds the tokens staked in `token`'s staking pool."""
+    """The account that held staked tokens before stakes were credited to the reserve pool."""
     return f"vault:staking:{token}"
 
 
@@ -45,6 +57,8 @@ class StakingConfigured(Event, frozen=True, kw_only=True):
     """The asset rewards are minted in."""
     apower_asset: Name = "APOWER"
     """The asset APower is minted in."""
+    principal_from_reserve: bool = False
+    """True: `principal_returned` is paid from `reserve:<token>` by its own reserve events."""
 
     def default_stream(self) -> str:
         return f"staking:{self.token}"
@@ -97,7 +111,11 @@ class StakingUserRegistered(Event, frozen=True, kw_only=True):
 
 @register
 class Staked(Event, frozen=True, kw_only=True):
-    """Tokens are locked for cycles first_cycle..last_cycle (posting: staker -> vault)."""
+    """Tokens are locked for cycles first_cycle..last_cycle.
+
+    Posting: none when `reserve_credited` (the `ReserveCredited` beside it moves the tokens to
+    `reserve:<token>`); staker -> `vault:staking:<token>` in older logs.
+    """
 
     token: Name
     """The token staked."""
@@ -111,6 +129,8 @@ class Staked(Event, frozen=True, kw_only=True):
     """First cycle the stake earns in (the cycle after the stake)."""
     last_cycle: Amount
     """Last locked cycle; its claim hands the principal back."""
+    reserve_credited: bool = False
+    """True: the tokens went to the reserve pool by their own `ReserveCredited`."""
 
     def default_stream(self) -> str:
         return f"staking:{self.token}"
@@ -142,7 +162,8 @@ class StakingRewardClaimed(Event, frozen=True, kw_only=True):
     """A staker claims a finished cycle: reward and APower minted, principal returned.
 
     Postings: issuer:<reward_asset> -> staker (reward), issuer:<apower_asset> -> staker
-    (apower), vault:staking:<token> -> staker (principal_returned).
+    (apower); the principal moves by the reserve's `ReserveDebited` beside it when
+    `principal_from_reserve`, else (older logs) vault:staking:<token> -> staker.
     """
 
     token: Name
@@ -163,6 +184,8 @@ class StakingRewardClaimed(Event, frozen=True, kw_only=True):
     """The asset the reward is minted in."""
     apower_asset: Name = "APOWER"
     """The asset APower is minted in."""
+    principal_from_reserve: bool = False
+    """True: `principal_returned` is paid from `reserve:<token>` by its own reserve events."""
 
     def default_stream(self) -> str:
         return f"staking:{self.token}"

@@ -19,6 +19,9 @@ STABILITY_ACCOUNT = "fx:stability"
 PEGKEEPER_ACCOUNT = "fx:pegkeeper"
 REVENUE_OPEN_ACCOUNT = "fx:revenue:open"
 REVENUE_CLOSE_ACCOUNT = "fx:revenue:close"
+REVENUE_MISC_ACCOUNT = "fx:revenue:misc"
+TREASURY_ACCOUNT = "fx:treasury"
+FUNDING_TREASURY_ACCOUNT = "fx:treasury:funding"
 
 
 def fx_vault_account(pool_id: str) -> str:
@@ -329,3 +332,41 @@ class FxStabilityAbsorbed(Event, frozen=True, kw_only=True):
 
     def default_stream(self) -> str:
         return STABILITY_ACCOUNT
+
+
+@register
+class FxHarvested(Event, frozen=True, kw_only=True):
+    """`PoolManager.harvest` (a `HarvestPreview`): funding and rate-provider rewards realised and
+    the accumulated open/close/misc collateral fees paid out of the pool's vault.
+
+    Funding raised collIndex, so the vault holds more collateral than the positions' raw sum;
+    harvest pays that surplus out: `expense_token` to the protocol treasury, `bounty_token` to
+    the harvester (deployed 1%), the rest (`funding_to_treasury_token` +
+    `rewards_to_treasury_token`) to the funding treasury (fxBASE / sPOSITIONs). Postings, all
+    in the collateral asset from `vault:fx:<pool>`: those three, plus the fees to
+    `fx:revenue:open`, `fx:revenue:close` and `fx:revenue:misc`.
+    """
+
+    pool_id: Name
+    collateral_asset: Name
+    harvester: Name
+    """Who called harvest (receives the bounty)."""
+    funding_treasury: Name
+    """Receives the funding and rewards net of expense and bounty."""
+    expense_treasury: Name
+    """Receives the funding and rewards expense."""
+    collateral_rate_1e18: Amount
+    """The rate provider's rate the harvest read (1e18: no provider)."""
+    funding_token: Amount
+    funding_raw: Amount
+    rewards_token: Amount
+    expense_token: Amount
+    bounty_token: Amount
+    funding_to_treasury_token: Amount
+    rewards_to_treasury_token: Amount
+    fees_open_paid_token: Amount
+    fees_close_paid_token: Amount
+    fees_misc_paid_token: Amount
+
+    def default_stream(self) -> str:
+        return f"pool:fx:{self.pool_id}"

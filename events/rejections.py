@@ -53,6 +53,7 @@ class RejectCode(StrEnum):
     EXPIRED = "EXPIRED"
     NOT_EXPIRED = "NOT_EXPIRED"
     LTV_TOO_HIGH = "LTV_TOO_HIGH"
+    LTV_TOO_LOW = "LTV_TOO_LOW"
     # Leveraged positions.
     UNKNOWN_POSITION = "UNKNOWN_POSITION"
     POSITION_NOT_OWNED = "POSITION_NOT_OWNED"
@@ -66,6 +67,7 @@ class RejectCode(StrEnum):
     COOLDOWN = "COOLDOWN"
     STRIKE_DEAD = "STRIKE_DEAD"
     STRIKE_ALIVE = "STRIKE_ALIVE"
+    STABLE_DEPEGGED = "STABLE_DEPEGGED"
 
 
 REJECT_HELP: dict[RejectCode, str] = {
@@ -127,6 +129,8 @@ REJECT_HELP: dict[RejectCode, str] = {
     RejectCode.NOT_EXPIRED: "Redemption opens after expiry; wait for the expiry block.",
     RejectCode.LTV_TOO_HIGH: "The position's loan-to-value would exceed the limit; add "
     "collateral or borrow less.",
+    RejectCode.LTV_TOO_LOW: "The position's debt ratio would fall below the pool's minimum; "
+    "borrow more, withdraw collateral, or close the position instead.",
     RejectCode.UNKNOWN_POSITION: "No position with that id.",
     RejectCode.POSITION_NOT_OWNED: "Only the position's owner may change it.",
     RejectCode.NOT_REBALANCEABLE: "The position is not between the rebalance and liquidation "
@@ -146,4 +150,6 @@ REJECT_HELP: dict[RejectCode, str] = {
     RejectCode.STRIKE_DEAD: "That strike has been liquidated; use the graveyard instead.",
     RejectCode.STRIKE_ALIVE: "The strike has not been liquidated; graveyard actions need a "
     "dead strike.",
+    RejectCode.STABLE_DEPEGGED: "The stablecoin (USDC) is below its depeg price; deposit "
+    "fxUSD instead, or wait until it recovers.",
 }

@@ -66,6 +66,24 @@ class ShortfallCovered(Event, frozen=True, kw_only=True):
 
 
 @register
+class ReserveDebited(Event, frozen=True, kw_only=True):
+    """The reserve pool pays out something it owes that is not a shortfall (posting:
+    reserve -> to_account), e.g. staking principal returned at the end of a lock."""
+
+    token: Name
+    """The reserve pool's token."""
+    amount: Amount
+    """Base units paid."""
+    to_account: Name
+    """Who is paid."""
+    reason: Name
+    """Why: `staking-principal:<token>:<cycle>`, ..."""
+
+    def default_stream(self) -> str:
+        return reserve_account(self.token)
+
+
+@register
 class EmergencyIssued(Event, frozen=True, kw_only=True):
     """Governance mints ALEX and sells it to `buyer`; the proceeds fill a reserve pool.
 

@@ -1,5 +1,6 @@
 """ALEX genesis and staking commands: allocate the supply, configure and activate staking pools,
-stake for 1-32 cycles, claim a finished cycle.
+stake for 1-32 cycles, claim a finished cycle. Stakes are credited to the token's reserve pool
+and principal comes back out of it (see `events.alex`).
 
 A cycle's emission is fixed at its first claim (`CycleEmissionFixed`): the band coinbase cut
 to what is left of the annual cap across all pools, with the year taken from the cycle's
@@ -12,6 +13,7 @@ import msgspec
 
 from events.alex import (
     GENESIS_MEMO_PREFIX,
+    STAKING_PRINCIPAL_REASON,
     CycleEmissionFixed,
     Staked,
     StakingActivationSet,
@@ -23,6 +25,7 @@ from events.alex import (
 from events.assets import AssetRegistered
 from events.core import Minted
 from events.rejections import RejectCode
+from events.reserve import ReserveCredited, ReserveDebited
 from ledger.batch import Rejected
 from ledger.commands_core import check_funds
 from ledger.engine import Command, Context, Emit, handles, reject
@@ -44,6 +47,7 @@ from projections.math.staking import (
     reward_claim,
     stake_schedule_at_height,
 )
+from projections.reserve import ReserveSolvency
 
 ALEX_SUPPLY_GENESIS = 10**9 * ONE_8
 """1,000,000,000 ALEX in base units (8 decimals)."""
@@ -269,8 +273,17 @@ def _stake(command: Stake, context: Context) -> list[Emit] | Rejected:
                 lock_cycles=command.lock_cycles,
                 first_cycle=schedule.first_cycle,
                 last_cycle=schedule.last_cycle,
+                reserve_credited=True,
             )
-        )
+        ),
+        Emit(
+            ReserveCredited(
+                token=command.token,
+                amount=command.amount,
+                from_account=command.staker,
+                source=f"staking:{command.token}",
+            )
+        ),
     ]
 
 
@@ -333,7 +346,38 @@ def _claim(command: ClaimStakingReward, context: Context) -> list[Emit] | Reject
                 stake_in_cycle=record.amount_staked,
                 reward_asset=found.reward_asset,
                 apower_asset=found.apower_asset,
+                principal_from_reserve=True,
             )
         )
     )
+    if claim.to_return:
+        refused = _principal_from_reserve(context, command, claim.to_return)
+        if isinstance(refused, Rejected):
+            return refused
+        emits.extend(refused)
     return emits
+
+
+def _principal_from_reserve(
+    context: Context, command: ClaimStakingReward, principal: int
+) -> list[Emit] | Rejected:
+    """The reserve pays back the principal it holds for the staker (`ReserveDebited`).
+
+    The contract refuses a claim that would take the reserve below zero (err 2024), e.g. after
+    a shortfall cover spent staked tokens; so does this.
+    """
+    held = context.get(ReserveSolvency).book(command.token).balance
+    if held < principal:
+        return reject(
+            RejectCode.INSUFFICIENT_LIQUIDITY,
+            f"reserve:{command.token} holds {held}, the principal due is {principal}; "
+            "the reserve must be refilled (CreditReserve) before this claim",
+        )
+    reason = f"{STAKING_PRINCIPAL_REASON}:{command.token}:{command.cycle}"
+    return [
+        Emit(
+            ReserveDebited(
+                token=command.token, amount=principal, to_account=command.staker, reason=reason
+            )
+        )
+    ]

@@ -1,4 +1,5 @@
-"""The stability pool (fxBASE) and funding: deposit, request redeem, redeem; accrue funding.
+"""The stability pool (fxBASE) and funding: deposit, request redeem, redeem; accrue funding;
+harvest (realise the funding and pay the collateral fees out of the vault).
 
 Times are block timestamps in seconds carried by the command (the ledger reads no clock).
 """
@@ -6,7 +7,10 @@ Times are block timestamps in seconds carried by the command (the ledger reads n
 from __future__ import annotations
 
 from events.fx import (
+    FUNDING_TREASURY_ACCOUNT,
+    TREASURY_ACCOUNT,
     FxFundingAccrued,
+    FxHarvested,
     FxStabilityDeposited,
     FxStabilityRedeemed,
     FxStabilityRedeemRequested,
@@ -53,6 +57,17 @@ class AccrueFxFunding(Command, frozen=True, kw_only=True):
     now_seconds: int
     aave_rate_1e18: int
     fxusd_depegged: bool = False
+
+
+class HarvestFx(Command, frozen=True, kw_only=True):
+    """`PoolManager.harvest`: funding collateral split into expense, bounty and treasury."""
+
+    pool_id: str
+    harvester: str
+    collateral_rate_1e18: int = PRECISION
+    """The rate provider's rate (1e18: a collateral without one)."""
+    funding_treasury: str = FUNDING_TREASURY_ACCOUNT
+    expense_treasury: str = TREASURY_ACCOUNT
 
 
 @handles(DepositStability)
@@ -180,6 +195,51 @@ def accrue_funding(command: AccrueFxFunding, context: Context) -> list[Emit] | R
                 funding_raw=preview.funding_raw,
                 coll_index_before=preview.coll_index_before,
                 coll_index_after=preview.coll_index_after,
+            )
+        )
+    ]
+
+
+@handles(HarvestFx)
+def harvest_fx(command: HarvestFx, context: Context) -> list[Emit] | Rejected:
+    found = live_fx_pool(context, command.pool_id)
+    if isinstance(found, Rejected):
+        return found
+    pool, meta = found
+    if command.collateral_rate_1e18 <= 0:
+        return reject(RejectCode.INVALID_PARAMETER, "the collateral rate is a positive 1e18 int")
+    preview = pool.preview_harvest(command.collateral_rate_1e18)
+    paid = (
+        preview.funding_token
+        + preview.rewards_token
+        + preview.fees_open_paid_token
+        + preview.fees_close_paid_token
+        + preview.fees_misc_paid_token
+    )
+    if paid == 0:
+        return reject(
+            RejectCode.NOTHING_TO_CLAIM,
+            f"{command.pool_id} has no funding, rewards or fees to harvest; accrue funding first",
+        )
+    return [
+        Emit(
+            FxHarvested(
+                pool_id=command.pool_id,
+                collateral_asset=meta.collateral_asset,
+                harvester=command.harvester,
+                funding_treasury=command.funding_treasury,
+                expense_treasury=command.expense_treasury,
+                collateral_rate_1e18=command.collateral_rate_1e18,
+                funding_token=preview.funding_token,
+                funding_raw=preview.funding_raw,
+                rewards_token=preview.rewards_token,
+                expense_token=preview.expense_token,
+                bounty_token=preview.bounty_token,
+                funding_to_treasury_token=preview.funding_to_treasury_token,
+                rewards_to_treasury_token=preview.rewards_to_treasury_token,
+                fees_open_paid_token=preview.fees_open_paid_token,
+                fees_close_paid_token=preview.fees_close_paid_token,
+                fees_misc_paid_token=preview.fees_misc_paid_token,
             )
         )
     ]

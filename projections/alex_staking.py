@@ -9,6 +9,10 @@ pro rata from the same emission.
 The supply table splits the reward asset's supply by origin (genesis, staking emission,
 emergency issuance, other mints, burns), so "supply = genesis + emissions + emergency - burns"
 can be checked against `balances` at any block.
+
+Staked principal is held by the token's reserve pool (`reserve:<token>`), as the contract
+counts it (`events.alex` explains the reserve events a stake and a principal return carry);
+`principal_outstanding(token)` is what that reserve owes stakers.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ from projections.math.staking import (
 
 @posting_rule(Staked)
 def _staked(event: Staked) -> Iterable[Posting]:
+    """Nothing when the reserve pool took the stake by its `ReserveCredited` (see `events.alex`)."""
+    if event.reserve_credited:
+        return ()
     return ((event.staker, staking_vault(event.token), event.token, event.amount),)
 
 
@@ -57,7 +64,7 @@ def _claimed(event: StakingRewardClaimed) -> Iterable[Posting]:
         postings.append(
             (f"issuer:{event.apower_asset}", event.staker, event.apower_asset, event.apower)
         )
-    if event.principal_returned:
+    if event.principal_returned and not event.principal_from_reserve:
         postings.append(
             (staking_vault(event.token), event.staker, event.token, event.principal_returned)
         )
@@ -157,6 +164,12 @@ class AlexStaking:
     def emitted_in_year(self, year: int) -> int:
         """Emission fixed so far for cycles whose first block falls in `year`."""
         return self.state.emitted_by_year.get(str(year), 0)
+
+    def principal_outstanding(self, token: str) -> int:
+        """Staked principal not yet handed back: what `reserve:<token>` owes stakers."""
+        return sum(
+            sum(book.to_return.values()) for book in self.state.cycles.get(token, {}).values()
+        )
 
     def supply_origins(self, asset: str = "ALEX") -> SupplyOrigins:
         return self.state.supply.get(asset) or SupplyOrigins()

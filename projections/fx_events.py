@@ -11,6 +11,7 @@ from typing import Any
 
 from events.fx import (
     FxFundingAccrued,
+    FxHarvested,
     FxPositionOperated,
     FxRedeemed,
     FxStabilityDeposited,
@@ -20,6 +21,7 @@ from events.fx import (
 )
 from projections.math.fx_results import (
     FundingPreview,
+    HarvestPreview,
     OperatePreview,
     RedeemPreview,
     Settlement,
@@ -66,6 +68,11 @@ def walk_preview(event: FxWalked) -> WalkPreview:
 
 def funding_preview(event: FxFundingAccrued) -> FundingPreview:
     preview: FundingPreview = _copied(FundingPreview, event)
+    return preview
+
+
+def harvest_preview(event: FxHarvested) -> HarvestPreview:
+    preview: HarvestPreview = _copied(HarvestPreview, event)
     return preview
 
 

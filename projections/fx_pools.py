@@ -20,10 +20,12 @@ import msgspec
 from events.fx import (
     PEGKEEPER_ACCOUNT,
     REVENUE_CLOSE_ACCOUNT,
+    REVENUE_MISC_ACCOUNT,
     REVENUE_OPEN_ACCOUNT,
     STABILITY_ACCOUNT,
     FxFlashLoaned,
     FxFundingAccrued,
+    FxHarvested,
     FxLeveragedOpened,
     FxPoolCreated,
     FxPositionOperated,
@@ -43,6 +45,7 @@ from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.fx_events import (
     deposit_preview,
     funding_preview,
+    harvest_preview,
     operate_preview,
     redeem_preview,
     stability_redeem_preview,
@@ -105,6 +108,21 @@ def _walked(event: FxWalked) -> Iterable[Posting]:
         (event.payer, event.debt_lender, event.debt_asset, event.fxusd_used),
         (event.payer, PEGKEEPER_ACCOUNT, event.stable_asset, event.stable_used),
         (vault, event.receiver, event.collateral_asset, event.colls_to_receiver_token),
+    ]
+    return [move for move in moves if move[3]]
+
+
+@posting_rule(FxHarvested)
+def _harvested(event: FxHarvested) -> Iterable[Posting]:
+    vault, asset = fx_vault_account(event.pool_id), event.collateral_asset
+    to_treasury = event.funding_to_treasury_token + event.rewards_to_treasury_token
+    moves = [
+        (vault, event.expense_treasury, asset, event.expense_token),
+        (vault, event.harvester, asset, event.bounty_token),
+        (vault, event.funding_treasury, asset, to_treasury),
+        (vault, REVENUE_OPEN_ACCOUNT, asset, event.fees_open_paid_token),
+        (vault, REVENUE_CLOSE_ACCOUNT, asset, event.fees_close_paid_token),
+        (vault, REVENUE_MISC_ACCOUNT, asset, event.fees_misc_paid_token),
     ]
     return [move for move in moves if move[3]]
 
@@ -179,6 +197,8 @@ class FxPools:
                 self.meta[event.pool_id] = msgspec.structs.replace(
                     self.meta[event.pool_id], funding_seconds_last=event.now_seconds
                 )
+            elif kind is FxHarvested:
+                self.pools[event.pool_id].apply_harvest(harvest_preview(event))
             elif kind is FxPositionTransferred:
                 self.pools[event.pool_id].tree.positions[event.position_id].owner = event.to_owner
             elif kind is FxPoolCreated:

@@ -1,21 +1,27 @@
-"""Position LTVs: every f(x) position and AlphaX strike market at the latest price, ranked by risk.
+"""Position LTVs: every f(x) position, AlphaX strike market and ALEX CRP loan, ranked by risk.
 
-It folds the f(x) pools, the strike markets and the prices itself (it is its own projection,
-so `state_at` gives it at any block). A row's `price_move_to_line_1e18` is the relative move of
-the oracle price that would put it on its liquidation line (x1e18; <= 0: past the line), so
-f(x) positions and strike tokens rank on one scale in `at_risk`.
+It folds the f(x) pools, the strike markets, the ALEX lending books and the prices itself (it
+is its own projection, so `state_at` gives it at any block). A row's `price_move_to_line_1e18`
+is the relative fall of the position's own price (collateral priced in debt) that would put it
+on its line (x1e18; <= 0: past the line), so every kind ranks on one scale in `at_risk`:
 
-ALEX CRP loans: `crp_loan_rows` is the hook for them; it returns no rows until the ALEX lending
-projection (`projections/alex_lending.py`, `crp_loans()`) exists.
+* f(x): the pool's price (inverted on the short side) falling to the liquidation line;
+* AlphaX: the asset price moving to the nearer liquidation trigger (down for longs, up for
+  shorts, as a fraction of the price);
+* ALEX CRP: the spot (token y per token x) falling to where the LTV meets the conversion LTV.
+  `CrpLoan.price_move_to_conversion_1e18` states it as a rise m of token y's price; the spot
+  then falls by m / (1 + m), which is what is ranked.
 """
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 import msgspec
 
 from events.record import Record
+from projections.alex_lending import AlexLending, CrpLoan
 from projections.alphax_markets import AlphaxMarkets, StrikeMarket
 from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.fx_pools import FxPools
@@ -28,7 +34,12 @@ from projections.math.alphax import (
     risk_level,
     short_liquidation_point,
 )
-from projections.math.fx_ticks import PRECISION, price_inverse_1e18
+from projections.math.fx_ticks import (
+    PRECISION,
+    price_inverse_1e18,
+    raw_coll_from_shares,
+    raw_debt_from_shares,
+)
 from projections.prices import Prices
 
 FX_COLUMNS = (
@@ -64,6 +75,20 @@ STRIKE_COLUMNS = (
     "short_supply",
     "price_move_to_line_1e18",
 )
+CRP_COLUMNS = (
+    "pool",
+    "collateral_asset",
+    "debt_asset",
+    "expiry",
+    "collateral_value",
+    "debt",
+    "ltv_e8",
+    "conversion_ltv_e8",
+    "spot_e8",
+    "price_move_to_conversion_1e18",
+    "price_move_to_line_1e18",
+    "status",
+)
 RISK_COLUMNS = ("kind", "id", "owner", "ltv_or_risk_1e18", "price_move_to_line_1e18", "status")
 
 
@@ -84,20 +109,50 @@ def _move(price: int, line: int | None) -> int | None:
     return (price - line) * PRECISION // price
 
 
+def crp_spot_move_1e18(rise_1e18: int | None) -> int | None:
+    """A rise m of token y's price as the fall of the spot it causes: m / (1 + m), x1e18.
+
+    A spot that no rise can bring to the line (only token x collateral left: 1 + m = 0) is
+    ranked as a whole price past it (-1e18).
+    """
+    if rise_1e18 is None:
+        return None
+    factor = PRECISION + rise_1e18
+    return rise_1e18 * PRECISION // factor if factor > 0 else -PRECISION
+
+
+def crp_status(loan: CrpLoan, block: int) -> str:
+    if block >= loan.expiry:
+        return "expired"
+    return "converting" if loan.ltv_e8 >= loan.conversion_ltv_e8 else "open"
+
+
+def fx_status(liquidatable: bool, rebalanceable: bool) -> str:
+    if liquidatable:
+        return "liquidatable"
+    return "rebalanceable" if rebalanceable else "healthy"
+
+
+#: An at-risk candidate: (move, kind, id, payload) - the first three are its sort key.
+Candidate = tuple[int, str, str, Any]
+
+
 class Positions:
     """The position-LTV projection (see the module docstring)."""
 
     name = "positions"
-    version = 1
+    version = 2
 
     def __init__(self) -> None:
         self.fx = FxPools()
         self.alphax = AlphaxMarkets()
+        self.alex = AlexLending()
         self.prices = Prices()
 
     def apply(self, record: Record) -> None:
         self.fx.apply(record)
         self.alphax.apply(record)
+        self.alex.apply(record)
         self.prices.apply(record)
 
     def fx_rows(self) -> list[tuple[Any, ...]]:
@@ -108,13 +163,6 @@ class Positions:
             if price is None:
                 continue
             for health in pool.positions_health(price):
-                status = (
-                    "liquidatable"
-                    if health.liquidatable
-                    else "rebalanceable"
-                    if health.rebalanceable
-                    else "healthy"
-                )
                 rows.append(
                     (
                         pool_id,
@@ -129,7 +177,7 @@ class Positions:
                         health.price_rebalance_line_1e18,
                         health.price_liquidation_line_1e18,
                         _move(price, health.price_liquidation_line_1e18),
-                        status,
+                        fx_status(health.liquidatable, health.rebalanceable),
                     )
                 )
         return rows
@@ -143,28 +191,90 @@ class Positions:
         return rows
 
     def crp_loan_rows(self) -> list[tuple[Any, ...]]:
-        """Hook for ALEX CRP loans (none until `projections/alex_lending.py` lands)."""
-        return []
+        """Every ALEX CRP with debt outstanding and an oracle spot, at the latest prices."""
+        block = self.alex.state.last_block
+        return [
+            (
+                loan.pool_id,
+                loan.collateral_asset,
+                loan.debt_asset,
+                loan.expiry,
+                loan.collateral_value,
+                loan.debt,
+                loan.ltv_e8,
+                loan.conversion_ltv_e8,
+                loan.spot_e8,
+                loan.price_move_to_conversion_1e18,
+                crp_spot_move_1e18(loan.price_move_to_conversion_1e18),
+                crp_status(loan, block),
+            )
+            for loan in self.alex.crp_loans()
+        ]
+
+    def _fx_candidates(self) -> list[Candidate]:
+        """Every f(x) position's move to its liquidation line, without building its full row.
+
+        The same numbers `position_health` gives (live shares, raw amounts, line price), one
+        price per pool; the full health is computed only for the positions that are shown.
+        """
+        found: list[Candidate] = []
+        for pool_id, pool in self.fx.pools.items():
+            meta = self.fx.meta[pool_id]
+            price = fx_price_1e18(self.prices, meta.price_asset, meta.side)
+            if not price:
+                continue
+            ratio = pool.parameters.liquidate_debt_ratio_1e18
+            coll_index, debt_index = pool.coll_index, pool.debt_index
+            live_shares = pool.tree.position_live_shares
+            for position_id in pool.tree.positions:
+                coll_shares, debt_shares = live_shares(position_id)
+                if debt_shares <= 0:
+                    continue
+                raw_debt = raw_debt_from_shares(debt_shares, debt_index, False)
+                raw_coll = raw_coll_from_shares(coll_shares, coll_index, False)
+                if raw_debt == 0 or raw_coll == 0 or ratio == 0:
+                    continue
+                line = raw_debt * PRECISION * PRECISION // (ratio * raw_coll)
+                move = (price - line) * PRECISION // price
+                found.append((move, "fx", f"{pool_id}#{position_id}", (pool, position_id, price)))
+        return found
+
+    def _candidates(self) -> list[Candidate]:
+        found = self._fx_candidates()
+        for row in self.strike_rows():
+            if row[15] is not None:
+                found.append((row[15], "alphax", row[0], row))
+        for row in self.crp_loan_rows():
+            if row[10] is not None:
+                found.append((row[10], "crp", row[0], row))
+        return found
 
     def at_risk(self, limit: int) -> Table:
-        """The `limit` rows closest to their liquidation line (smallest price move first)."""
-        ranked = []
-        for row in self.fx_rows():
-            move = row[11]
-            if move is not None:
-                ranked.append(("fx", f"{row[0]}#{row[1]}", row[2], row[6], move, row[12]))
-        for row in self.strike_rows():
-            move = row[15]
-            if move is not None:
-                ranked.append(("alphax", row[0], "", None, move, row[12]))
-        ranked.sort(key=lambda item: (item[4], item[0], item[1]))
-        return Table("positions_at_risk", RISK_COLUMNS, ranked[:limit], key_columns=("kind", "id"))
+        """The `limit` rows closest to their line (smallest price move first).
+
+        Ranks every candidate by (move, kind, id) with a partial sort and builds the shown rows
+        only, so the cost is one pass over the positions plus `limit` full health reads.
+        """
+        chosen = heapq.nsmallest(limit, self._candidates(), key=lambda item: item[:3])
+        rows = []
+        for move, kind, row_id, payload in chosen:
+            if kind == "fx":
+                pool, position_id, price = payload
+                health = pool.position_health(position_id, price)
+                status = fx_status(health.liquidatable, health.rebalanceable)
+                rows.append((kind, row_id, health.owner, health.debt_ratio_1e18, move, status))
+            elif kind == "alphax":
+                rows.append((kind, row_id, "", None, move, payload[12]))
+            else:
+                rows.append((kind, row_id, "", payload[6] * 10**10, move, payload[11]))
+        return Table("positions_at_risk", RISK_COLUMNS, rows, key_columns=("kind", "id"))
 
     def snapshot(self) -> bytes:
         return canonical_bytes(
             {
                 "fx": msgspec.json.decode(self.fx.snapshot()),
                 "alphax": msgspec.json.decode(self.alphax.snapshot()),
+                "alex": msgspec.json.decode(self.alex.snapshot()),
                 "prices": msgspec.json.decode(self.prices.snapshot()),
             }
         )
@@ -173,6 +283,7 @@ class Positions:
         state = msgspec.json.decode(data)
         self.fx.restore(canonical_bytes(state["fx"]))
         self.alphax.restore(canonical_bytes(state["alphax"]))
+        self.alex.restore(canonical_bytes(state["alex"]))
         self.prices.restore(canonical_bytes(state["prices"]))
 
     def digest(self) -> str:
@@ -182,16 +293,11 @@ class Positions:
         return [
             Table("fx_positions", FX_COLUMNS, self.fx_rows(), key_columns=("pool", "position")),
             Table("strike_markets", STRIKE_COLUMNS, self.strike_rows(), key_columns=("market",)),
-            Table(
-                "crp_loans",
-                ("pool", "loan", "owner", "ltv_1e8", "status"),
-                self.crp_loan_rows(),
-                key_columns=("pool", "loan"),
-            ),
+            Table("crp_loans", CRP_COLUMNS, self.crp_loan_rows(), key_columns=("pool",)),
         ]
 
     def violations(self) -> list[Violation]:
-        return self.fx.violations() + self.alphax.violations()
+        return self.fx.violations() + self.alphax.violations() + self.alex.violations()
 
 
 def _safe(function: Any, *args: Any) -> Any:

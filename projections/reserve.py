@@ -14,6 +14,7 @@ from events.record import Record
 from events.reserve import (
     EmergencyIssued,
     ReserveCredited,
+    ReserveDebited,
     ShortfallCovered,
     ShortfallReported,
     reserve_account,
@@ -32,6 +33,11 @@ def _covered(event: ShortfallCovered) -> Iterable[Posting]:
     return ((reserve_account(event.token), event.beneficiary, event.token, event.amount),)
 
 
+@posting_rule(ReserveDebited)
+def _debited(event: ReserveDebited) -> Iterable[Posting]:
+    return ((reserve_account(event.token), event.to_account, event.token, event.amount),)
+
+
 @posting_rule(EmergencyIssued)
 def _issued(event: EmergencyIssued) -> Iterable[Posting]:
     return (
@@ -48,6 +54,8 @@ class ReserveBook(msgspec.Struct):
     shortfalls_reported: int = 0
     shortfalls_covered: int = 0
     emergency_alex_issued: int = 0
+    outflows: dict[str, int] = msgspec.field(default_factory=dict)
+    """Payments that are not shortfalls, by reason (staking principal, ...)."""
 
     @property
     def outstanding(self) -> int:
@@ -60,7 +68,9 @@ class ReserveBook(msgspec.Struct):
         return self.balance * 10_000 // self.outstanding
 
 
-_RESERVE_EVENTS = frozenset({ReserveCredited, ShortfallReported, ShortfallCovered, EmergencyIssued})
+_RESERVE_EVENTS = frozenset(
+    {ReserveCredited, ReserveDebited, ShortfallReported, ShortfallCovered, EmergencyIssued}
+)
 
 
 class _ReserveState(msgspec.Struct):
@@ -70,7 +80,7 @@ class _ReserveState(msgspec.Struct):
 
 class ReserveSolvency:
     name = "reserve_solvency"
-    version = 1
+    version = 2
 
     def __init__(self) -> None:
         self.books: dict[str, ReserveBook] = {}
@@ -97,6 +107,17 @@ class ReserveSolvency:
             book = self.book(event.token)
             book.balance -= event.amount
             book.shortfalls_covered += event.amount
+            if book.balance < 0:
+                self._violations.append(
+                    Violation(
+                        "RESERVE_NEGATIVE", record.seq, f"reserve:{event.token} is {book.balance}"
+                    )
+                )
+        elif type(event) is ReserveDebited:
+            book = self.book(event.token)
+            book.balance -= event.amount
+            reason = event.reason.split(":", 1)[0]
+            book.outflows[reason] = book.outflows.get(reason, 0) + event.amount
             if book.balance < 0:
                 self._violations.append(
                     Violation(
@@ -142,6 +163,11 @@ class ReserveSolvency:
             for token, book in sorted(self.books.items())
             for source, amount in sorted(book.inflows.items())
         ]
+        outflows = [
+            (token, reason, amount)
+            for token, book in sorted(self.books.items())
+            for reason, amount in sorted(book.outflows.items())
+        ]
         return [
             Table(
                 "reserve_solvency",
@@ -162,6 +188,12 @@ class ReserveSolvency:
                 ("token", "source", "amount"),
                 inflows,
                 key_columns=("token", "source"),
+            ),
+            Table(
+                "reserve_outflows",
+                ("token", "reason", "amount"),
+                outflows,
+                key_columns=("token", "reason"),
             ),
         ]
 

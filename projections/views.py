@@ -50,6 +50,10 @@ def _cell(value: Any) -> Any:
 
 def _replace_table(db: sqlite_utils.Database, table: Table) -> None:
     name = f"view_{table.name}"
+    existing = db[name]
+    if existing.exists() and [column.name for column in existing.columns] != list(table.columns):
+        # The projection's table changed shape (a new version): the view is a cache, rebuild it.
+        db.execute(f"DROP TABLE [{name}]")
     if not db[name].exists():
         db[name].create(  # type: ignore[union-attr]
             dict.fromkeys(table.columns, str),

@@ -229,7 +229,7 @@ def _check_position_after(state: FxPoolState, price_1e18: int, pool: _PoolOperat
         )
     if debt_value < parameters.debt_ratio_min_1e18 * raw_coll * price_1e18:
         raise MathRejected(
-            RejectCode.INVALID_PARAMETER,
+            RejectCode.LTV_TOO_LOW,
             f"debt ratio below the minimum {parameters.debt_ratio_min_1e18}: borrow more or "
             "withdraw collateral (ErrorDebtRatioTooSmall)",
         )

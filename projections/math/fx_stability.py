@@ -137,7 +137,7 @@ class StabilityPool:
         if amount == 0:
             raise MathRejected(RejectCode.ZERO_AMOUNT, "deposit of 0")
         if usdc_price_1e18 < self.parameters.stable_depeg_price_1e18:
-            raise MathRejected(RejectCode.INVALID_PARAMETER, "USDC is below its depeg price")
+            raise MathRejected(RejectCode.STABLE_DEPEGGED, "USDC is below its depeg price")
         price = self.stable_price_with_scale(usdc_price_1e18)
         amount_usd = amount if token is BaseToken.FXUSD else amount * price // PRECISION
         totals = self.totals

@@ -18,13 +18,14 @@ from ledger.commands_alex_staking import (
     Stake,
 )
 from ledger.commands_core import Burn, Mint, RegisterAsset, Transfer, UpdatePrice
-from ledger.commands_reserve import CoverShortfall, EmergencyRoute
+from ledger.commands_reserve import CoverShortfall, CreditReserve, EmergencyRoute
 from ledger.engine import Command, Engine, Executed
 from ledger.memory import MemoryStore
 from ledger.store import ReadFilter
 from projections.alex_staking import AlexStaking
 from projections.balances import Balances
 from projections.math.staking import entitled_reward
+from projections.reserve import ReserveSolvency
 from projections.runtime import fold
 from tests.conftest import Rand
 
@@ -137,7 +138,7 @@ def test_a_stake_locks_its_cycles_and_pays_each_one_once() -> None:
     ok(engine, [Stake(token="ALEX", staker="alice", amount=300 * ONE, lock_cycles=2)], 100)
     ok(engine, [Stake(token="ALEX", staker="bob", amount=100 * ONE, lock_cycles=1)], 101)
     balances = engine.projection(Balances)
-    assert balances.balance("vault:staking:ALEX", "ALEX") == 400 * ONE
+    assert balances.balance("reserve:ALEX", "ALEX") == 400 * ONE  # stakes are the reserve's
     assert balances.balance("alice", "ALEX") == 700 * ONE
 
     claim_1 = ClaimStakingReward(token="ALEX", staker="alice", cycle=1)
@@ -157,7 +158,7 @@ def test_a_stake_locks_its_cycles_and_pays_each_one_once() -> None:
     )  # bob's principal came back with his last cycle
     ok(engine, [ClaimStakingReward(token="ALEX", staker="alice", cycle=2)], at_cycle(3))
     assert balances.balance("alice", "ALEX") == 1000 * ONE + reward + COINBASE[0]
-    assert balances.balance("vault:staking:ALEX", "ALEX") == 0
+    assert balances.balance("reserve:ALEX", "ALEX") == 0
 
 
 def test_locks_are_1_to_32_cycles_and_need_the_tokens() -> None:
@@ -298,3 +299,50 @@ def test_replaying_the_log_and_restoring_a_snapshot_give_the_same_staking_state(
     assert live.digest() == rebuilt.digest() == restored.digest()
     assert restored.tables() == live.tables()
     assert restored.cycle("ALEX", 12).to_return == {"alice": 300 * ONE}
+
+
+def test_stakes_credit_the_reserve_pool_and_principal_returns_debit_it() -> None:
+    """protocol-math 2.7: stake -> reserve[token] += amount; claim -> reserve[token] -= to_return.
+
+    The reserve account holds the staked tokens (no separate vault), so `reserve_solvency`,
+    `balances` and the staking books agree, and nothing is moved twice.
+    """
+    engine = activated()
+    ok(engine, [Stake(token="ALEX", staker="alice", amount=300 * ONE, lock_cycles=2)], 100)
+    ok(engine, [CreditReserve(token="ALEX", amount=50 * ONE, from_account="bob")], 101)
+    ok(engine, [Stake(token="ALEX", staker="bob", amount=100 * ONE, lock_cycles=1)], 102)
+    solvency, balances = engine.projection(ReserveSolvency), engine.projection(Balances)
+    staking = engine.projection(AlexStaking)
+    book = solvency.book("ALEX")
+    assert book.balance == balances.balance("reserve:ALEX", "ALEX") == 450 * ONE
+    assert book.inflows == {"staking:ALEX": 400 * ONE, "deposit": 50 * ONE}
+    assert staking.principal_outstanding("ALEX") == 400 * ONE
+
+    ok(engine, [ClaimStakingReward(token="ALEX", staker="bob", cycle=1)], at_cycle(2))
+    assert book.balance == balances.balance("reserve:ALEX", "ALEX") == 350 * ONE
+    assert book.outstanding == 0  # principal is paid back, never a shortfall
+    assert staking.principal_outstanding("ALEX") == 300 * ONE
+    ok(engine, [ClaimStakingReward(token="ALEX", staker="alice", cycle=1)], at_cycle(2, 1))
+    assert book.balance == 350 * ONE  # a reward only: alice's principal is locked in cycle 2
+    ok(engine, [ClaimStakingReward(token="ALEX", staker="alice", cycle=2)], at_cycle(3))
+    assert book.balance == balances.balance("reserve:ALEX", "ALEX") == 50 * ONE
+    assert (book.shortfalls_reported, book.shortfalls_covered) == (0, 0)
+    assert book.outflows == {"staking-principal": 400 * ONE}
+    assert staking.principal_outstanding("ALEX") == 0
+    assert balances.check_invariants(engine.head.seq) == []
+    assert solvency.violations() == [] and balances.violations() == []
+    assert balances.balance("vault:staking:ALEX", "ALEX") == 0  # nothing went through a vault
+
+
+def test_a_claim_the_drained_reserve_cannot_pay_is_refused() -> None:
+    """A shortfall cover may spend staked tokens (one reserve per token, as in the contract);
+    the principal return then waits until the reserve is refilled (err 2024)."""
+    engine = activated()
+    ok(engine, [Stake(token="ALEX", staker="alice", amount=300 * ONE, lock_cycles=1)], 100)
+    cover = CoverShortfall(token="ALEX", amount=100 * ONE, beneficiary="crp")
+    ok(engine, [cover], 101)
+    claim = ClaimStakingReward(token="ALEX", staker="alice", cycle=1)
+    assert refused(engine, claim, at_cycle(2)) == RejectCode.INSUFFICIENT_LIQUIDITY
+    ok(engine, [CreditReserve(token="ALEX", amount=100 * ONE, from_account="bob")], at_cycle(2))
+    ok(engine, [claim], at_cycle(2, 1))
+    assert engine.projection(ReserveSolvency).book("ALEX").balance == 0

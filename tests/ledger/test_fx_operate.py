@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from events.fx import FxLeveragedOpened, FxPositionOperated
+from events.rejections import REJECT_HELP, RejectCode
 from ledger.batch import Rejected
+from ledger.commands_core import UpdatePrice
 from ledger.commands_fx import (
     CreateFxPool,
     OpenLeveragedFxPosition,
     OperateFxPosition,
     TransferFxPosition,
 )
+from ledger.commands_fx_stability import DepositStability
 from projections.balances import Balances
 from projections.fx_pools import FxPools
 from projections.positions import Positions
-from tests.ledger.fx_setup import ETH, USD, fx_engine, price_eth, run
+from tests.ledger.fx_setup import ETH, USD, USDC, fx_engine, price_eth, run
 
 OPEN = OperateFxPosition(
     pool_id="ETH-long", owner="alice", collateral_delta_token=10 * ETH, debt_delta=18_000 * USD
@@ -125,3 +128,26 @@ def test_the_price_moves_the_ltv_across_the_lines() -> None:
         statuses.append(row[12])
     # 18,000 fxUSD on 9.97 ETH: 75% at $2,400, 90% at $2,000, 95% at $1,900 (lines 88%, 92%)
     assert statuses == ["healthy", "rebalanceable", "liquidatable"]
+
+
+def test_a_debt_ratio_below_the_minimum_is_named_ltv_too_low() -> None:
+    engine = fx_engine()
+    # 100 ETH at $3,000 against 100,000 fxUSD is 33%: below the pool's 50% minimum.
+    thin = OperateFxPosition(
+        pool_id="ETH-long",
+        owner="alice",
+        collateral_delta_token=100 * ETH,
+        debt_delta=100_000 * USD,
+    )
+    refused = engine.execute([thin], block=2)
+    assert isinstance(refused, Rejected) and refused.code == RejectCode.LTV_TOO_LOW
+    assert "borrow more" in refused.detail and REJECT_HELP[RejectCode.LTV_TOO_LOW]
+
+
+def test_a_usdc_deposit_while_usdc_is_depegged_is_named_stable_depegged() -> None:
+    engine = fx_engine()
+    run(engine, [UpdatePrice(asset="USDC", quote="USD", price=99 * 10**6, scale=10**8)], 2)
+    deposit = DepositStability(account="alice", token="USDC", amount=1_000 * USDC)
+    refused = engine.execute([deposit], block=3)
+    assert isinstance(refused, Rejected) and refused.code == RejectCode.STABLE_DEPEGGED
+    assert REJECT_HELP[RejectCode.STABLE_DEPEGGED]

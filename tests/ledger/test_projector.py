@@ -109,3 +109,17 @@ def test_a_snapshot_of_another_version_is_ignored(tmp_path: Path) -> None:
     )
     assert projector.digests(4) == honest
     store.close()
+
+
+def test_a_view_whose_table_changed_shape_is_rebuilt(tmp_path: Path) -> None:
+    """Views are caches: a table written by an older shape of a projection is replaced."""
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=5), block=1)])
+    store.connection.executescript(
+        "CREATE TABLE view_balances (account TEXT, amount TEXT, old_column TEXT);"
+    )
+    Projector(store, ["balances"]).catch_up()
+    assert store.connection.execute(
+        "SELECT account, asset, amount FROM view_balances"
+    ).fetchall() == [("a", "ETH", "5")]
+    store.close()

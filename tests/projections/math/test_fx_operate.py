@@ -107,7 +107,7 @@ def test_anyone_may_add_collateral_or_repay_but_only_the_owner_withdraws_or_borr
         (OperateRequest("alice", PRICE, None, 10**8, 10**12), RejectCode.DEBT_TOO_SMALL),
         (OperateRequest("alice", PRICE, 99, E18, 0), RejectCode.UNKNOWN_POSITION),
         (OperateRequest("alice", PRICE, None, E18, 2900 * E18), RejectCode.LTV_TOO_HIGH),
-        (OperateRequest("alice", PRICE, None, E18, 100 * E18), RejectCode.INVALID_PARAMETER),
+        (OperateRequest("alice", PRICE, None, E18, 100 * E18), RejectCode.LTV_TOO_LOW),
         (OperateRequest("alice", PRICE, 1, -20 * E18, 0), RejectCode.INSUFFICIENT_BALANCE),
         (OperateRequest("alice", PRICE, 1, 0, -20_000 * E18), RejectCode.INSUFFICIENT_BALANCE),
         (

@@ -78,7 +78,7 @@ def test_deposit_rejections() -> None:
     pool = funded_pool()
     with pytest.raises(MathRejected) as raised:
         pool.preview_deposit("carol", BaseToken.USDC, 10**6, 99 * 10**16)
-    assert raised.value.code is RejectCode.INVALID_PARAMETER
+    assert raised.value.code is RejectCode.STABLE_DEPEGGED
     with pytest.raises(MathRejected) as raised:
         pool.preview_deposit("carol", BaseToken.FXUSD, 0, E18)
     assert raised.value.code is RejectCode.ZERO_AMOUNT
