@@ -73,7 +73,7 @@ def _sample(series: Series, block: int, price: float, by_name: dict[str, Project
         series.supply.setdefault(asset, []).append(amount / 10**decimals)
     markets = getattr(getattr(positions, "alphax", None), "markets", {})
     series.dead_strikes.append(
-        sum(1 for market in markets.values() if getattr(market, "dead", False))
+        sum(1 for market in markets.values() if getattr(market, "dead_side", ""))
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from events.fx import FxWalked
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
-from projections.base import Table
+from ledger.store import ReadFilter
+from projections.base import Projection, Table
 
 OUTCOME_WORDS = (
     "Rebalanced",
@@ -38,7 +40,9 @@ def summarise(store: SqliteStore, worst: int = 5) -> dict[str, Any]:
             if any(word in tag for word in OUTCOME_WORDS)
         },
     }
-    for projection in Projector(store).current():
+    projections = Projector(store).current()
+    summary["protocol_outcomes"] = protocol_outcomes(store, projections)
+    for projection in projections:
         ranking = getattr(projection, "at_risk", None)
         if callable(ranking):
             summary[f"{projection.name}_worst"] = table_dicts(ranking(worst))
@@ -50,6 +54,54 @@ def summarise(store: SqliteStore, worst: int = 5) -> dict[str, Any]:
         if callable(headline):
             summary[f"{projection.name}_summary"] = headline()
     return summary
+
+
+def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict[str, Any]:
+    """The headline numbers a replay is run for: walks, dead strikes, bad debt, coverage, votes."""
+    walks: dict[str, int] = {}
+    bad_debt_raw = bonus_from_reserve_token = 0
+    for record in store.read(ReadFilter(type="FxWalked")):
+        event = record.event
+        if isinstance(event, FxWalked):
+            kind = "liquidations" if event.kind == "liquidate" else "rebalances"
+            walks[kind] = walks.get(kind, 0) + 1
+            walks[f"{kind}_ticks"] = walks.get(f"{kind}_ticks", 0) + len(event.movements)
+            bad_debt_raw += event.bad_debt_raw
+            bonus_from_reserve_token += event.bonus_from_reserve_token
+    by_name = {projection.name: projection for projection in projections}
+    markets = getattr(by_name.get("alphax_markets"), "markets", {})
+    reserve = by_name.get("reserve_solvency")
+    governance = by_name.get("governance")
+    proposals = getattr(getattr(governance, "state", None), "proposals", {})
+    block = store.head().block
+    return {
+        "fx_rebalances": walks.get("rebalances", 0),
+        "fx_rebalanced_ticks": walks.get("rebalances_ticks", 0),
+        "fx_liquidations": walks.get("liquidations", 0),
+        "fx_liquidated_ticks": walks.get("liquidations_ticks", 0),
+        "fx_bad_debt_raw": bad_debt_raw,
+        "fx_bonus_from_reserve_token": bonus_from_reserve_token,
+        "dead_strikes": sorted(
+            f"{market_id} ({market.dead_side})"
+            for market_id, market in markets.items()
+            if market.dead_side
+        ),
+        "reserve_coverage": {
+            token: {
+                "balance": book.balance,
+                "shortfalls_covered": book.shortfalls_covered,
+                "shortfall_outstanding": book.outstanding,
+                "coverage_bps": book.coverage_bps(),
+                "emergency_alex_issued": book.emergency_alex_issued,
+            }
+            for token, book in sorted(getattr(reserve, "books", {}).items())
+        },
+        "governance_outcomes": {
+            proposal_id: f"{proposal.status_at(block)} (for {proposal.votes_for}, "
+            f"against {proposal.votes_against}, {len(proposal.voters)} voters)"
+            for proposal_id, proposal in sorted(proposals.items())
+        },
+    }
 
 
 def render_summary(summary: dict[str, Any]) -> list[str]:
