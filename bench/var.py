@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from replay.var import VarParameters, load_log_returns, run_var, simulate_default_losses
+from replay.var import VarParameters, run_var, simulate_default_losses
 from replay.var_chart import format_exceedance_table
+from replay.var_series import load_log_returns
 
 PRICES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "prices"
 

@@ -74,6 +74,10 @@ class PoolCreated(Event, frozen=True, kw_only=True):
     """Length of a gate window in blocks (windows start at multiples of it)."""
     paused: bool = False
     """Whether the pool starts paused."""
+    oracle_enabled: bool = False
+    """ALEX: whether swaps keep the resilient price oracle (`oracle-enabled`)."""
+    oracle_average: Amount = 0
+    """ALEX: weight of the old resilient price in each update (x 1e8, below 1e8; docs: 0.99e8)."""
 
     def default_stream(self) -> str:
         return pool_account(self.pool)
@@ -118,6 +122,9 @@ class LiquidityAdded(Event, frozen=True, kw_only=True):
     """The protocol fee recipient, when `protocol_fee_lp` > 0."""
     oracle: UniswapOracle = UniswapOracle()
     """Uniswap accumulators after the update."""
+    oracle_resilient_seed: Amount = 0
+    """ALEX: the resilient price seeded from the instant one by the first deposit of a pool
+    with its oracle on (as `set-oracle-average` seeds it on chain); 0 leaves it unchanged."""
 
     def default_stream(self) -> str:
         return pool_account(self.pool)
@@ -184,6 +191,8 @@ class Swapped(Event, frozen=True, kw_only=True):
     """Which amount the trader fixed: `exact_in`, `exact_out`, or `pair` (both, K-checked)."""
     oracle: UniswapOracle = UniswapOracle()
     """Uniswap accumulators after the update."""
+    oracle_resilient: Amount = 0
+    """ALEX: the pool's resilient price after this swap (x 1e8; 0 when its oracle is off)."""
 
     def default_stream(self) -> str:
         return pool_account(self.pool)

@@ -10,8 +10,10 @@ folds the log into a fresh `Pools`, and before applying each `Swapped`, `Liquidi
 
 - a Uniswap swap: the output of an exact-in swap, the input of an exact-out one, the K check of
   a pair-level one; the fee and the accumulators at the recorded block timestamp;
-- an ALEX swap: the contract's swap of the gross input (fee, rebate, reserve share, output);
-- a deposit: the LP minted, locked and minted as protocol fee (ALEX: also y from x);
+- an ALEX swap: the contract's swap of the gross input (fee, rebate, reserve share, output)
+  and the resilient oracle after it;
+- a deposit: the LP minted, locked and minted as protocol fee (ALEX: also y from x, and the
+  resilient price a first deposit seeds);
 - a withdrawal: the tokens paid and the protocol fee LP.
 
 An event whose math the contract would refuse is listed with field `math`. The hash chain is a
@@ -46,8 +48,15 @@ class Discrepancy(msgspec.Struct, frozen=True, kw_only=True):
     expected: int | str
 
 
-_SWAP_FIELDS = ("amount_in", "amount_out", "fee", "rebate", "reserve_share")
-_ADD_FIELDS = ("amount_x", "amount_y", "lp_minted", "lp_locked", "protocol_fee_lp")
+_SWAP_FIELDS = ("amount_in", "amount_out", "fee", "rebate", "reserve_share", "oracle_resilient")
+_ADD_FIELDS = (
+    "amount_x",
+    "amount_y",
+    "lp_minted",
+    "lp_locked",
+    "protocol_fee_lp",
+    "oracle_resilient_seed",
+)
 _REMOVE_FIELDS = ("amount_x", "amount_y", "protocol_fee_lp")
 _ORACLE_FIELDS = ("price0_cumulative", "price1_cumulative", "block_timestamp")
 

@@ -28,16 +28,9 @@ from projections.alex_lending import AlexLending, CrpBook
 from projections.alex_lending_crp import spot_e8
 from projections.balances import Balances
 from projections.math import MathRejected
-from projections.math.crp import (
-    creation_terms,
-    ltv,
-    mint,
-    redeem_key,
-    redeem_yield,
-    swap_x_for_y,
-    swap_y_for_x,
-    validate_creation,
-)
+from projections.math.crp import creation_terms, ltv, validate_creation
+from projections.math.crp_redemption import redeem_key, redeem_yield
+from projections.math.crp_trades import mint, swap_x_for_y, swap_y_for_x
 from projections.math.fixed_point import ONE_8, div_down, mul_down
 from projections.prices import Prices
 

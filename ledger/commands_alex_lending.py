@@ -17,14 +17,9 @@ from ledger.engine import Command, Context, Emit, handles, reject
 from projections.alex_lending import AlexLending, YtpBook
 from projections.balances import Balances
 from projections.math.fixed_point import ONE_8
-from projections.math.yield_token_pool import (
-    MAX_EXPIRY_DEFAULT,
-    add_to_position,
-    price,
-    reduce_position,
-    swap_x_for_y,
-    swap_y_for_x,
-)
+from projections.math.yield_token_pool import MAX_EXPIRY_DEFAULT, price
+from projections.math.yield_token_pool_liquidity import add_to_position, reduce_position
+from projections.math.yield_token_pool_swaps import swap_x_for_y, swap_y_for_x
 
 
 class CreateYieldPool(Command, frozen=True, kw_only=True):

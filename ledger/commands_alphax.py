@@ -1,7 +1,8 @@
 """AlphaX commands: create a strike market, mint and redeem pairs, liquidate a strike, graveyard.
 
-Amounts come from `projections.math.alphax`. The tokens are ordinary assets (registered with
-the market), so they trade on the AMM's Uniswap V2 pairs like any other.
+Amounts come from `projections.math.alphax` and `projections.math.alphax_settlement`. The
+tokens are ordinary assets (registered with the market), so they trade on the AMM's Uniswap V2
+pairs like any other.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from projections.math.alphax import (
     PRICE_SCALE,
     TriggerKind,
     anchor_prices,
-    graveyard_settlement,
     is_long_liquidatable,
     is_short_liquidatable,
+)
+from projections.math.alphax_settlement import (
+    graveyard_settlement,
     mint_collateral_usdc,
     redeem_collateral_usdc,
 )

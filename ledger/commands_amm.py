@@ -46,6 +46,10 @@ class CreatePool(Command, frozen=True, kw_only=True):
     gate_lp_per_window: int = 0
     gate_window_blocks: int = 0
     paused: bool = False
+    oracle_enabled: bool = False
+    """ALEX: keep the resilient price oracle (seeded by the first deposit, updated per swap)."""
+    oracle_average: int = 0
+    """ALEX: weight of the old resilient price (x 1e8, below 1e8; docs recommend 0.99e8)."""
 
 
 class AddLiquidity(Command, frozen=True, kw_only=True):
@@ -119,6 +123,10 @@ def _check_params(command: CreatePool) -> Rejected | None:
         return reject(RejectCode.INVALID_PARAMETER, "cap_bps is in [0, 10000]")
     if command.gate_lp_per_window and command.gate_window_blocks <= 0:
         return reject(RejectCode.INVALID_PARAMETER, "a gate needs a window of >= 1 block")
+    if command.oracle_enabled and command.kind != "weighted":
+        return reject(RejectCode.INVALID_PARAMETER, "the resilient oracle is for weighted pools")
+    if not 0 <= command.oracle_average < ONE_8:
+        return reject(RejectCode.INVALID_PARAMETER, "oracle_average is in [0, 1e8)")
     return None
 
 
@@ -159,6 +167,8 @@ def create_pool(command: CreatePool, context: Context) -> list[Emit] | Rejected:
         gate_lp_per_window=command.gate_lp_per_window,
         gate_window_blocks=command.gate_window_blocks,
         paused=command.paused,
+        oracle_enabled=command.oracle_enabled,
+        oracle_average=command.oracle_average,
     )
     registered = AssetRegistered(asset=lp_asset, symbol=lp_asset, decimals=lp_decimals)
     return [Emit(registered), Emit(created)]
@@ -214,6 +224,7 @@ def add_liquidity(command: AddLiquidity, context: Context) -> list[Emit] | Rejec
         protocol_fee_lp=quote.protocol_fee_lp,
         fee_to=spec.fee_to if quote.protocol_fee_lp else "",
         oracle=quote.oracle,
+        oracle_resilient_seed=quote.oracle_resilient_seed,
     )
     return [Emit(added)]
 

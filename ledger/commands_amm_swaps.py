@@ -85,6 +85,7 @@ def leg_emits(
         reserve_share=quote.reserve_share,
         mode=mode,
         oracle=quote.oracle,
+        oracle_resilient=quote.oracle_resilient,
     )
     emits = [Emit(swapped)]
     if quote.reserve_share:

@@ -1,11 +1,12 @@
-"""The `pools` projection: per AMM pool its reserves, LP supply, k_last, oracle, params, gates.
+"""The `pools` projection: per AMM pool its reserves, LP supply, k_last, oracles, params, gates.
 
 `apply` trusts the recorded amounts (it never recomputes the math), so a log written by another
 system folds the same way; `ledger.audit` is what recomputes them. Posting rules for the AMM
 events live here, so `balances` moves the tokens between traders, providers and `pool:<id>`.
-The one invariant the fold can see on its own: k = reserve_x * reserve_y never falls across a
-Uniswap swap (recorded as a `K_DECREASED` violation). That reserves equal the pool account's
-balances is checked across projections (tests, `check_reserves_match`).
+ALEX pools with the oracle on keep the resilient price each swap records (seeded by the
+first deposit). The one invariant the fold can see on its own: k = reserve_x * reserve_y never
+falls across a Uniswap swap (recorded as a `K_DECREASED` violation). That reserves equal the
+pool account's balances is checked across projections (tests, `check_reserves_match`).
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ class PoolBook(msgspec.Struct):
     block_timestamp_last: int = 0
     paused: bool = False
     gate_use: dict[str, GateUse] = msgspec.field(default_factory=dict)
+    oracle_resilient: int = 0
+    """ALEX: the resilient price (x 1e8) after the last swap; 0 while the oracle is off."""
 
     @property
     def is_uniswap(self) -> bool:
@@ -111,7 +114,7 @@ class Pools:
     """The pools projection (see the module docstring)."""
 
     name = "pools"
-    version = 1
+    version = 2
 
     def __init__(self) -> None:
         self.books: dict[str, PoolBook] = {}
@@ -124,6 +127,10 @@ class Pools:
             PoolPaused: self._paused,
             PoolUnpaused: self._unpaused,
         }
+
+    def folds(self, event_type: type[Any]) -> bool:
+        """Only AMM facts change pools (the engine's router asks, then skips the rest)."""
+        return event_type in self._appliers
 
     def apply(self, record: Record) -> None:
         applier = self._appliers.get(type(record.event))
@@ -153,6 +160,8 @@ class Pools:
         book.lp_supply += event.lp_minted + event.lp_locked + event.protocol_fee_lp
         self._k_last(book)
         self._oracle(book, event)
+        if event.oracle_resilient_seed:
+            book.oracle_resilient = event.oracle_resilient_seed
 
     def _liquidity_removed(self, event: LiquidityRemoved, record: Record) -> None:
         book = self._book(event.pool, record)
@@ -181,6 +190,8 @@ class Pools:
             book.reserve_y += into_pool
             book.reserve_x -= event.amount_out
         self._oracle(book, event)
+        if book.spec.oracle_enabled and not book.is_uniswap:
+            book.oracle_resilient = event.oracle_resilient
         if book.is_uniswap and book.reserve_x * book.reserve_y < k_before:
             detail = f"{event.pool}: k fell from {k_before} to {book.reserve_x * book.reserve_y}"
             self._violations.append(Violation("K_DECREASED", record.seq, detail))
@@ -243,6 +254,9 @@ _POOL_COLUMNS = (
     "gate_lp_per_window",
     "gate_window_blocks",
     "paused",
+    "oracle_enabled",
+    "oracle_average",
+    "oracle_resilient",
 )
 
 
@@ -258,6 +272,7 @@ def _pools_table(books: dict[str, PoolBook]) -> Table:
                 *(spec.fee_bps, spec.weight_x, spec.weight_y, spec.fee_rate_x, spec.fee_rate_y),
                 *(spec.fee_rebate, spec.cap_bps, spec.gate_lp_per_window, spec.gate_window_blocks),
                 book.paused,
+                *(spec.oracle_enabled, spec.oracle_average, book.oracle_resilient),
             )
         )
     return Table("pools", _POOL_COLUMNS, rows, key_columns=("pool",))

@@ -6,23 +6,27 @@ disagree about the math. Each function calls the protocol math in `projections.m
 raises `MathRejected` where the contract would revert.
 
 Uniswap pairs keep TWAP accumulators; a quote takes the block timestamp (seconds) of the update.
+ALEX pools with the oracle on return the resilient price after a swap (and the first deposit
+seeds it). Quotes are frozen msgspec Structs: one is built per swap, ten times faster than a
+frozen dataclass.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from events.amm import UniswapOracle
 from events.rejections import RejectCode
-from projections.math import MathRejected
+from projections.math import MathRejected, weighted_liquidity, weighted_swaps
 from projections.math import uniswap_v2 as uniswap
+from projections.math import uniswap_v2_liquidity as uniswap_liquidity
+from projections.math import uniswap_v2_oracle as uniswap_oracle
 from projections.math import weighted_pool as weighted
 from projections.math.fixed_point import ONE_8, mul_up
 from projections.pools import PoolBook
 
 
-@dataclass(frozen=True, slots=True)
-class SwapQuote:
+class SwapQuote(msgspec.Struct, frozen=True):
     """One leg's amounts, as `Swapped` records them."""
 
     amount_in: int
@@ -31,10 +35,11 @@ class SwapQuote:
     rebate: int
     reserve_share: int
     oracle: UniswapOracle
+    oracle_resilient: int = 0
+    """ALEX: the resilient price after the swap (0 when the pool's oracle is off)."""
 
 
-@dataclass(frozen=True, slots=True)
-class MintQuote:
+class MintQuote(msgspec.Struct, frozen=True):
     """A deposit's LP, as `LiquidityAdded` records it."""
 
     amount_x: int
@@ -43,10 +48,11 @@ class MintQuote:
     lp_locked: int
     protocol_fee_lp: int
     oracle: UniswapOracle
+    oracle_resilient_seed: int = 0
+    """ALEX: the resilient price the first deposit seeds (0 when none is seeded)."""
 
 
-@dataclass(frozen=True, slots=True)
-class BurnQuote:
+class BurnQuote(msgspec.Struct, frozen=True):
     """A withdrawal's payout, as `LiquidityRemoved` records it."""
 
     amount_x: int
@@ -73,6 +79,9 @@ def weighted_state(book: PoolBook) -> weighted.WeightedPool:
         fee_rate_x=spec.fee_rate_x,
         fee_rate_y=spec.fee_rate_y,
         fee_rebate=spec.fee_rebate,
+        oracle_enabled=spec.oracle_enabled,
+        oracle_average=spec.oracle_average,
+        oracle_resilient=book.oracle_resilient,
         limits=limits,
     )
 
@@ -81,10 +90,10 @@ def oracle_after(book: PoolBook, block_timestamp: int) -> UniswapOracle:
     """Uniswap accumulators after an `_update` at `block_timestamp` (reserves from before)."""
     if not book.is_uniswap:
         return NO_ORACLE
-    before = uniswap.PriceAccumulators(
+    before = uniswap_oracle.PriceAccumulators(
         book.price0_cumulative, book.price1_cumulative, book.block_timestamp_last
     )
-    after = uniswap.price_accumulators_after(
+    after = uniswap_oracle.price_accumulators_after(
         before, book.reserve_x, book.reserve_y, block_timestamp
     )
     return UniswapOracle(
@@ -116,13 +125,21 @@ def _uniswap_leg(book: PoolBook, amount_in: int, amount_out: int, timestamp: int
     return SwapQuote(amount_in, amount_out, fee, fee, 0, oracle_after(book, timestamp))
 
 
-def _weighted_leg(book: PoolBook, x_in: bool, amount_in: int) -> SwapQuote:
-    pool = weighted_state(book)
-    leg = weighted.swap_x_for_y(pool, amount_in) if x_in else weighted.swap_y_for_x(pool, amount_in)
+def _weighted_leg(pool: weighted.WeightedPool, x_in: bool, amount_in: int) -> SwapQuote:
+    if x_in:
+        leg = weighted_swaps.swap_x_for_y(pool, amount_in)
+    else:
+        leg = weighted_swaps.swap_y_for_x(pool, amount_in)
     if leg.amount_out <= 0:
         raise MathRejected(RejectCode.INSUFFICIENT_LIQUIDITY, "the trade would pay out nothing")
     return SwapQuote(
-        leg.amount_in, leg.amount_out, leg.fee, leg.rebate, leg.reserve_share, NO_ORACLE
+        leg.amount_in,
+        leg.amount_out,
+        leg.fee,
+        leg.rebate,
+        leg.reserve_share,
+        NO_ORACLE,
+        leg.oracle_resilient_after,
     )
 
 
@@ -133,7 +150,7 @@ def swap_exact_in(book: PoolBook, asset_in: str, amount_in: int, timestamp: int)
         raise MathRejected(RejectCode.ZERO_AMOUNT, "the amount in must be positive")
     _require_liquidity(book)
     if not book.is_uniswap:
-        return _weighted_leg(book, x_in, amount_in)
+        return _weighted_leg(weighted_state(book), x_in, amount_in)
     reserve_in, reserve_out = _reserves(book, x_in)
     amount_out = uniswap.amount_out_for_input(amount_in, reserve_in, reserve_out, book.spec.fee_bps)
     if amount_out <= 0:
@@ -170,23 +187,26 @@ def swap_exact_out(book: PoolBook, asset_out: str, amount_out: int, timestamp: i
     else:
         net_in = weighted.x_in_given_y_out(pool, amount_out)
         gross = _gross_for_net(net_in, book.spec.fee_rate_x)
-    return _least_gross_leg(book, not x_out, gross, amount_out)
+    return _least_gross_leg(pool, not x_out, gross, amount_out)
 
 
-def _least_gross_leg(book: PoolBook, x_in: bool, gross: int, amount_out: int) -> SwapQuote:
+def _least_gross_leg(
+    pool: weighted.WeightedPool, x_in: bool, gross: int, amount_out: int
+) -> SwapQuote:
     # in-given-out rounds its power down, out-given-in rounds up: the gross from the former can
     # fall a few units short, so search upwards for the least gross input that pays enough.
-    quote = _weighted_leg(book, x_in, gross)
+    # The pool is built once for every probe (the probes, and so the result, are unchanged).
+    quote = _weighted_leg(pool, x_in, gross)
     if quote.amount_out >= amount_out:
         return quote
     low, step = gross, max(1, gross // 10**6)
     high = gross + step
-    while (found := _weighted_leg(book, x_in, high)).amount_out < amount_out:
+    while (found := _weighted_leg(pool, x_in, high)).amount_out < amount_out:
         low, step = high, step * 2
         high = gross + step
     while high - low > 1:
         middle = (low + high) // 2
-        candidate = _weighted_leg(book, x_in, middle)
+        candidate = _weighted_leg(pool, x_in, middle)
         if candidate.amount_out >= amount_out:
             high, found = middle, candidate
         else:
@@ -212,10 +232,12 @@ def router_amounts(
 ) -> tuple[int, int]:
     """The deposit keeping the pool ratio (Uniswap `_addLiquidity`; ALEX: y from x)."""
     if book.is_uniswap:
-        chosen = uniswap.router_deposit_amounts(*desired, *minimum, book.reserve_x, book.reserve_y)
+        chosen = uniswap_liquidity.router_deposit_amounts(
+            *desired, *minimum, book.reserve_x, book.reserve_y
+        )
         return chosen.amount_a, chosen.amount_b
     pool = weighted_state(book)
-    added = weighted.add_to_position(pool, book.lp_supply, desired[0], desired[1])
+    added = weighted_liquidity.add_to_position(pool, book.lp_supply, desired[0], desired[1])
     if added.dy < minimum[1]:
         raise MathRejected(RejectCode.SLIPPAGE, f"dy {added.dy} is below the minimum")
     return added.dx, added.dy
@@ -229,7 +251,7 @@ def mint(book: PoolBook, amount_x: int, amount_y: int, timestamp: int) -> MintQu
     if amount_x <= 0 or amount_y <= 0:
         raise MathRejected(RejectCode.ZERO_AMOUNT, "a deposit needs both tokens")
     if book.is_uniswap:
-        minted = uniswap.pair_mint(
+        minted = uniswap_liquidity.pair_mint(
             pair_state(book),
             book.reserve_x + amount_x,
             book.reserve_y + amount_y,
@@ -244,10 +266,18 @@ def mint(book: PoolBook, amount_x: int, amount_y: int, timestamp: int) -> MintQu
             oracle_after(book, timestamp),
         )
     dy_max = amount_y if book.lp_supply == 0 else None
-    added = weighted.add_to_position(weighted_state(book), book.lp_supply, amount_x, dy_max)
+    pool = weighted_state(book)
+    added = weighted_liquidity.add_to_position(pool, book.lp_supply, amount_x, dy_max)
     if added.supply_minted <= 0:
         raise MathRejected(RejectCode.INSUFFICIENT_LIQUIDITY, "the deposit would mint no LP")
-    return MintQuote(added.dx, added.dy, added.supply_minted, 0, 0, NO_ORACLE)
+    seed = 0
+    if book.lp_supply == 0 and book.spec.oracle_enabled:
+        # On chain `set-oracle-average` seeds the resilient price with the instant one once the
+        # pool holds tokens; here the first deposit is that moment.
+        seed = weighted.oracle_instant_price(
+            pool.balance_x + added.dx, pool.balance_y + added.dy, pool.weight_x, pool.weight_y
+        )
+    return MintQuote(added.dx, added.dy, added.supply_minted, 0, 0, NO_ORACLE, seed)
 
 
 def burn(book: PoolBook, lp_amount: int, timestamp: int) -> BurnQuote:
@@ -255,7 +285,7 @@ def burn(book: PoolBook, lp_amount: int, timestamp: int) -> BurnQuote:
     if lp_amount <= 0:
         raise MathRejected(RejectCode.ZERO_AMOUNT, "burn a positive amount of LP")
     if book.is_uniswap:
-        burned = uniswap.pair_burn(
+        burned = uniswap_liquidity.pair_burn(
             pair_state(book),
             book.reserve_x,
             book.reserve_y,
@@ -270,7 +300,7 @@ def burn(book: PoolBook, lp_amount: int, timestamp: int) -> BurnQuote:
         )
     if lp_amount > book.lp_supply:
         raise MathRejected(RejectCode.INSUFFICIENT_BALANCE, "LP above the pool's supply")
-    removed = weighted.reduce_position(
+    removed = weighted_liquidity.reduce_position(
         book.reserve_x, book.reserve_y, book.lp_supply, lp_amount, ONE_8
     )
     if removed.dx <= 0 and removed.dy <= 0:

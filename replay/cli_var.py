@@ -61,8 +61,9 @@ def var(
 
     Example: defi-ledger var --series prices.csv --ltv 0.75 --crash-multiplier 100 --paths 10000
     """
-    from replay.var import VarParameters, load_log_returns, run_var
+    from replay.var import VarParameters, run_var
     from replay.var_chart import format_exceedance_table, write_chart
+    from replay.var_series import load_log_returns
 
     try:
         parameters = VarParameters(

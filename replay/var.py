@@ -25,6 +25,8 @@ is a `VarParameters` field; docs/var.md has the long form and the results.
 * Default. With `settle_at_first_breach` the first hour ending with V < debt settles the loss
   debt - V and freezes the path (the write-up's insolvent loss, paid by the reserve);
   otherwise the loss is read at expiry. Losses are shares of initial collateral value.
+* Series. Reading the price series, its volatility and crash frequency, and the exceedance
+  table of the losses live in `replay.var_series`; this module is the simulation.
 
 Determinism: chunk i of `chunk_paths` paths uses child i of `SeedSequence(seed)`, whose two
 children drive the bootstrap (24 hours x chunk per draw) and the crash hours (geometric gaps
@@ -35,37 +37,35 @@ in float32 (a control variable: losses move by < 1e-7); pool values stay float64
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from replay.var_series import (
+    DEFAULT_THRESHOLDS,
+    HOURS_PER_YEAR,
+    FloatArray,
+    crash_probability_per_hour,
+    historical_volatility_annual,
+    loss_exceedance_table,
+)
+
 __all__ = [
-    "DEFAULT_THRESHOLDS",
     "VarParameters",
     "VarResult",
-    "crash_probability_per_hour",
     "draw_hourly_returns",
-    "historical_volatility_annual",
-    "load_log_returns",
-    "loss_exceedance_table",
     "run_var",
     "simulate_default_losses",
     "simulate_pool_values",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-HOURS_PER_YEAR = 8760
-DEFAULT_THRESHOLDS: tuple[float, ...] = (0.0, 0.01, 0.025, 0.05, 0.10, 0.125, 0.15, 0.20, 0.25)
 # Abramowitz-Stegun 7.1.27, as in the CRP contract: erf(x) = 1 - 1 / D(x)^4, D a quartic.
 _ERF_COEFFICIENTS = (1.0, 0.278393, 0.230389, 0.000972, 0.078108)
 # Hours drawn and priced per numpy call: enough to amortise Python overhead, few enough that a
@@ -147,60 +147,6 @@ class _PoolModel:
     blend_fraction: FloatArray  # (H + 1,): the contract's t2, capped at 1
     inverse_strike: float
     initial_weight: float
-
-
-def load_log_returns(path: Path, *, step_seconds: int = 3600, invert: bool = False) -> FloatArray:
-    """Read close prices from a price CSV and return log returns between adjacent candles.
-
-    Gaps are skipped, not bridged: a return across a missing hour is a two-hour move, and
-    sampling it as one hour would fatten the tail.
-
-    Args:
-        path: A `timestamp,open,high,low,close,volume` file with ISO UTC timestamps.
-        step_seconds: Spacing of the candles to keep (3600 for hourly series).
-        invert: Negate the returns: the price of the quote asset in the base asset.
-
-    Returns:
-        Log returns in time order.
-    """
-    with path.open(newline="") as handle:
-        reader = csv.reader(handle)
-        header = [name.strip() for name in next(reader, [])]
-        if "timestamp" not in header or "close" not in header:
-            raise ValueError(f"{path}: expected a header with timestamp and close, got {header}")
-        time_column, close_column = header.index("timestamp"), header.index("close")
-        rows = [row for row in reader if len(row) > close_column and row[close_column].strip()]
-    seconds = np.array([datetime.fromisoformat(row[time_column]).timestamp() for row in rows])
-    closes = np.array([float(row[close_column]) for row in rows])
-    if closes.size and closes.min() <= 0:
-        raise ValueError(f"{path}: close prices must be positive")
-    returns: FloatArray = np.diff(np.log(closes))[np.diff(seconds) == step_seconds]
-    if returns.size < 2:
-        raise ValueError(f"{path}: fewer than 2 returns {step_seconds}s apart; wrong series step?")
-    return -returns if invert else returns
-
-
-def historical_volatility_annual(returns: FloatArray) -> float:
-    """Annualised standard deviation of hourly log returns: the default sigma of the rule."""
-    return float(np.std(returns, ddof=1) * math.sqrt(HOURS_PER_YEAR))
-
-
-def crash_probability_per_hour(
-    returns: FloatArray, crash_multiplier: float, crash_size: float
-) -> float:
-    """Probability that a simulated hour is replaced by a crash.
-
-    Args:
-        returns: Hourly log returns of the series.
-        crash_multiplier: How many times the historical frequency to inject.
-        crash_size: The crash as a fall in price (0.20 is -20%).
-
-    Returns:
-        min(k * f, 1), f the share of hours at or below the crash. A series without one gets
-        f = 1 / len(returns), one crash per series length, so k still scales something.
-    """
-    crashes = int(np.count_nonzero(returns <= math.log1p(-crash_size)))
-    return min(crash_multiplier * max(crashes, 1) / returns.size, 1.0)
 
 
 def _erf(x: float) -> float:
@@ -420,27 +366,6 @@ def draw_hourly_returns(returns: FloatArray, parameters: VarParameters) -> Float
         for count, seed in _chunk_plan(parameters)
     ]
     return np.concatenate(chunks, axis=1)
-
-
-def loss_exceedance_table(
-    losses: FloatArray, thresholds: Sequence[float] = DEFAULT_THRESHOLDS
-) -> list[tuple[float, float]]:
-    """Share of paths whose loss reaches each threshold.
-
-    Args:
-        losses: Default losses as shares of collateral value.
-        thresholds: Loss levels. A threshold of 0 reports P(loss > 0), the default probability,
-            because P(loss >= 0) is always 1.
-
-    Returns:
-        (threshold, probability) pairs in the order given.
-    """
-    ordered = np.sort(losses)
-    rows: list[tuple[float, float]] = []
-    for threshold in thresholds:
-        below = int(np.searchsorted(ordered, threshold, side="right" if threshold == 0 else "left"))
-        rows.append((float(threshold), (ordered.size - below) / max(ordered.size, 1)))
-    return rows
 
 
 def run_var(

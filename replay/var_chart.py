@@ -13,7 +13,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from replay.var import VarResult, loss_exceedance_table
+from replay.var import VarResult
+from replay.var_series import loss_exceedance_table
 
 __all__ = ["format_exceedance_table", "write_chart"]
 

@@ -11,6 +11,12 @@ equation contract and swap path uses; its first two rows are scaled wrongly, so 
 only while ln arguments stay below `LN_ARGUMENT_SHORT_LIMIT` and exp arguments below 32e8,
 and inputs outside that domain are rejected. `ConstantTable.LONG` is the
 `fixed-weight-pool-v1-01` variant, correct over the whole contract domain.
+
+Fast but bit-identical (each swap runs one ln and one exp): range checks inline, falling back
+to the checked path only to raise; floor `//` where operands are non-negative (ln of z < 0 is
+minus that of |z|); nested floor divisions merged; a series stops at its first 0 term; no row
+walk below the smallest row; pow with exponent 1e8 skips L*1e8/1e8. The literal port lives in
+`tests/projections/math/test_fixed_point_reference.py`, which checks these against it.
 """
 
 from __future__ import annotations
@@ -59,20 +65,26 @@ _FIRST_ROWS: dict[ConstantTable, tuple[int, int]] = {
     ConstantTable.SHORT: (62351490808116168829, 78962960182680695161),
     ConstantTable.LONG: (6235149080811616882910000000, 7896296018268069516100),
 }
+_LN_ROWS: dict[ConstantTable, tuple[tuple[int, int], ...]] = {
+    table: ((32 * ONE_8, second), *_SHARED_ROWS) for table, (_, second) in _FIRST_ROWS.items()
+}
+_SHORT_FIRST = _FIRST_ROWS[ConstantTable.SHORT][0]
+_SHORT_ROWS = _LN_ROWS[ConstantTable.SHORT]
+_SMALLEST_ROW_FACTOR = min(factor for _, factor in _SHARED_ROWS)
+_SMALLEST_ROW_EXPONENT = min(exponent for exponent, _ in _SHARED_ROWS)
+# Each exp term divides by 1e8 and then by d: one floor division by 1e8*d gives the same int.
+_EXP_TERM_DIVISORS = tuple(ONE_8 * divisor for divisor in _SERIES_EXP_DIVISORS)
+_ONE_8_SQUARED = ONE_8 * ONE_8
 
 
 def trunc_div(numerator: int, denominator: int) -> int:
-    """Divide and truncate toward zero, as Clarity's signed `/` does (Python's `//` floors).
-
-    Args:
-        numerator: Any int.
-        denominator: A non-zero int.
-
-    Returns:
-        The quotient rounded toward zero.
-    """
-    quotient = abs(numerator) // abs(denominator)
-    return quotient if (numerator >= 0) == (denominator > 0) else -quotient
+    """numerator / denominator (non-zero) truncated toward zero, as Clarity's signed `/` does
+    (Python's `//` floors)."""
+    quotient = numerator // denominator
+    # Floor and truncation differ only on an inexact negative quotient, by one.
+    if quotient < 0 and quotient * denominator != numerator:
+        return quotient + 1
+    return quotient
 
 
 def _reject(detail: str) -> MathRejected:
@@ -94,15 +106,7 @@ def _product_checked(a: int, b: int) -> int:
 
 
 def sub_fixed(a: int, b: int) -> int:
-    """Subtract unsigned values; a negative result is a revert on chain (uint underflow).
-
-    Args:
-        a: Non-negative minuend.
-        b: Non-negative subtrahend, at most `a`.
-
-    Returns:
-        a - b.
-    """
+    """a - b for unsigned a >= b; a negative result is a revert on chain (uint underflow)."""
     if b > a:
         raise _reject(f"{a} - {b} would underflow an unsigned int")
     return a - b
@@ -118,6 +122,10 @@ def mul_down(a: int, b: int) -> int:
     Returns:
         floor(a*b / 1e8).
     """
+    if 0 <= a < UINT128_LIMIT and 0 <= b < UINT128_LIMIT:
+        product = a * b
+        if product < UINT128_LIMIT:
+            return product // ONE_8
     return _product_checked(a, b) // ONE_8
 
 
@@ -131,8 +139,11 @@ def mul_up(a: int, b: int) -> int:
     Returns:
         0 if a*b is 0, else 1 + floor((a*b - 1) / 1e8).
     """
-    product = _product_checked(a, b)
-    return 0 if product == 0 else 1 + (product - 1) // ONE_8
+    if 0 <= a < UINT128_LIMIT and 0 <= b < UINT128_LIMIT:
+        product = a * b
+        if product < UINT128_LIMIT:
+            return 0 if product == 0 else 1 + (product - 1) // ONE_8
+    return 1 + (_product_checked(a, b) - 1) // ONE_8  # raises: the product is out of range
 
 
 def _inflated_checked(a: int, b: int) -> int:
@@ -155,6 +166,10 @@ def div_down(a: int, b: int) -> int:
     """
     if a == 0:
         return 0
+    if a > 0 and 0 < b < UINT128_LIMIT:
+        inflated = a * ONE_8
+        if inflated < UINT128_LIMIT:
+            return inflated // b
     return _inflated_checked(a, b) // b
 
 
@@ -170,7 +185,49 @@ def div_up(a: int, b: int) -> int:
     """
     if a == 0:
         return 0
+    if a > 0 and 0 < b < UINT128_LIMIT:
+        inflated = a * ONE_8
+        if inflated < UINT128_LIMIT:
+            return 1 + (inflated - 1) // b
     return 1 + (_inflated_checked(a, b) - 1) // b
+
+
+def _ln_checked(argument: int, table: ConstantTable) -> None:
+    if argument <= 0 or argument >= INT128_LIMIT:
+        raise _reject(f"ln argument {argument} must be in (0, 2^127)")
+    if table is ConstantTable.SHORT and argument >= LN_ARGUMENT_SHORT_LIMIT:
+        raise _reject(f"ln argument {argument} is beyond the short constant table's exact range")
+
+
+def _ln_positive(value: int, table: ConstantTable) -> int:
+    # `ln-priv` on a checked argument. Every row step keeps value positive, so truncation is
+    # floor; below the smallest row factor no row can match and the walk is skipped.
+    exponent_sum = 0
+    if value >= _SMALLEST_ROW_FACTOR:
+        if table is ConstantTable.SHORT:
+            first_factor, rows = _SHORT_FIRST, _SHORT_ROWS
+        else:
+            first_factor, rows = _FIRST_ROWS[table][0], _LN_ROWS[table]
+        # The first row stores a plain integer, so it is compared against A*1e8 and divides by A.
+        if value >= first_factor * ONE_8:
+            value //= first_factor
+            exponent_sum = 64 * ONE_8
+        for row_exponent, row_factor in rows:
+            if value >= row_factor:
+                value = value * ONE_8 // row_factor
+                exponent_sum += row_exponent
+    # z < 0 when value < 1e8: truncation is symmetric, so the series of z is minus that of |z|.
+    z_numerator = (value - ONE_8) * ONE_8
+    negative = z_numerator < 0
+    z_term = (-z_numerator if negative else z_numerator) // (value + ONE_8)
+    z_squared = z_term * z_term // ONE_8
+    numerator = series_sum = z_term
+    for divisor in _SERIES_LN_DIVISORS:
+        numerator = numerator * z_squared // ONE_8
+        if not numerator:
+            break  # every later numerator is 0 too
+        series_sum += numerator // divisor
+    return exponent_sum - 2 * series_sum if negative else exponent_sum + 2 * series_sum
 
 
 def ln_fixed(argument: int, table: ConstantTable = ConstantTable.SHORT) -> int:
@@ -183,49 +240,38 @@ def ln_fixed(argument: int, table: ConstantTable = ConstantTable.SHORT) -> int:
     Returns:
         ln(argument) as a signed 8-decimal int.
     """
-    if argument <= 0 or argument >= INT128_LIMIT:
-        raise _reject(f"ln argument {argument} must be in (0, 2^127)")
-    if table is ConstantTable.SHORT and argument >= LN_ARGUMENT_SHORT_LIMIT:
-        raise _reject(f"ln argument {argument} is beyond the short constant table's exact range")
-    value = argument
-    exponent_sum = 0
-    first_factor, second_factor = _FIRST_ROWS[table]
-    # The first row stores a plain integer, so it is compared against A*1e8 and divides by A.
-    if value >= first_factor * ONE_8:
-        value = trunc_div(value, first_factor)
-        exponent_sum += 64 * ONE_8
-    for row_exponent, row_factor in ((32 * ONE_8, second_factor), *_SHARED_ROWS):
-        if value >= row_factor:
-            value = trunc_div(value * ONE_8, row_factor)
-            exponent_sum += row_exponent
-    z_term = trunc_div((value - ONE_8) * ONE_8, value + ONE_8)
-    z_squared = trunc_div(z_term * z_term, ONE_8)
-    numerator = z_term
-    series_sum = z_term
-    for divisor in _SERIES_LN_DIVISORS:
-        numerator = trunc_div(numerator * z_squared, ONE_8)
-        series_sum += trunc_div(numerator, divisor)
-    return exponent_sum + 2 * series_sum
+    _ln_checked(argument, table)
+    return _ln_positive(argument, table)
 
 
-def _exp_positive(argument: int, table: ConstantTable) -> int:
-    first_factor, second_factor = _FIRST_ROWS[table]
-    remainder = argument
+def _exp_positive(remainder: int, table: ConstantTable) -> int:
+    # Every quantity here is non-negative, so the contract's truncating steps are floors.
     whole_factor = 1
     if remainder >= 64 * ONE_8:
         remainder -= 64 * ONE_8
-        whole_factor = first_factor
+        whole_factor = _FIRST_ROWS[table][0]
     product = ONE_8
-    for row_exponent, row_factor in ((32 * ONE_8, second_factor), *_SHARED_ROWS):
-        if remainder >= row_exponent:
-            remainder -= row_exponent
-            product = trunc_div(product * row_factor, ONE_8)
+    if remainder >= _SMALLEST_ROW_EXPONENT:
+        rows = _SHORT_ROWS if table is ConstantTable.SHORT else _LN_ROWS[table]
+        for row_exponent, row_factor in rows:
+            if remainder >= row_exponent:
+                remainder -= row_exponent
+                product = product * row_factor // ONE_8
     series_sum = ONE_8 + remainder
     term = remainder
-    for divisor in _SERIES_EXP_DIVISORS:
-        term = trunc_div(trunc_div(term * remainder, ONE_8), divisor)
+    for term_divisor in _EXP_TERM_DIVISORS:
+        term = term * remainder // term_divisor
+        if not term:
+            break  # every later term is 0 too
         series_sum += term
-    return trunc_div(product * series_sum, ONE_8) * whole_factor
+    return product * series_sum // ONE_8 * whole_factor
+
+
+def _exp_checked(argument: int, table: ConstantTable) -> None:
+    if not NATURAL_EXPONENT_MIN <= argument <= NATURAL_EXPONENT_MAX:
+        raise _reject(f"exp argument {argument} is outside [-18e8, 69e8]")
+    if table is ConstantTable.SHORT and argument >= EXP_ARGUMENT_SHORT_LIMIT:
+        raise _reject(f"exp argument {argument} is beyond the short constant table's range")
 
 
 def exp_fixed(argument: int, table: ConstantTable = ConstantTable.SHORT) -> int:
@@ -238,12 +284,9 @@ def exp_fixed(argument: int, table: ConstantTable = ConstantTable.SHORT) -> int:
     Returns:
         e^argument as an 8-decimal int.
     """
-    if not NATURAL_EXPONENT_MIN <= argument <= NATURAL_EXPONENT_MAX:
-        raise _reject(f"exp argument {argument} is outside [-18e8, 69e8]")
-    if table is ConstantTable.SHORT and argument >= EXP_ARGUMENT_SHORT_LIMIT:
-        raise _reject(f"exp argument {argument} is beyond the short constant table's range")
+    _exp_checked(argument, table)
     if argument < 0:
-        return trunc_div(ONE_8 * ONE_8, _exp_positive(-argument, table))
+        return _ONE_8_SQUARED // _exp_positive(-argument, table)
     return _exp_positive(argument, table)
 
 
@@ -266,13 +309,30 @@ def pow_fixed(base: int, exponent: int, table: ConstantTable = ConstantTable.SHO
         return ONE_8
     if base == 0:
         return 0
-    log_times_exponent = ln_fixed(base, table) * exponent
-    if abs(log_times_exponent) >= INT128_LIMIT:
-        raise _reject("ln(base)*exponent overflows the signed 128-bit range")
-    return exp_fixed(trunc_div(log_times_exponent, ONE_8), table)
+    _ln_checked(base, table)
+    logarithm = _ln_positive(base, table)
+    if exponent == ONE_8:
+        # trunc(L*1e8 / 1e8) is L, and |L| < 2^40 keeps L*1e8 far inside the signed range.
+        argument = logarithm
+    else:
+        log_times_exponent = logarithm * exponent
+        if abs(log_times_exponent) >= INT128_LIMIT:
+            raise _reject("ln(base)*exponent overflows the signed 128-bit range")
+        if log_times_exponent >= 0:
+            argument = log_times_exponent // ONE_8
+        else:
+            argument = -(-log_times_exponent // ONE_8)
+    _exp_checked(argument, table)
+    if argument < 0:
+        return _ONE_8_SQUARED // _exp_positive(-argument, table)
+    return _exp_positive(argument, table)
 
 
 def _pow_error(raw: int) -> int:
+    # 1 + mul_up(raw, 4); raw is never negative, so only the product's range needs a check.
+    product = raw * MAX_POW_RELATIVE_ERROR
+    if product < UINT128_LIMIT:
+        return 1 if product == 0 else 2 + (product - 1) // ONE_8
     return 1 + mul_up(raw, MAX_POW_RELATIVE_ERROR)
 
 

@@ -1,9 +1,11 @@
-"""ALEX yield token pool math: time to maturity, price and yield, swaps, liquidity.
+"""ALEX yield token pool curve: time to maturity, price and yield, amounts on the curve.
 
 Restated from protocol-math.md section 2.5 (`alexgo-io/alex-v1:clarity/contracts/pool/
 yield-token-pool.clar` and `equations/yield-token-equation.clar`). The curve is
 x^(1-t) + y^(1-t) = L, where x is the token balance, y = actual + virtual ayToken balance and
 t the time to maturity; it is what makes ayTokens zero-coupon bonds with a market yield.
+Swaps (fee and oracle) are in `projections.math.yield_token_pool_swaps`, liquidity in
+`projections.math.yield_token_pool_liquidity`.
 """
 
 from __future__ import annotations
@@ -18,17 +20,10 @@ from projections.math.fixed_point import (
     div_down,
     div_up,
     mul_down,
-    mul_up,
     pow_down,
     pow_up,
-    sub_fixed,
 )
-from projections.math.weighted_pool import (
-    SIMPLE_LIMITS_DEFAULT,
-    RatioLimits,
-    SwapResult,
-    oracle_resilient_next,
-)
+from projections.math.weighted_pool import SIMPLE_LIMITS_DEFAULT, RatioLimits
 
 MAX_EXPIRY_DEFAULT = 210240
 """Blocks from genesis the time scale spans (4 years at 52560 blocks a year)."""
@@ -58,20 +53,6 @@ class YieldTokenPool:
     def balance_yield_total(self) -> int:
         """y of the curve: the actual ayTokens plus the virtual ones."""
         return self.balance_yield_token + self.balance_virtual
-
-
-@dataclass(frozen=True, slots=True)
-class PositionChange:
-    """LP tokens minted or burnt and the amounts moved; ayTokens split actual/virtual."""
-
-    supply: int
-    dx: int
-    dy_actual: int
-    dy_virtual: int
-    balance_token_after: int
-    balance_yield_token_after: int
-    balance_virtual_after: int
-    total_supply_after: int
 
 
 def time_to_maturity(
@@ -235,99 +216,6 @@ def x_given_y(pool: YieldTokenPool, time_fraction: int, dy: int) -> int:
     return min(dx, dy)
 
 
-def _fee_in_yield_space(amount: int, current_yield: int, fee_rate: int, min_fee: int) -> int:
-    # The fee scales with the current yield, not with the notional (section 2.5 flag).
-    if amount <= 0:
-        raise MathRejected(RejectCode.ZERO_AMOUNT, "the amount in must be positive (err 2003)")
-    return max(mul_down(amount, mul_up(current_yield, fee_rate)), min_fee)
-
-
-def _oracle_after(pool: YieldTokenPool, price_before: int) -> int:
-    # The pool's oracle tracks tokens per ayToken, 1/price, read before the trade.
-    if not pool.oracle_enabled:
-        return 0
-    instant = div_down(ONE_8, price_before)
-    return oracle_resilient_next(pool.oracle_resilient, pool.oracle_average, instant)
-
-
-def _require_min_out(amount_out: int, amount_out_min: int | None) -> None:
-    # Strict: the contract asserts min < out, so an absent minimum still needs out > 0.
-    floor = 0 if amount_out_min is None else amount_out_min
-    if amount_out <= floor:
-        raise MathRejected(RejectCode.SLIPPAGE, f"out {amount_out} is not above {floor} (2020)")
-
-
-def swap_x_for_y(
-    pool: YieldTokenPool, time_fraction: int, dx: int, dy_min: int | None = None
-) -> SwapResult:
-    """Buy ayTokens with `dx` tokens (`swap-x-for-y`): lend at the pool's fixed rate.
-
-    Args:
-        pool: The pool before the trade.
-        time_fraction: t from `time_to_maturity`.
-        dx: Gross tokens the trader sends.
-        dy_min: The trader's minimum; the contract's check is strict (min < dy).
-
-    Returns:
-        The swap; `balance_y_after` is the *actual* ayToken balance (virtual is unchanged).
-    """
-    price_before = price(pool.balance_token, pool.balance_yield_total, time_fraction)
-    fee = _fee_in_yield_space(dx, price_before - ONE_8, pool.fee_rate_token, pool.min_fee)
-    dx_net = dx - fee if dx > fee else 0
-    rebate = mul_down(fee, pool.fee_rebate)
-    dy = y_given_x(pool, time_fraction, dx_net)
-    if dy > mul_down(dx_net, price_before):
-        raise MathRejected(RejectCode.K_VIOLATION, "dy is above dx at the spot (err 2003)")
-    _require_min_out(dy, dy_min)
-    return SwapResult(
-        amount_in=dx,
-        amount_in_net=dx_net,
-        amount_out=dy,
-        fee=fee,
-        rebate=rebate,
-        reserve_share=sub_fixed(fee, rebate),
-        balance_x_after=pool.balance_token + dx_net + rebate,
-        balance_y_after=max(pool.balance_yield_token - dy, 0),
-        oracle_resilient_after=_oracle_after(pool, price_before),
-    )
-
-
-def swap_y_for_x(
-    pool: YieldTokenPool, time_fraction: int, dy: int, dx_min: int | None = None
-) -> SwapResult:
-    """Sell `dy` ayTokens for tokens (`swap-y-for-x`): borrow at the pool's fixed rate.
-
-    Args:
-        pool: The pool before the trade.
-        time_fraction: t from `time_to_maturity`.
-        dy: Gross ayTokens the trader sends.
-        dx_min: The trader's minimum; the contract's check is strict (min < dx).
-
-    Returns:
-        The swap; `balance_y_after` is the *actual* ayToken balance (virtual is unchanged).
-    """
-    price_before = price(pool.balance_token, pool.balance_yield_total, time_fraction)
-    fee_rate = pool.fee_rate_yield_token
-    fee = _fee_in_yield_space(dy, price_before - ONE_8, fee_rate, pool.min_fee)
-    dy_net = dy - fee if dy > fee else 0
-    rebate = mul_down(fee, pool.fee_rebate)
-    dx = x_given_y(pool, time_fraction, dy_net)
-    if dy_net < mul_down(dx, price_before):
-        raise MathRejected(RejectCode.K_VIOLATION, "dx is above dy at the spot (err 2003)")
-    _require_min_out(dx, dx_min)
-    return SwapResult(
-        amount_in=dy,
-        amount_in_net=dy_net,
-        amount_out=dx,
-        fee=fee,
-        rebate=rebate,
-        reserve_share=sub_fixed(fee, rebate),
-        balance_x_after=max(pool.balance_token - dx, 0),
-        balance_y_after=pool.balance_yield_token + dy_net + rebate,
-        oracle_resilient_after=_oracle_after(pool, price_before),
-    )
-
-
 def _power_at_target(pool: YieldTokenPool, time_fraction: int, target_price: int) -> int:
     complement, inverse = _exponents(time_fraction, round_up=False)
     ratio_now = div_down(pool.balance_yield_total, pool.balance_token)
@@ -382,102 +270,12 @@ def y_given_yield(pool: YieldTokenPool, time_fraction: int, target_yield: int) -
     return y_given_price(pool, time_fraction, ONE_8 + target_yield)
 
 
-def _split_actual(pool: YieldTokenPool, dy_total: int) -> int:
-    # ayTokens move actual/virtual in the pool's current proportion, actual rounded down.
-    return mul_down(dy_total, div_down(pool.balance_yield_token, pool.balance_yield_total))
-
-
-def add_to_position(
-    pool: YieldTokenPool, dx: int, dy_actual_max: int | None = None
-) -> PositionChange:
-    """Deposit `dx` tokens plus the matching ayTokens (`add-to-position`).
-
-    The first deposit (or one into a pool where x = y) is matched entirely by virtual
-    ayTokens, which is what sets the starting yield to zero.
-
-    Args:
-        pool: The pool before the deposit.
-        dx: Tokens deposited.
-        dy_actual_max: Most actual ayTokens the provider will deposit, or None.
-
-    Returns:
-        LP minted, the actual ayTokens the provider sends, the virtual ones booked, and the
-        pool after.
-    """
-    if dx <= 0:
-        raise MathRejected(RejectCode.ZERO_AMOUNT, "dx must be positive (err 2003)")
-    balance_yield = pool.balance_yield_total
-    # "At inception or if yield == 0" the contract mints dx whatever the supply (kept as is).
-    if pool.total_supply == 0 or pool.balance_token == balance_yield:
-        minted, dy_total = dx, dx
-    else:
-        ratio = div_down(dx, pool.balance_token)
-        minted = mul_down(pool.total_supply, ratio)
-        dy_total = mul_down(balance_yield, ratio)
-    # Whenever minted equals dy the contract books all of it as virtual.
-    dy_actual = 0 if minted == dy_total else _split_actual(pool, dy_total)
-    dy_virtual = minted if minted == dy_total else max(dy_total - dy_actual, 0)
-    if dy_actual <= 0 and dy_virtual <= 0:
-        raise MathRejected(RejectCode.ZERO_AMOUNT, "the deposit books no ayTokens (err 2003)")
-    if dy_actual_max is not None and dy_actual > dy_actual_max:
-        raise MathRejected(RejectCode.SLIPPAGE, f"dy {dy_actual} is above the maximum (2020)")
-    return PositionChange(
-        supply=minted,
-        dx=dx,
-        dy_actual=dy_actual,
-        dy_virtual=dy_virtual,
-        balance_token_after=pool.balance_token + dx,
-        balance_yield_token_after=pool.balance_yield_token + dy_actual,
-        balance_virtual_after=pool.balance_virtual + dy_virtual,
-        total_supply_after=pool.total_supply + minted,
-    )
-
-
-def reduce_position(pool: YieldTokenPool, shares_held: int, percent: int) -> PositionChange:
-    """Burn `percent` of a holder's LP tokens (`reduce-position`).
-
-    Args:
-        pool: The pool before.
-        shares_held: The holder's LP balance.
-        percent: Fraction to burn (x 1e8, at most 1e8; 1e8 burns the whole balance).
-
-    Returns:
-        Shares burnt, tokens and actual ayTokens paid, virtual ayTokens written off, and the
-        pool after (each balance floored at 0).
-    """
-    if percent > ONE_8:
-        raise MathRejected(RejectCode.INVALID_PARAMETER, "percent above 1e8 (err 5000)")
-    if pool.total_supply <= 0:
-        raise MathRejected(RejectCode.INSUFFICIENT_LIQUIDITY, "pool has no supply (err 2002)")
-    shares = shares_held if percent == ONE_8 else mul_down(shares_held, percent)
-    ratio = div_down(shares, pool.total_supply)
-    dx = mul_down(pool.balance_token, ratio)
-    dy_total = mul_down(pool.balance_yield_total, ratio)
-    dy_actual = _split_actual(pool, dy_total)
-    dy_virtual = max(dy_total - dy_actual, 0)
-    return PositionChange(
-        supply=shares,
-        dx=dx,
-        dy_actual=dy_actual,
-        dy_virtual=dy_virtual,
-        balance_token_after=max(pool.balance_token - dx, 0),
-        balance_yield_token_after=max(pool.balance_yield_token - dy_actual, 0),
-        balance_virtual_after=max(pool.balance_virtual - dy_virtual, 0),
-        total_supply_after=max(pool.total_supply - shares, 0),
-    )
-
-
 __all__ = [
     "MAX_EXPIRY_DEFAULT",
     "TIME_TO_MATURITY_CAP",
-    "PositionChange",
     "YieldTokenPool",
-    "add_to_position",
     "price",
     "price_down",
-    "reduce_position",
-    "swap_x_for_y",
-    "swap_y_for_x",
     "time_to_maturity",
     "x_given_price",
     "x_given_y",

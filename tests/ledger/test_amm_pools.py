@@ -10,7 +10,7 @@ from ledger.commands_core import Mint, RegisterAsset
 from ledger.engine import Engine
 from ledger.memory import MemoryStore
 from projections.balances import Balances
-from projections.math import uniswap_v2
+from projections.math import uniswap_v2, uniswap_v2_oracle
 from projections.pools import Pools, reserve_mismatches
 from projections.reserve import ReserveSolvency
 from tests.ledger.test_amm_fixtures import ONE, must, pair_pool, pools_engine
@@ -78,10 +78,10 @@ def test_accumulators_advance_with_the_reserves_before_the_update() -> None:
     (swapped,) = must(engine, [swap], block=2).events
     assert isinstance(swapped, Swapped)
     # Equal reserves: price 1.0 in UQ112.112 for the 10 seconds since the mint at t = 1.
-    assert swapped.oracle.price0_cumulative == uniswap_v2.Q112 * 10
+    assert swapped.oracle.price0_cumulative == uniswap_v2_oracle.Q112 * 10
     assert swapped.oracle.block_timestamp == 11
     book = engine.projection(Pools).books["T0-T1"]
-    assert (book.price0_cumulative, book.block_timestamp_last) == (uniswap_v2.Q112 * 10, 11)
+    assert (book.price0_cumulative, book.block_timestamp_last) == (uniswap_v2_oracle.Q112 * 10, 11)
 
 
 def test_exact_out_charges_get_amount_in() -> None:

@@ -35,7 +35,7 @@ def seeded_engine(store: EventStore | None = None) -> Engine:
     engine = funded_engine(store, traders=TRADERS)
     seed: list[Command] = [
         pair_pool(protocol_fee_on=True, fee_to="treasury"),
-        weighted_pool(),
+        weighted_pool(oracle_enabled=True, oracle_average=99_000_000),
         pair_pool("USDA-ALEX", token_x="USDA", token_y="ALEX", fee_bps=5),
     ]
     seed += [

@@ -17,18 +17,20 @@ import pytest
 from pydantic import ValidationError
 
 from replay.var import (
-    DEFAULT_THRESHOLDS,
     VarParameters,
-    crash_probability_per_hour,
     draw_hourly_returns,
-    historical_volatility_annual,
-    load_log_returns,
-    loss_exceedance_table,
     run_var,
     simulate_default_losses,
     simulate_pool_values,
 )
 from replay.var_chart import format_exceedance_table, write_chart
+from replay.var_series import (
+    DEFAULT_THRESHOLDS,
+    crash_probability_per_hour,
+    historical_volatility_annual,
+    load_log_returns,
+    loss_exceedance_table,
+)
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 PRICES = SHARED / "data" / "prices"

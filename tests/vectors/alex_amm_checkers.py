@@ -14,11 +14,14 @@ from typing import Any
 import pytest
 
 from events.rejections import RejectCode
-from projections.math import MathRejected
+from projections.math import MathRejected, weighted_liquidity, weighted_simple, weighted_swaps
 from projections.math import crp as collateral
+from projections.math import crp_trades as collateral_trades
 from projections.math import fixed_point as fp
 from projections.math import weighted_pool as weighted
 from projections.math import yield_token_pool as ytp
+from projections.math import yield_token_pool_liquidity as ytp_liquidity
+from projections.math import yield_token_pool_swaps as ytp_swaps
 from tests.vectors.harness import Checker, Vector, as_int
 
 HALF = fp.ONE_8 // 2
@@ -67,7 +70,7 @@ def check_fp_pow(vector: Vector) -> None:
 def check_fwp_create(vector: Vector) -> None:
     inputs = vector["inputs"]
     empty = weighted.WeightedPool(0, 0, as_int(inputs["weight_x"]), as_int(inputs["weight_y"]))
-    added = weighted.add_to_position(
+    added = weighted_liquidity.add_to_position(
         empty, as_int(inputs["total_supply_before"]), as_int(inputs["dx"]), as_int(inputs["dy"])
     )
     assert added.supply_minted == as_int(vector["expected"]["total_supply"])
@@ -95,7 +98,7 @@ def check_fwp_add(vector: Vector) -> None:
     inputs, expected = vector["inputs"], vector["expected"]
     pool = _half_pool(as_int(inputs["balance_x"]), as_int(inputs["balance_y"]))
     total_supply = as_int(inputs["total_supply"])
-    added = weighted.add_to_position(pool, total_supply, as_int(inputs["dx"]), None)
+    added = weighted_liquidity.add_to_position(pool, total_supply, as_int(inputs["dx"]), None)
     if "supply_minted" in expected:
         assert added.supply_minted == as_int(expected["supply_minted"])
         assert added.dy == as_int(expected["dy"])
@@ -121,12 +124,12 @@ def check_fwp_multihop(vector: Vector) -> None:
     if "wbtc_in" in inputs:
         pool_in = _pool_of(inputs["pool_wstx_wbtc"], "wbtc", _limits(inputs))
         pool_out = _pool_of(inputs["pool_wstx_usda"], "usda", _limits(inputs))
-        route = weighted.swap_through_wstx(pool_in, pool_out, as_int(inputs["wbtc_in"]), None)
+        route = weighted_swaps.swap_through_wstx(pool_in, pool_out, as_int(inputs["wbtc_in"]), None)
         assert route.amount_out == as_int(expected["usda_out"])
     else:
         pool_in = _pool_of(inputs["pool_wstx_usda"], "usda")
         pool_out = _pool_of(inputs["pool_wstx_wbtc"], "wbtc")
-        route = weighted.swap_through_wstx(pool_in, pool_out, as_int(inputs["usda_in"]), None)
+        route = weighted_swaps.swap_through_wstx(pool_in, pool_out, as_int(inputs["usda_in"]), None)
         assert route.amount_out == as_int(expected["wbtc_out"])
     if "wstx_intermediate" in _derived(vector):
         assert route.first_leg.amount_out == as_int(_derived(vector)["wstx_intermediate"])
@@ -136,7 +139,7 @@ def check_fwp_fee_rebate(vector: Vector) -> None:
     inputs, expected, derived = vector["inputs"], vector["expected"], _derived(vector)
     pool_in = _pool_of(inputs["pool_wstx_usda"], "usda")
     pool_out = _pool_of(inputs["pool_wstx_wbtc"], "wbtc")
-    route = weighted.swap_through_wstx(pool_in, pool_out, as_int(inputs["usda_in"]), None)
+    route = weighted_swaps.swap_through_wstx(pool_in, pool_out, as_int(inputs["usda_in"]), None)
     assert route.amount_out == as_int(expected["wbtc_out"])
     assert route.first_leg.balance_x_after == as_int(expected["pool_wstx_usda_balance_x_after"])
     assert route.first_leg.balance_y_after == as_int(expected["pool_wstx_usda_balance_y_after"])
@@ -150,7 +153,7 @@ def check_fwp_fee_rebate(vector: Vector) -> None:
 def check_fwp_single_hop(vector: Vector) -> None:
     inputs = vector["inputs"]
     pool = _half_pool(as_int(inputs["balance_x"]), as_int(inputs["balance_y"]))
-    leg = weighted.swap_x_for_y(pool, as_int(inputs["dx"]))
+    leg = weighted_swaps.swap_x_for_y(pool, as_int(inputs["dx"]))
     assert leg.amount_out == as_int(vector["expected"]["dy"])
 
 
@@ -163,7 +166,7 @@ def check_fwp_error_max_out(vector: Vector) -> None:
         50_000_000_000_000, as_int(inputs["balance_wbtc"]), HALF, HALF, limits=limits
     )
     with pytest.raises(MathRejected) as caught:
-        weighted.swap_y_for_x(pool, as_int(inputs["wbtc_in"]))
+        weighted_swaps.swap_y_for_x(pool, as_int(inputs["wbtc_in"]))
     assert caught.value.code is RejectCode.MAX_RATIO
     assert "4002" in vector["expected"]["error"]
 
@@ -202,10 +205,10 @@ def check_ytp_swap(vector: Vector) -> None:
     inputs, expected, derived = vector["inputs"], vector["expected"], _derived(vector)
     pool, time_fraction = _yield_pool(inputs["state_before"]), as_int(inputs["t"])
     if "dy" in inputs:
-        leg = ytp.swap_y_for_x(pool, time_fraction, as_int(inputs["dy"]))
+        leg = ytp_swaps.swap_y_for_x(pool, time_fraction, as_int(inputs["dy"]))
         assert leg.amount_out == as_int(expected["dx"])
     else:
-        leg = ytp.swap_x_for_y(pool, time_fraction, as_int(inputs["dx"]))
+        leg = ytp_swaps.swap_x_for_y(pool, time_fraction, as_int(inputs["dx"]))
         assert leg.amount_out == as_int(expected["dy"])
     if "state_after" in derived:
         _assert_state(
@@ -251,7 +254,7 @@ def check_ytp_target_yield(vector: Vector) -> None:
 def check_ytp_reduce(vector: Vector) -> None:
     inputs, expected, derived = vector["inputs"], vector["expected"], _derived(vector)
     pool = _yield_pool(inputs["state_before"])
-    removed = ytp.reduce_position(pool, as_int(inputs["shares"]), fp.ONE_8)
+    removed = ytp_liquidity.reduce_position(pool, as_int(inputs["shares"]), fp.ONE_8)
     assert removed.dx == as_int(expected["dx"])
     assert removed.dy_actual == as_int(expected["dy_actual"])
     assert removed.total_supply_after == as_int(expected["total_supply_after"])
@@ -290,7 +293,7 @@ def check_crp_create_mint(vector: Vector) -> None:
     inputs, expected = vector["inputs"], vector["expected"]
     dx = as_int(inputs["dx"])
     # The first mint reads ltv_0 (no yield tokens yet), so the LTV is the vector's ltv_0.
-    split = collateral.mint_split(
+    split = collateral_trades.mint_split(
         as_int(inputs["ltv_0"]), as_int(inputs["spot"]), as_int(inputs["weight_x"]), dx
     )
     assert split.minted == as_int(expected["yield_supply"])
@@ -303,7 +306,7 @@ def check_crp_create_route(vector: Vector) -> None:
     # Two 50/50 `simple-equation` pools of (7e8, 7e8): usda -> ALEX -> wbtc. The test raised
     # the 5% default max ratios (the first leg is 5.7% of its pool); 0.3e8 is assumed.
     legs = [(700_000_000, 700_000_000), (700_000_000, 700_000_000)]
-    amounts = weighted.constant_product_route(
+    amounts = weighted_simple.constant_product_route(
         as_int(vector["inputs"]["amount_in"]), legs, TEST_LIMITS
     )
     assert amounts[-1] == as_int(vector["expected"]["balance_y"])

@@ -16,11 +16,11 @@ from projections.math.alphax import (
     capital_efficiency,
     long_anchor_price,
     long_liquidation_point,
-    pair_arbitrage,
     risk_level,
     short_anchor_price,
     short_liquidation_point,
 )
+from projections.math.alphax_settlement import pair_arbitrage
 from tests.vectors.harness import Checker, Vector
 
 

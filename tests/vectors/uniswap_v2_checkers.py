@@ -17,12 +17,10 @@ from projections.math.uniswap_v2 import (
     amount_in_for_output,
     amount_out_for_input,
     flash_repayment_minimum,
-    liquidity_value,
-    pair_burn,
-    pair_mint,
     pair_swap,
     quote,
 )
+from projections.math.uniswap_v2_liquidity import liquidity_value, pair_burn, pair_mint
 from tests.vectors.harness import Checker, Vector, as_int
 
 REVERT_CODES: dict[str, RejectCode] = {

@@ -16,14 +16,16 @@ from projections.math.alphax import (
     RiskLevelBasis,
     anchor_prices,
     capital_efficiency,
-    graveyard_settlement,
     is_long_liquidatable,
     is_short_liquidatable,
     long_liquidation_point,
-    mint_collateral_usdc,
-    redeem_collateral_usdc,
     risk_level,
     short_liquidation_point,
+)
+from projections.math.alphax_settlement import (
+    graveyard_settlement,
+    mint_collateral_usdc,
+    redeem_collateral_usdc,
 )
 
 EXAMPLES = settings(max_examples=200, deadline=None)

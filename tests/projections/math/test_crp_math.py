@@ -20,14 +20,11 @@ from projections.math.crp import (
     creation_terms,
     erf,
     ltv,
-    mint,
-    redeem_key,
-    redeem_yield,
-    swap_x_for_y,
-    swap_y_for_x,
     validate_creation,
     weight_x_next,
 )
+from projections.math.crp_redemption import redeem_key, redeem_yield
+from projections.math.crp_trades import mint, swap_x_for_y, swap_y_for_x
 from projections.math.fixed_point import ONE_8, div_down, mul_down
 
 FAST = settings(max_examples=100, deadline=None)

@@ -15,21 +15,22 @@ from hypothesis import strategies as st
 from events.rejections import RejectCode
 from projections.math import MathRejected
 from projections.math.uniswap_v2 import (
-    MINIMUM_LIQUIDITY,
     PairState,
-    PriceAccumulators,
     amount_in_for_output,
     amount_out_for_input,
     flash_repayment_minimum,
+    pair_swap,
+    quote,
+)
+from projections.math.uniswap_v2_liquidity import (
+    MINIMUM_LIQUIDITY,
     liquidity_value,
     pair_burn,
     pair_mint,
-    pair_swap,
-    price_accumulators_after,
     protocol_fee_liquidity,
-    quote,
     router_deposit_amounts,
 )
+from projections.math.uniswap_v2_oracle import PriceAccumulators, price_accumulators_after
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 reserves = st.integers(min_value=1_000, max_value=10**30)

@@ -11,25 +11,21 @@ from hypothesis import strategies as st
 from events.rejections import RejectCode
 from projections.math import MathRejected
 from projections.math.fixed_point import ONE_8
+from projections.math.weighted_liquidity import add_to_position, reduce_position
 from projections.math.weighted_pool import (
     RatioLimits,
     WeightedPool,
-    add_to_position,
-    constant_product_route,
-    constant_product_y_given_x,
     fee_split,
     invariant,
     oracle_instant_price,
     oracle_resilient_next,
-    reduce_position,
-    swap_through_wstx,
-    swap_x_for_y,
-    swap_y_for_x,
     x_given_price,
     x_in_given_y_out,
     y_given_price,
     y_given_x,
 )
+from projections.math.weighted_simple import constant_product_route, constant_product_y_given_x
+from projections.math.weighted_swaps import swap_through_wstx, swap_x_for_y, swap_y_for_x
 
 FAST = settings(max_examples=150, deadline=None)
 WIDE = RatioLimits(30_000_000, 30_000_000)

@@ -15,12 +15,8 @@ from projections.math.yield_token_pool import (
     MAX_EXPIRY_DEFAULT,
     TIME_TO_MATURITY_CAP,
     YieldTokenPool,
-    add_to_position,
     price,
     price_down,
-    reduce_position,
-    swap_x_for_y,
-    swap_y_for_x,
     time_to_maturity,
     x_given_yield,
     x_in_given_y_out,
@@ -29,6 +25,8 @@ from projections.math.yield_token_pool import (
     y_in_given_x_out,
     yield_rate,
 )
+from projections.math.yield_token_pool_liquidity import add_to_position, reduce_position
+from projections.math.yield_token_pool_swaps import swap_x_for_y, swap_y_for_x
 
 FAST = settings(max_examples=100, deadline=None)
 token_balances = st.integers(min_value=10**10, max_value=10**14)
