@@ -19,10 +19,15 @@ from events.alex_lending import (
 )
 from events.assets import AssetRegistered
 from events.rejections import RejectCode
-from events.reserve import ReserveCredited, ShortfallCovered
+from events.reserve import ShortfallCovered
 from ledger.batch import Rejected
 from ledger.commands_core import check_funds
-from ledger.commands_reserve import CoverShortfall, EmergencyRoute, cover_shortfall
+from ledger.commands_reserve import (
+    CoverShortfall,
+    EmergencyRoute,
+    cover_shortfall,
+    swap_fee_credited,
+)
 from ledger.engine import Command, Context, Emit, handles, reject
 from projections.alex_lending import AlexLending, CrpBook
 from projections.alex_lending_crp import spot_e8
@@ -263,17 +268,7 @@ def _swap(command: SwapCollateralPool, context: Context) -> list[Emit] | Rejecte
             )
         )
     ]
-    if leg.reserve_share:
-        emits.append(
-            Emit(
-                ReserveCredited(
-                    token=command.asset_in,
-                    amount=leg.reserve_share,
-                    from_account=command.trader,
-                    source=f"swap-fee:{command.pool_id}",
-                )
-            )
-        )
+    emits += swap_fee_credited(command.asset_in, leg.reserve_share, command.trader, command.pool_id)
     return emits
 
 

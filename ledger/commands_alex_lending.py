@@ -10,15 +10,19 @@ from __future__ import annotations
 from events.alex_lending import YieldLiquidityChanged, YieldPoolCreated, YieldTokenSwapped
 from events.assets import AssetRegistered
 from events.rejections import RejectCode
-from events.reserve import ReserveCredited
 from ledger.batch import Rejected
 from ledger.commands_core import check_funds
+from ledger.commands_reserve import swap_fee_credited
 from ledger.engine import Command, Context, Emit, handles, reject
 from projections.alex_lending import AlexLending, YtpBook
 from projections.balances import Balances
 from projections.math.fixed_point import ONE_8
 from projections.math.yield_token_pool import MAX_EXPIRY_DEFAULT, price
-from projections.math.yield_token_pool_liquidity import add_to_position, reduce_position
+from projections.math.yield_token_pool_liquidity import (
+    PositionChange,
+    add_to_position,
+    reduce_position,
+)
 from projections.math.yield_token_pool_swaps import swap_x_for_y, swap_y_for_x
 
 
@@ -106,6 +110,29 @@ def _create(command: CreateYieldPool, context: Context) -> list[Emit] | Rejected
     return emits
 
 
+def _liquidity_changed(
+    command: AddYieldLiquidity | RemoveYieldLiquidity,
+    book: YtpBook,
+    change: PositionChange,
+    added: bool,
+) -> Emit:
+    """The provider's position change in the pool's tokens, as added or removed liquidity."""
+    return Emit(
+        YieldLiquidityChanged(
+            pool_id=command.pool_id,
+            provider=command.provider,
+            added=added,
+            lp_amount=change.supply,
+            dx=change.dx,
+            dy_actual=change.dy_actual,
+            dy_virtual=change.dy_virtual,
+            token=book.token,
+            yield_token=book.yield_token,
+            lp_token=book.lp_token,
+        )
+    )
+
+
 @handles(AddYieldLiquidity)
 def _add(command: AddYieldLiquidity, context: Context) -> list[Emit] | Rejected:
     book = _book(context, command.pool_id)
@@ -118,22 +145,7 @@ def _add(command: AddYieldLiquidity, context: Context) -> list[Emit] | Rejected:
     refused = check_funds(balances, command.provider, book.token, change.dx)
     if refused is None and change.dy_actual:
         refused = check_funds(balances, command.provider, book.yield_token, change.dy_actual)
-    return refused or [
-        Emit(
-            YieldLiquidityChanged(
-                pool_id=command.pool_id,
-                provider=command.provider,
-                added=True,
-                lp_amount=change.supply,
-                dx=change.dx,
-                dy_actual=change.dy_actual,
-                dy_virtual=change.dy_virtual,
-                token=book.token,
-                yield_token=book.yield_token,
-                lp_token=book.lp_token,
-            )
-        )
-    ]
+    return refused or [_liquidity_changed(command, book, change, added=True)]
 
 
 @handles(RemoveYieldLiquidity)
@@ -145,22 +157,7 @@ def _remove(command: RemoveYieldLiquidity, context: Context) -> list[Emit] | Rej
     if held <= 0:
         return reject(RejectCode.INSUFFICIENT_BALANCE, f"{command.provider} holds no LP tokens")
     change = reduce_position(book.to_math(), held, command.percent)
-    return [
-        Emit(
-            YieldLiquidityChanged(
-                pool_id=command.pool_id,
-                provider=command.provider,
-                added=False,
-                lp_amount=change.supply,
-                dx=change.dx,
-                dy_actual=change.dy_actual,
-                dy_virtual=change.dy_virtual,
-                token=book.token,
-                yield_token=book.yield_token,
-                lp_token=book.lp_token,
-            )
-        )
-    ]
+    return [_liquidity_changed(command, book, change, added=False)]
 
 
 @handles(SwapYieldPool)
@@ -199,15 +196,7 @@ def _swap(command: SwapYieldPool, context: Context) -> list[Emit] | Rejected:
             )
         )
     ]
-    if swap.reserve_share:
-        emits.append(
-            Emit(
-                ReserveCredited(
-                    token=command.asset_in,
-                    amount=swap.reserve_share,
-                    from_account=command.trader,
-                    source=f"swap-fee:{command.pool_id}",
-                )
-            )
-        )
+    emits += swap_fee_credited(
+        command.asset_in, swap.reserve_share, command.trader, command.pool_id
+    )
     return emits

@@ -30,6 +30,7 @@ from projections.math.alphax import (
     is_short_liquidatable,
 )
 from projections.math.alphax_settlement import (
+    GraveyardSettlement,
     graveyard_settlement,
     mint_collateral_usdc,
     redeem_collateral_usdc,
@@ -133,6 +134,27 @@ def create_market(command: CreateStrikeMarket, context: Context) -> list[Emit] |
     return emits
 
 
+def _pair_moved(
+    fact: type[AlphaxPairMinted] | type[AlphaxPairRedeemed],
+    command: MintStrikePair | RedeemStrikePair,
+    market: StrikeMarket,
+    usdc: int,
+) -> Emit:
+    """A pair minted or redeemed: `pair_amount` of each token against `usdc` collateral."""
+    d = market.definition
+    return Emit(
+        fact(
+            market_id=command.market_id,
+            account=command.account,
+            collateral_asset=d.collateral_asset,
+            long_token=d.long_token,
+            short_token=d.short_token,
+            pair_amount=command.pair_amount,
+            collateral_usdc=usdc,
+        )
+    )
+
+
 @handles(MintStrikePair)
 def mint_pair(command: MintStrikePair, context: Context) -> list[Emit] | Rejected:
     market = live_market(context, command.market_id)
@@ -145,19 +167,7 @@ def mint_pair(command: MintStrikePair, context: Context) -> list[Emit] | Rejecte
         command.pair_amount, d.long_strike, d.short_strike, d.token_decimals
     )
     refused = check_funds(context.get(Balances), command.account, d.collateral_asset, usdc)
-    return refused or [
-        Emit(
-            AlphaxPairMinted(
-                market_id=command.market_id,
-                account=command.account,
-                collateral_asset=d.collateral_asset,
-                long_token=d.long_token,
-                short_token=d.short_token,
-                pair_amount=command.pair_amount,
-                collateral_usdc=usdc,
-            )
-        )
-    ]
+    return refused or [_pair_moved(AlphaxPairMinted, command, market, usdc)]
 
 
 @handles(RedeemStrikePair)
@@ -176,19 +186,7 @@ def redeem_pair(command: RedeemStrikePair, context: Context) -> list[Emit] | Rej
         refused = check_funds(balances, command.account, token, command.pair_amount)
         if refused is not None:
             return refused
-    return [
-        Emit(
-            AlphaxPairRedeemed(
-                market_id=command.market_id,
-                account=command.account,
-                collateral_asset=d.collateral_asset,
-                long_token=d.long_token,
-                short_token=d.short_token,
-                pair_amount=command.pair_amount,
-                collateral_usdc=usdc,
-            )
-        )
-    ]
+    return [_pair_moved(AlphaxPairRedeemed, command, market, usdc)]
 
 
 @handles(LiquidateStrike)
@@ -227,6 +225,14 @@ def liquidate_strike(command: LiquidateStrike, context: Context) -> list[Emit] |
     ]
 
 
+def _graveyard_settlement(market: StrikeMarket, dead_token_amount: int) -> GraveyardSettlement:
+    """How `dead_token_amount` dead tokens of `market` split between liquidator and holders."""
+    d = market.definition
+    return graveyard_settlement(
+        dead_token_amount, market.dead_token_value, d.token_decimals, d.liquidator_discount_bps
+    )
+
+
 @handles(BuyFromGraveyard)
 def buy_from_graveyard(command: BuyFromGraveyard, context: Context) -> list[Emit] | Rejected:
     market = live_market(context, command.market_id)
@@ -240,9 +246,7 @@ def buy_from_graveyard(command: BuyFromGraveyard, context: Context) -> list[Emit
         return reject(RejectCode.INSUFFICIENT_LIQUIDITY, f"{unbought} dead tokens are unbought")
     d = market.definition
     opposite = market.token_of("short" if side == "long" else "long")
-    settlement = graveyard_settlement(
-        command.amount, market.dead_token_value, d.token_decimals, d.liquidator_discount_bps
-    )
+    settlement = _graveyard_settlement(market, command.amount)
     balances = context.get(Balances)
     refused = check_funds(balances, command.liquidator, opposite, command.amount)
     if refused is None and settlement.liquidator_payment_usdc:
@@ -292,9 +296,7 @@ def claim_from_graveyard(command: ClaimFromGraveyard, context: Context) -> list[
     refused = check_funds(context.get(Balances), command.holder, dead_token, command.amount)
     if refused is not None:
         return refused
-    settlement = graveyard_settlement(
-        command.amount, market.dead_token_value, d.token_decimals, d.liquidator_discount_bps
-    )
+    settlement = _graveyard_settlement(market, command.amount)
     return [
         Emit(
             AlphaxGraveyardClaimed(

@@ -106,6 +106,18 @@ def pool_price(context: Context, meta: FxPoolMeta, maximum: bool = False) -> int
     return price
 
 
+def priced_fx_pool(context: Context, pool_id: str) -> tuple[FxPool, FxPoolMeta, int] | Rejected:
+    """The live pool, its metadata and its oracle price at 1e18 (`pool_price`)."""
+    found = live_fx_pool(context, pool_id)
+    if isinstance(found, Rejected):
+        return found
+    pool, meta = found
+    price = pool_price(context, meta)
+    if isinstance(price, Rejected):
+        return price
+    return pool, meta, price
+
+
 def operated_event(preview: OperatePreview, pool_id: str, meta: FxPoolMeta) -> FxPositionOperated:
     recorded = FxPositionOperated.__struct_fields__
     values = {
@@ -165,13 +177,10 @@ def create_fx_pool(command: CreateFxPool, context: Context) -> list[Emit] | Reje
 def _operate(
     context: Context, command: OperateFxPosition
 ) -> tuple[OperatePreview, FxPoolMeta] | Rejected:
-    found = live_fx_pool(context, command.pool_id)
-    if isinstance(found, Rejected):
-        return found
-    pool, meta = found
-    price = pool_price(context, meta)
-    if isinstance(price, Rejected):
-        return price
+    priced = priced_fx_pool(context, command.pool_id)
+    if isinstance(priced, Rejected):
+        return priced
+    pool, meta, price = priced
     balances = context.get(Balances)
     if command.collateral_delta_token > 0:
         refused = check_funds(

@@ -12,11 +12,12 @@ from events.fx import STABILITY_ACCOUNT, FxRedeemed, FxStabilityAbsorbed, FxWalk
 from events.rejections import RejectCode
 from ledger.batch import Rejected
 from ledger.commands_core import check_funds
-from ledger.commands_fx import STABLE_ASSET, live_fx_pool, pool_price
+from ledger.commands_fx import STABLE_ASSET, live_fx_pool, pool_price, priced_fx_pool
 from ledger.commands_reserve import CoverShortfall, cover_shortfall
 from ledger.engine import Command, Context, Emit, handles, reject
 from projections.balances import Balances
 from projections.fx_pools import FxPoolMeta, FxPools, tick_moves
+from projections.math.fx_pool import FxPool
 from projections.math.fx_results import RedeemRequest, SettlementTerms, WalkPreview
 from projections.math.fx_stability import BaseToken
 from projections.math.fx_ticks import PRECISION
@@ -122,6 +123,20 @@ def _terms(command: WalkFx, context: Context, meta: FxPoolMeta) -> SettlementTer
     )
 
 
+def _walk_inputs(
+    command: WalkFx, context: Context
+) -> tuple[FxPool, FxPoolMeta, int, SettlementTerms] | Rejected:
+    """What a rebalance or liquidation walks with: the live pool, its price and the terms."""
+    priced = priced_fx_pool(context, command.pool_id)
+    if isinstance(priced, Rejected):
+        return priced
+    pool, meta, price = priced
+    terms = _terms(command, context, meta)
+    if isinstance(terms, Rejected):
+        return terms
+    return pool, meta, price, terms
+
+
 def _walk_emits(
     command: WalkFx, context: Context, meta: FxPoolMeta, kind: str, preview: WalkPreview
 ) -> list[Emit] | Rejected:
@@ -213,16 +228,10 @@ def _walk_emits(
 
 @handles(RebalanceFx)
 def rebalance_fx(command: RebalanceFx, context: Context) -> list[Emit] | Rejected:
-    found = live_fx_pool(context, command.pool_id)
-    if isinstance(found, Rejected):
-        return found
-    pool, meta = found
-    price = pool_price(context, meta)
-    if isinstance(price, Rejected):
-        return price
-    terms = _terms(command, context, meta)
-    if isinstance(terms, Rejected):
-        return terms
+    inputs = _walk_inputs(command, context)
+    if isinstance(inputs, Rejected):
+        return inputs
+    pool, meta, price, terms = inputs
     if command.tick is None:
         return _walk_emits(
             command, context, meta, "rebalance", pool.preview_rebalance(price, terms)
@@ -233,16 +242,10 @@ def rebalance_fx(command: RebalanceFx, context: Context) -> list[Emit] | Rejecte
 
 @handles(LiquidateFx)
 def liquidate_fx(command: LiquidateFx, context: Context) -> list[Emit] | Rejected:
-    found = live_fx_pool(context, command.pool_id)
-    if isinstance(found, Rejected):
-        return found
-    pool, meta = found
-    price = pool_price(context, meta)
-    if isinstance(price, Rejected):
-        return price
-    terms = _terms(command, context, meta)
-    if isinstance(terms, Rejected):
-        return terms
+    inputs = _walk_inputs(command, context)
+    if isinstance(inputs, Rejected):
+        return inputs
+    pool, meta, price, terms = inputs
     book = context.get(ReserveSolvency).books.get(meta.collateral_asset)
     reserve = 0 if book is None else book.balance  # read only: `book()` would create one
     preview = pool.preview_liquidate(price, terms, reserve)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
+from events.amm import swap_fee_source
 from events.rejections import RejectCode
 from events.reserve import EmergencyIssued, ReserveCredited, ShortfallCovered, ShortfallReported
 from ledger.batch import Rejected
@@ -60,6 +61,19 @@ def alex_for_proceeds(context: Context, token: str, proceeds: int, alex_asset: s
     numerator = proceeds * token_quote.rescaled(scale) * 10**alex_decimals
     denominator = alex_quote.rescaled(scale) * 10**token_decimals
     return -(-numerator // denominator) if denominator else None
+
+
+def swap_fee_credited(token: str, reserve_share: int, trader: str, pool: str) -> list[Emit]:
+    """The `ReserveCredited` of a swap fee's reserve share (none when the share is zero).
+
+    The rebate stays in the pool for its LPs; the rest of the fee is the reserve pool's inflow.
+    """
+    if not reserve_share:
+        return []
+    credited = ReserveCredited(
+        token=token, amount=reserve_share, from_account=trader, source=swap_fee_source(pool)
+    )
+    return [Emit(credited)]
 
 
 def cover_shortfall(context: Context, command: CoverShortfall) -> list[Emit] | Rejected:

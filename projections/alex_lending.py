@@ -30,9 +30,11 @@ from projections.alex_lending_crp import (
     CrpBook,
     CrpLoan,
     apply_crp_event,
+    balances_after_swap,
     created_book,
     price_move_to_conversion_1e18,
     spot_e8,
+    swap_postings,
 )
 from projections.balances import Posting, posting_rule
 from projections.base import Table, Violation, canonical_bytes, digest_of
@@ -62,17 +64,8 @@ def _liquidity(event: YieldLiquidityChanged) -> Iterable[Posting]:
     return [posting for posting in postings if posting[3]]
 
 
-@posting_rule(YieldTokenSwapped)
-def _swapped(event: YieldTokenSwapped) -> Iterable[Posting]:
-    pool = pool_account(event.pool_id)
-    return [
-        posting
-        for posting in (
-            (event.trader, pool, event.asset_in, event.amount_in - event.reserve_share),
-            (pool, event.trader, event.asset_out, event.amount_out),
-        )
-        if posting[3]
-    ]
+# A yield-token pool swap posts exactly as a CRP swap does.
+posting_rule(YieldTokenSwapped)(swap_postings)
 
 
 class YtpBook(msgspec.Struct):
@@ -218,13 +211,9 @@ class AlexLending:
 
     def _apply_ytp_swap(self, event: YieldTokenSwapped) -> None:
         book = self.state.ytp[event.pool_id]
-        added = event.amount_in_net + event.rebate
-        if event.asset_in == book.token:
-            book.balance_token += added
-            book.balance_yield_token = max(book.balance_yield_token - event.amount_out, 0)
-        else:
-            book.balance_yield_token += added
-            book.balance_token = max(book.balance_token - event.amount_out, 0)
+        book.balance_token, book.balance_yield_token = balances_after_swap(
+            event, book.token, book.balance_token, book.balance_yield_token
+        )
 
     def _apply_ytp_liquidity(self, event: YieldLiquidityChanged) -> None:
         book = self.state.ytp[event.pool_id]

@@ -3,7 +3,8 @@
 Token x is the collateral (riskless), token y the risky token borrowed; the pool's value and
 its debt (yield tokens outstanding, redeemable 1:1 in y) are both in token y base units.
 `spot_e8` turns two oracle prices into the contract's spot: token y base units per token x
-base unit, times 1e8.
+base unit, times 1e8. A CRP swap posts and folds as a yield-token pool swap does, so
+`swap_postings` and `balances_after_swap` serve both pools.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from events.alex_lending import (
     CollateralPoolCreated,
     CollateralRedeemed,
     CollateralSwapped,
+    YieldTokenSwapped,
     pool_account,
 )
 from projections.balances import Posting, posting_rule
@@ -38,7 +40,11 @@ def _minted(event: CollateralMinted) -> Iterable[Posting]:
 
 
 @posting_rule(CollateralSwapped)
-def _swapped(event: CollateralSwapped) -> Iterable[Posting]:
+def swap_postings(event: CollateralSwapped | YieldTokenSwapped) -> Iterable[Posting]:
+    """An ALEX lending pool swap's postings, for either pool (zero legs are dropped).
+
+    The trader pays in all but the reserve share, which moves in its own `ReserveCredited`.
+    """
     pool = pool_account(event.pool_id)
     return [
         posting
@@ -48,6 +54,20 @@ def _swapped(event: CollateralSwapped) -> Iterable[Posting]:
         )
         if posting[3]
     ]
+
+
+def balances_after_swap(
+    event: CollateralSwapped | YieldTokenSwapped, asset_x: str, balance_x: int, balance_y: int
+) -> tuple[int, int]:
+    """A pool's (x, y) balances after a swap, trusting the recorded amounts.
+
+    The net amount in and the fee rebate stay in the pool; the amount out leaves it (the
+    balance it leaves floored at zero).
+    """
+    added = event.amount_in_net + event.rebate
+    if event.asset_in == asset_x:
+        return balance_x + added, max(balance_y - event.amount_out, 0)
+    return max(balance_x - event.amount_out, 0), balance_y + added
 
 
 @posting_rule(CollateralRedeemed)
@@ -195,13 +215,9 @@ def apply_crp_event(
         book.yield_supply += event.minted
         book.key_supply += event.minted
     elif isinstance(event, CollateralSwapped):
-        added = event.amount_in_net + event.rebate
-        if event.asset_in == book.collateral:
-            book.balance_x += added
-            book.balance_y = max(book.balance_y - event.amount_out, 0)
-        else:
-            book.balance_y += added
-            book.balance_x = max(book.balance_x - event.amount_out, 0)
+        book.balance_x, book.balance_y = balances_after_swap(
+            event, book.collateral, book.balance_x, book.balance_y
+        )
         book.weight_x = event.weight_x_after
     else:
         book.balance_x += event.reserve_cover_x - event.collateral_sold - event.paid_x

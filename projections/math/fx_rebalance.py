@@ -11,7 +11,7 @@ from __future__ import annotations
 from events.rejections import RejectCode
 from projections.math import MathRejected
 from projections.math.fx_params import RebalanceFormula, fee_of
-from projections.math.fx_results import SettlementTerms, TickMovement, WalkPreview
+from projections.math.fx_results import SettlementTerms, WalkPreview
 from projections.math.fx_state import FxPoolState
 from projections.math.fx_ticks import (
     E96,
@@ -76,22 +76,16 @@ def _rebalance_tick(state: FxPoolState, walk: TickWalk, tick: int) -> None:
     raw_colls = raw_debts * PRECISION // walk.price_1e18
     bonus = min(fee_of(raw_colls, parameters.rebalance_bonus_ratio_1e9), raw_coll - raw_colls)
     coll_removed = coll_shares_from_raw(raw_colls + bonus, state.coll_index, False)
-    remainder = walk.book.move(tick, coll_removed, debt_removed)
+    walk.move_tick(
+        tick,
+        coll_removed,
+        debt_removed,
+        raw_debt=raw_debts,
+        raw_coll=raw_colls,
+        bonus_raw_coll=bonus,
+    )
     walk.budget -= raw_debts
     walk.debt_shares_total -= debt_removed
-    walk.movements.append(
-        TickMovement(
-            tick=tick,
-            coll_shares_removed=coll_removed,
-            debt_shares_removed=debt_removed,
-            coll_ratio_x60=remainder.coll_ratio_x60,
-            debt_ratio_x60=remainder.debt_ratio_x60,
-            tick_after=remainder.tick_after,
-            raw_debt=raw_debts,
-            raw_coll=raw_colls,
-            bonus_raw_coll=bonus,
-        )
-    )
 
 
 def preview_rebalance_tick(
@@ -208,21 +202,15 @@ def _liquidate_tick(state: FxPoolState, walk: TickWalk, tick: int) -> None:
             )
         walk.debt_index += bad_debt * E96 // walk.debt_shares_total
     walk.budget -= raw_debts
-    remainder = walk.book.move(tick, coll_removed, debt_removed)
-    walk.movements.append(
-        TickMovement(
-            tick=tick,
-            coll_shares_removed=coll_removed,
-            debt_shares_removed=debt_removed,
-            coll_ratio_x60=remainder.coll_ratio_x60,
-            debt_ratio_x60=remainder.debt_ratio_x60,
-            tick_after=remainder.tick_after,
-            raw_debt=raw_debts,
-            raw_coll=raw_colls,
-            bonus_raw_coll=bonus,
-            bonus_from_reserve_raw=from_reserve,
-            bad_debt_raw=bad_debt,
-        )
+    walk.move_tick(
+        tick,
+        coll_removed,
+        debt_removed,
+        raw_debt=raw_debts,
+        raw_coll=raw_colls,
+        bonus_raw_coll=bonus,
+        bonus_from_reserve_raw=from_reserve,
+        bad_debt_raw=bad_debt,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from events.rejections import RejectCode
 from projections.math import MathRejected
 from projections.math.fx_params import fee_of
-from projections.math.fx_results import RedeemPreview, RedeemRequest, TickMovement
+from projections.math.fx_results import RedeemPreview, RedeemRequest
 from projections.math.fx_state import FxPoolState
 from projections.math.fx_ticks import (
     FEE_PRECISION,
@@ -69,20 +69,8 @@ def _redeem_tick(state: FxPoolState, walk: TickWalk, tick: int) -> bool:
         remainder = tick_remainder(coll_shares, debt_shares, coll_removed, debt_removed)
         if remainder.tick_after == tick:
             return False
-    remainder = walk.book.move(tick, coll_removed, debt_removed)
+    walk.move_tick(tick, coll_removed, debt_removed, raw_debt=raw_debts, raw_coll=raw_colls)
     walk.budget -= debt_removed
-    walk.movements.append(
-        TickMovement(
-            tick=tick,
-            coll_shares_removed=coll_removed,
-            debt_shares_removed=debt_removed,
-            coll_ratio_x60=remainder.coll_ratio_x60,
-            debt_ratio_x60=remainder.debt_ratio_x60,
-            tick_after=remainder.tick_after,
-            raw_debt=raw_debts,
-            raw_coll=raw_colls,
-        )
-    )
     return True
 
 

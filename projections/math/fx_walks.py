@@ -95,6 +95,36 @@ class TickWalk:
         raw_debt = raw_debt_from_shares(debt_shares, self.debt_index, False)
         return coll_shares, debt_shares, raw_coll, raw_debt
 
+    def move_tick(
+        self,
+        tick: int,
+        coll_shares_removed: int,
+        debt_shares_removed: int,
+        *,
+        raw_debt: int,
+        raw_coll: int,
+        bonus_raw_coll: int = 0,
+        bonus_from_reserve_raw: int = 0,
+        bad_debt_raw: int = 0,
+    ) -> None:
+        """Take the shares out of `tick` on the walk's book and record where the rest moved."""
+        remainder = self.book.move(tick, coll_shares_removed, debt_shares_removed)
+        self.movements.append(
+            TickMovement(
+                tick=tick,
+                coll_shares_removed=coll_shares_removed,
+                debt_shares_removed=debt_shares_removed,
+                coll_ratio_x60=remainder.coll_ratio_x60,
+                debt_ratio_x60=remainder.debt_ratio_x60,
+                tick_after=remainder.tick_after,
+                raw_debt=raw_debt,
+                raw_coll=raw_coll,
+                bonus_raw_coll=bonus_raw_coll,
+                bonus_from_reserve_raw=bonus_from_reserve_raw,
+                bad_debt_raw=bad_debt_raw,
+            )
+        )
+
 
 def walk_budget(terms: SettlementTerms, minimum: int, what: str) -> int:
     """maxFxUSD + scale-up(maxStable): the raw debt a caller can repay (PoolManager minimums)."""

@@ -8,6 +8,8 @@ price, and the pool's oracle tracks tokens per ayToken; the amounts come from th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from events.rejections import RejectCode
 from projections.math import MathRejected
 from projections.math.fixed_point import ONE_8, div_down, mul_down, mul_up, sub_fixed
@@ -15,11 +17,51 @@ from projections.math.weighted_pool import SwapResult, oracle_resilient_next
 from projections.math.yield_token_pool import YieldTokenPool, price, x_given_y, y_given_x
 
 
-def _fee_in_yield_space(amount: int, current_yield: int, fee_rate: int, min_fee: int) -> int:
+@dataclass(frozen=True, slots=True)
+class _FeeCharged:
+    """A swap's gross amount in, less the fee charged in yield space at the pre-trade price."""
+
+    price_before: int
+    amount_in: int
+    fee: int
+    rebate: int
+    """The share of the fee that stays in the pool for its LPs."""
+
+    @property
+    def amount_in_net(self) -> int:
+        return self.amount_in - self.fee if self.amount_in > self.fee else 0
+
+
+def _charge_fee(
+    pool: YieldTokenPool, time_fraction: int, amount_in: int, fee_rate: int
+) -> _FeeCharged:
+    price_before = price(pool.balance_token, pool.balance_yield_total, time_fraction)
+    current_yield = price_before - ONE_8
     # The fee scales with the current yield, not with the notional (section 2.5 flag).
-    if amount <= 0:
+    if amount_in <= 0:
         raise MathRejected(RejectCode.ZERO_AMOUNT, "the amount in must be positive (err 2003)")
-    return max(mul_down(amount, mul_up(current_yield, fee_rate)), min_fee)
+    fee = max(mul_down(amount_in, mul_up(current_yield, fee_rate)), pool.min_fee)
+    return _FeeCharged(price_before, amount_in, fee, mul_down(fee, pool.fee_rebate))
+
+
+def _swap_result(
+    pool: YieldTokenPool,
+    charged: _FeeCharged,
+    amount_out: int,
+    balance_x_after: int,
+    balance_y_after: int,
+) -> SwapResult:
+    return SwapResult(
+        amount_in=charged.amount_in,
+        amount_in_net=charged.amount_in_net,
+        amount_out=amount_out,
+        fee=charged.fee,
+        rebate=charged.rebate,
+        reserve_share=sub_fixed(charged.fee, charged.rebate),
+        balance_x_after=balance_x_after,
+        balance_y_after=balance_y_after,
+        oracle_resilient_after=_oracle_after(pool, charged.price_before),
+    )
 
 
 def _oracle_after(pool: YieldTokenPool, price_before: int) -> int:
@@ -51,25 +93,14 @@ def swap_x_for_y(
     Returns:
         The swap; `balance_y_after` is the *actual* ayToken balance (virtual is unchanged).
     """
-    price_before = price(pool.balance_token, pool.balance_yield_total, time_fraction)
-    fee = _fee_in_yield_space(dx, price_before - ONE_8, pool.fee_rate_token, pool.min_fee)
-    dx_net = dx - fee if dx > fee else 0
-    rebate = mul_down(fee, pool.fee_rebate)
+    charged = _charge_fee(pool, time_fraction, dx, pool.fee_rate_token)
+    dx_net = charged.amount_in_net
     dy = y_given_x(pool, time_fraction, dx_net)
-    if dy > mul_down(dx_net, price_before):
+    if dy > mul_down(dx_net, charged.price_before):
         raise MathRejected(RejectCode.K_VIOLATION, "dy is above dx at the spot (err 2003)")
     _require_min_out(dy, dy_min)
-    return SwapResult(
-        amount_in=dx,
-        amount_in_net=dx_net,
-        amount_out=dy,
-        fee=fee,
-        rebate=rebate,
-        reserve_share=sub_fixed(fee, rebate),
-        balance_x_after=pool.balance_token + dx_net + rebate,
-        balance_y_after=max(pool.balance_yield_token - dy, 0),
-        oracle_resilient_after=_oracle_after(pool, price_before),
-    )
+    balance_x_after = pool.balance_token + dx_net + charged.rebate
+    return _swap_result(pool, charged, dy, balance_x_after, max(pool.balance_yield_token - dy, 0))
 
 
 def swap_y_for_x(
@@ -86,26 +117,14 @@ def swap_y_for_x(
     Returns:
         The swap; `balance_y_after` is the *actual* ayToken balance (virtual is unchanged).
     """
-    price_before = price(pool.balance_token, pool.balance_yield_total, time_fraction)
-    fee_rate = pool.fee_rate_yield_token
-    fee = _fee_in_yield_space(dy, price_before - ONE_8, fee_rate, pool.min_fee)
-    dy_net = dy - fee if dy > fee else 0
-    rebate = mul_down(fee, pool.fee_rebate)
+    charged = _charge_fee(pool, time_fraction, dy, pool.fee_rate_yield_token)
+    dy_net = charged.amount_in_net
     dx = x_given_y(pool, time_fraction, dy_net)
-    if dy_net < mul_down(dx, price_before):
+    if dy_net < mul_down(dx, charged.price_before):
         raise MathRejected(RejectCode.K_VIOLATION, "dx is above dy at the spot (err 2003)")
     _require_min_out(dx, dx_min)
-    return SwapResult(
-        amount_in=dy,
-        amount_in_net=dy_net,
-        amount_out=dx,
-        fee=fee,
-        rebate=rebate,
-        reserve_share=sub_fixed(fee, rebate),
-        balance_x_after=max(pool.balance_token - dx, 0),
-        balance_y_after=pool.balance_yield_token + dy_net + rebate,
-        oracle_resilient_after=_oracle_after(pool, price_before),
-    )
+    balance_y_after = pool.balance_yield_token + dy_net + charged.rebate
+    return _swap_result(pool, charged, dx, max(pool.balance_token - dx, 0), balance_y_after)
 
 
 __all__ = ["swap_x_for_y", "swap_y_for_x"]
