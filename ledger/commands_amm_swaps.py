@@ -7,12 +7,12 @@ by source while the rebate stays in the pool for LPs.
 
 from __future__ import annotations
 
-from events.amm import SwapMode, Swapped, swap_fee_source
+from events.amm import SwapMode, Swapped
 from events.rejections import RejectCode
-from events.reserve import ReserveCredited
 from ledger.batch import Rejected
 from ledger.commands_amm import live_pool
 from ledger.commands_core import check_funds
+from ledger.commands_reserve import swap_fee_credited
 from ledger.engine import Command, Context, Emit, handles, reject
 from projections.balances import Balances
 from projections.pools import PoolBook
@@ -87,16 +87,7 @@ def leg_emits(
         oracle=quote.oracle,
         oracle_resilient=quote.oracle_resilient,
     )
-    emits = [Emit(swapped)]
-    if quote.reserve_share:
-        credited = ReserveCredited(
-            token=asset_in,
-            amount=quote.reserve_share,
-            from_account=trader,
-            source=swap_fee_source(pool),
-        )
-        emits.append(Emit(credited))
-    return emits
+    return [Emit(swapped), *swap_fee_credited(asset_in, quote.reserve_share, trader, pool)]
 
 
 def _timestamp(block_timestamp: int | None, context: Context) -> int:
