@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 import msgspec
 
+from events import alex as alex_events
 from events.alex import (
     GENESIS_MEMO_PREFIX,
     CycleEmissionFixed,
@@ -32,6 +33,7 @@ from events.alex import (
     StakingUserRegistered,
     staking_vault,
 )
+from events.base import Event
 from events.core import Burned, Minted
 from events.record import Record
 from events.reserve import EmergencyIssued
@@ -43,6 +45,7 @@ from projections.math.staking import (
     emission_cap_for_year,
     reward_cycle,
 )
+from projections.routing import event_types_in
 
 
 @posting_rule(Staked)
@@ -69,6 +72,9 @@ def _claimed(event: StakingRewardClaimed) -> Iterable[Posting]:
             (staking_vault(event.token), event.staker, event.token, event.principal_returned)
         )
     return postings
+
+
+_STAKING_EVENTS = event_types_in(alex_events) | {Minted, Burned, EmergencyIssued}
 
 
 class StakingPool(msgspec.Struct):
@@ -188,6 +194,9 @@ class AlexStaking:
         if found is None:
             found = self.state.supply[asset] = SupplyOrigins()
         return found
+
+    def folds(self, event_type: type[Event]) -> bool:
+        return event_type in _STAKING_EVENTS
 
     def apply(self, record: Record) -> None:
         event = record.event

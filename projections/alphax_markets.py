@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from events import alphax as alphax_events
 from events.alphax import (
     AlphaxGraveyardBought,
     AlphaxGraveyardClaimed,
@@ -22,10 +23,12 @@ from events.alphax import (
     AlphaxStrikeLiquidated,
     alphax_vault_account,
 )
+from events.base import Event
 from events.record import Record
 from projections.balances import Posting, posting_rule
 from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.math.alphax import LiquidationRule, TriggerKind
+from projections.routing import event_types_in
 
 
 @posting_rule(AlphaxPairMinted)
@@ -72,6 +75,9 @@ def _claimed(event: AlphaxGraveyardClaimed) -> Iterable[Posting]:
     )
 
 
+_ALPHAX_EVENTS = event_types_in(alphax_events)
+
+
 class StrikeMarket(msgspec.Struct, kw_only=True):
     """One market's definition and books."""
 
@@ -110,6 +116,9 @@ class AlphaxMarkets:
     def __init__(self) -> None:
         self.markets: dict[str, StrikeMarket] = {}
         self._violations: list[Violation] = []
+
+    def folds(self, event_type: type[Event]) -> bool:
+        return event_type in _ALPHAX_EVENTS
 
     def apply(self, record: Record) -> None:
         event: Any = record.event  # dispatched on its exact type below

@@ -17,6 +17,8 @@ from typing import Any
 
 import msgspec
 
+from events import fx as fx_events
+from events.base import Event
 from events.fx import (
     PEGKEEPER_ACCOUNT,
     REVENUE_CLOSE_ACCOUNT,
@@ -61,6 +63,7 @@ from projections.math.fx_stability import (
     StabilityPoolParameters,
     StabilityTotals,
 )
+from projections.routing import event_types_in
 
 
 @posting_rule(FxPositionOperated)
@@ -146,6 +149,9 @@ def _absorbed(event: FxStabilityAbsorbed) -> Iterable[Posting]:
     return ((event.keeper, STABILITY_ACCOUNT, event.token_in, event.token_used),)
 
 
+_FX_EVENTS = event_types_in(fx_events)
+
+
 class FxPoolMeta(msgspec.Struct, frozen=True, kw_only=True):
     """What a pool is, beyond its math: assets, lender, oracle."""
 
@@ -181,6 +187,9 @@ class FxPools:
         self.meta: dict[str, FxPoolMeta] = {}
         self.stability = StabilityPool(StabilityPoolParameters())
         self._violations: list[Violation] = []
+
+    def folds(self, event_type: type[Event]) -> bool:
+        return event_type in _FX_EVENTS
 
     def apply(self, record: Record) -> None:
         event: Any = record.event  # dispatched on its exact type below

@@ -41,6 +41,7 @@ from projections.math.fx_ticks import (
     raw_debt_from_shares,
 )
 from projections.prices import Prices
+from projections.routing import Router
 
 FX_COLUMNS = (
     "pool",
@@ -148,12 +149,12 @@ class Positions:
         self.alphax = AlphaxMarkets()
         self.alex = AlexLending()
         self.prices = Prices()
+        self._router = Router([self.fx, self.alphax, self.alex, self.prices])
 
     def apply(self, record: Record) -> None:
-        self.fx.apply(record)
-        self.alphax.apply(record)
-        self.alex.apply(record)
-        self.prices.apply(record)
+        # Each part sees only the events it folds (the ALEX lending books see every record,
+        # since their statuses follow the block).
+        self._router.apply(record)
 
     def fx_rows(self) -> list[tuple[Any, ...]]:
         rows = []

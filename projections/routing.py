@@ -9,6 +9,7 @@ dozen projections and most events touching two or three, this is most of a fold'
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Protocol, runtime_checkable
 
 from events.base import Event
@@ -43,3 +44,14 @@ class Router:
     def apply(self, record: Record) -> None:
         for apply in self._routes.get(type(record.event)) or self.route(type(record.event)):
             apply(record)
+
+
+def event_types_in(module: ModuleType) -> frozenset[type[Event]]:
+    """The event types a vocabulary module defines (for a projection's `folds`)."""
+    return frozenset(
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, Event)
+        and value.__module__ == module.__name__
+    )
