@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from events.base import Event
+from events.base import Event, event_tag
 from events.record import Record
 from events.rejections import RejectCode
-from ledger.batch import Appended, NewEvent, Rejected
+from ledger.batch import Appended, Head, NewEvent, Rejected
 from ledger.store import EventStore, ReadFilter
 from projections.base import Projection
 from projections.math import MathRejected
@@ -127,7 +127,7 @@ class Engine:
             ts_ms=ts_ms,
             stream=stream,
             stream_version=0,
-            type=type(event).__name__,
+            type=event_tag(type(event)),
             version=type(event).schema_version,
             event_id="",
             idempotency_key=None,
@@ -180,7 +180,7 @@ class Engine:
             if isinstance(result, Rejected):
                 return result
         else:
-            self.head = self.store.head()
+            self.head = Head(result.last_seq, block, result.head_hash)
             self._since_checkpoint += len(batch)
             if self._since_checkpoint >= self.checkpoint_every:
                 self._checkpoint = (self.head.seq, [p.snapshot() for p in self.projections])
