@@ -44,21 +44,22 @@ def _decoder(tag: str) -> msgspec.json.Decoder[Any]:
 
 
 def current_decoders() -> Mapping[str, tuple[int, DecodeCurrent]]:
-    """Tag -> (current schema version, its decode function), for every registered type.
+    """Tag -> (current schema version, its decode function), for the tags decoded so far.
 
     Readers of many records look a tag up here once per record instead of going through
     `decode`: a payload whose version matches decodes with exactly the function `decode` would
-    use, and any other goes through `decode` (which upcasts or names the failure).
+    use; any other, or a tag not here yet, goes through `decode`, which upcasts, names the
+    failure, or adds the tag. Decoders are built per tag on first use (building all of them
+    up front costs ~50 ms, which a short-lived process should not pay).
     """
-    if len(_current) != len(event_types()):
-        for tag, cls in event_types().items():
-            _current[tag] = (cls.schema_version, _decoder(tag).decode)
     return _current
 
 
 def decoder_of(tag: str, version: int) -> DecodeCurrent:
     """What `decode(tag, version, payload)` does to a payload, looked up once for many."""
-    entry = current_decoders().get(tag)
+    entry = _current.get(tag)
+    if entry is None and (cls := event_type(tag)) is not None:
+        entry = _current[tag] = (cls.schema_version, _decoder(tag).decode)
     if entry is not None and entry[0] == version:
         return entry[1]
     return partial(decode, tag, version)

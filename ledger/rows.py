@@ -80,10 +80,13 @@ def rows_to_records(rows: Iterable[Row]) -> list[Record]:
 
 
 def records_in_batches(rows: Sequence[Row]) -> Iterator[list[Record]]:
-    """The records of `rows` as one list; if a row cannot be decoded, the records before it
-    come first and then the row's error, exactly as reading them one by one would give."""
+    """The records of `rows` as one list.
+
+    If a row cannot be decoded, the records before it come as a list of their own and then
+    the row's error is raised: what reading the rows one by one would give.
+    """
     try:
-        yield rows_to_records(rows)
+        records = rows_to_records(rows)
     except Exception:
         decoded: list[Record] = []
         for row in rows:
@@ -93,7 +96,8 @@ def records_in_batches(rows: Sequence[Row]) -> Iterator[list[Record]]:
                 if decoded:
                     yield decoded
                 raise
-        raise
+        raise  # decoding the rows one by one found no fault: the batch's error stands
+    yield records
 
 
 def row_matches(row: Row, where: ReadFilter) -> bool:

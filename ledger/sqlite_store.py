@@ -10,7 +10,8 @@ Schema (created and migrated through sqlite-utils; `PRAGMA user_version` is the 
 Every append runs in one `BEGIN IMMEDIATE` transaction: the write lock is taken first, the
 head is read inside it, so `seq` stays gapless with any number of writer processes, and a
 crash at any moment leaves either the whole batch or none of it. `log_head` makes deleting the
-last records detectable by `verify`.
+last records detectable by `verify`. Pragmas (see `connect`): WAL, `synchronous = NORMAL`, a
+64 MiB page cache, a checkpoint every ~40 MB of WAL.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from events.record import Record
 from events.rejections import RejectCode
@@ -40,6 +40,9 @@ from ledger.errors import SchemaTooNew, StoreError
 from ledger.rows import check_idempotent_retry, records_in_batches
 from ledger.store import ReadFilter, VerifyReport
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 SCHEMA_VERSION = 1
 ROW_COLUMNS = (
     "seq, block, ts_ms, stream, stream_version, type, version, payload, event_id, "
@@ -47,7 +50,9 @@ ROW_COLUMNS = (
 )
 INSERT_ROW = f"INSERT INTO events ({ROW_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
 READ_BATCH_ROWS = 2000
+#: SQLite's page cache per connection (it fills only as pages are used).
 CACHE_KIB = 65_536
+#: Checkpoint the WAL into the file once it holds this many pages (4 KiB each).
 WAL_CHECKPOINT_PAGES = 10_000
 
 
@@ -108,8 +113,8 @@ def connect(path: str | Path) -> sqlite3.Connection:
         connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     # The (stream, stream_version) index takes inserts at random places: a cache that holds
-    # it (64 MiB holds a few million records' worth) and a WAL checkpointed every ~40 MB
-    # rather than every 4 MB (each checkpoint costs two fsyncs) make big batches ~30% faster.
+    # it (64 MiB holds the index of ~1.5M records) and a WAL checkpointed every ~40 MB rather
+    # than every 4 MB (each checkpoint costs two fsyncs) make big batches ~30% faster.
     connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
     return connection
@@ -147,6 +152,10 @@ class SqliteStore:
             ).fetchone()[0]
         ):
             raise StoreError(f"{self.path} has an events table but no defi-ledger schema")
+        # Imported here: sqlite-utils pulls in pandas and pyarrow when they are installed
+        # (~90 MB and ~0.4 s), which only a migration needs.
+        import sqlite_utils
+
         db = sqlite_utils.Database(self.connection)
         self.connection.execute("BEGIN IMMEDIATE")
         try:
@@ -169,6 +178,18 @@ class SqliteStore:
             "SELECT max(stream_version) FROM events WHERE stream = ?", (stream,)
         ).fetchone()
         return int(row[0] or 0)
+
+    def last_seq_at_block(self, block: int) -> int:
+        """The seq of the last record at or below `block` (0 if none), in one index probe.
+
+        Blocks never decrease along seq (`append` refuses it, `verify` checks it), so the last
+        entry of the block index at or below `block` is that record.
+        """
+        row = self.connection.execute(
+            "SELECT seq FROM events WHERE block <= ? ORDER BY block DESC, seq DESC LIMIT 1",
+            (block,),
+        ).fetchone()
+        return 0 if row is None else int(row[0])
 
     def _cached_stream_version(self, stream: str) -> int:
         version = self._stream_versions.get(stream)
