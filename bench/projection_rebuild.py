@@ -3,8 +3,9 @@
 What it measures, for each log size (wall clock; best of `--repeat` runs, default 3):
 
 - rebuild: `Projector(store, ["balances"]).rebuild()` in events/s, in a fresh subprocess per
-  run, with its peak RSS (VmHWM of that process, which includes the ~110 MB of the interpreter
-  and its imports: sqlite-utils alone pulls in pandas and pyarrow). It drops the old view and
+  run, with its peak RSS (VmHWM of that process, which includes the interpreter and its
+  imports: sqlite-utils, which pulls in pandas and pyarrow, is imported only when a view's
+  table has to be created, as in the first run on a new log). It drops the old view and
   snapshots, writes a snapshot every 10,000 events (the default) and the view at the end, as
   a real rebuild does. The same rebuild with no snapshots (one run) is shown too, so the cost
   of the snapshots can be read off;

@@ -7,8 +7,14 @@ import msgspec
 from events.base import Event
 
 
-class Record(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """One appended event, as every reader of the log sees it."""
+class Record(msgspec.Struct, frozen=True, gc=False):
+    """One appended event, as every reader of the log sees it.
+
+    Fields may be given by keyword (as most callers do) or by position in the order below
+    (the log's readers build millions of records positionally: it is the cheaper call).
+    Records built for folds (`SqliteStore.fold_batches`, the engine) carry `event_id`,
+    `prev_hash` and `hash` empty and `idempotency_key` None: projections never read them.
+    """
 
     seq: int
     """Global position: gapless, from 1, assigned inside the write transaction."""

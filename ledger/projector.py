@@ -17,7 +17,6 @@ from itertools import islice
 
 from events.record import Record
 from ledger.sqlite_store import SqliteStore
-from ledger.store import ReadFilter
 from projections import views
 from projections.base import Projection
 from projections.runtime import fold, make_projections
@@ -83,7 +82,7 @@ class Projector:
             default=0,
         )
         folding = _CatchUpFold(self, projections, last_snapshot, progress, flush_every)
-        for batch in self.store.read_batches(ReadFilter(from_seq=start_seq + 1, to_seq=head.seq)):
+        for batch in self.store.fold_batches(start_seq + 1, head.seq):
             folding.fold_batch(batch)
         if progress is not None:
             progress(folding.count % PROGRESS_STEP)
@@ -95,8 +94,7 @@ class Projector:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Rebuild every view from seq 1 (versions changed, or a view is suspect)."""
-        for projection in self._fresh():
-            views.drop_view(self.store.connection, projection)
+        views.drop_views(self.store.connection, self._fresh())
         return self.catch_up(progress)
 
     def state_at(self, block: int) -> list[Projection]:
@@ -104,7 +102,7 @@ class Projector:
         projections = self._fresh()
         starts = []
         for projection in projections:
-            saved = self._nearest_snapshot(projection, block)
+            saved = views.nearest_snapshot(self.store.connection, projection, block)
             if saved is not None:
                 projection.restore(saved[1])
             starts.append(0 if saved is None else saved[0])
@@ -114,33 +112,13 @@ class Projector:
         return projections
 
     def _state_at_one(self, projection: Projection, block: int) -> Projection:
-        saved = self._nearest_snapshot(projection, block)
+        saved = views.nearest_snapshot(self.store.connection, projection, block)
         start = 0
         if saved is not None:
             projection.restore(saved[1])
             start = saved[0]
         self._fold_up_to_block(start, block, [projection])
         return projection
-
-    def _nearest_snapshot(self, projection: Projection, block: int) -> tuple[int, bytes] | None:
-        """`views.nearest_snapshot`, found in two steps so that one snapshot is read, not all.
-
-        Asked for the state column, SQLite sorts every candidate row with its state in it: on
-        a log of 1M events that reads ~100 snapshots of ~2.4 MB each, ~0.5 s a call. Finding
-        the seq first, then reading that one state by its primary key, costs ~1 ms.
-        """
-        key = (projection.name, projection.version)
-        (seq,) = self.store.connection.execute(
-            "SELECT max(seq) FROM snapshots WHERE projection = ? AND version = ? AND block <= ?",
-            (*key, block),
-        ).fetchone()
-        if seq is None:
-            return None
-        (state,) = self.store.connection.execute(
-            "SELECT state FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
-            (*key, seq),
-        ).fetchone()
-        return int(seq), bytes(state)
 
     def _fold_up_to_block(self, after_seq: int, block: int, projections: list[Projection]) -> None:
         """Fold the records after `after_seq` up to the last one of `block`.
@@ -151,8 +129,7 @@ class Projector:
         last_seq = self.store.last_seq_at_block(block)
         if last_seq <= after_seq:
             return
-        where = ReadFilter(from_seq=after_seq + 1, to_seq=last_seq, to_block=block)
-        for batch in self.store.read_batches(where):
+        for batch in self.store.fold_batches(after_seq + 1, last_seq, block):
             fold(batch, projections)
 
     def current(self) -> list[Projection]:

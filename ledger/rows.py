@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import repeat
+from typing import Any
 
-from events.codec import current_decoders, decode
+from events.base import Event
+from events.codec import DecodeCurrent, decode, decoder_of
 from events.record import Record
 from events.rejections import RejectCode
 from ledger.batch import Appended, AppendResult, Rejected
 from ledger.chain import Row
 from ledger.store import ReadFilter
+
+#: A row as a fold reads it: the columns projections use (`FOLD_COLUMNS` of the SQLite store).
+FoldRow = tuple[int, int, int, str, int, str, int, str]
 
 
 def row_to_record(row: Row) -> Record:
@@ -17,31 +23,6 @@ def row_to_record(row: Row) -> Record:
         row
     )
     return Record(
-        seq=seq,
-        block=block,
-        ts_ms=ts_ms,
-        stream=stream,
-        stream_version=stream_version,
-        type=tag,
-        version=version,
-        event_id=event_id,
-        idempotency_key=key,
-        prev_hash=prev,
-        hash=hash_,
-        event=decode(tag, version, payload),
-    )
-
-
-def rows_to_records(rows: Iterable[Row]) -> list[Record]:
-    """`row_to_record` of each row, in one loop: the inner loop of every read of the log.
-
-    A payload at its type's current version decodes straight through the codec's decoder for
-    that type; anything else (an old version to upcast, an unknown tag) goes through `decode`.
-    """
-    decoders = current_decoders()
-    records: list[Record] = []
-    append = records.append
-    for (
         seq,
         block,
         ts_ms,
@@ -49,49 +30,96 @@ def rows_to_records(rows: Iterable[Row]) -> list[Record]:
         stream_version,
         tag,
         version,
-        payload,
         event_id,
         key,
         prev,
         hash_,
-    ) in rows:
-        entry = decoders.get(tag)
-        append(
-            Record(
-                seq=seq,
-                block=block,
-                ts_ms=ts_ms,
-                stream=stream,
-                stream_version=stream_version,
-                type=tag,
-                version=version,
-                event_id=event_id,
-                idempotency_key=key,
-                prev_hash=prev,
-                hash=hash_,
-                event=(
-                    entry[1](payload)
-                    if entry is not None and entry[0] == version
-                    else decode(tag, version, payload)
-                ),
-            )
+        decode(tag, version, payload),
+    )
+
+
+def fold_row_to_record(row: FoldRow) -> Record:
+    """A fold row's record: `event_id`, `prev_hash`, `hash` empty, no idempotency key."""
+    seq, block, ts_ms, stream, stream_version, tag, version, payload = row
+    return Record(
+        seq, block, ts_ms, stream, stream_version, tag, version, "", None, "", "",
+        decode(tag, version, payload),
+    )  # fmt: skip
+
+
+def _events_of(tags: list[str], versions: list[int], payloads: list[str]) -> list[Event]:
+    """The decoded payloads of a batch: each through its (tag, version)'s decode function.
+
+    A payload at its type's current version decodes straight through the codec's decoder for
+    that type; anything else (an old version to upcast, an unknown tag) goes through `decode`,
+    which upcasts or names the failure exactly as reading the row alone would.
+    """
+    decoders: dict[tuple[str, int], DecodeCurrent] = {}
+    events: list[Event] = []
+    append = events.append
+    for tag, version, payload in zip(tags, versions, payloads, strict=True):
+        decode_one = decoders.get((tag, version))
+        if decode_one is None:
+            decode_one = decoders[tag, version] = decoder_of(tag, version)
+        append(decode_one(payload))
+    return events
+
+
+def rows_to_records(rows: Sequence[Row]) -> list[Record]:
+    """`row_to_record` of each row, in one pass: the inner loop of every full read of the log."""
+    if not rows:
+        return []
+    columns = list(zip(*rows, strict=True))
+    events = _events_of(columns[5], columns[6], columns[7])  # type: ignore[arg-type]
+    del columns[7]
+    columns.append(events)  # type: ignore[arg-type]
+    return list(map(Record, *columns))
+
+
+def fold_rows_to_records(rows: Sequence[FoldRow]) -> list[Record]:
+    """`fold_row_to_record` of each row, in one pass: the inner loop of every fold."""
+    if not rows:
+        return []
+    seqs, blocks, times, streams, versions_in_stream, tags, versions, payloads = zip(
+        *rows, strict=True
+    )
+    count = len(rows)
+    return list(
+        map(
+            Record,
+            seqs,
+            blocks,
+            times,
+            streams,
+            versions_in_stream,
+            tags,
+            versions,
+            repeat("", count),
+            repeat(None, count),
+            repeat("", count),
+            repeat("", count),
+            _events_of(tags, versions, payloads),  # type: ignore[arg-type]
         )
-    return records
+    )
 
 
-def records_in_batches(rows: Sequence[Row]) -> Iterator[list[Record]]:
-    """The records of `rows` as one list.
+def records_in_batches(
+    rows: Sequence[Any],
+    convert: Callable[[Sequence[Any]], list[Record]] = rows_to_records,
+    convert_one: Callable[[Any], Record] = row_to_record,
+) -> Iterator[list[Record]]:
+    """The records of `rows` as one list (`convert`: full rows by default, or fold rows).
 
     If a row cannot be decoded, the records before it come as a list of their own and then
     the row's error is raised: what reading the rows one by one would give.
     """
     try:
-        records = rows_to_records(rows)
+        records = convert(rows)
     except Exception:
         decoded: list[Record] = []
         for row in rows:
             try:
-                decoded.append(row_to_record(row))
+                decoded.append(convert_one(row))
             except Exception:
                 if decoded:
                     yield decoded

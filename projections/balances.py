@@ -68,9 +68,30 @@ def is_issuer(account: str) -> bool:
 
 
 class _State(msgspec.Struct):
+    """The canonical state: what `digest()` hashes (and what snapshots were before v1.1)."""
+
     balances: list[tuple[str, str, int]]
     assets: list[tuple[str, int]]
     violations: list[Violation]
+
+
+class _Snapshot(msgspec.Struct):
+    """A snapshot: the holdings as they are kept, asset -> account -> amount.
+
+    Snapshots are a cache, so they are written in the dicts' own order (which the log
+    determines) with zero amounts kept: restoring one rebuilds exactly the dicts it was taken
+    from, so a restored state plus the same tail gives the same bytes as a full fold. The
+    `digest()` does not depend on it: it hashes the sorted canonical `_State`.
+    """
+
+    holdings: dict[str, dict[str, int]]
+    assets: list[tuple[str, int]]
+    violations: list[Violation]
+
+
+_snapshot_encoder = msgspec.json.Encoder()
+_snapshot_decoder = msgspec.json.Decoder(_Snapshot)
+_state_decoder = msgspec.json.Decoder(_State)
 
 
 class Balances:
@@ -80,9 +101,19 @@ class Balances:
     version = 1
 
     def __init__(self) -> None:
-        self.amounts: dict[tuple[str, str], int] = {}
+        self.holdings: dict[str, dict[str, int]] = {}
+        """asset -> account -> amount: one dict per asset, keyed by plain account strings."""
         self.decimals: dict[str, int] = {}
         self._violations: list[Violation] = []
+
+    @property
+    def amounts(self) -> dict[tuple[str, str], int]:
+        """(account, asset) -> amount, as a new dict (zero amounts included)."""
+        return {
+            (account, asset): amount
+            for asset, held in self.holdings.items()
+            for account, amount in held.items()
+        }
 
     def apply(self, record: Record) -> None:
         event = record.event
@@ -97,25 +128,27 @@ class Balances:
         else:
             self._apply_by_rule(record, event)
             return
-        asset, amount, amounts = event.asset, event.amount, self.amounts
-        debit_key = (source, asset)
-        left = amounts.get(debit_key, 0) - amount
-        amounts[debit_key] = left
-        credit_key = (target, asset)
-        amounts[credit_key] = amounts.get(credit_key, 0) + amount
+        asset, amount = event.asset, event.amount
+        held = self.holdings.get(asset)
+        if held is None:
+            held = self.holdings[asset] = {}
+        left = held.get(source, 0) - amount
+        held[source] = left
+        held[target] = held.get(target, 0) + amount
         if left < 0 and not source.startswith("issuer:"):
             self._negative(record.seq, source, asset, left)
 
     def _apply_by_rule(self, record: Record, event: Event) -> None:
         rule = _POSTING_RULES.get(type(event))
         if rule is not None:
-            amounts = self.amounts
+            holdings = self.holdings
             for source, target, asset, amount in rule(event):
-                debit_key = (source, asset)
-                left = amounts.get(debit_key, 0) - amount
-                amounts[debit_key] = left
-                credit_key = (target, asset)
-                amounts[credit_key] = amounts.get(credit_key, 0) + amount
+                held = holdings.get(asset)
+                if held is None:
+                    held = holdings[asset] = {}
+                left = held.get(source, 0) - amount
+                held[source] = left
+                held[target] = held.get(target, 0) + amount
                 if left < 0 and not source.startswith("issuer:"):
                     self._negative(record.seq, source, asset, left)
         elif type(event) is AssetRegistered:
@@ -127,15 +160,16 @@ class Balances:
         )
 
     def balance(self, account: str, asset: str) -> int:
-        return self.amounts.get((account, asset), 0)
+        held = self.holdings.get(asset)
+        return 0 if held is None else held.get(account, 0)
 
     def supply(self, asset: str) -> int:
         """Units in circulation: minus the issuer's balance."""
-        return -self.amounts.get((issuer_account(asset), asset), 0)
+        return -self.balance(issuer_account(asset), asset)
 
     def supplies(self) -> dict[str, int]:
         result: dict[str, int] = {}
-        for (account, asset), amount in self.amounts.items():
+        for account, asset, amount in self._entries():
             if is_issuer(account):
                 result[asset] = result.get(asset, 0) - amount
         return dict(sorted(result.items()))
@@ -143,7 +177,7 @@ class Balances:
     def check_invariants(self, seq: int) -> list[Violation]:
         """Per asset, the holders' balances sum to the supply (recomputed from scratch)."""
         held: dict[str, int] = {}
-        for (account, asset), amount in self.amounts.items():
+        for account, asset, amount in self._entries():
             if not is_issuer(account):
                 held[asset] = held.get(asset, 0) + amount
         found = []
@@ -158,26 +192,48 @@ class Balances:
                 )
         return found
 
+    def _entries(self) -> Iterable[tuple[str, str, int]]:
+        for asset, held in self.holdings.items():
+            for account, amount in held.items():
+                yield account, asset, amount
+
     def violations(self) -> list[Violation]:
         return list(self._violations)
 
     def _state(self) -> _State:
         balances = sorted(
-            (account, asset, amount) for (account, asset), amount in self.amounts.items() if amount
+            (account, asset, amount)
+            for asset, held in self.holdings.items()
+            for account, amount in held.items()
+            if amount
         )
         return _State(balances, sorted(self.decimals.items()), self._violations)
 
     def snapshot(self) -> bytes:
-        return canonical_bytes(self._state())
+        """The state as it is kept (see `_Snapshot`); not canonical: `digest()` is."""
+        return _snapshot_encoder.encode(
+            _Snapshot(self.holdings, sorted(self.decimals.items()), self._violations)
+        )
 
     def restore(self, data: bytes) -> None:
-        state = msgspec.json.decode(data, type=_State)
-        self.amounts = {(account, asset): amount for account, asset, amount in state.balances}
-        self.decimals = dict(state.assets)
-        self._violations = list(state.violations)
+        """Restore from `snapshot()` bytes, or from the canonical `_State` older ones hold."""
+        try:
+            snapshot = _snapshot_decoder.decode(data)
+        except msgspec.ValidationError:
+            state = _state_decoder.decode(data)
+            holdings: dict[str, dict[str, int]] = {}
+            for account, asset, amount in state.balances:
+                holdings.setdefault(asset, {})[account] = amount
+            self.holdings = holdings
+            self.decimals = dict(state.assets)
+            self._violations = list(state.violations)
+            return
+        self.holdings = snapshot.holdings
+        self.decimals = dict(snapshot.assets)
+        self._violations = snapshot.violations
 
     def digest(self) -> str:
-        return digest_of(self.snapshot())
+        return digest_of(canonical_bytes(self._state()))
 
     def tables(self) -> list[Table]:
         state = self._state()

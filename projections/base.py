@@ -41,11 +41,21 @@ class Projection(Protocol):
     """Bumped whenever the state's shape or meaning changes: older snapshots are ignored."""
 
     def apply(self, record: Record) -> None:
-        """Fold one record (records the projection does not care about are ignored)."""
+        """Fold one record (records the projection does not care about are ignored).
+
+        A projection may read the record's `seq`, `block`, `ts_ms`, `stream`,
+        `stream_version`, `type`, `version` and `event`, and must not depend on its
+        `event_id`, `idempotency_key`, `prev_hash` or `hash`: the engine applies records with
+        those empty, and folds read the log without them (`SqliteStore.fold_batches`).
+        """
         ...
 
     def snapshot(self) -> bytes:
-        """The whole state, canonically encoded."""
+        """The whole state as bytes that `restore` reads back into an equal state.
+
+        A snapshot is a cache: it may follow the order the state was built in (which the log
+        determines) rather than a canonical one; `digest()` hashes the canonical encoding.
+        """
         ...
 
     def restore(self, data: bytes) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import msgspec
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events import Event, Minted, Transferred
+from events import Event, Minted, Record, Transferred
 from ledger.batch import NewEvent
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
+from ledger.store import ReadFilter
 from projections.balances import Balances
+from projections.base import canonical_bytes
 from tests.oracle import naive_balances
 from tests.projections.test_balances import valid_journals
 
@@ -102,7 +106,7 @@ def test_a_snapshot_of_another_version_is_ignored(tmp_path: Path) -> None:
     projector.catch_up()
     honest = projector.digests(4)
     forged = Balances()
-    forged.amounts[("a", "ETH")] = 10**9
+    forged.holdings["ETH"] = {"a": 10**9}
     store.connection.execute(
         "UPDATE snapshots SET version = version + 1, state = ? WHERE block = 4",
         (forged.snapshot(),),
@@ -122,4 +126,77 @@ def test_a_view_whose_table_changed_shape_is_rebuilt(tmp_path: Path) -> None:
     assert store.connection.execute(
         "SELECT account, asset, amount FROM view_balances"
     ).fetchall() == [("a", "ETH", "5")]
+    store.close()
+
+
+def test_the_fold_read_is_the_full_read_without_ids_and_hashes(tmp_path: Path) -> None:
+    """`fold_batches` gives `read`'s records, bounds and all, with the four fields empty."""
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    for block in range(1, 8):
+        store.append(
+            [
+                NewEvent(
+                    event=Minted(asset="ETH", to_account="a", amount=2**70 + block), block=block
+                ),
+                NewEvent(
+                    event=Transferred(asset="ETH", from_account="a", to_account="b", amount=1),
+                    block=block,
+                    stream="moves",
+                ),
+            ],
+            idempotency_key=f"batch-{block}",
+        )
+
+    def slim(record: Record) -> Record:
+        return msgspec.structs.replace(
+            record, event_id="", idempotency_key=None, prev_hash="", hash=""
+        )
+
+    for from_seq, to_seq, to_block in [(1, None, None), (3, 9, None), (2, None, 4), (5, 14, 6)]:
+        expected = [
+            slim(record)
+            for record in store.read(
+                ReadFilter(from_seq=from_seq, to_seq=to_seq, to_block=to_block)
+            )
+        ]
+        batches = list(store.fold_batches(from_seq, to_seq, to_block))
+        assert [record for batch in batches for record in batch] == expected
+        assert list(store.fold_records(from_seq, to_seq, to_block)) == expected
+    assert list(store.fold_records(15)) == []
+    store.close()
+
+
+def test_a_fold_read_stops_at_a_bad_payload_after_the_records_before_it(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    for block in range(1, 5):
+        store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=1), block=block)])
+    store.connection.execute('UPDATE events SET payload = \'{"type": "Minted"}\' WHERE seq = 3')
+    folded: list[int] = []
+    with pytest.raises(msgspec.ValidationError):
+        for batch in store.fold_batches():
+            folded.extend(record.seq for record in batch)
+    assert folded == [1, 2]
+    store.close()
+
+
+def test_state_at_restores_snapshots_written_in_the_canonical_form(tmp_path: Path) -> None:
+    """Snapshots written before they followed the dicts' order still restore (same version)."""
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    for block in range(1, 9):
+        store.append(
+            [
+                NewEvent(
+                    event=Minted(asset="ETH", to_account=f"a{block % 3}", amount=block), block=block
+                )
+            ]
+        )
+    projector = Projector(store, ["balances"], snapshot_every=2)
+    projector.catch_up()
+    expected = projector.digests(7)
+    for seq, state in store.connection.execute("SELECT seq, state FROM snapshots").fetchall():
+        balances = Balances()
+        balances.restore(state)
+        canonical = canonical_bytes(balances._state())
+        store.connection.execute("UPDATE snapshots SET state = ? WHERE seq = ?", (canonical, seq))
+    assert projector.digests(7) == expected
     store.close()
