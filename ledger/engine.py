@@ -24,7 +24,7 @@ from events.base import Event, event_tag
 from events.record import Record
 from events.rejections import RejectCode
 from ledger.batch import Appended, Head, NewEvent, Rejected
-from ledger.store import EventStore, ReadFilter
+from ledger.store import EventStore
 from projections.base import Projection
 from projections.math import MathRejected
 from projections.routing import Router
@@ -111,7 +111,7 @@ class Engine:
         seq, states = self._checkpoint
         for projection, state in zip(self.projections, states, strict=False):
             projection.restore(state)
-        fold(self.store.read(ReadFilter(from_seq=seq + 1)), self.projections)
+        fold(self.store.fold_records(from_seq=seq + 1), self.projections)
         self.head = self.store.head()
         self._by_type = {type(projection): projection for projection in self.projections}
         self._router = Router(self.projections)

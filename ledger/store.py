@@ -59,6 +59,13 @@ class EventStore(Protocol):
         """Records in seq order, decoded and upcast."""
         ...
 
+    def fold_records(
+        self, from_seq: int = 1, to_seq: int | None = None, to_block: int | None = None
+    ) -> Iterator[Record]:
+        """Records for projections to fold: like `read`, but a store may leave `event_id`,
+        `prev_hash`, `hash` empty and `idempotency_key` None (projections never read them)."""
+        ...
+
     def verify(self) -> VerifyReport:
         """Recompute the whole chain and name the first bad seq."""
         ...

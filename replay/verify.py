@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from events.checkpoint import CheckpointRecorded
 from events.record import Record
-from ledger.sqlite_store import SqliteStore
 from ledger.store import EventStore
 from projections.runtime import make_projections
 
@@ -45,9 +44,7 @@ def verify_replay(store: EventStore) -> ReplayVerification:
     by_name = {projection.name: projection for projection in projections}
     # Projections read no ids or hashes (`Projection.apply`): the SQLite log's fold read
     # leaves them out, and the chain was checked above.
-    records: Iterator[Record] = (
-        store.fold_records() if isinstance(store, SqliteStore) else store.read()
-    )
+    records: Iterator[Record] = store.fold_records()
     for record in records:
         event = record.event
         if isinstance(event, CheckpointRecorded):

@@ -183,3 +183,14 @@ def test_verify_walks_the_whole_chain(store: EventStore) -> None:
         )
     report = store.verify()
     assert report.ok and report.records == 10 and report.head_hash == store.head().hash
+
+
+def test_fold_records_carry_what_projections_read(store: EventStore) -> None:
+    for block in range(1, 6):
+        appended(store.append([mint(block, block), mint(block * 2, block)]))
+    full = list(store.read(ReadFilter(from_seq=3, to_block=4)))
+    folded = list(store.fold_records(from_seq=3, to_block=4))
+    assert [
+        (r.seq, r.block, r.ts_ms, r.stream, r.stream_version, r.type, r.event) for r in folded
+    ] == [(r.seq, r.block, r.ts_ms, r.stream, r.stream_version, r.type, r.event) for r in full]
+    assert [record.seq for record in store.fold_records(to_seq=2)] == [1, 2]
