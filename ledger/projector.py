@@ -46,23 +46,17 @@ class Projector:
     def _fresh(self) -> list[Projection]:
         return make_projections(self.names)
 
-    def _restore_views(self, projections: list[Projection]) -> int:
-        """Restore each projection from its view state; return the lowest seq they share."""
-        positions = []
+    def _restore_views(self, projections: list[Projection]) -> dict[int, list[Projection]]:
+        """Restore each projection from its view state; group them by the seq they are at."""
+        groups: dict[int, list[Projection]] = {}
         for projection in projections:
             saved = views.read_view_state(self.store.connection, projection)
-            if saved is None:
-                positions.append(0)
-                continue
-            seq, state = saved
-            projection.restore(state)
-            positions.append(seq)
-        if len(set(positions)) > 1:
-            # Views at different positions are caught up separately, lowest first.
-            for projection in projections:
-                projection.restore(make_projections([projection.name])[0].snapshot())
-            return 0
-        return positions[0] if positions else 0
+            seq = 0
+            if saved is not None:
+                seq, state = saved
+                projection.restore(state)
+            groups.setdefault(seq, []).append(projection)
+        return groups
 
     def catch_up(self, progress: Progress | None = None, *, flush_every: int = 0) -> int:
         """Bring every view up to the log head; return the head seq they are at.
@@ -72,17 +66,28 @@ class Projector:
             flush_every: also write the views every this many records (0: only at the end),
                 so a long catch-up that is killed resumes from its last flush.
         """
-        projections = self._fresh()
-        start_seq = self._restore_views(projections)
         head = self.store.head()
-        if start_seq >= head.seq:
-            return start_seq
+        # Views at different positions (a projection added to an existing log, say) are caught
+        # up separately, each group from where it is, lowest first.
+        for start_seq, projections in sorted(self._restore_views(self._fresh()).items()):
+            if start_seq < head.seq:
+                self._catch_up_group(projections, start_seq, head.seq, progress, flush_every)
+        return head.seq
+
+    def _catch_up_group(
+        self,
+        projections: list[Projection],
+        start_seq: int,
+        head_seq: int,
+        progress: Progress | None,
+        flush_every: int,
+    ) -> None:
         last_snapshot = max(
             (views.latest_snapshot_seq(self.store.connection, p) for p in projections),
             default=0,
         )
         folding = _CatchUpFold(self, projections, last_snapshot, progress, flush_every)
-        for batch in self.store.fold_batches(start_seq + 1, head.seq):
+        for batch in self.store.fold_batches(start_seq + 1, head_seq):
             folding.fold_batch(batch)
         if progress is not None:
             progress(folding.count % PROGRESS_STEP)
@@ -90,7 +95,6 @@ class Projector:
         if last is not None:
             for projection in projections:
                 views.write_view(self.store.connection, projection, last.seq, last.block)
-        return head.seq
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Rebuild every view from seq 1 (versions changed, or a view is suspect)."""

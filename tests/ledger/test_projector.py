@@ -15,8 +15,10 @@ from ledger.batch import NewEvent
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from projections import views
 from projections.balances import Balances
 from projections.base import canonical_bytes
+from projections.prices import Prices
 from tests.oracle import naive_balances
 from tests.projections.test_balances import valid_journals
 
@@ -199,4 +201,38 @@ def test_state_at_restores_snapshots_written_in_the_canonical_form(tmp_path: Pat
         canonical = canonical_bytes(balances._state())
         store.connection.execute("UPDATE snapshots SET state = ? WHERE seq = ?", (canonical, seq))
     assert projector.digests(7) == expected
+    store.close()
+
+
+def test_views_at_different_positions_catch_up_each_from_where_it_is(tmp_path: Path) -> None:
+    """A view added to an existing log folds from seq 1; the others fold only the new tail."""
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    for block in range(1, 6):
+        store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=1), block=block)])
+    Projector(store, ["balances"]).catch_up()  # balances at seq 5, prices nowhere yet
+    store.append([NewEvent(event=Minted(asset="ETH", to_account="b", amount=2), block=6)])
+    folded: list[int] = []
+    original = Balances.apply
+
+    def counting(self: Balances, record: Record) -> None:
+        folded.append(record.seq)
+        original(self, record)
+
+    Balances.apply = counting  # type: ignore[method-assign]
+    try:
+        assert Projector(store, ["balances", "prices"]).catch_up() == 6
+    finally:
+        Balances.apply = original  # type: ignore[method-assign]
+    assert folded == [6]
+    positions = {
+        projection.name: views.read_view_state(store.connection, projection)
+        for projection in (Balances(), Prices())
+    }
+    assert {name: saved[0] for name, saved in positions.items() if saved} == {
+        "balances": 6,
+        "prices": 6,
+    }
+    rebuilt = Projector(store, ["balances"])
+    rebuilt.rebuild()
+    assert Projector(store, ["balances"]).digests() == rebuilt.digests()
     store.close()
