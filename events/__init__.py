@@ -15,9 +15,9 @@ from events import fx as _fx  # noqa: F401  (registers the f(x) facts)
 from events import reserve as _reserve  # noqa: F401  (registers the reserve facts)
 from events.assets import AssetRegistered, issuer_account
 from events.base import Amount, Event, event_tag, event_type, event_types, register
-from events.codec import UnknownEventType, decode, decode_any, encode, validated
+from events.codec import UnknownEventType, decode, encode
 from events.core import Burned, Minted, PriceUpdated, Transferred
-from events.record import Record, record_sort_key
+from events.record import Record
 from events.rejections import REJECT_HELP, RejectCode
 
 __all__ = [
@@ -33,13 +33,10 @@ __all__ = [
     "Transferred",
     "UnknownEventType",
     "decode",
-    "decode_any",
     "encode",
     "event_tag",
     "event_type",
     "event_types",
     "issuer_account",
-    "record_sort_key",
     "register",
-    "validated",
 ]

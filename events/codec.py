@@ -6,13 +6,13 @@ ints above 2**64 exact and lets any SQLite client read payloads with `json_extra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import msgspec
 
-from events.base import Event, event_type, event_types, on_registry_change
+from events.base import Event, event_type, on_registry_change
 from events.upcasting import upcast
 
 _encoder = msgspec.json.Encoder(order="deterministic")
@@ -41,18 +41,6 @@ def _decoder(tag: str) -> msgspec.json.Decoder[Any]:
         decoder = msgspec.json.Decoder(cls)
         _decoders[tag] = decoder
     return decoder
-
-
-def current_decoders() -> Mapping[str, tuple[int, DecodeCurrent]]:
-    """Tag -> (current schema version, its decode function), for the tags decoded so far.
-
-    Readers of many records look a tag up here once per record instead of going through
-    `decode`: a payload whose version matches decodes with exactly the function `decode` would
-    use; any other, or a tag not here yet, goes through `decode`, which upcasts, names the
-    failure, or adds the tag. Decoders are built per tag on first use (building all of them
-    up front costs ~50 ms, which a short-lived process should not pay).
-    """
-    return _current
 
 
 def decoder_of(tag: str, version: int) -> DecodeCurrent:
@@ -101,27 +89,3 @@ def decode(tag: str, version: int, payload: bytes | str) -> Event:
         raise msgspec.ValidationError(f"{tag} payload is not a JSON object")
     lifted = upcast(tag, version, cls.schema_version, raw)
     return msgspec.convert(lifted, cls)
-
-
-def validated(event: Event) -> Event:
-    """Round-trip `event` through the codec so field types and constraints are checked.
-
-    msgspec checks types only when decoding, so an event built in Python with a negative
-    amount or a str where an int belongs is caught here, before it can reach the log.
-    """
-    return decode(type(event).__struct_config__.tag, type(event).schema_version, encode(event))  # type: ignore[arg-type]
-
-
-def decode_any(payload: bytes | str) -> Event:
-    """Decode a current-version payload whose tag is inside it (the `type` field)."""
-    raw = msgspec.json.decode(payload)
-    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
-        raise msgspec.ValidationError("an event is a JSON object with a string `type` field")
-    cls = event_type(raw["type"])
-    if cls is None:
-        raise UnknownEventType(f"unknown event type {raw['type']!r}")
-    return msgspec.convert(raw, cls)
-
-
-def known_tags() -> list[str]:
-    return sorted(event_types())

@@ -40,8 +40,3 @@ class Record(msgspec.Struct, frozen=True, gc=False):
     """sha256(prev_hash bytes ‖ canonical record bytes), hex."""
     event: Event
     """The decoded event (upcast to the current schema)."""
-
-
-def record_sort_key(record: Record) -> tuple[int, int]:
-    """The one canonical order of records: block, then seq (the log's own order)."""
-    return (record.block, record.seq)

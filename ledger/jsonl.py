@@ -89,13 +89,3 @@ def parse_lines(lines: Iterable[str]) -> ParsedBatch | Rejected:
         events.append(parsed)
         line_numbers.append(line_number)
     return ParsedBatch(events, line_numbers)
-
-
-def envelope_of(item: NewEvent) -> dict[str, Any]:
-    """The JSON-lines envelope of a `NewEvent` (the inverse of `parse_line`)."""
-    line: dict[str, Any] = {"block": item.block, "event": msgspec.to_builtins(item.event)}
-    for key in ("stream", "expected_version", "event_id", "ts_ms"):
-        value = getattr(item, key)
-        if value is not None:
-            line[key] = value
-    return line

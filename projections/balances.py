@@ -42,12 +42,6 @@ def posting_rule(event_class: type[Event]) -> Callable[[PostingRule], PostingRul
     return decorate
 
 
-def postings_of(event: Event) -> Iterable[Posting]:
-    """The value an event moves (nothing, for events that move none)."""
-    rule = _POSTING_RULES.get(type(event))
-    return rule(event) if rule is not None else ()
-
-
 @posting_rule(Minted)
 def _minted(event: Minted) -> Iterable[Posting]:
     return ((issuer_account(event.asset), event.to_account, event.asset, event.amount),)

@@ -164,11 +164,6 @@ def latest_snapshot_seq(connection: sqlite3.Connection, projection: Projection) 
     return int(row[0] or 0)
 
 
-def drop_view(connection: sqlite3.Connection, projection: Projection) -> None:
-    """Forget a projection's view, state and snapshots (before a rebuild from scratch)."""
-    drop_views(connection, [projection])
-
-
 def drop_views(connection: sqlite3.Connection, projections: Sequence[Projection]) -> None:
     """Forget the projections' views, states and snapshots, in one transaction.
 
