@@ -10,35 +10,17 @@ from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.base import Projection, Table
 
-OUTCOME_WORDS = (
-    "Rebalanced",
-    "Liquidated",
-    "Dead",
-    "Graveyard",
-    "Redeemed",
-    "Concluded",
-    "Vetoed",
-    "Shortfall",
-    "Emergency",
-)
-
 
 def table_dicts(table: Table) -> list[dict[str, Any]]:
     return [dict(zip(table.columns, row, strict=True)) for row in table.rows]
 
 
 def summarise(store: SqliteStore, worst: int = 5) -> dict[str, Any]:
-    """Events by type, the protocol outcomes among them, and each projection's headline."""
-    counts = store.counts_by_type()
+    """Events by type, the protocol outcomes, and the worst rows of each risk ranking."""
     head = store.head()
     summary: dict[str, Any] = {
         "head": {"seq": head.seq, "block": head.block, "hash": head.hash},
-        "events_by_type": counts,
-        "outcomes": {
-            tag: count
-            for tag, count in counts.items()
-            if any(word in tag for word in OUTCOME_WORDS)
-        },
+        "events_by_type": store.counts_by_type(),
     }
     projections = Projector(store).current()
     summary["protocol_outcomes"] = protocol_outcomes(store, projections)
@@ -46,13 +28,6 @@ def summarise(store: SqliteStore, worst: int = 5) -> dict[str, Any]:
         ranking = getattr(projection, "at_risk", None)
         if callable(ranking):
             summary[f"{projection.name}_worst"] = table_dicts(ranking(worst))
-        elif projection.name in ("reserve_solvency", "governance"):
-            summary[projection.name] = {
-                table.name: table_dicts(table) for table in projection.tables()
-            }
-        headline = getattr(projection, "summary", None)
-        if callable(headline):
-            summary[f"{projection.name}_summary"] = headline()
     return summary
 
 
