@@ -15,7 +15,7 @@ from events import fx as _fx  # noqa: F401  (registers the f(x) facts)
 from events import reserve as _reserve  # noqa: F401  (registers the reserve facts)
 from events.assets import AssetRegistered, issuer_account
 from events.base import Amount, Event, event_tag, event_type, event_types, register
-from events.codec import UnknownEventType, decode, encode
+from events.codec import UnknownEventType, decode, decode_many, encode
 from events.core import Burned, Minted, PriceUpdated, Transferred
 from events.record import Record
 from events.rejections import REJECT_HELP, RejectCode
@@ -33,6 +33,7 @@ __all__ = [
     "Transferred",
     "UnknownEventType",
     "decode",
+    "decode_many",
     "encode",
     "event_tag",
     "event_type",

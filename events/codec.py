@@ -6,13 +6,13 @@ ints above 2**64 exact and lets any SQLite client read payloads with `json_extra
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Union
 
 import msgspec
 
-from events.base import Event, event_type, on_registry_change
+from events.base import Event, event_type, event_types, on_registry_change
 from events.upcasting import upcast
 
 _encoder = msgspec.json.Encoder(order="deterministic")
@@ -53,9 +53,53 @@ def decoder_of(tag: str, version: int) -> DecodeCurrent:
     return partial(decode, tag, version)
 
 
+class _AnyEvent:
+    """One decoder for every registered type, picked by each payload's own tag."""
+
+    def __init__(self) -> None:
+        types = event_types()
+        self.decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(
+            Union[tuple(types.values())]  # noqa: UP007 (a Union built at run time)
+        )
+        self.current = frozenset((tag, cls.schema_version) for tag, cls in types.items())
+        self.classes = types
+
+
+_any_event: list[_AnyEvent] = []
+
+
+def decode_many(
+    tags: Sequence[str], versions: Sequence[int], payloads: Sequence[str]
+) -> list[Event] | None:
+    """The events of many stored payloads in one call, or None where that cannot be done.
+
+    Payloads at their types' current versions decode as one block of JSON lines through one
+    decoder (`decode_lines`): several times less Python per payload than one call each. None
+    means "decode them one by one" (`decode`): an old version to upcast, an unknown tag, a
+    fault anywhere in the batch, or a payload whose own tag is not the stored one. So the
+    events returned are exactly those `decode` would give, and every error is `decode`'s.
+    """
+    if not _any_event:
+        _any_event.append(_AnyEvent())
+    known = _any_event[0]
+    if not known.current.issuperset(zip(tags, versions, strict=True)):
+        return None
+    try:
+        events: list[Event] = known.decoder.decode_lines("\n".join(payloads))
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    # A payload holding two JSON values changes the count; a payload whose tag is not its
+    # row's decodes as another type: both go one by one, where `decode` refuses them.
+    classes = known.classes
+    if len(events) != len(tags) or list(map(type, events)) != [classes[tag] for tag in tags]:
+        return None
+    return events
+
+
 def _forget_decoders() -> None:
     _decoders.clear()
     _current.clear()
+    _any_event.clear()
 
 
 on_registry_change(_forget_decoders)

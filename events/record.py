@@ -12,8 +12,10 @@ class Record(msgspec.Struct, frozen=True, gc=False):
 
     Fields may be given by keyword (as most callers do) or by position in the order below
     (the log's readers build millions of records positionally: it is the cheaper call).
-    Records built for folds (`SqliteStore.fold_batches`, the engine) carry `event_id`,
-    `prev_hash` and `hash` empty and `idempotency_key` None: projections never read them.
+    Records built for folds carry only what projections read (see `Projection.apply`): the
+    engine leaves `event_id`, `prev_hash` and `hash` empty and `idempotency_key` None, and
+    the SQLite log's fold read (`SqliteStore.fold_batches`) also leaves `ts_ms`, `stream`
+    and `stream_version` out (0 or empty).
     """
 
     seq: int

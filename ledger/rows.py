@@ -7,7 +7,7 @@ from itertools import repeat
 from typing import Any
 
 from events.base import Event
-from events.codec import DecodeCurrent, decode, decoder_of
+from events.codec import DecodeCurrent, decode, decode_many, decoder_of
 from events.record import Record
 from events.rejections import RejectCode
 from ledger.batch import Appended, AppendResult, Rejected
@@ -15,7 +15,7 @@ from ledger.chain import Row
 from ledger.store import ReadFilter
 
 #: A row as a fold reads it: the columns projections use (`FOLD_COLUMNS` of the SQLite store).
-FoldRow = tuple[int, int, int, str, int, str, int, str]
+FoldRow = tuple[int, int, str, int, str]
 
 
 def row_to_record(row: Row) -> Record:
@@ -39,21 +39,24 @@ def row_to_record(row: Row) -> Record:
 
 
 def fold_row_to_record(row: FoldRow) -> Record:
-    """A fold row's record: `event_id`, `prev_hash`, `hash` empty, no idempotency key."""
-    seq, block, ts_ms, stream, stream_version, tag, version, payload = row
+    """A fold row's record: what projections read, the rest 0, empty or None."""
+    seq, block, tag, version, payload = row
     return Record(
-        seq, block, ts_ms, stream, stream_version, tag, version, "", None, "", "",
-        decode(tag, version, payload),
-    )  # fmt: skip
+        seq, block, 0, "", 0, tag, version, "", None, "", "", decode(tag, version, payload)
+    )
 
 
 def _events_of(tags: list[str], versions: list[int], payloads: list[str]) -> list[Event]:
     """The decoded payloads of a batch: each through its (tag, version)'s decode function.
 
-    A payload at its type's current version decodes straight through the codec's decoder for
-    that type; anything else (an old version to upcast, an unknown tag) goes through `decode`,
-    which upcasts or names the failure exactly as reading the row alone would.
+    A batch at current versions decodes in one call (`decode_many`). Otherwise each payload at
+    its type's current version decodes straight through the codec's decoder for that type;
+    anything else (an old version to upcast, an unknown tag) goes through `decode`, which
+    upcasts or names the failure exactly as reading the row alone would.
     """
+    many = decode_many(tags, versions, payloads)
+    if many is not None:
+        return many
     decoders: dict[tuple[str, int], DecodeCurrent] = {}
     events: list[Event] = []
     append = events.append
@@ -80,18 +83,16 @@ def fold_rows_to_records(rows: Sequence[FoldRow]) -> list[Record]:
     """`fold_row_to_record` of each row, in one pass: the inner loop of every fold."""
     if not rows:
         return []
-    seqs, blocks, times, streams, versions_in_stream, tags, versions, payloads = zip(
-        *rows, strict=True
-    )
+    seqs, blocks, tags, versions, payloads = zip(*rows, strict=True)
     count = len(rows)
     return list(
         map(
             Record,
             seqs,
             blocks,
-            times,
-            streams,
-            versions_in_stream,
+            repeat(0, count),
+            repeat("", count),
+            repeat(0, count),
             tags,
             versions,
             repeat("", count),

@@ -53,8 +53,8 @@ ROW_COLUMNS = (
     "seq, block, ts_ms, stream, stream_version, type, version, payload, event_id, "
     "idempotency_key, prev_hash, hash"
 )
-#: The columns a fold reads: everything but `event_id`, `idempotency_key` and the hash chain.
-FOLD_COLUMNS = "seq, block, ts_ms, stream, stream_version, type, version, payload"
+#: The columns a fold reads: what projections may read of a record (`Projection.apply`).
+FOLD_COLUMNS = "seq, block, type, version, payload"
 INSERT_ROW = f"INSERT INTO events ({ROW_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
 READ_BATCH_ROWS = 2000
 #: SQLite's page cache per connection (it fills only as pages are used).
@@ -332,10 +332,12 @@ class SqliteStore:
     ) -> Iterator[list[Record]]:
         """Records for folds, in seq order, a few thousand at a time.
 
-        The same records as `read_batches` with the same bounds, except that they carry
-        `event_id`, `prev_hash` and `hash` empty and `idempotency_key` None: projections never
-        read those (see `Projection.apply`), and not fetching them makes a fold's read ~30%
-        cheaper. Anything that shows, exports or checks records uses `read`.
+        The same records as `read_batches` with the same bounds, except that they carry only
+        what projections read (`Projection.apply`): `seq`, `block`, `type`, `version` and
+        `event`; `ts_ms` and `stream_version` are 0, `stream`, `event_id`, `prev_hash` and
+        `hash` empty, `idempotency_key` None. Every column not fetched is time saved: this
+        read costs about half of `read`'s. Anything that shows, exports or checks records
+        uses `read`.
         """
         clauses = ["seq >= ?"]
         params = [from_seq]

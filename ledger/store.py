@@ -62,8 +62,9 @@ class EventStore(Protocol):
     def fold_records(
         self, from_seq: int = 1, to_seq: int | None = None, to_block: int | None = None
     ) -> Iterator[Record]:
-        """Records for projections to fold: like `read`, but a store may leave `event_id`,
-        `prev_hash`, `hash` empty and `idempotency_key` None (projections never read them)."""
+        """Records for projections to fold: like `read`, but a store may leave every field
+        but `seq`, `block`, `type`, `version` and `event` 0, empty or None (projections read
+        only those: `Projection.apply`)."""
         ...
 
     def verify(self) -> VerifyReport:

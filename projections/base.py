@@ -43,10 +43,9 @@ class Projection(Protocol):
     def apply(self, record: Record) -> None:
         """Fold one record (records the projection does not care about are ignored).
 
-        A projection may read the record's `seq`, `block`, `ts_ms`, `stream`,
-        `stream_version`, `type`, `version` and `event`, and must not depend on its
-        `event_id`, `idempotency_key`, `prev_hash` or `hash`: the engine applies records with
-        those empty, and folds read the log without them (`SqliteStore.fold_batches`).
+        A projection reads the record's `seq`, `block`, `type`, `version` and `event`, and
+        nothing else: folds read the log without the other fields (`SqliteStore.fold_batches`
+        leaves them 0 or empty), and the engine applies records without ids or hashes.
         """
         ...
 

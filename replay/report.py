@@ -87,7 +87,7 @@ def collect(store: SqliteStore, samples_max: int = 300) -> Series:
     seen_prices = 0
     pending: tuple[int, float] | None = None
     first_asset: str | None = None
-    for record in store.fold_records():
+    for record in store.read():  # the full records: outcomes are counted by `ts_ms`
         if pending is not None and record.block != pending[0]:
             _sample(series, pending[0], pending[1], by_name)
             pending = None

@@ -15,6 +15,7 @@ from events import (
     Transferred,
     UnknownEventType,
     decode,
+    decode_many,
     encode,
     event_types,
     issuer_account,
@@ -44,6 +45,66 @@ def test_unknown_tags_and_bad_fields_are_named() -> None:
         decode("Minted", 1, b'{"type":"Minted","asset":"X","to_account":"a","amount":-1}')
     with pytest.raises(msgspec.ValidationError, match="newer"):
         decode("Minted", 2, b"{}")
+
+
+PAYLOADS = st.lists(
+    st.one_of(
+        st.builds(
+            Transferred,
+            asset=st.sampled_from(["ETH", "USDC"]),
+            from_account=st.text(min_size=1, max_size=8),
+            to_account=st.text(min_size=1, max_size=8),
+            amount=st.integers(min_value=0, max_value=2**130),
+        ),
+        st.builds(
+            Minted,
+            asset=st.sampled_from(["ETH", "USDC"]),
+            to_account=st.text(min_size=1, max_size=8),
+            amount=st.integers(min_value=0, max_value=2**130),
+        ),
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+@given(events=PAYLOADS)
+def test_a_batch_decodes_in_one_call_to_the_events_one_by_one_would_give(
+    events: list[Minted | Transferred],
+) -> None:
+    tags = [type(event).__name__ for event in events]
+    payloads = [encode(event).decode() for event in events]
+    assert decode_many(tags, [1] * len(events), payloads) == [
+        decode(tag, 1, payload) for tag, payload in zip(tags, payloads, strict=True)
+    ]
+    # JSON may hold newlines between its tokens: such a payload still decodes in the batch.
+    spread = [f"{{\n{payload[1:]}" for payload in payloads]
+    assert decode_many(tags, [1] * len(events), spread) == events
+
+
+@given(events=PAYLOADS, data=st.data())
+def test_a_batch_that_cannot_decode_in_one_call_says_so(
+    events: list[Minted | Transferred], data: st.DataObject
+) -> None:
+    """An old version, an unknown tag, a bad payload, two values in one payload or a payload
+    under another row's tag: None, so the reader decodes one by one and names the fault as
+    `decode` does."""
+    tags = [type(event).__name__ for event in events]
+    versions = [1] * len(events)
+    payloads = [encode(event).decode() for event in events]
+    at = data.draw(st.integers(min_value=0, max_value=len(events) - 1))
+    fault = data.draw(st.sampled_from(["version", "tag", "payload", "two values", "swapped"]))
+    if fault == "version":
+        versions[at] = 2
+    elif fault == "tag":
+        tags[at] = "NoSuchEvent"
+    elif fault == "payload":
+        payloads[at] = payloads[at].replace('"amount":', '"amount":-1')
+    elif fault == "two values":
+        payloads[at] = f"{payloads[at]}\n{payloads[at]}"
+    else:
+        tags[at] = "Minted" if tags[at] == "Transferred" else "Transferred"
+    assert decode_many(tags, versions, payloads) is None
 
 
 def test_price_updated_v1_is_upcast_to_v2() -> None:

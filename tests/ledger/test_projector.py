@@ -131,8 +131,8 @@ def test_a_view_whose_table_changed_shape_is_rebuilt(tmp_path: Path) -> None:
     store.close()
 
 
-def test_the_fold_read_is_the_full_read_without_ids_and_hashes(tmp_path: Path) -> None:
-    """`fold_batches` gives `read`'s records, bounds and all, with the four fields empty."""
+def test_the_fold_read_is_the_full_read_with_only_what_projections_read(tmp_path: Path) -> None:
+    """`fold_batches` gives `read`'s records, bounds and all, with the unread fields empty."""
     store = SqliteStore(tmp_path / "ledger.db", create=True)
     for block in range(1, 8):
         store.append(
@@ -151,7 +151,14 @@ def test_the_fold_read_is_the_full_read_without_ids_and_hashes(tmp_path: Path) -
 
     def slim(record: Record) -> Record:
         return msgspec.structs.replace(
-            record, event_id="", idempotency_key=None, prev_hash="", hash=""
+            record,
+            ts_ms=0,
+            stream="",
+            stream_version=0,
+            event_id="",
+            idempotency_key=None,
+            prev_hash="",
+            hash="",
         )
 
     for from_seq, to_seq, to_block in [(1, None, None), (3, 9, None), (2, None, 4), (5, 14, 6)]:

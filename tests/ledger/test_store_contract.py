@@ -190,7 +190,7 @@ def test_fold_records_carry_what_projections_read(store: EventStore) -> None:
         appended(store.append([mint(block, block), mint(block * 2, block)]))
     full = list(store.read(ReadFilter(from_seq=3, to_block=4)))
     folded = list(store.fold_records(from_seq=3, to_block=4))
-    assert [
-        (r.seq, r.block, r.ts_ms, r.stream, r.stream_version, r.type, r.event) for r in folded
-    ] == [(r.seq, r.block, r.ts_ms, r.stream, r.stream_version, r.type, r.event) for r in full]
+    assert [(r.seq, r.block, r.type, r.version, r.event) for r in folded] == [
+        (r.seq, r.block, r.type, r.version, r.event) for r in full
+    ]
     assert [record.seq for record in store.fold_records(to_seq=2)] == [1, 2]
