@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import islice
 
 from events.record import Record
+from ledger.background import BackgroundWriter
 from ledger.sqlite_store import SqliteStore
 from projections import views
 from projections.base import Projection
@@ -71,35 +73,40 @@ class Projector:
         # up separately, each group from where it is, lowest first.
         for start_seq, projections in sorted(self._restore_views(self._fresh()).items()):
             if start_seq < head.seq:
-                self._catch_up_group(projections, start_seq, head.seq, progress, flush_every)
+                last_snapshot = max(
+                    views.latest_snapshot_seq(self.store.connection, p) for p in projections
+                )
+                with BackgroundWriter(self.store.path) as writer:
+                    group = _CatchUpFold(self, projections, last_snapshot, writer, progress)
+                    self._fold_group(group, start_seq, head.seq, flush_every)
         return head.seq
 
-    def _catch_up_group(
-        self,
-        projections: list[Projection],
-        start_seq: int,
-        head_seq: int,
-        progress: Progress | None,
-        flush_every: int,
-    ) -> None:
-        last_snapshot = max(
-            (views.latest_snapshot_seq(self.store.connection, p) for p in projections),
-            default=0,
-        )
-        folding = _CatchUpFold(self, projections, last_snapshot, progress, flush_every)
-        for batch in self.store.fold_batches(start_seq + 1, head_seq):
-            folding.fold_batch(batch)
-        if progress is not None:
-            progress(folding.count % PROGRESS_STEP)
-        last = folding.last
-        if last is not None:
-            for projection in projections:
-                views.write_view(self.store.connection, projection, last.seq, last.block)
-
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Rebuild every view from seq 1 (versions changed, or a view is suspect)."""
-        views.drop_views(self.store.connection, self._fresh())
-        return self.catch_up(progress)
+        """Rebuild every view from seq 1 (versions changed, or a view is suspect).
+
+        The old views and snapshots are dropped on the background writer, in one transaction
+        as before, while the fold begins: every write of the rebuild is queued after it.
+        """
+        projections = self._fresh()
+        head = self.store.head()
+        with BackgroundWriter(self.store.path) as writer:
+            writer.submit(partial(views.drop_views, projections=projections))
+            if head.seq > 0:
+                group = _CatchUpFold(self, projections, 0, writer, progress)
+                self._fold_group(group, 0, head.seq, 0)
+        return head.seq
+
+    def _fold_group(
+        self, group: _CatchUpFold, start_seq: int, head_seq: int, flush_every: int
+    ) -> None:
+        """Fold the records after `start_seq` into the group; write its views at the end."""
+        group.flush_every = flush_every
+        for batch in self.store.fold_batches(start_seq + 1, head_seq):
+            group.fold_batch(batch)
+        if group.progress is not None:
+            group.progress(group.count % PROGRESS_STEP)
+        if group.last is not None:
+            group.write_views(group.last)
 
     def state_at(self, block: int) -> list[Projection]:
         """Each projection's state after the last record of `block`."""
@@ -162,15 +169,16 @@ class _CatchUpFold:
         projector: Projector,
         projections: list[Projection],
         last_snapshot: int,
+        writer: BackgroundWriter,
         progress: Progress | None,
-        flush_every: int,
     ) -> None:
         self.connection = projector.store.connection
         self.snapshot_every = projector.snapshot_every
         self.projections = projections
         self.last_snapshot = last_snapshot
+        self.writer = writer
         self.progress = progress
-        self.flush_every = flush_every
+        self.flush_every = 0
         self.count = 0
         self.last: Record | None = None
 
@@ -200,12 +208,27 @@ class _CatchUpFold:
         if self.progress is not None and self.count % PROGRESS_STEP == 0:
             self.progress(PROGRESS_STEP)
         if self.flush_every and self.count % self.flush_every == 0:
-            for projection in self.projections:
-                views.write_view(self.connection, projection, record.seq, record.block)
+            self.write_views(record)
         if record.seq - self.last_snapshot >= self.snapshot_every:
             for projection in self.projections:
-                views.write_snapshot(self.connection, projection, record.seq, record.block)
+                # The state is taken here, at this seq; SQLite stores it on the writer.
+                self.writer.submit(
+                    partial(
+                        views.insert_snapshot,
+                        name=projection.name,
+                        version=projection.version,
+                        seq=record.seq,
+                        block=record.block,
+                        state=projection.snapshot(),
+                    )
+                )
             self.last_snapshot = record.seq
+
+    def write_views(self, record: Record) -> None:
+        """Write every view at `record`, after whatever the writer has queued (a drop)."""
+        self.writer.drain()
+        for projection in self.projections:
+            views.write_view(self.connection, projection, record.seq, record.block)
 
 
 def _seq_of(record: Record) -> int:

@@ -122,12 +122,13 @@ def read_view_state(
     return None if row is None else (int(row[0]), bytes(row[1]))
 
 
-def write_snapshot(
-    connection: sqlite3.Connection, projection: Projection, seq: int, block: int
+def insert_snapshot(
+    connection: sqlite3.Connection, name: str, version: int, seq: int, block: int, state: bytes
 ) -> None:
+    """Store a projection's snapshot (`Projection.snapshot()` bytes) taken at `seq`."""
     connection.execute(
         "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
-        (projection.name, projection.version, seq, block, projection.snapshot()),
+        (name, version, seq, block, state),
     )
 
 

@@ -1,0 +1,96 @@
+"""Writes to the log's file on a thread of its own, while the caller goes on folding.
+
+A rebuild spends much of its time handing SQLite big blobs: every snapshot (a couple of MB for
+50k balances) and, first, deleting the snapshots it replaces. SQLite does that work with the
+GIL released, so a second thread with a connection of its own can do it while the fold goes
+on: the caller takes each snapshot's bytes (the state at that seq) and queues the write.
+
+Tasks run one after another, each in the transactions it runs itself, in the order they were
+queued: a crash leaves a prefix of them, as if the caller had run them itself. `drain` waits
+for the queue to empty (call it before any write that must come after the queued ones);
+`close` drains and stops the thread. An error on the thread is raised on the caller's thread
+at the next `submit`, `drain` or `close`.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from ledger.sqlite_store import connect
+
+Task = Callable[[sqlite3.Connection], None]
+
+#: Tasks queued and not yet run, at most: bounds the memory held in snapshot bytes.
+BACKLOG = 2
+
+
+class BackgroundWriter:
+    """Runs write tasks in order on one thread, over its own connection to `path`."""
+
+    def __init__(self, path: Path, backlog: int = BACKLOG) -> None:
+        self._tasks: queue.Queue[Task | None] = queue.Queue(maxsize=backlog)
+        self._error: BaseException | None = None
+        self._failed = False
+        self._thread = threading.Thread(
+            target=self._run, args=(path,), name="ledger-background-writer", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        connection = connect(path)
+        try:
+            while (task := self._tasks.get()) is not None:
+                try:
+                    if not self._failed:  # after a failure, nothing more is written
+                        task(connection)
+                except BaseException as error:  # raised on the caller's thread
+                    self._error, self._failed = error, True
+                finally:
+                    self._tasks.task_done()
+        finally:
+            self._tasks.task_done()
+            connection.close()
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def submit(self, task: Task) -> None:
+        """Queue a task (waits while the backlog is full)."""
+        self._raise_error()
+        self._tasks.put(task)
+
+    def drain(self) -> None:
+        """Wait until every queued task has run."""
+        self._tasks.join()
+        self._raise_error()
+
+    def close(self) -> None:
+        """Run what is queued, then stop the thread."""
+        if self._thread.is_alive():
+            self._tasks.put(None)
+            self._thread.join()
+        self._raise_error()
+
+    def __enter__(self) -> BackgroundWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if error is None:
+            self.close()
+            return
+        # The caller failed: stop after what is queued, without hiding the caller's error.
+        if self._thread.is_alive():
+            self._tasks.put(None)
+            self._thread.join()
