@@ -6,7 +6,9 @@
     state_at   nearest snapshot at or below a block + the records after it up to that block
     digests    each projection's digest, now or at a block
 
-Views and snapshots are caches of the log: any of them can be dropped and rebuilt.
+Views and snapshots are caches of the log: any of them can be dropped and rebuilt. Snapshots
+(and a rebuild's drop) are stored by a `BackgroundWriter`, in order, while the fold goes on;
+views are written after it has stored everything queued.
 """
 
 from __future__ import annotations
@@ -77,8 +79,10 @@ class Projector:
                     views.latest_snapshot_seq(self.store.connection, p) for p in projections
                 )
                 with BackgroundWriter(self.store.path) as writer:
-                    group = _CatchUpFold(self, projections, last_snapshot, writer, progress)
-                    self._fold_group(group, start_seq, head.seq, flush_every)
+                    group = _CatchUpFold(
+                        self, projections, last_snapshot, writer, progress, flush_every
+                    )
+                    self._fold_group(group, start_seq, head.seq)
         return head.seq
 
     def rebuild(self, progress: Progress | None = None) -> int:
@@ -92,15 +96,12 @@ class Projector:
         with BackgroundWriter(self.store.path) as writer:
             writer.submit(partial(views.drop_views, projections=projections))
             if head.seq > 0:
-                group = _CatchUpFold(self, projections, 0, writer, progress)
-                self._fold_group(group, 0, head.seq, 0)
+                group = _CatchUpFold(self, projections, 0, writer, progress, flush_every=0)
+                self._fold_group(group, 0, head.seq)
         return head.seq
 
-    def _fold_group(
-        self, group: _CatchUpFold, start_seq: int, head_seq: int, flush_every: int
-    ) -> None:
+    def _fold_group(self, group: _CatchUpFold, start_seq: int, head_seq: int) -> None:
         """Fold the records after `start_seq` into the group; write its views at the end."""
-        group.flush_every = flush_every
         for batch in self.store.fold_batches(start_seq + 1, head_seq):
             group.fold_batch(batch)
         if group.progress is not None:
@@ -159,9 +160,9 @@ class _CatchUpFold:
     """One catch-up's fold: whole batches of records, cut exactly where `catch_up` has work.
 
     The work is what it was record by record: a progress tick every 10,000 records, the views
-    every `flush_every` records, the snapshots once `snapshot_every` seqs have passed. Folding
-    the records between those points with the plain `fold` loop keeps bookkeeping out of the
-    per-record path.
+    every `flush_every` records, the snapshots once `snapshot_every` seqs have passed (taken
+    here, stored by the background writer). Folding the records between those points with the
+    plain `fold` loop keeps bookkeeping out of the per-record path.
     """
 
     def __init__(
@@ -171,6 +172,7 @@ class _CatchUpFold:
         last_snapshot: int,
         writer: BackgroundWriter,
         progress: Progress | None,
+        flush_every: int,
     ) -> None:
         self.connection = projector.store.connection
         self.snapshot_every = projector.snapshot_every
@@ -178,7 +180,7 @@ class _CatchUpFold:
         self.last_snapshot = last_snapshot
         self.writer = writer
         self.progress = progress
-        self.flush_every = 0
+        self.flush_every = flush_every
         self.count = 0
         self.last: Record | None = None
 
