@@ -42,19 +42,26 @@ class BackgroundWriter:
         self._thread.start()
 
     def _run(self, path: Path) -> None:
-        connection = connect(path)
+        connection: sqlite3.Connection | None = None
         try:
-            while (task := self._tasks.get()) is not None:
+            connection = connect(path)
+        except BaseException as error:  # raised on the caller's thread; tasks still drain
+            self._error, self._failed = error, True
+        try:
+            while True:
+                task = self._tasks.get()
                 try:
-                    if not self._failed:  # after a failure, nothing more is written
-                        task(connection)
+                    if task is None:
+                        return
+                    if connection is not None and not self._failed:
+                        task(connection)  # after a failure, nothing more is written
                 except BaseException as error:  # raised on the caller's thread
                     self._error, self._failed = error, True
                 finally:
                     self._tasks.task_done()
         finally:
-            self._tasks.task_done()
-            connection.close()
+            if connection is not None:
+                connection.close()
 
     def _raise_error(self) -> None:
         if self._error is not None:

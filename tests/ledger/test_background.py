@@ -68,6 +68,15 @@ def test_an_error_on_the_thread_is_raised_to_the_caller_and_nothing_after_it_run
     assert steps(path) == [1]
 
 
+def test_a_file_it_cannot_open_is_an_error_for_the_caller_not_a_hang(tmp_path: Path) -> None:
+    writer = BackgroundWriter(tmp_path)  # a directory: SQLite cannot open it
+    with pytest.raises(sqlite3.OperationalError):
+        for step in range(5):  # more than the backlog: the thread still takes every task
+            writer.submit(record(step))
+        writer.close()
+    writer.close()  # the error was raised once; the thread has stopped
+
+
 def test_a_failing_caller_keeps_its_own_error(tmp_path: Path) -> None:
     path = tmp_path / "log.db"
     make_table(path)
