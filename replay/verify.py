@@ -42,8 +42,8 @@ def verify_replay(store: EventStore) -> ReplayVerification:
         return result
     projections = make_projections()
     by_name = {projection.name: projection for projection in projections}
-    # Projections read no ids or hashes (`Projection.apply`): the SQLite log's fold read
-    # leaves them out, and the chain was checked above.
+    # Projections read only seq, block, type, version and the event (`Projection.apply`):
+    # the SQLite log's fold read fetches nothing else, and the chain was checked above.
     records: Iterator[Record] = store.fold_records()
     for record in records:
         event = record.event
