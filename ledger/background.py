@@ -80,10 +80,13 @@ class BackgroundWriter:
 
     def close(self) -> None:
         """Run what is queued, then stop the thread."""
+        self._stop()
+        self._raise_error()
+
+    def _stop(self) -> None:
         if self._thread.is_alive():
             self._tasks.put(None)
             self._thread.join()
-        self._raise_error()
 
     def __enter__(self) -> BackgroundWriter:
         return self
@@ -96,8 +99,5 @@ class BackgroundWriter:
     ) -> None:
         if error is None:
             self.close()
-            return
-        # The caller failed: stop after what is queued, without hiding the caller's error.
-        if self._thread.is_alive():
-            self._tasks.put(None)
-            self._thread.join()
+        else:  # the caller failed: stop after what is queued, without hiding its error
+            self._stop()
