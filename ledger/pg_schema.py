@@ -74,7 +74,10 @@ def describe_url(url: str) -> str:
         parts = conninfo_to_dict(url)
     except psycopg.Error:
         return "the PostgreSQL URL given"
-    host = parts.get("host") or "localhost"
+    host = str(parts.get("host") or "localhost")
     port = f":{parts['port']}" if parts.get("port") else ""
     user = f"{parts['user']}@" if parts.get("user") else ""
-    return f"postgresql://{user}{host}{port}/{parts.get('dbname') or ''}"
+    database = parts.get("dbname") or ""
+    if host.startswith("/"):  # a Unix socket directory
+        return f"postgresql://{user}/{database}?host={host}"
+    return f"postgresql://{user}{host}{port}/{database}"

@@ -212,13 +212,9 @@ class PostgresStore:
         )
         if isinstance(prepared, Rejected):
             return prepared
-        self._insert(cursor, prepared)
+        self.write_rows(cursor, prepared)
         last = prepared[-1]
         result = Appended(first_seq=prepared[0][0], last_seq=last[0], head_hash=last[11])
-        cursor.execute(
-            "UPDATE log_head SET seq = %s, block = %s, hash = %s WHERE id = 1",
-            (last[0], last[1], last[11]),
-        )
         if idempotency_key is not None:
             cursor.execute(
                 "INSERT INTO idempotency VALUES (%s, %s, %s, %s, %s)",
@@ -230,7 +226,6 @@ class PostgresStore:
                     result.head_hash,
                 ),
             )
-        cursor.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(last[0])))
         return result
 
     def _view(
@@ -264,14 +259,22 @@ class PostgresStore:
         return StoreView(head, version_of, taken.__contains__)
 
     @staticmethod
-    def _insert(cursor: psycopg.Cursor[Any], rows: list[Row]) -> None:
-        """The rows, payload twice: the canonical text the chain hashes and its jsonb."""
+    def write_rows(cursor: psycopg.Cursor[Any], rows: Sequence[Row]) -> None:
+        """Insert chained rows and move the head to the last, in the caller's transaction
+        (which holds the head's lock). The payload goes in twice: the canonical text the
+        chain hashes, and its jsonb. Listeners are told on commit."""
         if len(rows) >= COPY_FROM_ROWS:
             with cursor.copy(COPY_EVENTS) as copy:
                 for row in rows:
                     copy.write_row((*row[:8], row[7], *row[8:]))
-            return
-        cursor.executemany(INSERT_EVENT, [(*row[:8], row[7], *row[8:]) for row in rows])
+        else:
+            cursor.executemany(INSERT_EVENT, [(*row[:8], row[7], *row[8:]) for row in rows])
+        last = rows[-1]
+        cursor.execute(
+            "UPDATE log_head SET seq = %s, block = %s, hash = %s WHERE id = 1",
+            (last[0], last[1], last[11]),
+        )
+        cursor.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(last[0])))
 
     def _pages(self, columns: str, clauses: list[str], params: list[Any]) -> Iterator[list[Any]]:
         """Rows in seq order, a page at a time, each page its own statement."""

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import msgspec
@@ -20,6 +20,11 @@ from events.rejections import REJECT_HELP
 from ledger.batch import Rejected
 from ledger.errors import IntegrityError, LedgerError, RejectedError
 from ledger.sqlite_store import SqliteStore
+from ledger.stores import is_postgres_url
+from ledger.stores import open_store as open_any_store
+
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
 
 EXIT_REJECTED = 1
 EXIT_INTEGRITY = 3
@@ -55,14 +60,49 @@ def library_errors() -> Iterator[None]:
         raise CliExit(str(error), EXIT_REJECTED) from error
 
 
+#: The commands that take a PostgreSQL URL as well as a path (the others need SQLite).
+URL_COMMANDS = "init, append, log, verify, info, state, digest, copy"
+
+
 @contextmanager
 def open_store(path: Path, *, create: bool = False) -> Iterator[SqliteStore]:
+    if str(path).startswith(("postgresql:/", "postgres:/")):
+        raise click.UsageError(
+            f"this command needs an SQLite log; a PostgreSQL URL works with {URL_COMMANDS}"
+        )
     with library_errors():
         store = SqliteStore(path, create=create)
     try:
         yield store
     finally:
         store.close()
+
+
+@contextmanager
+def open_log(target: Path | str, *, create: bool = False) -> Iterator[SqliteStore | PostgresStore]:
+    """The log at a path (SQLite) or a `postgresql://` URL, closed afterwards."""
+    with library_errors():
+        store = open_any_store(target, create=create)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+class LogTarget(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
+    """A log's location: a `postgresql://` URL stays a string, anything else is a path."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Path) or is_postgres_url(value):
+            return value
+        return Path(value)
+
+
+def log_argument(function: F) -> F:
+    """PATH: an SQLite file, or a PostgreSQL URL (postgresql://user@host/db)."""
+    return click.argument("path", type=LogTarget())(function)
 
 
 def json_option(function: F) -> F:
@@ -97,6 +137,7 @@ def main() -> None:
     # Each module registers its commands on `cli` when imported.
     from replay import (
         cli_audit,  # noqa: F401
+        cli_copy,  # noqa: F401
         cli_log,  # noqa: F401
         cli_projections,  # noqa: F401
         cli_replay,  # noqa: F401

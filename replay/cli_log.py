@@ -11,6 +11,7 @@ import click
 from ledger.batch import Appended, Rejected
 from ledger.jsonl import parse_lines
 from ledger.store import ReadFilter
+from ledger.stores import describe_target
 from replay.cli import (
     EXIT_INTEGRITY,
     CliExit,
@@ -18,37 +19,39 @@ from replay.cli import (
     echo_json,
     fail_rejected,
     json_option,
-    open_store,
-    path_argument,
+    log_argument,
+    open_log,
 )
 
 
 @cli.command()
-@path_argument
+@log_argument
 @json_option
-def init(path: Path, as_json: bool) -> None:
-    """Create an empty log at PATH (an SQLite file).
+def init(path: Path | str, as_json: bool) -> None:
+    """Create an empty log at PATH (an SQLite file, or a PostgreSQL URL).
 
     Example: defi-ledger init ledger.db
     """
-    if path.exists():
+    if isinstance(path, Path) and path.exists():
         raise CliExit(f"{path} exists already; pick a new path or remove it", 1)
-    with open_store(path, create=True) as store:
+    with open_log(path, create=True) as store:
         head = store.head()
+    if head.seq:
+        raise CliExit(f"{describe_target(path)} holds a log already ({head.seq} records)", 1)
     if as_json:
-        echo_json({"path": str(path), "head_seq": head.seq, "head_hash": head.hash})
+        echo_json({"path": describe_target(path), "head_seq": head.seq, "head_hash": head.hash})
     else:
-        click.echo(f"created an empty log at {path}")
+        click.echo(f"created an empty log at {describe_target(path)}")
 
 
 @cli.command()
-@path_argument
+@log_argument
 @click.argument("source", type=click.File("r"), default="-")
 @click.option("--idempotency-key", help="Key that makes a retry of this batch safe.")
 @click.option("--expected-head", type=int, help="Refuse unless the log head is this seq.")
 @json_option
 def append(
-    path: Path,
+    path: Path | str,
     source: TextIO,
     idempotency_key: str | None,
     expected_head: int | None,
@@ -64,7 +67,7 @@ def append(
     parsed = parse_lines(source)
     if isinstance(parsed, Rejected):
         raise fail_rejected(parsed)
-    with open_store(path) as store:
+    with open_log(path) as store:
         result = store.append(
             parsed.events, expected_head=expected_head, idempotency_key=idempotency_key
         )
@@ -100,7 +103,7 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
 
 
 @cli.command(name="log")
-@path_argument
+@log_argument
 @click.option("--from-seq", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--to-seq", type=click.IntRange(min=1))
 @click.option("--blocks", help="Block range A:B, inclusive (e.g. 100:200, 100:, :200).")
@@ -108,7 +111,7 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
 @click.option("--type", "type_tag", help="Only this event type (e.g. Transferred).")
 @json_option
 def log_command(
-    path: Path,
+    path: Path | str,
     from_seq: int,
     to_seq: int | None,
     blocks: str | None,
@@ -129,7 +132,7 @@ def log_command(
         stream=stream,
         type=type_tag,
     )
-    with open_store(path) as store:
+    with open_log(path) as store:
         for record in store.read(where):
             if as_json:
                 echo_json(record)
@@ -149,14 +152,14 @@ def echo_payload(event: object) -> str:
 
 
 @cli.command()
-@path_argument
+@log_argument
 @json_option
-def verify(path: Path, as_json: bool) -> None:
+def verify(path: Path | str, as_json: bool) -> None:
     """Recompute the whole hash chain of PATH; exit 3 naming the first bad seq.
 
     Example: defi-ledger verify ledger.db
     """
-    with open_store(path) as store:
+    with open_log(path) as store:
         report = store.verify()
     if as_json:
         echo_json(report)
@@ -171,14 +174,14 @@ def verify(path: Path, as_json: bool) -> None:
 
 
 @cli.command()
-@path_argument
+@log_argument
 @json_option
-def info(path: Path, as_json: bool) -> None:
+def info(path: Path | str, as_json: bool) -> None:
     """Print the head (seq, block, hash) of PATH and the count of records by type.
 
     Example: defi-ledger info ledger.db --json
     """
-    with open_store(path) as store:
+    with open_log(path) as store:
         head = store.head()
         counts = store.counts_by_type()
     if as_json:

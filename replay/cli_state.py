@@ -8,9 +8,10 @@ from typing import Any
 import click
 
 from ledger.projector import Projector
+from ledger.stores import fold_from_the_log, is_postgres_url
 from projections.base import Projection, Table
 from projections.runtime import projection_names
-from replay.cli import CliExit, cli, echo_json, json_option, open_store, path_argument
+from replay.cli import CliExit, cli, echo_json, json_option, log_argument, open_log, open_store
 
 
 def projection_option(function: Any) -> Any:
@@ -33,9 +34,18 @@ def check_projection_names(names: tuple[str, ...]) -> list[str] | None:
     return list(names) or None
 
 
-def load_state(path: Path, names: list[str] | None, at_block: int | None) -> list[Projection]:
-    """The projections at `at_block` (or the head), catching the views up first."""
-    with open_store(path) as store:
+def load_state(path: Path | str, names: list[str] | None, at_block: int | None) -> list[Projection]:
+    """The projections at `at_block` (or the head), catching the views up first.
+
+    A PostgreSQL log keeps no views yet: its state is folded from the log each time.
+    """
+    if is_postgres_url(path):
+        with open_log(path) as log:
+            head = log.head()
+            if at_block is not None and at_block > head.block:
+                raise CliExit(f"block {at_block} is past the log head's block {head.block}", 1)
+            return fold_from_the_log(log, names, at_block)
+    with open_store(Path(path)) as store:
         projector = Projector(store, names)
         projector.catch_up()
         head = store.head()
@@ -79,7 +89,7 @@ def render_table(table: Table, rows: list[tuple[Any, ...]]) -> None:
 
 
 @cli.command()
-@path_argument
+@log_argument
 @click.option(
     "--at-block", type=click.IntRange(min=0), help="State after this block (head by default)."
 )
@@ -94,7 +104,7 @@ def render_table(table: Table, rows: list[tuple[Any, ...]]) -> None:
 )
 @json_option
 def state(
-    path: Path,
+    path: Path | str,
     at_block: int | None,
     projection_names_chosen: tuple[str, ...],
     account: str | None,
@@ -136,12 +146,12 @@ def state(
 
 
 @cli.command()
-@path_argument
+@log_argument
 @click.option("--at-block", type=click.IntRange(min=0), help="Digests after this block.")
 @projection_option
 @json_option
 def digest(
-    path: Path, at_block: int | None, projection_names_chosen: tuple[str, ...], as_json: bool
+    path: Path | str, at_block: int | None, projection_names_chosen: tuple[str, ...], as_json: bool
 ) -> None:
     """Print each projection's digest (sha256 of its canonical state), now or at a block.
 
