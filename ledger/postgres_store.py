@@ -52,6 +52,7 @@ from ledger.batch import (
 from ledger.chain import GENESIS_HASH, ChainWalker, Row
 from ledger.clock import Clock, SystemClock
 from ledger.errors import SchemaTooNew, StoreError
+from ledger.pg_listen import NOTIFY_CHANNEL, AppendWaiter
 from ledger.pg_schema import SCHEMA_VERSION, create_schema, describe_url
 from ledger.rows import (
     check_idempotent_retry,
@@ -79,7 +80,6 @@ INSERT_EVENT = (
 #: (COPY costs an extra round trip to start).
 COPY_FROM_ROWS = 8
 READ_BATCH_ROWS = 2000
-NOTIFY_CHANNEL = "defi_ledger_head"
 #: How the head is locked: the row lock is used (see the module docstring); the other two are
 #: kept for `bench/pg_seq_lock.py`, which measures them.
 HEAD_LOCKS = {
@@ -371,6 +371,13 @@ class PostgresStore:
     def counts_by_type(self) -> dict[str, int]:
         counts = Counter(dict(self._query("SELECT type, count(*) FROM events GROUP BY type")))
         return dict(sorted(counts.items()))
+
+    def append_waiter(self) -> AppendWaiter:
+        """A listener woken by every commit to this log (see `ledger.follow`)."""
+        try:
+            return AppendWaiter(self.url)
+        except psycopg.OperationalError as error:
+            raise StoreError(f"{describe_url(self.url)}: {error}") from error
 
     def close(self) -> None:
         self.connection.close()

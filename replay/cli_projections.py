@@ -15,7 +15,16 @@ from events.record import Record
 from ledger.follow import POLL_INTERVAL_S_DEFAULT, follow
 from ledger.projector import Projector
 from projections.runtime import projection_names
-from replay.cli import cli, echo_json, json_option, library_errors, open_store, path_argument
+from replay.cli import (
+    cli,
+    echo_json,
+    json_option,
+    library_errors,
+    log_argument,
+    open_log,
+    open_store,
+    path_argument,
+)
 from replay.cli_log import echo_payload
 from replay.cli_state import check_projection_names
 from replay.export import (
@@ -67,7 +76,7 @@ def _silence_stdout() -> None:
 
 
 @cli.command(name="follow")
-@path_argument
+@log_argument
 @click.option(
     "--from-seq",
     type=click.IntRange(min=1),
@@ -91,7 +100,7 @@ def _silence_stdout() -> None:
 )
 @json_option
 def follow_command(
-    path: Path,
+    path: Path | str,
     from_seq: int,
     until_idle_s: float | None,
     poll_interval_s: float,
@@ -105,7 +114,7 @@ def follow_command(
     Example: defi-ledger follow ledger.db --from-seq 120 --json | my-consumer
     """
     last_seq = from_seq - 1
-    with open_store(path) as store, library_errors():
+    with open_log(path) as store, library_errors():
         records = follow(
             store, from_seq, poll_interval_s=poll_interval_s, idle_timeout_s=until_idle_s
         )
