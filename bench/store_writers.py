@@ -18,8 +18,9 @@ import argparse
 import multiprocessing
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 
 import msgspec
@@ -85,6 +86,62 @@ def postgres_server(url: str | None, durable: bool = True) -> Iterator[Server]:
         yield server
     finally:
         stop_server(server)
+
+
+def _count(read: Callable[[], Iterator[object]]) -> int:
+    return sum(1 for _ in read())
+
+
+def _best_seconds(run: Callable[[], object], repeat: int) -> float:
+    fastest_s = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        fastest_s = min(fastest_s, time.perf_counter() - start)
+    return fastest_s
+
+
+def _drop(target: str | Path) -> None:
+    if isinstance(target, Path):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+
+
+def compare_stores(
+    url: str, batch: Sequence[NewEvent], repeat: int, directory: Path
+) -> list[tuple[str, float]]:
+    """(operation, seconds) for SQLite and for PostgreSQL at `url`, on the same events:
+    append in batches of 1,000 with 1 and with 4 writer processes, read + decode, verify.
+    Each PostgreSQL log is a fresh schema, dropped after; each SQLite log a fresh file."""
+    server = Server(url)
+    figures: list[tuple[str, float]] = []
+    for name in ("SQLite", "PostgreSQL"):
+        with ExitStack() as stack:
+            labels = iter(range(1_000))
+
+            def fresh(
+                name: str = name, stack: ExitStack = stack, labels: Iterator[int] = labels
+            ) -> str | Path:
+                if name == "SQLite":
+                    return directory / f"compare-{next(labels)}.db"
+                return stack.enter_context(fresh_schema(server))
+
+            for writers in (1, 4):
+                best_s = float("inf")
+                for _ in range(repeat):
+                    target = fresh()
+                    best_s = min(best_s, writers_append_seconds(target, batch, writers, 1_000))
+                    _drop(target)
+                figures.append((f"{name}: append, batches of 1,000, {writers} writers", best_s))
+            target = fresh()
+            writers_append_seconds(target, batch, 1, 10_000)
+            store = open_store(target)
+            read = partial(_count, store.read)
+            figures.append((f"{name}: read + decode", _best_seconds(read, repeat)))
+            figures.append((f"{name}: verify", _best_seconds(store.verify, repeat)))
+            store.close()
+            _drop(target)
+    return figures
 
 
 def main() -> None:
