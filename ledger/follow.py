@@ -85,11 +85,10 @@ def follow(
         raise ValueError(f"poll_interval_s must be positive, got {poll_interval_s}")
     stopped = _stop_checker(stop)
     wait: Callable[[float], object] = _waiter(stop)
-    waiter: AppendWaiter | None = None
-    make_waiter: Callable[[], AppendWaiter] | None = getattr(store, "append_waiter", None)
-    if make_waiter is not None:
-        # Listening starts before the first look at the head, so no append falls between.
-        waiter = make_waiter()
+    make_waiter: Callable[[], AppendWaiter | None] | None = getattr(store, "append_waiter", None)
+    # Listening starts before the first look at the head, so no append falls between.
+    waiter = make_waiter() if make_waiter is not None else None
+    if waiter is not None:
         wait = _listening_waiter(waiter, stop)
     try:
         yield from _follow(store, from_seq, poll_interval_s, stopped, wait, idle_timeout_s)

@@ -2,7 +2,7 @@
 
 Creating runs under a transaction-scoped advisory lock, so writer processes that open a new
 log at the same moment create it once; everything is created in one transaction, so a log is
-either complete or absent.
+either complete or absent. Opening an existing log only reads, so it works on a replica.
 """
 
 from __future__ import annotations
@@ -53,19 +53,28 @@ SCHEMA_V1 = (
 def create_schema(connection: psycopg.Connection[Any], create: bool) -> int | None:
     """The log's schema version, creating the log first if asked; None: no log and not asked.
 
-    Raises `psycopg.Error` for anything the server refuses (no rights, a foreign `events`).
+    Opening an existing log only reads (so it works on a read-only replica); creating takes
+    the lock and looks again. Raises `psycopg.Error` for anything the server refuses.
     """
+    version = _version(connection)
+    if version is not None or not create:
+        return version
     with connection.transaction():
         connection.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK_ID,))
-        found = connection.execute("SELECT to_regclass('log_schema')").fetchone()
-        if found is not None and found[0] is not None:
-            row = connection.execute("SELECT version FROM log_schema").fetchone()
-            return int(row[0]) if row else 0
-        if not create:
-            return None
+        version = _version(connection)
+        if version is not None:
+            return version
         for statement in SCHEMA_V1:
             connection.execute(statement)
     return SCHEMA_VERSION
+
+
+def _version(connection: psycopg.Connection[Any]) -> int | None:
+    found = connection.execute("SELECT to_regclass('log_schema')").fetchone()
+    if found is None or found[0] is None:
+        return None
+    row = connection.execute("SELECT version FROM log_schema").fetchone()
+    return int(row[0]) if row else 0
 
 
 def describe_url(url: str) -> str:

@@ -372,10 +372,13 @@ class PostgresStore:
         counts = Counter(dict(self._query("SELECT type, count(*) FROM events GROUP BY type")))
         return dict(sorted(counts.items()))
 
-    def append_waiter(self) -> AppendWaiter:
-        """A listener woken by every commit to this log (see `ledger.follow`)."""
+    def append_waiter(self) -> AppendWaiter | None:
+        """A listener woken by every commit to this log (see `ledger.follow`); None where the
+        server cannot LISTEN (a read replica: NOTIFY is not replicated), so followers poll."""
         try:
             return AppendWaiter(self.url)
+        except psycopg.errors.FeatureNotSupported:
+            return None
         except psycopg.OperationalError as error:
             raise StoreError(f"{describe_url(self.url)}: {error}") from error
 

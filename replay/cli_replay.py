@@ -9,7 +9,16 @@ from pathlib import Path
 import click
 
 from ledger.errors import LedgerError
-from replay.cli import EXIT_INTEGRITY, CliExit, cli, echo_json, json_option, open_store
+from replay.cli import (
+    EXIT_INTEGRITY,
+    CliExit,
+    LogTarget,
+    cli,
+    echo_json,
+    json_option,
+    open_log,
+    open_store,
+)
 from replay.fork import diff_logs, fork_log
 from replay.runner import Replayer, replay_scenario
 from replay.scenario import ScenarioError, load_scenario
@@ -36,8 +45,8 @@ def progress_printer() -> tuple[object, object] | None:
 @click.argument("scenario", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The new log to write (replaying a scenario).",
+    type=LogTarget(),
+    help="The new log to write (replaying a scenario): a path, or a PostgreSQL URL.",
 )
 @click.option(
     "--verify",
@@ -47,7 +56,9 @@ def progress_printer() -> tuple[object, object] | None:
     "every recorded checkpoint digest (exit 3 on a mismatch).",
 )
 @json_option
-def replay(scenario: Path | None, db: Path | None, verify_path: Path | None, as_json: bool) -> None:
+def replay(
+    scenario: Path | None, db: Path | str | None, verify_path: Path | None, as_json: bool
+) -> None:
     """Replay SCENARIO block by block into a new log, or verify a replayed log.
 
     Example: defi-ledger replay fixtures/scenarios/flash-crash.toml --db ledger.db
@@ -69,14 +80,14 @@ def replay(scenario: Path | None, db: Path | None, verify_path: Path | None, as_
             bar[0].close()  # type: ignore[attr-defined]
     except (ScenarioError, LedgerError) as error:
         raise CliExit(str(error), 1) from error
-    with open_store(db) as store:
+    with open_log(db) as store:
         summary = summarise(store)
     summary["refusals"] = dict(sorted(outcome.refusals.items()))
     summary["checkpoints"] = outcome.checkpoints
     if as_json:
         echo_json(summary)
         return
-    click.echo(f"replayed {loaded.name}: {outcome.steps} steps into {db}")
+    click.echo(f"replayed {loaded.name}: {outcome.steps} steps into {outcome.path}")
     for line in render_summary(summary):
         click.echo(line)
 

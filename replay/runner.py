@@ -23,7 +23,8 @@ from ledger.clock import FixedClock
 from ledger.commands_core import Mint, RegisterAsset, UpdatePrice
 from ledger.engine import Command, Context, Emit, Engine, command_types, handles
 from ledger.errors import StoreError
-from ledger.sqlite_store import SqliteStore
+from ledger.store import EventStore
+from ledger.stores import describe_target, open_store
 from replay.agents import Agent, Step, make_agent
 from replay.prices import price_path
 from replay.scenario import Scenario, ScenarioError
@@ -45,7 +46,8 @@ def _record_checkpoint(command: RecordCheckpoint, context: Context) -> list[Emit
 class ReplayOutcome:
     """What a replay did: its head, the refusals by reason, and the steps run."""
 
-    path: Path
+    path: Path | str
+    """The log's path, or its PostgreSQL URL (without a password)."""
     steps: int = 0
     head_seq: int = 0
     head_hash: str = ""
@@ -93,7 +95,7 @@ def setup_commands(scenario: Scenario) -> list[Command]:
 class Replayer:
     """Runs one scenario into one log (see the module docstring)."""
 
-    def __init__(self, scenario: Scenario, store: SqliteStore, clock: FixedClock) -> None:
+    def __init__(self, scenario: Scenario, store: EventStore, clock: FixedClock) -> None:
         self.scenario = scenario
         self.store = store
         self.clock = clock
@@ -101,7 +103,8 @@ class Replayer:
         self.rand = random.Random(scenario.seed)
         self.agents: list[Agent] = [make_agent(spec, scenario) for spec in scenario.agents]
         self.steps = steps_of(scenario)
-        self.outcome = ReplayOutcome(Path(store.path))
+        location = getattr(store, "path", None) or describe_target(getattr(store, "url", ""))
+        self.outcome = ReplayOutcome(location)
 
     def execute(self, commands: list[Command], block: int) -> None:
         for command in commands:
@@ -174,13 +177,17 @@ class Replayer:
 
 
 def replay_scenario(
-    scenario: Scenario, db_path: Path, progress: Progress | None = None
+    scenario: Scenario, db_path: Path | str, progress: Progress | None = None
 ) -> ReplayOutcome:
-    """Replay `scenario` into a new log at `db_path` (which must not exist)."""
-    if db_path.exists():
+    """Replay `scenario` into a new log at `db_path`: a path that must not exist, or a
+    PostgreSQL URL whose log must be empty."""
+    if isinstance(db_path, Path) and db_path.exists():
         raise StoreError(f"{db_path} exists already; replay writes a new log (remove it first)")
     clock = FixedClock(0)
-    store = SqliteStore(db_path, clock=clock, create=True)
+    store = open_store(db_path, clock=clock, create=True)
+    if store.head().seq:
+        store.close()
+        raise StoreError(f"{describe_target(db_path)} holds a log already; replay writes a new one")
     try:
         return Replayer(scenario, store, clock).run(progress)
     finally:

@@ -7,7 +7,8 @@ from typing import Any
 from events.fx import FxWalked
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
-from ledger.store import ReadFilter
+from ledger.store import EventStore, ReadFilter
+from ledger.stores import fold_from_the_log
 from projections.base import Projection, Table
 
 
@@ -15,14 +16,19 @@ def table_dicts(table: Table) -> list[dict[str, Any]]:
     return [dict(zip(table.columns, row, strict=True)) for row in table.rows]
 
 
-def summarise(store: SqliteStore, worst: int = 5) -> dict[str, Any]:
+def summarise(store: EventStore, worst: int = 5) -> dict[str, Any]:
     """Events by type, the protocol outcomes, and the worst rows of each risk ranking."""
     head = store.head()
     summary: dict[str, Any] = {
         "head": {"seq": head.seq, "block": head.block, "hash": head.hash},
         "events_by_type": store.counts_by_type(),
     }
-    projections = Projector(store).current()
+    # A PostgreSQL log keeps no views yet: its projections are folded from the log.
+    projections = (
+        Projector(store).current()
+        if isinstance(store, SqliteStore)
+        else fold_from_the_log(store, None, None)
+    )
     summary["protocol_outcomes"] = protocol_outcomes(store, projections)
     for projection in projections:
         ranking = getattr(projection, "at_risk", None)
@@ -31,7 +37,7 @@ def summarise(store: SqliteStore, worst: int = 5) -> dict[str, Any]:
     return summary
 
 
-def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict[str, Any]:
+def protocol_outcomes(store: EventStore, projections: list[Projection]) -> dict[str, Any]:
     """The headline numbers a replay is run for: walks, dead strikes, bad debt, coverage, votes."""
     walks: dict[str, int] = {}
     bad_debt_raw = bonus_from_reserve_token = 0

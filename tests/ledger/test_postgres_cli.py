@@ -136,3 +136,15 @@ def test_an_unreachable_server_is_an_error_message(tmp_path: Path) -> None:
     result = invoke("info", f"postgresql://nobody@/x?host={tmp_path}")
     assert result.exit_code == 1 and "cannot connect" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_replay_into_postgres_writes_the_same_log_as_into_sqlite(
+    flash_crash: Path, postgres_url: str
+) -> None:
+    result = invoke("replay", FLASH_CRASH, "--db", postgres_url, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["head"]["hash"] == as_json("info", flash_crash)["head_hash"]
+    assert as_json("digest", postgres_url) == as_json("digest", flash_crash)
+    again = invoke("replay", FLASH_CRASH, "--db", postgres_url)
+    assert again.exit_code == 1 and "holds a log already" in again.output
