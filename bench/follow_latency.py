@@ -8,6 +8,10 @@ LISTEN/NOTIFY) and, for comparison, SQLite (which polls, every 0.2 s by default)
 
     .venv/bin/python bench/follow_latency.py                          # a throwaway server
     .venv/bin/python bench/follow_latency.py --db postgresql://me@host/db
+    .venv/bin/python bench/follow_latency.py --db URL --replica REPLICA_URL   # and a replica
+
+A replica cannot LISTEN (NOTIFY is not replicated), so a follower there polls; its figure is
+the replication delay plus half the poll interval, on average.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from events import Minted
 from ledger.batch import NewEvent
 from ledger.follow import POLL_INTERVAL_S_DEFAULT, follow
 from ledger.stores import open_store
-from tests.postgres_server import fresh_schema
+from tests.postgres_server import Server, fresh_schema, with_schema
 
 APPENDS = 100
 SPACING_S = 0.02
@@ -43,9 +47,15 @@ def _writer(target: str | Path, appends: int, report: Connection) -> None:
     report.close()
 
 
-def latencies_ms(target: str | Path, appends: int, poll_interval_s: float) -> list[float]:
-    """Each record's delay from its writer's `append` call to this process's `follow`."""
-    store = open_store(target, create=True)
+def latencies_ms(
+    target: str | Path, appends: int, poll_interval_s: float, follow_at: str | None = None
+) -> list[float]:
+    """Each record's delay from its writer's `append` call to this process's `follow` (of
+    `follow_at`, a read replica of `target`, if given)."""
+    open_store(target, create=True).close()
+    if follow_at is not None:
+        time.sleep(1.0)  # the new log's tables reach the replica
+    store = open_store(follow_at or target)
     receiver, sender = multiprocessing.Pipe(duplex=False)
     records = follow(store, 1, poll_interval_s=poll_interval_s, idle_timeout_s=10.0)
     writer = multiprocessing.get_context("fork").Process(
@@ -75,11 +85,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=None, help="a PostgreSQL URL (default: a throwaway one)")
     parser.add_argument("--appends", type=int, default=APPENDS)
+    parser.add_argument(
+        "--replica", default=None, help="a read replica of --db: also follow from it (polling)"
+    )
+    parser.add_argument("--replica-poll", type=float, default=0.02, help="its poll interval (s)")
     arguments = parser.parse_args()
     print(f"follow latency, {arguments.appends} appends from another process, {SPACING_S}s apart")
     with postgres_server(arguments.db) as server, fresh_schema(server) as url:
         values = latencies_ms(url, arguments.appends, POLL_INTERVAL_S_DEFAULT)
         print(summary("PostgreSQL (LISTEN/NOTIFY)", values))
+    if arguments.replica:
+        with fresh_schema(Server(arguments.db)) as url:
+            schema = url.rsplit("search_path%3D", 1)[1]  # the same log, read on the replica
+            replica = with_schema(arguments.replica, schema)
+            values = latencies_ms(url, arguments.appends, arguments.replica_poll, replica)
+        print(summary(f"its replica (polling every {arguments.replica_poll}s)", values))
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "ledger.db"
         values = latencies_ms(path, arguments.appends, POLL_INTERVAL_S_DEFAULT)

@@ -18,7 +18,11 @@ class AppendWaiter:
 
     def __init__(self, url: str) -> None:
         self.connection = psycopg.connect(url, autocommit=True)
-        self.connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        try:
+            self.connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        except BaseException:
+            self.connection.close()
+            raise
 
     def wait(self, seconds: float) -> bool:
         """Return True at the first notification (draining any that queued up behind it),

@@ -141,7 +141,7 @@ class PostgresStore:
     def _query(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             return self.connection.execute(query, params).fetchall()
-        except psycopg.OperationalError as error:
+        except psycopg.Error as error:
             raise StoreError(f"{describe_url(self.url)}: {error}") from error
 
     def head(self) -> Head:
@@ -173,7 +173,11 @@ class PostgresStore:
                 return self._append_locked(batch, expected_head, idempotency_key, batch_fingerprint)
         except psycopg.errors.UniqueViolation as error:
             return Rejected(code=RejectCode.DUPLICATE, detail=f"already in the log: {error}")
-        except psycopg.OperationalError as error:
+        except psycopg.errors.ReadOnlySqlTransaction as error:
+            raise StoreError(
+                f"{describe_url(self.url)} is read-only (a replica?): append to the primary"
+            ) from error
+        except psycopg.Error as error:
             raise StoreError(f"{describe_url(self.url)}: {error}") from error
 
     def _lock_head(self, cursor: psycopg.Cursor[Any]) -> Head:
@@ -377,7 +381,7 @@ class PostgresStore:
         server cannot LISTEN (a read replica: NOTIFY is not replicated), so followers poll."""
         try:
             return AppendWaiter(self.url)
-        except psycopg.errors.FeatureNotSupported:
+        except (psycopg.errors.FeatureNotSupported, psycopg.errors.ReadOnlySqlTransaction):
             return None
         except psycopg.OperationalError as error:
             raise StoreError(f"{describe_url(self.url)}: {error}") from error

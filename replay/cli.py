@@ -80,13 +80,14 @@ def open_store(path: Path, *, create: bool = False) -> Iterator[SqliteStore]:
 
 @contextmanager
 def open_log(target: Path | str, *, create: bool = False) -> Iterator[SqliteStore | PostgresStore]:
-    """The log at a path (SQLite) or a `postgresql://` URL, closed afterwards."""
+    """The log at a path (SQLite) or a `postgresql://` URL, closed afterwards; a store's
+    error while it is used (a lost server, a read-only replica) ends the command cleanly too."""
     with library_errors():
         store = open_any_store(target, create=create)
-    try:
-        yield store
-    finally:
-        store.close()
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 class LogTarget(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
