@@ -275,10 +275,10 @@ class PostgresStore:
             cursor.executemany(INSERT_EVENT, [(*row[:8], row[7], *row[8:]) for row in rows])
         last = rows[-1]
         cursor.execute(
-            "UPDATE log_head SET seq = %s, block = %s, hash = %s WHERE id = 1",
-            (last[0], last[1], last[11]),
+            "WITH moved AS (UPDATE log_head SET seq = %s, block = %s, hash = %s WHERE id = 1 "
+            "RETURNING seq) SELECT pg_notify(%s, seq::text) FROM moved",
+            (last[0], last[1], last[11], NOTIFY_CHANNEL),
         )
-        cursor.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(last[0])))
 
     def _pages(self, columns: str, clauses: list[str], params: list[Any]) -> Iterator[list[Any]]:
         """Rows in seq order, a page at a time, each page its own statement."""

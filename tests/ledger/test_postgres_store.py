@@ -206,3 +206,12 @@ def test_two_swapped_rows_are_caught(pristine: str, rand: Rand) -> None:
 def test_a_truncated_tail_is_caught(pristine: str) -> None:
     statement = "DELETE FROM events WHERE seq > %s"
     assert _tamper_and_verify(pristine, (statement, (RECORDS - 3,))) == RECORDS - 2
+
+
+def test_without_postgresql_installed_the_reason_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import postgres_server
+
+    monkeypatch.setattr(postgres_server.shutil, "which", lambda name: None)
+    monkeypatch.setattr(postgres_server.glob, "glob", lambda pattern: [])
+    with pytest.raises(postgres_server.NoServer, match="install the distribution's `postgresql`"):
+        postgres_server.start_server()
