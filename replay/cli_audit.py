@@ -13,17 +13,19 @@ from replay.cli import (
     cli,
     echo_json,
     json_option,
-    open_store,
-    path_argument,
+    log_argument,
+    open_log,
 )
 
 
 @cli.command(name="audit")
-@path_argument
+@log_argument
 @click.option("--from-block", type=click.IntRange(min=0), help="First block checked.")
 @click.option("--to-block", type=click.IntRange(min=0), help="Last block checked.")
 @json_option
-def audit_command(path: Path, from_block: int | None, to_block: int | None, as_json: bool) -> None:
+def audit_command(
+    path: Path | str, from_block: int | None, to_block: int | None, as_json: bool
+) -> None:
     """Recompute each swap and liquidity event in the log at PATH from the pool state before it.
 
     Lists every event whose recorded amounts differ from the protocol math (seq, pool, field,
@@ -34,7 +36,7 @@ def audit_command(path: Path, from_block: int | None, to_block: int | None, as_j
     """
     if from_block is not None and to_block is not None and from_block > to_block:
         raise click.BadParameter("--from-block is after --to-block", param_hint="--from-block")
-    with open_store(path) as store:
+    with open_log(path) as store:
         found = audit(store, from_block, to_block)
     if as_json:
         echo_json({"discrepancies": found, "ok": not found})

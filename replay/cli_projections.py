@@ -162,7 +162,7 @@ def rebuild(path: Path, projections: tuple[str, ...], as_json: bool) -> None:
 
 
 @cli.command()
-@path_argument
+@log_argument
 @click.option("--projection", required=True, callback=_check_projections, help="Which one.")
 @click.option(
     "--format",
@@ -177,7 +177,7 @@ def rebuild(path: Path, projections: tuple[str, ...], as_json: bool) -> None:
 @click.option("--to-block", type=click.IntRange(min=0), help="Last block (default: head).")
 @json_option
 def export(
-    path: Path,
+    path: Path | str,
     projection: str,
     format_name: str,
     out_dir: Path,
@@ -202,7 +202,7 @@ def export(
         from_block=from_block,
         to_block=to_block,
     )
-    with open_store(path) as store, library_errors():
+    with open_log(path) as store, library_errors():
         try:
             plan = plan_export(store, request)
         except ExportRangeError as error:

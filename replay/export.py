@@ -27,7 +27,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import msgspec
 import pyarrow as pa
@@ -40,11 +40,17 @@ from ledger.chain import GENESIS_HASH
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from ledger.stores import fold_from_the_log
 from projections.arrays import amounts_to_float
 from projections.balances import Balances
 from projections.base import Projection
 from projections.runtime import fold
 
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
+
+#: A log export reads: an SQLite file, or a PostgreSQL log (folded from seq 1, no snapshots).
+LogStore: TypeAlias = "SqliteStore | PostgresStore"
 Progress = Callable[[int], None]
 PROGRESS_EVERY_RECORDS = 1000
 METADATA_PREFIX = "defi_ledger."
@@ -158,14 +164,15 @@ def sample_blocks(from_block: int, to_block: int, every_blocks: int | None) -> l
     return blocks
 
 
-def _last_at_or_below(store: SqliteStore, block: int, seq_max: int) -> Head:
-    """The last record at or below `block` (and `seq_max`), as a head: where a prefix ends."""
-    row = store.connection.execute(
-        "SELECT seq, block, hash FROM events WHERE block <= ? AND seq <= ? "
-        "ORDER BY seq DESC LIMIT 1",
-        (block, seq_max),
-    ).fetchone()
-    return Head(0, 0, GENESIS_HASH) if row is None else Head(row[0], row[1], row[2])
+def _last_at_or_below(store: LogStore, block: int, seq_max: int) -> Head:
+    """The last record at or below `block` (and `seq_max`), as a head: where a prefix ends.
+
+    Blocks never decrease along seq, so when the last record at or below `block` is past
+    `seq_max`, the record at `seq_max` is at or below `block` too.
+    """
+    seq = min(store.last_seq_at_block(block), seq_max)
+    record = next(iter(store.read(ReadFilter(from_seq=seq, to_seq=seq))), None) if seq else None
+    return Head(0, 0, GENESIS_HASH) if record is None else Head(seq, record.block, record.hash)
 
 
 class ExportPlan(msgspec.Struct, frozen=True, kw_only=True):
@@ -185,7 +192,7 @@ class ExportPlan(msgspec.Struct, frozen=True, kw_only=True):
         return self.as_of.seq - self.start.seq
 
 
-def plan_export(store: SqliteStore, request: ExportRequest) -> ExportPlan:
+def plan_export(store: LogStore, request: ExportRequest) -> ExportPlan:
     """Resolve the request's defaults against the log, and check its range.
 
     Args:
@@ -236,7 +243,7 @@ def _capture(
 
 
 def _collect(
-    store: SqliteStore,
+    store: LogStore,
     projection_name: str,
     samples: list[int],
     head: Head,
@@ -244,7 +251,11 @@ def _collect(
 ) -> tuple[Projection, dict[str, _Series]]:
     """Fold forward once through the samples, capturing the tables at each."""
     names = [projection_name] if projection_name == "balances" else [projection_name, "balances"]
-    projections = Projector(store, names).state_at(samples[0])
+    projections = (
+        Projector(store, names).state_at(samples[0])
+        if isinstance(store, SqliteStore)
+        else fold_from_the_log(store, names, samples[0])  # no snapshots on PostgreSQL yet
+    )
     target = projections[0]
     balances = next(p for p in projections if isinstance(p, Balances))
     series: dict[str, _Series] = {}
@@ -346,7 +357,7 @@ def _write_table(table: pa.Table, meta: ExportMeta, path: Path) -> str | None:
 
 
 def export_projection(
-    store: SqliteStore,
+    store: LogStore,
     request: ExportRequest,
     plan: ExportPlan | None = None,
     progress: Progress | None = None,
