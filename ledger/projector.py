@@ -1,4 +1,5 @@
-"""Keeps projections' views, snapshots and digests in the log's own SQLite file.
+"""Keeps projections' views, snapshots and digests beside the log (its SQLite file, or its
+PostgreSQL schema through `ledger.pg_views`).
 
     catch_up   fold the records after each view's recorded seq; snapshot every K records;
                write each view together with its seq (one transaction per view)
@@ -15,15 +16,21 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from functools import partial
 from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 from events.record import Record
 from ledger.background import BackgroundWriter
+from ledger.errors import StoreError
 from ledger.sqlite_store import SqliteStore
 from projections import views
 from projections.base import Projection
 from projections.runtime import fold, make_projections
+
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
 
 SNAPSHOT_EVERY_DEFAULT = 10_000
 PROGRESS_STEP = 10_000
@@ -31,11 +38,11 @@ Progress = Callable[[int], None]
 
 
 class Projector:
-    """Projections over one SQLite log (see the module docstring)."""
+    """Projections over one log, SQLite or PostgreSQL (see the module docstring)."""
 
     def __init__(
         self,
-        store: SqliteStore,
+        store: SqliteStore | PostgresStore,
         names: Sequence[str] | None = None,
         *,
         snapshot_every: int = SNAPSHOT_EVERY_DEFAULT,
@@ -45,7 +52,16 @@ class Projector:
         self.store = store
         self.names = list(names) if names is not None else None
         self.snapshot_every = snapshot_every
-        views.ensure_schema(store.connection)
+        # A PostgreSQL log keeps its views beside it through `ledger.pg_views` (same API).
+        self.views: Any = views
+        #: On a read replica nothing is written: views are read, never caught up.
+        self.read_only = False
+        if not isinstance(store, SqliteStore):
+            from ledger import pg_views
+
+            self.views = pg_views
+            self.read_only = pg_views.read_only(store.connection)
+        self.views.ensure_schema(store.connection)
 
     def _fresh(self) -> list[Projection]:
         return make_projections(self.names)
@@ -54,7 +70,7 @@ class Projector:
         """Restore each projection from its view state; group them by the seq they are at."""
         groups: dict[int, list[Projection]] = {}
         for projection in projections:
-            saved = views.read_view_state(self.store.connection, projection)
+            saved = self.views.read_view_state(self.store.connection, projection)
             seq = 0
             if saved is not None:
                 seq, state = saved
@@ -71,14 +87,16 @@ class Projector:
                 so a long catch-up that is killed resumes from its last flush.
         """
         head = self.store.head()
+        if self.read_only:
+            return head.seq
         # Views at different positions (a projection added to an existing log, say) are caught
         # up separately, each group from where it is, lowest first.
         for start_seq, projections in sorted(self._restore_views(self._fresh()).items()):
             if start_seq < head.seq:
                 last_snapshot = max(
-                    views.latest_snapshot_seq(self.store.connection, p) for p in projections
+                    self.views.latest_snapshot_seq(self.store.connection, p) for p in projections
                 )
-                with BackgroundWriter(self.store.path) as writer:
+                with self._writer() as writer:
                     group = _CatchUpFold(
                         self, projections, last_snapshot, writer, progress, flush_every
                     )
@@ -91,14 +109,23 @@ class Projector:
         The old views and snapshots are dropped on the background writer, in one transaction
         as before, while the fold begins: every write of the rebuild is queued after it.
         """
+        if self.read_only:
+            raise StoreError("this log is read-only here (a replica?): rebuild on the primary")
         projections = self._fresh()
         head = self.store.head()
-        with BackgroundWriter(self.store.path) as writer:
-            writer.submit(partial(views.drop_views, projections=projections))
+        with self._writer() as writer:
+            writer.submit(partial(self.views.drop_views, projections=projections))
             if head.seq > 0:
                 group = _CatchUpFold(self, projections, 0, writer, progress, flush_every=0)
                 self._fold_group(group, 0, head.seq)
         return head.seq
+
+    def _writer(self) -> Any:
+        """Where snapshots and drops are stored: a background thread for SQLite, inline for
+        PostgreSQL (which takes concurrent writers itself)."""
+        if isinstance(self.store, SqliteStore):
+            return BackgroundWriter(self.store.path)
+        return nullcontext(self.views.InlineWriter(self.store.connection))
 
     def _fold_group(self, group: _CatchUpFold, start_seq: int, head_seq: int) -> None:
         """Fold the records after `start_seq` into the group; write its views at the end."""
@@ -114,7 +141,7 @@ class Projector:
         projections = self._fresh()
         starts = []
         for projection in projections:
-            saved = views.nearest_snapshot(self.store.connection, projection, block)
+            saved = self.views.nearest_snapshot(self.store.connection, projection, block)
             if saved is not None:
                 projection.restore(saved[1])
             starts.append(0 if saved is None else saved[0])
@@ -124,7 +151,7 @@ class Projector:
         return projections
 
     def _state_at_one(self, projection: Projection, block: int) -> Projection:
-        saved = views.nearest_snapshot(self.store.connection, projection, block)
+        saved = self.views.nearest_snapshot(self.store.connection, projection, block)
         start = 0
         if saved is not None:
             projection.restore(saved[1])
@@ -145,7 +172,10 @@ class Projector:
             fold(batch, projections)
 
     def current(self) -> list[Projection]:
-        """Each projection at the log head, caught up and restored from its view."""
+        """Each projection at the log head, caught up and restored from its view (on a read
+        replica: its nearest snapshot and the records after it, nothing written)."""
+        if self.read_only:
+            return self.state_at(self.store.head().block)
         self.catch_up()
         projections = self._fresh()
         self._restore_views(projections)
@@ -170,11 +200,12 @@ class _CatchUpFold:
         projector: Projector,
         projections: list[Projection],
         last_snapshot: int,
-        writer: BackgroundWriter,
+        writer: Any,
         progress: Progress | None,
         flush_every: int,
     ) -> None:
         self.connection = projector.store.connection
+        self.views = projector.views
         self.snapshot_every = projector.snapshot_every
         self.projections = projections
         self.last_snapshot = last_snapshot
@@ -216,7 +247,7 @@ class _CatchUpFold:
                 # The state is taken here, at this seq; SQLite stores it on the writer.
                 self.writer.submit(
                     partial(
-                        views.insert_snapshot,
+                        self.views.insert_snapshot,
                         name=projection.name,
                         version=projection.version,
                         seq=record.seq,
@@ -230,7 +261,7 @@ class _CatchUpFold:
         """Write every view at `record`, after whatever the writer has queued (a drop)."""
         self.writer.drain()
         for projection in self.projections:
-            views.write_view(self.connection, projection, record.seq, record.block)
+            self.views.write_view(self.connection, projection, record.seq, record.block)
 
 
 def _seq_of(record: Record) -> int:

@@ -6,16 +6,12 @@ path. psycopg is imported only when a URL is opened, so SQLite users never load 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger.clock import Clock
 from ledger.errors import StoreError
 from ledger.sqlite_store import SqliteStore
-from ledger.store import EventStore
-from projections.base import Projection
-from projections.runtime import fold, make_projections
 
 if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
@@ -54,16 +50,3 @@ def describe_target(target: str | Path) -> str:
 
         return describe_url(str(target))
     return str(target)
-
-
-def fold_from_the_log(
-    store: EventStore, names: Sequence[str] | None, at_block: int | None
-) -> list[Projection]:
-    """Projections folded from seq 1 up to `at_block` (the head by default), with no views.
-
-    For logs that keep no persisted views (PostgreSQL, for now): the same state and digests
-    as `Projector`'s, paid for with a full fold each time.
-    """
-    projections = make_projections(names)
-    fold(store.fold_records(to_block=at_block), projections)
-    return projections

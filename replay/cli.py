@@ -62,7 +62,8 @@ def library_errors() -> Iterator[None]:
 
 #: The commands that take a PostgreSQL URL as well as a path (the others need SQLite).
 URL_COMMANDS = (
-    "init, append, log, verify, info, state, digest, follow, export, audit, copy, replay --db"
+    "init, append, log, verify, info, state, digest, follow, export, rebuild, audit, copy, "
+    "replay --db"
 )
 
 

@@ -22,8 +22,6 @@ from replay.cli import (
     library_errors,
     log_argument,
     open_log,
-    open_store,
-    path_argument,
 )
 from replay.cli_log import echo_payload
 from replay.cli_state import check_projection_names
@@ -133,7 +131,7 @@ def follow_command(
 
 
 @cli.command()
-@path_argument
+@log_argument
 @click.option(
     "--projection",
     "projections",
@@ -142,14 +140,14 @@ def follow_command(
     help="Rebuild only this projection (repeatable; default: all).",
 )
 @json_option
-def rebuild(path: Path, projections: tuple[str, ...], as_json: bool) -> None:
+def rebuild(path: Path | str, projections: tuple[str, ...], as_json: bool) -> None:
     """Rebuild the views of PATH from seq 1: after a projection's version changed, or when a
     view is suspect. Views are caches of the log, so this loses nothing.
 
     Example: defi-ledger rebuild ledger.db --projection balances
     """
     names = list(projections) or projection_names()
-    with open_store(path) as store, library_errors():
+    with open_log(path) as store, library_errors():
         projector = Projector(store, names)
         with progress_bar(store.head().seq, "rebuild") as progress:
             seq = projector.rebuild(progress=progress)

@@ -8,10 +8,9 @@ from typing import Any
 import click
 
 from ledger.projector import Projector
-from ledger.stores import fold_from_the_log, is_postgres_url
 from projections.base import Projection, Table
 from projections.runtime import projection_names
-from replay.cli import CliExit, cli, echo_json, json_option, log_argument, open_log, open_store
+from replay.cli import CliExit, cli, echo_json, json_option, log_argument, open_log
 
 
 def projection_option(function: Any) -> Any:
@@ -35,17 +34,8 @@ def check_projection_names(names: tuple[str, ...]) -> list[str] | None:
 
 
 def load_state(path: Path | str, names: list[str] | None, at_block: int | None) -> list[Projection]:
-    """The projections at `at_block` (or the head), catching the views up first.
-
-    A PostgreSQL log keeps no views yet: its state is folded from the log each time.
-    """
-    if is_postgres_url(path):
-        with open_log(path) as log:
-            head = log.head()
-            if at_block is not None and at_block > head.block:
-                raise CliExit(f"block {at_block} is past the log head's block {head.block}", 1)
-            return fold_from_the_log(log, names, at_block)
-    with open_store(Path(path)) as store:
+    """The projections at `at_block` (or the head), catching the views up first."""
+    with open_log(path) as store:
         projector = Projector(store, names)
         projector.catch_up()
         head = store.head()

@@ -40,7 +40,6 @@ from ledger.chain import GENESIS_HASH
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
-from ledger.stores import fold_from_the_log
 from projections.arrays import amounts_to_float
 from projections.balances import Balances
 from projections.base import Projection
@@ -49,7 +48,7 @@ from projections.runtime import fold
 if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
 
-#: A log export reads: an SQLite file, or a PostgreSQL log (folded from seq 1, no snapshots).
+#: A log export reads: an SQLite file, or a PostgreSQL log.
 LogStore: TypeAlias = "SqliteStore | PostgresStore"
 Progress = Callable[[int], None]
 PROGRESS_EVERY_RECORDS = 1000
@@ -251,11 +250,7 @@ def _collect(
 ) -> tuple[Projection, dict[str, _Series]]:
     """Fold forward once through the samples, capturing the tables at each."""
     names = [projection_name] if projection_name == "balances" else [projection_name, "balances"]
-    projections = (
-        Projector(store, names).state_at(samples[0])
-        if isinstance(store, SqliteStore)
-        else fold_from_the_log(store, names, samples[0])  # no snapshots on PostgreSQL yet
-    )
+    projections = Projector(store, names).state_at(samples[0])
     target = projections[0]
     balances = next(p for p in projections if isinstance(p, Balances))
     series: dict[str, _Series] = {}

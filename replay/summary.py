@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from events.fx import FxWalked
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import EventStore, ReadFilter
-from ledger.stores import fold_from_the_log
 from projections.base import Projection, Table
+
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
 
 
 def table_dicts(table: Table) -> list[dict[str, Any]]:
     return [dict(zip(table.columns, row, strict=True)) for row in table.rows]
 
 
-def summarise(store: EventStore, worst: int = 5) -> dict[str, Any]:
+def summarise(store: SqliteStore | PostgresStore, worst: int = 5) -> dict[str, Any]:
     """Events by type, the protocol outcomes, and the worst rows of each risk ranking."""
     head = store.head()
     summary: dict[str, Any] = {
         "head": {"seq": head.seq, "block": head.block, "hash": head.hash},
         "events_by_type": store.counts_by_type(),
     }
-    # A PostgreSQL log keeps no views yet: its projections are folded from the log.
-    projections = (
-        Projector(store).current()
-        if isinstance(store, SqliteStore)
-        else fold_from_the_log(store, None, None)
-    )
+    projections = Projector(store).current()
     summary["protocol_outcomes"] = protocol_outcomes(store, projections)
     for projection in projections:
         ranking = getattr(projection, "at_risk", None)

@@ -50,6 +50,21 @@ def postgres_url(postgres_server: Server) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def flash_crash(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The flash-crash scenario replayed into an SQLite log (read it, never write to it)."""
+    from click.testing import CliRunner
+
+    from replay import cli_replay  # noqa: F401
+    from replay.cli import cli
+
+    path = tmp_path_factory.mktemp("flash") / "flash.db"
+    scenario = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "flash-crash.toml"
+    result = CliRunner().invoke(cli, ["replay", str(scenario), "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
 def make_store(
     kind: str, tmp_path: Path, clock: FixedClock, request: pytest.FixtureRequest
 ) -> EventStore:
