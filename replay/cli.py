@@ -60,18 +60,12 @@ def library_errors() -> Iterator[None]:
         raise CliExit(str(error), EXIT_REJECTED) from error
 
 
-#: The commands that take a PostgreSQL URL as well as a path (the others need SQLite).
-URL_COMMANDS = (
-    "init, append, log, verify, info, state, digest, follow, export, rebuild, audit, copy, "
-    "replay --db"
-)
-
-
 @contextmanager
 def open_store(path: Path, *, create: bool = False) -> Iterator[SqliteStore]:
     if str(path).startswith(("postgresql:/", "postgres:/")):
         raise click.UsageError(
-            f"this command needs an SQLite log; a PostgreSQL URL works with {URL_COMMANDS}"
+            "this takes an SQLite file, not a PostgreSQL URL (fork --out writes a new SQLite "
+            "log; `defi-ledger copy` moves it to PostgreSQL after)"
         )
     with library_errors():
         store = SqliteStore(path, create=create)

@@ -51,13 +51,16 @@ def progress_printer() -> tuple[object, object] | None:
 @click.option(
     "--verify",
     "verify_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=LogTarget(),
     help="Instead of replaying: rebuild every projection of this log and check "
     "every recorded checkpoint digest (exit 3 on a mismatch).",
 )
 @json_option
 def replay(
-    scenario: Path | None, db: Path | str | None, verify_path: Path | None, as_json: bool
+    scenario: Path | None,
+    db: Path | str | None,
+    verify_path: Path | str | None,
+    as_json: bool,
 ) -> None:
     """Replay SCENARIO block by block into a new log, or verify a replayed log.
 
@@ -92,8 +95,8 @@ def replay(
         click.echo(line)
 
 
-def verify_command(path: Path, as_json: bool) -> None:
-    with open_store(path) as store:
+def verify_command(path: Path | str, as_json: bool) -> None:
+    with open_log(path) as store:
         result = verify_replay(store)
     if as_json:
         echo_json(
@@ -123,7 +126,7 @@ def verify_command(path: Path, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("path", type=LogTarget())
 @click.option("--at-block", type=click.IntRange(min=0), required=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @click.option(
@@ -132,7 +135,7 @@ def verify_command(path: Path, as_json: bool) -> None:
     help="A what-if to continue the fork with (its steps after the fork block).",
 )
 @json_option
-def fork(path: Path, at_block: int, out: Path, scenario: Path | None, as_json: bool) -> None:
+def fork(path: Path | str, at_block: int, out: Path, scenario: Path | None, as_json: bool) -> None:
     """Fork the log at PATH at a block into OUT (sharing its chain), then run a what-if.
 
     Example: defi-ledger fork ledger.db --at-block 7200 --out whatif.db --scenario calm.toml
@@ -140,8 +143,13 @@ def fork(path: Path, at_block: int, out: Path, scenario: Path | None, as_json: b
     from ledger.clock import FixedClock
     from ledger.sqlite_store import SqliteStore
 
+    if str(out).startswith(("postgresql:/", "postgres:/")):
+        raise click.UsageError(
+            "--out takes a path, not a PostgreSQL URL: a fork is a new SQLite log "
+            "(`defi-ledger copy` moves it to PostgreSQL after)"
+        )
     try:
-        with open_store(path) as parent:
+        with open_log(path) as parent:
             head = fork_log(parent, at_block, out)
         if scenario is not None:
             loaded = load_scenario(scenario)
@@ -171,17 +179,19 @@ def fork(path: Path, at_block: int, out: Path, scenario: Path | None, as_json: b
 
 
 @cli.command()
-@click.argument("log_a", type=click.Path(path_type=Path, dir_okay=False))
-@click.argument("log_b", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("log_a", type=LogTarget())
+@click.argument("log_b", type=LogTarget())
 @click.option("--at-block", type=click.IntRange(min=0), required=True)
 @click.option("--projection", "names", multiple=True, help="Only this projection (repeatable).")
 @json_option
-def diff(log_a: Path, log_b: Path, at_block: int, names: tuple[str, ...], as_json: bool) -> None:
+def diff(
+    log_a: Path | str, log_b: Path | str, at_block: int, names: tuple[str, ...], as_json: bool
+) -> None:
     """Show what differs between two logs' projections at a block.
 
     Example: defi-ledger diff ledger.db whatif.db --at-block 9000 --projection balances
     """
-    with open_store(log_a) as a, open_store(log_b) as b:
+    with open_log(log_a) as a, open_log(log_b) as b:
         diffs = diff_logs(a, b, at_block, list(names) or None)
     if as_json:
         echo_json([asdict(item) for item in diffs])
@@ -197,15 +207,15 @@ def diff(log_a: Path, log_b: Path, at_block: int, names: tuple[str, ...], as_jso
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("path", type=LogTarget())
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
-def report(path: Path, out: Path) -> None:
+def report(path: Path | str, out: Path) -> None:
     """Write PNG charts and an HTML page (index.html) for the log at PATH into OUT.
 
     Example: defi-ledger report ledger.db --out report/
     """
     from replay.report import write_report
 
-    with open_store(path) as store:
+    with open_log(path) as store:
         index = write_report(store, out)
     click.echo(f"wrote {index}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.batch import Head
 from ledger.chain import ChainWalker
@@ -13,8 +13,11 @@ from ledger.projector import Projector
 from ledger.sqlite_store import INSERT_ROW, SqliteStore
 from ledger.store import ReadFilter
 
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
 
-def fork_log(parent: SqliteStore, at_block: int, out: Path) -> Head:
+
+def fork_log(parent: SqliteStore | PostgresStore, at_block: int, out: Path) -> Head:
     """Copy the parent's records up to `at_block`, byte for byte, into a new log at `out`.
 
     The copy keeps every hash, so the fork shares the parent's chain up to the fork block and
@@ -59,7 +62,10 @@ class TableDiff:
 
 
 def diff_logs(
-    a: SqliteStore, b: SqliteStore, at_block: int, names: list[str] | None = None
+    a: SqliteStore | PostgresStore,
+    b: SqliteStore | PostgresStore,
+    at_block: int,
+    names: list[str] | None = None,
 ) -> list[TableDiff]:
     """Rows that differ between two logs' projections at `at_block` (empty: identical)."""
     states_a = Projector(a, names).state_at(at_block)

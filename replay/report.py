@@ -12,7 +12,7 @@ import html
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from events.core import PriceUpdated
 from events.record import Record
@@ -20,6 +20,9 @@ from ledger.sqlite_store import SqliteStore
 from projections.base import Projection
 from projections.runtime import make_projections
 from replay.summary import render_summary, summarise
+
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
 
 HOUR_MS = 3_600_000
 OUTCOME_KINDS = ("rebalance", "liquidate")
@@ -77,7 +80,7 @@ def _sample(series: Series, block: int, price: float, by_name: dict[str, Project
     )
 
 
-def collect(store: SqliteStore, samples_max: int = 300) -> Series:
+def collect(store: SqliteStore | PostgresStore, samples_max: int = 300) -> Series:
     """Fold the log once, sampling at most `samples_max` price steps."""
     price_steps = store.counts_by_type().get("PriceUpdated", 0)
     stride = max(1, price_steps // samples_max)
@@ -197,7 +200,7 @@ window.addEventListener("load", function () {{
     return index
 
 
-def write_report(store: SqliteStore, out: Path) -> Path:
+def write_report(store: SqliteStore | PostgresStore, out: Path) -> Path:
     """Charts and the HTML page for the log; returns the page's path."""
     out.mkdir(parents=True, exist_ok=True)
     charts = write_charts(collect(store), out)

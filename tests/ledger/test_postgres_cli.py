@@ -120,8 +120,8 @@ def test_the_log_commands_take_a_url(postgres_url: str) -> None:
     ]
     assert [record["seq"] for record in records] == list(range(1, len(records) + 1))
     assert as_json("verify", postgres_url)["ok"] is True
-    refused = invoke("report", postgres_url, "--out", "unused")
-    assert refused.exit_code == 2 and "needs an SQLite log" in refused.output  # not a traceback
+    refused = invoke("fork", postgres_url, "--at-block", "1", "--out", postgres_url)
+    assert refused.exit_code == 2 and "not a PostgreSQL URL" in refused.output  # no traceback
 
 
 def test_an_unreachable_server_is_an_error_message(tmp_path: Path) -> None:
@@ -164,3 +164,24 @@ def test_audit_and_export_read_a_postgres_log_as_they_read_sqlite(
         assert result.exit_code == 0, result.output
         outputs.append({path.name: path.read_text() for path in sorted(out.iterdir())})
     assert outputs[0] == outputs[1] and len(outputs[0]) >= 2
+
+
+def test_verify_diff_fork_and_report_read_a_postgres_log(
+    flash_crash: Path, postgres_url: str, tmp_path: Path
+) -> None:
+    as_json("copy", flash_crash, postgres_url)
+    verified = as_json("replay", "--verify", postgres_url)
+    assert verified["ok"] is True and verified["checkpoints"]
+    middle = str(as_json("info", flash_crash)["head_block"] // 2)  # type: ignore[operator]
+    assert (
+        invoke("diff", flash_crash, postgres_url, "--at-block", middle, "--json").stdout.strip()
+        == "[]"
+    )
+    forks = [
+        as_json("fork", log, "--at-block", middle, "--out", tmp_path / f"fork{i}.db")
+        for i, log in enumerate((flash_crash, postgres_url))
+    ]
+    assert forks[0] == forks[1]
+    result = invoke("report", postgres_url, "--out", tmp_path / "report")
+    assert result.exit_code == 0, result.output
+    assert "<html" in (tmp_path / "report" / "index.html").read_text().lower()
