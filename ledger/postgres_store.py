@@ -114,6 +114,8 @@ class PostgresStore:
     def __init__(self, url: str, *, clock: Clock | None = None, create: bool = False):
         self.url = url
         self.clock = clock or SystemClock()
+        self._stream_versions: dict[str, int] = {}
+        self._cached_at_seq = -1
         try:
             self.connection = psycopg.connect(url, autocommit=True)
         except psycopg.Error as error:
@@ -172,13 +174,24 @@ class PostgresStore:
             with self.connection.transaction():
                 return self._append_locked(batch, expected_head, idempotency_key, batch_fingerprint)
         except psycopg.errors.UniqueViolation as error:
+            self._cached_at_seq = -1
             return Rejected(code=RejectCode.DUPLICATE, detail=f"already in the log: {error}")
-        except psycopg.errors.ReadOnlySqlTransaction as error:
-            raise StoreError(
+        except BaseException as error:
+            self._cached_at_seq = -1  # nothing written: the versions cached may be ahead
+            converted = self._store_error(error)
+            if converted is error:
+                raise
+            raise converted from error
+
+    def _store_error(self, error: BaseException) -> BaseException:
+        """A psycopg error as the `StoreError` it means; anything else as it is."""
+        if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
+            return StoreError(
                 f"{describe_url(self.url)} is read-only (a replica?): append to the primary"
-            ) from error
-        except psycopg.Error as error:
-            raise StoreError(f"{describe_url(self.url)}: {error}") from error
+            )
+        if isinstance(error, psycopg.Error):
+            return StoreError(f"{describe_url(self.url)}: {error}")
+        return error
 
     def _lock_head(self, cursor: psycopg.Cursor[Any]) -> Head:
         *locks, read_head = HEAD_LOCKS[self.head_lock]
@@ -218,6 +231,8 @@ class PostgresStore:
             return prepared
         self.write_rows(cursor, prepared)
         last = prepared[-1]
+        self._stream_versions.update({row[3]: row[4] for row in prepared})
+        self._cached_at_seq = last[0]  # forgotten in `append` if the commit fails
         result = Appended(first_seq=prepared[0][0], last_seq=last[0], head_hash=last[11])
         if idempotency_key is not None:
             cursor.execute(
@@ -235,14 +250,24 @@ class PostgresStore:
     def _view(
         self, cursor: psycopg.Cursor[Any], head: Head, batch: Sequence[NewEvent]
     ) -> StoreView:
-        """What `prepare` needs, fetched in two queries for the whole batch."""
-        versions: dict[str, int] = dict(
-            cursor.execute(
-                "SELECT s, coalesce((SELECT max(stream_version) FROM events WHERE stream = s), 0) "
-                "FROM unnest(%s::text[]) AS s",
-                (_streams_of(batch),),
-            ).fetchall()
-        )
+        """What `prepare` needs, fetched in at most two queries for the whole batch.
+
+        Stream versions are cached between appends while no other writer moves the head
+        (as `SqliteStore` does): a lone writer asks only for streams it has not seen.
+        """
+        versions = self._stream_versions
+        if head.seq != self._cached_at_seq:
+            versions.clear()  # another writer moved the log: the cache is stale
+        missing = [stream for stream in _streams_of(batch) if stream not in versions]
+        if missing:
+            versions.update(
+                cursor.execute(
+                    "SELECT s, coalesce((SELECT max(stream_version) FROM events "
+                    "WHERE stream = s), 0) FROM unnest(%s::text[]) AS s",
+                    (missing,),
+                ).fetchall()
+            )
+        self._cached_at_seq = head.seq
         chosen = [item.event_id for item in batch if item.event_id and "#" not in item.event_id]
         taken: set[str] = set()
         if chosen:
