@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the server helpe
 from workload import new_events
 
 from ledger.batch import Appended, NewEvent
-from ledger.postgres_store import HEAD_LOCKS, PostgresStore
+from ledger.pg_schema import HEAD_LOCKS
+from ledger.postgres_store import PostgresStore
 from ledger.stores import open_store
 from tests.postgres_server import Server, fresh_schema, start_server, stop_server
 

@@ -1,4 +1,4 @@
-"""The PostgreSQL log's tables, created once, and how a server is named in messages.
+"""The PostgreSQL log's tables, created once, the SQL over them, and how a server is named.
 
 Creating runs under a transaction-scoped advisory lock, so writer processes that open a new
 log at the same moment create it once; everything is created in one transaction, so a log is
@@ -7,10 +7,14 @@ either complete or absent. Opening an existing log only reads, so it works on a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
+
+from events.rejections import RejectCode
+from ledger.batch import NewEvent, Rejected
 
 SCHEMA_VERSION = 1
 #: Serialises schema creation between processes (any fixed number: it names the lock).
@@ -90,3 +94,56 @@ def describe_url(url: str) -> str:
     if host.startswith("/"):  # a Unix socket directory
         return f"postgresql://{user}/{database}?host={host}"
     return f"postgresql://{user}{host}{port}/{database}"
+
+
+ROW_COLUMNS = (
+    "seq, block, ts_ms, stream, stream_version, type, version, payload, event_id, "
+    "idempotency_key, prev_hash, hash"
+)
+FOLD_COLUMNS = "seq, block, type, version, payload"
+COPY_EVENTS = (
+    "COPY events (seq, block, ts_ms, stream, stream_version, type, version, payload, body, "
+    "event_id, idempotency_key, prev_hash, hash) FROM STDIN"
+)
+INSERT_EVENT = (
+    "INSERT INTO events (seq, block, ts_ms, stream, stream_version, type, version, payload, "
+    "body, event_id, idempotency_key, prev_hash, hash) "
+    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb,%s,%s,%s,%s)"
+)
+#: Batches at least this long go in with COPY; shorter ones with one pipelined INSERT each
+#: (COPY costs an extra round trip to start).
+COPY_FROM_ROWS = 8
+READ_BATCH_ROWS = 2000
+#: How the head is locked: the row lock is used (see the module docstring); the other two are
+#: kept for `bench/store_writers.py`, which measures them.
+HEAD_LOCKS = {
+    "row": ("SELECT seq, block, hash FROM log_head WHERE id = 1 FOR UPDATE",),
+    "table": (
+        "LOCK TABLE log_head IN EXCLUSIVE MODE",
+        "SELECT seq, block, hash FROM log_head WHERE id = 1",
+    ),
+    "advisory": (
+        "SELECT pg_advisory_xact_lock(7305042716)",
+        "SELECT seq, block, hash FROM log_head WHERE id = 1",
+    ),
+}
+
+
+def streams_of(batch: Sequence[NewEvent]) -> list[str]:
+    """The streams a batch writes to, where they can be named before validation."""
+    streams: set[str] = set()
+    for item in batch:
+        try:
+            streams.add(item.stream or item.event.default_stream())
+        except Exception:  # a malformed event: `prepare` refuses it by name
+            continue
+    return sorted(streams)
+
+
+def nul_rejection(where: str) -> Rejected:
+    """The refusal of a batch with U+0000 in it, which SQLite would store and PostgreSQL cannot."""
+    return Rejected(
+        code=RejectCode.INVALID_FIELD,
+        detail=f"PostgreSQL text and jsonb cannot hold the NUL character (U+0000), which {where} "
+        "of this batch contains",
+    )

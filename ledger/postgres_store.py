@@ -53,7 +53,20 @@ from ledger.chain import GENESIS_HASH, ChainWalker, Row
 from ledger.clock import Clock, SystemClock
 from ledger.errors import SchemaTooNew, StoreError
 from ledger.pg_listen import NOTIFY_CHANNEL, AppendWaiter
-from ledger.pg_schema import SCHEMA_VERSION, create_schema, describe_url
+from ledger.pg_schema import (
+    COPY_EVENTS,
+    COPY_FROM_ROWS,
+    FOLD_COLUMNS,
+    HEAD_LOCKS,
+    INSERT_EVENT,
+    READ_BATCH_ROWS,
+    ROW_COLUMNS,
+    SCHEMA_VERSION,
+    create_schema,
+    describe_url,
+    nul_rejection,
+    streams_of,
+)
 from ledger.rows import (
     check_idempotent_retry,
     fold_row_to_record,
@@ -61,49 +74,6 @@ from ledger.rows import (
     records_in_batches,
 )
 from ledger.store import ReadFilter, VerifyReport
-
-ROW_COLUMNS = (
-    "seq, block, ts_ms, stream, stream_version, type, version, payload, event_id, "
-    "idempotency_key, prev_hash, hash"
-)
-FOLD_COLUMNS = "seq, block, type, version, payload"
-COPY_EVENTS = (
-    "COPY events (seq, block, ts_ms, stream, stream_version, type, version, payload, body, "
-    "event_id, idempotency_key, prev_hash, hash) FROM STDIN"
-)
-INSERT_EVENT = (
-    "INSERT INTO events (seq, block, ts_ms, stream, stream_version, type, version, payload, "
-    "body, event_id, idempotency_key, prev_hash, hash) "
-    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb,%s,%s,%s,%s)"
-)
-#: Batches at least this long go in with COPY; shorter ones with one pipelined INSERT each
-#: (COPY costs an extra round trip to start).
-COPY_FROM_ROWS = 8
-READ_BATCH_ROWS = 2000
-#: How the head is locked: the row lock is used (see the module docstring); the other two are
-#: kept for `bench/pg_seq_lock.py`, which measures them.
-HEAD_LOCKS = {
-    "row": ("SELECT seq, block, hash FROM log_head WHERE id = 1 FOR UPDATE",),
-    "table": (
-        "LOCK TABLE log_head IN EXCLUSIVE MODE",
-        "SELECT seq, block, hash FROM log_head WHERE id = 1",
-    ),
-    "advisory": (
-        "SELECT pg_advisory_xact_lock(7305042716)",
-        "SELECT seq, block, hash FROM log_head WHERE id = 1",
-    ),
-}
-
-
-def _streams_of(batch: Sequence[NewEvent]) -> list[str]:
-    """The streams a batch writes to, where they can be named before validation."""
-    streams: set[str] = set()
-    for item in batch:
-        try:
-            streams.add(item.stream or item.event.default_stream())
-        except Exception:  # a malformed event: `prepare` refuses it by name
-            continue
-    return sorted(streams)
 
 
 class PostgresStore:
@@ -170,12 +140,25 @@ class PostgresStore:
         idempotency_key: str | None = None,
     ) -> AppendResult:
         batch_fingerprint = fingerprint(batch) if idempotency_key is not None else ""
+        names = [
+            *streams_of(batch),
+            *(item.event_id or "" for item in batch),
+            idempotency_key or "",
+        ]
+        if any("\x00" in name for name in names):
+            return nul_rejection("a stream, event id or idempotency key")
         try:
             with self.connection.transaction():
                 return self._append_locked(batch, expected_head, idempotency_key, batch_fingerprint)
         except psycopg.errors.UniqueViolation as error:
             self._cached_at_seq = -1
             return Rejected(code=RejectCode.DUPLICATE, detail=f"already in the log: {error}")
+        except (
+            psycopg.errors.UntranslatableCharacter,
+            psycopg.errors.CharacterNotInRepertoire,
+        ) as error:
+            self._cached_at_seq = -1
+            return nul_rejection(f"a field ({error.diag.message_primary})")
         except BaseException as error:
             self._cached_at_seq = -1  # nothing written: the versions cached may be ahead
             converted = self._store_error(error)
@@ -258,7 +241,7 @@ class PostgresStore:
         versions = self._stream_versions
         if head.seq != self._cached_at_seq:
             versions.clear()  # another writer moved the log: the cache is stale
-        missing = [stream for stream in _streams_of(batch) if stream not in versions]
+        missing = [stream for stream in streams_of(batch) if stream not in versions]
         if missing:
             versions.update(
                 cursor.execute(

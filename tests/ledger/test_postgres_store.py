@@ -10,8 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from events import Minted, Transferred
-from ledger.batch import Appended, NewEvent
+from events import Minted, RejectCode, Transferred
+from ledger.batch import Appended, NewEvent, Rejected
 from ledger.clock import FixedClock
 from ledger.postgres_store import PostgresStore
 from ledger.sqlite_store import SqliteStore
@@ -215,3 +215,22 @@ def test_without_postgresql_installed_the_reason_is_named(monkeypatch: pytest.Mo
     monkeypatch.setattr(postgres_server.glob, "glob", lambda pattern: [])
     with pytest.raises(postgres_server.NoServer, match="install the distribution's `postgresql`"):
         postgres_server.start_server()
+
+
+def test_a_nul_character_is_a_named_refusal_not_an_error(postgres_url: str) -> None:
+    store = PostgresStore(postgres_url, create=True)
+    plain = Minted(asset="ETH", to_account="a", amount=1)
+    for item in (
+        NewEvent(event=Minted(asset="ETH", to_account="a", amount=1, memo="x\x00y"), block=1),
+        NewEvent(event=Minted(asset="ETH", to_account="a\x00b", amount=1), block=1),
+        NewEvent(event=plain, block=1, stream="s\x00"),
+    ):
+        result = store.append([item])
+        assert isinstance(result, Rejected) and result.code == RejectCode.INVALID_FIELD, result
+        assert "U+0000" in result.detail
+    assert store.head().seq == 0
+    assert isinstance(
+        store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=1), block=1)]),
+        Appended,
+    )
+    store.close()
