@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import quote
 
 SERVER_USER = "nobody"
@@ -111,6 +112,15 @@ def stop_server(server: Server) -> None:
         check=False,
     )
     shutil.rmtree(server.directory, ignore_errors=True)
+
+
+def without_server(message: str) -> NoReturn:
+    """Skip the test saying why, or fail it in CI (`CI=true`), where it must run."""
+    import pytest
+
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def server_from_env_or_start() -> Server:

@@ -7,7 +7,6 @@ why, except in CI (`CI=true`), where they fail: CI must run them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from tests.postgres_server import (
     fresh_schema,
     server_from_env_or_start,
     stop_server,
+    without_server,
 )
 
 BACKENDS = ["memory", "sqlite", "postgres"]
@@ -35,10 +35,7 @@ def postgres_server() -> Iterator[Server]:
     try:
         server = server_from_env_or_start()
     except NoServer as error:
-        message = f"no PostgreSQL server for the postgres store tests: {error}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        without_server(f"no PostgreSQL server for the postgres store tests: {error}")
     yield server
     stop_server(server)
 

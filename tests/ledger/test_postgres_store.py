@@ -234,3 +234,16 @@ def test_a_nul_character_is_a_named_refusal_not_an_error(postgres_url: str) -> N
         Appended,
     )
     store.close()
+
+
+def test_without_a_server_tests_skip_saying_why_but_fail_in_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.postgres_server import without_server
+
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no initdb"):
+        without_server("no initdb")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="no initdb"):
+        without_server("no initdb")
