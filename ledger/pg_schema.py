@@ -31,10 +31,6 @@ SCHEMA_V1 = (
         version integer NOT NULL,
         payload text NOT NULL,
         body jsonb NOT NULL,
-        amount numeric GENERATED ALWAYS AS (
-            CASE WHEN jsonb_typeof(body -> 'amount') = 'number'
-            THEN (body -> 'amount')::numeric END
-        ) STORED,
         event_id text NOT NULL,
         idempotency_key text,
         prev_hash text NOT NULL,
@@ -42,6 +38,14 @@ SCHEMA_V1 = (
         UNIQUE (stream, stream_version)
     )""",
     "CREATE INDEX events_block ON events (block)",
+    # Amounts as NUMERIC, exact at any size and sorting by value. A view, not a generated
+    # column: computing the column on insert cost appends ~30% (measured, COPY of 50,000
+    # rows), the view costs nothing until it is read.
+    """CREATE VIEW event_amounts AS
+        SELECT seq, block, stream, type, body,
+            CASE WHEN jsonb_typeof(body -> 'amount') = 'number'
+            THEN (body -> 'amount')::numeric END AS amount
+        FROM events""",
     # Derived ids (`<stream>#<version>`) are unique through the stream index already.
     "CREATE UNIQUE INDEX events_explicit_id ON events (event_id) WHERE event_id NOT LIKE '%#%'",
     "CREATE TABLE log_head (id integer PRIMARY KEY, seq bigint NOT NULL, "

@@ -3,14 +3,16 @@
 Schema (in the schema the connection's `search_path` names; `log_schema.version` is its version):
 
     events(seq PK, block, ts_ms, stream, stream_version, type, version, payload TEXT, body JSONB,
-           amount NUMERIC (generated from body), event_id, idempotency_key, prev_hash, hash)
+           event_id, idempotency_key, prev_hash, hash)
            UNIQUE(stream, stream_version), UNIQUE(event_id) for ids the writer chose
+    event_amounts(seq, block, stream, type, body, amount NUMERIC)   a view over events
     log_head(id=1, seq, block, hash)        the head, moved in the same transaction as rows
     idempotency(key PK, fingerprint, first_seq, last_seq, head_hash)
 
 `payload` holds the canonical bytes the chain hashes, so a log copied from SQLite has the same
 head hash; `body` is the same payload as `jsonb` (its numbers are `numeric`: exact at any size)
-for queries, and `amount` is the payload's `amount` as `NUMERIC`, so amounts sort right.
+for queries, and the view `event_amounts` gives the payload's `amount` as `NUMERIC`, so
+amounts sort and sum exactly.
 
 Gapless seq: every append runs in one transaction that first locks the head row
 (`SELECT ... FROM log_head FOR UPDATE`), then reads everything `prepare` needs, so writers in any

@@ -134,7 +134,7 @@ def test_amounts_are_exact_numeric_and_sort_by_value(postgres_url: str) -> None:
         [NewEvent(event=Minted(asset="ETH", to_account="a", amount=a), block=1) for a in amounts]
     )
     rows = store.connection.execute(
-        "SELECT amount, body->>'to_account' FROM events ORDER BY amount"
+        "SELECT amount, body->>'to_account' FROM event_amounts ORDER BY amount"
     ).fetchall()
     assert [row[0] for row in rows] == [Decimal(a) for a in sorted(amounts)]
     assert {row[1] for row in rows} == {"a"}
