@@ -122,7 +122,8 @@ def echo_json(value: Any) -> None:
 def cli() -> None:
     """defi-ledger: an event-sourced ledger for DeFi protocols (ALEX, AlphaX, f(x)).
 
-    Every protocol action is an immutable, hash-chained event in a log (an SQLite file);
+    Every protocol action is an immutable, hash-chained event in a log (an SQLite file, or
+    PostgreSQL: give a postgresql:// URL wherever a command takes PATH);
     projections rebuild balances, reserve-pool solvency, position LTVs and governance
     tallies from it, at any block.
 
