@@ -68,7 +68,11 @@ def _run(command: list[str], what: str) -> None:
 def start_server(settings: tuple[str, ...] = THROWAWAY_SETTINGS) -> Server:
     """initdb + pg_ctl start in a new temporary directory; `stop_server` undoes it."""
     initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
-    directory = Path(tempfile.mkdtemp(prefix="ledger-pg-"))
+    # Under /tmp when root: the server's user must reach it, whatever TMPDIR says (and a
+    # Unix socket's path must stay short).
+    directory = Path(
+        tempfile.mkdtemp(prefix="ledger-pg-", dir="/tmp" if os.geteuid() == 0 else None)
+    )
     directory.chmod(0o755)  # the test process must reach the socket
     data = directory / "data"
     if os.geteuid() == 0:
