@@ -8,10 +8,12 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from events import Minted
 from ledger.batch import NewEvent
+from ledger.postgres_store import PostgresStore
 from ledger.sqlite_store import SqliteStore
 from replay import cli_audit, cli_copy, cli_log, cli_projections, cli_replay, cli_state  # noqa: F401
 from replay.cli import cli
@@ -185,3 +187,26 @@ def test_verify_diff_fork_and_report_read_a_postgres_log(
     result = invoke("report", postgres_url, "--out", tmp_path / "report")
     assert result.exit_code == 0, result.output
     assert "<html" in (tmp_path / "report" / "index.html").read_text().lower()
+
+
+def test_a_copy_stopped_midway_leaves_a_sound_prefix_and_resumes(
+    flash_crash: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger import log_copy, sqlite_store
+
+    monkeypatch.setattr(log_copy, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(sqlite_store, "READ_BATCH_ROWS", 100)
+    source, destination = SqliteStore(flash_crash), PostgresStore(postgres_url, create=True)
+
+    def interrupt(_count: int) -> None:
+        raise KeyboardInterrupt  # after the first chunk is committed
+
+    with pytest.raises(KeyboardInterrupt):
+        log_copy.copy_log(source, destination, interrupt)
+    assert 100 <= destination.head().seq < source.head().seq
+    assert destination.verify().ok
+    report = log_copy.copy_log(source, destination)
+    assert report.resumed_after == destination.head().seq - report.copied
+    assert destination.head() == source.head() and destination.verify().ok
+    source.close()
+    destination.close()
