@@ -3,7 +3,10 @@ SQLite, a view and its seq moving together, and a rebuild giving what a fold fro
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,10 +20,14 @@ from ledger.log_copy import copy_log
 from ledger.postgres_store import PostgresStore
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
+from ledger.store import ReadFilter
 from projections.runtime import fold, make_projections
 from tests.conftest import Rand
+from tests.ledger.test_view_crash_safety import _updater
+from tests.oracle import naive_balances
 
 SNAPSHOT_EVERY = 100
+PG_KILLS = 20
 
 
 def _logs(flash_crash: Path, postgres_url: str) -> tuple[SqliteStore, PostgresStore]:
@@ -126,3 +133,53 @@ def test_a_read_only_session_reads_state_and_writes_nothing(
     assert Projector(read_only).digests(block) == _digests_from_scratch(postgres, block)
     for store in (sqlite, postgres, read_only):
         store.close()
+
+
+def _pg_view_agrees_with_its_seq(url: str) -> int:
+    """The stored balances view against a naive fold of the log up to its tracked seq."""
+    with psycopg.connect(url) as connection:
+        if connection.execute("SELECT to_regclass('view_tracking')").fetchone() == (None,):
+            return 0  # killed before its first projector created the view tables
+        tracked = connection.execute(
+            "SELECT seq FROM view_tracking WHERE projection = 'balances'"
+        ).fetchone()
+        state = connection.execute(
+            "SELECT seq FROM view_state WHERE projection = 'balances'"
+        ).fetchone()
+        rows = []
+        if tracked:
+            rows = connection.execute("SELECT account, asset, amount FROM view_balances").fetchall()
+    assert state == tracked
+    if tracked is None:
+        return 0
+    store = PostgresStore(url)
+    events = [record.event for record in store.read(ReadFilter(to_seq=tracked[0]))]
+    store.close()
+    assert {(a, asset): int(amount) for a, asset, amount in rows} == naive_balances(events)
+    return int(tracked[0])
+
+
+def test_sigkill_during_view_updates_never_splits_a_view_from_its_seq(
+    postgres_url: str, rand: Rand
+) -> None:
+    PostgresStore(postgres_url, create=True).close()
+    positions = []
+    for _ in range(PG_KILLS):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _updater(postgres_url, rand.randrange(2**32))
+            finally:
+                os._exit(0)
+        written = any(positions)
+        time.sleep(rand.uniform(0.02, 0.1 if written or len(positions) < 5 else 0.6))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        positions.append(_pg_view_agrees_with_its_seq(postgres_url))
+    assert max(positions) > 0, "no view was ever written: the kills came too early"
+    store = PostgresStore(postgres_url)
+    assert store.verify().ok
+    head = store.head().seq
+    assert Projector(store, ["balances"]).catch_up() == head
+    store.close()
+    assert _pg_view_agrees_with_its_seq(postgres_url) == head

@@ -13,15 +13,17 @@ from ledger.batch import NewEvent
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from ledger.stores import open_store
 from tests.conftest import Rand
 from tests.oracle import naive_balances
 
 KILLS = 55
 
 
-def _updater(path: Path, seed: int) -> None:
+def _updater(path: Path | str, seed: int) -> None:
+    """Append and catch the balances view up, forever (a log's path or PostgreSQL URL)."""
     rand = Rand(seed)
-    store = SqliteStore(path)
+    store = open_store(path)
     projector = Projector(store, ["balances"], snapshot_every=97)
     while True:
         block = store.head().block + 1
