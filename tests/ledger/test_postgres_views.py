@@ -3,10 +3,7 @@ SQLite, a view and its seq moving together, and a rebuild giving what a fold fro
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,7 +20,7 @@ from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.runtime import fold, make_projections
 from tests.conftest import Rand
-from tests.ledger.test_view_crash_safety import _updater
+from tests.ledger.test_view_crash_safety import kill_updaters
 from tests.oracle import naive_balances
 
 SNAPSHOT_EVERY = 100
@@ -163,19 +160,9 @@ def test_sigkill_during_view_updates_never_splits_a_view_from_its_seq(
     postgres_url: str, rand: Rand
 ) -> None:
     PostgresStore(postgres_url, create=True).close()
-    positions = []
-    for _ in range(PG_KILLS):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                _updater(postgres_url, rand.randrange(2**32))
-            finally:
-                os._exit(0)
-        written = any(positions)
-        time.sleep(rand.uniform(0.02, 0.1 if written or len(positions) < 5 else 0.6))
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        positions.append(_pg_view_agrees_with_its_seq(postgres_url))
+    positions = kill_updaters(
+        postgres_url, PG_KILLS, rand, lambda: _pg_view_agrees_with_its_seq(postgres_url)
+    )
     assert max(positions) > 0, "no view was ever written: the kills came too early"
     store = PostgresStore(postgres_url)
     assert store.verify().ok
