@@ -29,7 +29,7 @@ import msgspec
 from events.amm import LiquidityAdded, LiquidityRemoved, Swapped
 from events.record import Record
 from ledger.store import EventStore, ReadFilter
-from projections.math import MathRejected
+from projections.contracts import MathRejected
 from projections.pools import PoolBook, Pools
 from projections.pools_quotes import burn, mint, pair_swap, swap_exact_in, swap_exact_out
 

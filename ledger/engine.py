@@ -9,97 +9,32 @@ A command's handler reads the live projections and the protocol math and returns
 all or nothing: each command sees the effects of the ones before it; if any is refused, or the
 store refuses the append, nothing is appended and the live state is put back.
 
-Handlers are registered per command type with `@handles(CommandType)` in the modules that
-`ledger.catalog` imports.
+The handler of each command type is found in one table, `ledger.commands.HANDLERS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
-
-import msgspec
+from collections.abc import Sequence
 
 from events.base import Event, event_tag
 from events.record import Record
 from events.rejections import RejectCode
-from ledger.batch import Appended, Head, NewEvent, Rejected
+from ledger.batch import Head, NewEvent, Rejected
+from ledger.command import Command, Context, Emit, Executed, ProjectionT, reject
+from ledger.commands import HANDLERS
 from ledger.store import EventStore
 from projections.base import Projection
-from projections.math import MathRejected
+from projections.contracts import MathRejected
 from projections.routing import Router
 from projections.runtime import fold, make_projections
 
-
-class Command(msgspec.Struct, frozen=True, kw_only=True):
-    """Something a user asks the ledger to do; it may be refused."""
-
-
-class Emit(msgspec.Struct, frozen=True):
-    """An event a handler wants appended, and its stream (None: the event's default)."""
-
-    event: Event
-    stream: str | None = None
-
-
-class Executed(msgspec.Struct, frozen=True, kw_only=True):
-    """A batch of commands is in the log."""
-
-    appended: Appended
-    events: list[Event]
-
-
-CommandT = TypeVar("CommandT", bound=Command)
-ProjectionT = TypeVar("ProjectionT")
-Handler = Callable[[Any, "Context"], "list[Emit] | Rejected"]
-
-_HANDLERS: dict[type[Command], Handler] = {}
-
-
-def handles(command_type: type[CommandT]) -> Callable[[Handler], Handler]:
-    """Register the handler of one command type."""
-
-    def decorate(handler: Handler) -> Handler:
-        if command_type in _HANDLERS:
-            raise ValueError(f"{command_type.__name__} has a handler already")
-        _HANDLERS[command_type] = handler
-        return handler
-
-    return decorate
-
-
-def command_types() -> dict[str, type[Command]]:
-    """Every command the engine handles, by class name (scenario files name them so)."""
-    import ledger.catalog  # noqa: F401  (registers every command handler)
-
-    return {command_type.__name__: command_type for command_type in _HANDLERS}
-
-
-class Context:
-    """What a handler may read: the block, and the live projections by type."""
-
-    def __init__(self, block: int, projections: dict[type[Any], Any]) -> None:
-        self.block = block
-        self._projections = projections
-
-    def get(self, projection_type: type[ProjectionT]) -> ProjectionT:
-        found = self._projections.get(projection_type)
-        if found is None:
-            raise LookupError(f"no live {projection_type.__name__} projection in the engine")
-        result: ProjectionT = found
-        return result
-
-
-def reject(code: RejectCode, detail: str) -> Rejected:
-    return Rejected(code=code, detail=detail)
+__all__ = ["Command", "Context", "Emit", "Engine", "Executed"]
 
 
 class Engine:
     """Turns commands into appended events over one store (see the module docstring)."""
 
     def __init__(self, store: EventStore, *, checkpoint_every: int = 50_000) -> None:
-        import ledger.catalog  # noqa: F401  (registers every command handler)
-
         self.store = store
         self.checkpoint_every = checkpoint_every
         self._checkpoint: tuple[int, list[bytes]] = (0, [])
@@ -188,7 +123,7 @@ class Engine:
         return Executed(appended=result, events=[item.event for item in batch])
 
     def _run(self, command: Command, context: Context) -> list[Emit] | Rejected:
-        handler = _HANDLERS.get(type(command))
+        handler = HANDLERS.get(type(command))
         if handler is None:
             return reject(
                 RejectCode.INVALID_PARAMETER, f"no handler for command {type(command).__name__}"

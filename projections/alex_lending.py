@@ -9,8 +9,6 @@ computed at the block of the last record applied, never from a clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import msgspec
 
 from events.alex_lending import (
@@ -21,7 +19,6 @@ from events.alex_lending import (
     YieldLiquidityChanged,
     YieldPoolCreated,
     YieldTokenSwapped,
-    pool_account,
 )
 from events.assets import AssetRegistered
 from events.core import PriceUpdated
@@ -34,38 +31,17 @@ from projections.alex_lending_crp import (
     created_book,
     price_move_to_conversion_1e18,
     spot_e8,
-    swap_postings,
 )
-from projections.balances import Posting, posting_rule
 from projections.base import Table, Violation, canonical_bytes, digest_of
-from projections.math import MathRejected
-from projections.math.crp import ltv, pool_value_in_token
-from projections.math.fixed_point import ONE_8
-from projections.math.yield_token_pool import YieldTokenPool, price, time_to_maturity
+from projections.contracts import MathRejected
+from projections.contracts.crp import ltv, pool_value_in_token
+from projections.contracts.fixed_point import ONE_8
+from projections.contracts.yield_token_pool import YieldTokenPool, price, time_to_maturity
 
 __all__ = ["AlexLending", "CrpBook", "CrpLoan", "YtpBook"]
 
 
-@posting_rule(YieldLiquidityChanged)
-def _liquidity(event: YieldLiquidityChanged) -> Iterable[Posting]:
-    pool, lp_issuer = pool_account(event.pool_id), f"issuer:{event.lp_token}"
-    if event.added:
-        postings = [
-            (event.provider, pool, event.token, event.dx),
-            (event.provider, pool, event.yield_token, event.dy_actual),
-            (lp_issuer, event.provider, event.lp_token, event.lp_amount),
-        ]
-    else:
-        postings = [
-            (pool, event.provider, event.token, event.dx),
-            (pool, event.provider, event.yield_token, event.dy_actual),
-            (event.provider, lp_issuer, event.lp_token, event.lp_amount),
-        ]
-    return [posting for posting in postings if posting[3]]
-
-
 # A yield-token pool swap posts exactly as a CRP swap does.
-posting_rule(YieldTokenSwapped)(swap_postings)
 
 
 class YtpBook(msgspec.Struct):

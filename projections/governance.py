@@ -15,12 +15,9 @@ the same status. `closed` means the voting window is over but nobody has conclud
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import msgspec
 
 from events.alex_governance import (
-    GOVERNANCE_LOCK_ACCOUNT,
     ExecutiveSignalled,
     GovernanceConfigured,
     GovernancePauseSet,
@@ -32,18 +29,7 @@ from events.alex_governance import (
     VotesReclaimed,
 )
 from events.record import Record
-from projections.balances import Posting, posting_rule
 from projections.base import Table, Violation, canonical_bytes, digest_of
-
-
-@posting_rule(VoteCast)
-def _vote_cast(event: VoteCast) -> Iterable[Posting]:
-    return ((event.voter, GOVERNANCE_LOCK_ACCOUNT, event.governance_token, event.amount),)
-
-
-@posting_rule(VotesReclaimed)
-def _votes_reclaimed(event: VotesReclaimed) -> Iterable[Posting]:
-    return ((GOVERNANCE_LOCK_ACCOUNT, event.voter, event.governance_token, event.amount),)
 
 
 class Proposal(msgspec.Struct):

@@ -24,9 +24,8 @@ from events.record import Record
 from projections.alex_lending import AlexLending, CrpLoan
 from projections.alphax_markets import AlphaxMarkets, StrikeMarket
 from projections.base import Table, Violation, canonical_bytes, digest_of
-from projections.fx_pools import FxPools
-from projections.math import MathRejected
-from projections.math.alphax import (
+from projections.contracts import MathRejected
+from projections.contracts.alphax import (
     PRICE_SCALE,
     anchor_prices,
     capital_efficiency,
@@ -34,12 +33,13 @@ from projections.math.alphax import (
     risk_level,
     short_liquidation_point,
 )
-from projections.math.fx_ticks import (
+from projections.contracts.fx_ticks import (
     PRECISION,
     price_inverse_1e18,
     raw_coll_from_shares,
     raw_debt_from_shares,
 )
+from projections.fx_pools import FxPools
 from projections.prices import Prices
 from projections.routing import Router
 

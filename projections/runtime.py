@@ -1,4 +1,4 @@
-"""Folding records into projections, and the registry of the projections the ledger keeps.
+"""Folding records into projections, and the table of the projections the ledger keeps.
 
 `fold` is the one loop every path uses (live updates, rebuilds, time travel, audits), so they
 cannot drift apart. It calls `on_record` after each record for callers that snapshot or show
@@ -25,29 +25,34 @@ from projections.routing import Router
 
 ProjectionFactory = Callable[[], Projection]
 
-_FACTORIES: dict[str, ProjectionFactory] = {}
-
-
-def register_projection(name: str, factory: ProjectionFactory) -> None:
-    """Make a projection available by name to the runtime, the CLI and replays."""
-    if name in _FACTORIES:
-        raise ValueError(f"projection {name!r} is registered already")
-    _FACTORIES[name] = factory
+PROJECTIONS: dict[str, ProjectionFactory] = {
+    "balances": Balances,
+    "prices": Prices,
+    "reserve_solvency": ReserveSolvency,
+    "pools": Pools,
+    "fx_pools": FxPools,
+    "alphax_markets": AlphaxMarkets,
+    "positions": Positions,
+    "alex_staking": AlexStaking,
+    "governance": Governance,
+    "alex_lending": AlexLending,
+}
+"""Every projection the ledger keeps, by name, in the order they fold."""
 
 
 def projection_names() -> list[str]:
-    return list(_FACTORIES)
+    return list(PROJECTIONS)
 
 
 def make_projections(names: Sequence[str] | None = None) -> list[Projection]:
     """Fresh, empty instances of the named projections (all of them by default)."""
-    chosen = list(_FACTORIES) if names is None else list(names)
-    unknown = [name for name in chosen if name not in _FACTORIES]
+    chosen = list(PROJECTIONS) if names is None else list(names)
+    unknown = [name for name in chosen if name not in PROJECTIONS]
     if unknown:
         raise KeyError(
-            f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(_FACTORIES)}"
+            f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(PROJECTIONS)}"
         )
-    return [_FACTORIES[name]() for name in chosen]
+    return [PROJECTIONS[name]() for name in chosen]
 
 
 def fold(
@@ -68,15 +73,3 @@ def fold(
         if on_record is not None:
             on_record(last)
     return last
-
-
-register_projection("balances", Balances)
-register_projection("prices", Prices)
-register_projection("reserve_solvency", ReserveSolvency)
-register_projection("pools", Pools)
-register_projection("fx_pools", FxPools)
-register_projection("alphax_markets", AlphaxMarkets)
-register_projection("positions", Positions)
-register_projection("alex_staking", AlexStaking)
-register_projection("governance", Governance)
-register_projection("alex_lending", AlexLending)

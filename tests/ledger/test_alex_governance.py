@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from events import RejectCode
 from ledger.batch import Rejected
-from ledger.commands_alex_governance import (
+from ledger.commands.alex_governance import (
     AddEmergencyProposal,
     AddProposal,
     ConcludeProposal,
@@ -15,8 +15,8 @@ from ledger.commands_alex_governance import (
     VetoProposal,
     Vote,
 )
-from ledger.commands_alex_staking import AlexGenesis
-from ledger.commands_core import Transfer
+from ledger.commands.alex_staking import AlexGenesis
+from ledger.commands.core import Transfer
 from ledger.engine import Command, Engine, Executed
 from ledger.memory import MemoryStore
 from ledger.store import ReadFilter

@@ -10,27 +10,27 @@ from events import RejectCode
 from events.alex_lending import CollateralRedeemed, YieldTokenSwapped
 from events.reserve import EmergencyIssued, ShortfallCovered
 from ledger.batch import Rejected
-from ledger.commands_alex_crp import (
+from ledger.commands.alex_crp import (
     CreateCollateralPool,
     MintCollateralPool,
     RedeemCollateralPool,
     SwapCollateralPool,
 )
-from ledger.commands_alex_lending import (
+from ledger.commands.alex_lending import (
     AddYieldLiquidity,
     CreateYieldPool,
     RemoveYieldLiquidity,
     SwapYieldPool,
 )
-from ledger.commands_core import Mint, RegisterAsset, UpdatePrice
-from ledger.commands_reserve import CreditReserve, EmergencyRoute
+from ledger.commands.core import Mint, RegisterAsset, UpdatePrice
+from ledger.commands.reserve import CreditReserve, EmergencyRoute
 from ledger.engine import Command, Engine, Executed
 from ledger.memory import MemoryStore
 from ledger.store import ReadFilter
 from projections.alex_lending import AlexLending
 from projections.alex_staking import AlexStaking
 from projections.balances import Balances
-from projections.math.fixed_point import mul_down, mul_up
+from projections.contracts.fixed_point import mul_down, mul_up
 from projections.reserve import ReserveSolvency
 from projections.runtime import fold
 

@@ -8,17 +8,17 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ledger.commands_alex_crp import CreateCollateralPool, MintCollateralPool
-from ledger.commands_alphax import CreateStrikeMarket, MintStrikePair
-from ledger.commands_core import Mint, RegisterAsset, UpdatePrice
-from ledger.commands_fx import CreateFxPool, OperateFxPosition
+from ledger.commands.alex_crp import CreateCollateralPool, MintCollateralPool
+from ledger.commands.alphax import CreateStrikeMarket, MintStrikePair
+from ledger.commands.core import Mint, RegisterAsset, UpdatePrice
+from ledger.commands.fx import CreateFxPool, OperateFxPosition
 from ledger.engine import Command, Engine
 from ledger.sqlite_store import SqliteStore
 from projections.balances import Balances
-from projections.math.fixed_point import ONE_8
+from projections.contracts.fixed_point import ONE_8
 from projections.positions import Positions
 from replay.cli import cli
-from replay.cli_state import state  # noqa: F401  (registers the command)
+from replay.cli.state import state  # noqa: F401  (registers the command)
 from tests.ledger.fx_setup import ETH, USD, USDC, price_eth, run
 
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from replay.cli import cli
-from replay.cli_var import var  # noqa: F401  (registers the command)
+from replay.cli.var import var  # noqa: F401  (registers the command)
 
 SERIES = (
     Path(__file__).resolve().parents[2].parent / "shared" / "data" / "prices" / "eth-usdt-1h.csv"

@@ -26,7 +26,7 @@ from ledger.store import ReadFilter
 from projections.arrays import amounts_to_float
 from projections.balances import Balances
 from replay.cli import cli
-from replay.cli_projections import export  # noqa: F401  (registers the commands)
+from replay.cli.projections import export  # noqa: F401  (registers the commands)
 from replay.export import (
     ExportFormat,
     ExportRangeError,

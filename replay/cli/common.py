@@ -1,0 +1,78 @@
+"""What every CLI command shares: opening a log, options, JSON output, and exit codes.
+
+Library exceptions become exit codes in one place (`library_errors`): 0 ok; 1 rejected input;
+2 usage error; 3 integrity or audit failure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import msgspec
+
+from events.rejections import REJECT_HELP
+from ledger.batch import Rejected
+from ledger.errors import IntegrityError, LedgerError, RejectedError
+from ledger.sqlite_store import SqliteStore
+
+EXIT_REJECTED = 1
+EXIT_INTEGRITY = 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CliExit(click.ClickException):
+    """A library outcome turned into a message and an exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click reads it per instance
+
+
+def fail_rejected(rejection: Rejected) -> CliExit:
+    return CliExit(
+        f"rejected ({rejection.code}): {rejection.detail}\nhint: {REJECT_HELP[rejection.code]}",
+        EXIT_REJECTED,
+    )
+
+
+@contextmanager
+def library_errors() -> Iterator[None]:
+    """Turn the ledger's exceptions into exit codes, in one place."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise CliExit(str(error), EXIT_INTEGRITY) from error
+    except RejectedError as error:
+        raise CliExit(str(error), EXIT_REJECTED) from error
+    except LedgerError as error:
+        raise CliExit(str(error), EXIT_REJECTED) from error
+
+
+@contextmanager
+def open_store(path: Path, *, create: bool = False) -> Iterator[SqliteStore]:
+    with library_errors():
+        store = SqliteStore(path, create=create)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(
+        function
+    )
+
+
+def path_argument(function: F) -> F:
+    return click.argument("path", type=click.Path(path_type=Path, dir_okay=False))(function)
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(msgspec.to_builtins(value), sort_keys=True))
