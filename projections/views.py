@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from projections.base import Projection, Table
+from projections.sqlite_tables import database
 
 VIEWS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS view_tracking (
@@ -60,11 +61,7 @@ def _columns(connection: sqlite3.Connection, name: str) -> list[str] | None:
 
 
 def _create_table(connection: sqlite3.Connection, name: str, table: Table) -> None:
-    # Imported here: sqlite-utils pulls in pandas and pyarrow when they are installed (~90 MB
-    # and ~0.4 s a process), which only creating a view's table needs.
-    import sqlite_utils
-
-    sqlite_utils.Database(connection)[name].create(  # type: ignore[union-attr]
+    database(connection)[name].create(
         dict.fromkeys(table.columns, str),
         pk=table.key_columns or None,
     )
