@@ -20,6 +20,7 @@ from itertools import islice
 
 from events.record import Record
 from ledger.background import BackgroundWriter
+from ledger.reorg import Retractions, fold_canonical
 from ledger.sqlite_store import SqliteStore
 from projections import views
 from projections.base import Projection
@@ -45,6 +46,7 @@ class Projector:
         self.store = store
         self.names = list(names) if names is not None else None
         self.snapshot_every = snapshot_every
+        self.retractions = Retractions([])
         views.ensure_schema(store.connection)
 
     def _fresh(self) -> list[Projection]:
@@ -71,9 +73,13 @@ class Projector:
                 so a long catch-up that is killed resumes from its last flush.
         """
         head = self.store.head()
+        self.retractions = Retractions.load(self.store)
+        groups = self._restore_views(self._fresh())
+        if self.retractions:
+            groups = self._roll_back(groups)
         # Views at different positions (a projection added to an existing log, say) are caught
         # up separately, each group from where it is, lowest first.
-        for start_seq, projections in sorted(self._restore_views(self._fresh()).items()):
+        for start_seq, projections in sorted(groups.items()):
             if start_seq < head.seq:
                 last_snapshot = max(
                     views.latest_snapshot_seq(self.store.connection, p) for p in projections
@@ -85,6 +91,25 @@ class Projector:
                     self._fold_group(group, start_seq, head.seq)
         return head.seq
 
+    def _roll_back(self, groups: dict[int, list[Projection]]) -> dict[int, list[Projection]]:
+        """Views that folded records retracted since restart from a snapshot below them."""
+        self.retractions.purge_snapshots(self.store.connection)
+        result: dict[int, list[Projection]] = {}
+        for seq, projections in groups.items():
+            restart = self.retractions.rollback_seq(seq)
+            if restart is None:
+                result.setdefault(seq, []).extend(projections)
+                continue
+            for stale in projections:
+                projection = make_projections([stale.name])[0]
+                saved = views.snapshot_before_seq(self.store.connection, projection, restart)
+                start = 0
+                if saved is not None:
+                    start = saved[0]
+                    projection.restore(saved[1])
+                result.setdefault(start, []).append(projection)
+        return result
+
     def rebuild(self, progress: Progress | None = None) -> int:
         """Rebuild every view from seq 1 (versions changed, or a view is suspect).
 
@@ -93,6 +118,7 @@ class Projector:
         """
         projections = self._fresh()
         head = self.store.head()
+        self.retractions = Retractions.load(self.store)
         with BackgroundWriter(self.store.path) as writer:
             writer.submit(partial(views.drop_views, projections=projections))
             if head.seq > 0:
@@ -103,7 +129,7 @@ class Projector:
     def _fold_group(self, group: _CatchUpFold, start_seq: int, head_seq: int) -> None:
         """Fold the records after `start_seq` into the group; write its views at the end."""
         for batch in self.store.fold_batches(start_seq + 1, head_seq):
-            group.fold_batch(batch)
+            group.fold_batch(self.retractions.keep(batch) if self.retractions else batch)
         if group.progress is not None:
             group.progress(group.count % PROGRESS_STEP)
         if group.last is not None:
@@ -111,6 +137,10 @@ class Projector:
 
     def state_at(self, block: int) -> list[Projection]:
         """Each projection's state after the last record of `block`."""
+        retractions = Retractions.load(self.store)
+        if retractions:
+            retractions.purge_snapshots(self.store.connection)
+            return [self._canonical_at(p, block, retractions) for p in self._fresh()]
         projections = self._fresh()
         starts = []
         for projection in projections:
@@ -122,6 +152,18 @@ class Projector:
             return [self._state_at_one(p, block) for p in self._fresh()]
         self._fold_up_to_block(starts[0] if starts else 0, block, projections)
         return projections
+
+    def _canonical_at(
+        self, projection: Projection, block: int, retractions: Retractions
+    ) -> Projection:
+        """The projection on the canonical chain at `block` (see `ledger.reorg`)."""
+        saved = views.nearest_snapshot(self.store.connection, projection, block)
+        start = 0
+        if saved is not None:
+            projection.restore(saved[1])
+            start = saved[0]
+        fold_canonical(self.store.fold_batches(start + 1), retractions, block, [projection])
+        return projection
 
     def _state_at_one(self, projection: Projection, block: int) -> Projection:
         saved = views.nearest_snapshot(self.store.connection, projection, block)

@@ -23,6 +23,10 @@ from events.record import Record
 from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.postings import POSTING_RULES
 
+#: Accounts meant to go negative: issuers (minus the supply) and the part of a chain whose
+#: holders the books do not track (`outside:`, see `events.chain`).
+ALLOWED_NEGATIVE = ("issuer:", "outside:")
+
 
 def is_issuer(account: str) -> bool:
     return account.startswith("issuer:")
@@ -96,7 +100,7 @@ class Balances:
         left = held.get(source, 0) - amount
         held[source] = left
         held[target] = held.get(target, 0) + amount
-        if left < 0 and not source.startswith("issuer:"):
+        if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
             self._negative(record.seq, source, asset, left)
 
     def _apply_by_rule(self, record: Record, event: Event) -> None:
@@ -110,7 +114,7 @@ class Balances:
                 left = held.get(source, 0) - amount
                 held[source] = left
                 held[target] = held.get(target, 0) + amount
-                if left < 0 and not source.startswith("issuer:"):
+                if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
                     self._negative(record.seq, source, asset, left)
         elif type(event) is AssetRegistered:
             self.decimals[event.asset] = event.decimals

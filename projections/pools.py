@@ -28,6 +28,7 @@ from events.amm import (
 from events.record import Record
 from projections.balances import Balances
 from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.chain_pools import chain_appliers
 
 
 class GateUse(msgspec.Struct):
@@ -88,6 +89,7 @@ class Pools:
             PoolPaused: self._paused,
             PoolUnpaused: self._unpaused,
         }
+        self._appliers.update(chain_appliers(self))
 
     def folds(self, event_type: type[Any]) -> bool:
         """Only AMM facts change pools (the engine's router asks, then skips the rest)."""

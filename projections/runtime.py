@@ -15,6 +15,7 @@ from projections.alex_staking import AlexStaking
 from projections.alphax_markets import AlphaxMarkets
 from projections.balances import Balances
 from projections.base import Projection
+from projections.chain import ChainBook
 from projections.fx_pools import FxPools
 from projections.governance import Governance
 from projections.pools import Pools
@@ -36,6 +37,7 @@ PROJECTIONS: dict[str, ProjectionFactory] = {
     "alex_staking": AlexStaking,
     "governance": Governance,
     "alex_lending": AlexLending,
+    "chain": ChainBook,
 }
 """Every projection the ledger keeps, by name, in the order they fold."""
 

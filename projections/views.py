@@ -154,6 +154,18 @@ def nearest_snapshot(
     return int(seq), bytes(state)
 
 
+def snapshot_before_seq(
+    connection: sqlite3.Connection, projection: Projection, seq: int
+) -> tuple[int, bytes] | None:
+    """The latest snapshot of the projection's current version taken below `seq`."""
+    row = connection.execute(
+        "SELECT seq, state FROM snapshots WHERE projection = ? AND version = ? AND seq < ? "
+        "ORDER BY seq DESC LIMIT 1",
+        (projection.name, projection.version, seq),
+    ).fetchone()
+    return None if row is None else (int(row[0]), bytes(row[1]))
+
+
 def latest_snapshot_seq(connection: sqlite3.Connection, projection: Projection) -> int:
     row = connection.execute(
         "SELECT max(seq) FROM snapshots WHERE projection = ? AND version = ?",

@@ -81,6 +81,11 @@ COMMANDS: dict[str, Entry] = {
             "reflects."
         ),
     ),
+    "import": Entry(
+        "replay.cli.chain_import",
+        "import_command",
+        ("Import chain logs from FILES into the log at PATH (created if absent)."),
+    ),
     "audit": Entry(
         "replay.cli.audit",
         "audit_command",
