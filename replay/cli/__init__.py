@@ -90,7 +90,7 @@ COMMANDS: dict[str, Entry] = {
         "replay.cli.audit",
         "audit_command",
         (
-            "Recompute each swap and liquidity event in the log at PATH from the pool state"
+            "Recompute each swap and liquidity fact in the log at PATH from the pool state"
             " before it."
         ),
     ),

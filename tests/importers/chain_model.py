@@ -268,6 +268,8 @@ def demo_history(chain: ModelChain | None = None) -> tuple[ModelChain, dict[str,
     chain.next_block()
     chain.burn(pair, ALICE, pair.supply // 10)
     chain.swap(old, BOB, 10**20, old.token0 != WETH)
+    chain.next_block()
+    chain.burn(old, CAROL, old.supply // 100)  # LP supply unknown to the books: unverifiable
     return chain, {"pair": pair, "old": old}
 
 
