@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ledger.chain_queries import state_after_transaction
 from ledger.projector import Projector
 from projections.base import Projection, Table
 from projections.runtime import projection_names
@@ -33,11 +34,18 @@ def check_projection_names(names: tuple[str, ...]) -> list[str] | None:
     return list(names) or None
 
 
-def load_state(path: Path, names: list[str] | None, at_block: int | None) -> list[Projection]:
-    """The projections at `at_block` (or the head), catching the views up first."""
+def load_state(
+    path: Path, names: list[str] | None, at_block: int | None, tx_hash: str | None = None
+) -> list[Projection]:
+    """The projections at `at_block`, after chain transaction `tx_hash`, or at the head."""
     with open_store(path) as store:
         projector = Projector(store, names)
         projector.catch_up()
+        if tx_hash is not None:
+            found = state_after_transaction(store, names, tx_hash)
+            if found is None:
+                raise CliExit(f"no fact of transaction {tx_hash} in the log", 1)
+            return found
         head = store.head()
         if at_block is not None and at_block > head.block:
             raise CliExit(f"block {at_block} is past the log head's block {head.block}", 1)
@@ -84,6 +92,7 @@ def render_table(table: Table, rows: list[tuple[Any, ...]]) -> None:
     "--at-block", type=click.IntRange(min=0), help="State after this block (head by default)."
 )
 @projection_option
+@click.option("--tx", "tx_hash", help="State just after this chain transaction (hash).")
 @click.option("--account", help="Only rows of this account.")
 @click.option("--asset", help="Only rows of this asset.")
 @click.option(
@@ -97,6 +106,7 @@ def state(
     path: Path,
     at_block: int | None,
     projection_names_chosen: tuple[str, ...],
+    tx_hash: str | None,
     account: str | None,
     asset: str | None,
     at_risk: int | None,
@@ -110,7 +120,9 @@ def state(
     """
     names = check_projection_names(projection_names_chosen)
     filters = {key: value for key, value in (("account", account), ("asset", asset)) if value}
-    projections = load_state(path, names, at_block)
+    if tx_hash is not None and at_block is not None:
+        raise click.BadParameter("give --at-block or --tx, not both", param_hint="--tx")
+    projections = load_state(path, names, at_block, tx_hash)
     output: dict[str, Any] = {}
     for projection in projections:
         tables = {
@@ -125,7 +137,7 @@ def state(
             "violations": projection.violations(),
         }
     if as_json:
-        echo_json({"at_block": at_block, "projections": output})
+        echo_json({"at_block": at_block, "tx": tx_hash, "projections": output})
         return
     for projection in projections:
         click.echo(f"== {projection.name} (digest {projection.digest()})")

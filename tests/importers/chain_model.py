@@ -281,3 +281,15 @@ def violation_history() -> ModelChain:
         pairs["pair"], CAROL, 10**16 if pairs["pair"].token0 == WETH else 10**7, True, out_delta=1
     )
     return chain
+
+
+def busy_blocks(chain: ModelChain, pair: Pair, blocks: int, seed: int) -> None:
+    """`blocks` blocks of trading on `pair` (a swap each, a donation every 5th), seeded."""
+    import random
+
+    rand = random.Random(seed)
+    for _ in range(blocks):
+        chain.next_block()
+        chain.swap(pair, BOB, rand.randint(10**15, 10**17), rand.random() < 0.5)
+        if rand.random() < 0.2:
+            chain.donate_and_sync(pair, CAROL, rand.randint(1, 10**6))
