@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from events.chain import BlocksRetracted
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
-from replay import cli_log  # noqa: F401  (registers the command)
 from replay.cli import cli
 from replay.importers import import_logs
 from tests.importers.chain_model import ALICE, FACTORY, USDC, WETH, ModelChain, busy_blocks
