@@ -70,6 +70,7 @@ class _Importer:
         chain = next(book for book in books if isinstance(book, ChainBook))
         pools = next(book for book in books if isinstance(book, Pools))
         self.blocks = dict(chain.blocks.get(self.chain_id, {}))
+        self.head = max(self.blocks) if self.blocks else None
         outcomes = self.outcomes
         self.mapper = UniswapV2Mapper(self.chain_id, self.tokens, pools, chain.assets, self.fee_bps)
         self.mapper.outcomes = outcomes
@@ -83,7 +84,7 @@ class _Importer:
         if known is not None and known[0] != first.block_hash:
             self._reorganise(first.block)
             known = None
-        head = max(self.blocks) if self.blocks else None
+        head = self.head
         if known is not None:
             fresh = [log for log in logs if log.log_index > known[1]]
             self._duplicates(logs[: len(logs) - len(fresh)])
@@ -97,6 +98,7 @@ class _Importer:
         if not logs:
             return
         self.blocks[first.block] = (first.block_hash, logs[-1].log_index)
+        self.head = first.block if head is None else max(head, first.block)
         self.read_blocks[first.block] = ImportedBlock(
             first.block, first.block_hash, logs[-1].log_index
         )
@@ -166,7 +168,7 @@ def _number(block: ImportedBlock) -> int:
 
 
 def _kind(log: ChainLog) -> str:
-    return log_kind(log.topics[0] if log.topics else b"")
+    return log_kind(log.topics[0] if log.topics else "")
 
 
 def transactions(logs: Iterable[ChainLog]) -> Iterator[list[ChainLog]]:

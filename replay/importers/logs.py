@@ -2,8 +2,10 @@
 
 Readers turn ethereum-etl's logs export (JSON lines or CSV) and raw `eth_getLogs` results into
 `ChainLog`s in file order. They only parse the envelope: hex quantities become ints, `data`
-and topics become bytes; decoding a log's fields is the protocol module's job (with eth-abi).
+and topics stay hex text; decoding a log's fields is the protocol module's job (with eth-abi).
 A line that cannot be read is a `LogFormatError` naming the file and line: nothing is skipped.
+Topics and data stay 0x hex text (lower case): most logs are told apart by their first topic
+alone, and a protocol module decodes only the fields it maps.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ class ChainLog(msgspec.Struct, frozen=True, gc=False):
     tx_index: int
     log_index: int
     address: str
-    topics: tuple[bytes, ...]
-    data: bytes
+    topics: tuple[str, ...]
+    """The topics, 0x hex, lower case (the event's signature hash first)."""
+    data: str
+    """The non-indexed fields, ABI-encoded, 0x hex."""
     removed: bool = False
     """True when a node reported the log as removed by a reorganisation (`eth_getLogs`)."""
 
@@ -36,9 +40,12 @@ class LogFormatError(ValueError):
     """A log record the reader cannot parse (names the file and the line or item)."""
 
 
-def _bytes(text: str) -> bytes:
-    text = text.strip()
-    return bytes.fromhex(text[2:] if text.startswith(("0x", "0X")) else text)
+def _hex(text: str) -> str:
+    text = text.strip().lower()
+    if not text.startswith("0x"):
+        text = "0x" + text
+    bytes.fromhex(text[2:])  # refuses what is not hex here, where the line is known
+    return text
 
 
 def _quantity(value: Any) -> int:
@@ -48,10 +55,10 @@ def _quantity(value: Any) -> int:
     return int(text, 16) if text.startswith(("0x", "0X")) else int(text)
 
 
-def _topics(value: Any) -> tuple[bytes, ...]:
+def _topics(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [item for item in value.split(",") if item.strip()]
-    return tuple(_bytes(item) for item in value)
+    return tuple(_hex(item) for item in value)
 
 
 def from_etl(item: dict[str, Any]) -> ChainLog:
@@ -64,7 +71,7 @@ def from_etl(item: dict[str, Any]) -> ChainLog:
         log_index=_quantity(item["log_index"]),
         address=str(item["address"]).lower(),
         topics=_topics(item["topics"]),
-        data=_bytes(item.get("data") or "0x"),
+        data=_hex(item.get("data") or "0x"),
     )
 
 
@@ -78,7 +85,7 @@ def from_rpc(item: dict[str, Any]) -> ChainLog:
         log_index=_quantity(item["logIndex"]),
         address=str(item["address"]).lower(),
         topics=_topics(item["topics"]),
-        data=_bytes(item.get("data") or "0x"),
+        data=_hex(item.get("data") or "0x"),
         removed=bool(item.get("removed", False)),
     )
 
@@ -92,11 +99,52 @@ def _parsed(path: Path, where: str, item: Any, parse: Callable[[Any], ChainLog])
         raise LogFormatError(f"{path}: {where}: not a log record ({error!r})") from error
 
 
+class _EtlLog(msgspec.Struct):
+    """An ethereum-etl log line as it is written (its typed fast path)."""
+
+    log_index: int
+    transaction_hash: str
+    transaction_index: int
+    block_hash: str
+    block_number: int
+    address: str
+    data: str
+    topics: list[str]
+    type: str = "log"
+
+
+_etl_line = msgspec.json.Decoder(_EtlLog)
+
+
+def _etl_fast(line: str) -> ChainLog | None:
+    """A well-formed log line in one typed decode (None: take the general path)."""
+    try:
+        item = _etl_line.decode(line)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    if item.type != "log":
+        return None
+    return ChainLog(
+        item.block_number,
+        item.block_hash.lower(),
+        item.transaction_hash.lower(),
+        item.transaction_index,
+        item.log_index,
+        item.address.lower(),
+        tuple(topic.lower() for topic in item.topics),
+        item.data.lower(),
+    )
+
+
 def read_etl_jsonl(path: Path) -> Iterator[ChainLog]:
     """ethereum-etl `export_receipts_and_logs --logs-output logs.json` (one JSON per line)."""
     with path.open() as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
+                continue
+            fast = _etl_fast(line)
+            if fast is not None:
+                yield fast
                 continue
             try:
                 item = json.loads(line)

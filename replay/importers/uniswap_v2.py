@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import msgspec
-from eth_abi.abi import decode
+from eth_abi.exceptions import DecodingError
 
 from events.base import Event
 from events.chain import (
@@ -54,7 +54,19 @@ from replay.importers.uniswap_v2_abi import (
     PAIR_EVENTS,
     TRANSFER,
     ZERO,
+    TopicAddresses,
+    decode_fields,
+    log_kind,
 )
+
+_TWO_AMOUNTS = ("uint256", "uint256")
+_FOUR_AMOUNTS = ("uint256", "uint256", "uint256", "uint256")
+
+
+def _amount(log: ChainLog) -> int:
+    """A `Transfer`'s value, decoded only when a fact needs it."""
+    (value,) = decode_fields(("uint256",), log.data)
+    return int(value)
 
 
 class PairTrack(msgspec.Struct):
@@ -96,6 +108,7 @@ class UniswapV2Mapper:
         self.assets = set(assets)
         self.outcomes = Outcomes()
         self.outside = outside_account(chain_id)
+        self.address = TopicAddresses()
         prefix = chain_name(chain_id, "")
         self.pairs: dict[str, PairTrack] = {}
         for pool, book in pools.books.items():
@@ -126,21 +139,30 @@ class UniswapV2Mapper:
         tx = _Tx(logs, pair_addresses | self.pairs.keys())
         facts: list[Event] = []
         for log in logs:
-            topic = log.topics[0] if log.topics else b""
-            if topic == TRANSFER and len(log.topics) == 3:
-                self._transfer(tx, log, facts)
-            elif topic in PAIR_EVENTS:
-                self._pair_event(tx, log, PAIR_EVENTS[topic], facts)
-            elif topic == PAIR_CREATED and len(log.topics) == 3:
-                self._pair_created(log, facts)
-            else:
-                self.outcomes.add("other", "unmapped", f"topic0 {topic.hex()[:8] or 'none'}")
+            try:
+                self._log(tx, log, facts)
+            except (DecodingError, ValueError) as error:
+                kind = log_kind(log.topics[0] if log.topics else "")
+                self.outcomes.add(
+                    kind, "unmapped", f"fields do not decode ({type(error).__name__})"
+                )
         for address, (reserve0, reserve1, log) in tx.sync.items():
             self._lone_sync(tx, address, reserve0, reserve1, log, facts)
         for address, minted in tx.lp_minted.items():
             for _ in minted:
                 self.outcomes.add("Transfer", "unmapped", f"LP mint of {address} with no Mint")
         return facts
+
+    def _log(self, tx: _Tx, log: ChainLog, facts: list[Event]) -> None:
+        topic = log.topics[0] if log.topics else ""
+        if topic == TRANSFER and len(log.topics) == 3:
+            self._transfer(tx, log, facts)
+        elif topic in PAIR_EVENTS:
+            self._pair_event(tx, log, PAIR_EVENTS[topic], facts)
+        elif topic == PAIR_CREATED and len(log.topics) == 3:
+            self._pair_created(log, facts)
+        else:
+            self.outcomes.add("other", "unmapped", f"topic0 {topic[:10] or 'none'}")
 
     def _register(self, address: str, log: ChainLog, facts: list[Event]) -> str:
         asset = chain_name(self.chain_id, address)
@@ -161,8 +183,8 @@ class UniswapV2Mapper:
         return asset
 
     def _pair_created(self, log: ChainLog, facts: list[Event]) -> None:
-        token0, token1 = decode(["address", "address"], log.topics[1] + log.topics[2])
-        pair, _ = decode(["address", "uint256"], log.data)
+        token0, token1 = self.address(log.topics[1]), self.address(log.topics[2])
+        pair, _ = decode_fields(("address", "uint256"), log.data)
         pair = pair.lower()
         if pair in self.pairs:
             self.outcomes.add("PairCreated", "unmapped", "pair already in the books")
@@ -185,18 +207,16 @@ class UniswapV2Mapper:
         self.outcomes.add("PairCreated", "mapped")
 
     def _transfer(self, tx: _Tx, log: ChainLog, facts: list[Event]) -> None:
-        source, target = decode(["address", "address"], log.topics[1] + log.topics[2])
-        source, target = source.lower(), target.lower()
-        (amount,) = decode(["uint256"], log.data)
+        source, target = self.address(log.topics[1]), self.address(log.topics[2])
         token = log.address
         tx.touched.setdefault(source, set()).add(token)
         tx.touched.setdefault(target, set()).add(token)
         if token in tx.pairs:
             if source == ZERO:
-                tx.lp_minted.setdefault(token, []).append((target, amount))
+                tx.lp_minted.setdefault(token, []).append((target, _amount(log)))
                 return  # counted when its Mint (or Burn, for the fee) takes it
             if target == ZERO and source == token:
-                tx.lp_burned[token] = tx.lp_burned.get(token, 0) + amount
+                tx.lp_burned[token] = tx.lp_burned.get(token, 0) + _amount(log)
                 self.outcomes.add("Transfer", "mapped")
                 return
         if source in tx.pairs or target in tx.pairs:
@@ -213,7 +233,7 @@ class UniswapV2Mapper:
                 to_address=target,
                 from_account=self.outside,
                 to_account=self.outside,
-                amount=amount,
+                amount=_amount(log),
                 provenance=self.provenance(log),
             )
         )
@@ -258,7 +278,7 @@ class UniswapV2Mapper:
     def _pair_event(self, tx: _Tx, log: ChainLog, kind: str, facts: list[Event]) -> None:
         address = log.address
         if kind == "Sync":
-            reserve0, reserve1 = decode(["uint112", "uint112"], log.data)
+            reserve0, reserve1 = decode_fields(("uint112", "uint112"), log.data)
             earlier = tx.sync.pop(address, None)
             if earlier is not None:
                 self._lone_sync(tx, address, *earlier, facts)
@@ -273,7 +293,7 @@ class UniswapV2Mapper:
             return
         if synced is not None:
             self.outcomes.add("Sync", "mapped")
-        sender = decode(["address"], log.topics[1])[0].lower() if len(log.topics) > 1 else ""
+        sender = self.address(log.topics[1]) if len(log.topics) > 1 else ""
         if kind == "Swap":
             self._swap(track, log, sender, synced, facts)
         elif kind == "Mint":
@@ -297,8 +317,8 @@ class UniswapV2Mapper:
         synced: tuple[int, int, ChainLog] | None,
         facts: list[Event],
     ) -> None:
-        in0, in1, out0, out1 = decode(["uint256"] * 4, log.data)
-        to = decode(["address"], log.topics[2])[0].lower() if len(log.topics) > 2 else ""
+        in0, in1, out0, out1 = decode_fields(_FOUR_AMOUNTS, log.data)
+        to = self.address(log.topics[2]) if len(log.topics) > 2 else ""
         after = self._after(track, (in0 - out0, in1 - out1), synced)
         self._observe(track, (after[0] - in0 + out0, after[1] - in1 + out1), log, facts)
         track.reserve0 += in0 - out0
@@ -343,7 +363,7 @@ class UniswapV2Mapper:
         synced: tuple[int, int, ChainLog] | None,
         facts: list[Event],
     ) -> None:
-        amount0, amount1 = decode(["uint256", "uint256"], log.data)
+        amount0, amount1 = decode_fields(_TWO_AMOUNTS, log.data)
         after = self._after(track, (amount0, amount1), synced)
         self._observe(track, (after[0] - amount0, after[1] - amount1), log, facts)
         track.reserve0 += amount0
@@ -380,8 +400,8 @@ class UniswapV2Mapper:
         synced: tuple[int, int, ChainLog] | None,
         facts: list[Event],
     ) -> None:
-        amount0, amount1 = decode(["uint256", "uint256"], log.data)
-        to = decode(["address"], log.topics[2])[0].lower() if len(log.topics) > 2 else ""
+        amount0, amount1 = decode_fields(_TWO_AMOUNTS, log.data)
+        to = self.address(log.topics[2]) if len(log.topics) > 2 else ""
         after = self._after(track, (-amount0, -amount1), synced)
         self._observe(track, (after[0] + amount0, after[1] + amount1), log, facts)
         track.reserve0 -= amount0

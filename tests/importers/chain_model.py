@@ -92,17 +92,17 @@ class ModelChain:
         self._tx_index += 1
 
     def transfer(self, token: str, source: str, target: str, amount: int) -> None:
-        topics = ["0x" + TRANSFER.hex(), _topic(source), _topic(target)]
+        topics = [TRANSFER, _topic(source), _topic(target)]
         self._emit(token, topics, encode(["uint256"], [amount]))
 
     def _sync(self, pair: Pair) -> None:
         data = encode(["uint112", "uint112"], [pair.reserve0, pair.reserve1])
-        self._emit(pair.address, ["0x" + SYNC.hex()], data)
+        self._emit(pair.address, [SYNC], data)
 
     def create_pair(self, factory: str, token_a: str, token_b: str, name: str) -> Pair:
         token0, token1 = sorted((token_a, token_b))
         pair = Pair(address(name), token0, token1)
-        topics = ["0x" + PAIR_CREATED.hex(), _topic(token0), _topic(token1)]
+        topics = [PAIR_CREATED, _topic(token0), _topic(token1)]
         self._emit(factory, topics, encode(["address", "uint256"], [pair.address, 1]))
         self._end_tx()
         return pair
@@ -119,7 +119,7 @@ class ModelChain:
         pair.supply = minted.pair_after.total_supply
         self._sync(pair)
         data = encode(["uint256", "uint256"], [amount0, amount1])
-        self._emit(pair.address, ["0x" + MINT.hex(), _topic(ROUTER)], data)
+        self._emit(pair.address, [MINT, _topic(ROUTER)], data)
         self._end_tx()
 
     def swap(
@@ -149,7 +149,7 @@ class ModelChain:
         pair.reserve1 += ins[1] - outs[1]
         self._sync(pair)
         data = encode(["uint256"] * 4, [ins[0], ins[1], outs[0], outs[1]])
-        self._emit(pair.address, ["0x" + SWAP.hex(), _topic(ROUTER), _topic(trader)], data)
+        self._emit(pair.address, [SWAP, _topic(ROUTER), _topic(trader)], data)
         self._end_tx()
 
     def burn(self, pair: Pair, holder: str, liquidity: int) -> None:
@@ -166,7 +166,7 @@ class ModelChain:
         pair.supply -= liquidity
         self._sync(pair)
         data = encode(["uint256", "uint256"], [burned.amount0, burned.amount1])
-        self._emit(pair.address, ["0x" + BURN.hex(), _topic(ROUTER), _topic(holder)], data)
+        self._emit(pair.address, [BURN, _topic(ROUTER), _topic(holder)], data)
         self._end_tx()
 
     def donate_and_sync(self, pair: Pair, donor: str, amount0: int) -> None:

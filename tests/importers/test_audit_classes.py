@@ -20,7 +20,7 @@ from tests.ledger.test_amm_properties import run_random, seeded_engine
 
 
 def _swap_logs(logs: list[dict]) -> list[dict]:
-    return [item for item in logs if item["topics"][0] == "0x" + SWAP.hex()]
+    return [item for item in logs if item["topics"][0] == SWAP]
 
 
 def test_the_demo_has_one_swap_1_wei_below_and_an_unverifiable_burn(

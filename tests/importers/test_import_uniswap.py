@@ -38,7 +38,7 @@ def books(path: Path) -> tuple[Balances, Pools]:
     ],
 )
 def test_the_topics_are_the_keccak_of_the_abi_signatures(constant: str, signature: str) -> None:
-    assert getattr(uniswap_v2_abi, constant) == keccak(text=signature)
+    assert getattr(uniswap_v2_abi, constant) == "0x" + keccak(text=signature).hex()
 
 
 @pytest.mark.parametrize("fmt", ["etl-json", "etl-csv", "rpc-json"])
