@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import msgspec
 from eth_abi.exceptions import DecodingError
 
 from events.base import Event
@@ -58,37 +57,7 @@ from replay.importers.uniswap_v2_abi import (
     decode_fields,
     log_kind,
 )
-
-_TWO_AMOUNTS = ("uint256", "uint256")
-_FOUR_AMOUNTS = ("uint256", "uint256", "uint256", "uint256")
-
-
-def _amount(log: ChainLog) -> int:
-    """A `Transfer`'s value, decoded only when a fact needs it."""
-    (value,) = decode_fields(("uint256",), log.data)
-    return int(value)
-
-
-class PairTrack(msgspec.Struct):
-    """What the mapper keeps of a pair: its tokens and reserves as the books have them."""
-
-    pool: str
-    token0: str
-    token1: str
-    reserve0: int
-    reserve1: int
-
-
-class _Tx:
-    """One transaction's logs being mapped: pending `Sync`s and LP mints/burns per pair."""
-
-    def __init__(self, logs: list[ChainLog], pair_addresses: set[str]) -> None:
-        self.logs = logs
-        self.pairs = pair_addresses
-        self.sync: dict[str, tuple[int, int, ChainLog]] = {}
-        self.lp_minted: dict[str, list[tuple[str, int]]] = {}
-        self.lp_burned: dict[str, int] = {}
-        self.touched: dict[str, set[str]] = {}
+from replay.importers.uniswap_v2_state import FOUR_AMOUNTS, TWO_AMOUNTS, PairTrack, Tx, amount_of
 
 
 class UniswapV2Mapper:
@@ -121,6 +90,13 @@ class UniswapV2Mapper:
                     book.reserve_y,
                 )
 
+    def _pool_fields(self, track: PairTrack) -> dict[str, str]:
+        return {
+            "pool": track.pool,
+            "token_x": chain_name(self.chain_id, track.token0),
+            "token_y": chain_name(self.chain_id, track.token1),
+        }
+
     def provenance(self, log: ChainLog) -> Provenance:
         return Provenance(
             chain_id=self.chain_id,
@@ -136,7 +112,7 @@ class UniswapV2Mapper:
         pair_addresses = {
             log.address for log in logs if log.topics and log.topics[0] in PAIR_EVENTS
         }
-        tx = _Tx(logs, pair_addresses | self.pairs.keys())
+        tx = Tx(logs, pair_addresses | self.pairs.keys())
         facts: list[Event] = []
         for log in logs:
             try:
@@ -153,7 +129,7 @@ class UniswapV2Mapper:
                 self.outcomes.add("Transfer", "unmapped", f"LP mint of {address} with no Mint")
         return facts
 
-    def _log(self, tx: _Tx, log: ChainLog, facts: list[Event]) -> None:
+    def _log(self, tx: Tx, log: ChainLog, facts: list[Event]) -> None:
         topic = log.topics[0] if log.topics else ""
         if topic == TRANSFER and len(log.topics) == 3:
             self._transfer(tx, log, facts)
@@ -206,17 +182,17 @@ class UniswapV2Mapper:
         )
         self.outcomes.add("PairCreated", "mapped")
 
-    def _transfer(self, tx: _Tx, log: ChainLog, facts: list[Event]) -> None:
+    def _transfer(self, tx: Tx, log: ChainLog, facts: list[Event]) -> None:
         source, target = self.address(log.topics[1]), self.address(log.topics[2])
         token = log.address
         tx.touched.setdefault(source, set()).add(token)
         tx.touched.setdefault(target, set()).add(token)
         if token in tx.pairs:
             if source == ZERO:
-                tx.lp_minted.setdefault(token, []).append((target, _amount(log)))
+                tx.lp_minted.setdefault(token, []).append((target, amount_of(log)))
                 return  # counted when its Mint (or Burn, for the fee) takes it
             if target == ZERO and source == token:
-                tx.lp_burned[token] = tx.lp_burned.get(token, 0) + _amount(log)
+                tx.lp_burned[token] = tx.lp_burned.get(token, 0) + amount_of(log)
                 self.outcomes.add("Transfer", "mapped")
                 return
         if source in tx.pairs or target in tx.pairs:
@@ -233,13 +209,13 @@ class UniswapV2Mapper:
                 to_address=target,
                 from_account=self.outside,
                 to_account=self.outside,
-                amount=_amount(log),
+                amount=amount_of(log),
                 provenance=self.provenance(log),
             )
         )
         self.outcomes.add("Transfer", "mapped")
 
-    def _track(self, tx: _Tx, address: str, log: ChainLog, facts: list[Event]) -> PairTrack | None:
+    def _track(self, tx: Tx, address: str, log: ChainLog, facts: list[Event]) -> PairTrack | None:
         """The pair's track; a pair first seen is observed once its two tokens are known."""
         track = self.pairs.get(address)
         if track is not None:
@@ -263,9 +239,7 @@ class UniswapV2Mapper:
         track.reserve0, track.reserve1 = reserves
         facts.append(
             PoolObserved(
-                pool=track.pool,
-                token_x=chain_name(self.chain_id, track.token0),
-                token_y=chain_name(self.chain_id, track.token1),
+                **self._pool_fields(track),
                 lp_asset=track.pool,
                 fee_bps=self.fee_bps,
                 reserve_x=max(reserves[0], 0),
@@ -275,7 +249,7 @@ class UniswapV2Mapper:
             )
         )
 
-    def _pair_event(self, tx: _Tx, log: ChainLog, kind: str, facts: list[Event]) -> None:
+    def _pair_event(self, tx: Tx, log: ChainLog, kind: str, facts: list[Event]) -> None:
         address = log.address
         if kind == "Sync":
             reserve0, reserve1 = decode_fields(("uint112", "uint112"), log.data)
@@ -317,7 +291,7 @@ class UniswapV2Mapper:
         synced: tuple[int, int, ChainLog] | None,
         facts: list[Event],
     ) -> None:
-        in0, in1, out0, out1 = decode_fields(_FOUR_AMOUNTS, log.data)
+        in0, in1, out0, out1 = decode_fields(FOUR_AMOUNTS, log.data)
         to = self.address(log.topics[2]) if len(log.topics) > 2 else ""
         after = self._after(track, (in0 - out0, in1 - out1), synced)
         self._observe(track, (after[0] - in0 + out0, after[1] - in1 + out1), log, facts)
@@ -325,9 +299,7 @@ class UniswapV2Mapper:
         track.reserve1 += in1 - out1
         facts.append(
             PairSwapped(
-                pool=track.pool,
-                token_x=chain_name(self.chain_id, track.token0),
-                token_y=chain_name(self.chain_id, track.token1),
+                **self._pool_fields(track),
                 sender=sender,
                 to=to,
                 amount_x_in=in0,
@@ -341,7 +313,7 @@ class UniswapV2Mapper:
         )
 
     def _lp_fee(
-        self, tx: _Tx, address: str, keep_last: bool
+        self, tx: Tx, address: str, keep_last: bool
     ) -> tuple[list[tuple[str, int]], int, str]:
         """LP minted from zero in this tx: (to locked or provider, fee LP, fee recipient)."""
         minted = tx.lp_minted.pop(address, [])
@@ -356,14 +328,14 @@ class UniswapV2Mapper:
 
     def _mint(
         self,
-        tx: _Tx,
+        tx: Tx,
         track: PairTrack,
         log: ChainLog,
         sender: str,
         synced: tuple[int, int, ChainLog] | None,
         facts: list[Event],
     ) -> None:
-        amount0, amount1 = decode_fields(_TWO_AMOUNTS, log.data)
+        amount0, amount1 = decode_fields(TWO_AMOUNTS, log.data)
         after = self._after(track, (amount0, amount1), synced)
         self._observe(track, (after[0] - amount0, after[1] - amount1), log, facts)
         track.reserve0 += amount0
@@ -373,9 +345,7 @@ class UniswapV2Mapper:
         provider = [(to, amount) for to, amount in minted if to != ZERO]
         facts.append(
             PairMinted(
-                pool=track.pool,
-                token_x=chain_name(self.chain_id, track.token0),
-                token_y=chain_name(self.chain_id, track.token1),
+                **self._pool_fields(track),
                 lp_asset=track.pool,
                 sender=sender,
                 to=provider[0][0] if provider else "",
@@ -393,14 +363,14 @@ class UniswapV2Mapper:
 
     def _burn(
         self,
-        tx: _Tx,
+        tx: Tx,
         track: PairTrack,
         log: ChainLog,
         sender: str,
         synced: tuple[int, int, ChainLog] | None,
         facts: list[Event],
     ) -> None:
-        amount0, amount1 = decode_fields(_TWO_AMOUNTS, log.data)
+        amount0, amount1 = decode_fields(TWO_AMOUNTS, log.data)
         to = self.address(log.topics[2]) if len(log.topics) > 2 else ""
         after = self._after(track, (-amount0, -amount1), synced)
         self._observe(track, (after[0] + amount0, after[1] + amount1), log, facts)
@@ -410,9 +380,7 @@ class UniswapV2Mapper:
         burned = tx.lp_burned.pop(log.address, None)
         facts.append(
             PairBurned(
-                pool=track.pool,
-                token_x=chain_name(self.chain_id, track.token0),
-                token_y=chain_name(self.chain_id, track.token1),
+                **self._pool_fields(track),
                 lp_asset=track.pool,
                 sender=sender,
                 to=to,
@@ -428,7 +396,7 @@ class UniswapV2Mapper:
         )
 
     def _lone_sync(
-        self, tx: _Tx, address: str, reserve0: int, reserve1: int, log: ChainLog, facts: list[Event]
+        self, tx: Tx, address: str, reserve0: int, reserve1: int, log: ChainLog, facts: list[Event]
     ) -> None:
         """A `Sync` no swap, mint or burn followed: the reserves moved by themselves."""
         track = self._track(tx, address, log, facts)
@@ -445,9 +413,7 @@ class UniswapV2Mapper:
         track.reserve0, track.reserve1 = reserve0, reserve1
         facts.append(
             PoolSynced(
-                pool=track.pool,
-                token_x=chain_name(self.chain_id, track.token0),
-                token_y=chain_name(self.chain_id, track.token1),
+                **self._pool_fields(track),
                 reserve_x=reserve0,
                 reserve_y=reserve1,
                 amount_x_in=max(delta0, 0),

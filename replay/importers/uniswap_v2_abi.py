@@ -30,6 +30,8 @@ ZERO = "0x" + "00" * 20
 #: The LP token's symbol and decimals, fixed in `UniswapV2ERC20.sol`.
 LP_SYMBOL, LP_DECIMALS = "UNI-V2", 18
 
+#: eth-abi's stream, typed loosely: its constructor is not annotated.
+_Stream: Any = ContextFramesBytesIO
 _ADDRESS: Any = registry.get_decoder("address")
 _DECODERS: dict[str, Any] = {name: registry.get_decoder(name) for name in ("uint256", "uint112")}
 
@@ -53,11 +55,9 @@ def decode_fields(types: tuple[str, ...], data: str) -> list[Any]:
     Raises:
         eth_abi.exceptions.DecodingError: the data is short or not what the types say.
     """
-    stream = ContextFramesBytesIO(_bytes(data))
-    return [
-        (_DECODERS[name] if name in _DECODERS else registry.get_decoder(name))(stream)
-        for name in types
-    ]
+    stream = _Stream(_bytes(data))
+    decoders: list[Any] = [_DECODERS.get(name) or registry.get_decoder(name) for name in types]
+    return [decoder(stream) for decoder in decoders]
 
 
 class TopicAddresses:
@@ -69,5 +69,5 @@ class TopicAddresses:
     def __call__(self, topic: str) -> str:
         found = self.known.get(topic)
         if found is None:
-            found = self.known[topic] = _ADDRESS(ContextFramesBytesIO(_bytes(topic))).lower()
+            found = self.known[topic] = _ADDRESS(_Stream(_bytes(topic))).lower()
         return found
