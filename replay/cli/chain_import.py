@@ -15,7 +15,7 @@ from replay.cli.common import (
     open_store,
     path_argument,
 )
-from replay.importers import READERS, ImportResult, import_logs
+from replay.importers import FORMATS, ImportResult, import_logs
 from replay.importers.logs import LogFormatError
 from replay.importers.token_list import TokenListError
 
@@ -28,9 +28,10 @@ EXIT_IO = 4
 @click.option(
     "--format",
     "log_format",
-    type=click.Choice(sorted(READERS)),
+    type=click.Choice(sorted(FORMATS)),
     required=True,
-    help="etl-json / etl-csv: ethereum-etl's logs export; rpc-json: eth_getLogs results.",
+    help="etl-json / etl-csv: ethereum-etl's logs export; rpc-json: eth_getLogs results; "
+    "stacks-json: Stacks API contract event pages (ALEX prints, counted).",
 )
 @click.option(
     "--token-list",

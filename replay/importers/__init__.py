@@ -8,6 +8,6 @@ batches).
 
 from __future__ import annotations
 
-from replay.importers.core import READERS, ImportResult, import_logs
+from replay.importers.core import FORMATS, READERS, ImportResult, import_logs
 
-__all__ = ["READERS", "ImportResult", "import_logs"]
+__all__ = ["FORMATS", "READERS", "ImportResult", "import_logs"]

@@ -29,6 +29,7 @@ from projections.chain import ChainBook
 from projections.pools import Pools
 from replay.importers.logs import ChainLog, read_etl_csv, read_etl_jsonl, read_rpc
 from replay.importers.outcomes import Outcomes
+from replay.importers.stacks_api import print_kind, read_stacks_pages
 from replay.importers.token_list import ListedToken, load_token_list
 from replay.importers.uniswap_v2 import UniswapV2Mapper
 from replay.importers.uniswap_v2_abi import log_kind
@@ -198,7 +199,8 @@ def import_logs(
     Args:
         store: The log (SQLite).
         files: Log files, read in the order given.
-        format: `etl-json`, `etl-csv` or `rpc-json`.
+        format: `etl-json`, `etl-csv`, `rpc-json`, or `stacks-json` (Stacks API contract
+            event pages: ALEX prints are read and counted, not mapped yet).
         token_list: A token list (Uniswap format) giving symbols and decimals.
         chain_id: The chain the logs come from (ethereum-etl files do not say).
         fee_bps: The pairs' swap fee (30 for Uniswap V2).
@@ -207,6 +209,8 @@ def import_logs(
     Returns:
         Counts per log kind, the reorganisations met, and the refusal that stopped it, if any.
     """
+    if format == STACKS_FORMAT:
+        return _count_stacks_prints(store, files, progress)
     reader = READERS[format]
     importer = _Importer(store, chain_id, load_token_list(token_list, chain_id), fee_bps)
     removed = 0
@@ -233,3 +237,27 @@ def import_logs(
 
 
 _OUTCOMES = ("mapped", "unmapped", "duplicate")
+STACKS_FORMAT = "stacks-json"
+FORMATS = (*READERS, STACKS_FORMAT)
+
+
+def _count_stacks_prints(
+    store: SqliteStore, files: Iterable[Path], progress: Callable[[int], None] | None
+) -> ImportResult:
+    """Stacks API pages: each ALEX print counted by its object and action (none mapped yet)."""
+    outcomes = Outcomes()
+    result = ImportResult()
+    for path in files:
+        for found in read_stacks_pages(path):
+            result.logs += 1
+            kind = print_kind(found.value)
+            outcomes.add("ALEX print", "unmapped", f"{kind}: no mapping to ALEX facts yet")
+            if progress is not None:
+                progress(1)
+    result.counts = {
+        kind: {key: counter.get(key, 0) for key in _OUTCOMES}
+        for kind, counter in sorted(outcomes.counts.items())
+    }
+    result.unmapped_reasons = dict(sorted(outcomes.reasons.items()))
+    result.head_seq = store.head().seq
+    return result

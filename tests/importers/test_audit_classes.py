@@ -7,13 +7,14 @@ import random
 from pathlib import Path
 
 from click.testing import CliRunner
+from eth_abi.abi import decode
 
 from ledger.audit_classes import classify
 from ledger.memory import MemoryStore
 from ledger.sqlite_store import SqliteStore
 from replay.cli import cli
 from replay.importers import import_logs
-from replay.importers.uniswap_v2_abi import SWAP
+from replay.importers.uniswap_v2_abi import SWAP, SYNC
 from tests.importers.chain_model import demo_history, violation_history
 from tests.importers.conftest import write_logs
 from tests.ledger.test_amm_properties import run_random, seeded_engine
@@ -81,3 +82,32 @@ def test_an_engine_log_has_no_violation(rand: random.Random) -> None:
     report = classify(engine.store)
     assert report.violations == [] and report.unverifiable == []
     assert report.counts["exact"] > 0
+
+
+def test_log_and_state_name_a_transaction(tmp_path: Path, tokens_file: Path) -> None:
+    chain, pairs = demo_history()
+    db = tmp_path / "ledger.db"
+    store = SqliteStore(db, create=True)
+    import_logs(
+        store, [write_logs(tmp_path, "logs", chain.logs, "etl-json")], token_list=tokens_file
+    )
+    store.close()
+    first_swap = _swap_logs(chain.logs)[0]
+    tx = first_swap["transaction_hash"]
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["log", str(db), "--tx", tx.upper().replace("0X", "0x"), "--json"])
+    records = [json.loads(line) for line in shown.output.splitlines()]
+    assert [r["type"] for r in records] == ["PairSwapped"]
+    assert records[0]["event"]["provenance"]["log_index"] == first_swap["log_index"]
+    assert records[0]["retracted"] is False
+    state = runner.invoke(cli, ["state", str(db), "--tx", tx, "--projection", "pools", "--json"])
+    assert state.exit_code == 0, state.output
+    rows = json.loads(state.output)["projections"]["pools"]["tables"]["pools"]
+    pair_row = next(row for row in rows if row["pool"].endswith(pairs["pair"].address))
+    sync = next(
+        item for item in chain.logs if item["transaction_hash"] == tx and item["topics"][0] == SYNC
+    )
+    reserves = decode(["uint112", "uint112"], bytes.fromhex(sync["data"][2:]))
+    assert (int(pair_row["reserve_x"]), int(pair_row["reserve_y"])) == reserves
+    missing = runner.invoke(cli, ["state", str(db), "--tx", "0x" + "ab" * 32])
+    assert missing.exit_code == 1 and "no fact of transaction" in missing.output
