@@ -6,6 +6,11 @@ registered with their decimals (None when no token list gave them), and every re
 recorded. An importer reads it to tell a new log from one already imported (same block, same
 hash, log index not above the last taken) and a reorganisation (same block, another hash);
 the audit reads it to call a liquidity check unverifiable rather than failed.
+
+Only the latest `RECENT_BLOCKS` blocks are kept one by one (a reorganisation deeper than that
+is not one a chain makes: Ethereum finalises in 64); older ones are kept as the range they
+span (`settled`), so the state stays small however long the history: a log from a settled
+block is a duplicate.
 """
 
 from __future__ import annotations
@@ -36,12 +41,17 @@ class Retraction(msgspec.Struct, frozen=True, array_like=True):
     to_seq: int
 
 
+RECENT_BLOCKS = 1024
+
+
 class _ChainState(msgspec.Struct):
     blocks: list[tuple[int, list[tuple[int, str, int]]]]
     """Per chain id, its blocks as (number, hash, last log index), in order."""
     lp_unknown: list[str]
     assets: dict[str, int | None]
     retractions: list[Retraction]
+    settled: list[tuple[int, int, int]] = []
+    """Per chain id, the first block imported and the last block settled (kept as a range)."""
 
 
 class ChainBook:
@@ -56,6 +66,8 @@ class ChainBook:
         self.lp_unknown: set[str] = set()
         self.assets: dict[str, int | None] = {}
         self.retractions: list[Retraction] = []
+        self.settled: dict[int, tuple[int, int]] = {}
+        """chain id -> (first block imported, last block no longer kept one by one)."""
 
     _FOLDS = (
         BlocksImported,
@@ -75,6 +87,8 @@ class ChainBook:
             known = self.blocks.setdefault(event.chain_id, {})
             for block in event.blocks:
                 known[block.number] = (block.hash, block.last_log_index)
+            if len(known) > 2 * RECENT_BLOCKS:
+                self._settle(event.chain_id, known)
         elif type(event) is BlocksRetracted:
             known = self.blocks.get(event.chain_id, {})
             for number in [number for number in known if number >= event.fork_block]:
@@ -95,9 +109,24 @@ class ChainBook:
         elif type(event) is PairBurned and event.lp_burned is None:
             self.lp_unknown.add(event.pool)
 
+    def _settle(self, chain_id: int, known: dict[int, tuple[str, int]]) -> None:
+        """Keep the latest RECENT_BLOCKS blocks one by one, the ones before as a range."""
+        numbers = sorted(known)
+        cut = numbers[-RECENT_BLOCKS - 1]
+        first, _ = self.settled.get(chain_id, (numbers[0], 0))
+        for number in numbers[:-RECENT_BLOCKS]:
+            del known[number]
+        self.settled[chain_id] = (first, cut)
+
+    def settled_through(self, chain_id: int) -> int:
+        """The last block of `chain_id` kept only as part of the settled range (-1: none)."""
+        return self.settled[chain_id][1] if chain_id in self.settled else -1
+
     def head_block(self, chain_id: int) -> int | None:
         known = self.blocks.get(chain_id)
-        return max(known) if known else None
+        if known:
+            return max(known)
+        return self.settled[chain_id][1] if chain_id in self.settled else None
 
     def _state(self) -> _ChainState:
         blocks = [
@@ -109,6 +138,7 @@ class ChainBook:
             sorted(self.lp_unknown),
             dict(sorted(self.assets.items())),
             self.retractions,
+            [(chain, *span) for chain, span in sorted(self.settled.items())],
         )
 
     def snapshot(self) -> bytes:
@@ -123,20 +153,27 @@ class ChainBook:
         self.lp_unknown = set(state.lp_unknown)
         self.assets = state.assets
         self.retractions = state.retractions
+        self.settled = {chain: (first, through) for chain, first, through in state.settled}
 
     def digest(self) -> str:
         return digest_of(self.snapshot())
 
     def tables(self) -> list[Table]:
         heads = [
-            (chain, len(known), min(known), max(known), known[max(known)][0])
+            (
+                chain,
+                self.settled.get(chain, (min(known), -1))[0],
+                self.settled_through(chain),
+                max(known),
+                known[max(known)][0],
+            )
             for chain, known in sorted(self.blocks.items())
             if known
         ]
         return [
             Table(
                 "chain_heads",
-                ("chain_id", "blocks", "first_block", "head_block", "head_hash"),
+                ("chain_id", "first_block", "settled_through", "head_block", "head_hash"),
                 heads,
                 key_columns=("chain_id",),
             ),

@@ -71,7 +71,8 @@ class _Importer:
         chain = next(book for book in books if isinstance(book, ChainBook))
         pools = next(book for book in books if isinstance(book, Pools))
         self.blocks = dict(chain.blocks.get(self.chain_id, {}))
-        self.head = max(self.blocks) if self.blocks else None
+        self.settled_through = chain.settled_through(self.chain_id)
+        self.head = chain.head_block(self.chain_id)
         outcomes = self.outcomes
         self.mapper = UniswapV2Mapper(self.chain_id, self.tokens, pools, chain.assets, self.fee_bps)
         self.mapper.outcomes = outcomes
@@ -81,6 +82,9 @@ class _Importer:
         """One transaction's logs (all in one block)."""
         first = logs[0]
         self.result.logs += len(logs)
+        if first.block <= self.settled_through:
+            self._duplicates(logs)  # settled long ago: no reorganisation reaches it
+            return
         known = self.blocks.get(first.block)
         if known is not None and known[0] != first.block_hash:
             self._reorganise(first.block)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from events.chain import BlocksRetracted
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
+from projections import chain as chain_projection
 from replay.cli import cli
 from replay.importers import import_logs
 from tests.importers.chain_model import ALICE, FACTORY, USDC, WETH, ModelChain, busy_blocks
@@ -91,3 +92,25 @@ def test_the_log_marks_retracted_records(tmp_path: Path, tokens_file: Path) -> N
         or f"'block': {fork_at + 2}" in line
         for line in marked
     )
+
+
+def test_old_blocks_settle_into_a_range_and_stay_duplicates(
+    tmp_path: Path, tokens_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chain_projection, "RECENT_BLOCKS", 8)
+    main, branch, _ = forked_chains(3)
+    store = SqliteStore(tmp_path / "reorged.db", create=True)
+    main_file = write_logs(tmp_path, "main", main.logs, "etl-json")
+    import_logs(store, [main_file], token_list=tokens_file)
+    book = Projector(store, ["chain"]).current()[0]
+    assert isinstance(book, chain_projection.ChainBook)
+    assert len(book.blocks[1]) <= 16 and book.settled_through(1) >= main.block - 16
+    again = import_logs(store, [main_file], token_list=tokens_file)
+    assert again.facts_appended == 0
+    assert sum(c["duplicate"] for c in again.counts.values()) == len(main.logs)
+    import_logs(
+        store, [write_logs(tmp_path, "branch", branch.logs, "etl-json")], token_list=tokens_file
+    )
+    canonical = SqliteStore(tmp_path / "canonical.db", create=True)
+    import_logs(canonical, [tmp_path / "branch.etl-json"], token_list=tokens_file)
+    assert digests(store) == digests(canonical)
