@@ -18,6 +18,7 @@ import msgspec
 
 from events.assets import AssetRegistered, issuer_account
 from events.base import Event
+from events.chain import ChainAssetRegistered
 from events.core import Burned, Minted, Transferred
 from events.record import Record
 from projections.base import Table, Violation, canonical_bytes, digest_of
@@ -116,7 +117,8 @@ class Balances:
                 held[target] = held.get(target, 0) + amount
                 if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
                     self._negative(record.seq, source, asset, left)
-        elif type(event) is AssetRegistered:
+        elif isinstance(event, AssetRegistered | ChainAssetRegistered) and event.decimals is not None:
+            # A chain token without decimals (not in the token list) stays without: no guess.
             self.decimals[event.asset] = event.decimals
 
     def _negative(self, seq: int, account: str, asset: str, left: int) -> None:
