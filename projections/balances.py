@@ -24,6 +24,8 @@ from events.record import Record
 from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.postings import POSTING_RULES
 
+Registration = AssetRegistered | ChainAssetRegistered
+
 #: Accounts meant to go negative: issuers (minus the supply) and the part of a chain whose
 #: holders the books do not track (`outside:`, see `events.chain`).
 ALLOWED_NEGATIVE = ("issuer:", "outside:")
@@ -117,7 +119,7 @@ class Balances:
                 held[target] = held.get(target, 0) + amount
                 if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
                     self._negative(record.seq, source, asset, left)
-        elif isinstance(event, AssetRegistered | ChainAssetRegistered) and event.decimals is not None:
+        elif isinstance(event, Registration) and event.decimals is not None:
             # A chain token without decimals (not in the token list) stays without: no guess.
             self.decimals[event.asset] = event.decimals
 
