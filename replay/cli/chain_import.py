@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from ledger.sqlite_store import SqliteStore
 from replay.cli.common import (
     CliExit,
     echo_json,
@@ -17,6 +19,7 @@ from replay.cli.common import (
 )
 from replay.importers import FORMATS, ImportResult, import_logs
 from replay.importers.logs import LogFormatError
+from replay.importers.pool_state import PoolStateError
 from replay.importers.token_list import TokenListError
 
 EXIT_IO = 4
@@ -38,6 +41,11 @@ EXIT_IO = 4
     type=click.Path(path_type=Path, dir_okay=False),
     help="A token list (Uniswap JSON format): symbols and decimals.",
 )
+@click.option(
+    "--pool-state",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Tokens and LP supply of pairs first seen mid-life (JSON; see the README).",
+)
 @click.option("--chain-id", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
     "--fee-bps",
@@ -52,6 +60,7 @@ def import_command(
     files: tuple[Path, ...],
     log_format: str,
     token_list: Path | None,
+    pool_state: Path | None,
     chain_id: int,
     fee_bps: int,
     as_json: bool,
@@ -69,8 +78,16 @@ def import_command(
         raise CliExit(f"no such file: {', '.join(missing)}", EXIT_IO)
     with open_store(path, create=True) as store:
         try:
-            result = _run(store, files, log_format, token_list, chain_id, fee_bps)
-        except (LogFormatError, TokenListError) as error:
+            result = _run(
+                store,
+                files,
+                format=log_format,
+                token_list=token_list,
+                pool_state=pool_state,
+                chain_id=chain_id,
+                fee_bps=fee_bps,
+            )
+        except (LogFormatError, TokenListError, PoolStateError) as error:
             raise CliExit(f"refused: {error}", 1) from error
     if as_json:
         echo_json(result)
@@ -80,7 +97,8 @@ def import_command(
         raise fail_rejected(result.rejected)
 
 
-def _run(store, files, log_format, token_list, chain_id, fee_bps) -> ImportResult:  # type: ignore[no-untyped-def]
+def _run(store: SqliteStore, files: tuple[Path, ...], **options: Any) -> ImportResult:
+    """`import_logs` with a progress bar when a person watches (stderr is a terminal)."""
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
@@ -88,13 +106,7 @@ def _run(store, files, log_format, token_list, chain_id, fee_bps) -> ImportResul
         bar = tqdm(unit=" logs", desc="import", file=sys.stderr)
     try:
         return import_logs(
-            store,
-            files,
-            format=log_format,
-            token_list=token_list,
-            chain_id=chain_id,
-            fee_bps=fee_bps,
-            progress=bar.update if bar is not None else None,
+            store, files, progress=bar.update if bar is not None else None, **options
         )
     finally:
         if bar is not None:

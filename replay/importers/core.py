@@ -29,6 +29,7 @@ from projections.chain import ChainBook
 from projections.pools import Pools
 from replay.importers.logs import ChainLog, read_etl_csv, read_etl_jsonl, read_rpc
 from replay.importers.outcomes import Outcomes
+from replay.importers.pool_state import PoolHint, load_pool_state
 from replay.importers.stacks_api import print_kind, read_stacks_pages
 from replay.importers.token_list import ListedToken, load_token_list
 from replay.importers.uniswap_v2 import UniswapV2Mapper
@@ -56,9 +57,15 @@ class ImportResult(msgspec.Struct, kw_only=True):
 
 class _Importer:
     def __init__(
-        self, store: SqliteStore, chain_id: int, tokens: dict[str, ListedToken], fee_bps: int
+        self,
+        store: SqliteStore,
+        chain_id: int,
+        tokens: dict[str, ListedToken],
+        fee_bps: int,
+        hints: dict[str, PoolHint],
     ) -> None:
         self.store, self.chain_id, self.tokens, self.fee_bps = store, chain_id, tokens, fee_bps
+        self.hints = hints
         self.result = ImportResult()
         self.outcomes = Outcomes()
         self.pending: list[NewEvent] = []
@@ -74,7 +81,9 @@ class _Importer:
         self.settled_through = chain.settled_through(self.chain_id)
         self.head = chain.head_block(self.chain_id)
         outcomes = self.outcomes
-        self.mapper = UniswapV2Mapper(self.chain_id, self.tokens, pools, chain.assets, self.fee_bps)
+        self.mapper = UniswapV2Mapper(
+            self.chain_id, self.tokens, pools, chain.assets, self.fee_bps, self.hints
+        )
         self.mapper.outcomes = outcomes
         self.floor = self.store.head().block
 
@@ -197,6 +206,7 @@ def import_logs(
     chain_id: int = 1,
     fee_bps: int = 30,
     progress: Callable[[int], None] | None = None,
+    pool_state: Path | None = None,
 ) -> ImportResult:
     """Import the chain logs in `files` into `store` (see the module docstring).
 
@@ -209,6 +219,8 @@ def import_logs(
         chain_id: The chain the logs come from (ethereum-etl files do not say).
         fee_bps: The pairs' swap fee (30 for Uniswap V2).
         progress: Called with the number of logs read since the last call.
+        pool_state: A pool state file (`replay.importers.pool_state`): tokens and LP supply
+            of pairs first seen mid-life.
 
     Returns:
         Counts per log kind, the reorganisations met, and the refusal that stopped it, if any.
@@ -216,7 +228,8 @@ def import_logs(
     if format == STACKS_FORMAT:
         return _count_stacks_prints(store, files, progress)
     reader = READERS[format]
-    importer = _Importer(store, chain_id, load_token_list(token_list, chain_id), fee_bps)
+    tokens = load_token_list(token_list, chain_id)
+    importer = _Importer(store, chain_id, tokens, fee_bps, load_pool_state(pool_state))
     removed = 0
     try:
         for path in files:

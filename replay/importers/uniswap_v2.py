@@ -13,7 +13,8 @@ Decoded with eth-abi from the pair and factory ABIs (`UniswapV2Pair.sol`, `Unisw
 - a pair first seen mid-life -> `PoolObserved` first: its reserves just before (from the
   `Sync`, less what the fact after it moved), its LP supply unknown; its tokens are the two
   token contracts that moved into or out of it in the transaction (token0 sorts first, as the
-  factory sorts them); a pair whose tokens cannot be told yet is reported unmapped;
+  factory sorts them), or those a pool state file names (`pool_state`, with the LP supply
+  when the user knows it); a pair whose tokens cannot be told yet is reported unmapped;
 - ERC-20 `Transfer`s into or out of a known pair are the pair's own movements (its reserves
   follow them through `Sync`); between other holders, a listed token's -> `TokenTransferred`
   (holders untracked: `outside:`), an unlisted token's are reported unmapped.
@@ -45,6 +46,7 @@ from events.chain import (
 from projections.pools import Pools
 from replay.importers.logs import ChainLog
 from replay.importers.outcomes import Outcomes
+from replay.importers.pool_state import PoolHint
 from replay.importers.token_list import ListedToken
 from replay.importers.uniswap_v2_abi import (
     LP_DECIMALS,
@@ -70,8 +72,10 @@ class UniswapV2Mapper:
         pools: Pools,
         assets: Iterable[str],
         fee_bps: int = 30,
+        hints: dict[str, PoolHint] | None = None,
     ) -> None:
         self.chain_id = chain_id
+        self.hints = hints or {}
         self.tokens = tokens
         self.fee_bps = fee_bps
         self.assets = set(assets)
@@ -220,7 +224,10 @@ class UniswapV2Mapper:
         track = self.pairs.get(address)
         if track is not None:
             return track
+        hint = self.hints.get(address)
         tokens = sorted(tx.touched.get(address, set()) - {address})
+        if hint is not None:
+            tokens = [hint.token0, hint.token1]
         if len(tokens) != 2:
             return None
         track = PairTrack(chain_name(self.chain_id, address), tokens[0], tokens[1], -1, -1)
@@ -236,6 +243,7 @@ class UniswapV2Mapper:
         """A pair first seen mid-life opens with its reserves just before the fact after it."""
         if track.reserve0 >= 0:
             return
+        hint = self.hints.get(log.address)
         track.reserve0, track.reserve1 = reserves
         facts.append(
             PoolObserved(
@@ -244,7 +252,7 @@ class UniswapV2Mapper:
                 fee_bps=self.fee_bps,
                 reserve_x=max(reserves[0], 0),
                 reserve_y=max(reserves[1], 0),
-                lp_supply=None,
+                lp_supply=hint.lp_supply if hint is not None else None,
                 provenance=self.provenance(log),
             )
         )
