@@ -46,6 +46,9 @@ class Pair:
     reserve0: int = 0
     reserve1: int = 0
     supply: int = 0
+    fee_to: str = ""
+    """The factory's `feeTo` (protocol fee on when set)."""
+    k_last: int = 0
 
 
 @dataclass
@@ -108,10 +111,14 @@ class ModelChain:
         return pair
 
     def mint(self, pair: Pair, provider: str, amount0: int, amount1: int) -> None:
-        state = PairState(pair.reserve0, pair.reserve1, pair.supply)
-        minted = pair_mint(state, pair.reserve0 + amount0, pair.reserve1 + amount1)
+        state = PairState(pair.reserve0, pair.reserve1, pair.supply, pair.k_last)
+        balances = (pair.reserve0 + amount0, pair.reserve1 + amount1)
+        minted = pair_mint(state, *balances, bool(pair.fee_to))
         self.transfer(pair.token0, provider, pair.address, amount0)
         self.transfer(pair.token1, provider, pair.address, amount1)
+        if minted.liquidity_to_fee_recipient:
+            self.transfer(pair.address, ZERO, pair.fee_to, minted.liquidity_to_fee_recipient)
+        pair.k_last = minted.pair_after.k_last
         if minted.liquidity_locked:
             self.transfer(pair.address, ZERO, ZERO, minted.liquidity_locked)
         self.transfer(pair.address, ZERO, provider, minted.liquidity_to_provider)
@@ -153,9 +160,12 @@ class ModelChain:
         self._end_tx()
 
     def burn(self, pair: Pair, holder: str, liquidity: int) -> None:
-        state = PairState(pair.reserve0, pair.reserve1, pair.supply)
-        burned = pair_burn(state, pair.reserve0, pair.reserve1, liquidity)
+        state = PairState(pair.reserve0, pair.reserve1, pair.supply, pair.k_last)
+        burned = pair_burn(state, pair.reserve0, pair.reserve1, liquidity, bool(pair.fee_to))
         self.transfer(pair.address, holder, pair.address, liquidity)
+        if burned.liquidity_to_fee_recipient:
+            self.transfer(pair.address, ZERO, pair.fee_to, burned.liquidity_to_fee_recipient)
+        pair.k_last = burned.pair_after.k_last
         self.transfer(pair.address, pair.address, ZERO, liquidity)
         self.transfer(pair.token0, pair.address, holder, burned.amount0)
         self.transfer(pair.token1, pair.address, holder, burned.amount1)
@@ -163,7 +173,7 @@ class ModelChain:
             pair.reserve0 - burned.amount0,
             pair.reserve1 - burned.amount1,
         )
-        pair.supply -= liquidity
+        pair.supply = burned.pair_after.total_supply
         self._sync(pair)
         data = encode(["uint256", "uint256"], [burned.amount0, burned.amount1])
         self._emit(pair.address, [BURN, _topic(ROUTER), _topic(holder)], data)

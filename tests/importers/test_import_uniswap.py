@@ -140,3 +140,39 @@ def test_a_reimport_appends_nothing_and_counts_duplicates(
     assert first.facts_appended > 0
     store.close()
     store2.close()
+
+
+def test_the_protocol_fee_mint_is_taken_from_the_lp_transfers(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    from ledger.audit_classes import classify
+    from tests.importers.chain_model import ALICE, BOB, CAROL, FACTORY, WETH, ModelChain
+
+    chain = ModelChain()
+    pair = chain.create_pair(FACTORY, WETH, USDC, "fee-on")
+    pair.fee_to = CAROL
+    chain.next_block()
+    chain.mint(pair, ALICE, 10**21, 2 * 10**12)
+    for _ in range(5):
+        chain.next_block()
+        chain.swap(pair, BOB, 10**19, True)
+        chain.swap(pair, BOB, 10**10, False)
+    chain.mint(pair, ALICE, 10**19, 10**19 * pair.reserve1 // pair.reserve0)
+    chain.next_block()
+    chain.swap(pair, BOB, 10**19, True)
+    chain.burn(pair, ALICE, pair.supply // 3)
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    import_logs(
+        store, [write_logs(tmp_path, "logs", chain.logs, "etl-json")], token_list=tokens_file
+    )
+    fees = [
+        r.event.protocol_fee_lp
+        for r in store.read()
+        if isinstance(r.event, PairMinted | PairBurned)
+    ]
+    assert fees[0] == 0 and fees[1] > 0 and fees[2] > 0
+    assert classify(store).counts == {"exact": 14, "below": 0, "violation": 0, "unverifiable": 0}
+    balances, pools = books(tmp_path / "ledger.db")
+    lp = chain_name(1, pair.address)
+    assert pools.books[lp].lp_supply == pair.supply == balances.supply(lp)
+    store.close()
