@@ -33,7 +33,6 @@ LP_SYMBOL, LP_DECIMALS = "UNI-V2", 18
 #: eth-abi's stream, typed loosely: its constructor is not annotated.
 _Stream: Any = ContextFramesBytesIO
 _ADDRESS: Any = registry.get_decoder("address")
-_DECODERS: dict[str, Any] = {name: registry.get_decoder(name) for name in ("uint256", "uint112")}
 
 
 def log_kind(topic0: str) -> str:
@@ -55,9 +54,14 @@ def decode_fields(types: tuple[str, ...], data: str) -> list[Any]:
     Raises:
         eth_abi.exceptions.DecodingError: the data is short or not what the types say.
     """
+    decoders = _FIELD_DECODERS.get(types)
+    if decoders is None:
+        decoders = _FIELD_DECODERS[types] = tuple(registry.get_decoder(name) for name in types)
     stream = _Stream(_bytes(data))
-    decoders: list[Any] = [_DECODERS.get(name) or registry.get_decoder(name) for name in types]
     return [decoder(stream) for decoder in decoders]
+
+
+_FIELD_DECODERS: dict[tuple[str, ...], tuple[Any, ...]] = {}
 
 
 class TopicAddresses:
