@@ -139,7 +139,6 @@ class Projector:
         """Each projection's state after the last record of `block`."""
         retractions = Retractions.load(self.store)
         if retractions:
-            retractions.purge_snapshots(self.store.connection)
             return [self._canonical_at(p, block, retractions) for p in self._fresh()]
         projections = self._fresh()
         starts = []
@@ -156,8 +155,14 @@ class Projector:
     def _canonical_at(
         self, projection: Projection, block: int, retractions: Retractions
     ) -> Projection:
-        """The projection on the canonical chain at `block` (see `ledger.reorg`)."""
+        """The projection on the canonical chain at `block` (see `ledger.reorg`).
+
+        Snapshots taken inside a retracted range before its retraction hold orphaned state; a
+        catch-up deletes them, and until then they are passed over (this only reads).
+        """
         saved = views.nearest_snapshot(self.store.connection, projection, block)
+        while saved is not None and (restart := retractions.invalid_until(saved[0])) is not None:
+            saved = views.snapshot_before_seq(self.store.connection, projection, restart)
         start = 0
         if saved is not None:
             projection.restore(saved[1])

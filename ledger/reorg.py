@@ -8,8 +8,9 @@ reads them in one index probe (their own stream), and folds drop retracted recor
 batch (`keep`). So a fold never has to undo anything:
 
 - the projector's catch-up rolls a view that had folded records now retracted back to its
-  latest snapshot below the range (snapshots taken inside the range are deleted: they hold
-  orphaned state) and refolds from there, skipping them;
+  latest snapshot below the range (snapshots taken inside the range before the retraction
+  are deleted: they hold orphaned state; time travel, which only reads, passes over them)
+  and refolds from there, skipping them;
 - records after a reorganisation keep the log's blocks non-decreasing: a new block below the
   head is appended at the head's block, and its own block is in its provenance. So the
   canonical chain at block t is the non-retracted records up to the last whose *chain* block
@@ -94,6 +95,11 @@ class Retractions:
             connection.execute(
                 "DELETE FROM snapshots WHERE seq >= ? AND seq < ?", (item.from_seq, item.seq)
             )
+
+    def invalid_until(self, snapshot_seq: int) -> int | None:
+        """For a snapshot taken inside a retracted range before its retraction: the range's
+        first seq (a valid snapshot lies below it); None for a valid snapshot."""
+        return self.rollback_seq(snapshot_seq)
 
     def rollback_seq(self, view_seq: int) -> int | None:
         """Where a view at `view_seq` must restart from, if it folded records retracted since."""

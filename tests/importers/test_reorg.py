@@ -114,3 +114,28 @@ def test_old_blocks_settle_into_a_range_and_stay_duplicates(
     canonical = SqliteStore(tmp_path / "canonical.db", create=True)
     import_logs(canonical, [tmp_path / "branch.etl-json"], token_list=tokens_file)
     assert digests(store) == digests(canonical)
+
+
+def test_time_travel_passes_over_orphaned_snapshots_it_finds(
+    tmp_path: Path, tokens_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Time travel only reads: a snapshot of orphaned state not yet deleted is not used."""
+    from ledger.reorg import Retractions
+
+    main, branch, fork_at = forked_chains(64)
+    store = SqliteStore(tmp_path / "reorged.db", create=True)
+    import_logs(
+        store, [write_logs(tmp_path, "main", main.logs, "etl-json")], token_list=tokens_file
+    )
+    Projector(store, BOOKS, snapshot_every=7).catch_up()
+    monkeypatch.setattr(Retractions, "purge_snapshots", lambda self, connection: None)
+    branch_file = write_logs(tmp_path, "branch", branch.logs, "etl-json")
+    import_logs(store, [branch_file], token_list=tokens_file)
+    orphaned = store.connection.execute(
+        "SELECT count(*) FROM snapshots WHERE block >= ? AND projection = 'balances'", (fork_at,)
+    ).fetchone()[0]
+    assert orphaned > 0
+    canonical = SqliteStore(tmp_path / "canonical.db", create=True)
+    import_logs(canonical, [branch_file], token_list=tokens_file)
+    for block in (fork_at + 10, fork_at + 40, branch.block):
+        assert digests(store, block) == digests(canonical, block), block
