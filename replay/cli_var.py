@@ -22,79 +22,80 @@ _SCENARIO_FLAGS = (
 """The flags that are `VarParameters` fields, by the same names."""
 
 
+_OPTIONS = [
+    click.option(
+        "--series",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        required=True,
+        help="CSV of timestamp,open,high,low,close (hourly).",
+    ),
+    click.option("--ltv", type=float, default=0.75, show_default=True, help="Initial LTV."),
+    click.option(
+        "--crash-multiplier",
+        type=float,
+        default=100.0,
+        show_default=True,
+        help="Crashes come at this many times the base frequency (see --calibration).",
+    ),
+    click.option("--crash-size", type=float, default=0.20, show_default=True),
+    click.option(
+        "--calibration",
+        type=click.Choice(["band", "tail"]),
+        default="band",
+        show_default=True,
+        help="Base frequency: the white paper's -10%..-18% hours, or hours at/below the crash.",
+    ),
+    click.option(
+        "--settlement",
+        type=click.Choice(["expiry", "first-breach"]),
+        default="expiry",
+        show_default=True,
+        help="Read the loss at expiry (the contract) or at the first breach.",
+    ),
+    click.option(
+        "--slippage-depth",
+        type=float,
+        default=None,
+        help="D of the impact X^2/(D+X) on each rebalancing trade (default: none).",
+    ),
+    click.option("--paths", type=click.IntRange(min=1), default=10_000, show_default=True),
+    click.option("--horizon-hours", type=click.IntRange(min=1), default=2160, show_default=True),
+    click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+    click.option("--invert", is_flag=True, help="The loan is the series' base asset."),
+    click.option(
+        "--sensitivity/--no-sensitivity", default=True, help="Print the sensitivity table."
+    ),
+    click.option(
+        "--pool-share",
+        type=click.FloatRange(min=0, max=1),
+        default=0.3125,
+        show_default=True,
+        help="Case study: the CRP's share of TVL (the white paper's 31.25%).",
+    ),
+    click.option(
+        "--monthly-fees",
+        type=click.FloatRange(min=0),
+        default=0.0125,
+        show_default=True,
+        help="Case study: fee income a month as a share of TVL (the white paper's 1.25%).",
+    ),
+    click.option(
+        "--db", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None
+    ),
+    click.option("--at-block", type=click.IntRange(min=0), default=None),
+    click.option(
+        "--chart",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=Path("var.png"),
+        show_default=True,
+    ),
+]
+"""The flags of `var`, in the order `--help` lists them."""
+
+
 def _options(function: Any) -> Any:
-    """The scenario flags, kept together so that the command body stays readable."""
-    options = [
-        click.option(
-            "--series",
-            type=click.Path(path_type=Path, dir_okay=False, exists=True),
-            required=True,
-            help="CSV of timestamp,open,high,low,close (hourly).",
-        ),
-        click.option("--ltv", type=float, default=0.75, show_default=True, help="Initial LTV."),
-        click.option(
-            "--crash-multiplier",
-            type=float,
-            default=100.0,
-            show_default=True,
-            help="Crashes come at this many times the base frequency (see --calibration).",
-        ),
-        click.option("--crash-size", type=float, default=0.20, show_default=True),
-        click.option(
-            "--calibration",
-            type=click.Choice(["band", "tail"]),
-            default="band",
-            show_default=True,
-            help="Base frequency: the white paper's -10%..-18% hours, or hours at/below the crash.",
-        ),
-        click.option(
-            "--settlement",
-            type=click.Choice(["expiry", "first-breach"]),
-            default="expiry",
-            show_default=True,
-            help="Read the loss at expiry (the contract) or at the first breach.",
-        ),
-        click.option(
-            "--slippage-depth",
-            type=float,
-            default=None,
-            help="D of the impact X^2/(D+X) on each rebalancing trade (default: none).",
-        ),
-        click.option("--paths", type=click.IntRange(min=1), default=10_000, show_default=True),
-        click.option(
-            "--horizon-hours", type=click.IntRange(min=1), default=2160, show_default=True
-        ),
-        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
-        click.option("--invert", is_flag=True, help="The loan is the series' base asset."),
-        click.option(
-            "--sensitivity/--no-sensitivity", default=True, help="Print the sensitivity table."
-        ),
-        click.option(
-            "--pool-share",
-            type=click.FloatRange(min=0, max=1),
-            default=0.3125,
-            show_default=True,
-            help="Case study: the CRP's share of TVL (the white paper's 31.25%).",
-        ),
-        click.option(
-            "--monthly-fees",
-            type=click.FloatRange(min=0),
-            default=0.0125,
-            show_default=True,
-            help="Case study: fee income a month as a share of TVL (the white paper's 1.25%).",
-        ),
-        click.option(
-            "--db", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None
-        ),
-        click.option("--at-block", type=click.IntRange(min=0), default=None),
-        click.option(
-            "--chart",
-            type=click.Path(path_type=Path, dir_okay=False),
-            default=Path("var.png"),
-            show_default=True,
-        ),
-    ]
-    for option in reversed(options):
+    """Apply `_OPTIONS`, kept apart so that the command body stays readable."""
+    for option in reversed(_OPTIONS):
         function = option(function)
     return function
 

@@ -62,6 +62,7 @@ SENSITIVITY: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("multiplier", "1x", {"crash_multiplier": 1.0}),
     ("multiplier", "10x", {"crash_multiplier": 10.0}),
     ("multiplier", "30x", {"crash_multiplier": 30.0}),
+    ("multiplier", "50x", {"crash_multiplier": 50.0}),
     ("multiplier", "300x", {"crash_multiplier": 300.0}),
     ("ltv", "60%", {"ltv": 0.60}),
     ("ltv", "70%", {"ltv": 0.70}),
@@ -76,6 +77,8 @@ SENSITIVITY: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("slippage", "D = 3", {"slippage_depth": 3.0}),
     ("slippage", "D = 1", {"slippage_depth": 1.0}),
     ("calibration", "tail (<= crash)", {"calibration": "tail"}),
+    ("converted w", "1% (contract 5%)", {"conversion_weight": 0.01}),
+    ("converted w", "0%", {"conversion_weight": 0.0}),
 )
 """(factor, setting, changes to the base run): one input moved at a time."""
 
