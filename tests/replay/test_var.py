@@ -31,17 +31,9 @@ from replay.var_series import (
     load_log_returns,
     loss_exceedance_table,
 )
-from tests.replay.var_data import PRICES, SHARED
+from tests.replay.var_data import SHARED
 
 FloatArray = npt.NDArray[np.float64]
-
-
-@pytest.fixture(scope="module")
-def eth_returns() -> FloatArray:
-    series = PRICES / "eth-usdt-1h.csv"
-    if not series.exists():
-        pytest.skip(f"real price series not found at {series}: the VaR tests bootstrap from it")
-    return load_log_returns(series)
 
 
 @pytest.fixture(scope="module")

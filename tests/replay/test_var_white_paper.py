@@ -20,11 +20,9 @@ from replay.var_series import (
     FloatArray,
     band_frequency,
     crash_probability_per_hour,
-    load_log_returns,
     wilson_interval,
 )
 from replay.var_study import WHITE_PAPER, FeeCase, fees_versus_losses, sensitivity_table
-from tests.replay.var_data import PRICES
 
 PAPER_BAND_FREQUENCY = 0.00017  # 0.017%
 PAPER_MULTIPLIER = 100.0  # 100x
@@ -32,14 +30,6 @@ PAPER_CRASH = 0.20  # -20%
 PAPER_LTV = 0.75  # LTV 75%
 PAPER_LOSS = 0.125  # 12.5% of collateral
 PAPER_PROBABILITY = 0.01  # "under 1%"
-
-
-@pytest.fixture(scope="module")
-def eth_returns() -> FloatArray:
-    series = PRICES / "eth-usdt-1h.csv"
-    if not series.exists():
-        pytest.skip(f"real price series not found at {series}: the white paper's tests use it")
-    return load_log_returns(series)
 
 
 def test_the_study_holds_the_white_papers_figures() -> None:
