@@ -142,15 +142,15 @@ def format_sensitivity(rows: Sequence[SensitivityRow]) -> str:
     loss = rows[0].headline.threshold if rows else WHITE_PAPER.headline_loss
     header = (
         f"{'factor':<12} {'setting':<16} {'crash p/h':>9}  {'P(loss > 0)':>11}  "
-        f"{f'P(loss >= {loss:.1%})':>17} {'95% interval':>19}  {'mean loss':>9}"
+        f"{f'P(loss >= {loss:.1%})':>17} {'95% interval':>21}  {'mean loss':>9}"
     )
     lines = [header]
     for row in rows:
-        interval = f"[{row.headline.low:.2%}, {row.headline.high:.2%}]"
+        interval = f"[{row.headline.low:.3%}, {row.headline.high:.3%}]"
         lines.append(
             f"{row.factor:<12} {row.setting:<16} {row.crash_probability:>9.4%}  "
             f"{row.default.probability:>11.2%}  {row.headline.probability:>17.2%} "
-            f"{interval:>19}  {row.mean_loss:>9.2%}"
+            f"{interval:>21}  {row.mean_loss:>9.2%}"
         )
     return "\n".join(lines)
 

@@ -80,7 +80,7 @@ def test_raising_the_multiplier_never_lowers_the_default_probability(
     eth_returns: FloatArray, seed: int, settlement: str
 ) -> None:
     # The share is compared, not each path: an early crash can make a pool convert and then
-    # survive a later crash that sank it without the early one (about 1% of paths do). With
+    # survive a later crash that sank it without the early one (a few paths in 1,000). With
     # common random numbers and fixed seeds the shares below are fixed numbers.
     base = VarParameters(paths=2000, horizon_hours=720, seed=seed, settlement=settlement)
     shares = [
