@@ -88,16 +88,24 @@ class BookInputs:
         )
 
 
-def inputs_at_block(store: SqliteStore, block: int) -> BookInputs:
+def inputs_at_block(
+    store: SqliteStore, block: int, *, fee_window_blocks: int = BLOCKS_PER_MONTH
+) -> BookInputs:
     """Read the CRPs, TVL and the month's fee income from the books at `block`.
+
+    Fee income is read over the `fee_window_blocks` before the block (a month by default) and
+    scaled to a month.
 
     Raises:
         NoCollateralPool: no CRP with debt and an oracle spot exists at the block.
     """
     names = ["alex_lending", "pools", "reserve_solvency"]
     lending, pools, reserve = _by_name(Projector(store, names).state_at(block))
-    start = max(block - BLOCKS_PER_MONTH, 0)
-    fees_before = _swap_fees(Projector(store, ["alex_lending", "reserve_solvency"]), start, lending)
+    start = max(block - fee_window_blocks, 0)
+    fees_before = 0.0
+    if start > 0:
+        (reserve_before,) = Projector(store, ["reserve_solvency"]).state_at(start)
+        fees_before = _fees_now(reserve_before, lending)  # valued at block N's prices
     pools_found, skipped = [], []
     for loan in lending.crp_loans():
         pool, reason = _book_pool(lending, loan, block)
@@ -203,11 +211,3 @@ def _fees_now(reserve: Any, lending: AlexLending) -> float:
         fees = sum(v for source, v in book.inflows.items() if source.startswith(_FEE_PREFIX))
         total += _value(lending, token, fees) or 0.0
     return total
-
-
-def _swap_fees(projector: Projector, block: int, lending_now: AlexLending) -> float:
-    """Swap-fee inflows up to `block`, valued at the later block's prices (one price for both)."""
-    if block <= 0:
-        return 0.0
-    _, reserve = sorted(projector.state_at(block), key=lambda p: p.name != "alex_lending")
-    return _fees_now(reserve, lending_now)

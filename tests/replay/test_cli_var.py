@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from events.reserve import ReserveCredited
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from projections.alex_lending import AlexLending
 from replay.cli import cli
 from replay.cli_replay import replay  # noqa: F401  (registers the replay commands)
 from replay.cli_var import var  # noqa: F401  (registers the command)
+from replay.var_books import BLOCKS_PER_MONTH, inputs_at_block
 from tests.replay.var_data import PRICES, ROOT
 
 SERIES = PRICES / "eth-usdt-1h.csv"
@@ -136,3 +138,37 @@ def test_at_block_takes_the_loan_and_fees_from_the_books(alex_log: Path, tmp_pat
     assert fees["loss_of_collateral"] == 0.125
     assert fees["loss_of_tvl"] != pytest.approx(0.125 * 0.3125)
     assert "books at block 2000, pool crp" in report["text"]
+
+
+def test_the_books_fee_income_is_the_reserves_swap_fees_of_the_month(alex_log: Path) -> None:
+    # A 1,000-block window, so that the fees before it are read from the books and taken off.
+    block, start = 2900, 1900
+    store = SqliteStore(alex_log)
+    try:
+        inputs = inputs_at_block(store, block, fee_window_blocks=block - start)
+        (lending,) = Projector(store, ["alex_lending"]).state_at(block)
+        fees: dict[str, int] = {}
+        for record in store.read():
+            event = record.event
+            if (
+                start < record.block <= block
+                and isinstance(event, ReserveCredited)
+                and event.source.startswith("swap-fee:")
+            ):
+                fees[event.token] = fees.get(event.token, 0) + event.amount
+    finally:
+        store.close()
+    assert isinstance(lending, AlexLending)
+    assert fees, "alex-cycles pays swap fees to the reserve"
+    expected = 0.0
+    for token, amount in fees.items():
+        price, scale = lending.state.prices[token]
+        expected += amount * price / scale / 10 ** lending.state.decimals[token]
+    assert inputs.fees_window_quote == pytest.approx(expected, rel=1e-12)
+    assert inputs.fees_window_blocks == block - start
+    assert inputs.fees_month_quote == pytest.approx(expected * BLOCKS_PER_MONTH / 1000)
+    (pool,) = inputs.pools
+    assert inputs.fee_case(pool).monthly_fees_share_of_tvl == pytest.approx(
+        inputs.fees_month_quote / inputs.tvl_quote
+    )
+    assert 0 < pool.value_quote <= inputs.tvl_quote
