@@ -18,7 +18,7 @@ from replay.var_series import loss_exceedance_table
 
 __all__ = ["format_exceedance_table", "write_chart"]
 
-# The ALEX write-up's headline: under 1% chance of a default of 12.5% of collateral value.
+# The ALEX white paper's headline: under 1% chance of a default of 12.5% of collateral value.
 _HEADLINE_LOSS = 0.125
 _HEADLINE_PROBABILITY = 0.01
 
