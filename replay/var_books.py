@@ -15,18 +15,25 @@ pays a shortfall. Floats from here on: this is analytics at the edge of the ledg
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from events.amm import swap_fee_source
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from projections.alex_lending import AlexLending, CrpLoan
+from projections.balances import Balances
 from projections.contracts.crp import BLOCKS_PER_YEAR
 from projections.contracts.fixed_point import ONE_8
 from projections.pools import Pools
+from projections.prices import Prices
 from replay.var import VarParameters
 from replay.var_study import FeeCase
+
+Valuer = Callable[[str, int], float | None]
+"""An amount of an asset in the oracle's quote currency (None: the asset has no price)."""
 
 __all__ = ["BookInputs", "BookPool", "NoCollateralPool", "inputs_at_block", "pool_parameters"]
 
@@ -99,16 +106,17 @@ def inputs_at_block(
     Raises:
         NoCollateralPool: no CRP with debt and an oracle spot exists at the block.
     """
-    names = ["alex_lending", "pools", "reserve_solvency"]
-    lending, pools, reserve = _by_name(Projector(store, names).state_at(block))
+    names = ["alex_lending", "pools", "reserve_solvency", "prices", "balances"]
+    lending, pools, reserve, prices, balances = _by_name(Projector(store, names).state_at(block))
+    value = partial(_value, prices, balances)
     start = max(block - fee_window_blocks, 0)
     fees_before = 0.0
     if start > 0:
         (reserve_before,) = Projector(store, ["reserve_solvency"]).state_at(start)
-        fees_before = _fees_now(reserve_before, lending)  # valued at block N's prices
+        fees_before = _fees_now(reserve_before, value)  # valued at block N's prices
     pools_found, skipped = [], []
     for loan in lending.crp_loans():
-        pool, reason = _book_pool(lending, loan, block)
+        pool, reason = _book_pool(lending, loan, block, value)
         if pool is None:
             skipped.append(f"{loan.pool_id}: {reason}")
         else:
@@ -116,14 +124,14 @@ def inputs_at_block(
     if not pools_found:
         detail = f" ({'; '.join(skipped)})" if skipped else ""
         raise NoCollateralPool(f"no collateral rebalancing pool with debt at block {block}{detail}")
-    tvl, unpriced = _tvl(lending, pools)
+    tvl, unpriced = _tvl(lending, pools, value)
     return BookInputs(
         block=block,
         pools=sorted(pools_found, key=lambda pool: -pool.value_quote),
         skipped=skipped,
         tvl_quote=tvl,
         unpriced=unpriced,
-        fees_window_quote=_fees_now(reserve, lending) - fees_before,
+        fees_window_quote=_fees_now(reserve, value) - fees_before,
         fees_window_blocks=block - start,
     )
 
@@ -145,19 +153,27 @@ def pool_parameters(pool: BookPool, base: VarParameters) -> VarParameters:
     )
 
 
-def _by_name(projections: list[Any]) -> tuple[AlexLending, Pools, Any]:
+def _by_name(projections: list[Any]) -> tuple[AlexLending, Pools, Any, Prices, Balances]:
     found = {projection.name: projection for projection in projections}
-    return found["alex_lending"], found["pools"], found["reserve_solvency"]
+    return (
+        found["alex_lending"],
+        found["pools"],
+        found["reserve_solvency"],
+        found["prices"],
+        found["balances"],
+    )
 
 
-def _book_pool(lending: AlexLending, loan: CrpLoan, block: int) -> tuple[BookPool | None, str]:
+def _book_pool(
+    lending: AlexLending, loan: CrpLoan, block: int, value_of: Valuer
+) -> tuple[BookPool | None, str]:
     book = lending.collateral_pool(loan.pool_id)
     if book is None or loan.expiry <= block:
         return None, "expired"
     if loan.ltv_e8 >= ONE_8:
         return None, f"already in default at LTV {loan.ltv_e8 / ONE_8:.2%}"
-    value = _value(lending, loan.debt_asset, loan.collateral_value)
-    debt = _value(lending, loan.debt_asset, loan.debt)
+    value = value_of(loan.debt_asset, loan.collateral_value)
+    debt = value_of(loan.debt_asset, loan.debt)
     pool = BookPool(
         pool_id=loan.pool_id,
         collateral=loan.collateral_asset,
@@ -176,16 +192,15 @@ def _book_pool(lending: AlexLending, loan: CrpLoan, block: int) -> tuple[BookPoo
     return pool, ""
 
 
-def _value(lending: AlexLending, asset: str, amount: int) -> float | None:
+def _value(prices: Prices, balances: Balances, asset: str, amount: int) -> float | None:
     """`amount` base units of `asset` in the oracle's quote, or None without a price."""
-    quote = lending.state.prices.get(asset)
+    quote = prices.quote(asset)
     if quote is None:
         return None
-    price, scale = quote
-    return float(amount * price / scale / 10 ** lending.state.decimals.get(asset, 8))
+    return float(amount * quote.price / quote.scale / 10 ** balances.decimals.get(asset, 8))
 
 
-def _tvl(lending: AlexLending, pools: Pools) -> tuple[float, list[str]]:
+def _tvl(lending: AlexLending, pools: Pools, value_of: Valuer) -> tuple[float, list[str]]:
     holdings: list[tuple[str, int]] = []
     for amm in pools.books.values():
         holdings += [(amm.spec.token_x, amm.reserve_x), (amm.spec.token_y, amm.reserve_y)]
@@ -196,7 +211,7 @@ def _tvl(lending: AlexLending, pools: Pools) -> tuple[float, list[str]]:
         holdings += [(ytp.token, ytp.balance_token), (ytp.token, ytp.balance_yield_token)]
     total, unpriced = 0.0, set()
     for asset, amount in holdings:
-        value = _value(lending, underlying.get(asset, asset), amount)
+        value = value_of(underlying.get(asset, asset), amount)
         if value is None:
             unpriced.add(asset)
         else:
@@ -204,10 +219,10 @@ def _tvl(lending: AlexLending, pools: Pools) -> tuple[float, list[str]]:
     return total, sorted(unpriced)
 
 
-def _fees_now(reserve: Any, lending: AlexLending) -> float:
+def _fees_now(reserve: Any, value_of: Valuer) -> float:
     """Swap-fee inflows to every reserve book so far, valued at the block's oracle prices."""
     total = 0.0
     for token, book in getattr(reserve, "books", {}).items():
         fees = sum(v for source, v in book.inflows.items() if source.startswith(_FEE_PREFIX))
-        total += _value(lending, token, fees) or 0.0
+        total += value_of(token, fees) or 0.0
     return total

@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from ledger.projector import Projector
-from projections.base import Projection, Table
-from projections.runtime import projection_names
+from projections.base import Table
+from projections.runtime import Shown, digest_of_shown, projection_names
 from replay.cli.common import CliExit, echo_json, json_option, open_store, path_argument
 
 
@@ -33,8 +33,8 @@ def check_projection_names(names: tuple[str, ...]) -> list[str] | None:
     return list(names) or None
 
 
-def load_state(path: Path, names: list[str] | None, at_block: int | None) -> list[Projection]:
-    """The projections at `at_block` (or the head), catching the views up first."""
+def load_state(path: Path, names: list[str] | None, at_block: int | None) -> list[Shown]:
+    """The books and read models at `at_block` (or the head), catching the views up first."""
     with open_store(path) as store:
         projector = Projector(store, names)
         projector.catch_up()
@@ -44,7 +44,7 @@ def load_state(path: Path, names: list[str] | None, at_block: int | None) -> lis
         return projector.current() if at_block is None else projector.state_at(at_block)
 
 
-def shown_tables(projection: Projection, at_risk: int | None) -> list[Table]:
+def shown_tables(projection: Shown, at_risk: int | None) -> list[Table]:
     """All tables, or with --at-risk the projection's ranking (if it keeps one)."""
     if at_risk is None:
         return projection.tables()
@@ -120,7 +120,7 @@ def state(
             for table in projection.tables()
         }
         output[projection.name] = {
-            "digest": projection.digest(),
+            "digest": digest_of_shown(projection),
             "tables": tables,
             "violations": projection.violations(),
         }
@@ -128,7 +128,9 @@ def state(
         echo_json({"at_block": at_block, "projections": output})
         return
     for projection in projections:
-        click.echo(f"== {projection.name} (digest {projection.digest()})")
+        found = digest_of_shown(projection)
+        about = "read model over the books" if found is None else f"digest {found}"
+        click.echo(f"== {projection.name} ({about})")
         for table in shown_tables(projection, at_risk):
             render_table(table, filter_rows(table, filters))
         for violation in projection.violations():
@@ -150,8 +152,11 @@ def digest(
     Example: defi-ledger digest ledger.db --at-block 1200 --json
     """
     names = check_projection_names(projection_names_chosen)
-    projections = load_state(path, names, at_block)
-    digests = {projection.name: projection.digest() for projection in projections}
+    digests = {
+        projection.name: found
+        for projection in load_state(path, names, at_block)
+        if (found := digest_of_shown(projection)) is not None
+    }
     if as_json:
         echo_json({"at_block": at_block, "digests": digests})
         return

@@ -19,6 +19,8 @@ from events.reserve import ReserveCredited
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from projections.alex_lending import AlexLending
+from projections.balances import Balances
+from projections.prices import Prices
 from replay.cli import cli
 from replay.var_books import BLOCKS_PER_MONTH, inputs_at_block
 from tests.replay.var_data import PRICES, ROOT
@@ -144,7 +146,7 @@ def test_the_books_fee_income_is_the_reserves_swap_fees_of_the_month(alex_log: P
     store = SqliteStore(alex_log)
     try:
         inputs = inputs_at_block(store, block, fee_window_blocks=block - start)
-        (lending,) = Projector(store, ["alex_lending"]).state_at(block)
+        prices, balances = Projector(store, ["prices", "balances"]).state_at(block)
         fees: dict[str, int] = {}
         for record in store.read():
             event = record.event
@@ -156,12 +158,13 @@ def test_the_books_fee_income_is_the_reserves_swap_fees_of_the_month(alex_log: P
                 fees[event.token] = fees.get(event.token, 0) + event.amount
     finally:
         store.close()
-    assert isinstance(lending, AlexLending)
+    assert isinstance(prices, Prices) and isinstance(balances, Balances)
     assert fees, "alex-cycles pays swap fees to the reserve"
     expected = 0.0
     for token, amount in fees.items():
-        price, scale = lending.state.prices[token]
-        expected += amount * price / scale / 10 ** lending.state.decimals[token]
+        quote = prices.quote(token)
+        assert quote is not None
+        expected += amount * quote.price / quote.scale / 10 ** balances.decimals[token]
     assert inputs.fees_window_quote == pytest.approx(expected, rel=1e-12)
     assert inputs.fees_window_blocks == block - start
     assert inputs.fees_month_quote == pytest.approx(expected * BLOCKS_PER_MONTH / 1000)
