@@ -14,8 +14,7 @@ from events.record import Record
 from ledger.reorg import Retractions
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
-from projections.base import Projection
-from projections.runtime import fold, make_projections
+from projections.runtime import Shown, make_books, shown
 
 
 def of_transaction(tx_hash: str | None) -> str | None:
@@ -43,7 +42,7 @@ def transaction_records(
 
 def state_after_transaction(
     store: SqliteStore, names: Sequence[str] | None, tx_hash: str
-) -> list[Projection] | None:
+) -> list[Shown] | None:
     """The projections just after the last canonical fact of `tx_hash`; None if it has none."""
     wanted = of_transaction(tx_hash)
     last = 0
@@ -53,7 +52,7 @@ def state_after_transaction(
     if last == 0:
         return None
     retractions = Retractions.load(store)
-    projections = make_projections(names)
+    books = make_books(names)
     for batch in store.fold_batches(1, last):
-        fold(retractions.keep(batch), projections)
-    return projections
+        books.fold(retractions.keep(batch))
+    return shown(books, names)

@@ -14,8 +14,9 @@ batch (`keep`). So a fold never has to undo anything:
 - records after a reorganisation keep the log's blocks non-decreasing: a new block below the
   head is appended at the head's block, and its own block is in its provenance. So the
   canonical chain at block t is the non-retracted records up to the last whose *chain* block
-  (`chain_block`) is at most t (they are in chain-block order along seq); `fold_canonical`
-  folds exactly those, from the nearest snapshot at or below t.
+  (`chain_block`) is at most t (they are in chain-block order along seq, so
+  `last_canonical_seq` finds it in one forward read); time travel folds exactly those, from
+  the nearest valid snapshot at or below t.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ import msgspec
 from events.chain import REORG_STREAM, BlocksImported, BlocksRetracted, provenance_of
 from events.record import Record
 from ledger.store import EventStore, ReadFilter
-from projections.base import Projection
-from projections.runtime import fold
 
 
 class Retraction(msgspec.Struct, frozen=True):
@@ -117,19 +116,17 @@ def chain_block(record: Record) -> int | None:
     return record.block
 
 
-def fold_canonical(
-    batches: Iterable[list[Record]],
-    retractions: Retractions,
-    block: int,
-    projections: Sequence[Projection],
-) -> None:
-    """Fold the canonical records of `batches` up to the last one of chain block `block`."""
+def last_canonical_seq(
+    batches: Iterable[list[Record]], retractions: Retractions, block: int, after_seq: int
+) -> int:
+    """The seq of the last canonical record of chain block `block` or before (`after_seq` if
+    none follows it): canonical records are in chain-block order along seq, so the first one
+    past `block` ends the read."""
+    last = after_seq
     for batch in batches:
-        kept: list[Record] = []
         for record in retractions.keep(batch):
             at = chain_block(record)
             if at is not None and at > block:
-                fold(kept, projections)
-                return
-            kept.append(record)
-        fold(kept, projections)
+                return last
+            last = record.seq
+    return last

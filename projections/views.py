@@ -110,13 +110,36 @@ def write_view(
 
 def read_view_state(
     connection: sqlite3.Connection, projection: Projection
-) -> tuple[int, bytes] | None:
-    """The (seq, state) the projection's view was written at, if of its current version."""
+) -> tuple[int, bytes, int] | None:
+    """The (seq, state, block) the projection's view was written at, if of its current version."""
     row = connection.execute(
-        "SELECT seq, state FROM view_state WHERE projection = ? AND version = ?",
+        "SELECT s.seq, s.state, t.block FROM view_state AS s"
+        " JOIN view_tracking AS t ON t.projection = s.projection"
+        " WHERE s.projection = ? AND s.version = ?",
         (projection.name, projection.version),
     ).fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]))
+    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+
+
+def write_read_model_view(
+    connection: sqlite3.Connection, name: str, tables: list[Table], seq: int, block: int
+) -> None:
+    """Replace a read model's view tables and tracking row at `seq`, atomically.
+
+    A read model has no state or digest of its own (its tables are computed from the books):
+    its tracking row says where its tables are, with an empty digest.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for table in tables:
+            _replace_table(connection, table)
+        connection.execute(
+            "INSERT OR REPLACE INTO view_tracking VALUES (?, ?, ?, ?, ?)", (name, 0, seq, block, "")
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
 
 
 def insert_snapshot(
@@ -131,8 +154,8 @@ def insert_snapshot(
 
 def nearest_snapshot(
     connection: sqlite3.Connection, projection: Projection, block: int
-) -> tuple[int, bytes] | None:
-    """The latest snapshot of the projection's current version taken at or below `block`.
+) -> tuple[int, bytes, int] | None:
+    """The latest (seq, state, block) of the projection's current version at or below `block`.
 
     Snapshots of another version are ignored (and so rebuilt), never used. Found in two
     steps so that one snapshot is read, not all: asked for the state column, SQLite sorts
@@ -147,23 +170,23 @@ def nearest_snapshot(
     ).fetchone()
     if seq is None:
         return None
-    (state,) = connection.execute(
-        "SELECT state FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
+    state, at_block = connection.execute(
+        "SELECT state, block FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
         (*key, seq),
     ).fetchone()
-    return int(seq), bytes(state)
+    return int(seq), bytes(state), int(at_block)
 
 
 def snapshot_before_seq(
     connection: sqlite3.Connection, projection: Projection, seq: int
-) -> tuple[int, bytes] | None:
-    """The latest snapshot of the projection's current version taken below `seq`."""
+) -> tuple[int, bytes, int] | None:
+    """The latest (seq, state, block) of the projection's current version taken below `seq`."""
     row = connection.execute(
-        "SELECT seq, state FROM snapshots WHERE projection = ? AND version = ? AND seq < ? "
-        "ORDER BY seq DESC LIMIT 1",
+        "SELECT seq, state, block FROM snapshots WHERE projection = ? AND version = ? AND seq < ?"
+        " ORDER BY seq DESC LIMIT 1",
         (projection.name, projection.version, seq),
     ).fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]))
+    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
 
 
 def latest_snapshot_seq(connection: sqlite3.Connection, projection: Projection) -> int:
@@ -174,7 +197,7 @@ def latest_snapshot_seq(connection: sqlite3.Connection, projection: Projection) 
     return int(row[0] or 0)
 
 
-def drop_views(connection: sqlite3.Connection, projections: Sequence[Projection]) -> None:
+def drop_views(connection: sqlite3.Connection, projections: Sequence[Any]) -> None:
     """Forget the projections' views, states and snapshots, in one transaction.
 
     One statement a table for all of them: a rebuild of every projection drops them together.

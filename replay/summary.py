@@ -8,7 +8,8 @@ from events.fx import FxWalked
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
-from projections.base import Projection, Table
+from projections.base import Table
+from projections.runtime import Shown
 
 
 def table_dicts(table: Table) -> list[dict[str, Any]]:
@@ -31,7 +32,7 @@ def summarise(store: SqliteStore, worst: int = 5) -> dict[str, Any]:
     return summary
 
 
-def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict[str, Any]:
+def protocol_outcomes(store: SqliteStore, projections: list[Shown]) -> dict[str, Any]:
     """The headline numbers a replay is run for: walks, dead strikes, bad debt, coverage, votes."""
     walks: dict[str, int] = {}
     bad_debt_raw = bonus_from_reserve_token = 0

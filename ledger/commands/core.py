@@ -9,6 +9,7 @@ from events.rejections import RejectCode
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
 from projections.balances import Balances
+from projections.books import DIGEST_SCHEME
 
 
 class RegisterAsset(Command, frozen=True, kw_only=True):
@@ -151,4 +152,10 @@ class RecordCheckpoint(Command, frozen=True, kw_only=True):
 
 
 def handle_record_checkpoint(command: RecordCheckpoint, context: Context) -> list[Emit]:
-    return [Emit(CheckpointRecorded(label=command.label, digests=command.digests))]
+    return [
+        Emit(
+            CheckpointRecorded(
+                label=command.label, digests=command.digests, digest_scheme=DIGEST_SCHEME
+            )
+        )
+    ]

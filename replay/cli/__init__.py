@@ -117,7 +117,7 @@ COMMANDS: dict[str, Entry] = {
     "var": Entry(
         "replay.cli.var",
         "var",
-        ("Default-loss distribution of a CRP under bootstrapped returns with injected crashes."),
+        "Default-loss distribution of a CRP: the white paper's VaR, beside the contract's rule.",
     ),
 }
 """Every command: the module that defines it, its click command there, and its help line.

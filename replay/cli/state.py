@@ -9,8 +9,8 @@ import click
 
 from ledger.chain_queries import state_after_transaction
 from ledger.projector import Projector
-from projections.base import Projection, Table
-from projections.runtime import projection_names
+from projections.base import Table
+from projections.runtime import Shown, digest_of_shown, projection_names
 from replay.cli.common import CliExit, echo_json, json_option, open_store, path_argument
 
 
@@ -36,8 +36,9 @@ def check_projection_names(names: tuple[str, ...]) -> list[str] | None:
 
 def load_state(
     path: Path, names: list[str] | None, at_block: int | None, tx_hash: str | None = None
-) -> list[Projection]:
-    """The projections at `at_block`, after chain transaction `tx_hash`, or at the head."""
+) -> list[Shown]:
+    """The books and read models at `at_block`, after chain transaction `tx_hash`, or at the
+    head, catching the views up first."""
     with open_store(path) as store:
         projector = Projector(store, names)
         projector.catch_up()
@@ -52,7 +53,7 @@ def load_state(
         return projector.current() if at_block is None else projector.state_at(at_block)
 
 
-def shown_tables(projection: Projection, at_risk: int | None) -> list[Table]:
+def shown_tables(projection: Shown, at_risk: int | None) -> list[Table]:
     """All tables, or with --at-risk the projection's ranking (if it keeps one)."""
     if at_risk is None:
         return projection.tables()
@@ -132,7 +133,7 @@ def state(
             for table in projection.tables()
         }
         output[projection.name] = {
-            "digest": projection.digest(),
+            "digest": digest_of_shown(projection),
             "tables": tables,
             "violations": projection.violations(),
         }
@@ -140,7 +141,9 @@ def state(
         echo_json({"at_block": at_block, "tx": tx_hash, "projections": output})
         return
     for projection in projections:
-        click.echo(f"== {projection.name} (digest {projection.digest()})")
+        found = digest_of_shown(projection)
+        about = "read model over the books" if found is None else f"digest {found}"
+        click.echo(f"== {projection.name} ({about})")
         for table in shown_tables(projection, at_risk):
             render_table(table, filter_rows(table, filters))
         for violation in projection.violations():
@@ -162,8 +165,11 @@ def digest(
     Example: defi-ledger digest ledger.db --at-block 1200 --json
     """
     names = check_projection_names(projection_names_chosen)
-    projections = load_state(path, names, at_block)
-    digests = {projection.name: projection.digest() for projection in projections}
+    digests = {
+        projection.name: found
+        for projection in load_state(path, names, at_block)
+        if (found := digest_of_shown(projection)) is not None
+    }
     if as_json:
         echo_json({"at_block": at_block, "digests": digests})
         return
