@@ -14,7 +14,7 @@ marked unknown), so nothing in the books is made up.
 
 Blocks carry hashes (`BlocksImported`, first in every imported batch). A reorganisation
 appends a `BlocksRetracted`: the log stays append-only, and folds skip the retracted records
-(`is_retracted`; see `ledger.reorg`).
+(`ledger.reorg`).
 """
 
 from __future__ import annotations

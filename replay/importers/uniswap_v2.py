@@ -273,6 +273,9 @@ class UniswapV2Mapper:
             if synced is not None:
                 self.outcomes.add("Sync", "unmapped", "pair tokens unknown")
             return
+        if synced is None and track.reserve0 < 0:
+            self.outcomes.add(kind, "unmapped", "pair first seen with no Sync: reserves unknown")
+            return
         if synced is not None:
             self.outcomes.add("Sync", "mapped")
         sender = self.address(log.topics[1]) if len(log.topics) > 1 else ""
@@ -289,7 +292,9 @@ class UniswapV2Mapper:
     ) -> tuple[int, int]:
         if synced is not None:
             return synced[0], synced[1]
-        return track.reserve0 + delta[0], track.reserve1 + delta[1]
+        # No `Sync` came before it (a log missing from the file): what the books lead to, never
+        # below zero; the audit then reports the reserves it cannot match.
+        return max(track.reserve0 + delta[0], 0), max(track.reserve1 + delta[1], 0)
 
     def _swap(
         self,

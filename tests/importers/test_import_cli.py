@@ -59,3 +59,25 @@ def test_a_log_whose_fields_do_not_decode_is_counted_not_fatal(
     assert result.exit_code == 0, result.output
     reasons = json.loads(result.output)["unmapped_reasons"]
     assert any(reason.startswith("Swap: fields do not decode") for reason in reasons)
+
+
+def test_a_missing_sync_is_counted_or_audited_never_fatal(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    """Without its Sync, a swap of a pair seen before still maps (the audit sees the gap);
+    one of a pair never seen cannot start it and is counted unmapped."""
+    from replay.importers.uniswap_v2_abi import SYNC
+
+    chain, _ = demo_history()
+    syncs = [i for i, item in enumerate(chain.logs) if item["topics"][0] == SYNC]
+    kept = [item for i, item in enumerate(chain.logs) if i not in syncs[2:]]
+    logs = write_logs(tmp_path, "logs", kept, "etl-json")
+    db = tmp_path / "l.db"
+    result = CliRunner().invoke(
+        cli, ["import", str(db), "--format", "etl-json", str(logs), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    reasons = json.loads(result.output)["unmapped_reasons"]
+    assert "Swap: pair first seen with no Sync: reserves unknown" in reasons
+    audited = CliRunner().invoke(cli, ["audit", str(db)])
+    assert audited.exit_code in (0, 3) and "Traceback" not in audited.output
