@@ -11,6 +11,10 @@ the log's head that it never held cannot be placed and is reported. Facts are ap
 batches, each opened by a `BlocksImported` that records every block read (quiet ones too), so
 a later import knows them. A batch the store refuses stops the import with the refusal; what
 was appended before it stays.
+
+A block is taken whole, in log order: two exports of the same blocks filtered by different
+addresses are one file to import (merge them by block and log index first), since a log at
+or below the last index taken from its block counts as imported.
 """
 
 from __future__ import annotations
