@@ -17,15 +17,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ledger.commands_alex_governance import AddProposal, ConfigureGovernance, Vote
-from ledger.commands_alex_staking import (
+from ledger.commands.alex_governance import AddProposal, ConfigureGovernance, Vote
+from ledger.commands.alex_staking import (
     AlexGenesis,
     ClaimStakingReward,
     ConfigureStaking,
     SetStakingActivation,
     Stake,
 )
-from ledger.commands_core import Transfer
+from ledger.commands.core import Transfer
 from ledger.engine import Command, Engine, Executed
 from ledger.sqlite_store import SqliteStore
 from projections.alex_staking import AlexStaking

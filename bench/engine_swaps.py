@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ledger.commands_amm import AddLiquidity, CreatePool
-from ledger.commands_amm_swaps import SwapExactIn
-from ledger.commands_core import Mint, RegisterAsset
+from ledger.commands.amm import AddLiquidity, CreatePool
+from ledger.commands.amm_swaps import SwapExactIn
+from ledger.commands.core import Mint, RegisterAsset
 from ledger.engine import Command, Engine, Executed
 from ledger.sqlite_store import SqliteStore
 from projections.pools import Pools

@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ledger.commands_alphax import CreateStrikeMarket, MintStrikePair  # noqa: E402
-from ledger.commands_core import Mint, RegisterAsset, UpdatePrice  # noqa: E402
-from ledger.commands_fx import CreateFxPool, OperateFxPosition  # noqa: E402
-from ledger.commands_fx_keeper import keeper_pass  # noqa: E402
+from ledger.commands.alphax import CreateStrikeMarket, MintStrikePair  # noqa: E402
+from ledger.commands.core import Mint, RegisterAsset, UpdatePrice  # noqa: E402
+from ledger.commands.fx import CreateFxPool, OperateFxPosition  # noqa: E402
+from ledger.commands.fx_keeper import keeper_pass  # noqa: E402
 from ledger.engine import Command, Engine  # noqa: E402
 from ledger.projector import Projector  # noqa: E402
 from ledger.sqlite_store import SqliteStore  # noqa: E402

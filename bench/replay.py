@@ -27,10 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ledger.clock import FixedClock  # noqa: E402
-from ledger.commands_fx import OperateFxPosition  # noqa: E402
+from ledger.commands.fx import OperateFxPosition  # noqa: E402
 from ledger.engine import Command, Engine  # noqa: E402
 from ledger.sqlite_store import SqliteStore  # noqa: E402
-from replay.agents import Step, agent_kind, param  # noqa: E402
+from replay.agents.base import Step, param  # noqa: E402
+from replay.agents.catalog import AGENT_KINDS  # noqa: E402
 from replay.runner import Replayer, steps_of  # noqa: E402
 from replay.scenario import (  # noqa: E402
     Actor,
@@ -75,7 +76,7 @@ class BenchOpener:
         return commands
 
 
-agent_kind("bench_fx_opener")(BenchOpener)
+BENCH_AGENT_KINDS = {**AGENT_KINDS, "bench_fx_opener": BenchOpener}
 
 
 def bench_scenario(arguments: argparse.Namespace) -> Scenario:
@@ -134,7 +135,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         clock = FixedClock(0)
         store = SqliteStore(Path(folder) / "bench.db", clock=clock, create=True)
-        replayer = Replayer(scenario, store, clock)
+        replayer = Replayer(scenario, store, clock, BENCH_AGENT_KINDS)
         if arguments.hours:
             replayer.steps = replayer.steps[: arguments.hours]
         began = time.perf_counter()

@@ -1,7 +1,7 @@
 """The f(x) protocol's facts: pools, xPOSITION/sPOSITION operations, walks, funding, fxBASE.
 
 Each event carries every amount the pool model computed (the field names are those of the
-`projections.math.fx_results` previews), so a projection rebuilds the preview from the event
+`projections.contracts.fx_results` previews), so a projection rebuilds the preview from the event
 and applies it mechanically. Signed deltas are plain ints. Accounts: `vault:fx:<pool>` holds a
 pool's collateral, `fx:stability` the stability pool's fxUSD/USDC; the long side's debt lender is
 `issuer:fxUSD` (borrowing mints fxUSD, repaying burns it), the short side's is its counterparty.

@@ -106,12 +106,7 @@ def write_view(connection: Connection, projection: Projection, seq: int, block: 
     with connection.transaction():
         for table in tables:
             _replace_table(connection, table)
-        connection.execute(
-            "INSERT INTO view_tracking VALUES (%s, %s, %s, %s, %s) ON CONFLICT (projection) "
-            "DO UPDATE SET version = excluded.version, seq = excluded.seq, "
-            "block = excluded.block, digest = excluded.digest",
-            (projection.name, projection.version, seq, block, projection.digest()),
-        )
+        _track(connection, projection.name, projection.version, seq, block, projection.digest())
         connection.execute(
             "INSERT INTO view_state VALUES (%s, %s, %s, %s) ON CONFLICT (projection) "
             "DO UPDATE SET version = excluded.version, seq = excluded.seq, state = excluded.state",
@@ -119,14 +114,40 @@ def write_view(connection: Connection, projection: Projection, seq: int, block: 
         )
 
 
-def read_view_state(connection: Connection, projection: Projection) -> tuple[int, bytes] | None:
+def _track(
+    connection: Connection, name: str, version: int, seq: int, block: int, digest: str
+) -> None:
+    connection.execute(
+        "INSERT INTO view_tracking VALUES (%s, %s, %s, %s, %s) ON CONFLICT (projection) "
+        "DO UPDATE SET version = excluded.version, seq = excluded.seq, "
+        "block = excluded.block, digest = excluded.digest",
+        (name, version, seq, block, digest),
+    )
+
+
+def read_view_state(
+    connection: Connection, projection: Projection
+) -> tuple[int, bytes, int] | None:
+    """The (seq, state, block) the projection's view was written at, if of its version."""
     if not _have_tables(connection):
         return None
     row = connection.execute(
-        "SELECT seq, state FROM view_state WHERE projection = %s AND version = %s",
+        "SELECT s.seq, s.state, t.block FROM view_state AS s"
+        " JOIN view_tracking AS t ON t.projection = s.projection"
+        " WHERE s.projection = %s AND s.version = %s",
         (projection.name, projection.version),
     ).fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]))
+    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+
+
+def write_read_model_view(
+    connection: Connection, name: str, tables: list[Table], seq: int, block: int
+) -> None:
+    """Replace a read model's view tables and tracking row at `seq` (no state of its own)."""
+    with connection.transaction():
+        for table in tables:
+            _replace_table(connection, table)
+        _track(connection, name, 0, seq, block, "")
 
 
 def insert_snapshot(
@@ -141,16 +162,38 @@ def insert_snapshot(
 
 def nearest_snapshot(
     connection: Connection, projection: Projection, block: int
-) -> tuple[int, bytes] | None:
-    """The latest snapshot of the projection's current version at or below `block`."""
+) -> tuple[int, bytes, int] | None:
+    """The latest (seq, state, block) of the projection's version at or below `block`."""
+    return _snapshot(connection, projection, "block <= %s", block)
+
+
+def snapshot_before_seq(
+    connection: Connection, projection: Projection, seq: int
+) -> tuple[int, bytes, int] | None:
+    """The latest (seq, state, block) of the projection's version taken below `seq`."""
+    return _snapshot(connection, projection, "seq < %s", seq)
+
+
+def _snapshot(
+    connection: Connection, projection: Projection, bound: str, value: int
+) -> tuple[int, bytes, int] | None:
     if not _have_tables(connection):
         return None
     row = connection.execute(
-        "SELECT seq, state FROM snapshots WHERE projection = %s AND version = %s "
-        "AND block <= %s ORDER BY seq DESC LIMIT 1",
-        (projection.name, projection.version, block),
+        "SELECT seq, state, block FROM snapshots WHERE projection = %s AND version = %s "
+        f"AND {bound} ORDER BY seq DESC LIMIT 1",
+        (projection.name, projection.version, value),
     ).fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]))
+    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+
+
+def purge_snapshots(connection: Connection, retracted: Sequence[Any]) -> None:
+    """Delete snapshots taken between a retracted range's start and its retraction
+    (`ledger.reorg.Retractions.purge_snapshots`, here)."""
+    for item in retracted:
+        connection.execute(
+            "DELETE FROM snapshots WHERE seq >= %s AND seq < %s", (item.from_seq, item.seq)
+        )
 
 
 def latest_snapshot_seq(connection: Connection, projection: Projection) -> int:
@@ -163,7 +206,7 @@ def latest_snapshot_seq(connection: Connection, projection: Projection) -> int:
     return int(row[0] or 0) if row else 0
 
 
-def drop_views(connection: Connection, projections: Sequence[Projection]) -> None:
+def drop_views(connection: Connection, projections: Sequence[Any]) -> None:
     """Forget the projections' views, states and snapshots, in one transaction."""
     names = [projection.name for projection in projections]
     if not names:

@@ -4,12 +4,11 @@ Token x is the collateral (riskless), token y the risky token borrowed; the pool
 its debt (yield tokens outstanding, redeemable 1:1 in y) are both in token y base units.
 `spot_e8` turns two oracle prices into the contract's spot: token y base units per token x
 base unit, times 1e8. A CRP swap posts and folds as a yield-token pool swap does, so
-`swap_postings` and `balances_after_swap` serve both pools.
+`balances_after_swap` serves both pools (and one posting rule,
+`projections.postings.alex.swap_postings`).
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import msgspec
 
@@ -19,41 +18,9 @@ from events.alex_lending import (
     CollateralRedeemed,
     CollateralSwapped,
     YieldTokenSwapped,
-    pool_account,
 )
-from projections.balances import Posting, posting_rule
-from projections.math.crp import CollateralPool
-from projections.math.fixed_point import ONE_8
-
-
-@posting_rule(CollateralMinted)
-def _minted(event: CollateralMinted) -> Iterable[Posting]:
-    pool = pool_account(event.pool_id)
-    postings = [
-        (event.borrower, pool, event.collateral, event.dx_kept),
-        (event.borrower, event.router, event.collateral, event.dx_converted),
-        (event.router, pool, event.token, event.dy_bought),
-        (f"issuer:{event.yield_token}", event.borrower, event.yield_token, event.minted),
-        (f"issuer:{event.key_token}", event.borrower, event.key_token, event.minted),
-    ]
-    return [posting for posting in postings if posting[3]]
-
-
-@posting_rule(CollateralSwapped)
-def swap_postings(event: CollateralSwapped | YieldTokenSwapped) -> Iterable[Posting]:
-    """An ALEX lending pool swap's postings, for either pool (zero legs are dropped).
-
-    The trader pays in all but the reserve share, which moves in its own `ReserveCredited`.
-    """
-    pool = pool_account(event.pool_id)
-    return [
-        posting
-        for posting in (
-            (event.trader, pool, event.asset_in, event.amount_in - event.reserve_share),
-            (pool, event.trader, event.asset_out, event.amount_out),
-        )
-        if posting[3]
-    ]
+from projections.contracts.crp import CollateralPool
+from projections.contracts.fixed_point import ONE_8
 
 
 def balances_after_swap(
@@ -68,19 +35,6 @@ def balances_after_swap(
     if event.asset_in == asset_x:
         return balance_x + added, max(balance_y - event.amount_out, 0)
     return max(balance_x - event.amount_out, 0), balance_y + added
-
-
-@posting_rule(CollateralRedeemed)
-def _redeemed(event: CollateralRedeemed) -> Iterable[Posting]:
-    pool = pool_account(event.pool_id)
-    postings = [
-        (pool, event.router, event.collateral, event.collateral_sold),
-        (event.router, pool, event.token, event.token_bought),
-        (event.holder, f"issuer:{event.redeemed_token}", event.redeemed_token, event.shares),
-        (pool, event.holder, event.collateral, event.paid_x),
-        (pool, event.holder, event.token, event.paid_y),
-    ]
-    return [posting for posting in postings if posting[3]]
 
 
 def spot_e8(
@@ -123,7 +77,7 @@ class CrpBook(msgspec.Struct):
     key_supply: int = 0
 
     def to_math(self) -> CollateralPool:
-        """The pool as `projections.math.crp` reads it."""
+        """The pool as `projections.contracts.crp` reads it."""
         return CollateralPool(
             balance_x=self.balance_x,
             balance_y=self.balance_y,

@@ -1,7 +1,7 @@
 """ALEX staking: pools per token, stakes per cycle, emission per cycle and year, the ALEX supply.
 
 The fold trusts the recorded amounts (rewards, principal, emission); the commands compute them
-with `projections.math.staking`. A cycle's emission is fixed at its first claim
+with `projections.contracts.staking`. A cycle's emission is fixed at its first claim
 (`CycleEmissionFixed`): the band coinbase cut to what is left of the annual cap across all
 pools, so the cap holds whatever order stakers claim in, and every staker of the cycle is paid
 pro rata from the same emission.
@@ -17,8 +17,6 @@ counts it (`events.alex` explains the reserve events a stake and a principal ret
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import msgspec
 
 from events import alex as alex_events
@@ -31,48 +29,19 @@ from events.alex import (
     StakingEmissionCapped,
     StakingRewardClaimed,
     StakingUserRegistered,
-    staking_vault,
 )
 from events.base import Event
 from events.core import Burned, Minted
 from events.record import Record
 from events.reserve import EmergencyIssued
-from projections.balances import Posting, posting_rule
 from projections.base import Table, Violation, canonical_bytes, digest_of
-from projections.math.staking import (
+from projections.contracts.staking import (
     BLOCKS_PER_YEAR,
     EMISSION_CAPS_ANNUAL_DEFAULT,
     emission_cap_for_year,
     reward_cycle,
 )
 from projections.routing import event_types_in
-
-
-@posting_rule(Staked)
-def _staked(event: Staked) -> Iterable[Posting]:
-    """Nothing when the reserve pool took the stake by its `ReserveCredited` (see `events.alex`)."""
-    if event.reserve_credited:
-        return ()
-    return ((event.staker, staking_vault(event.token), event.token, event.amount),)
-
-
-@posting_rule(StakingRewardClaimed)
-def _claimed(event: StakingRewardClaimed) -> Iterable[Posting]:
-    postings = []
-    if event.reward:
-        postings.append(
-            (f"issuer:{event.reward_asset}", event.staker, event.reward_asset, event.reward)
-        )
-    if event.apower:
-        postings.append(
-            (f"issuer:{event.apower_asset}", event.staker, event.apower_asset, event.apower)
-        )
-    if event.principal_returned and not event.principal_from_reserve:
-        postings.append(
-            (staking_vault(event.token), event.staker, event.token, event.principal_returned)
-        )
-    return postings
-
 
 _STAKING_EVENTS = event_types_in(alex_events) | {Minted, Burned, EmergencyIssued}
 

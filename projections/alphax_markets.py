@@ -8,7 +8,6 @@ pairs (n (K_S - K_L)) plus the unclaimed 70% of V of the bought dead tokens.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -21,59 +20,12 @@ from events.alphax import (
     AlphaxPairMinted,
     AlphaxPairRedeemed,
     AlphaxStrikeLiquidated,
-    alphax_vault_account,
 )
 from events.base import Event
 from events.record import Record
-from projections.balances import Posting, posting_rule
 from projections.base import Table, Violation, canonical_bytes, digest_of
-from projections.math.alphax import LiquidationRule, TriggerKind
+from projections.contracts.alphax import LiquidationRule, TriggerKind
 from projections.routing import event_types_in
-
-
-@posting_rule(AlphaxPairMinted)
-def _minted(event: AlphaxPairMinted) -> Iterable[Posting]:
-    vault = alphax_vault_account(event.market_id)
-    return (
-        (event.account, vault, event.collateral_asset, event.collateral_usdc),
-        (f"issuer:{event.long_token}", event.account, event.long_token, event.pair_amount),
-        (f"issuer:{event.short_token}", event.account, event.short_token, event.pair_amount),
-    )
-
-
-@posting_rule(AlphaxPairRedeemed)
-def _redeemed(event: AlphaxPairRedeemed) -> Iterable[Posting]:
-    vault = alphax_vault_account(event.market_id)
-    return (
-        (event.account, f"issuer:{event.long_token}", event.long_token, event.pair_amount),
-        (event.account, f"issuer:{event.short_token}", event.short_token, event.pair_amount),
-        (vault, event.account, event.collateral_asset, event.collateral_usdc),
-    )
-
-
-@posting_rule(AlphaxGraveyardBought)
-def _bought(event: AlphaxGraveyardBought) -> Iterable[Posting]:
-    vault = alphax_vault_account(event.market_id)
-    return (
-        (
-            event.liquidator,
-            f"issuer:{event.opposite_token}",
-            event.opposite_token,
-            event.dead_token_amount,
-        ),
-        (event.liquidator, vault, event.collateral_asset, event.liquidator_payment_usdc),
-        (vault, event.liquidator, event.collateral_asset, event.pair_collateral_usdc),
-    )
-
-
-@posting_rule(AlphaxGraveyardClaimed)
-def _claimed(event: AlphaxGraveyardClaimed) -> Iterable[Posting]:
-    vault = alphax_vault_account(event.market_id)
-    return (
-        (event.holder, f"issuer:{event.dead_token}", event.dead_token, event.dead_token_amount),
-        (vault, event.holder, event.collateral_asset, event.claim_usdc),
-    )
-
 
 _ALPHAX_EVENTS = event_types_in(alphax_events)
 

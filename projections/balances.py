@@ -12,49 +12,23 @@ asset the balances sum to the supply.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 import msgspec
 
 from events.assets import AssetRegistered, issuer_account
 from events.base import Event
+from events.chain import ChainAssetRegistered
 from events.core import Burned, Minted, Transferred
 from events.record import Record
 from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.postings import POSTING_RULES
 
-#: (from_account, to_account, asset, amount)
-Posting = tuple[str, str, str, int]
-PostingRule = Callable[[Any], Iterable[Posting]]
+Registration = AssetRegistered | ChainAssetRegistered
 
-_POSTING_RULES: dict[type[Event], PostingRule] = {}
-
-
-def posting_rule(event_class: type[Event]) -> Callable[[PostingRule], PostingRule]:
-    """Register the function that turns `event_class` events into postings."""
-
-    def decorate(rule: PostingRule) -> PostingRule:
-        if event_class in _POSTING_RULES:
-            raise ValueError(f"{event_class.__name__} has a posting rule already")
-        _POSTING_RULES[event_class] = rule
-        return rule
-
-    return decorate
-
-
-@posting_rule(Minted)
-def _minted(event: Minted) -> Iterable[Posting]:
-    return ((issuer_account(event.asset), event.to_account, event.asset, event.amount),)
-
-
-@posting_rule(Burned)
-def _burned(event: Burned) -> Iterable[Posting]:
-    return ((event.from_account, issuer_account(event.asset), event.asset, event.amount),)
-
-
-@posting_rule(Transferred)
-def _transferred(event: Transferred) -> Iterable[Posting]:
-    return ((event.from_account, event.to_account, event.asset, event.amount),)
+#: Accounts meant to go negative: issuers (minus the supply) and the part of a chain whose
+#: holders the books do not track (`outside:`, see `events.chain`).
+ALLOWED_NEGATIVE = ("issuer:", "outside:")
 
 
 def is_issuer(account: str) -> bool:
@@ -129,11 +103,11 @@ class Balances:
         left = held.get(source, 0) - amount
         held[source] = left
         held[target] = held.get(target, 0) + amount
-        if left < 0 and not source.startswith("issuer:"):
+        if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
             self._negative(record.seq, source, asset, left)
 
     def _apply_by_rule(self, record: Record, event: Event) -> None:
-        rule = _POSTING_RULES.get(type(event))
+        rule = POSTING_RULES.get(type(event))
         if rule is not None:
             holdings = self.holdings
             for source, target, asset, amount in rule(event):
@@ -143,9 +117,10 @@ class Balances:
                 left = held.get(source, 0) - amount
                 held[source] = left
                 held[target] = held.get(target, 0) + amount
-                if left < 0 and not source.startswith("issuer:"):
+                if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
                     self._negative(record.seq, source, asset, left)
-        elif type(event) is AssetRegistered:
+        elif isinstance(event, Registration) and event.decimals is not None:
+            # A chain token without decimals (not in the token list) stays without: no guess.
             self.decimals[event.asset] = event.decimals
 
     def _negative(self, seq: int, account: str, asset: str, left: int) -> None:

@@ -19,7 +19,7 @@ from events.fx import (
     FxTickMove,
     FxWalked,
 )
-from projections.math.fx_results import (
+from projections.contracts.fx_results import (
     FundingPreview,
     HarvestPreview,
     OperatePreview,
@@ -28,7 +28,7 @@ from projections.math.fx_results import (
     TickMovement,
     WalkPreview,
 )
-from projections.math.fx_stability import (
+from projections.contracts.fx_stability import (
     BaseToken,
     DepositPreview,
     StabilityRedeemPreview,

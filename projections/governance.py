@@ -1,8 +1,9 @@
 """Governance tallies: per proposal, votes for and against, distinct voters, tokens locked, status.
 
-Status that depends on the block (pending, active, closed) is computed from the block of the
-last record the projection applied, never from a clock, so the same log prefix always shows
-the same status. `closed` means the voting window is over but nobody has concluded it yet.
+Status that depends on the block (pending, active, closed) is computed at the block the books
+are at (`Books.position`), never from a clock, so the same log prefix always shows the same
+status; the book folds only governance events. `closed` means the voting window is over but
+nobody has concluded it yet.
 
     pending   block < start_height
     active    start_height <= block < end_height, not concluded
@@ -15,12 +16,10 @@ the same status. `closed` means the voting window is over but nobody has conclud
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import msgspec
 
+from events import alex_governance as governance_events
 from events.alex_governance import (
-    GOVERNANCE_LOCK_ACCOUNT,
     ExecutiveSignalled,
     GovernanceConfigured,
     GovernancePauseSet,
@@ -31,19 +30,13 @@ from events.alex_governance import (
     VoteCast,
     VotesReclaimed,
 )
+from events.base import Event
 from events.record import Record
-from projections.balances import Posting, posting_rule
 from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.books import Books, LogPosition
+from projections.routing import event_types_in
 
-
-@posting_rule(VoteCast)
-def _vote_cast(event: VoteCast) -> Iterable[Posting]:
-    return ((event.voter, GOVERNANCE_LOCK_ACCOUNT, event.governance_token, event.amount),)
-
-
-@posting_rule(VotesReclaimed)
-def _votes_reclaimed(event: VotesReclaimed) -> Iterable[Posting]:
-    return ((GOVERNANCE_LOCK_ACCOUNT, event.voter, event.governance_token, event.amount),)
+_GOVERNANCE_EVENTS = event_types_in(governance_events)
 
 
 class Proposal(msgspec.Struct):
@@ -99,7 +92,6 @@ class Settings(msgspec.Struct):
 class _GovernanceState(msgspec.Struct):
     settings: Settings = msgspec.field(default_factory=Settings)
     proposals: dict[str, Proposal] = msgspec.field(default_factory=dict)
-    last_block: int = 0
     violations: list[Violation] = msgspec.field(default_factory=list)
 
 
@@ -107,10 +99,17 @@ class Governance:
     """The `governance` projection (see the module docstring)."""
 
     name = "governance"
-    version = 1
+    version = 2
 
     def __init__(self) -> None:
         self.state = _GovernanceState()
+        self._position = LogPosition()
+
+    def attach(self, books: Books) -> None:
+        self._position = books.position
+
+    def folds(self, event_type: type[Event]) -> bool:
+        return event_type in _GOVERNANCE_EVENTS
 
     @property
     def settings(self) -> Settings:
@@ -118,14 +117,13 @@ class Governance:
 
     @property
     def last_block(self) -> int:
-        """The block of the last record applied: what block-dependent status is computed at."""
-        return self.state.last_block
+        """The block the books are at: what block-dependent status is computed at."""
+        return self._position.block
 
     def proposal(self, proposal_id: str) -> Proposal | None:
         return self.state.proposals.get(proposal_id)
 
     def apply(self, record: Record) -> None:
-        self.state.last_block = record.block
         event = record.event
         if isinstance(event, VoteCast):
             self._apply_vote(event)
@@ -198,7 +196,7 @@ class Governance:
         return list(self.state.violations)
 
     def tables(self) -> list[Table]:
-        block = self.state.last_block
+        block = self.last_block
         rows = [
             (
                 proposal_id,

@@ -11,7 +11,7 @@ pool account's balances is checked across projections (tests, `check_reserves_ma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -23,50 +23,12 @@ from events.amm import (
     PoolPaused,
     PoolUnpaused,
     Swapped,
-    locked_account,
     pool_account,
 )
-from events.assets import issuer_account
 from events.record import Record
-from projections.balances import Balances, Posting, posting_rule
+from projections.balances import Balances
 from projections.base import Table, Violation, canonical_bytes, digest_of
-
-
-@posting_rule(LiquidityAdded)
-def _added(event: LiquidityAdded) -> Iterable[Posting]:
-    pool, issuer = pool_account(event.pool), issuer_account(event.lp_asset)
-    postings = [
-        (event.provider, pool, event.token_x, event.amount_x),
-        (event.provider, pool, event.token_y, event.amount_y),
-        (issuer, event.provider, event.lp_asset, event.lp_minted),
-    ]
-    if event.lp_locked:
-        postings.append((issuer, locked_account(event.pool), event.lp_asset, event.lp_locked))
-    if event.protocol_fee_lp:
-        postings.append((issuer, event.fee_to, event.lp_asset, event.protocol_fee_lp))
-    return postings
-
-
-@posting_rule(LiquidityRemoved)
-def _removed(event: LiquidityRemoved) -> Iterable[Posting]:
-    pool, issuer = pool_account(event.pool), issuer_account(event.lp_asset)
-    postings = [
-        (event.provider, issuer, event.lp_asset, event.lp_burned),
-        (pool, event.provider, event.token_x, event.amount_x),
-        (pool, event.provider, event.token_y, event.amount_y),
-    ]
-    if event.protocol_fee_lp:
-        postings.append((issuer, event.fee_to, event.lp_asset, event.protocol_fee_lp))
-    return postings
-
-
-@posting_rule(Swapped)
-def _swapped(event: Swapped) -> Iterable[Posting]:
-    pool = pool_account(event.pool)
-    return (
-        (event.trader, pool, event.asset_in, event.amount_in - event.reserve_share),
-        (pool, event.trader, event.asset_out, event.amount_out),
-    )
+from projections.chain_pools import chain_appliers
 
 
 class GateUse(msgspec.Struct):
@@ -127,6 +89,7 @@ class Pools:
             PoolPaused: self._paused,
             PoolUnpaused: self._unpaused,
         }
+        self._appliers.update(chain_appliers(self))
 
     def folds(self, event_type: type[Any]) -> bool:
         """Only AMM facts change pools (the engine's router asks, then skips the rest)."""

@@ -2,7 +2,7 @@
 
 The engine's handlers quote with these before they emit, and `ledger.audit` calls the same
 functions on the state just before a recorded event to check its amounts, so the two can never
-disagree about the math. Each function calls the protocol math in `projections.math` and
+disagree about the math. Each function calls the protocol math in `projections.contracts` and
 raises `MathRejected` where the contract would revert.
 
 Uniswap pairs keep TWAP accumulators; a quote takes the block timestamp (seconds) of the update.
@@ -17,12 +17,12 @@ import msgspec
 
 from events.amm import UniswapOracle
 from events.rejections import RejectCode
-from projections.math import MathRejected, weighted_liquidity, weighted_swaps
-from projections.math import uniswap_v2 as uniswap
-from projections.math import uniswap_v2_liquidity as uniswap_liquidity
-from projections.math import uniswap_v2_oracle as uniswap_oracle
-from projections.math import weighted_pool as weighted
-from projections.math.fixed_point import ONE_8, mul_up
+from projections.contracts import MathRejected, weighted_liquidity, weighted_swaps
+from projections.contracts import uniswap_v2 as uniswap
+from projections.contracts import uniswap_v2_liquidity as uniswap_liquidity
+from projections.contracts import uniswap_v2_oracle as uniswap_oracle
+from projections.contracts import weighted_pool as weighted
+from projections.contracts.fixed_point import ONE_8, mul_up
 from projections.pools import PoolBook
 
 

@@ -5,8 +5,6 @@ Coverage ratio (bps) = reserve balance / shortfall outstanding, or None when not
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import msgspec
 
 from events.base import Event
@@ -17,33 +15,8 @@ from events.reserve import (
     ReserveDebited,
     ShortfallCovered,
     ShortfallReported,
-    reserve_account,
 )
-from projections.balances import Posting, posting_rule
 from projections.base import Table, Violation, canonical_bytes, digest_of
-
-
-@posting_rule(ReserveCredited)
-def _credited(event: ReserveCredited) -> Iterable[Posting]:
-    return ((event.from_account, reserve_account(event.token), event.token, event.amount),)
-
-
-@posting_rule(ShortfallCovered)
-def _covered(event: ShortfallCovered) -> Iterable[Posting]:
-    return ((reserve_account(event.token), event.beneficiary, event.token, event.amount),)
-
-
-@posting_rule(ReserveDebited)
-def _debited(event: ReserveDebited) -> Iterable[Posting]:
-    return ((reserve_account(event.token), event.to_account, event.token, event.amount),)
-
-
-@posting_rule(EmergencyIssued)
-def _issued(event: EmergencyIssued) -> Iterable[Posting]:
-    return (
-        (f"issuer:{event.alex_asset}", event.buyer, event.alex_asset, event.alex_amount),
-        (event.buyer, reserve_account(event.token), event.token, event.proceeds),
-    )
 
 
 class ReserveBook(msgspec.Struct):

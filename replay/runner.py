@@ -10,36 +10,27 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from events.checkpoint import CheckpointRecorded
 from ledger.batch import Rejected
 from ledger.clock import FixedClock
-from ledger.commands_core import Mint, RegisterAsset, UpdatePrice
-from ledger.engine import Command, Context, Emit, Engine, command_types, handles
+from ledger.commands import command_types
+from ledger.commands.core import Mint, RecordCheckpoint, RegisterAsset, UpdatePrice
+from ledger.engine import Command, Engine
 from ledger.errors import StoreError
 from ledger.store import EventStore
 from ledger.stores import describe_target, open_store
-from replay.agents import Agent, Step, make_agent
+from replay.agents.base import Agent, AgentFactory, Step
+from replay.agents.catalog import AGENT_KINDS, make_agent
 from replay.prices import price_path
 from replay.scenario import Scenario, ScenarioError
 
 Progress = Callable[[int, int], None]
-
-
-class RecordCheckpoint(Command, frozen=True, kw_only=True):
-    label: str
-    digests: dict[str, str]
-
-
-@handles(RecordCheckpoint)
-def _record_checkpoint(command: RecordCheckpoint, context: Context) -> list[Emit]:
-    return [Emit(CheckpointRecorded(label=command.label, digests=command.digests))]
 
 
 @dataclass
@@ -95,13 +86,21 @@ def setup_commands(scenario: Scenario) -> list[Command]:
 class Replayer:
     """Runs one scenario into one log (see the module docstring)."""
 
-    def __init__(self, scenario: Scenario, store: EventStore, clock: FixedClock) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        store: EventStore,
+        clock: FixedClock,
+        agent_kinds: Mapping[str, AgentFactory] = AGENT_KINDS,
+    ) -> None:
         self.scenario = scenario
         self.store = store
         self.clock = clock
         self.engine = Engine(store)
         self.rand = random.Random(scenario.seed)
-        self.agents: list[Agent] = [make_agent(spec, scenario) for spec in scenario.agents]
+        self.agents: list[Agent] = [
+            make_agent(spec, scenario, agent_kinds) for spec in scenario.agents
+        ]
         self.steps = steps_of(scenario)
         location = getattr(store, "path", None) or describe_target(getattr(store, "url", ""))
         self.outcome = ReplayOutcome(location)

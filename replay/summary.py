@@ -8,7 +8,8 @@ from events.fx import FxWalked
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import EventStore, ReadFilter
-from projections.base import Projection, Table
+from projections.base import Table
+from projections.runtime import Shown
 
 if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
@@ -34,7 +35,7 @@ def summarise(store: SqliteStore | PostgresStore, worst: int = 5) -> dict[str, A
     return summary
 
 
-def protocol_outcomes(store: EventStore, projections: list[Projection]) -> dict[str, Any]:
+def protocol_outcomes(store: EventStore, projections: list[Shown]) -> dict[str, Any]:
     """The headline numbers a replay is run for: walks, dead strikes, bad debt, coverage, votes."""
     walks: dict[str, int] = {}
     bad_debt_raw = bonus_from_reserve_token = 0

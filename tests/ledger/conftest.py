@@ -52,7 +52,6 @@ def flash_crash(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The flash-crash scenario replayed into an SQLite log (read it, never write to it)."""
     from click.testing import CliRunner
 
-    from replay import cli_replay  # noqa: F401
     from replay.cli import cli
 
     path = tmp_path_factory.mktemp("flash") / "flash.db"

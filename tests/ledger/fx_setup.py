@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ledger.commands_core import Mint, RegisterAsset, UpdatePrice
-from ledger.commands_fx import CreateFxPool
+from ledger.commands.core import Mint, RegisterAsset, UpdatePrice
+from ledger.commands.fx import CreateFxPool
 from ledger.engine import Command, Engine, Executed
 from ledger.memory import MemoryStore
 

@@ -8,7 +8,7 @@ from events import Burned, Minted, RejectCode
 from events.alex import CycleEmissionFixed, StakingRewardClaimed
 from events.reserve import EmergencyIssued
 from ledger.batch import Rejected
-from ledger.commands_alex_staking import (
+from ledger.commands.alex_staking import (
     ALEX_SUPPLY_GENESIS,
     AlexGenesis,
     ClaimStakingReward,
@@ -17,14 +17,14 @@ from ledger.commands_alex_staking import (
     SetStakingActivation,
     Stake,
 )
-from ledger.commands_core import Burn, Mint, RegisterAsset, Transfer, UpdatePrice
-from ledger.commands_reserve import CoverShortfall, CreditReserve, EmergencyRoute
+from ledger.commands.core import Burn, Mint, RegisterAsset, Transfer, UpdatePrice
+from ledger.commands.reserve import CoverShortfall, CreditReserve, EmergencyRoute
 from ledger.engine import Command, Engine, Executed
 from ledger.memory import MemoryStore
 from ledger.store import ReadFilter
 from projections.alex_staking import AlexStaking
 from projections.balances import Balances
-from projections.math.staking import entitled_reward
+from projections.contracts.staking import entitled_reward
 from projections.reserve import ReserveSolvency
 from projections.runtime import fold
 from tests.conftest import Rand

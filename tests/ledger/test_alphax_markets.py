@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from events.alphax import AlphaxGraveyardBought, AlphaxGraveyardClaimed, AlphaxStrikeLiquidated
 from ledger.batch import Rejected
-from ledger.commands_alphax import (
+from ledger.commands.alphax import (
     BuyFromGraveyard,
     ClaimFromGraveyard,
     CreateStrikeMarket,
@@ -12,9 +12,9 @@ from ledger.commands_alphax import (
     MintStrikePair,
     RedeemStrikePair,
 )
-from ledger.commands_amm import AddLiquidity, CreatePool
-from ledger.commands_amm_swaps import SwapExactIn
-from ledger.commands_core import Transfer
+from ledger.commands.amm import AddLiquidity, CreatePool
+from ledger.commands.amm_swaps import SwapExactIn
+from ledger.commands.core import Transfer
 from projections.alphax_markets import AlphaxMarkets
 from projections.balances import Balances
 from projections.positions import Positions

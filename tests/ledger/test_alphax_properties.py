@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from events.alphax import AlphaxPairMinted, AlphaxPairRedeemed
-from ledger.commands_alphax import CreateStrikeMarket, MintStrikePair, RedeemStrikePair
+from ledger.commands.alphax import CreateStrikeMarket, MintStrikePair, RedeemStrikePair
 from projections.balances import Balances
-from projections.math.alphax import anchor_prices
+from projections.contracts.alphax import anchor_prices
 from tests.conftest import Rand
 from tests.ledger.fx_setup import ETH, USDC, fx_engine, price_eth, run
 

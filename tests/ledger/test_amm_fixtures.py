@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ledger.batch import Rejected
-from ledger.commands_amm import AddLiquidity, CreatePool
-from ledger.commands_core import Mint, RegisterAsset
+from ledger.commands.amm import AddLiquidity, CreatePool
+from ledger.commands.core import Mint, RegisterAsset
 from ledger.engine import Command, Engine, Executed
 from ledger.memory import MemoryStore
 from ledger.store import EventStore

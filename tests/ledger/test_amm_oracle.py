@@ -12,8 +12,8 @@ import random
 from events.amm import Swapped
 from events.rejections import RejectCode
 from ledger.audit import audit
-from ledger.commands_amm import AddLiquidity
-from ledger.commands_amm_swaps import SwapExactIn, SwapExactOut
+from ledger.commands.amm import AddLiquidity
+from ledger.commands.amm_swaps import SwapExactIn, SwapExactOut
 from ledger.engine import Engine
 from projections.pools import Pools
 from tests.ledger.test_amm_fixtures import ONE, funded_engine, must, pair_pool, refused

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from events.amm import LiquidityAdded, Swapped
 from events.reserve import ReserveCredited
-from ledger.commands_amm import AddLiquidity, RemoveLiquidity
-from ledger.commands_amm_swaps import SwapExactIn, SwapExactOut, SwapMultiHop
-from ledger.commands_core import Mint, RegisterAsset
+from ledger.commands.amm import AddLiquidity, RemoveLiquidity
+from ledger.commands.amm_swaps import SwapExactIn, SwapExactOut, SwapMultiHop
+from ledger.commands.core import Mint, RegisterAsset
 from ledger.engine import Engine
 from ledger.memory import MemoryStore
 from projections.balances import Balances
-from projections.math import uniswap_v2, uniswap_v2_oracle
+from projections.contracts import uniswap_v2, uniswap_v2_oracle
 from projections.pools import Pools, reserve_mismatches
 from projections.reserve import ReserveSolvency
 from tests.ledger.test_amm_fixtures import ONE, must, pair_pool, pools_engine

@@ -14,14 +14,14 @@ import random
 from events import Event, Record
 from events.amm import LiquidityAdded, LiquidityRemoved, Swapped, pool_account
 from ledger.batch import Rejected
-from ledger.commands_amm import AddLiquidity, PausePool, RemoveLiquidity, UnpausePool
-from ledger.commands_amm_swaps import PairSwap, SwapExactIn, SwapExactOut, SwapMultiHop
-from ledger.commands_core import Transfer
+from ledger.commands.amm import AddLiquidity, PausePool, RemoveLiquidity, UnpausePool
+from ledger.commands.amm_swaps import PairSwap, SwapExactIn, SwapExactOut, SwapMultiHop
+from ledger.commands.core import Transfer
 from ledger.engine import Command, Engine
 from ledger.memory import MemoryStore
 from ledger.store import EventStore
 from projections.balances import Balances, is_issuer
-from projections.math import weighted_pool as weighted
+from projections.contracts import weighted_pool as weighted
 from projections.pools import PoolBook, Pools, reserve_mismatches
 from tests.ledger.test_amm_fixtures import ONE, funded_engine, must, pair_pool, weighted_pool
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from events import REJECT_HELP, RejectCode
-from ledger.commands_amm import AddLiquidity, PausePool, RemoveLiquidity, UnpausePool
-from ledger.commands_amm_swaps import PairSwap, SwapExactIn, SwapExactOut, SwapMultiHop
+from ledger.commands.amm import AddLiquidity, PausePool, RemoveLiquidity, UnpausePool
+from ledger.commands.amm_swaps import PairSwap, SwapExactIn, SwapExactOut, SwapMultiHop
 from projections.balances import Balances
 from tests.ledger.test_amm_fixtures import (
     ONE,

@@ -11,10 +11,9 @@ from click.testing import CliRunner
 
 from ledger.audit import audit
 from ledger.chain import Row
-from ledger.commands_amm_swaps import SwapExactIn
+from ledger.commands.amm_swaps import SwapExactIn
 from ledger.memory import MemoryStore
 from ledger.sqlite_store import SqliteStore
-from replay import cli_audit  # noqa: F401  (registers the command)
 from replay.cli import cli
 from tests.ledger.test_amm_fixtures import ONE, must
 from tests.ledger.test_amm_properties import run_random, seeded_engine

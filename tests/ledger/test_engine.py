@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from events import Minted, RejectCode, Transferred
 from ledger.batch import Rejected
-from ledger.commands_core import Burn, Mint, RegisterAsset, Transfer
+from ledger.commands.core import Burn, Mint, RegisterAsset, Transfer
 from ledger.engine import Engine, Executed
 from ledger.memory import MemoryStore
 from projections.balances import Balances

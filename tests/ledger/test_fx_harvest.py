@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from events.fx import FxHarvested
 from ledger.batch import Rejected
-from ledger.commands_fx_stability import AccrueFxFunding, HarvestFx
+from ledger.commands.fx_stability import AccrueFxFunding, HarvestFx
 from ledger.engine import Engine
 from projections.balances import Balances
+from projections.contracts.fx_ticks import raw_coll_from_shares
 from projections.fx_pools import FxPools
-from projections.math.fx_ticks import raw_coll_from_shares
 from projections.runtime import fold
 from tests.ledger.fx_setup import ETH, fx_engine, run
 from tests.ledger.test_fx_walks import opened

@@ -5,14 +5,14 @@ from __future__ import annotations
 from events.fx import FxLeveragedOpened, FxPositionOperated
 from events.rejections import REJECT_HELP, RejectCode
 from ledger.batch import Rejected
-from ledger.commands_core import UpdatePrice
-from ledger.commands_fx import (
+from ledger.commands.core import UpdatePrice
+from ledger.commands.fx import (
     CreateFxPool,
     OpenLeveragedFxPosition,
     OperateFxPosition,
     TransferFxPosition,
 )
-from ledger.commands_fx_stability import DepositStability
+from ledger.commands.fx_stability import DepositStability
 from projections.balances import Balances
 from projections.fx_pools import FxPools
 from projections.positions import Positions

@@ -12,16 +12,16 @@ from typing import Any
 
 from events.fx import FxPositionOperated, FxRedeemed, FxWalked
 from events.rejections import RejectCode
-from ledger.commands_fx import OperateFxPosition
-from ledger.commands_fx_keeper import keeper_pass
-from ledger.commands_fx_stability import DepositStability
-from ledger.commands_reserve import CreditReserve
+from ledger.commands.fx import OperateFxPosition
+from ledger.commands.fx_keeper import keeper_pass
+from ledger.commands.fx_stability import DepositStability
+from ledger.commands.reserve import CreditReserve
 from ledger.engine import Engine
 from projections.balances import Balances
+from projections.contracts import MathRejected
+from projections.contracts.fx_results import SettlementTerms
+from projections.contracts.fx_ticks import PRECISION
 from projections.fx_pools import FxPools
-from projections.math import MathRejected
-from projections.math.fx_results import SettlementTerms
-from projections.math.fx_ticks import PRECISION
 from projections.positions import fx_price_1e18
 from projections.prices import Prices
 from tests.conftest import Rand

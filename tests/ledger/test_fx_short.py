@@ -10,15 +10,15 @@ from typing import Any
 from events.fx import FxPositionOperated, FxWalked
 from events.reserve import ShortfallCovered
 from ledger.batch import Rejected
-from ledger.commands_core import Mint
-from ledger.commands_fx import OperateFxPosition
-from ledger.commands_fx_keeper import keeper_pass
-from ledger.commands_fx_walks import LiquidateFx, RebalanceFx
-from ledger.commands_reserve import CreditReserve
+from ledger.commands.core import Mint
+from ledger.commands.fx import OperateFxPosition
+from ledger.commands.fx_keeper import keeper_pass
+from ledger.commands.fx_walks import LiquidateFx, RebalanceFx
+from ledger.commands.reserve import CreditReserve
 from ledger.engine import Engine
 from projections.balances import Balances
+from projections.contracts.fx_ticks import PRECISION
 from projections.fx_pools import FxPools
-from projections.math.fx_ticks import PRECISION
 from projections.positions import Positions, fx_price_1e18
 from projections.prices import Prices
 from tests.conftest import Rand

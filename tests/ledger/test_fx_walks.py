@@ -5,16 +5,16 @@ from __future__ import annotations
 from events.fx import FxFundingAccrued, FxRedeemed, FxStabilityAbsorbed, FxWalked
 from events.reserve import ShortfallCovered
 from ledger.batch import Rejected
-from ledger.commands_core import Mint
-from ledger.commands_fx import OperateFxPosition
-from ledger.commands_fx_stability import (
+from ledger.commands.core import Mint
+from ledger.commands.fx import OperateFxPosition
+from ledger.commands.fx_stability import (
     AccrueFxFunding,
     DepositStability,
     RedeemStability,
     RequestStabilityRedeem,
 )
-from ledger.commands_fx_walks import LiquidateFx, RebalanceFx, RedeemFxUSD
-from ledger.commands_reserve import CreditReserve
+from ledger.commands.fx_walks import LiquidateFx, RebalanceFx, RedeemFxUSD
+from ledger.commands.reserve import CreditReserve
 from projections.balances import Balances
 from projections.fx_pools import FxPools
 from projections.positions import Positions

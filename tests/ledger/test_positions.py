@@ -8,17 +8,18 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ledger.commands_alex_crp import CreateCollateralPool, MintCollateralPool
-from ledger.commands_alphax import CreateStrikeMarket, MintStrikePair
-from ledger.commands_core import Mint, RegisterAsset, UpdatePrice
-from ledger.commands_fx import CreateFxPool, OperateFxPosition
+from ledger.commands.alex_crp import CreateCollateralPool, MintCollateralPool
+from ledger.commands.alphax import CreateStrikeMarket, MintStrikePair
+from ledger.commands.core import Mint, RegisterAsset, UpdatePrice
+from ledger.commands.fx import CreateFxPool, OperateFxPosition
 from ledger.engine import Command, Engine
 from ledger.sqlite_store import SqliteStore
 from projections.balances import Balances
-from projections.math.fixed_point import ONE_8
+from projections.contracts.fixed_point import ONE_8
 from projections.positions import Positions
+from projections.runtime import make_books
 from replay.cli import cli
-from replay.cli_state import state  # noqa: F401  (registers the command)
+from replay.cli.state import state  # noqa: F401  (registers the command)
 from tests.ledger.fx_setup import ETH, USD, USDC, price_eth, run
 
 
@@ -73,17 +74,20 @@ def test_at_risk_ranks_the_closest_to_the_line_first(tmp_path: Path) -> None:
     assert earlier.exit_code == 0 and "[positions_at_risk] 1 rows" in earlier.output
 
 
-def test_the_projection_snapshots_and_restores_byte_for_byte(tmp_path: Path) -> None:
+def test_the_read_model_over_restored_books_equals_the_one_over_folded_books(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "ledger.db"
     write_log(path)
     store = SqliteStore(path)
-    positions = Positions()
-    for record in store.read():
-        positions.apply(record)
-    copy = Positions()
-    copy.restore(positions.snapshot())
-    assert copy.digest() == positions.digest()
-    assert copy.tables() == positions.tables()
+    books = make_books(["positions"])
+    books.fold(store.read())
+    positions = Positions(books)
+    copy = make_books(["positions"])
+    copy.restore(books.snapshot(), books.position.seq, books.position.block)
+    assert Positions(copy).tables() == positions.tables()
+    # A read model keeps nothing of its own: no fold, snapshot or digest.
+    assert not any(hasattr(positions, name) for name in ("apply", "snapshot", "digest"))
     ranked = positions.at_risk(2).rows
     assert [row[1] for row in ranked] == [
         "ETH-long#4",
@@ -182,9 +186,10 @@ def test_at_risk_matches_a_full_sort_of_every_row(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     write_log(path)
     store = SqliteStore(path)
-    positions = Positions()
+    books = make_books(["positions"])
+    positions = Positions(books)
     for record in store.read():
-        positions.apply(record)
+        books.apply(record)
         for limit in (1, 3, 100):
             assert positions.at_risk(limit).rows == naive_at_risk(positions, limit)
     store.close()

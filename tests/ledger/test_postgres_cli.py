@@ -15,7 +15,6 @@ from events import Minted
 from ledger.batch import NewEvent
 from ledger.postgres_store import PostgresStore
 from ledger.sqlite_store import SqliteStore
-from replay import cli_audit, cli_copy, cli_log, cli_projections, cli_replay, cli_state  # noqa: F401
 from replay.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]

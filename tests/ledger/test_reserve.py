@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from events.reserve import EmergencyIssued
-from ledger.commands_core import Mint, RegisterAsset, UpdatePrice
-from ledger.commands_reserve import CoverShortfall, CreditReserve, EmergencyRoute
+from ledger.commands.core import Mint, RegisterAsset, UpdatePrice
+from ledger.commands.reserve import CoverShortfall, CreditReserve, EmergencyRoute
 from ledger.engine import Engine, Executed
 from ledger.memory import MemoryStore
 from projections.balances import Balances

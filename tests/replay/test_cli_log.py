@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from replay.cli import cli
-from replay.cli_log import init  # noqa: F401  (registers the commands)
+from replay.cli.log import init  # noqa: F401  (registers the commands)
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "events" / "genesis.jsonl"
 

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -18,8 +19,8 @@ from ledger.batch import Appended, NewEvent
 from ledger.follow import follow as real_follow
 from ledger.sqlite_store import SqliteStore
 from projections.runtime import fold, make_projections, projection_names
-from replay import cli_projections
 from replay.cli import cli
+from replay.cli import projections as cli_projections
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "events" / "genesis.jsonl"
 RECORD_FIELDS = {
@@ -161,7 +162,7 @@ def test_the_progress_bar_shows_only_on_a_terminal(
 
 @pytest.mark.parametrize("name", ["follow", "rebuild", "export"])
 def test_each_command_is_documented_with_an_example(name: str) -> None:
-    command = cli.commands[name]
+    command = cli.get_command(click.Context(cli), name)
     assert command.help is not None and "Example: defi-ledger " + name in command.help
     result = invoke(name, "--help")
     assert result.exit_code == 0 and "Example:" in result.output

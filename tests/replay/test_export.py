@@ -26,7 +26,7 @@ from ledger.store import ReadFilter
 from projections.arrays import amounts_to_float
 from projections.balances import Balances
 from replay.cli import cli
-from replay.cli_projections import export  # noqa: F401  (registers the commands)
+from replay.cli.projections import export  # noqa: F401  (registers the commands)
 from replay.export import (
     ExportFormat,
     ExportRangeError,
@@ -226,13 +226,13 @@ def test_the_log_is_folded_forward_once(
     ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    original = Projector.state_at
+    original = Projector.books_at
 
     def counting(self: Projector, block: int) -> Any:
         calls.append(block)
         return original(self, block)
 
-    monkeypatch.setattr(Projector, "state_at", counting)
+    monkeypatch.setattr(Projector, "books_at", counting)
     folded: list[int] = []
     store = SqliteStore(ledger)
     try:

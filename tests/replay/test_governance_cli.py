@@ -10,14 +10,14 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from events.alex_governance import VoteCast
-from ledger.commands_alex_governance import AddProposal, ConcludeProposal, ConfigureGovernance, Vote
-from ledger.commands_alex_staking import AlexGenesis
-from ledger.commands_core import Transfer
+from ledger.commands.alex_governance import AddProposal, ConcludeProposal, ConfigureGovernance, Vote
+from ledger.commands.alex_staking import AlexGenesis
+from ledger.commands.core import Transfer
 from ledger.engine import Engine, Executed
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from replay.cli import cli
-from replay.cli_state import state  # noqa: F401  (registers the command)
+from replay.cli.state import state  # noqa: F401  (registers the command)
 from tests.conftest import Rand
 
 ONE = 10**8

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from ledger.chain import GENESIS_HASH, record_hash
 from ledger.sqlite_store import SqliteStore
 from replay.cli import cli
-from replay.cli_log import init  # noqa: F401  (registers the log commands)
-from replay.cli_replay import replay  # noqa: F401  (registers the replay commands)
+from replay.cli.log import init  # noqa: F401  (registers the log commands)
+from replay.cli.replay import replay  # noqa: F401  (registers the replay commands)
 from replay.scenario import ScenarioError, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from replay.cli import cli
-from replay.cli_replay import report  # noqa: F401  (registers the commands)
+from replay.cli.replay import report  # noqa: F401  (registers the commands)
 
 SCENARIO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "calm-payments.toml"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

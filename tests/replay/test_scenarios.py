@@ -13,7 +13,7 @@ from events.record import Record
 from ledger.sqlite_store import SqliteStore
 from projections.runtime import fold, make_projections
 from replay.cli import cli
-from replay.cli_replay import replay  # noqa: F401  (registers the replay commands)
+from replay.cli.replay import replay  # noqa: F401  (registers the replay commands)
 from replay.runner import replay_scenario
 from replay.scenario import AgentSpec, ScenarioError, load_scenario
 
@@ -155,7 +155,7 @@ def test_bad_agent_params_name_the_file_and_the_param(tmp_path: Path) -> None:
     )
     with pytest.raises(ScenarioError, match=r"bad\.toml.*fx_keeper.*`keeper`"):
         replay_scenario(load_scenario(bad), tmp_path / "bad.db")
-    from replay.agents import make_agent
+    from replay.agents.catalog import make_agent
 
     scenario = load_scenario(FLASH)
     spec = AgentSpec(kind="fx_keeper", params={"keeper": "k", "pay_with": "credit"})

@@ -1,6 +1,6 @@
 """Checkers for the ALEX AMM vectors: fixed point, weighted pool, yield token pool, CRP.
 
-Each checker recomputes a vector's `expected` values with `projections.math` and asserts
+Each checker recomputes a vector's `expected` values with `projections.contracts` and asserts
 them exactly (none of these vectors carries a `tolerance_from_test`). Where the project's math
 also yields a value listed under `derived_not_asserted_by_test`, it is asserted too: those
 come from the note's own re-implementation, so they catch drift but are not independent.
@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from events.rejections import RejectCode
-from projections.math import MathRejected, weighted_liquidity, weighted_simple, weighted_swaps
-from projections.math import crp as collateral
-from projections.math import crp_trades as collateral_trades
-from projections.math import fixed_point as fp
-from projections.math import weighted_pool as weighted
-from projections.math import yield_token_pool as ytp
-from projections.math import yield_token_pool_liquidity as ytp_liquidity
-from projections.math import yield_token_pool_swaps as ytp_swaps
+from projections.contracts import MathRejected, weighted_liquidity, weighted_simple, weighted_swaps
+from projections.contracts import crp as collateral
+from projections.contracts import crp_trades as collateral_trades
+from projections.contracts import fixed_point as fp
+from projections.contracts import weighted_pool as weighted
+from projections.contracts import yield_token_pool as ytp
+from projections.contracts import yield_token_pool_liquidity as ytp_liquidity
+from projections.contracts import yield_token_pool_swaps as ytp_swaps
 from tests.vectors.harness import Checker, Vector, as_int
 
 HALF = fp.ONE_8 // 2

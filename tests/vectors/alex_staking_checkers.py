@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from events.rejections import RejectCode
-from projections.math import MathRejected
-from projections.math.fixed_point import ONE_8
-from projections.math.staking import (
+from projections.contracts import MathRejected
+from projections.contracts.fixed_point import ONE_8
+from projections.contracts.staking import (
     StakerCycleRecord,
     reward_claim,
     reward_cycle,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from projections.math.alphax import (
+from projections.contracts.alphax import (
     PRICE_SCALE,
     RATIO_SCALE,
     RiskLevelBasis,
@@ -20,7 +20,7 @@ from projections.math.alphax import (
     short_anchor_price,
     short_liquidation_point,
 )
-from projections.math.alphax_settlement import pair_arbitrage
+from projections.contracts.alphax_settlement import pair_arbitrage
 from tests.vectors.harness import Checker, Vector
 
 

@@ -19,19 +19,19 @@ from typing import Any
 import pytest
 
 from events.rejections import RejectCode
-from projections.math import MathRejected
-from projections.math.fx_funding import preview_funding
-from projections.math.fx_params import FundingConditions, FxPoolParameters, FxVersion
-from projections.math.fx_pool import FxPool
-from projections.math.fx_results import OperateRequest, RedeemRequest, SettlementTerms
-from projections.math.fx_stability import (
+from projections.contracts import MathRejected
+from projections.contracts.fx_funding import preview_funding
+from projections.contracts.fx_params import FundingConditions, FxPoolParameters, FxVersion
+from projections.contracts.fx_pool import FxPool
+from projections.contracts.fx_results import OperateRequest, RedeemRequest, SettlementTerms
+from projections.contracts.fx_stability import (
     BaseToken,
     StabilityPool,
     StabilityPoolParameters,
     StabilityTotals,
 )
-from projections.math.fx_ticks import scaling_factor, tick_of_shares
-from projections.math.fx_walks import settle
+from projections.contracts.fx_ticks import scaling_factor, tick_of_shares
+from projections.contracts.fx_walks import settle
 from tests.vectors.harness import Checker, Vector, as_int
 
 PRICE_OPEN_1E18 = 3000 * 10**18

@@ -11,8 +11,8 @@ import re
 import pytest
 
 from events.rejections import RejectCode
-from projections.math import MathRejected
-from projections.math.uniswap_v2 import (
+from projections.contracts import MathRejected
+from projections.contracts.uniswap_v2 import (
     PairState,
     amount_in_for_output,
     amount_out_for_input,
@@ -20,7 +20,7 @@ from projections.math.uniswap_v2 import (
     pair_swap,
     quote,
 )
-from projections.math.uniswap_v2_liquidity import liquidity_value, pair_burn, pair_mint
+from projections.contracts.uniswap_v2_liquidity import liquidity_value, pair_burn, pair_mint
 from tests.vectors.harness import Checker, Vector, as_int
 
 REVERT_CODES: dict[str, RejectCode] = {

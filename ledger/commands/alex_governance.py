@@ -1,0 +1,337 @@
+"""ALEX governance (AGP) commands: propose, vote with locked ALEX, conclude, reclaim, emergency
+proposals, executive signals, and the foundation's veto and pause.
+
+Veto and pause belong to the authority named in `ConfigureGovernance`; anyone else gets
+NOT_AUTHORISED. While paused, proposals and votes are refused with GOVERNANCE_PAUSED;
+concluding and reclaiming still work, so locked tokens never get stuck.
+"""
+
+from __future__ import annotations
+
+from events.alex_governance import (
+    ExecutiveSignalled,
+    GovernanceConfigured,
+    GovernancePauseSet,
+    ProposalAdded,
+    ProposalConcluded,
+    ProposalExecuted,
+    ProposalVetoed,
+    VoteCast,
+    VotesReclaimed,
+)
+from events.rejections import RejectCode
+from ledger.batch import Rejected
+from ledger.command import Command, Context, Emit, reject
+from ledger.commands.core import check_funds
+from projections.balances import Balances
+from projections.governance import Governance, Proposal
+
+
+class ConfigureGovernance(Command, frozen=True, kw_only=True):
+    """Name the authority and teams; once set, only the authority may change them."""
+
+    sender: str
+    authority: str
+    governance_token: str = "ALEX"
+    quorum: int = 0
+    emergency_team: tuple[str, ...] = ()
+    emergency_window_blocks: int = 1440
+    emergency_sunset_height: int = 0
+    executive_team: tuple[str, ...] = ()
+    signals_required: int = 3
+    executive_sunset_height: int = 0
+
+
+class AddProposal(Command, frozen=True, kw_only=True):
+    proposal_id: str
+    proposer: str
+    start_height: int
+    end_height: int
+    title: str = ""
+
+
+class AddEmergencyProposal(Command, frozen=True, kw_only=True):
+    """An emergency-team member proposes; voting runs from now for the emergency window."""
+
+    proposal_id: str
+    proposer: str
+    title: str = ""
+
+
+class Vote(Command, frozen=True, kw_only=True):
+    proposal_id: str
+    voter: str
+    amount: int
+    in_favour: bool
+
+
+class ConcludeProposal(Command, frozen=True, kw_only=True):
+    """Close the vote; a passing, unvetoed proposal is executed in the same batch by default."""
+
+    proposal_id: str
+    sender: str
+    execute: bool = True
+
+
+class ExecuteProposal(Command, frozen=True, kw_only=True):
+    proposal_id: str
+    sender: str
+
+
+class ReclaimVotes(Command, frozen=True, kw_only=True):
+    proposal_id: str
+    voter: str
+
+
+class SignalExecutive(Command, frozen=True, kw_only=True):
+    proposal_id: str
+    member: str
+
+
+class VetoProposal(Command, frozen=True, kw_only=True):
+    proposal_id: str
+    sender: str
+
+
+class SetGovernancePause(Command, frozen=True, kw_only=True):
+    sender: str
+    paused: bool
+
+
+def _authorised(context: Context, sender: str, power: str) -> Rejected | None:
+    authority = context.get(Governance).settings.authority
+    if authority is None or sender != authority:
+        return reject(
+            RejectCode.NOT_AUTHORISED,
+            f"only the governance authority ({authority or 'none configured'}) may {power}",
+        )
+    return None
+
+
+def _proposal(context: Context, proposal_id: str) -> Proposal | Rejected:
+    found = context.get(Governance).proposal(proposal_id)
+    if found is None:
+        return reject(RejectCode.UNKNOWN_PROPOSAL, f"no proposal {proposal_id!r}")
+    return found
+
+
+def _not_paused(context: Context) -> Rejected | None:
+    if context.get(Governance).settings.paused:
+        return reject(RejectCode.GOVERNANCE_PAUSED, "governance is paused by the foundation")
+    return None
+
+
+def handle_configure(command: ConfigureGovernance, context: Context) -> list[Emit] | Rejected:
+    if context.get(Governance).settings.authority is not None:
+        refused = _authorised(context, command.sender, "reconfigure governance")
+        if refused is not None:
+            return refused
+    if command.signals_required <= 0 or command.quorum < 0:
+        return reject(RejectCode.INVALID_PARAMETER, "signals_required > 0 and quorum >= 0")
+    return [
+        Emit(
+            GovernanceConfigured(
+                authority=command.authority,
+                governance_token=command.governance_token,
+                quorum=command.quorum,
+                emergency_team=command.emergency_team,
+                emergency_window_blocks=command.emergency_window_blocks,
+                emergency_sunset_height=command.emergency_sunset_height,
+                executive_team=command.executive_team,
+                signals_required=command.signals_required,
+                executive_sunset_height=command.executive_sunset_height,
+            )
+        )
+    ]
+
+
+def _new_proposal(context: Context, proposal_id: str) -> Rejected | None:
+    refused = _not_paused(context)
+    if refused is None and context.get(Governance).proposal(proposal_id) is not None:
+        refused = reject(RejectCode.INVALID_PARAMETER, f"proposal {proposal_id!r} exists already")
+    return refused
+
+
+def handle_add(command: AddProposal, context: Context) -> list[Emit] | Rejected:
+    refused = _new_proposal(context, command.proposal_id)
+    if refused is not None:
+        return refused
+    if not context.block <= command.start_height < command.end_height:
+        return reject(
+            RejectCode.INVALID_PARAMETER,
+            f"need block {context.block} <= start_height < end_height",
+        )
+    return [
+        Emit(
+            ProposalAdded(
+                proposal_id=command.proposal_id,
+                proposer=command.proposer,
+                start_height=command.start_height,
+                end_height=command.end_height,
+                title=command.title,
+            )
+        )
+    ]
+
+
+def handle_add_emergency(command: AddEmergencyProposal, context: Context) -> list[Emit] | Rejected:
+    refused = _new_proposal(context, command.proposal_id)
+    if refused is not None:
+        return refused
+    settings = context.get(Governance).settings
+    if command.proposer not in settings.emergency_team:
+        return reject(RejectCode.NOT_AUTHORISED, f"{command.proposer} is not on the emergency team")
+    if context.block >= settings.emergency_sunset_height:
+        return reject(
+            RejectCode.NOT_AUTHORISED,
+            f"emergency proposals ended at height {settings.emergency_sunset_height}",
+        )
+    return [
+        Emit(
+            ProposalAdded(
+                proposal_id=command.proposal_id,
+                proposer=command.proposer,
+                start_height=context.block,
+                end_height=context.block + settings.emergency_window_blocks,
+                kind="emergency",
+                title=command.title,
+            )
+        )
+    ]
+
+
+def handle_vote(command: Vote, context: Context) -> list[Emit] | Rejected:
+    refused = _not_paused(context)
+    if refused is not None:
+        return refused
+    found = _proposal(context, command.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    if found.concluded or not found.start_height <= context.block < found.end_height:
+        return reject(
+            RejectCode.VOTING_CLOSED,
+            f"{command.proposal_id} takes votes in blocks {found.start_height}.."
+            f"{found.end_height - 1} until concluded; block {context.block}",
+        )
+    token = context.get(Governance).settings.governance_token
+    refused = check_funds(context.get(Balances), command.voter, token, command.amount)
+    return refused or [
+        Emit(
+            VoteCast(
+                proposal_id=command.proposal_id,
+                voter=command.voter,
+                amount=command.amount,
+                in_favour=command.in_favour,
+                governance_token=token,
+            )
+        )
+    ]
+
+
+def handle_conclude(command: ConcludeProposal, context: Context) -> list[Emit] | Rejected:
+    found = _proposal(context, command.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    if found.concluded:
+        return reject(RejectCode.ALREADY_CONCLUDED, f"{command.proposal_id} is concluded already")
+    if context.block < found.end_height:
+        return reject(RejectCode.VOTING_NOT_ENDED, f"conclude at or after {found.end_height}")
+    quorum = context.get(Governance).settings.quorum
+    passed = found.votes_for > found.votes_against
+    passed = passed and found.votes_for + found.votes_against >= quorum
+    emits = [
+        Emit(
+            ProposalConcluded(
+                proposal_id=command.proposal_id,
+                votes_for=found.votes_for,
+                votes_against=found.votes_against,
+                passed=passed,
+            )
+        )
+    ]
+    if passed and command.execute and not found.vetoed and not found.executed:
+        emits.append(Emit(ProposalExecuted(proposal_id=command.proposal_id, via="vote")))
+    return emits
+
+
+def handle_execute(command: ExecuteProposal, context: Context) -> list[Emit] | Rejected:
+    found = _proposal(context, command.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    if not found.concluded:
+        return reject(RejectCode.NOT_CONCLUDED, f"conclude {command.proposal_id} first")
+    if not found.passed or found.vetoed or found.executed:
+        status = found.status_at(context.block)
+        return reject(RejectCode.INVALID_PARAMETER, f"{command.proposal_id} is {status}")
+    return [Emit(ProposalExecuted(proposal_id=command.proposal_id, via="vote"))]
+
+
+def handle_reclaim(command: ReclaimVotes, context: Context) -> list[Emit] | Rejected:
+    found = _proposal(context, command.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    if not found.concluded:
+        return reject(RejectCode.NOT_CONCLUDED, f"{command.proposal_id} is not concluded yet")
+    locked = found.locked.get(command.voter, 0)
+    if locked == 0:
+        return reject(RejectCode.NOTHING_TO_CLAIM, f"{command.voter} has nothing locked")
+    token = context.get(Governance).settings.governance_token
+    return [
+        Emit(
+            VotesReclaimed(
+                proposal_id=command.proposal_id,
+                voter=command.voter,
+                amount=locked,
+                governance_token=token,
+            )
+        )
+    ]
+
+
+def handle_signal(command: SignalExecutive, context: Context) -> list[Emit] | Rejected:
+    found = _proposal(context, command.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    settings = context.get(Governance).settings
+    if command.member not in settings.executive_team:
+        return reject(RejectCode.NOT_AUTHORISED, f"{command.member} is not on the executive team")
+    if context.block >= settings.executive_sunset_height:
+        return reject(
+            RejectCode.NOT_AUTHORISED,
+            f"executive action ended at height {settings.executive_sunset_height}",
+        )
+    if found.executed or found.vetoed:
+        return reject(RejectCode.ALREADY_CONCLUDED, f"{command.proposal_id} is decided already")
+    if command.member in found.signals:
+        return reject(RejectCode.INVALID_PARAMETER, f"{command.member} has signalled already")
+    signals = len(found.signals) + 1
+    emits = [
+        Emit(
+            ExecutiveSignalled(
+                proposal_id=command.proposal_id, member=command.member, signals=signals
+            )
+        )
+    ]
+    if signals >= settings.signals_required:
+        emits.append(Emit(ProposalExecuted(proposal_id=command.proposal_id, via="executive")))
+    return emits
+
+
+def handle_veto(command: VetoProposal, context: Context) -> list[Emit] | Rejected:
+    refused = _authorised(context, command.sender, "veto")
+    if refused is not None:
+        return refused
+    found = _proposal(context, command.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    if found.executed:
+        return reject(RejectCode.ALREADY_CONCLUDED, f"{command.proposal_id} is executed already")
+    if found.vetoed or (found.concluded and not found.passed):
+        status = found.status_at(context.block)
+        return reject(RejectCode.INVALID_PARAMETER, f"{command.proposal_id} is {status}")
+    return [Emit(ProposalVetoed(proposal_id=command.proposal_id, by=command.sender))]
+
+
+def handle_pause(command: SetGovernancePause, context: Context) -> list[Emit] | Rejected:
+    refused = _authorised(context, command.sender, "pause governance")
+    return refused or [Emit(GovernancePauseSet(paused=command.paused, by=command.sender))]

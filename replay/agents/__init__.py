@@ -1,0 +1,1 @@
+"""Agents that react to a scenario's steps with commands; the kinds are in `catalog`."""

@@ -1,0 +1,72 @@
+"""Agents react to each step of a scenario with commands: keepers, liquidators, traders, ...
+
+The agent kinds a scenario may name are listed in `replay.agents.catalog.AGENT_KINDS`; a
+scenario's `[[agents]]` entry names one and gives its params. Agents read the engine's live
+projections and return commands; the runner executes each one on its own, so a refused
+command is counted, not fatal. Randomness comes only from the step's seeded `rand`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ledger.commands.core import Transfer
+from ledger.engine import Command, Engine
+from projections.balances import Balances
+from replay.scenario import AgentSpec, Scenario
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a replay: its index, block, time and the prices just reported."""
+
+    index: int
+    block: int
+    ts_s: int
+    prices: dict[str, int]
+    rand: random.Random
+
+
+class Agent(Protocol):
+    def act(self, step: Step, engine: Engine) -> list[Command]:
+        """The commands to run at this step (after the prices are posted)."""
+        ...
+
+
+AgentFactory = Callable[[AgentSpec, Scenario], Agent]
+
+
+def param(spec: AgentSpec, key: str, default: Any = None) -> Any:
+    if key in spec.params:
+        return spec.params[key]
+    if default is None:
+        raise KeyError(f"missing param `{key}`")
+    return default
+
+
+class PaymentFlow:
+    """Seeded transfers between actors: background activity for calm scenarios."""
+
+    def __init__(self, spec: AgentSpec, scenario: Scenario) -> None:
+        self.asset: str = param(spec, "asset")
+        self.actors = [actor.name for actor in scenario.actors]
+        self.per_step: int = param(spec, "per_step", 1)
+        self.share_bps_max: int = param(spec, "share_bps_max", 100)
+        if len(self.actors) < 2:
+            raise ValueError("a payment flow needs at least two actors")
+
+    def act(self, step: Step, engine: Engine) -> list[Command]:
+        balances = engine.projection(Balances)
+        commands: list[Command] = []
+        for _ in range(self.per_step):
+            payer, payee = step.rand.sample(self.actors, 2)
+            held = balances.balance(payer, self.asset)
+            amount = held * step.rand.randint(1, self.share_bps_max) // 10_000
+            if amount:
+                commands.append(
+                    Transfer(asset=self.asset, from_account=payer, to_account=payee, amount=amount)
+                )
+        return commands

@@ -1,0 +1,226 @@
+"""CLI commands for scenarios: replay (and --verify), fork, diff."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from ledger.errors import LedgerError
+from replay.cli.common import (
+    EXIT_INTEGRITY,
+    CliExit,
+    LogTarget,
+    echo_json,
+    json_option,
+    open_log,
+    open_store,
+)
+from replay.fork import diff_logs, fork_log
+from replay.runner import Replayer, replay_scenario
+from replay.scenario import ScenarioError, load_scenario
+from replay.summary import render_summary, summarise
+from replay.verify import verify_replay
+
+
+def progress_printer() -> tuple[object, object] | None:
+    if not sys.stdout.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(unit="step", desc="replay")
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return bar, update
+
+
+@click.command()
+@click.argument("scenario", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--db",
+    type=LogTarget(),
+    help="The new log to write (replaying a scenario): a path, or a PostgreSQL URL.",
+)
+@click.option(
+    "--verify",
+    "verify_path",
+    type=LogTarget(),
+    help="Instead of replaying: rebuild every projection of this log and check "
+    "every recorded checkpoint digest (exit 3 on a mismatch).",
+)
+@json_option
+def replay(
+    scenario: Path | None,
+    db: Path | str | None,
+    verify_path: Path | str | None,
+    as_json: bool,
+) -> None:
+    """Replay SCENARIO block by block into a new log, or verify a replayed log.
+
+    Example: defi-ledger replay fixtures/scenarios/flash-crash.toml --db ledger.db
+
+    Example: defi-ledger replay --verify ledger.db
+    """
+    if verify_path is not None:
+        if scenario is not None or db is not None:
+            raise click.UsageError("--verify takes only the log; drop SCENARIO and --db")
+        verify_command(verify_path, as_json)
+        return
+    if scenario is None or db is None:
+        raise click.UsageError("give SCENARIO and --db PATH (or --verify PATH)")
+    try:
+        loaded = load_scenario(scenario)
+        bar = progress_printer()
+        outcome = replay_scenario(loaded, db, progress=bar[1] if bar else None)  # type: ignore[arg-type]
+        if bar:
+            bar[0].close()  # type: ignore[attr-defined]
+    except (ScenarioError, LedgerError) as error:
+        raise CliExit(str(error), 1) from error
+    with open_log(db) as store:
+        summary = summarise(store)
+    summary["refusals"] = dict(sorted(outcome.refusals.items()))
+    summary["checkpoints"] = outcome.checkpoints
+    if as_json:
+        echo_json(summary)
+        return
+    click.echo(f"replayed {loaded.name}: {outcome.steps} steps into {outcome.path}")
+    for line in render_summary(summary):
+        click.echo(line)
+
+
+def verify_command(path: Path | str, as_json: bool) -> None:
+    with open_log(path) as store:
+        result = verify_replay(store)
+    if as_json:
+        echo_json(
+            {
+                "ok": result.ok,
+                "checkpoints": result.checkpoints,
+                "chain_ok": result.chain_ok,
+                "chain_detail": result.chain_detail,
+                "mismatches": [asdict(item) for item in result.mismatches],
+                "earlier_digest_schemes": {
+                    str(scheme): count for scheme, count in sorted(result.earlier_schemes.items())
+                },
+                "note": result.earlier_scheme_note(),
+            }
+        )
+    elif result.ok:
+        click.echo(f"ok: chain verified; {result.checkpoints} checkpoints match")
+        if result.earlier_schemes:
+            click.echo(f"note: {result.earlier_scheme_note()}")
+    if result.ok:
+        return
+    if not result.chain_ok:
+        message = f"integrity failure at {result.chain_detail}"
+    else:
+        first = result.mismatches[0]
+        message = (
+            f"checkpoint {first.label} (seq {first.seq}): {first.projection} digest "
+            f"{first.rebuilt} differs from the recorded {first.recorded}"
+        )
+    if as_json:
+        sys.exit(EXIT_INTEGRITY)
+    raise CliExit(message, EXIT_INTEGRITY)
+
+
+@click.command()
+@click.argument("path", type=LogTarget())
+@click.option("--at-block", type=click.IntRange(min=0), required=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option(
+    "--scenario",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A what-if to continue the fork with (its steps after the fork block).",
+)
+@json_option
+def fork(path: Path | str, at_block: int, out: Path, scenario: Path | None, as_json: bool) -> None:
+    """Fork the log at PATH at a block into OUT (sharing its chain), then run a what-if.
+
+    Example: defi-ledger fork ledger.db --at-block 7200 --out whatif.db --scenario calm.toml
+    """
+    from ledger.clock import FixedClock
+    from ledger.sqlite_store import SqliteStore
+
+    if str(out).startswith(("postgresql:/", "postgres:/")):
+        raise click.UsageError(
+            "--out takes a path, not a PostgreSQL URL: a fork is a new SQLite log "
+            "(`defi-ledger copy` moves it to PostgreSQL after)"
+        )
+    try:
+        with open_log(path) as parent:
+            head = fork_log(parent, at_block, out)
+        if scenario is not None:
+            loaded = load_scenario(scenario)
+            clock = FixedClock(0)
+            child = SqliteStore(out, clock=clock)
+            try:
+                Replayer(loaded, child, clock).run(after_block=at_block)
+            finally:
+                child.close()
+    except (ScenarioError, LedgerError) as error:
+        raise CliExit(str(error), 1) from error
+    with open_store(out) as child_store:
+        final = child_store.head()
+    result = {
+        "fork_seq": head.seq,
+        "fork_hash": head.hash,
+        "head_seq": final.seq,
+        "head_hash": final.hash,
+    }
+    if as_json:
+        echo_json(result)
+        return
+    click.echo(
+        f"forked {path} at block {at_block} (seq {head.seq}, hash {head.hash}) into "
+        f"{out}; head now seq {final.seq}"
+    )
+
+
+@click.command()
+@click.argument("log_a", type=LogTarget())
+@click.argument("log_b", type=LogTarget())
+@click.option("--at-block", type=click.IntRange(min=0), required=True)
+@click.option("--projection", "names", multiple=True, help="Only this projection (repeatable).")
+@json_option
+def diff(
+    log_a: Path | str, log_b: Path | str, at_block: int, names: tuple[str, ...], as_json: bool
+) -> None:
+    """Show what differs between two logs' projections at a block.
+
+    Example: defi-ledger diff ledger.db whatif.db --at-block 9000 --projection balances
+    """
+    with open_log(log_a) as a, open_log(log_b) as b:
+        diffs = diff_logs(a, b, at_block, list(names) or None)
+    if as_json:
+        echo_json([asdict(item) for item in diffs])
+        return
+    if not diffs:
+        click.echo(f"no differences at block {at_block}")
+    for item in diffs:
+        click.echo(f"== {item.projection}.{item.table}")
+        for row in item.only_in_a:
+            click.echo(f"  - {row}")
+        for row in item.only_in_b:
+            click.echo(f"  + {row}")
+
+
+@click.command()
+@click.argument("path", type=LogTarget())
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+def report(path: Path | str, out: Path) -> None:
+    """Write PNG charts and an HTML page (index.html) for the log at PATH into OUT.
+
+    Example: defi-ledger report ledger.db --out report/
+    """
+    from replay.report import write_report
+
+    with open_log(path) as store:
+        index = write_report(store, out)
+    click.echo(f"wrote {index}")
