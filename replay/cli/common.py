@@ -63,8 +63,8 @@ def library_errors() -> Iterator[None]:
 def open_store(path: Path, *, create: bool = False) -> Iterator[SqliteStore]:
     if str(path).startswith(("postgresql:/", "postgres:/")):
         raise click.UsageError(
-            "this takes an SQLite file, not a PostgreSQL URL (fork --out writes a new SQLite "
-            "log; `defi-ledger copy` moves it to PostgreSQL after)"
+            "this takes an SQLite file, not a PostgreSQL URL (write the SQLite log, then "
+            "`defi-ledger copy` moves it to PostgreSQL)"
         )
     with library_errors():
         store = SqliteStore(path, create=create)
