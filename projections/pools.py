@@ -25,6 +25,7 @@ from events.amm import (
     Swapped,
     pool_account,
 )
+from events.core import Transferred
 from events.record import Record
 from projections.balances import Balances
 from projections.base import Table, Violation, canonical_bytes, digest_of
@@ -75,11 +76,13 @@ class Pools:
     """The pools projection (see the module docstring)."""
 
     name = "pools"
-    version = 2
+    version = 3
 
     def __init__(self) -> None:
         self.books: dict[str, PoolBook] = {}
         self._violations: list[Violation] = []
+        self._gated_lp: dict[str, str] = {}
+        """LP asset -> pool, for pools with a gate (derived from `books`)."""
         self._appliers: dict[type[Any], Callable[[Any, Record], None]] = {
             PoolCreated: self._created,
             LiquidityAdded: self._liquidity_added,
@@ -87,10 +90,12 @@ class Pools:
             Swapped: self._swapped,
             PoolPaused: self._paused,
             PoolUnpaused: self._unpaused,
+            Transferred: self._lp_transferred,
         }
 
     def folds(self, event_type: type[Any]) -> bool:
-        """Only AMM facts change pools (the engine's router asks, then skips the rest)."""
+        """Only AMM facts (and LP transfers, for the gate) change pools (the engine's router
+        asks, then skips the rest)."""
         return event_type in self._appliers
 
     def apply(self, record: Record) -> None:
@@ -100,6 +105,18 @@ class Pools:
 
     def _created(self, event: PoolCreated, record: Record) -> None:
         self.books[event.pool] = PoolBook(spec=event, paused=event.paused)
+        if event.gate_lp_per_window:
+            self._gated_lp[event.lp_asset] = event.pool
+
+    def _use_gate(self, book: PoolBook, account: str, lp_amount: int, block: int) -> None:
+        used = book.gate_used(account, block)
+        book.gate_use[account] = GateUse(book.gate_window(block), used + lp_amount)
+
+    def _lp_transferred(self, event: Transferred, record: Record) -> None:
+        """LP moved out of an account by transfer counts against its gate, as a burn does."""
+        pool = self._gated_lp.get(event.asset)
+        if pool is not None and event.from_account != event.to_account:
+            self._use_gate(self.books[pool], event.from_account, event.amount, record.block)
 
     def _oracle(self, book: PoolBook, event: LiquidityAdded | LiquidityRemoved | Swapped) -> None:
         if book.is_uniswap:
@@ -134,9 +151,7 @@ class Pools:
         self._k_last(book)
         self._oracle(book, event)
         if book.spec.gate_lp_per_window:
-            window = book.gate_window(record.block)
-            used = book.gate_used(event.provider, record.block)
-            book.gate_use[event.provider] = GateUse(window, used + event.lp_burned)
+            self._use_gate(book, event.provider, event.lp_burned, record.block)
 
     def _swapped(self, event: Swapped, record: Record) -> None:
         book = self._book(event.pool, record)
@@ -181,6 +196,11 @@ class Pools:
         state = msgspec.json.decode(data, type=_PoolsState)
         self.books = state.books
         self._violations = state.violations
+        self._gated_lp = {
+            book.spec.lp_asset: pool
+            for pool, book in self.books.items()
+            if book.spec.gate_lp_per_window
+        }
 
     def digest(self) -> str:
         return digest_of(self.snapshot())

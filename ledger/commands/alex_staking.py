@@ -339,9 +339,9 @@ def handle_claim(command: ClaimStakingReward, context: Context) -> list[Emit] | 
             RejectCode.NOTHING_TO_CLAIM,
             f"{command.staker} has nothing in {command.token} cycle {command.cycle}",
         )
-    refused = allocation_covers(context, found.reward_from, found.reward_asset, claim.reward)
-    if refused is not None:
-        return refused
+    overdrawn = allocation_covers(context, found.reward_from, found.reward_asset, claim.reward)
+    if overdrawn is not None:
+        return overdrawn
     emits.append(
         Emit(
             StakingRewardClaimed(

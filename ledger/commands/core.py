@@ -11,6 +11,8 @@ from ledger.command import Command, Context, Emit, reject
 from ledger.commands.alex_supply import supply_fixed
 from projections.alex_staking import AlexStaking
 from projections.balances import Balances
+from projections.pools import Pools
+from projections.pools_limits import LimitBreach, lp_transfer_violation
 
 
 class RegisterAsset(Command, frozen=True, kw_only=True):
@@ -118,10 +120,20 @@ def burn(command: Burn, context: Context) -> list[Emit] | Rejected:
     ]
 
 
+def refused_by(breach: LimitBreach | None) -> Rejected | None:
+    """A pool limit's breach (cap or gate) as the engine's refusal."""
+    return None if breach is None else reject(breach.code, breach.detail)
+
+
 def transfer(command: Transfer, context: Context) -> list[Emit] | Rejected:
-    refused = check_funds(
-        context.get(Balances), command.from_account, command.asset, command.amount
-    )
+    """Move value; an LP token's move also answers to its pool's cap and gate."""
+    balances = context.get(Balances)
+    refused = check_funds(balances, command.from_account, command.asset, command.amount)
+    if refused is None:
+        moved = (command.asset, command.from_account, command.to_account, command.amount)
+        refused = refused_by(
+            lp_transfer_violation(context.get(Pools), balances, moved, context.block)
+        )
     return refused or [
         Emit(
             Transferred(
