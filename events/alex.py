@@ -63,7 +63,7 @@ class StakingConfigured(Event, frozen=True, kw_only=True):
     """The asset APower is minted in."""
     principal_from_reserve: bool = False
     """True: `principal_returned` is paid from `reserve:<token>` by its own reserve events."""
-    reward_from: Name = ""
+    reward_from: str = ""
     """The allocation account that pays this pool's rewards; empty (older logs): minted."""
 
     def default_stream(self) -> str:
@@ -193,7 +193,7 @@ class StakingRewardClaimed(Event, frozen=True, kw_only=True):
     """The asset APower is minted in."""
     principal_from_reserve: bool = False
     """True: `principal_returned` is paid from `reserve:<token>` by its own reserve events."""
-    reward_from: Name = ""
+    reward_from: str = ""
     """The allocation account that pays the reward; empty (older logs): minted from the issuer."""
 
     def default_stream(self) -> str:

@@ -82,6 +82,24 @@ class RanksRisk(Protocol):
         ...
 
 
+class AnswersAtBlock(Protocol):
+    """A projection whose tables depend on the block asked about (e.g. a proposal's status),
+    not only on the records folded: its state stays block-independent."""
+
+    def tables_at(self, block: int) -> list[Table]:
+        """The tables as seen at `block`."""
+        ...
+
+
+def tables_at(projection: Projection, block: int | None) -> list[Table]:
+    """The projection's tables at `block` where it answers by block, else its plain tables."""
+    answer = getattr(projection, "tables_at", None)
+    if block is not None and callable(answer):
+        tables: list[Table] = answer(block)
+        return tables
+    return projection.tables()
+
+
 def canonical_bytes(value: Any) -> bytes:
     """The one canonical encoding of projection state (sorted keys, ints of any size)."""
     return _canonical.encode(value)

@@ -12,6 +12,7 @@ from ledger.errors import IntegrityError, StoreError
 from ledger.projector import Projector
 from ledger.sqlite_store import INSERT_ROW, SqliteStore
 from ledger.store import ReadFilter
+from projections.base import tables_at
 
 
 def fork_log(parent: SqliteStore, at_block: int, out: Path) -> Head:
@@ -68,8 +69,8 @@ def diff_logs(
     for projection_a, projection_b in zip(states_a, states_b, strict=True):
         if projection_a.digest() == projection_b.digest():
             continue
-        tables_b = {table.name: table for table in projection_b.tables()}
-        for table in projection_a.tables():
+        tables_b = {table.name: table for table in tables_at(projection_b, at_block)}
+        for table in tables_at(projection_a, at_block):
             other = tables_b.get(table.name)
             rows_a = set(table.rows)
             rows_b = set(other.rows) if other else set()

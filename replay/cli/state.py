@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ledger.projector import Projector
-from projections.base import Projection, Table
+from projections.base import Projection, Table, tables_at
 from projections.runtime import projection_names
 from replay.cli.common import CliExit, echo_json, json_option, open_store, path_argument
 
@@ -44,10 +44,18 @@ def load_state(path: Path, names: list[str] | None, at_block: int | None) -> lis
         return projector.current() if at_block is None else projector.state_at(at_block)
 
 
-def shown_tables(projection: Projection, at_risk: int | None) -> list[Table]:
-    """All tables, or with --at-risk the projection's ranking (if it keeps one)."""
+def asked_block(path: Path, at_block: int | None) -> int:
+    """The block a reader asks about: `--at-block`, or the log head's block."""
+    if at_block is not None:
+        return at_block
+    with open_store(path) as store:
+        return store.head().block
+
+
+def shown_tables(projection: Projection, at_risk: int | None, block: int) -> list[Table]:
+    """All tables at `block`, or with --at-risk the projection's ranking (if it keeps one)."""
     if at_risk is None:
-        return projection.tables()
+        return tables_at(projection, block)
     ranking = getattr(projection, "at_risk", None)
     return [ranking(at_risk)] if callable(ranking) else []
 
@@ -111,13 +119,14 @@ def state(
     names = check_projection_names(projection_names_chosen)
     filters = {key: value for key, value in (("account", account), ("asset", asset)) if value}
     projections = load_state(path, names, at_block)
+    block = asked_block(path, at_block)
     output: dict[str, Any] = {}
     for projection in projections:
         tables = {
             table.name: [
                 dict(zip(table.columns, row, strict=True)) for row in filter_rows(table, filters)
             ]
-            for table in projection.tables()
+            for table in tables_at(projection, block)
         }
         output[projection.name] = {
             "digest": projection.digest(),
@@ -129,7 +138,7 @@ def state(
         return
     for projection in projections:
         click.echo(f"== {projection.name} (digest {projection.digest()})")
-        for table in shown_tables(projection, at_risk):
+        for table in shown_tables(projection, at_risk, block):
             render_table(table, filter_rows(table, filters))
         for violation in projection.violations():
             click.echo(f"violation {violation.code} at seq {violation.seq}: {violation.detail}")
