@@ -31,6 +31,7 @@ from events.alex import (
     StakingRewardClaimed,
     StakingUserRegistered,
 )
+from events.alex_governance import EMISSION_SCHEDULE, ParameterChanged
 from events.base import Event
 from events.core import Burned, Minted
 from events.record import Record
@@ -44,7 +45,19 @@ from projections.contracts.staking import (
 )
 from projections.routing import event_types_in
 
-_STAKING_EVENTS = event_types_in(alex_events) | {Minted, Burned, EmergencyIssued}
+_STAKING_EVENTS = event_types_in(alex_events) | {
+    Minted,
+    Burned,
+    EmergencyIssued,
+    ParameterChanged,
+}
+
+
+class ScheduleChange(msgspec.Struct):
+    """An emission schedule a proposal enacted: bands for cycles starting from `from_height`."""
+
+    from_height: int
+    coinbase_amounts: list[int]
 
 
 class StakingPool(msgspec.Struct):
@@ -64,6 +77,16 @@ class StakingPool(msgspec.Struct):
     registered: list[str] = msgspec.field(default_factory=list)
     reward_from: str = ""
     """The allocation account that pays rewards ("" : minted from the issuer, older logs)."""
+    schedule_changes: list[ScheduleChange] = msgspec.field(default_factory=list)
+    """Emission schedules governance enacted, each from its block, in order."""
+
+    def coinbase_bands(self, cycle_first_height: int) -> list[int]:
+        """The band schedule in force at a cycle's first block."""
+        bands = self.coinbase_amounts
+        for change in self.schedule_changes:
+            if change.from_height <= cycle_first_height:
+                bands = change.coinbase_amounts
+        return bands
 
 
 class CycleBook(msgspec.Struct):
@@ -201,6 +224,12 @@ class AlexStaking:
             self.state.pools[event.token].activation_height = event.activation_height
         elif isinstance(event, StakingUserRegistered):
             self.state.pools[event.token].registered.append(event.user)
+        elif isinstance(event, ParameterChanged):
+            change, found = event.change, self.state.pools.get(event.change.target)
+            if change.parameter == EMISSION_SCHEDULE and found is not None:
+                found.schedule_changes.append(
+                    ScheduleChange(event.effective_height, list(change.values))
+                )
         elif isinstance(event, StakingEmissionCapped):
             self.state.caps = EmissionCaps(
                 list(event.caps_annual), event.emission_start_height, event.blocks_per_year

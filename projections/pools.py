@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from events.alex_governance import FEE_REBATE, ParameterChanged
 from events.amm import (
     LiquidityAdded,
     LiquidityRemoved,
@@ -91,6 +92,7 @@ class Pools:
             PoolPaused: self._paused,
             PoolUnpaused: self._unpaused,
             Transferred: self._lp_transferred,
+            ParameterChanged: self._parameter_changed,
         }
 
     def folds(self, event_type: type[Any]) -> bool:
@@ -107,6 +109,13 @@ class Pools:
         self.books[event.pool] = PoolBook(spec=event, paused=event.paused)
         if event.gate_lp_per_window:
             self._gated_lp[event.lp_asset] = event.pool
+
+    def _parameter_changed(self, event: ParameterChanged, record: Record) -> None:
+        """A governance-enacted fee rebate becomes the pool's own parameter."""
+        change = event.change
+        book = self.books.get(change.target)
+        if change.parameter == FEE_REBATE and book is not None:
+            book.spec = msgspec.structs.replace(book.spec, fee_rebate=change.value)
 
     def _use_gate(self, book: PoolBook, account: str, lp_amount: int, block: int) -> None:
         used = book.gate_used(account, block)

@@ -301,7 +301,8 @@ def _cycle_emission(
     caps = staking.caps
     first_height = cycle_first_height(cycle, pool.activation_height, pool.cycle_length_blocks)
     year = max(first_height - caps.emission_start_height, 0) // caps.blocks_per_year
-    coinbase = coinbase_amount(cycle, pool.coinbase_amounts, pool.halving_cycle)
+    bands = pool.coinbase_bands(first_height)
+    coinbase = coinbase_amount(cycle, bands, pool.halving_cycle)
     cap = emission_cap_for_year(year, caps.caps_annual)
     emission = emission_allowed(coinbase, staking.emitted_in_year(year), cap)
     return CycleEmissionFixed(
