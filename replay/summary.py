@@ -9,6 +9,7 @@ from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.base import Projection, Table
+from replay.risk_chain import risk_chain
 
 
 def table_dicts(table: Table) -> list[dict[str, Any]]:
@@ -24,6 +25,9 @@ def summarise(store: SqliteStore, worst: int = 5) -> dict[str, Any]:
     }
     projections = Projector(store).current()
     summary["protocol_outcomes"] = protocol_outcomes(store, projections)
+    chain = risk_chain(store)
+    if chain is not None:
+        summary["alex_risk_chain"] = chain
     for projection in projections:
         ranking = getattr(projection, "at_risk", None)
         if callable(ranking):
