@@ -18,7 +18,6 @@ from __future__ import annotations
 from events.alex_governance import (
     EMISSION_SCHEDULE,
     FEE_REBATE,
-    ISSUANCE,
     PARAMETERS,
     RESERVE_DISTRIBUTION,
     ParameterChange,
@@ -32,6 +31,7 @@ from ledger.command import Command, Context, Emit, reject
 from projections.alex_staking import AlexStaking
 from projections.contracts.fixed_point import ONE_8
 from projections.governance import Governance, Proposal
+from projections.issuance import issuance_left
 from projections.pools import Pools
 from projections.reserve import ReserveSolvency
 
@@ -189,18 +189,10 @@ def handle_enact(command: EnactProposal, context: Context) -> list[Emit] | Rejec
 
 def issuance_allowed(context: Context, proposal_id: str, token: str) -> int | Rejected:
     """ALEX a proposal still allows to be issued for the reserve of `token`."""
-    found = context.get(Governance).proposal(proposal_id)
-    allowed = 0
-    if found is not None and found.executed and not found.vetoed and found.enacted:
-        allowed = sum(
-            change.value
-            for change in found.actions
-            if change.parameter == ISSUANCE and change.target == token
-        )
-    if not allowed:
+    left = issuance_left(context.get(Governance), context.get(ReserveSolvency), proposal_id, token)
+    if left is None:
         return reject(
             RejectCode.NOT_APPROVED,
             f"{proposal_id!r} is not an enacted proposal allowing issuance for reserve:{token}",
         )
-    used = context.get(ReserveSolvency).issued_by_approval(proposal_id)
-    return max(allowed - used, 0)
+    return left
