@@ -82,8 +82,8 @@ class Pools:
     def __init__(self) -> None:
         self.books: dict[str, PoolBook] = {}
         self._violations: list[Violation] = []
-        self._gated_lp: dict[str, str] = {}
-        """LP asset -> pool, for pools with a gate (derived from `books`)."""
+        self._lp_pools: dict[str, str] = {}
+        """LP asset -> pool (derived from `books`)."""
         self._appliers: dict[type[Any], Callable[[Any, Record], None]] = {
             PoolCreated: self._created,
             LiquidityAdded: self._liquidity_added,
@@ -107,8 +107,12 @@ class Pools:
 
     def _created(self, event: PoolCreated, record: Record) -> None:
         self.books[event.pool] = PoolBook(spec=event, paused=event.paused)
-        if event.gate_lp_per_window:
-            self._gated_lp[event.lp_asset] = event.pool
+        self._lp_pools[event.lp_asset] = event.pool
+
+    def pool_of_lp(self, lp_asset: str) -> PoolBook | None:
+        """The pool whose LP token is `lp_asset` (None: not an LP token)."""
+        pool = self._lp_pools.get(lp_asset)
+        return None if pool is None else self.books[pool]
 
     def _parameter_changed(self, event: ParameterChanged, record: Record) -> None:
         """A governance-enacted fee rebate becomes the pool's own parameter."""
@@ -123,9 +127,13 @@ class Pools:
 
     def _lp_transferred(self, event: Transferred, record: Record) -> None:
         """LP moved out of an account by transfer counts against its gate, as a burn does."""
-        pool = self._gated_lp.get(event.asset)
-        if pool is not None and event.from_account != event.to_account:
-            self._use_gate(self.books[pool], event.from_account, event.amount, record.block)
+        book = self.pool_of_lp(event.asset)
+        if (
+            book is not None
+            and book.spec.gate_lp_per_window
+            and event.from_account != event.to_account
+        ):
+            self._use_gate(book, event.from_account, event.amount, record.block)
 
     def _oracle(self, book: PoolBook, event: LiquidityAdded | LiquidityRemoved | Swapped) -> None:
         if book.is_uniswap:
@@ -205,11 +213,7 @@ class Pools:
         state = msgspec.json.decode(data, type=_PoolsState)
         self.books = state.books
         self._violations = state.violations
-        self._gated_lp = {
-            book.spec.lp_asset: pool
-            for pool, book in self.books.items()
-            if book.spec.gate_lp_per_window
-        }
+        self._lp_pools = {book.spec.lp_asset: pool for pool, book in self.books.items()}
 
     def digest(self) -> str:
         return digest_of(self.snapshot())

@@ -36,14 +36,6 @@ class LimitBreach(msgspec.Struct, frozen=True):
     detail: str
 
 
-def pool_of_lp(pools: Pools, lp_asset: str) -> PoolBook | None:
-    """The pool whose LP token is `lp_asset` (None: not an LP token)."""
-    for book in pools.books.values():
-        if book.spec.lp_asset == lp_asset:
-            return book
-    return None
-
-
 def capped(book: PoolBook, account: str) -> bool:
     """Whether the cap applies to `account` (every holder but the protocol's own accounts)."""
     spec = book.spec
@@ -118,7 +110,7 @@ def lp_transfer_violation(
     """An LP transfer `(asset, from, to, amount)`: the gate of the sender, the cap of the
     recipient (None for any other asset)."""
     asset, source, target, amount = transfer
-    book = pool_of_lp(pools, asset)
+    book = pools.pool_of_lp(asset)
     if book is None or source == target:
         return None
     pool = book.spec.pool

@@ -11,8 +11,9 @@ import pytest
 from events import RejectCode
 from ledger.commands.amm import AddLiquidity, CreatePool, RemoveLiquidity
 from ledger.commands.core import Transfer
-from ledger.engine import Engine
+from ledger.engine import Command, Engine
 from projections.balances import Balances
+from tests.conftest import Rand
 from tests.ledger.test_amm_fixtures import (
     ONE,
     funded_engine,
@@ -83,3 +84,40 @@ def test_lp_moved_out_by_transfer_counts_against_the_gate(kind: str) -> None:
     assert refused(engine, burn, block=60).code == RejectCode.GATE_CLOSED
     must(engine, [RemoveLiquidity(pool="P", provider="alice", lp_amount=4 * ONE)], block=99)
     must(engine, [send(10 * ONE)], block=100)  # a new window
+
+
+def above_cap(engine: Engine, lp: str) -> set[str]:
+    balances = engine.projection(Balances)
+    supply = balances.supply(lp)
+    return {
+        account
+        for account, held in balances.holdings.get(lp, {}).items()
+        if account.split(":")[0] not in ("issuer", "locked", "pool")
+        and held * 10_000 > CAP_BPS * supply
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_random_lp_moves_never_take_anyone_above_the_cap(kind: str, rand: Rand) -> None:
+    """Deposits, transfers and withdrawals at random: the set of LPs above the cap (at first
+    only the seeding deposit) never gains a member, whatever is refused along the way."""
+    engine, lp = capped_pool(kind)
+    people = ("alice", "bob", "carol", "dave")
+    above = above_cap(engine, lp)
+    for block in range(10, 130):
+        who, other = rand.sample(people, 2)
+        held = engine.projection(Balances).balance(who, lp)
+        amount = rand.randint(1, 40) * ONE
+        move = rand.choice(["add", "transfer", "remove"])
+        if move == "add":
+            command: Command = deposit(who, amount)
+        elif move == "transfer":
+            command = Transfer(
+                asset=lp, from_account=who, to_account=other, amount=min(held, amount) or 1
+            )
+        else:
+            command = RemoveLiquidity(pool="P", provider=who, lp_amount=min(held, amount) or 1)
+        engine.execute([command], block=block)
+        now = above_cap(engine, lp)
+        assert now <= above, (rand, block, move, now - above)
+        above = now
