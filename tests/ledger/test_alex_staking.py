@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from events import Burned, Minted, RejectCode
-from events.alex import CycleEmissionFixed, StakingRewardClaimed
+from events.alex import STAKING_INCENTIVES_ACCOUNT, CycleEmissionFixed, StakingRewardClaimed
 from events.reserve import EmergencyIssued
 from ledger.batch import Rejected
 from ledger.commands.alex_staking import (
@@ -229,6 +229,9 @@ def test_alex_supply_is_genesis_plus_emissions_plus_emergency_minus_burns(rand: 
         balances = engine.projection(Balances)
         origins = engine.projection(AlexStaking).supply_origins("ALEX")
         assert balances.supply("ALEX") == alex_supply_recount(engine) == origins.expected_supply
+        assert origins.emissions == 0  # every reward came out of the staking allocation
+        vault = balances.balance(STAKING_INCENTIVES_ACCOUNT, "ALEX")
+        assert vault + origins.paid_from_allocations == ALEX_SUPPLY_GENESIS // 2
     assert engine.projection(Balances).check_invariants(0) == []
 
 
