@@ -22,9 +22,15 @@ from events.reserve import (
     ReserveCredited,
     ShortfallCovered,
     ShortfallReported,
+    reserve_key,
 )
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from projections.alex_lending import AlexLending
+from projections.balances import Balances
+from projections.prices import Prices
+from projections.reserve import ReserveSolvency
+from projections.solvency import SolvencyRow, price_book, solvency_rows
 
 
 def _records(store: SqliteStore, *types: type) -> list[Record]:
@@ -111,3 +117,31 @@ def _amount(records: list[Record]) -> int:
         amount = getattr(record.event, "amount", 0)
         total += amount if isinstance(amount, int) else 0
     return total
+
+
+def reserve_coverage(by_name: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per reserve book: what it holds, what is the stakers', and the solvency read model's
+    assets, exposure and coverage at the latest prices (`projections.solvency`)."""
+    reserve, lending = by_name.get("reserve_solvency"), by_name.get("alex_lending")
+    balances, prices = by_name.get("balances"), by_name.get("prices")
+    if not isinstance(reserve, ReserveSolvency):
+        return {}
+    rows: dict[str, SolvencyRow] = {}
+    if isinstance(lending, AlexLending) and isinstance(balances, Balances):
+        quotes = price_book(prices) if isinstance(prices, Prices) else {}
+        for row in solvency_rows(reserve, lending, balances, quotes):
+            rows[reserve_key(row.token, "" if row.reserve == "alex" else row.reserve)] = row
+    coverage = {}
+    for key, book in sorted(reserve.books.items()):
+        found = rows.get(key)
+        coverage[key] = {
+            "balance": book.balance,
+            "principal_held": book.principal,
+            "shortfalls_covered": book.shortfalls_covered,
+            "shortfall_outstanding": book.outstanding,
+            "emergency_alex_issued": book.emergency_alex_issued,
+            "crp_at_risk": found.crp_at_risk if found else None,
+            "exposure": found.exposure if found else None,
+            "coverage_bps": found.coverage_bps if found else book.coverage_bps(),
+        }
+    return coverage

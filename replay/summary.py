@@ -9,7 +9,7 @@ from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.base import Projection, Table
-from replay.risk_chain import risk_chain
+from replay.risk_chain import reserve_coverage, risk_chain
 
 
 def table_dicts(table: Table) -> list[dict[str, Any]]:
@@ -49,7 +49,6 @@ def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict
             bonus_from_reserve_token += event.bonus_from_reserve_token
     by_name = {projection.name: projection for projection in projections}
     markets = getattr(by_name.get("alphax_markets"), "markets", {})
-    reserve = by_name.get("reserve_solvency")
     governance = by_name.get("governance")
     proposals = getattr(getattr(governance, "state", None), "proposals", {})
     block = store.head().block
@@ -65,16 +64,7 @@ def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict
             for market_id, market in markets.items()
             if market.dead_side
         ),
-        "reserve_coverage": {
-            token: {
-                "balance": book.balance,
-                "shortfalls_covered": book.shortfalls_covered,
-                "shortfall_outstanding": book.outstanding,
-                "coverage_bps": book.coverage_bps(),
-                "emergency_alex_issued": book.emergency_alex_issued,
-            }
-            for token, book in sorted(getattr(reserve, "books", {}).items())
-        },
+        "reserve_coverage": reserve_coverage(by_name),
         "governance_outcomes": {
             proposal_id: f"{proposal.status_at(block)} (for {proposal.votes_for}, "
             f"against {proposal.votes_against}, {len(proposal.voters)} voters)"
