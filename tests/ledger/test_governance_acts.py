@@ -11,6 +11,7 @@ from events.alex_governance import (
     ParameterChange,
 )
 from events.amm import Swapped
+from ledger.audit import audit
 from ledger.batch import Rejected
 from ledger.commands.alex_governance import (
     AddProposal,
@@ -83,6 +84,7 @@ def test_an_enacted_proposal_changes_the_rebate_and_the_schedule_from_its_block(
     swap = SwapExactIn(pool="ALEX-USDA", trader="voter", asset_in="USDA", amount_in=100 * ONE)
     (swapped,) = [e for e in must(engine, [fund, swap], 51).events if isinstance(e, Swapped)]
     assert swapped.rebate == swapped.fee // 5  # the new 20% rebate; 80% to the reserve
+    assert audit(engine.store) == []  # the audit folds the enacted rebate too
     assert refused(engine, enact("AGP-1"), 52) == RejectCode.ALREADY_CONCLUDED
     rows = engine.projection(Governance).tables_at(52)[3].rows
     assert [(row[2], row[-1]) for row in rows] == [(FEE_REBATE, True), (EMISSION_SCHEDULE, True)]
