@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from replay.agents import alex, alphax, amm, base, fx
+from replay.agents import alex, alex_reserve, alphax, amm, base, fx
 from replay.agents.base import Agent, AgentFactory
 from replay.scenario import AgentSpec, Scenario, ScenarioError
 
@@ -17,6 +17,7 @@ AGENT_KINDS: Mapping[str, AgentFactory] = {
     "crp_rebalancer": alex.CrpRebalancer,
     "alex_staker": alex.AlexStaker,
     "alex_voter": alex.AlexVoter,
+    "alex_reserve_keeper": alex_reserve.AlexReserveKeeper,
     "alphax_liquidator": alphax.AlphaxLiquidator,
     "alphax_arbitrageur": alphax.AlphaxArbitrageur,
     "amm_trader": amm.AmmTrader,
