@@ -171,8 +171,6 @@ def create_market(command: CreateStrikeMarket, context: Context) -> list[Emit] |
     )
     long_preset = command.long_liquidation_price or long_preset
     short_preset = command.short_liquidation_price or short_preset
-    if max(long_preset, short_preset) > command.short_strike - command.long_strike:
-        return reject(RejectCode.INVALID_PARAMETER, "a liquidation price exceeds K_S - K_L")
     decimals = context.get(Balances).decimals
     if command.collateral_asset not in decimals:
         return reject(RejectCode.UNKNOWN_ASSET, f"{command.collateral_asset!r} is not registered")
@@ -292,7 +290,8 @@ def liquidate_strike(command: LiquidateStrike, context: Context) -> list[Emit] |
     anchors = anchor_prices(price, d.long_strike, d.short_strike)
     value = anchors.long_price if command.side == "long" else anchors.short_price
     if d.settlement == "preset":
-        value = market.liquidation_price(command.side)
+        # Never more than the pair's collateral, so the vault stays whole on narrow strikes.
+        value = min(market.liquidation_price(command.side), d.short_strike - d.long_strike)
     return [
         Emit(
             AlphaxStrikeLiquidated(
