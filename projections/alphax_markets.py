@@ -59,6 +59,8 @@ class StrikeMarket(msgspec.Struct, kw_only=True):
     dead_supply: int = 0
     """Dead tokens outstanding when the side died (what the graveyard settles)."""
     dead_block: int = 0
+    dead_seq: int = 0
+    """The log position of the death (what came after it in the same block is after it)."""
     fee_income_usdc: int = 0
     """Mint, redeem and graveyard fees paid to `alphax_fee_account` (what $ALPHA shares)."""
 
@@ -146,6 +148,7 @@ class AlphaxMarkets:
             market.dead_token_value = event.token_value
             market.dead_supply = event.dead_supply
             market.dead_block = record.block
+            market.dead_seq = record.seq
         elif kind is AlphaxGraveyardBought:
             opposite = "short" if event.side == "long" else "long"
             self._take(market, opposite, event.dead_token_amount)

@@ -9,6 +9,7 @@ from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.base import Projection, Table
+from replay.alphax_summary import alphax_graveyards
 
 
 def table_dicts(table: Table) -> list[dict[str, Any]]:
@@ -60,6 +61,9 @@ def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict
             f"{market_id} ({market.dead_side})"
             for market_id, market in markets.items()
             if market.dead_side
+        ),
+        "alphax_graveyards": alphax_graveyards(
+            store, markets, getattr(by_name.get("pools"), "books", {})
         ),
         "reserve_coverage": {
             token: {

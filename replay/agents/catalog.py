@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from replay.agents import alex, alphax, amm, base, fx
+from replay.agents import alex, alphax, alphax_dead, amm, base, fx
 from replay.agents.base import Agent, AgentFactory
 from replay.scenario import AgentSpec, Scenario, ScenarioError
 
@@ -19,6 +19,9 @@ AGENT_KINDS: Mapping[str, AgentFactory] = {
     "alex_voter": alex.AlexVoter,
     "alphax_liquidator": alphax.AlphaxLiquidator,
     "alphax_arbitrageur": alphax.AlphaxArbitrageur,
+    "alphax_dead_holders": alphax_dead.AlphaxDeadHolders,
+    "alphax_dead_arbitrageur": alphax_dead.AlphaxDeadArbitrageur,
+    "strike_aware_trader": alphax_dead.StrikeAwareTrader,
     "amm_trader": amm.AmmTrader,
     "amm_arbitrageur": amm.AmmArbitrageur,
     "fx_keeper": fx.FxKeeper,
