@@ -28,6 +28,7 @@ from ledger.command import Command, Context, Emit, reject
 from ledger.commands.core import check_funds
 from projections.balances import Balances
 from projections.contracts.fx_pool import FxPool
+from projections.contracts.fx_profiles import profile_parameters
 from projections.contracts.fx_results import OperatePreview, OperateRequest
 from projections.contracts.fx_ticks import PRECISION, scale_up, scaling_factor
 from projections.fx_pools import FxPoolMeta, FxPools, parameters_from
@@ -50,6 +51,8 @@ class CreateFxPool(Command, frozen=True, kw_only=True):
     parameters: dict[str, Any] = msgspec.field(default_factory=dict)
     """Overrides of `FxPoolParameters` (ints; `version` as a str)."""
     price_age_blocks_max: int = 0
+    profile: str = "contract"
+    """`contract` or `whitepaper` (`projections.contracts.fx_profiles`); `parameters` win."""
 
 
 class OperateFxPosition(Command, frozen=True, kw_only=True):
@@ -147,6 +150,7 @@ def create_fx_pool(command: CreateFxPool, context: Context) -> list[Emit] | Reje
     overrides = {
         "side": command.side,
         "collateral_decimals": decimals.get(collateral, 18),
+        **profile_parameters(command.profile, command.price_asset, command.side),
         **command.parameters,
     }
     parameters = {
@@ -167,6 +171,7 @@ def create_fx_pool(command: CreateFxPool, context: Context) -> list[Emit] | Reje
                 debt_lender=issuer_account(FXUSD_ASSET) if long else command.counterparty,
                 parameters=parameters,
                 price_age_blocks_max=command.price_age_blocks_max,
+                profile=command.profile,
             )
         )
     )
