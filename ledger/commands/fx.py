@@ -267,6 +267,24 @@ def open_leveraged(command: OpenLeveragedFxPosition, context: Context) -> list[E
     residual = collateral_value - preview.raw_debt_after - nav
     if abs(residual) > max(10**9, collateral_value // 10**12):
         return reject(RejectCode.INVALID_PARAMETER, f"C != S + L by {residual}: a model bug")
+    balance_sheet = (collateral_value, preview.raw_debt_after, max(nav, 0), residual)
+    return leveraged_open_emits(command, meta, preview, flash, fxusd, price, balance_sheet)
+
+
+def leveraged_open_emits(
+    command: OpenLeveragedFxPosition,
+    meta: FxPoolMeta,
+    preview: OperatePreview,
+    flash: int,
+    paid: int,
+    price: int,
+    balance_sheet: tuple[int, int, int, int],
+) -> list[Emit]:
+    """The flash leg, the position and the repayment with its C = S + L check, as events.
+
+    `balance_sheet` is (collateral value, stable / debt value, equity, residual) in USD 1e18.
+    """
+    collateral_value, stable, equity, residual = balance_sheet
     return [
         Emit(
             FxFlashLoaned(
@@ -285,14 +303,14 @@ def open_leveraged(command: OpenLeveragedFxPosition, context: Context) -> list[E
                 owner=command.owner,
                 lender=command.lender,
                 debt_asset=meta.debt_asset,
-                own_collateral_token=c0,
+                own_collateral_token=command.collateral_token,
                 flash_collateral_token=flash,
-                fxusd_paid=fxusd,
+                fxusd_paid=paid,
                 leverage_1e18=command.leverage_1e18,
                 price_1e18=price,
                 collateral_value_usd=collateral_value,
-                stable_usd=preview.raw_debt_after,
-                leveraged_nav_usd=max(nav, 0),
+                stable_usd=stable,
+                leveraged_nav_usd=equity,
                 residual_usd=residual,
             )
         ),

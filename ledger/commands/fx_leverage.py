@@ -10,16 +10,15 @@ B = L c0 against an equity of c0 (less the supply fee): collateral value = debt 
 
 from __future__ import annotations
 
-from events.fx import FxFlashLoaned, FxLeveragedOpened
 from events.rejections import RejectCode
 from ledger.batch import Rejected
 from ledger.command import Context, Emit, reject
 from ledger.commands.core import check_funds
 from ledger.commands.fx import (
     OpenLeveragedFxPosition,
+    leveraged_open_emits,
     live_fx_pool,
     open_leveraged,
-    operated_event,
     pool_price,
 )
 from projections.balances import Balances
@@ -93,33 +92,5 @@ def open_leveraged_short(
     residual = collateral_value - debt_value - equity
     if abs(residual) > max(10**9, collateral_value // 10**12):
         return reject(RejectCode.INVALID_PARAMETER, f"C != D + equity by {residual}: a model bug")
-    return [
-        Emit(
-            FxFlashLoaned(
-                pool_id=command.pool_id,
-                asset=meta.collateral_asset,
-                lender=command.lender,
-                owner=command.owner,
-                amount=flash,
-            )
-        ),
-        Emit(operated_event(preview, command.pool_id, meta)),
-        Emit(
-            FxLeveragedOpened(
-                pool_id=command.pool_id,
-                position_id=preview.position_id,
-                owner=command.owner,
-                lender=command.lender,
-                debt_asset=meta.debt_asset,
-                own_collateral_token=c0,
-                flash_collateral_token=flash,
-                fxusd_paid=borrowed,
-                leverage_1e18=command.leverage_1e18,
-                price_1e18=usd_price,
-                collateral_value_usd=collateral_value,
-                stable_usd=debt_value,
-                leveraged_nav_usd=max(equity, 0),
-                residual_usd=residual,
-            )
-        ),
-    ]
+    balance_sheet = (collateral_value, debt_value, max(equity, 0), residual)
+    return leveraged_open_emits(command, meta, preview, flash, borrowed, usd_price, balance_sheet)
