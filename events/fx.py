@@ -262,6 +262,8 @@ class FxFundingAccrued(Event, frozen=True, kw_only=True):
     funding_raw: Amount
     coll_index_before: Amount
     coll_index_after: Amount
+    fxusd_price_1e18: Amount = 0
+    """fxUSD's market price the depeg branch was judged on (0: judged on a flag)."""
 
     def default_stream(self) -> str:
         return f"pool:fx:{self.pool_id}"

@@ -10,6 +10,7 @@ from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.base import Projection, Table
 from replay.alphax_summary import alphax_graveyards
+from replay.fx_summary import fxusd_peg
 
 
 def table_dicts(table: Table) -> list[dict[str, Any]]:
@@ -64,6 +65,11 @@ def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict
         ),
         "alphax_graveyards": alphax_graveyards(
             store, markets, getattr(by_name.get("pools"), "books", {})
+        ),
+        "fxusd_peg": fxusd_peg(
+            store,
+            getattr(by_name.get("pools"), "books", {}),
+            getattr(by_name.get("balances"), "decimals", {}),
         ),
         "reserve_coverage": {
             token: {

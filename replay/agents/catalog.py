@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from replay.agents import alex, alphax, alphax_dead, amm, base, fx
+from replay.agents import alex, alphax, alphax_dead, amm, base, fx, fx_market
 from replay.agents.base import Agent, AgentFactory
 from replay.scenario import AgentSpec, Scenario, ScenarioError
 
@@ -25,6 +25,10 @@ AGENT_KINDS: Mapping[str, AgentFactory] = {
     "amm_trader": amm.AmmTrader,
     "amm_arbitrageur": amm.AmmArbitrageur,
     "fx_keeper": fx.FxKeeper,
+    "fx_funding": fx_market.FxFunding,
+    "fx_peg_keeper": fx_market.FxPegKeeper,
+    "fx_leverager": fx_market.FxLeverager,
+    "fxusd_seller": fx_market.FxusdSeller,
 }
 
 
