@@ -34,9 +34,9 @@ def fxusd_price_1e18(
     """
     if fxusd_reserve <= 0:
         return None
-    usdc_per_fxusd = (
-        usdc_reserve * 10**fxusd_decimals * PRECISION // (fxusd_reserve * 10**usdc_decimals)
-    )
+    fxusd_unit: int = 10**fxusd_decimals
+    usdc_unit: int = 10**usdc_decimals
+    usdc_per_fxusd = usdc_reserve * fxusd_unit * PRECISION // (fxusd_reserve * usdc_unit)
     return usdc_per_fxusd * usdc_usd_1e18 // PRECISION
 
 
