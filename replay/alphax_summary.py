@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from events.amm import Swapped
 from ledger.sqlite_store import SqliteStore as Store
 from ledger.store import ReadFilter
-from projections.alphax_markets import StrikeMarket, strike_market_price
+from projections.alphax_markets import StrikeMarket, strike_market_price, strike_quote
+from projections.contracts.alphax import PRICE_SCALE
 from projections.pools import PoolBook
+from projections.prices import Prices
 from replay.agents.alphax_dead import claim_per_token
 
 
@@ -78,3 +82,23 @@ def alphax_graveyards(
             "dead_token_trades": dead_token_trades(store, market, books, claim),
         }
     return outcomes
+
+
+def alphax_quotes(
+    markets: dict[str, StrikeMarket], books: dict[str, PoolBook], prices: object
+) -> list[dict[str, Any]]:
+    """Each live strike token at the last price: O, M, premium, capital efficiency, risk levels."""
+    rows: list[dict[str, Any]] = []
+    for market_id, market in sorted(markets.items()):
+        quote = prices.quote(market.definition.asset) if isinstance(prices, Prices) else None
+        if quote is None:
+            continue
+        for side in ("long", "short"):
+            if side == market.dead_side:
+                continue
+            rows.append(
+                msgspec.structs.asdict(
+                    strike_quote(market_id, market, side, quote.rescaled(PRICE_SCALE), books)
+                )
+            )
+    return rows

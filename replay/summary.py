@@ -9,7 +9,7 @@ from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.base import Projection, Table
-from replay.alphax_summary import alphax_graveyards
+from replay.alphax_summary import alphax_graveyards, alphax_quotes
 from replay.fx_summary import fxusd_peg
 
 
@@ -65,6 +65,9 @@ def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict
         ),
         "alphax_graveyards": alphax_graveyards(
             store, markets, getattr(by_name.get("pools"), "books", {})
+        ),
+        "alphax_quotes": alphax_quotes(
+            markets, getattr(by_name.get("pools"), "books", {}), by_name.get("prices")
         ),
         "fxusd_peg": fxusd_peg(
             store,

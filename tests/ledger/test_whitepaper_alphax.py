@@ -21,6 +21,7 @@ from ledger.commands.alphax import (
     RedeemStrikePair,
 )
 from ledger.commands.amm import AddLiquidity, CreatePool
+from ledger.commands.amm_swaps import SwapExactIn
 from ledger.commands.core import UpdatePrice
 from ledger.engine import Engine
 from projections.alphax_markets import AlphaxMarkets, StrikeQuote, strike_quote
@@ -199,3 +200,48 @@ def test_mint_redeem_and_graveyard_fees_are_parameters_and_the_book_shows_their_
     zero = fx_engine(2000)
     run(zero, [market(), MintStrikePair(market_id="WP", account="alice", pair_amount=ETH)], 2)
     assert zero.projection(AlphaxMarkets).markets["WP"].fee_income_usdc == 0
+
+
+def test_the_arbitrage_examples_mint_and_sell_above_o_buy_and_redeem_below_o() -> None:
+    """M > O: mint at the anchor and sell; M < O: buy at market and redeem at the anchor."""
+    engine = fx_engine(3000)
+    k = {"market_id": "J", "long_strike": 2000 * USDC, "short_strike": 4400 * USDC}
+    long_token = "J:ETH-2000"
+    setup = [
+        market(**k),
+        MintStrikePair(market_id="J", account="alice", pair_amount=200 * ETH),
+        CreatePool(pool="JL", kind="uniswap_v2", token_x=long_token, token_y="USDC", owner="alice"),
+        # M = 1,100 against O = 1,000 at ETH 3,000: a 10% premium.
+        AddLiquidity(
+            pool="JL", provider="alice", amount_x_desired=100 * ETH, amount_y_desired=110_000 * USDC
+        ),
+    ]
+    run(engine, setup, 2)
+    books, balances = engine.projection(Pools).books, engine.projection(Balances)
+    m = engine.projection(AlphaxMarkets).markets["J"]
+    assert strike_quote("J", m, "long", 3000 * USDC, books).premium == RATIO_SCALE // 10
+    usdc_before = balances.balance("bob", "USDC")
+    run(engine, [MintStrikePair(market_id="J", account="bob", pair_amount=2 * ETH)], 3)
+    run(engine, [SwapExactIn(pool="JL", trader="bob", asset_in=long_token, amount_in=2 * ETH)], 3)
+    # bob paid 2 x 2,400, sold two LONGs above their anchor and keeps two SHORTs (2 x 1,400).
+    value = balances.balance("bob", "USDC") - usdc_before + 2 * 1_400 * USDC
+    assert value > 0
+    premium_after = strike_quote("J", m, "long", 3000 * USDC, books).premium
+    assert premium_after is not None and 0 < premium_after < RATIO_SCALE // 10
+    # M < O after a 15% fall of the market: buy LONGs below their anchor and redeem pairs.
+    run(
+        engine, [SwapExactIn(pool="JL", trader="alice", asset_in=long_token, amount_in=20 * ETH)], 4
+    )
+    below = strike_quote("J", m, "long", 3000 * USDC, books)
+    assert below.premium is not None and below.premium < 0
+    usdc_before = balances.balance("bob", "USDC")
+    run(engine, [SwapExactIn(pool="JL", trader="bob", asset_in="USDC", amount_in=900 * USDC)], 5)
+    bought = balances.balance("bob", long_token)
+    run(engine, [RedeemStrikePair(market_id="J", account="bob", pair_amount=bought)], 5)
+    # The LONG cost under 1,000 and redeems, with a SHORT worth 1,400, for 2,400.
+    paid_per_long = 900 * USDC * ETH // bought
+    assert paid_per_long < 1_000 * USDC
+    redeemed = bought * 2400 * USDC // ETH
+    assert balances.balance("bob", "USDC") - usdc_before == redeemed - 900 * USDC
+    # Net of the SHORTs given up at their anchor (1,400 each), the round trip earns.
+    assert redeemed - 900 * USDC - bought * 1_400 * USDC // ETH > 0

@@ -15,19 +15,20 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 USDC = 10**6
 
 
-def graveyards(scenario: str, db: Path) -> dict[str, Any]:
+def outcomes_of(scenario: str, db: Path) -> dict[str, Any]:
     result = CliRunner().invoke(
         cli, ["replay", str(SCENARIOS / scenario), "--db", str(db), "--json"]
     )
     assert result.exit_code == 0, result.output
     outcomes: dict[str, Any] = json.loads(result.output)["protocol_outcomes"]
-    return outcomes["alphax_graveyards"]
+    return outcomes
 
 
 def test_holders_recover_70_percent_of_the_preset_and_no_dead_trade_beats_the_claim(
     tmp_path: Path,
 ) -> None:
-    market = graveyards("flash-crash-whitepaper.toml", tmp_path / "wp.db")["ETH-1500-3000"]
+    outcomes = outcomes_of("flash-crash-whitepaper.toml", tmp_path / "wp.db")
+    market = outcomes["alphax_graveyards"]["ETH-1500-3000"]
     # Preset at creation where capital efficiency reaches 5x: ETH 1,875, the LONG at 375.
     assert market["profile"] == "whitepaper" and market["dead_side"] == "long"
     assert market["asset_price_at_death"] <= 1_875 * USDC
@@ -40,12 +41,20 @@ def test_holders_recover_70_percent_of_the_preset_and_no_dead_trade_beats_the_cl
     assert trades["above_claim_after_reaction"] == 0
     claim = market["holder_recovery_per_token"]
     assert abs(market["market_price_at_end"] - claim) * 100 <= claim
+    # The live SHORT is quoted with its market price M beside its anchor O and the premium.
+    (short,) = outcomes["alphax_quotes"]
+    assert short["side"] == "short" and short["liquidation_price"] == 500 * USDC
+    premium = (short["market_price"] - short["anchor_price"]) * 10**8 // short["anchor_price"]
+    assert short["premium"] == premium
+    assert short["risk_level"] == 500 * USDC * 10**8 // short["anchor_price"]
 
 
 def test_under_the_contract_profile_the_dead_pair_drifts_far_above_the_claim(
     tmp_path: Path,
 ) -> None:
-    market = graveyards("flash-crash.toml", tmp_path / "fc.db")["ETH-1500-3000"]
+    market = outcomes_of("flash-crash.toml", tmp_path / "fc.db")["alphax_graveyards"][
+        "ETH-1500-3000"
+    ]
     assert market["profile"] == "contract"
     assert market["settlement_value_per_token"] < 300 * USDC  # the oracle anchor at liquidation
     assert market["dead_token_trades"]["above_claim_after_reaction"] > 0
