@@ -10,6 +10,8 @@ from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.base import Table
 from projections.runtime import Shown
+from replay.alphax_summary import alphax_graveyards, alphax_quotes
+from replay.fx_summary import fxusd_peg
 from replay.risk_chain import reserve_coverage, risk_chain
 
 
@@ -64,6 +66,17 @@ def protocol_outcomes(store: SqliteStore, projections: list[Shown]) -> dict[str,
             f"{market_id} ({market.dead_side})"
             for market_id, market in markets.items()
             if market.dead_side
+        ),
+        "alphax_graveyards": alphax_graveyards(
+            store, markets, getattr(by_name.get("pools"), "books", {})
+        ),
+        "alphax_quotes": alphax_quotes(
+            markets, getattr(by_name.get("pools"), "books", {}), by_name.get("prices")
+        ),
+        "fxusd_peg": fxusd_peg(
+            store,
+            getattr(by_name.get("pools"), "books", {}),
+            getattr(by_name.get("balances"), "decimals", {}),
         ),
         "reserve_coverage": reserve_coverage(by_name),
         "governance_outcomes": {
