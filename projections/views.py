@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from projections.base import Projection, Table
+from projections.base import Projection, Table, tables_at
 from projections.sqlite_tables import database
 
 VIEWS_SCHEMA = """
@@ -89,7 +89,7 @@ def write_view(
 ) -> None:
     """Replace the projection's view tables, tracking and state at `seq`, atomically."""
     state = projection.snapshot()
-    tables = projection.tables()
+    tables = tables_at(projection, block)
     connection.execute("BEGIN IMMEDIATE")
     try:
         for table in tables:

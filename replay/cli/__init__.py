@@ -119,6 +119,15 @@ COMMANDS: dict[str, Entry] = {
         "report",
         ("Write PNG charts and an HTML page (index.html) for the log at PATH into OUT."),
     ),
+    "solvency": Entry(
+        "replay.cli.solvency",
+        "solvency",
+        (
+            "Reserve solvency: assets (free balance), exposure (owed + CRP debt at risk at the "
+            "current price), coverage in bps, and the first block of a price path it would fail "
+            "at."
+        ),
+    ),
     "var": Entry(
         "replay.cli.var",
         "var",

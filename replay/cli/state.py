@@ -9,7 +9,7 @@ import click
 
 from ledger.chain_queries import state_after_transaction
 from ledger.projector import Projector
-from projections.base import Table
+from projections.base import Table, tables_at
 from projections.runtime import Shown, digest_of_shown, projection_names
 from replay.cli.common import CliExit, echo_json, json_option, log_argument, open_log
 
@@ -53,10 +53,18 @@ def load_state(
         return projector.current() if at_block is None else projector.state_at(at_block)
 
 
-def shown_tables(projection: Shown, at_risk: int | None) -> list[Table]:
-    """All tables, or with --at-risk the projection's ranking (if it keeps one)."""
+def asked_block(path: Path | str, at_block: int | None) -> int:
+    """The block a reader asks about: `--at-block`, or the log head's block."""
+    if at_block is not None:
+        return at_block
+    with open_log(path) as store:
+        return store.head().block
+
+
+def shown_tables(projection: Shown, at_risk: int | None, block: int) -> list[Table]:
+    """All tables at `block`, or with --at-risk the projection's ranking (if it keeps one)."""
     if at_risk is None:
-        return projection.tables()
+        return tables_at(projection, block)
     ranking = getattr(projection, "at_risk", None)
     return [ranking(at_risk)] if callable(ranking) else []
 
@@ -124,13 +132,14 @@ def state(
     if tx_hash is not None and at_block is not None:
         raise click.BadParameter("give --at-block or --tx, not both", param_hint="--tx")
     projections = load_state(path, names, at_block, tx_hash)
+    block = asked_block(path, at_block)
     output: dict[str, Any] = {}
     for projection in projections:
         tables = {
             table.name: [
                 dict(zip(table.columns, row, strict=True)) for row in filter_rows(table, filters)
             ]
-            for table in projection.tables()
+            for table in tables_at(projection, block)
         }
         output[projection.name] = {
             "digest": digest_of_shown(projection),
@@ -144,7 +153,7 @@ def state(
         found = digest_of_shown(projection)
         about = "read model over the books" if found is None else f"digest {found}"
         click.echo(f"== {projection.name} ({about})")
-        for table in shown_tables(projection, at_risk):
+        for table in shown_tables(projection, at_risk, block):
             render_table(table, filter_rows(table, filters))
         for violation in projection.violations():
             click.echo(f"violation {violation.code} at seq {violation.seq}: {violation.detail}")
