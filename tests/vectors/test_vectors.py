@@ -16,26 +16,26 @@ from tests.vectors import (
     fx_checkers,
     uniswap_v2_checkers,
 )
-from tests.vectors.harness import Vector, run_vector, vector_params
+from tests.vectors.harness import Vector, run_by_prefix, run_vector, vector_params
 
 ALEX_CHECKERS = {**alex_amm_checkers.CHECKERS, **alex_staking_checkers.CHECKERS}
 
 
 @pytest.mark.parametrize("vector", vector_params("uniswap_v2.json"))
 def test_uniswap_v2(vector: Vector) -> None:
-    run_vector(vector, uniswap_v2_checkers.CHECKERS)
+    run_vector(vector, uniswap_v2_checkers.KINDS)
 
 
 @pytest.mark.parametrize("vector", vector_params("alex.json"))
 def test_alex(vector: Vector) -> None:
-    run_vector(vector, ALEX_CHECKERS)
+    run_by_prefix(vector, ALEX_CHECKERS)
 
 
 @pytest.mark.parametrize("vector", vector_params("fx_protocol.json"))
 def test_fx_protocol(vector: Vector) -> None:
-    run_vector(vector, fx_checkers.CHECKERS)
+    run_by_prefix(vector, fx_checkers.CHECKERS)
 
 
 @pytest.mark.parametrize("vector", vector_params("alphax.json"))
 def test_alphax(vector: Vector) -> None:
-    run_vector(vector, alphax_checkers.CHECKERS)
+    run_by_prefix(vector, alphax_checkers.CHECKERS)
