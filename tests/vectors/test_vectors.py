@@ -11,6 +11,7 @@ import pytest
 
 from tests.vectors import (
     alex_amm_checkers,
+    alex_lending_checkers,
     alex_staking_checkers,
     alphax_checkers,
     fx_checkers,
@@ -18,7 +19,7 @@ from tests.vectors import (
 )
 from tests.vectors.harness import Vector, run_by_prefix, run_vector, vector_params
 
-ALEX_CHECKERS = {**alex_amm_checkers.CHECKERS, **alex_staking_checkers.CHECKERS}
+ALEX_KINDS = [*alex_amm_checkers.KINDS, *alex_lending_checkers.KINDS, *alex_staking_checkers.KINDS]
 
 
 @pytest.mark.parametrize("vector", vector_params("uniswap_v2.json"))
@@ -28,7 +29,7 @@ def test_uniswap_v2(vector: Vector) -> None:
 
 @pytest.mark.parametrize("vector", vector_params("alex.json"))
 def test_alex(vector: Vector) -> None:
-    run_by_prefix(vector, ALEX_CHECKERS)
+    run_vector(vector, ALEX_KINDS)
 
 
 @pytest.mark.parametrize("vector", vector_params("fx_protocol.json"))
@@ -38,4 +39,4 @@ def test_fx_protocol(vector: Vector) -> None:
 
 @pytest.mark.parametrize("vector", vector_params("alphax.json"))
 def test_alphax(vector: Vector) -> None:
-    run_by_prefix(vector, alphax_checkers.CHECKERS)
+    run_vector(vector, alphax_checkers.KINDS)
