@@ -68,6 +68,9 @@ class RejectCode(StrEnum):
     STRIKE_DEAD = "STRIKE_DEAD"
     STRIKE_ALIVE = "STRIKE_ALIVE"
     STABLE_DEPEGGED = "STABLE_DEPEGGED"
+    ALLOCATION_EXHAUSTED = "ALLOCATION_EXHAUSTED"
+    SUPPLY_FIXED = "SUPPLY_FIXED"
+    NOT_APPROVED = "NOT_APPROVED"
 
 
 REJECT_HELP: dict[RejectCode, str] = {
@@ -152,4 +155,10 @@ REJECT_HELP: dict[RejectCode, str] = {
     "dead strike.",
     RejectCode.STABLE_DEPEGGED: "The stablecoin (USDC) is below its depeg price; deposit "
     "fxUSD instead, or wait until it recovers.",
+    RejectCode.ALLOCATION_EXHAUSTED: "The emission would overdraw the genesis allocation that "
+    "funds it (e.g. `vault:staking-incentives`); emit less, or pass a proposal that refills it.",
+    RejectCode.SUPPLY_FIXED: "This token's supply moves only by genesis, burns and emergency "
+    "issuance a passed proposal approved; pay from an allocation instead of minting.",
+    RejectCode.NOT_APPROVED: "No passed and executed proposal of this kind approves it (or its "
+    "amount is used up); pass one first (see `state --projection governance`).",
 }

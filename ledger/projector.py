@@ -8,7 +8,10 @@
 
 Views and snapshots are caches of the log: any of them can be dropped and rebuilt. Snapshots
 (and a rebuild's drop) are stored by a `BackgroundWriter`, in order, while the fold goes on;
-views are written after it has stored everything queued.
+views are written after it has stored everything queued. Every fold first reads the log's
+reorganisations and skips the records they retract (`ledger.reorg`): a view that folded
+records retracted since restarts from a snapshot below them, and time travel answers for the
+canonical chain.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from itertools import islice
 
 from events.record import Record
 from ledger.background import BackgroundWriter
+from ledger.reorg import Retractions, last_canonical_seq
 from ledger.sqlite_store import SqliteStore
 from projections import views
 from projections.base import Projection
@@ -31,6 +35,7 @@ PROGRESS_STEP = 10_000
 Progress = Callable[[int], None]
 #: Books by the seq they are at (restored from a view or a snapshot), and the block there.
 Starts = dict[int, tuple[int, list[Projection]]]
+FoldBatch = Callable[[Books, list[Record]], None]
 
 
 class Projector:
@@ -48,6 +53,7 @@ class Projector:
         self.store = store
         self.names = list(names) if names is not None else None
         self.snapshot_every = snapshot_every
+        self.retractions = Retractions([])
         views.ensure_schema(store.connection)
 
     def _fresh(self) -> Books:
@@ -103,13 +109,47 @@ class Projector:
         head = self.store.head()
         books = self._fresh()
         starts = self._restore_views(books)
+        self.retractions = Retractions.load(self.store)
+        if self.retractions:
+            starts = self._roll_back(starts)
         if min(starts) < head.seq:
             last_snapshot = max(views.latest_snapshot_seq(self.store.connection, b) for b in books)
             with BackgroundWriter(self.store.path) as writer:
                 group = _CatchUpFold(self, books, last_snapshot, writer, progress, flush_every)
-                self._fold_from(books, starts, head.seq, group.fold_stage)
+                self._fold_from(books, starts, head.seq, self._skipping(group.fold_stage))
                 group.finish()
         return head.seq
+
+    def _skipping(self, fold_batch: FoldBatch) -> FoldBatch:
+        """`fold_batch` on the records no reorganisation retracted."""
+        if not self.retractions:
+            return fold_batch
+        keep = self.retractions.keep
+        return lambda books, records: fold_batch(books, keep(records))
+
+    def _roll_back(self, starts: Starts) -> Starts:
+        """Books that folded records retracted since restart from a snapshot below them.
+
+        Snapshots taken inside a retracted range before its retraction hold orphaned state:
+        they are deleted here (a catch-up writes anyway).
+        """
+        self.retractions.purge_snapshots(self.store.connection)
+        result: Starts = {}
+        for seq, (block, group) in starts.items():
+            restart = self.retractions.rollback_seq(seq)
+            if restart is None:
+                result.setdefault(seq, (block, []))[1].extend(group)
+                continue
+            for book in group:
+                saved = views.snapshot_before_seq(self.store.connection, book, restart)
+                at_seq = at_block = 0
+                if saved is not None:
+                    at_seq, state, at_block = saved
+                    book.restore(state)
+                else:
+                    book.restore(type(book)().snapshot())
+                result.setdefault(at_seq, (at_block, []))[1].append(book)
+        return result
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Rebuild every view from seq 1 (versions changed, or a view is suspect).
@@ -123,8 +163,10 @@ class Projector:
             dropped = [*books, *read_models(books, self.names)]
             writer.submit(partial(views.drop_views, projections=dropped))
             if head.seq > 0:
+                self.retractions = Retractions.load(self.store)
                 group = _CatchUpFold(self, books, 0, writer, progress, flush_every=0)
-                self._fold_from(books, {0: (0, list(books))}, head.seq, group.fold_stage)
+                fold_stage = self._skipping(group.fold_stage)
+                self._fold_from(books, {0: (0, list(books))}, head.seq, fold_stage)
                 group.finish()
         return head.seq
 
@@ -135,16 +177,28 @@ class Projector:
         not the length of the log after them.
         """
         books = self._fresh()
+        retractions = Retractions.load(self.store)
         starts: Starts = {}
         for book in books:
             saved = views.nearest_snapshot(self.store.connection, book, block)
+            # A snapshot of orphaned state a catch-up has not deleted yet is passed over.
+            while saved is not None and (restart := retractions.invalid_until(saved[0])):
+                saved = views.snapshot_before_seq(self.store.connection, book, restart)
             seq = at_block = 0
             if saved is not None:
                 seq, state, at_block = saved
                 book.restore(state)
             starts.setdefault(seq, (at_block, []))[1].append(book)
-        last_seq = self.store.last_seq_at_block(block)
-        self._fold_from(books, starts, last_seq, _fold_batch, block)
+        if not retractions:
+            last_seq = self.store.last_seq_at_block(block)
+            self._fold_from(books, starts, last_seq, _fold_batch, block)
+            return books
+        # The canonical chain: new blocks after a reorganisation sit at the head's block in
+        # the log, so the last record of `block` is found by its chain block, not the log's.
+        first = min(starts)
+        last_seq = last_canonical_seq(self.store.fold_batches(first + 1), retractions, block, first)
+        self.retractions = retractions
+        self._fold_from(books, starts, last_seq, self._skipping(_fold_batch))
         return books
 
     def state_at(self, block: int) -> list[Shown]:

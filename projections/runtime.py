@@ -20,6 +20,7 @@ from projections.alphax_markets import AlphaxMarkets
 from projections.balances import Balances
 from projections.base import Projection, Table, Violation
 from projections.books import Books
+from projections.chain import ChainBook
 from projections.fx_pools import FxPools
 from projections.governance import Governance
 from projections.pools import Pools
@@ -39,6 +40,7 @@ PROJECTIONS: dict[str, ProjectionFactory] = {
     "alex_staking": AlexStaking,
     "governance": Governance,
     "alex_lending": AlexLending,
+    "chain": ChainBook,
 }
 """Every book the ledger keeps, by name, in the order they fold: the one owner of each fact."""
 

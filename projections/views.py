@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from projections.base import Projection, Table
+from projections.base import Projection, Table, tables_at
 from projections.sqlite_tables import database
 
 VIEWS_SCHEMA = """
@@ -89,7 +89,7 @@ def write_view(
 ) -> None:
     """Replace the projection's view tables, tracking and state at `seq`, atomically."""
     state = projection.snapshot()
-    tables = projection.tables()
+    tables = tables_at(projection, block)
     connection.execute("BEGIN IMMEDIATE")
     try:
         for table in tables:
@@ -175,6 +175,18 @@ def nearest_snapshot(
         (*key, seq),
     ).fetchone()
     return int(seq), bytes(state), int(at_block)
+
+
+def snapshot_before_seq(
+    connection: sqlite3.Connection, projection: Projection, seq: int
+) -> tuple[int, bytes, int] | None:
+    """The latest (seq, state, block) of the projection's current version taken below `seq`."""
+    row = connection.execute(
+        "SELECT seq, state, block FROM snapshots WHERE projection = ? AND version = ? AND seq < ?"
+        " ORDER BY seq DESC LIMIT 1",
+        (projection.name, projection.version, seq),
+    ).fetchone()
+    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
 
 
 def latest_snapshot_seq(connection: sqlite3.Connection, projection: Projection) -> int:

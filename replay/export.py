@@ -42,6 +42,7 @@ from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.arrays import amounts_to_float
 from projections.balances import Balances
+from projections.base import tables_at
 from projections.runtime import Shown, shown
 
 Progress = Callable[[int], None]
@@ -220,7 +221,7 @@ def plan_export(store: SqliteStore, request: ExportRequest) -> ExportPlan:
 
 
 def _capture(projection: Shown, balances: Balances, block: int, into: dict[str, _Series]) -> None:
-    for table in projection.tables():
+    for table in tables_at(projection, block):
         series = into.setdefault(table.name, _Series(table.columns))
         if series.columns != table.columns:
             raise ValueError(f"table {table.name} changed its columns at block {block}")

@@ -81,11 +81,16 @@ COMMANDS: dict[str, Entry] = {
             "reflects."
         ),
     ),
+    "import": Entry(
+        "replay.cli.chain_import",
+        "import_command",
+        ("Import chain logs from FILES into the log at PATH (created if absent)."),
+    ),
     "audit": Entry(
         "replay.cli.audit",
         "audit_command",
         (
-            "Recompute each swap and liquidity event in the log at PATH from the pool state"
+            "Recompute each swap and liquidity fact in the log at PATH from the pool state"
             " before it."
         ),
     ),
@@ -108,6 +113,15 @@ COMMANDS: dict[str, Entry] = {
         "replay.cli.replay",
         "report",
         ("Write PNG charts and an HTML page (index.html) for the log at PATH into OUT."),
+    ),
+    "solvency": Entry(
+        "replay.cli.solvency",
+        "solvency",
+        (
+            "Reserve solvency: assets (free balance), exposure (owed + CRP debt at risk at the "
+            "current price), coverage in bps, and the first block of a price path it would fail "
+            "at."
+        ),
     ),
     "var": Entry(
         "replay.cli.var",
