@@ -241,11 +241,3 @@ def rejection_of(action: Callable[[], object], names: Mapping[RejectCode, str]) 
     except MathRejected as rejected:
         return names.get(rejected.code, str(rejected.code))
     return None
-
-
-Checker = Callable[[Vector], None]
-
-
-def run_by_prefix(vector: Vector, checkers: Mapping[str, Checker]) -> None:
-    matches = [prefix for prefix in checkers if vector["id"].startswith(prefix)]
-    checkers[max(matches, key=len)](vector)

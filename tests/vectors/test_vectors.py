@@ -15,10 +15,12 @@ from tests.vectors import (
     alex_staking_checkers,
     alphax_checkers,
     fx_checkers,
+    fx_manager_checkers,
     uniswap_v2_checkers,
 )
-from tests.vectors.harness import Vector, run_by_prefix, run_vector, vector_params
+from tests.vectors.harness import Vector, run_vector, vector_params
 
+FX_KINDS = [*fx_checkers.KINDS, *fx_manager_checkers.KINDS]
 ALEX_KINDS = [*alex_amm_checkers.KINDS, *alex_lending_checkers.KINDS, *alex_staking_checkers.KINDS]
 
 
@@ -34,7 +36,7 @@ def test_alex(vector: Vector) -> None:
 
 @pytest.mark.parametrize("vector", vector_params("fx_protocol.json"))
 def test_fx_protocol(vector: Vector) -> None:
-    run_by_prefix(vector, fx_checkers.CHECKERS)
+    run_vector(vector, FX_KINDS)
 
 
 @pytest.mark.parametrize("vector", vector_params("alphax.json"))
