@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -56,7 +57,8 @@ def append(
     """Append JSON lines from SOURCE (a file, or - for stdin) as one batch: all or nothing.
 
     Each line is {"block": N, "event": {"type": "...", ...}} with optional "stream",
-    "event_id", "expected_version" and "ts_ms".
+    "event_id", "expected_version" and "ts_ms". The views (view_* tables) are brought up to
+    the new head before the command returns.
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl
     """
@@ -67,6 +69,12 @@ def append(
         result = store.append(
             parsed.events, expected_head=expected_head, idempotency_key=idempotency_key
         )
+        if isinstance(result, Appended):
+            # The views are brought up to the new head in the same call, so a plain SQLite
+            # client never reads a view behind the log it has just appended to.
+            from ledger.projector import Projector
+
+            Projector(store).catch_up()
     if isinstance(result, Rejected):
         if result.index is not None:
             line = parsed.line_numbers[result.index]
@@ -180,6 +188,8 @@ def info(path: Path, as_json: bool) -> None:
     with open_store(path) as store:
         head = store.head()
         counts = store.counts_by_type()
+        views = _view_seqs(store.connection)
+    stale = sorted(name for name, seq in views.items() if seq < head.seq)
     if as_json:
         echo_json(
             {
@@ -187,10 +197,28 @@ def info(path: Path, as_json: bool) -> None:
                 "head_block": head.block,
                 "head_hash": head.hash,
                 "counts_by_type": counts,
+                "views_at_seq": views,
+                "stale_views": stale,
             }
         )
         return
     click.echo(f"head seq:   {head.seq}\nhead block: {head.block}\nhead hash:  {head.hash}")
+    if stale:
+        click.echo(
+            f"stale views (behind the head): {', '.join(stale)}; "
+            "`defi-ledger state PATH` or `rebuild PATH` brings them up to date"
+        )
+    elif views:
+        click.echo("views: up to date with the head")
     click.echo("records by type:")
     for tag, count in counts.items():
         click.echo(f"  {tag:<28} {count}")
+
+
+def _view_seqs(connection: Any) -> dict[str, int]:
+    """Each persisted view's seq (empty when the log has no views yet)."""
+    try:
+        rows = connection.execute("SELECT projection, seq FROM view_tracking").fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    return {str(name): int(seq) for name, seq in rows}
