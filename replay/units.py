@@ -139,3 +139,15 @@ def json_safe(value: Any, bare_ints: bool = False) -> Any:
     if isinstance(value, list | tuple):
         return [json_safe(item) for item in value]
     return value
+
+
+def asset_decimals(store: Any) -> dict[str, int]:
+    """Each registered asset's decimals, read from the log's `AssetRegistered` records."""
+    from events.assets import AssetRegistered
+    from ledger.store import ReadFilter
+
+    found: dict[str, int] = {}
+    for record in store.read(ReadFilter(type="AssetRegistered")):
+        if isinstance(record.event, AssetRegistered):
+            found[record.event.asset] = record.event.decimals
+    return found

@@ -11,6 +11,7 @@ from ledger.projector import Projector
 from projections.base import Projection, Table
 from projections.runtime import projection_names
 from replay.cli.common import CliExit, echo_json, json_option, open_store, path_argument
+from replay.units import Units, asset_decimals
 
 
 def projection_option(function: Any) -> Any:
@@ -35,13 +36,32 @@ def check_projection_names(names: tuple[str, ...]) -> list[str] | None:
 
 def load_state(path: Path, names: list[str] | None, at_block: int | None) -> list[Projection]:
     """The projections at `at_block` (or the head), catching the views up first."""
+    return load_state_and_decimals(path, names, at_block)[0]
+
+
+def load_state_and_decimals(
+    path: Path, names: list[str] | None, at_block: int | None
+) -> tuple[list[Projection], dict[str, int]]:
+    """The projections at `at_block` (or the head), and each asset's decimals."""
     with open_store(path) as store:
         projector = Projector(store, names)
         projector.catch_up()
         head = store.head()
         if at_block is not None and at_block > head.block:
             raise CliExit(f"block {at_block} is past the log head's block {head.block}", 1)
-        return projector.current() if at_block is None else projector.state_at(at_block)
+        found = projector.current() if at_block is None else projector.state_at(at_block)
+        return found, asset_decimals(store)
+
+
+def units_option(function: Any) -> Any:
+    return click.option(
+        "--units",
+        type=click.Choice(["display", "base"]),
+        default="display",
+        show_default=True,
+        help="display: amounts in their asset's units (1.5 ETH), ratios in %; "
+        "base: the integers the books keep (wei, 1e18 fixed point).",
+    )(function)
 
 
 def shown_tables(projection: Projection, at_risk: int | None) -> list[Table]:
@@ -65,17 +85,26 @@ def filter_rows(table: Table, filters: dict[str, str]) -> list[tuple[Any, ...]]:
     ]
 
 
-def render_table(table: Table, rows: list[tuple[Any, ...]]) -> None:
+def render_table(table: Table, rows: list[tuple[Any, ...]], units: Units | None = None) -> None:
+    """The rows as aligned text; numbers in display units with their unit (unless base)."""
     click.echo(f"[{table.name}] {len(rows)} rows")
     if not rows:
         return
-    widths = [
-        max(len(str(column)), *(len(str(row[i])) for row in rows))
-        for i, column in enumerate(table.columns)
+    units = units or Units({}, "base")
+    headers = [units.header(table.name, name) for name in table.columns]
+    cells = [
+        [
+            units.cell(table.name, name, dict(zip(table.columns, row, strict=True)))
+            for name in table.columns
+        ]
+        for row in rows
     ]
-    click.echo("  ".join(str(c).ljust(w) for c, w in zip(table.columns, widths, strict=True)))
-    for row in rows:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+    widths = [
+        max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)
+    ]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for line in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)))
 
 
 @click.command()
@@ -92,6 +121,7 @@ def render_table(table: Table, rows: list[tuple[Any, ...]]) -> None:
     help="Only the N riskiest rows of projections that rank risk (e.g. positions), "
     "closest to their line first.",
 )
+@units_option
 @json_option
 def state(
     path: Path,
@@ -100,17 +130,21 @@ def state(
     account: str | None,
     asset: str | None,
     at_risk: int | None,
+    units: str,
     as_json: bool,
 ) -> None:
     """Print projection state at a block: the nearest snapshot plus the tail of the log.
 
     Views and snapshots are caches in the log's file; this command catches them up first.
+    Text shows amounts in display units (--units base for the books' integers); --json keeps
+    the exact integers, those beyond 2**53 as strings (--json-bare-ints for bare numbers).
 
     Example: defi-ledger state ledger.db --at-block 1200 --projection balances --account alice
     """
     names = check_projection_names(projection_names_chosen)
     filters = {key: value for key, value in (("account", account), ("asset", asset)) if value}
-    projections = load_state(path, names, at_block)
+    projections, decimals = load_state_and_decimals(path, names, at_block)
+    shown_units = Units(decimals, "base" if units == "base" else "display")
     output: dict[str, Any] = {}
     for projection in projections:
         tables = {
@@ -130,7 +164,7 @@ def state(
     for projection in projections:
         click.echo(f"== {projection.name} (digest {projection.digest()})")
         for table in shown_tables(projection, at_risk):
-            render_table(table, filter_rows(table, filters))
+            render_table(table, filter_rows(table, filters), shown_units)
         for violation in projection.violations():
             click.echo(f"violation {violation.code} at seq {violation.seq}: {violation.detail}")
 
