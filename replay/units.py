@@ -72,7 +72,7 @@ def amount_text(
     unknown (said so)."""
     known = decimals.get(asset)
     if known is None:
-        return f"{value:,} base units of {asset}"
+        return f"{value:,} base units of {asset}" if value else f"0 {asset}"
     return f"{decimal_text(value, known, places, grouped=True)} {asset}"
 
 
