@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("replay.cli.replay", "diff"),
     "report": ("replay.cli.replay", "report"),
     "var": ("replay.cli.var", "var"),
+    "schema": ("replay.cli.schema", "schema"),
 }
 """Every command: its name, the module that defines it and the click command's name there."""
 
