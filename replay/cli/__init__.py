@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("replay.cli.replay", "report"),
     "var": ("replay.cli.var", "var"),
     "schema": ("replay.cli.schema", "schema"),
+    "serve": ("replay.cli.serve", "serve"),
 }
 """Every command: its name, the module that defines it and the click command's name there."""
 
