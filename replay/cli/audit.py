@@ -15,12 +15,14 @@ from replay.cli.common import (
     open_store,
     path_argument,
 )
+from replay.cli.dates import date_options
 
 
 @click.command(name="audit")
 @path_argument
 @click.option("--from-block", type=click.IntRange(min=0), help="First block checked.")
 @click.option("--to-block", type=click.IntRange(min=0), help="Last block checked.")
+@date_options("from_block", "to_block")
 @json_option
 def audit_command(path: Path, from_block: int | None, to_block: int | None, as_json: bool) -> None:
     """Recompute each swap and liquidity event in the log at PATH from the pool state before it.

@@ -21,6 +21,9 @@ from replay.cli.common import (
     open_store,
     path_argument,
 )
+from replay.cli.dates import date_options
+from replay.cli.log_view import FORMATS, chosen, emit
+from replay.units import asset_decimals
 
 
 @click.command()
@@ -113,6 +116,10 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
 @click.option("--blocks", help="Block range A:B, inclusive (e.g. 100:200, 100:, :200).")
 @click.option("--stream", help="Only this stream.")
 @click.option("--type", "type_tag", help="Only this event type (e.g. Transferred).")
+@click.option("--account", help="Only records whose event names this account (any role).")
+@click.option("--tx", help="Only records of this transaction (the tx_hash an importer records).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@date_options("blocks", "blocks")
 @json_option
 def log_command(
     path: Path,
@@ -121,11 +128,14 @@ def log_command(
     blocks: str | None,
     stream: str | None,
     type_tag: str | None,
+    account: str | None,
+    tx: str | None,
+    fmt: str,
     as_json: bool,
 ) -> None:
-    """Print records of the log at PATH, in seq order.
+    """Print records of the log at PATH, in seq order (amounts in display units as text).
 
-    Example: defi-ledger log ledger.db --blocks 100:200 --type Transferred --json
+    Example: defi-ledger log ledger.db --since 2021-06-01 --account alice --format csv
     """
     from_block, to_block = parse_block_range(blocks)
     where = ReadFilter(
@@ -137,15 +147,9 @@ def log_command(
         type=type_tag,
     )
     with open_store(path) as store:
-        for record in store.read(where):
-            if as_json:
-                echo_json(record)
-            else:
-                payload = echo_payload(record.event)
-                click.echo(
-                    f"{record.seq:>8} {record.block:>10} {record.stream:<28} "
-                    f"{record.type:<20} {payload}"
-                )
+        decimals = asset_decimals(store)
+        records = chosen(store.read(where), account, tx)
+        emit(records, "json" if as_json else fmt, decimals)
 
 
 def echo_payload(event: object) -> str:

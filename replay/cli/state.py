@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ from ledger.projector import Projector
 from projections.base import Projection, Table
 from projections.runtime import projection_names
 from replay.cli.common import CliExit, echo_json, json_option, open_store, path_argument
+from replay.cli.dates import date_options
+from replay.cli.log_view import FORMATS
 from replay.units import Units, asset_decimals
 
 
@@ -121,7 +125,17 @@ def render_table(table: Table, rows: list[tuple[Any, ...]], units: Units | None 
     help="Only the N riskiest rows of projections that rank risk (e.g. positions), "
     "closest to their line first.",
 )
+@click.option("--table", "table_name", help="Only this table (e.g. fx_positions).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table: aligned text in display units; csv: one table's exact integers; json: as --json.",
+)
 @units_option
+@date_options(None, "at_block")
 @json_option
 def state(
     path: Path,
@@ -130,6 +144,8 @@ def state(
     account: str | None,
     asset: str | None,
     at_risk: int | None,
+    table_name: str | None,
+    fmt: str,
     units: str,
     as_json: bool,
 ) -> None:
@@ -144,6 +160,9 @@ def state(
     names = check_projection_names(projection_names_chosen)
     filters = {key: value for key, value in (("account", account), ("asset", asset)) if value}
     projections, decimals = load_state_and_decimals(path, names, at_block)
+    if fmt == "csv":
+        write_csv(projections, table_name, filters, at_risk)
+        return
     shown_units = Units(decimals, "base" if units == "base" else "display")
     output: dict[str, Any] = {}
     for projection in projections:
@@ -152,18 +171,21 @@ def state(
                 dict(zip(table.columns, row, strict=True)) for row in filter_rows(table, filters)
             ]
             for table in projection.tables()
+            if table_name in (None, table.name)
         }
         output[projection.name] = {
             "digest": projection.digest(),
             "tables": tables,
             "violations": projection.violations(),
         }
-    if as_json:
+    if as_json or fmt == "json":
         echo_json({"at_block": at_block, "projections": output})
         return
     for projection in projections:
         click.echo(f"== {projection.name} (digest {projection.digest()})")
         for table in shown_tables(projection, at_risk):
+            if table_name not in (None, table.name):
+                continue
             render_table(table, filter_rows(table, filters), shown_units)
         for violation in projection.violations():
             click.echo(f"violation {violation.code} at seq {violation.seq}: {violation.detail}")
@@ -173,6 +195,7 @@ def state(
 @path_argument
 @click.option("--at-block", type=click.IntRange(min=0), help="Digests after this block.")
 @projection_option
+@date_options(None, "at_block")
 @json_option
 def digest(
     path: Path, at_block: int | None, projection_names_chosen: tuple[str, ...], as_json: bool
@@ -191,3 +214,25 @@ def digest(
         return
     for name, value in digests.items():
         click.echo(f"{name:<24} {value}")
+
+
+def write_csv(
+    projections: list[Projection],
+    table_name: str | None,
+    filters: dict[str, str],
+    at_risk: int | None,
+) -> None:
+    """One table as CSV with its exact integers (a CSV holds one table: pick it with --table)."""
+    tables = [
+        table
+        for projection in projections
+        for table in shown_tables(projection, at_risk)
+        if table_name in (None, table.name)
+    ]
+    if len(tables) != 1:
+        names = ", ".join(table.name for table in tables) or "none"
+        raise click.UsageError(f"--format csv writes one table; pick one with --table ({names})")
+    (table,) = tables
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(table.columns)
+    writer.writerows(filter_rows(table, filters))

@@ -1,0 +1,89 @@
+"""How `defi-ledger log` filters by account or transaction and prints records.
+
+An account matches a record when any field of its event names it (`to_account`, `owner`,
+`staker`, `voter`, `payer`, ...): the vocabulary has many roles, and the analyst asks "what
+touched alice?". A transaction matches by the `tx_hash` an importer records in a payload
+(top level or under `provenance`); logs without one have no transactions to filter by.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import click
+import msgspec
+
+from events.record import Record
+from replay.cli.common import echo_json
+from replay.units import amount_text
+
+FORMATS = ("table", "csv", "json")
+
+
+def names_account(fields: Mapping[str, Any], account: str) -> bool:
+    for value in fields.values():
+        if value == account:
+            return True
+        if isinstance(value, list) and account in value:
+            return True
+    return False
+
+
+def tx_of(fields: Mapping[str, Any]) -> str | None:
+    provenance = fields.get("provenance")
+    nested = provenance.get("tx_hash") if isinstance(provenance, dict) else None
+    found = fields.get("tx_hash", nested)
+    return found if isinstance(found, str) else None
+
+
+def chosen(records: Iterable[Record], account: str | None, tx: str | None) -> Iterable[Record]:
+    for record in records:
+        if account is None and tx is None:
+            yield record
+            continue
+        fields = msgspec.to_builtins(record.event)
+        if account is not None and not names_account(fields, account):
+            continue
+        if tx is not None and tx_of(fields) != tx:
+            continue
+        yield record
+
+
+def payload_text(fields: Mapping[str, Any], decimals: Mapping[str, int]) -> str:
+    """The event's fields as `key=value`, amounts in display units with their asset."""
+    default = fields.get("asset") or fields.get("token")
+    parts = []
+    for key, value in fields.items():
+        if key == "type":
+            continue
+        is_amount = key == "amount" or key.endswith("_amount") or key.startswith("amount_")
+        asset = fields.get("asset" + key.removeprefix("amount"), default)  # amount_in: asset_in
+        if is_amount and isinstance(value, int) and isinstance(asset, str):
+            value = amount_text(value, asset, decimals).replace(" ", "\u00a0")
+        parts.append(f"{key}={value}")
+    return " ".join(parts)
+
+
+def emit(records: Iterable[Record], fmt: str, decimals: Mapping[str, int]) -> None:
+    if fmt == "json":
+        for record in records:
+            echo_json(record)
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["seq", "block", "ts_ms", "stream", "type", "payload"])
+        for record in records:
+            payload = msgspec.json.encode(record.event).decode()
+            writer.writerow(
+                [record.seq, record.block, record.ts_ms, record.stream, record.type, payload]
+            )
+        return
+    for record in records:
+        fields = msgspec.to_builtins(record.event)
+        click.echo(
+            f"{record.seq:>8} {record.block:>10} {record.stream:<28} "
+            f"{record.type:<20} {payload_text(fields, decimals)}"
+        )
