@@ -117,12 +117,7 @@ def render_summary(summary: dict[str, Any]) -> list[str]:
 
 
 def _row_text(row: dict[str, Any], decimals: dict[str, int]) -> str:
-    units = Units(decimals, places=4)
-    return ", ".join(
-        f"{units.header('positions_at_risk', name)} {units.cell('positions_at_risk', name, row)}"
-        for name in row
-        if row[name] not in (None, "")
-    )
+    return Units(decimals, places=4).row_text("positions_at_risk", row)
 
 
 def _outcome_lines(outcomes: dict[str, Any], decimals: dict[str, int]) -> list[str]:

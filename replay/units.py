@@ -116,6 +116,14 @@ class Units:
             suffix = str(row["quote"])
         return f"{text}{suffix}" if suffix in ("×", "%") else f"{text} {suffix}".rstrip()
 
+    def row_text(self, table: str, row: Mapping[str, Any]) -> str:
+        """A row as `name value, ...` with every number in its unit (empty cells left out)."""
+        return ", ".join(
+            f"{self.header(table, name)} {self.cell(table, name, row)}"
+            for name in row
+            if row[name] not in (None, "")
+        )
+
     def header(self, table: str, name: str) -> str:
         """A column's header: the name, without its fixed-point suffix in display mode."""
         if self.mode == "base":

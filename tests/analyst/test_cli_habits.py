@@ -12,6 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from replay.cli import cli
+from tests.analyst.conftest import replay_scenario
 
 
 def run(*args: str) -> str:
@@ -87,3 +88,12 @@ def test_log_csv_has_a_header_and_json_payloads(whale_log: Path) -> None:
     output = run("log", str(whale_log), "--type", "Minted", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(output)))
     assert rows and json.loads(rows[-1]["payload"])["type"] == "Minted"
+
+
+def test_diff_shows_rows_in_display_units(whale_log: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "plain.db"
+    replay_scenario("flash-crash.toml", plain)
+    output = run(
+        "diff", str(whale_log), str(plain), "--at-block", str(10**7), "--projection", "balances"
+    )
+    assert "  - account whale, asset ETH, amount 1,000,000,000,000 ETH" in output
