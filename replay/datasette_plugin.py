@@ -4,8 +4,8 @@
   and `ledger_table_at(block, projection, table)`, `ledger_reserve_series(token)` (the library
   computing state at a block, exactly, for the canned queries).
 - `render_cell`: amounts and fixed-point numbers of the views in display units with their
-  unit (`replay/units.py`); `seq` and `block` cells link to the record and to the events of
-  that block; a payload's `tx_hash` links to the transaction's events.
+  unit (`replay/units.py`); `block` cells link to the events of that block, an f(x)
+  position to its history, and a payload's `tx_hash` to the transaction's events.
 """
 
 from __future__ import annotations
@@ -47,10 +47,11 @@ def render_cell(
     if table is None or value is None:
         return None
     base = f"/{database}"
-    if column == "seq" and table == "events":
-        return None
     if column == "block" and isinstance(value, int):
         return _link(f"{base}/events?block={value}", str(value))
+    if table == "view_fx_positions" and column == "position":
+        pool = dict(zip(row.keys(), row, strict=True)).get("pool")
+        return _link(f"{base}/position_history?pool={pool}&position={value}", str(value))
     if table == "events" and column == "payload" and isinstance(value, str) and "tx_hash" in value:
         tx = json.loads(value).get("tx_hash")
         if isinstance(tx, str):

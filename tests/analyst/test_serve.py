@@ -110,6 +110,8 @@ def test_canned_queries_answer_exactly(server: str) -> None:
     assert history[0]["type"] == "FxPositionOperated"
 
 
-def test_a_record_links_to_the_events_of_its_block(server: str) -> None:
-    page = fetch(f"{server}/view_prices")
-    assert "/events?block=" in page
+def test_a_record_links_to_the_events_of_its_block_and_a_position_to_its_history(
+    server: str,
+) -> None:
+    assert "/events?block=" in fetch(f"{server}/view_prices")
+    assert "/position_history?pool=ETH-long&amp;position=" in fetch(f"{server}/view_fx_positions")
