@@ -87,6 +87,10 @@ def reserve_lines(story: Story) -> list[str]:
         peak = max(v for _, v in values)
         after_peak = values[[v for _, v in values].index(peak) :]
         low_sample, low = min(after_peak, key=lambda pair: pair[1])
+        if low == peak:
+            held = amount_text(peak, token, story.decimals, 4)
+            lines.append(f"reserve {token}: {held} at its peak, never drawn below it")
+            continue
         share = percent_text(low, peak, 1) if peak else "—"
         lines.append(
             f"reserve {token} low point: {amount_text(low, token, story.decimals, 4)} "
