@@ -23,6 +23,7 @@ import psycopg
 from psycopg import sql
 
 from projections.base import Projection, Table
+from projections.views import row_cells, view_columns
 
 Connection = psycopg.Connection[Any]
 
@@ -43,6 +44,14 @@ SCHEMA_LOCK_ID = 7305042717
 def _have_tables(connection: Connection) -> bool:
     found = connection.execute("SELECT to_regclass('snapshots')").fetchone()
     return found is not None and found[0] is not None
+
+
+def tracked_seqs(connection: Connection) -> dict[str, int]:
+    """Each persisted view's seq (empty when the log has no views yet)."""
+    if not _have_tables(connection):
+        return {}
+    rows = connection.execute("SELECT projection, seq FROM view_tracking").fetchall()
+    return {str(name): int(seq) for name, seq in rows}
 
 
 def read_only(connection: Connection) -> bool:
@@ -80,12 +89,13 @@ def _columns(connection: Connection, name: str) -> list[str] | None:
 def _replace_table(connection: Connection, table: Table) -> None:
     name = f"view_{table.name}"
     identifier = sql.Identifier(name)
+    wanted = [column for column, _kind in view_columns(table)]
     columns = _columns(connection, name)
-    if columns is not None and columns != list(table.columns):
+    if columns is not None and columns != wanted:
         connection.execute(sql.SQL("DROP TABLE {}").format(identifier))
         columns = None
     if columns is None:
-        definitions = [sql.SQL("{} text").format(sql.Identifier(c)) for c in table.columns]
+        definitions = [sql.SQL("{} text").format(sql.Identifier(c)) for c in wanted]
         if table.key_columns:
             keys = sql.SQL(", ").join(map(sql.Identifier, table.key_columns))
             definitions.append(sql.SQL("PRIMARY KEY ({})").format(keys))
@@ -95,8 +105,9 @@ def _replace_table(connection: Connection, table: Table) -> None:
     connection.execute(sql.SQL("DELETE FROM {}").format(identifier))
     cursor = connection.cursor()
     with cursor.copy(sql.SQL("COPY {} FROM STDIN").format(identifier)) as copy:
+        cells = row_cells(table)  # the same cells as SQLite's views, `<column>_key`s included
         for row in table.rows:
-            copy.write_row(tuple(map(_cell, row)))
+            copy.write_row(tuple(map(_cell, cells(row))))
 
 
 def write_view(connection: Connection, projection: Projection, seq: int, block: int) -> None:

@@ -37,7 +37,7 @@ COMMANDS: dict[str, Entry] = {
     "log": Entry(
         "replay.cli.log",
         "log_command",
-        ("Print records of the log at PATH, in seq order."),
+        "Print records of the log at PATH, in seq order (amounts in display units as text).",
     ),
     "verify": Entry(
         "replay.cli.log",
@@ -132,6 +132,20 @@ COMMANDS: dict[str, Entry] = {
         "replay.cli.var",
         "var",
         "Default-loss distribution of a CRP: the white paper's VaR, beside the contract's rule.",
+    ),
+    "schema": Entry(
+        "replay.cli.schema",
+        "schema",
+        ("List event types, commands, agent kinds, projections and views, with fields and units."),
+    ),
+    "serve": Entry(
+        "replay.cli.serve",
+        "serve",
+        (
+            "Open the log at PATH in Datasette: the views with titles, descriptions and units, "
+            "internals hidden, canned queries (balances at a block, a position's history, a "
+            "transaction's events, reserve coverage over time)."
+        ),
     ),
 }
 """Every command: the module that defines it, its click command there, and its help line.

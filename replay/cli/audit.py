@@ -15,6 +15,7 @@ from replay.cli.common import (
     log_argument,
     open_log,
 )
+from replay.cli.dates import date_options
 
 
 def _where(item: Finding) -> str:
@@ -28,6 +29,7 @@ def _where(item: Finding) -> str:
 @click.option("--from-block", type=click.IntRange(min=0), help="First block checked.")
 @click.option("--to-block", type=click.IntRange(min=0), help="Last block checked.")
 @click.option("--tx", "tx_hash", help="Only the facts of this chain transaction (hash).")
+@date_options("from_block", "to_block")
 @json_option
 def audit_command(
     path: Path | str,

@@ -24,6 +24,7 @@ from ledger.stores import open_store as open_any_store
 
 if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
+from replay.units import json_safe
 
 EXIT_REJECTED = 1
 EXIT_INTEGRITY = 3
@@ -102,7 +103,21 @@ def log_argument(function: F) -> F:
     return click.argument("path", type=LogTarget())(function)
 
 
+def _remember_bare_ints(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta["json_bare_ints"] = value
+    return value
+
+
 def json_option(function: F) -> F:
+    """`--json`, and `--json-bare-ints` (read by `echo_json`, so no command need pass it on)."""
+    function = click.option(
+        "--json-bare-ints",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_bare_ints,
+        help="With --json: write integers beyond 2**53 as bare numbers, not strings "
+        "(JavaScript and jq 1.6 round them).",
+    )(function)
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(
         function
     )
@@ -113,4 +128,7 @@ def path_argument(function: F) -> F:
 
 
 def echo_json(value: Any) -> None:
-    click.echo(json.dumps(msgspec.to_builtins(value), sort_keys=True))
+    """One JSON document; integers beyond 2**53 as strings unless --json-bare-ints was given."""
+    context = click.get_current_context(silent=True)
+    bare = bool(context is not None and context.meta.get("json_bare_ints"))
+    click.echo(json.dumps(json_safe(msgspec.to_builtins(value), bare), sort_keys=True))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 import msgspec
@@ -12,6 +13,7 @@ import msgspec
 from ledger.batch import Appended, Rejected
 from ledger.chain_queries import transaction_records
 from ledger.jsonl import parse_lines
+from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from ledger.stores import describe_target
 from replay.cli.common import (
@@ -23,6 +25,9 @@ from replay.cli.common import (
     log_argument,
     open_log,
 )
+from replay.cli.dates import date_options
+from replay.cli.log_view import FORMATS, chosen, emit
+from replay.units import asset_decimals
 
 
 @click.command()
@@ -61,7 +66,8 @@ def append(
     """Append JSON lines from SOURCE (a file, or - for stdin) as one batch: all or nothing.
 
     Each line is {"block": N, "event": {"type": "...", ...}} with optional "stream",
-    "event_id", "expected_version" and "ts_ms".
+    "event_id", "expected_version" and "ts_ms". The views (view_* tables) are brought up to
+    the new head before the command returns.
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl
     """
@@ -72,6 +78,12 @@ def append(
         result = store.append(
             parsed.events, expected_head=expected_head, idempotency_key=idempotency_key
         )
+        if isinstance(result, Appended):
+            # The views are brought up to the new head in the same call, so a plain SQLite
+            # client never reads a view behind the log it has just appended to.
+            from ledger.projector import Projector
+
+            Projector(store).catch_up()
     if isinstance(result, Rejected):
         if result.index is not None:
             line = parsed.line_numbers[result.index]
@@ -111,6 +123,9 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
 @click.option("--stream", help="Only this stream.")
 @click.option("--type", "type_tag", help="Only this event type (e.g. Transferred).")
 @click.option("--tx", "tx_hash", help="Only the facts of this chain transaction (hash).")
+@click.option("--account", help="Only records whose event names this account (any role).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@date_options("blocks", "blocks")
 @json_option
 def log_command(
     path: Path | str,
@@ -120,14 +135,16 @@ def log_command(
     stream: str | None,
     type_tag: str | None,
     tx_hash: str | None,
+    account: str | None,
+    fmt: str,
     as_json: bool,
 ) -> None:
-    """Print records of the log at PATH, in seq order.
+    """Print records of the log at PATH, in seq order (amounts in display units as text).
 
     Records a reorganisation retracted are marked (`R` before the seq; `"retracted": true`
     in JSON): they stay in the log, and every projection skips them.
 
-    Example: defi-ledger log ledger.db --blocks 100:200 --type Transferred --json
+    Example: defi-ledger log ledger.db --since 2021-06-01 --account alice --format csv
     """
     from_block, to_block = parse_block_range(blocks)
     where = ReadFilter(
@@ -139,16 +156,9 @@ def log_command(
         type=type_tag,
     )
     with open_log(path) as store:
-        for record, retracted in transaction_records(store, where, tx_hash):
-            if as_json:
-                echo_json({**msgspec.to_builtins(record), "retracted": retracted})
-            else:
-                payload = echo_payload(record.event)
-                mark = "R" if retracted else " "
-                click.echo(
-                    f"{mark}{record.seq:>8} {record.block:>10} {record.stream:<28} "
-                    f"{record.type:<20} {payload}"
-                )
+        decimals = asset_decimals(store)
+        found = transaction_records(store, where, tx_hash)
+        emit(chosen(found, account), "json" if as_json else fmt, decimals)
 
 
 def echo_payload(event: object) -> str:
@@ -189,6 +199,8 @@ def info(path: Path | str, as_json: bool) -> None:
     with open_log(path) as store:
         head = store.head()
         counts = store.counts_by_type()
+        views = _view_seqs(store)
+    stale = sorted(name for name, seq in views.items() if seq < head.seq)
     if as_json:
         echo_json(
             {
@@ -196,10 +208,32 @@ def info(path: Path | str, as_json: bool) -> None:
                 "head_block": head.block,
                 "head_hash": head.hash,
                 "counts_by_type": counts,
+                "views_at_seq": views,
+                "stale_views": stale,
             }
         )
         return
     click.echo(f"head seq:   {head.seq}\nhead block: {head.block}\nhead hash:  {head.hash}")
+    if stale:
+        click.echo(
+            f"stale views (behind the head): {', '.join(stale)}; "
+            "`defi-ledger state PATH` or `rebuild PATH` brings them up to date"
+        )
+    elif views:
+        click.echo("views: up to date with the head")
     click.echo("records by type:")
     for tag, count in counts.items():
         click.echo(f"  {tag:<28} {count}")
+
+
+def _view_seqs(store: Any) -> dict[str, int]:
+    """Each persisted view's seq (empty when the log has no views yet)."""
+    if not isinstance(store, SqliteStore):
+        from ledger.pg_views import tracked_seqs  # only a PostgreSQL log loads psycopg
+
+        return tracked_seqs(store.connection)
+    try:
+        rows = store.connection.execute("SELECT projection, seq FROM view_tracking").fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    return {str(name): int(seq) for name, seq in rows}

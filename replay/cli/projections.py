@@ -16,6 +16,7 @@ from ledger.follow import POLL_INTERVAL_S_DEFAULT, follow
 from ledger.projector import Projector
 from projections.runtime import projection_names
 from replay.cli.common import echo_json, json_option, library_errors, log_argument, open_log
+from replay.cli.dates import date_options
 from replay.cli.log import echo_payload
 from replay.cli.state import check_projection_names
 from replay.export import (
@@ -166,6 +167,7 @@ def rebuild(path: Path | str, projections: tuple[str, ...], as_json: bool) -> No
 @click.option("--every-blocks", type=click.IntRange(min=1), help="Sample every N blocks.")
 @click.option("--from-block", type=click.IntRange(min=0), help="First block sampled.")
 @click.option("--to-block", type=click.IntRange(min=0), help="Last block (default: head).")
+@date_options("from_block", "to_block")
 @json_option
 def export(
     path: Path | str,

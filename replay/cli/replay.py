@@ -22,6 +22,7 @@ from replay.fork import diff_logs, fork_log
 from replay.runner import Replayer, replay_scenario
 from replay.scenario import ScenarioError, load_scenario
 from replay.summary import render_summary, summarise
+from replay.units import Units, asset_decimals
 from replay.verify import verify_replay
 
 
@@ -198,6 +199,7 @@ def diff(
     """
     with open_log(log_a) as a, open_log(log_b) as b:
         diffs = diff_logs(a, b, at_block, list(names) or None)
+        units = Units(asset_decimals(a))
     if as_json:
         echo_json([asdict(item) for item in diffs])
         return
@@ -206,9 +208,9 @@ def diff(
     for item in diffs:
         click.echo(f"== {item.projection}.{item.table}")
         for row in item.only_in_a:
-            click.echo(f"  - {row}")
+            click.echo(f"  - {units.row_text(item.table, row)}")
         for row in item.only_in_b:
-            click.echo(f"  + {row}")
+            click.echo(f"  + {units.row_text(item.table, row)}")
 
 
 @click.command()
