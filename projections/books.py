@@ -31,7 +31,9 @@ BookT = TypeVar("BookT")
 DIGEST_SCHEME = 2
 """What the books' digests mean. 1: each projection re-encoded whole, `positions` a projection
 of its own and block-dependent books keeping the last block in their state. 2: one owner per
-fact (read models have no digest), the position in the log kept by the books, not in a digest.
+fact (read models have no digest), the position in the log kept by the books, not in a digest,
+and big books digested as trees of per-part digests kept current as they fold
+(`projections.digests`).
 Checkpoints record it, so digests of another scheme are named as such, never compared."""
 
 

@@ -116,6 +116,10 @@ class FxPoolState:
 
     def to_state(self) -> dict[str, Any]:
         """Plain data for a snapshot: dicts with str keys, lists, ints and str."""
+        return {**self.header_state(), "tree": self.tree.to_state()}
+
+    def header_state(self) -> dict[str, Any]:
+        """`to_state` without the tree: the few fields that are not per node or position."""
         parameters = {
             key: str(value) if isinstance(value, str) else value
             for key, value in asdict(self.parameters).items()
@@ -127,7 +131,6 @@ class FxPoolState:
             "coll_shares_total": self.coll_shares_total,
             "debt_shares_total": self.debt_shares_total,
             "balances": asdict(self.balances),
-            "tree": self.tree.to_state(),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
