@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from baseline import compare  # noqa: E402
+
 from ledger.commands.alphax import CreateStrikeMarket, MintStrikePair  # noqa: E402
 from ledger.commands.core import Mint, RegisterAsset, UpdatePrice  # noqa: E402
 from ledger.commands.fx import CreateFxPool, OperateFxPosition  # noqa: E402
@@ -137,8 +139,8 @@ def query(
     for _ in range(args.queries):
         block = rand.randint(2, last_block)
         started = time.perf_counter()
-        (positions,) = projector.state_at(block)
-        table = positions.at_risk(100)  # type: ignore[attr-defined]
+        (positions,) = projector.state_at(block)  # a read model over the books at the block
+        table = positions.at_risk(100)  # type: ignore[union-attr]
         timings.append(time.perf_counter() - started)
         assert len(table.rows) <= 100
     print(
@@ -155,9 +157,19 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--snapshot-every", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=20_240_601)
+    parser.add_argument(
+        "--no-before", action="store_true", help="skip the run at the base commit (baseline.py)"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        run(args, Path(directory) / "positions.db")
+
+    def after() -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            run(args, Path(directory) / "positions.db")
+
+    if args.no_before:
+        after()
+    else:
+        compare("positions.py", [a for a in sys.argv[1:] if a != "--no-before"], after)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ combined through a fixed number of buckets:
 
     entry digest   sha256(canonical([key, value]))              recomputed when the entry changes
     bucket digest  sha256(entry digests of the bucket, by key)  recomputed when an entry in it did
-    digest         sha256(the bucket digests, in bucket order)
+    group digest   sha256(64 bucket digests, in bucket order)   recomputed when a bucket in it did
+    digest         sha256(the group digests, in group order)
 
 The book marks what it changed (`dirty.add(key)`) as it folds; `digest()` recomputes only the
 dirty entries and their buckets, so a checkpoint costs what changed since the last one. The
@@ -23,7 +24,10 @@ from zlib import crc32
 
 from projections.base import canonical_bytes
 
-BUCKETS = 256
+BUCKETS = 4096
+GROUP = 64
+"""Buckets are hashed in groups of 64, the groups' digests together: a changed entry re-hashes
+its bucket (a few entries), its group (64 digests) and the top (64 digests)."""
 
 
 def bucket_of(key: Hashable) -> int:
@@ -36,7 +40,15 @@ def bucket_of(key: Hashable) -> int:
 class PartDigests:
     """The digest of a keyed collection, kept current by marking changed keys."""
 
-    __slots__ = ("_bucket_digests", "_buckets", "_dirty_buckets", "_keys", "_read", "dirty")
+    __slots__ = (
+        "_bucket_digests",
+        "_buckets",
+        "_dirty_buckets",
+        "_group_digests",
+        "_keys",
+        "_read",
+        "dirty",
+    )
 
     def __init__(
         self, read: Callable[[Hashable], object | None], keys: Callable[[], Iterable[Hashable]]
@@ -47,6 +59,7 @@ class PartDigests:
         self._keys = keys
         self._buckets: list[dict[Hashable, bytes]] = [{} for _ in range(BUCKETS)]
         self._bucket_digests: list[bytes] = [_EMPTY] * BUCKETS
+        self._group_digests: list[bytes] = [_EMPTY_GROUP] * (BUCKETS // GROUP)
         self._dirty_buckets: set[int] = set()
         self.dirty: set[Hashable] = set(keys())
         """Keys changed since the last digest (the book adds to it as it folds)."""
@@ -55,6 +68,7 @@ class PartDigests:
         """Forget every entry digest (the collection was replaced): all are read afresh."""
         self._buckets = [{} for _ in range(BUCKETS)]
         self._bucket_digests = [_EMPTY] * BUCKETS
+        self._group_digests = [_EMPTY_GROUP] * (BUCKETS // GROUP)
         self._dirty_buckets = set()
         self.dirty = set(self._keys())
 
@@ -70,13 +84,21 @@ class PartDigests:
                 buckets[index][key] = sha256(canonical_bytes([key, value])).digest()
             dirty_buckets.add(index)
         self.dirty = set()
+        bucket_digests, groups = self._bucket_digests, set()
         for index in dirty_buckets:
             bucket = buckets[index]
-            self._bucket_digests[index] = sha256(
-                b"".join(bucket[key] for key in sorted(bucket))  # type: ignore[type-var]
+            bucket_digests[index] = sha256(
+                b"".join([bucket[key] for key in sorted(bucket)])  # type: ignore[type-var]
             ).digest()
+            groups.add(index // GROUP)
         dirty_buckets.clear()
-        return sha256(b"".join(self._bucket_digests)).digest()
+        for group in groups:
+            start = group * GROUP
+            self._group_digests[group] = sha256(
+                b"".join(bucket_digests[start : start + GROUP])
+            ).digest()
+        return sha256(b"".join(self._group_digests)).digest()
 
 
 _EMPTY = sha256(b"").digest()
+_EMPTY_GROUP = sha256(_EMPTY * GROUP).digest()

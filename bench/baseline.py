@@ -1,0 +1,95 @@
+"""Before/after in one run: the same benchmark at a base commit, in a temporary worktree.
+
+    from baseline import run_before
+    before = run_before("positions.py", ["--positions", "500"])   # its stdout, or a reason
+
+A benchmark that prints "before" and "after" figures calls `run_before` with its own script
+name and arguments: the script is run, as it was at the base commit, from a detached `git
+worktree` made beside this checkout (so `../shared` is found the same way) and removed after.
+Both runs share the machine at nearly the same time, so their ratio is what to read.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import redirect_stdout
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE_DEFAULT = "623fda1"
+"""The commit before one set of books, one fold loop and per-part digests."""
+
+
+def run_before(script: str, arguments: list[str], base: str = BASE_DEFAULT) -> str:
+    """The script's stdout at `base` (run with this interpreter), or why it could not run."""
+    folder = ROOT.parent / f".bench-base-{base}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    made = subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), base],
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode != 0:
+        return f"(no base run: git worktree add {base} failed: {made.stderr.strip()})"
+    try:
+        found = subprocess.run(
+            [sys.executable, str(folder / "bench" / script), *arguments],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+        )
+        if found.returncode != 0:
+            return f"(the base run failed: {found.stderr.strip().splitlines()[-1:]})"
+        return found.stdout
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)],
+            capture_output=True,
+        )
+
+
+def print_before_after(before: str, after: str, base: str = BASE_DEFAULT) -> None:
+    """The two runs' outputs, labelled, one after the other."""
+    print(f"== before (commit {base}, same machine, same run)")
+    print(before.rstrip())
+    print("== after (this checkout)")
+    print(after.rstrip())
+
+
+_FIGURE = re.compile(r"([\d][\d,]*(?:\.\d+)?) ?(events/s|ms|s)\b")
+
+
+def figure_ratios(before: str, after: str) -> list[str]:
+    """after/before for each line both print under the same label (the text before ':')."""
+    earlier = {line.split(":", 1)[0]: line for line in before.splitlines() if ":" in line}
+    ratios = []
+    for line in after.splitlines():
+        label = line.split(":", 1)[0]
+        if label not in earlier:
+            continue
+        old, new = _FIGURE.findall(earlier[label]), _FIGURE.findall(line)
+        if old and new and old[-1][1] == new[-1][1]:
+            was, now = (float(value.replace(",", "")) for value in (old[-1][0], new[-1][0]))
+            unit = new[-1][1]
+            better = "higher is better" if unit == "events/s" else "lower is better"
+            if was:
+                ratios.append(f"{label}: after/before = {now / was:.2f} ({unit}, {better})")
+    return ratios
+
+
+def compare(script: str, arguments: list[str], run_after: Callable[[], None]) -> None:
+    """Run this checkout's benchmark, then the base commit's, and print both and the ratios."""
+    captured = io.StringIO()
+    with redirect_stdout(captured):
+        run_after()
+    before = run_before(script, arguments)
+    print_before_after(before, captured.getvalue())
+    print("== ratios")
+    for line in figure_ratios(before, captured.getvalue()) or ["(no figure printed by both)"]:
+        print(line)
