@@ -16,8 +16,8 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
-from contextlib import redirect_stdout
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,8 +25,9 @@ BASE_DEFAULT = "623fda1"
 """The commit before one set of books, one fold loop and per-part digests."""
 
 
-def run_before(script: str, arguments: list[str], base: str = BASE_DEFAULT) -> str:
-    """The script's stdout at `base` (run with this interpreter), or why it could not run."""
+@contextmanager
+def base_checkout(base: str = BASE_DEFAULT) -> Iterator[Path | None]:
+    """A detached worktree of `base` beside this checkout (None if git cannot make one)."""
     folder = ROOT.parent / f".bench-base-{base}"
     if folder.exists():
         shutil.rmtree(folder)
@@ -36,8 +37,23 @@ def run_before(script: str, arguments: list[str], base: str = BASE_DEFAULT) -> s
         text=True,
     )
     if made.returncode != 0:
-        return f"(no base run: git worktree add {base} failed: {made.stderr.strip()})"
+        print(f"(no base run: git worktree add {base} failed: {made.stderr.strip()})")
+        yield None
+        return
     try:
+        yield folder
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)],
+            capture_output=True,
+        )
+
+
+def run_before(script: str, arguments: list[str], base: str = BASE_DEFAULT) -> str:
+    """The script's stdout at `base` (run with this interpreter), or why it could not run."""
+    with base_checkout(base) as folder:
+        if folder is None:
+            return "(no base run)"
         found = subprocess.run(
             [sys.executable, str(folder / "bench" / script), *arguments],
             cwd=folder,
@@ -47,11 +63,50 @@ def run_before(script: str, arguments: list[str], base: str = BASE_DEFAULT) -> s
         if found.returncode != 0:
             return f"(the base run failed: {found.stderr.strip().splitlines()[-1:]})"
         return found.stdout
-    finally:
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)],
+
+
+REBUILD = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from ledger.projector import Projector
+from ledger.sqlite_store import SqliteStore
+store = SqliteStore(sys.argv[2])
+names = sys.argv[3].split(",") if sys.argv[3] else None
+began = time.perf_counter()
+Projector(store, names).rebuild()
+print(time.perf_counter() - began)
+store.close()
+"""
+"""A rebuild of the named views (all: ''), as both versions' `Projector` spell it."""
+
+
+def rebuild_seconds(root: Path, log: Path, names: str, repeat: int = 1) -> float:
+    """The best wall time of `Projector(store, names).rebuild()` with the code at `root`."""
+    best = float("inf")
+    for _ in range(repeat):
+        found = subprocess.run(
+            [sys.executable, "-c", REBUILD, str(root), str(log), names],
+            cwd=root,
             capture_output=True,
+            text=True,
+            check=True,
         )
+        best = min(best, float(found.stdout.strip().splitlines()[-1]))
+    return best
+
+
+def rebuild_before_after(log: Path, events: int, names: str, repeat: int = 1) -> None:
+    """Print the rebuild of `names` (all views: '') at the base commit and here, and the ratio."""
+    with base_checkout() as base:
+        if base is None:
+            return
+        before = rebuild_seconds(base, log, names, repeat)
+        after = rebuild_seconds(ROOT, log, names, repeat)
+    label = names or "every view"
+    print(
+        f"rebuild of {label}, {events:,} events: before {events / before:,.0f} events/s, "
+        f"after {events / after:,.0f} events/s; after/before time = {after / before:.2f}"
+    )
 
 
 def print_before_after(before: str, after: str, base: str = BASE_DEFAULT) -> None:

@@ -108,11 +108,12 @@ class FxPoolState:
 
     def positions_health(self, price_1e18: int) -> list[PositionHealth]:
         """`position_health` for every position with debt, by position id."""
-        return [
-            self.position_health(position_id, price_1e18)
-            for position_id in sorted(self.tree.positions)
-            if self.tree.position_live_shares(position_id)[1] > 0
-        ]
+        found = []
+        for position_id in sorted(self.tree.positions):
+            health = self.position_health(position_id, price_1e18)  # live shares read once
+            if health.debt_shares > 0:
+                found.append(health)
+        return found
 
     def to_state(self) -> dict[str, Any]:
         """Plain data for a snapshot: dicts with str keys, lists, ints and str."""
