@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from events.record import Record
 from projections.base import Projection
-from projections.routing import Router
+from projections.routing import Router, Selective
 
 BookT = TypeVar("BookT")
 
@@ -77,6 +77,12 @@ class Books:
         self.by_type: dict[type[Any], Projection] = {type(book): book for book in chosen}
         self.reattach()
         self._route = Router(chosen).route
+        alone = chosen[0] if len(chosen) == 1 else None
+        self._alone: Callable[[Record], None] | None = (
+            alone.apply
+            if alone is not None and not isinstance(alone, (Selective, Attaches))
+            else None
+        )
 
     def reattach(self) -> None:
         """Point every book that reads the position or other books at these books."""
@@ -112,6 +118,13 @@ class Books:
         last: Record | None = None
         position = self.position
         route = self._route
+        if on_record is None and self._alone is not None:
+            apply = self._alone  # one book that reads every record and not the position
+            for last in records:
+                apply(last)
+            if last is not None:
+                position.seq, position.block = last.seq, last.block
+            return last
         if on_record is None:
             for last in records:
                 position.seq = last.seq
