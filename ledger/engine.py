@@ -52,6 +52,10 @@ class Engine:
         """The live books, in fold order."""
         return self.books.books
 
+    def reload(self) -> None:
+        """Rebuild live state from the store (after the caller rolled back a transaction)."""
+        self._reload()
+
     def _reload(self) -> None:
         """Rebuild live state: the last checkpoint plus the store's records after it."""
         self.books = make_books()

@@ -244,8 +244,9 @@ class Projector:
         self.catch_up()
         books = self._fresh()
         starts = self._restore_views(books)
-        ((seq, (block, _)),) = starts.items()
-        books.position.seq, books.position.block = seq, block
+        # Views are written one book per transaction: another writer may have been stopped
+        # between two of them, so the lower ones are folded up to the highest.
+        self._fold_from(books, starts, max(starts), _fold_batch)
         return books
 
     def current(self) -> list[Shown]:

@@ -231,16 +231,16 @@ def digest(
     Example: defi-ledger digest ledger.db --at-block 1200 --json
     """
     names = check_projection_names(projection_names_chosen)
+    # A read model (positions) has no digest of its own: None, said so in the text output.
     digests = {
-        projection.name: found
+        projection.name: digest_of_shown(projection)
         for projection in load_state(path, names, at_block)
-        if (found := digest_of_shown(projection)) is not None
     }
     if as_json:
         echo_json({"at_block": at_block, "digests": digests})
         return
     for name, value in digests.items():
-        click.echo(f"{name:<24} {value}")
+        click.echo(f"{name:<24} {value or '(a read model over the books: no digest of its own)'}")
 
 
 def write_csv(
