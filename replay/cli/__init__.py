@@ -114,6 +114,11 @@ COMMANDS: dict[str, Entry] = {
         "report",
         ("Write PNG charts and an HTML page (index.html) for the log at PATH into OUT."),
     ),
+    "stress": Entry(
+        "replay.cli.stress",
+        "stress",
+        "Stress the positions in LOG as they stand at a block: fork, run a price path, report.",
+    ),
     "var": Entry(
         "replay.cli.var",
         "var",
