@@ -25,7 +25,7 @@ from ledger.commands.core import Mint, RecordCheckpoint, UpdatePrice
 from ledger.commands.fx_walks import LiquidateFx, RebalanceFx
 from ledger.engine import Command, Engine
 from projections.fx_pools import FxPools
-from projections.positions import Positions
+from projections.positions import Positions, fx_price_1e18
 from projections.prices import Prices, Quote
 from projections.reserve import ReserveSolvency
 from replay.agents.base import Agent, Step
@@ -56,6 +56,8 @@ class Watch:
     walk_events: Counter[str] = field(default_factory=Counter)
     strikes_liquidated: list[str] = field(default_factory=list)
     alphax_claimed_usdc: int = 0
+    walk_cost: int = 0
+    """Bonuses the holders paid for walks (net of the reserve's share), at each walk's price."""
     refusals: Counter[str] = field(default_factory=Counter)
 
     def tracked(self, pool: str, position: int) -> Tracked:
@@ -66,6 +68,8 @@ class Watch:
             if isinstance(event, FxWalked):
                 self.bad_debt_raw[event.pool_id] += event.bad_debt_raw
                 self.walk_events[event.kind] += 1
+                bonus = event.bonus_raw_colls - event.bonus_from_reserve_raw
+                self.walk_cost += bonus * event.price_1e18 // 10**18
             elif isinstance(event, AlphaxStrikeLiquidated):
                 self.strikes_liquidated.append(f"{event.market_id}:{event.side}")
             elif isinstance(event, AlphaxGraveyardClaimed):
@@ -103,6 +107,18 @@ def fx_positions(engine: Engine) -> dict[tuple[str, int], tuple[Any, ...]]:
     return {(row[0], row[1]): row for row in Positions(engine.books).fx_rows()}
 
 
+def pool_prices(engine: Engine) -> dict[str, int]:
+    """Each f(x) pool's price at 1e18 (inverted on the short side), where it has one."""
+    fx = engine.books.get(FxPools)
+    prices = engine.books.get(Prices)
+    found = {}
+    for pool_id, meta in fx.meta.items():
+        price = fx_price_1e18(prices, meta.price_asset, meta.side)
+        if price is not None:
+            found[pool_id] = price
+    return found
+
+
 def book_metrics(engine: Engine) -> dict[str, Any]:
     """Reserve balances, stability pool totals and every f(x) position, from the live books."""
     reserve = engine.books.get(ReserveSolvency)
@@ -132,6 +148,7 @@ class StressRun:
         self.before: dict[str, Any] = {}
         self.after: dict[str, Any] = {}
         self.end_block = 0
+        self.after_price_1e18: dict[str, int] = {}
 
     def fork_quote(self) -> Quote:
         quote = self.engine.books.get(Prices).quote(self.spec.path.asset)
@@ -204,6 +221,7 @@ class StressRun:
                         self.watch.refusals[f"{type(command).__name__}:{outcome.code}"] += 1
         self.end_block = max(block, self.engine.head.block)
         self.after = book_metrics(self.engine)
+        self.after_price_1e18 = pool_prices(self.engine)
 
     def checkpoint(self, label: str) -> None:
         digests = {p.name: p.digest() for p in self.engine.projections}

@@ -82,6 +82,23 @@ def position_rows(stressed: StressRun, unstressed: StressRun) -> list[dict[str, 
     return rows
 
 
+def holder_loss(run: StressRun) -> int:
+    """The f(x) holders' mark-to-market loss, in debt units: equity at the fork less at the end.
+
+    Equity is collateral at the pool's price less debt, at the fork's price before and at the
+    path's last price after (a position closed out by the walks has none left). It includes
+    the price move; what the walks alone took is `walk_cost`.
+    """
+    loss = 0
+    for key, before in run.before["positions"].items():
+        after = run.after["positions"].get(key)
+        price = run.after_price_1e18.get(key[0], before[5])
+        equity_before = before[3] * before[5] // 10**18 - before[4]
+        equity_after = after[3] * price // 10**18 - after[4] if after else 0
+        loss += equity_before - equity_after
+    return loss
+
+
 def aggregate(run: StressRun, rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """One run's totals: walks, bad debt, reserve and stability pool before and after."""
     keys = sorted(run.before["positions"])
@@ -95,6 +112,8 @@ def aggregate(run: StressRun, rows: list[dict[str, Any]] | None = None) -> dict[
         "liquidation_walks": run.watch.walk_events["liquidate"],
         "bad_debt_raw": dict(sorted(run.watch.bad_debt_raw.items())),
         "bad_debt_raw_total": sum(run.watch.bad_debt_raw.values()),
+        "holder_loss": holder_loss(run),
+        "walk_cost": run.watch.walk_cost,
         "reserve_before": run.before["reserve"],
         "reserve_after": run.after["reserve"],
         "stability_fxusd_before": run.before["stability_fxusd"],
