@@ -187,3 +187,54 @@ def test_many_paths_give_the_same_figures_in_one_process_or_two(book: Path, tmp_
     losses = sorted(row["holder_loss"] for row in serial["per_path"])
     assert serial["distribution"]["holder_loss"]["max"] == losses[-1]
     assert serial["distribution"]["holder_loss"]["p50"] == losses[2]
+
+
+def test_a_parameter_change_at_the_fork_moves_the_rebalance_line(
+    book: Path, tmp_path: Path
+) -> None:
+    """The rebalance line raised from 0.88 to 0.915: bob's 0.9097 (after carol's bad debt) is
+    below it, so he is left alone; carol is liquidated as before, with the same 545 bad debt."""
+    text = STEP_STRESS + (
+        '[[changes]]\ncommand = "ChangeFxParameters"\n'
+        'args = { pool_id = "ETH-long", changes = { rebalance_debt_ratio_1e18 = 915_000_000_000_000_000 } }\n'
+    )
+    spec = load_stress(write_stress(tmp_path / "line.toml", text))
+    report = stress_log(book, 3, spec, tmp_path / "s.db", NO_PRICES)
+    rows = {row["owner"]: row for row in report["positions"]}
+    assert (
+        rows["bob"]["outcome"] == "untouched" and rows["bob"]["first_rebalance_line_block"] is None
+    )
+    assert rows["carol"]["outcome"] == "liquidated"
+    assert report["stressed"]["bad_debt_raw_total"] == 545 * E18
+    store = SqliteStore(tmp_path / "s.db")
+    changed = [
+        (r.block, r.event.changes) for r in store.read() if r.type == "FxPoolParametersChanged"
+    ]
+    store.close()
+    assert changed == [(3, {"rebalance_debt_ratio_1e18": 915 * 10**15})]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"rebalance_debt_ratio_1e18": 930 * 10**15},  # past the liquidation line
+        {"side": "short"},  # what the pool is, not a parameter
+        {"close_fee_ratio_1e9": -1},
+        {},
+    ],
+)
+def test_a_bad_parameter_change_is_refused(
+    book: Path, tmp_path: Path, changes: dict[str, object]
+) -> None:
+    from ledger.batch import Rejected
+    from ledger.commands.fx_parameters import ChangeFxParameters
+    from ledger.engine import Engine
+
+    store = SqliteStore(book)
+    head = store.head()
+    result = Engine(store).execute(
+        [ChangeFxParameters(pool_id="ETH-long", changes=changes)], block=3
+    )
+    assert isinstance(result, Rejected) and result.code == "INVALID_PARAMETER"
+    assert store.head() == head
+    store.close()
