@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.clock import FixedClock
+from ledger.errors import StoreError
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from replay.fork import fork_log
@@ -79,14 +80,23 @@ def stress_log(
 ) -> dict[str, Any]:
     """Fork, stress, continue unstressed; the report (see `stress_report`)."""
     unstressed_out = unstressed_out or unstressed_path_for(out)
+    if unstressed_out.exists():
+        raise StoreError(f"{unstressed_out} exists already; a stress writes new logs")
     parent = SqliteStore(parent_path)
     try:
         head = fork_log(parent, at_block, out)
         fork_log(parent, at_block, unstressed_out)
     finally:
         parent.close()
-    stressed, point = run_on_log(out, spec, at_block, prices_dir)
-    unstressed, _ = run_on_log(unstressed_out, spec, at_block, prices_dir, flat=True)
+    try:
+        stressed, point = run_on_log(out, spec, at_block, prices_dir)
+        unstressed, _ = run_on_log(unstressed_out, spec, at_block, prices_dir, flat=True)
+    except BaseException:
+        # A stress that cannot run leaves no half-written logs behind.
+        for log in (out, unstressed_out):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{log}{suffix}").unlink(missing_ok=True)
+        raise
     prices = [price for _, price in point.path]
     header = {
         "name": spec.name,

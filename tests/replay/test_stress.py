@@ -238,3 +238,46 @@ def test_a_bad_parameter_change_is_refused(
     assert isinstance(result, Rejected) and result.code == "INVALID_PARAMETER"
     assert store.head() == head
     store.close()
+
+
+def test_the_cli_writes_the_report_as_json_and_parquet(book: Path, tmp_path: Path) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    scenario = write_stress(tmp_path / "step.toml")
+    out, report_dir = tmp_path / "s.db", tmp_path / "report"
+    args = ["stress", str(book), "--at-block", "3", "--scenario", str(scenario)]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out), "--report", str(report_dir)])
+    assert result.exit_code == 0, result.output
+    assert "carol: liquidated" in result.output
+    written = json.loads((report_dir / "stress.json").read_text())
+    table = pq.read_table(report_dir / "positions.parquet").to_pylist()
+    assert [row["outcome"] for row in table] == [row["outcome"] for row in written["positions"]]
+    assert [int(row["debt_after"]) for row in table] == [
+        row["debt_after"] for row in written["positions"]
+    ]
+    summary = pq.read_table(report_dir / "summary.parquet").to_pylist()
+    assert [(row["run"], int(row["bad_debt_raw_total"])) for row in summary] == [
+        ("stressed", 545 * E18),
+        ("unstressed", 0),
+    ]
+    many = CliRunner().invoke(
+        cli, [*args, "--paths", "4", "--seed", "2", "--workers", "1", "--json"]
+    )
+    assert many.exit_code == 0, many.output
+    assert len(json.loads(many.output)["per_path"]) == 4
+
+
+def test_a_stress_that_cannot_start_leaves_no_logs(book: Path, tmp_path: Path) -> None:
+    """No price for the path's asset at the fork block: refused (exit 1), nothing written."""
+    scenario = write_stress(
+        tmp_path / "btc.toml", STEP_STRESS.replace('asset = "ETH"', 'asset = "BTC"')
+    )
+    out = tmp_path / "s.db"
+    result = CliRunner().invoke(
+        cli,
+        ["stress", str(book), "--at-block", "3", "--scenario", str(scenario), "--out", str(out)],
+    )
+    assert result.exit_code == 1 and "no price for 'BTC'" in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["book.db", "btc.toml"]
