@@ -55,6 +55,7 @@ class Watch:
     bad_debt_raw: Counter[str] = field(default_factory=Counter)
     walk_events: Counter[str] = field(default_factory=Counter)
     strikes_liquidated: list[str] = field(default_factory=list)
+    """AlphaX strikes liquidated, as `market:side@block` (the block its line was crossed)."""
     alphax_claimed_usdc: int = 0
     walk_cost: int = 0
     """Bonuses the holders paid for walks (net of the reserve's share), at each walk's price."""
@@ -63,7 +64,7 @@ class Watch:
     def tracked(self, pool: str, position: int) -> Tracked:
         return self.positions.setdefault((pool, position), Tracked())
 
-    def record_events(self, events: Sequence[Any]) -> None:
+    def record_events(self, events: Sequence[Any], block: int) -> None:
         for event in events:
             if isinstance(event, FxWalked):
                 self.bad_debt_raw[event.pool_id] += event.bad_debt_raw
@@ -71,7 +72,7 @@ class Watch:
                 bonus = event.bonus_raw_colls - event.bonus_from_reserve_raw
                 self.walk_cost += bonus * event.price_1e18 // 10**18
             elif isinstance(event, AlphaxStrikeLiquidated):
-                self.strikes_liquidated.append(f"{event.market_id}:{event.side}")
+                self.strikes_liquidated.append(f"{event.market_id}:{event.side}@{block}")
             elif isinstance(event, AlphaxGraveyardClaimed):
                 self.alphax_claimed_usdc += event.claim_usdc
 
@@ -93,7 +94,7 @@ class WatchedEngine(Engine):
         before = debt_shares(self, commands[0].pool_id) if walk else {}  # type: ignore[attr-defined]
         result = super().execute(commands, block=block, idempotency_key=idempotency_key)
         if isinstance(result, Executed):
-            self.watch.record_events(result.events)
+            self.watch.record_events(result.events, block)
             if walk:
                 after = debt_shares(self, commands[0].pool_id)  # type: ignore[attr-defined]
                 for pid, shares in before.items():

@@ -29,7 +29,15 @@ from replay.stress_paths import PricePath, base_path, varied
 from replay.stress_report import aggregate
 from replay.stress_spec import StressSpec
 
-FIGURES = ("holder_loss", "walk_cost", "bad_debt_raw_total", "liquidated", "rebalanced")
+FIGURES = (
+    "holder_loss",
+    "walk_cost",
+    "bad_debt_raw_total",
+    "liquidated",
+    "rebalanced",
+    "strikes_liquidated",
+    "alphax_holders_claimed_usdc",
+)
 QUANTILES = (50, 90, 95, 99)
 
 
@@ -85,6 +93,7 @@ def run_path(state: ForkState, index: int, seed: int) -> dict[str, Any]:
     path = varied(state.path, state.spec.path.volatility_bps, seed + index)
     run.run(path, state.block, state.ts_ms, state.spec.seed + seed + index)
     figures = aggregate(run)
+    figures["strikes_liquidated"] = len(figures["alphax_strikes_liquidated"])
     return {"path": index, "price_end": path[-1][1], **{key: figures[key] for key in FIGURES}}
 
 
