@@ -16,6 +16,7 @@ DEFAULT_PRICES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "da
 `$LEDGER_PRICES_DIR` says otherwise (the series are never copied into the project)."""
 
 EXIT_IO = 4
+EXIT_INTERNAL = 5
 
 
 def prices_dir_default() -> Path:
@@ -97,6 +98,10 @@ def stress(
         raise CliExit(str(error), 1) from error
     except OSError as error:
         raise CliExit(f"I/O: {error}", EXIT_IO) from error
+    except click.ClickException:
+        raise
+    except Exception as error:  # a bug: say so with an exit code, not a traceback
+        raise CliExit(f"internal error: {type(error).__name__}: {error}", EXIT_INTERNAL) from error
     if as_json:
         echo_json(result)
         return

@@ -281,3 +281,14 @@ def test_a_stress_that_cannot_start_leaves_no_logs(book: Path, tmp_path: Path) -
     )
     assert result.exit_code == 1 and "no price for 'BTC'" in result.output
     assert sorted(path.name for path in tmp_path.iterdir()) == ["book.db", "btc.toml"]
+
+
+def test_the_same_stress_writes_the_same_bytes(book: Path, tmp_path: Path) -> None:
+    spec = load_stress(write_stress(tmp_path / "step.toml"))
+    heads = []
+    for name in ("one", "two"):
+        stress_log(book, 3, spec, tmp_path / f"{name}.db", NO_PRICES)
+        store = SqliteStore(tmp_path / f"{name}.db")
+        heads.append(store.head())
+        store.close()
+    assert heads[0] == heads[1]
