@@ -163,6 +163,17 @@ def write_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
     return [*written, out_dir / "positions.parquet", out_dir / "summary.parquet"]
 
 
+def write_paths_report(result: dict[str, Any], out_dir: Path) -> list[Path]:
+    """`stress-paths.json` (the distribution and every path) and `paths.parquet` (a row a path)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "stress-paths.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    rows = result["per_path"]
+    names = list(rows[0]) if rows else []
+    table = pa.table({name: _column([row[name] for row in rows]) for name in names})
+    pq.write_table(table, out_dir / "paths.parquet")
+    return [out_dir / "stress-paths.json", out_dir / "paths.parquet"]
+
+
 def render(report: dict[str, Any]) -> list[str]:
     """The text the CLI prints: the aggregates side by side, then each position."""
     lines = [

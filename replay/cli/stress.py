@@ -46,7 +46,8 @@ def prices_dir_default() -> Path:
     "--report",
     "report_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Write stress.json, positions.parquet and summary.parquet here.",
+    help="Write stress.json, positions.parquet and summary.parquet here (with --paths: "
+    "stress-paths.json and paths.parquet).",
 )
 @click.option("--prices-dir", type=click.Path(path_type=Path, file_okay=False), default=None)
 @click.option("--paths", type=click.IntRange(min=1), default=None, help="Run K seeded variations.")
@@ -81,6 +82,10 @@ def stress(
             from replay.stress_many import render_many, stress_many
 
             result = stress_many(log, at_block, spec, prices_dir, paths, seed, workers)
+            if report_dir is not None:
+                from replay.stress_report import write_paths_report
+
+                write_paths_report(result, report_dir)
             lines = render_many(result)
         else:
             if out is None:

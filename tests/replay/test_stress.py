@@ -262,11 +262,29 @@ def test_the_cli_writes_the_report_as_json_and_parquet(book: Path, tmp_path: Pat
         ("stressed", 545 * E18),
         ("unstressed", 0),
     ]
+    paths_dir = tmp_path / "paths"
     many = CliRunner().invoke(
-        cli, [*args, "--paths", "4", "--seed", "2", "--workers", "1", "--json"]
+        cli,
+        [
+            *args,
+            "--paths",
+            "4",
+            "--seed",
+            "2",
+            "--workers",
+            "1",
+            "--json",
+            "--report",
+            str(paths_dir),
+        ],
     )
     assert many.exit_code == 0, many.output
-    assert len(json.loads(many.output)["per_path"]) == 4
+    per_path = json.loads(many.output)["per_path"]
+    assert len(per_path) == 4
+    rows = pq.read_table(paths_dir / "paths.parquet").to_pylist()
+    assert [int(row["bad_debt_raw_total"]) for row in rows] == [
+        row["bad_debt_raw_total"] for row in per_path
+    ]
 
 
 def test_a_stress_that_cannot_start_leaves_no_logs(book: Path, tmp_path: Path) -> None:
