@@ -40,10 +40,21 @@ __all__ = ["Command", "Context", "Emit", "Engine", "Executed"]
 class Engine:
     """Turns commands into appended events over one store (see the module docstring)."""
 
-    def __init__(self, store: EventStore, *, checkpoint_every: int = 50_000) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        checkpoint_every: int = 50_000,
+        start: tuple[int, int, dict[str, bytes]] | None = None,
+    ) -> None:
+        """`start`: (seq, block, books' states) to begin from instead of folding from seq 1.
+
+        A what-if run many times from one fork point restores the fork's books this way, over
+        a store that holds the records from that seq on, rather than refolding the log.
+        """
         self.store = store
         self.checkpoint_every = checkpoint_every
-        self._checkpoint: tuple[int, int, dict[str, bytes]] | None = None
+        self._checkpoint: tuple[int, int, dict[str, bytes]] | None = start
         self.books: Books = make_books()
         self._reload()
 

@@ -12,7 +12,7 @@ the positions' live shares equal the pool's share totals up to the rounding the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import fields
+from dataclasses import asdict, fields
 from typing import Any
 
 import msgspec
@@ -23,6 +23,7 @@ from events.fx import (
     FxFundingAccrued,
     FxHarvested,
     FxPoolCreated,
+    FxPoolParametersChanged,
     FxPositionOperated,
     FxPositionTransferred,
     FxRedeemed,
@@ -125,6 +126,9 @@ class FxPools:
                 tree.dirty_positions.add(event.position_id)
             elif kind is FxPoolCreated:
                 self._create(event)
+            elif kind is FxPoolParametersChanged:
+                pool = self.pools[event.pool_id]
+                pool.parameters = parameters_from({**asdict(pool.parameters), **event.changes})
             else:
                 self._apply_stability(event)
         except (FxReplayMismatch, KeyError) as error:

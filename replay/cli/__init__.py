@@ -128,6 +128,11 @@ COMMANDS: dict[str, Entry] = {
             "at."
         ),
     ),
+    "stress": Entry(
+        "replay.cli.stress",
+        "stress",
+        "Stress the positions in LOG as they stand at a block: fork, run a price path, report.",
+    ),
     "var": Entry(
         "replay.cli.var",
         "var",
