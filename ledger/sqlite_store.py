@@ -16,6 +16,7 @@ last records detectable by `verify`. Pragmas (see `connect`): WAL, `synchronous 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -36,7 +37,8 @@ from ledger.batch import (
 )
 from ledger.chain import GENESIS_HASH, ChainWalker, Row
 from ledger.clock import Clock, SystemClock
-from ledger.errors import SchemaTooNew, StoreError
+from ledger.errors import NotALedger, SchemaTooNew, StoreIOError
+from ledger.faults import sqlite_fault
 from ledger.rows import (
     check_idempotent_retry,
     fold_row_to_record,
@@ -61,6 +63,7 @@ READ_BATCH_ROWS = 2000
 CACHE_KIB = 65_536
 #: Checkpoint the WAL into the file once it holds this many pages (4 KiB each).
 WAL_CHECKPOINT_PAGES = 10_000
+LOCK_TIMEOUT_ENV = "DEFI_LEDGER_LOCK_TIMEOUT_S"
 
 
 def _migrate_to_1(db: sqlite_utils.Database) -> None:
@@ -112,10 +115,19 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
 MIGRATIONS = {1: _migrate_to_1}
 
 
+def lock_timeout_s() -> float:
+    """How long to wait for another process's lock: `DEFI_LEDGER_LOCK_TIMEOUT_S`, or 60 s."""
+    try:
+        return max(0.0, float(os.environ.get(LOCK_TIMEOUT_ENV, "60")))
+    except ValueError:
+        return 60.0
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
     """An autocommit connection with the pragmas the log relies on."""
-    connection = sqlite3.connect(str(path), isolation_level=None, timeout=60.0)
-    connection.execute("PRAGMA busy_timeout = 60000")
+    timeout_s = lock_timeout_s()
+    connection = sqlite3.connect(str(path), isolation_level=None, timeout=timeout_s)
+    connection.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
     if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
@@ -133,13 +145,15 @@ class SqliteStore:
     def __init__(self, path: str | Path, *, clock: Clock | None = None, create: bool = False):
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise StoreError(f"no ledger at {self.path}; create one with `defi-ledger init`")
+            raise StoreIOError(f"no ledger at {self.path}; create one with `defi-ledger init`")
         self.clock = clock or SystemClock()
         try:
             self.connection = connect(self.path)
             self._migrate()
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{self.path} is not a defi-ledger log: {error}") from error
+        except sqlite3.Error as error:
+            raise sqlite_fault(error, self.path) or NotALedger(
+                f"{self.path} is not a defi-ledger log: {error}"
+            ) from error
         self._stream_versions: dict[str, int] = {}
         self._cached_at_seq = -1
 
@@ -158,7 +172,7 @@ class SqliteStore:
                 "SELECT count(*) FROM sqlite_master WHERE name = 'events'"
             ).fetchone()[0]
         ):
-            raise StoreError(f"{self.path} has an events table but no defi-ledger schema")
+            raise NotALedger(f"{self.path} has an events table but no defi-ledger schema")
         # Imported here: sqlite-utils pulls in pandas and pyarrow when they are installed
         # (~90 MB and ~0.4 s), which only a migration needs.
         import sqlite_utils

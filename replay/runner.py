@@ -22,10 +22,10 @@ from ledger.clock import FixedClock
 from ledger.commands import command_types
 from ledger.commands.core import Mint, RecordCheckpoint, RegisterAsset, UpdatePrice
 from ledger.engine import Command, Engine
-from ledger.errors import StoreError
 from ledger.sqlite_store import SqliteStore
 from replay.agents.base import Agent, AgentFactory, Step
 from replay.agents.catalog import AGENT_KINDS, make_agent
+from replay.outputs import building_log
 from replay.prices import price_path
 from replay.scenario import Scenario, ScenarioError
 
@@ -173,14 +173,20 @@ class Replayer:
 
 
 def replay_scenario(
-    scenario: Scenario, db_path: Path, progress: Progress | None = None
+    scenario: Scenario, db_path: Path, progress: Progress | None = None, *, force: bool = False
 ) -> ReplayOutcome:
-    """Replay `scenario` into a new log at `db_path` (which must not exist)."""
-    if db_path.exists():
-        raise StoreError(f"{db_path} exists already; replay writes a new log (remove it first)")
+    """Replay `scenario` into a new log at `db_path`, which appears only once it is complete.
+
+    The log is built beside `db_path` under a hidden name and moved into place at the end
+    (`replay.outputs.building_log`), so a killed or failed replay leaves no log that looks
+    finished. An existing `db_path` is replaced only with `force`.
+    """
     clock = FixedClock(0)
-    store = SqliteStore(db_path, clock=clock, create=True)
-    try:
-        return Replayer(scenario, store, clock).run(progress)
-    finally:
-        store.close()
+    with building_log(db_path, force=force) as temp:
+        store = SqliteStore(temp, clock=clock, create=True)
+        try:
+            outcome = Replayer(scenario, store, clock).run(progress)
+        finally:
+            store.close()
+    outcome.path = db_path
+    return outcome

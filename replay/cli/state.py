@@ -10,7 +10,7 @@ import click
 from ledger.projector import Projector
 from projections.base import Projection, Table
 from projections.runtime import projection_names
-from replay.cli.common import CliExit, echo_json, json_option, open_store, path_argument
+from replay.cli.common import echo_json, json_option, open_store, path_argument, refuse_past_head
 
 
 def projection_option(function: Any) -> Any:
@@ -36,11 +36,10 @@ def check_projection_names(names: tuple[str, ...]) -> list[str] | None:
 def load_state(path: Path, names: list[str] | None, at_block: int | None) -> list[Projection]:
     """The projections at `at_block` (or the head), catching the views up first."""
     with open_store(path) as store:
+        if at_block is not None:
+            refuse_past_head(at_block, store.head(), path)
         projector = Projector(store, names)
         projector.catch_up()
-        head = store.head()
-        if at_block is not None and at_block > head.block:
-            raise CliExit(f"block {at_block} is past the log head's block {head.block}", 1)
         return projector.current() if at_block is None else projector.state_at(at_block)
 
 
