@@ -247,6 +247,15 @@ class SqliteStore:
             connection.execute("ROLLBACK")
             self._cached_at_seq = -1
             return Rejected(code=RejectCode.DUPLICATE, detail=f"already in the log: {error}")
+        except OverflowError as error:
+            # An int SQLite cannot store (a block or ts_ms past 2**63 - 1) from a caller that
+            # did not go through the JSON reader's checks: refused by name, nothing written.
+            connection.execute("ROLLBACK")
+            self._cached_at_seq = -1
+            return Rejected(
+                code=RejectCode.INT_OUT_OF_RANGE,
+                detail=f"an int is outside SQLite's INTEGER range (0..2**63 - 1): {error}",
+            )
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")

@@ -9,6 +9,7 @@ import click
 from ledger.audit import audit
 from replay.cli.common import (
     EXIT_INTEGRITY,
+    STORED_INT,
     CliExit,
     echo_json,
     json_option,
@@ -19,8 +20,8 @@ from replay.cli.common import (
 
 @click.command(name="audit")
 @path_argument
-@click.option("--from-block", type=click.IntRange(min=0), help="First block checked.")
-@click.option("--to-block", type=click.IntRange(min=0), help="Last block checked.")
+@click.option("--from-block", type=STORED_INT, help="First block checked.")
+@click.option("--to-block", type=STORED_INT, help="Last block checked.")
 @json_option
 def audit_command(path: Path, from_block: int | None, to_block: int | None, as_json: bool) -> None:
     """Recompute each swap and liquidity event in the log at PATH from the pool state before it.

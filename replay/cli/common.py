@@ -37,6 +37,7 @@ from ledger.errors import (
     StoreIOError,
 )
 from ledger.faults import os_fault, sqlite_fault
+from ledger.jsonl import SQLITE_INT_MAX
 from ledger.sqlite_store import SqliteStore
 
 
@@ -71,6 +72,11 @@ REPORT_BUGS_TO = "the defi-ledger issue tracker (attach the traceback file)"
 """Where the message of an internal error says to report it."""
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+STORED_INT = click.IntRange(0, SQLITE_INT_MAX)
+"""A block, seq or count option: what SQLite can compare against (a larger one is a usage
+error naming the limit, not an OverflowError deep in a query)."""
+STORED_INT_POSITIVE = click.IntRange(1, SQLITE_INT_MAX)
 
 
 def exit_code_table() -> str:

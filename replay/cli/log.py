@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 import click
 
@@ -13,6 +13,8 @@ from ledger.jsonl import parse_lines
 from ledger.store import ReadFilter
 from replay.cli.common import (
     EXIT_INTEGRITY,
+    STORED_INT,
+    STORED_INT_POSITIVE,
     CliExit,
     echo_json,
     fail_rejected,
@@ -42,13 +44,17 @@ def init(path: Path, as_json: bool) -> None:
 
 @click.command()
 @path_argument
-@click.argument("source", type=click.File("r"), default="-")
+@click.argument("source", type=click.File("rb"), default="-")
 @click.option("--idempotency-key", help="Key that makes a retry of this batch safe.")
-@click.option("--expected-head", type=int, help="Refuse unless the log head is this seq.")
+@click.option(
+    "--expected-head",
+    type=STORED_INT,
+    help="Refuse unless the log head is this seq.",
+)
 @json_option
 def append(
     path: Path,
-    source: TextIO,
+    source: BinaryIO,
     idempotency_key: str | None,
     expected_head: int | None,
     as_json: bool,
@@ -100,8 +106,8 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
 
 @click.command(name="log")
 @path_argument
-@click.option("--from-seq", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--to-seq", type=click.IntRange(min=1))
+@click.option("--from-seq", type=STORED_INT_POSITIVE, default=1, show_default=True)
+@click.option("--to-seq", type=STORED_INT_POSITIVE)
 @click.option("--blocks", help="Block range A:B, inclusive (e.g. 100:200, 100:, :200).")
 @click.option("--stream", help="Only this stream.")
 @click.option("--type", "type_tag", help="Only this event type (e.g. Transferred).")

@@ -15,6 +15,8 @@ from ledger.follow import POLL_INTERVAL_S_DEFAULT, follow
 from ledger.projector import Projector
 from projections.runtime import projection_names
 from replay.cli.common import (
+    STORED_INT,
+    STORED_INT_POSITIVE,
     echo_json,
     json_option,
     library_errors,
@@ -67,7 +69,7 @@ def _echo_record(record: Record, as_json: bool) -> None:
 @path_argument
 @click.option(
     "--from-seq",
-    type=click.IntRange(min=1),
+    type=STORED_INT_POSITIVE,
     default=1,
     show_default=True,
     help="First seq to print: your checkpoint + 1.",
@@ -160,9 +162,9 @@ def rebuild(path: Path, projections: tuple[str, ...], as_json: bool) -> None:
     show_default=True,
 )
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True)
-@click.option("--every-blocks", type=click.IntRange(min=1), help="Sample every N blocks.")
-@click.option("--from-block", type=click.IntRange(min=0), help="First block sampled.")
-@click.option("--to-block", type=click.IntRange(min=0), help="Last block (default: head).")
+@click.option("--every-blocks", type=STORED_INT_POSITIVE, help="Sample every N blocks.")
+@click.option("--from-block", type=STORED_INT, help="First block sampled.")
+@click.option("--to-block", type=STORED_INT, help="Last block (default: head).")
 @click.option("--force", is_flag=True, help="Replace OUT if it holds files already.")
 @json_option
 def export(

@@ -10,6 +10,7 @@ import click
 
 from replay.cli.common import (
     EXIT_INTEGRITY,
+    STORED_INT,
     CliExit,
     ExitCode,
     echo_json,
@@ -141,7 +142,7 @@ def verify_command(path: Path, as_json: bool) -> None:
 
 @click.command()
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--at-block", type=click.IntRange(min=0), required=True)
+@click.option("--at-block", type=STORED_INT, required=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @click.option(
     "--scenario",
@@ -192,7 +193,7 @@ def fork(
 @click.command()
 @click.argument("log_a", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("log_b", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--at-block", type=click.IntRange(min=0), required=True)
+@click.option("--at-block", type=STORED_INT, required=True)
 @click.option("--projection", "names", multiple=True, help="Only this projection (repeatable).")
 @json_option
 def diff(log_a: Path, log_b: Path, at_block: int, names: tuple[str, ...], as_json: bool) -> None:

@@ -10,7 +10,15 @@ import click
 from ledger.projector import Projector
 from projections.base import Projection, Table
 from projections.runtime import projection_names
-from replay.cli.common import echo_json, json_option, open_store, path_argument, refuse_past_head
+from replay.cli.common import (
+    STORED_INT,
+    STORED_INT_POSITIVE,
+    echo_json,
+    json_option,
+    open_store,
+    path_argument,
+    refuse_past_head,
+)
 
 
 def projection_option(function: Any) -> Any:
@@ -80,14 +88,16 @@ def render_table(table: Table, rows: list[tuple[Any, ...]]) -> None:
 @click.command()
 @path_argument
 @click.option(
-    "--at-block", type=click.IntRange(min=0), help="State after this block (head by default)."
+    "--at-block",
+    type=STORED_INT,
+    help="State after this block (head by default).",
 )
 @projection_option
 @click.option("--account", help="Only rows of this account.")
 @click.option("--asset", help="Only rows of this asset.")
 @click.option(
     "--at-risk",
-    type=click.IntRange(min=1),
+    type=STORED_INT_POSITIVE,
     help="Only the N riskiest rows of projections that rank risk (e.g. positions), "
     "closest to their line first.",
 )
@@ -136,7 +146,7 @@ def state(
 
 @click.command()
 @path_argument
-@click.option("--at-block", type=click.IntRange(min=0), help="Digests after this block.")
+@click.option("--at-block", type=STORED_INT, help="Digests after this block.")
 @projection_option
 @json_option
 def digest(
