@@ -27,7 +27,7 @@ from replay.agents.base import Agent, AgentFactory, Step
 from replay.agents.catalog import AGENT_KINDS, make_agent
 from replay.outputs import building_log
 from replay.prices import price_path
-from replay.scenario import Scenario, ScenarioError
+from replay.scenario import Scenario, ScenarioError, did_you_mean
 
 Progress = Callable[[int, int], None]
 
@@ -62,6 +62,12 @@ def resolve_command(name: str, args: dict[str, Any], where: str) -> Command:
     command_type = known.get(name)
     if command_type is None:
         raise ScenarioError(f"{where}: unknown command {name!r}; known: {', '.join(sorted(known))}")
+    fields = set(command_type.__struct_fields__)
+    unknown = sorted(set(args) - fields)
+    if unknown:
+        raise ScenarioError(
+            f"{where}: {name}: unknown field `{unknown[0]}`{did_you_mean(unknown[0], fields)}"
+        )
     try:
         return msgspec.convert(args, command_type)
     except msgspec.ValidationError as error:
