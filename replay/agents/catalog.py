@@ -34,6 +34,7 @@ class _ReadParams(dict[str, Any]):
             self.asked.add(key)
         return super().__contains__(key)
 
+
 AGENT_KINDS: Mapping[str, AgentFactory] = {
     "payments": base.PaymentFlow,
     "crp_rebalancer": alex.CrpRebalancer,
