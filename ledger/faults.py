@@ -63,7 +63,7 @@ def sqlite_fault(error: sqlite3.Error, path: str | Path | None) -> StoreError | 
     text = str(error)
     if name.startswith("SQLITE_NOTADB") or "file is not a database" in text:
         return NotALedger(f"{where} is not a defi-ledger log (not an SQLite database)")
-    if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
+    if name.startswith("SQLITE_CORRUPT") or "malformed" in text or "decode to UTF-8" in text:
         return StoreDamaged(
             f"{where} is damaged ({text}); run `defi-ledger verify --deep` on it and restore "
             "it from a copy"

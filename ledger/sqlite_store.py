@@ -386,15 +386,19 @@ class SqliteStore:
 
     def verify(self) -> VerifyReport:
         walker = ChainWalker()
-        for batch in self.row_batches():
-            broken = walker.feed_many(batch)
-            if broken is not None:
-                return VerifyReport(
-                    ok=False,
-                    records=walker.expected_seq - 1,
-                    first_bad_seq=broken.seq,
-                    detail=broken.detail,
-                )
+        try:
+            broken = self._walk(walker)
+        except (sqlite3.DatabaseError, TypeError, ValueError, AttributeError) as error:
+            # Damaged pages, or values of the wrong type in a row: a finding at the first
+            # record not yet verified, not a crash (`verify --deep` says more).
+            return VerifyReport(
+                ok=False,
+                records=walker.expected_seq - 1,
+                first_bad_seq=walker.expected_seq,
+                detail=f"the record cannot be read: {type(error).__name__}: {error}",
+            )
+        if broken is not None:
+            return broken
         count = walker.expected_seq - 1
         head = self.head()
         if head.seq != count or head.hash != walker.prev_hash:
@@ -406,6 +410,18 @@ class SqliteStore:
                 f"seq {count}: records are missing or the head was altered",
             )
         return VerifyReport(ok=True, records=count, head_hash=walker.prev_hash)
+
+    def _walk(self, walker: ChainWalker) -> VerifyReport | None:
+        for batch in self.row_batches():
+            broken = walker.feed_many(batch)
+            if broken is not None:
+                return VerifyReport(
+                    ok=False,
+                    records=walker.expected_seq - 1,
+                    first_bad_seq=broken.seq,
+                    detail=broken.detail,
+                )
+        return None
 
     def counts_by_type(self) -> dict[str, int]:
         return dict(

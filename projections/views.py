@@ -4,8 +4,13 @@ The only module of `projections` that does I/O. For each projection P with table
 
     view_<T>(<columns>)                 amounts as TEXT decimal strings (exact beyond 2**63)
     view_tracking(projection PK, version, seq, block, digest)
-    view_state(projection PK, version, seq, state BLOB)        the snapshot the view came from
-    snapshots(projection, version, seq, block, state BLOB)      every K events, for time travel
+    view_state(projection PK, version, seq, state BLOB, state_sha256)   the view's own state
+    snapshots(projection, version, seq, block, state BLOB, state_sha256) every K events
+
+Each stored state carries the sha256 of its bytes, written in the same statement; a state read
+back whose bytes do not hash to it (a hand-edited row, a damaged page) raises `ViewMismatch`
+rather than being served. A state stored before the column existed (NULL) is not trusted
+either: it is treated as absent, and so refolded from the log.
 
 `write_view` replaces a projection's rows, its tracking row and its state in ONE transaction,
 so a view is never ahead of or behind the `seq` it records, whatever moment a crash comes at.
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from hashlib import sha256
 from typing import Any
 
 from projections.base import Projection, Table
@@ -33,11 +39,52 @@ CREATE TABLE IF NOT EXISTS snapshots (
     block INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (projection, version, seq));
 CREATE INDEX IF NOT EXISTS idx_snapshots_block ON snapshots (projection, version, block);
 """
+DIGEST_COLUMN = "state_sha256"
+"""The column, in `view_state` and `snapshots`, holding the sha256 (hex) of `state`."""
+
+
+class ViewMismatch(ValueError):
+    """A stored view state or snapshot does not match the digest stored with it."""
 
 
 def ensure_schema(connection: sqlite3.Connection) -> None:
-    """Create the view tables in one transaction: a crash leaves all of them or none."""
-    connection.executescript(f"BEGIN IMMEDIATE;{VIEWS_SCHEMA}COMMIT;")
+    """Create the view tables in one transaction: a crash leaves all of them or none.
+
+    Files written before states carried their digest gain the column (NULL in old rows).
+    """
+    missing = [
+        table
+        for table in ("view_state", "snapshots")
+        if (columns := _columns(connection, table)) is not None and DIGEST_COLUMN not in columns
+    ]
+    if (
+        not missing
+        and _columns(connection, "view_state") is not None
+        and _columns(connection, "snapshots") is not None
+    ):
+        return
+    alters = "".join(f"ALTER TABLE {table} ADD COLUMN {DIGEST_COLUMN} TEXT;" for table in missing)
+    fresh = VIEWS_SCHEMA.replace(
+        "state BLOB NOT NULL)", f"state BLOB NOT NULL, {DIGEST_COLUMN} TEXT)"
+    ).replace("state BLOB NOT NULL, PRIMARY", f"state BLOB NOT NULL, {DIGEST_COLUMN} TEXT, PRIMARY")
+    connection.executescript(f"BEGIN IMMEDIATE;{fresh}{alters}COMMIT;")
+
+
+def state_digest(state: bytes) -> str:
+    """The digest stored with a state: sha256 of its bytes (hex)."""
+    return sha256(state).hexdigest()
+
+
+def _checked(where: str, state: bytes, stored: str | None) -> bytes | None:
+    """The state if it matches its stored digest; None if it has none (an old row)."""
+    if stored is None:
+        return None
+    if state_digest(state) != stored:
+        raise ViewMismatch(
+            f"{where}: the stored state does not match its stored digest (edited or damaged); "
+            "run `defi-ledger rebuild` to refold it from the log"
+        )
+    return state
 
 
 def _cell(value: Any) -> Any:
@@ -102,8 +149,9 @@ def write_view(
             (projection.name, projection.version, seq, block, projection.digest()),
         )
         connection.execute(
-            "INSERT OR REPLACE INTO view_state VALUES (?, ?, ?, ?)",
-            (projection.name, projection.version, seq, state),
+            f"INSERT OR REPLACE INTO view_state (projection, version, seq, state, "
+            f"{DIGEST_COLUMN}) VALUES (?, ?, ?, ?, ?)",
+            (projection.name, projection.version, seq, state, state_digest(state)),
         )
         connection.execute("COMMIT")
     except BaseException:
@@ -114,12 +162,19 @@ def write_view(
 def read_view_state(
     connection: sqlite3.Connection, projection: Projection
 ) -> tuple[int, bytes] | None:
-    """The (seq, state) the projection's view was written at, if of its current version."""
+    """The (seq, state) the projection's view was written at, if of its current version.
+
+    Raises:
+        ViewMismatch: the state does not match the digest stored with it.
+    """
     row = connection.execute(
-        "SELECT seq, state FROM view_state WHERE projection = ? AND version = ?",
+        f"SELECT seq, state, {DIGEST_COLUMN} FROM view_state WHERE projection = ? AND version = ?",
         (projection.name, projection.version),
     ).fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]))
+    if row is None:
+        return None
+    state = _checked(f"view {projection.name}", bytes(row[1]), row[2])
+    return None if state is None else (int(row[0]), state)
 
 
 def insert_snapshot(
@@ -127,8 +182,9 @@ def insert_snapshot(
 ) -> None:
     """Store a projection's snapshot (`Projection.snapshot()` bytes) taken at `seq`."""
     connection.execute(
-        "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
-        (name, version, seq, block, state),
+        f"INSERT OR REPLACE INTO snapshots (projection, version, seq, block, state, "
+        f"{DIGEST_COLUMN}) VALUES (?, ?, ?, ?, ?, ?)",
+        (name, version, seq, block, state, state_digest(state)),
     )
 
 
@@ -145,16 +201,20 @@ def nearest_snapshot(
     """
     key = (projection.name, projection.version)
     (seq,) = connection.execute(
-        "SELECT max(seq) FROM snapshots WHERE projection = ? AND version = ? AND block <= ?",
+        "SELECT max(seq) FROM snapshots WHERE projection = ? AND version = ? AND block <= ? "
+        f"AND {DIGEST_COLUMN} IS NOT NULL",
         (*key, block),
     ).fetchone()
     if seq is None:
         return None
-    (state,) = connection.execute(
-        "SELECT state FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
+    state, stored = connection.execute(
+        f"SELECT state, {DIGEST_COLUMN} FROM snapshots "
+        "WHERE projection = ? AND version = ? AND seq = ?",
         (*key, seq),
     ).fetchone()
-    return int(seq), bytes(state)
+    checked = _checked(f"snapshot of {projection.name} at seq {seq}", bytes(state), stored)
+    assert checked is not None
+    return int(seq), checked
 
 
 def latest_snapshot_seq(connection: sqlite3.Connection, projection: Projection) -> int:

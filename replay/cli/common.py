@@ -39,6 +39,7 @@ from ledger.errors import (
 from ledger.faults import os_fault, sqlite_fault
 from ledger.jsonl import SQLITE_INT_MAX
 from ledger.sqlite_store import SqliteStore
+from projections.views import ViewMismatch
 
 
 class ExitCode(IntEnum):
@@ -121,6 +122,8 @@ def exit_for(error: Exception, path: str | Path | None = None) -> CliExit | None
     if isinstance(error, OSError):
         fault = os_fault(error)
         return None if fault is None else _ledger_exit(fault)
+    if isinstance(error, ViewMismatch):
+        return CliExit(str(error), ExitCode.INTEGRITY)
     if isinstance(error, MemoryError):
         return CliExit("out of memory", ExitCode.ENVIRONMENT)
     from replay.scenario import ScenarioError  # imported late: it pulls in pydantic

@@ -7,9 +7,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 import click
+import msgspec
 
 from ledger.batch import Appended, Rejected
+from ledger.chain import GENESIS_HASH
+from ledger.deep_check import deep_findings
 from ledger.jsonl import parse_lines
+from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from replay.cli.common import (
     EXIT_INTEGRITY,
@@ -22,6 +26,7 @@ from replay.cli.common import (
     open_store,
     path_argument,
 )
+from replay.verify_views import verify_views
 
 
 @click.command()
@@ -147,32 +152,85 @@ def log_command(
 
 
 def echo_payload(event: object) -> str:
-    import msgspec
-
     fields = msgspec.to_builtins(event)
     return " ".join(f"{key}={value}" for key, value in fields.items() if key != "type")
 
 
 @click.command()
 @path_argument
+@click.option(
+    "--expect-head",
+    "expected_head_hash",
+    metavar="HASH",
+    help="Also check that the chain holds this hash (a head recorded elsewhere, e.g. from "
+    "`info --json`): a log rewritten since, even with recomputed hashes, fails.",
+)
+@click.option(
+    "--views",
+    "check_views",
+    is_flag=True,
+    help="Also refold the log and compare every view "
+    "and snapshot stored in the file; name the first that differs.",
+)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also run SQLite's integrity check and decode every payload; "
+    "name the first unreadable record.",
+)
 @json_option
-def verify(path: Path, as_json: bool) -> None:
+def verify(
+    path: Path, expected_head_hash: str | None, check_views: bool, deep: bool, as_json: bool
+) -> None:
     """Recompute the whole hash chain of PATH; exit 3 naming the first bad seq.
 
-    Example: defi-ledger verify ledger.db
+    Example: defi-ledger verify ledger.db --expect-head 4ef75bb4... --views --deep
     """
     with open_store(path) as store:
         report = store.verify()
-    if as_json:
-        echo_json(report)
-    if not report.ok:
-        if as_json:
-            sys.exit(EXIT_INTEGRITY)
-        raise CliExit(
-            f"integrity failure at seq {report.first_bad_seq}: {report.detail}", EXIT_INTEGRITY
+        findings = (
+            []
+            if report.ok
+            else [f"integrity failure at seq {report.first_bad_seq}: {report.detail}"]
         )
-    if not as_json:
-        click.echo(f"ok: {report.records} records verified; head {report.head_hash}")
+        if report.ok and expected_head_hash is not None:
+            findings += anchor_findings(store, expected_head_hash.strip().lower())
+        if deep:
+            findings += deep_findings(store)
+        if check_views and report.ok:
+            findings += [item.describe() for item in verify_views(store)]
+    if as_json:
+        echo_json({**msgspec.to_builtins(report), "ok": not findings, "findings": findings})
+        if findings:
+            sys.exit(EXIT_INTEGRITY)
+        return
+    if findings:
+        raise CliExit("\n".join(findings), EXIT_INTEGRITY)
+    checked = " ".join(
+        name
+        for name, on in (("views", check_views), ("deep", deep), ("anchor", expected_head_hash))
+        if on
+    )
+    click.echo(
+        f"ok: {report.records} records verified{f' ({checked})' if checked else ''}; "
+        f"head {report.head_hash}"
+    )
+
+
+def anchor_findings(store: SqliteStore, expected_hash: str) -> list[str]:
+    """Empty when the verified chain holds `expected_hash` (as its head or an earlier record)."""
+    head = store.head()
+    if expected_hash in (head.hash, GENESIS_HASH):
+        return []
+    row = store.connection.execute(
+        "SELECT seq FROM events WHERE hash = ? ORDER BY seq LIMIT 1", (expected_hash,)
+    ).fetchone()
+    if row is not None:
+        return []
+    return [
+        f"the expected head {expected_hash} is not in this log (its head is seq {head.seq}, "
+        f"hash {head.hash}): the log was rewritten, or it is another log"
+    ]
 
 
 @click.command()
