@@ -152,7 +152,7 @@ def write_charts(series: Series, out: Path) -> list[tuple[str, str]]:
     ):
         figure, axis = plt.subplots(figsize=(9, 3.5))
         for label, values in sorted(data.items()):
-            axis.plot(series.blocks[-len(values) :], values, label=label)
+            axis.plot(series.blocks[-len(values) :], values, label=mathtext_literal(label))
         axis.set_xlabel("block")
         axis.set_ylabel(ylabel)
         if data:
@@ -165,6 +165,12 @@ def write_charts(series: Series, out: Path) -> list[tuple[str, str]]:
     axis.set_ylabel("dead strikes")
     save(figure, "dead_strikes.png", "AlphaX strikes in the graveyard")
     return charts
+
+
+def mathtext_literal(text: str) -> str:
+    """Text from the log shown as written: matplotlib reads `$...$` as math (and fails on
+    bad math), and hides labels that start with `_`."""
+    return ("\u200b" if text.startswith("_") else "") + text.replace("$", r"\$")
 
 
 def write_html(summary: dict[str, Any], charts: list[tuple[str, str]], out: Path) -> Path:
