@@ -11,7 +11,7 @@ import pytest
 from ledger.sqlite_store import SqliteStore
 from tests.simulation.simulator import OPERATIONS, simulate
 
-STEPS = 110
+STEPS = 150
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
