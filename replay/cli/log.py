@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import BinaryIO
 
 import click
 import msgspec
@@ -49,7 +48,7 @@ def init(path: Path, as_json: bool) -> None:
 
 @click.command()
 @path_argument
-@click.argument("source", type=click.File("rb"), default="-")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False), default="-")
 @click.option("--idempotency-key", help="Key that makes a retry of this batch safe.")
 @click.option(
     "--expected-head",
@@ -59,7 +58,7 @@ def init(path: Path, as_json: bool) -> None:
 @json_option
 def append(
     path: Path,
-    source: BinaryIO,
+    source: Path,
     idempotency_key: str | None,
     expected_head: int | None,
     as_json: bool,
@@ -71,7 +70,7 @@ def append(
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl
     """
-    parsed = parse_lines(source)
+    parsed = parse_lines(_source_lines(source))
     if isinstance(parsed, Rejected):
         raise fail_rejected(parsed)
     with open_store(path) as store:
@@ -84,6 +83,16 @@ def append(
             result = Rejected(code=result.code, detail=f"line {line}: {result.detail}", index=line)
         raise fail_rejected(result)
     _report_appended(result, as_json)
+
+
+def _source_lines(source: Path) -> list[bytes]:
+    """The input's lines as bytes (decoded line by line, so a bad byte is named by line).
+
+    A missing or unreadable file raises `OSError`: an environment fault (exit 4) naming it.
+    """
+    if str(source) == "-":
+        return sys.stdin.buffer.read().splitlines()
+    return source.read_bytes().splitlines()
 
 
 def _report_appended(result: Appended, as_json: bool) -> None:

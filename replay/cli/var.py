@@ -13,9 +13,9 @@ from replay.cli.common import CliExit, echo_json, json_option
 @click.command()
 @click.option(
     "--series",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="CSV of timestamp,open,high,low,close (hourly).",
+    help="CSV of timestamp,open,high,low,close (hourly); a missing file is exit 4.",
 )
 @click.option(
     "--ltv", type=float, default=0.75, show_default=True, help="Initial loan-to-value of the pool."

@@ -98,8 +98,13 @@ def test_4_a_missing_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nope.db"
     code, output = run("info", str(missing))
     assert code == ExitCode.ENVIRONMENT and str(missing) in output
+    assert run("init", str(tmp_path / "l.db"))[0] == 0
     code, output = run("append", str(tmp_path / "l.db"), str(tmp_path / "nope.jsonl"))
-    assert code == ExitCode.USAGE  # click checks a SOURCE file exists before the command runs
+    assert code == ExitCode.ENVIRONMENT and "nope.jsonl" in output
+    code, output = run("var", "--series", str(tmp_path / "nope.csv"))
+    assert code == ExitCode.ENVIRONMENT and "nope.csv" in output
+    code, output = run("replay", str(tmp_path / "nope.toml"), "--db", str(tmp_path / "x.db"))
+    assert code == ExitCode.ENVIRONMENT and "nope.toml" in output
 
 
 def test_4_a_lock_held_by_another_connection(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,7 +191,7 @@ def test_5_an_internal_error_says_it_is_a_bug(
     assert "Traceback" not in output
     saved = list(tmp_path.glob("defi-ledger-crash-*.txt"))
     assert len(saved) == 1 and "a planted bug" in saved[0].read_text()
-    code, output = run("--debug", "append", str(ledger), "-", stdin="{}")
+    code, output = run("append", str(ledger), "-", stdin="{}")
     assert code == ExitCode.INTERNAL and "Traceback" in output
 
 
