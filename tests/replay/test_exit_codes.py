@@ -191,7 +191,7 @@ def test_5_an_internal_error_says_it_is_a_bug(
     assert "Traceback" not in output
     saved = list(tmp_path.glob("defi-ledger-crash-*.txt"))
     assert len(saved) == 1 and "a planted bug" in saved[0].read_text()
-    code, output = run("append", str(ledger), "-", stdin="{}")
+    code, output = run("--debug", "append", str(ledger), "-", stdin="{}")
     assert code == ExitCode.INTERNAL and "Traceback" in output
 
 
