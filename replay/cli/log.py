@@ -264,6 +264,7 @@ def info(path: Path, as_json: bool) -> None:
         )
         return
     click.echo(f"head seq:   {head.seq}\nhead block: {head.block}\nhead hash:  {head.hash}")
+    click.echo(f"check later: defi-ledger verify {path} --expect-head {head.hash}")
     click.echo("records by type:")
     for tag, count in counts.items():
         click.echo(f"  {tag:<28} {count}")
