@@ -48,6 +48,12 @@ def main() -> int:
                 continue
         seconds = time.perf_counter() - started
         operations = Counter(line.split()[1].rstrip(":") for line in trace)
+        outcomes = Counter(
+            f"{line.split()[1]} {line.split(': ', 1)[1]}"
+            for line in trace
+            if "exit" in line and not line.split()[1].startswith("append_malformed")
+        )
+        totals.update(outcomes)
         kills = sum("exit -9" in line for line in trace)
         environment = sum("exit 4" in line for line in trace)
         totals.update(operations)
