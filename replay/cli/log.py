@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import msgspec
 from ledger.batch import Appended, Rejected
 from ledger.chain import GENESIS_HASH
 from ledger.deep_check import deep_findings
-from ledger.jsonl import parse_lines
+from ledger.jsonl import SQLITE_INT_MAX, parse_lines
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from replay.cli.common import (
@@ -113,9 +114,15 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
     if not sep:
         raise click.BadParameter("use A:B (either side may be empty)", param_hint="--blocks")
     try:
-        return (int(low) if low else None), (int(high) if high else None)
+        bounds = (int(low) if low else None), (int(high) if high else None)
     except ValueError as error:
         raise click.BadParameter(f"not a block range: {text!r}", param_hint="--blocks") from error
+    for bound in bounds:
+        if bound is not None and not 0 <= bound <= SQLITE_INT_MAX:
+            raise click.BadParameter(
+                f"block {bound} is outside 0..{SQLITE_INT_MAX}", param_hint="--blocks"
+            )
+    return bounds
 
 
 @click.command(name="log")
@@ -195,6 +202,8 @@ def verify(
 
     Example: defi-ledger verify ledger.db --expect-head 4ef75bb4... --views --deep
     """
+    if expected_head_hash is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", expected_head_hash):
+        raise click.BadParameter("a head hash is 64 hex digits", param_hint="--expect-head")
     with open_store(path) as store:
         report = store.verify()
         findings = (

@@ -81,6 +81,12 @@ def test_1_diff_exits_1_when_the_logs_differ(ledger: Path, tmp_path: Path) -> No
 
 def test_2_usage(ledger: Path) -> None:
     assert run("verify", str(ledger), "--nonesuch")[0] == ExitCode.USAGE
+    assert run("verify", str(ledger), "--expect-head", "zz")[0] == ExitCode.USAGE
+    huge = str(2**70)
+    for args in (["log", "--blocks", f"{huge}:"], ["state", "--at-block", huge],
+                 ["log", "--from-seq", huge]):  # fmt: skip
+        code, output = run(args[0], str(ledger), *args[1:])
+        assert code == ExitCode.USAGE and "9223372036854775807" in output, args
     code, output = run("diff", str(ledger), str(ledger), "--at-block", "1", "--projection", "nope")
     assert code == ExitCode.USAGE and "unknown projection nope" in output
 
