@@ -139,9 +139,15 @@ def price_path(source: PriceSource, scenario: Scenario) -> list[tuple[int, int]]
     if source.csv is not None:
         return csv_points(source, scenario)
     start = int(scenario.chain.start.timestamp())
-    if source.points is not None:
-        values = [decimal_to_int(text, source.scale) for text in source.points]
-    else:
-        assert source.generated is not None
-        values = generated_prices(source.generated, source.scale)
+    key = "points" if source.points is not None else "generated.start"
+    try:
+        if source.points is not None:
+            values = [decimal_to_int(text, source.scale) for text in source.points]
+        else:
+            assert source.generated is not None
+            values = generated_prices(source.generated, source.scale)
+    except ValueError as error:
+        raise ScenarioError(
+            f"{scenario.source_path}: `prices.{key}` ({source.asset}): {error}"
+        ) from error
     return [(start + index * source.step_seconds, value) for index, value in enumerate(values)]

@@ -71,7 +71,7 @@ class GeneratedPath(Model):
     """A seeded geometric random walk (integer bps steps), with optional shocks."""
 
     start: str
-    steps: int = Field(gt=0)
+    steps: int = Field(gt=0, le=10_000_000)
     volatility_bps: int = Field(ge=0)
     drift_bps: int = 0
     seed: int = 0

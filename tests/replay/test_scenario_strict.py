@@ -137,3 +137,27 @@ def test_the_shipped_scenarios_still_load() -> None:
         scenario = load_scenario(toml)
         for source in scenario.prices:
             assert price_path(source, scenario)
+
+
+CALM = SCENARIOS / "calm-payments.toml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("steps = 720", "steps = 99999999999999999999", "less than or equal to 10000000"),
+        ('start = "2100"', 'start = "1e5"', "`prices.generated.start` (ETH): not a decimal"),
+        ("per_step = 2", 'per_step = "x"', "param `per_step` should be int, got 'x'"),
+    ],
+)
+def test_a_bad_value_is_refused_when_the_scenario_loads(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    bad = tmp_path / "bad.toml"
+    text = CALM.read_text()
+    assert old in text
+    bad.write_text(text.replace(old, new))
+    db = tmp_path / "x.db"
+    code, output = run("replay", str(bad), "--db", str(db))
+    assert code == 1 and message in " ".join(output.split()), output
+    assert not db.exists()
