@@ -21,6 +21,12 @@ class RejectCode(StrEnum):
     STREAM_VERSION_CONFLICT = "STREAM_VERSION_CONFLICT"
     HEAD_CONFLICT = "HEAD_CONFLICT"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    # Malformed input: what no reading of the bytes makes one fact.
+    NOT_UTF8 = "NOT_UTF8"
+    NESTED_TOO_DEEP = "NESTED_TOO_DEEP"
+    DUPLICATE_KEY = "DUPLICATE_KEY"
+    UNKNOWN_FIELD = "UNKNOWN_FIELD"
+    INT_OUT_OF_RANGE = "INT_OUT_OF_RANGE"
     # Assets and balances.
     UNKNOWN_ASSET = "UNKNOWN_ASSET"
     ASSET_EXISTS = "ASSET_EXISTS"
@@ -90,6 +96,16 @@ REJECT_HELP: dict[RejectCode, str] = {
     RejectCode.HEAD_CONFLICT: "The log moved since you read its head; re-read and retry.",
     RejectCode.IDEMPOTENCY_CONFLICT: "That idempotency key was used for a different batch; "
     "use a fresh key for new content.",
+    RejectCode.NOT_UTF8: "Input must be UTF-8 text; the message names the line and the byte "
+    "offset of the first byte that is not (re-encode the file as UTF-8).",
+    RejectCode.NESTED_TOO_DEEP: "A line nests objects and arrays deeper than the stated limit; "
+    "events are flat records: send the fields themselves.",
+    RejectCode.DUPLICATE_KEY: "A JSON object gives the same key twice, which readers resolve "
+    "differently; keep one value per key.",
+    RejectCode.UNKNOWN_FIELD: "The event or envelope has a field its type does not know "
+    "(a typo, or a field of another type); the message suggests the closest known field.",
+    RejectCode.INT_OUT_OF_RANGE: "An integer the log stores as an SQLite INTEGER (block, "
+    "ts_ms, expected_version) must be between 0 and 2**63 - 1; the message names the field.",
     RejectCode.UNKNOWN_ASSET: "Register the asset (AssetRegistered) before using it.",
     RejectCode.ASSET_EXISTS: "An asset with that id is registered already; pick another id.",
     RejectCode.INSUFFICIENT_BALANCE: "The account holds less than the amount; fund it or "

@@ -2,7 +2,10 @@
 
     LedgerError
     ├── StoreError            the log cannot be opened or written (I/O, not a ledger file)
-    │   └── SchemaTooNew      the file was written by a newer defi-ledger
+    │   ├── SchemaTooNew      the file was written by a newer defi-ledger
+    │   ├── NotALedger        the file is not a defi-ledger log (a wrong path, another file)
+    │   ├── StoreIOError      the environment failed: disk full, read-only, locked, missing
+    │   └── StoreDamaged      SQLite finds the file's pages damaged (corruption, not tampering)
     ├── IntegrityError        the stored log fails verification (tampering, corruption)
     └── RejectedError         a rejection raised on purpose at an edge (CLI, helpers)
 
@@ -24,6 +27,21 @@ class StoreError(LedgerError):
 
 class SchemaTooNew(StoreError):
     """The log's schema is newer than this program understands."""
+
+
+class NotALedger(StoreError):
+    """The file exists but is not a defi-ledger log: the caller named the wrong file."""
+
+
+class StoreIOError(StoreError):
+    """The operating system or SQLite failed (disk full, read-only, locked, file missing).
+
+    Nothing is wrong with the log or the input; the message names the fault and the file.
+    """
+
+
+class StoreDamaged(StoreError):
+    """SQLite cannot read the file's pages: the file is damaged (an integrity finding)."""
 
 
 class IntegrityError(LedgerError):

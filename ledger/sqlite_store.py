@@ -16,6 +16,7 @@ last records detectable by `verify`. Pragmas (see `connect`): WAL, `synchronous 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -37,7 +38,8 @@ from ledger.batch import (
 )
 from ledger.chain import GENESIS_HASH, ChainWalker, Row
 from ledger.clock import Clock, SystemClock
-from ledger.errors import SchemaTooNew, StoreError
+from ledger.errors import NotALedger, SchemaTooNew, StoreError, StoreIOError
+from ledger.faults import sqlite_fault
 from ledger.rows import (
     check_idempotent_retry,
     fold_row_to_record,
@@ -63,6 +65,7 @@ READ_BATCH_ROWS = 2000
 CACHE_KIB = 65_536
 #: Checkpoint the WAL into the file once it holds this many pages (4 KiB each).
 WAL_CHECKPOINT_PAGES = 10_000
+LOCK_TIMEOUT_ENV = "DEFI_LEDGER_LOCK_TIMEOUT_S"
 
 
 def _migrate_to_1(db: sqlite_utils.Database) -> None:
@@ -114,10 +117,19 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
 MIGRATIONS = {1: _migrate_to_1}
 
 
+def lock_timeout_s() -> float:
+    """How long to wait for another process's lock: `DEFI_LEDGER_LOCK_TIMEOUT_S`, or 60 s."""
+    try:
+        return max(0.0, float(os.environ.get(LOCK_TIMEOUT_ENV, "60")))
+    except ValueError:
+        return 60.0
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
     """An autocommit connection with the pragmas the log relies on."""
-    connection = sqlite3.connect(str(path), isolation_level=None, timeout=60.0)
-    connection.execute("PRAGMA busy_timeout = 60000")
+    timeout_s = lock_timeout_s()
+    connection = sqlite3.connect(str(path), isolation_level=None, timeout=timeout_s)
+    connection.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
     if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
@@ -144,13 +156,15 @@ class SqliteStore:
     def __init__(self, path: str | Path, *, clock: Clock | None = None, create: bool = False):
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise StoreError(f"no ledger at {self.path}; create one with `defi-ledger init`")
+            raise StoreIOError(f"no ledger at {self.path}; create one with `defi-ledger init`")
         self.clock = clock or SystemClock()
         try:
             self.connection = connect(self.path)
             self._migrate()
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{self.path} is not a defi-ledger log: {error}") from error
+        except sqlite3.Error as error:
+            raise sqlite_fault(error, self.path) or NotALedger(
+                f"{self.path} is not a defi-ledger log: {error}"
+            ) from error
         self._stream_versions: dict[str, int] = {}
         self._cached_at_seq = -1
         self._in_step = False
@@ -170,7 +184,7 @@ class SqliteStore:
                 "SELECT count(*) FROM sqlite_master WHERE name = 'events'"
             ).fetchone()[0]
         ):
-            raise StoreError(f"{self.path} has an events table but no defi-ledger schema")
+            raise NotALedger(f"{self.path} has an events table but no defi-ledger schema")
         db = database(self.connection)
         self.connection.execute("BEGIN IMMEDIATE")
         try:
@@ -243,6 +257,15 @@ class SqliteStore:
             _run(connection, rollback)
             self._cached_at_seq = -1
             return Rejected(code=RejectCode.DUPLICATE, detail=f"already in the log: {error}")
+        except OverflowError as error:
+            # An int SQLite cannot store (a block or ts_ms past 2**63 - 1) from a caller that
+            # did not go through the JSON reader's checks: refused by name, nothing written.
+            connection.execute("ROLLBACK")
+            self._cached_at_seq = -1
+            return Rejected(
+                code=RejectCode.INT_OUT_OF_RANGE,
+                detail=f"an int is outside SQLite's INTEGER range (0..2**63 - 1): {error}",
+            )
         except BaseException:
             if connection.in_transaction:
                 _run(connection, rollback)
@@ -395,15 +418,19 @@ class SqliteStore:
 
     def verify(self) -> VerifyReport:
         walker = ChainWalker()
-        for batch in self.row_batches():
-            broken = walker.feed_many(batch)
-            if broken is not None:
-                return VerifyReport(
-                    ok=False,
-                    records=walker.expected_seq - 1,
-                    first_bad_seq=broken.seq,
-                    detail=broken.detail,
-                )
+        try:
+            broken = self._walk(walker)
+        except (sqlite3.DatabaseError, TypeError, ValueError, AttributeError) as error:
+            # Damaged pages, or values of the wrong type in a row: a finding at the first
+            # record not yet verified, not a crash (`verify --deep` says more).
+            return VerifyReport(
+                ok=False,
+                records=walker.expected_seq - 1,
+                first_bad_seq=walker.expected_seq,
+                detail=f"the record cannot be read: {type(error).__name__}: {error}",
+            )
+        if broken is not None:
+            return broken
         count = walker.expected_seq - 1
         head = self.head()
         if head.seq != count or head.hash != walker.prev_hash:
@@ -415,6 +442,18 @@ class SqliteStore:
                 f"seq {count}: records are missing or the head was altered",
             )
         return VerifyReport(ok=True, records=count, head_hash=walker.prev_hash)
+
+    def _walk(self, walker: ChainWalker) -> VerifyReport | None:
+        for batch in self.row_batches():
+            broken = walker.feed_many(batch)
+            if broken is not None:
+                return VerifyReport(
+                    ok=False,
+                    records=walker.expected_seq - 1,
+                    first_bad_seq=broken.seq,
+                    detail=broken.detail,
+                )
+        return None
 
     def counts_by_type(self) -> dict[str, int]:
         return dict(

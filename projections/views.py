@@ -4,8 +4,13 @@ The only module of `projections` that does I/O. For each projection P with table
 
     view_<T>(<columns>)                 typed by `projections.columns` (below)
     view_tracking(projection PK, version, seq, block, digest)
-    view_state(projection PK, version, seq, state BLOB)        the snapshot the view came from
-    snapshots(projection, version, seq, block, state BLOB)      every K events, for time travel
+    view_state(projection PK, version, seq, state BLOB, state_sha256)   the view's own state
+    snapshots(projection, version, seq, block, state BLOB, state_sha256) every K events
+
+Each stored state carries the sha256 of its bytes, written in the same statement; a state read
+back whose bytes do not hash to it (a hand-edited row, a damaged page) raises `ViewMismatch`
+rather than being served. A state stored before the column existed (NULL) is not trusted
+either: it is treated as absent, and so refolded from the log.
 
 `write_view` replaces a projection's rows, its tracking row and its state in ONE transaction,
 so a view is never ahead of or behind the `seq` it records, whatever moment a crash comes at.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from hashlib import sha256
 from typing import Any
 
 from projections.base import Projection, Table, tables_at
@@ -41,11 +47,53 @@ CREATE TABLE IF NOT EXISTS snapshots (
     block INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (projection, version, seq));
 CREATE INDEX IF NOT EXISTS idx_snapshots_block ON snapshots (projection, version, block);
 """
+DIGEST_COLUMN = "state_sha256"
+"""The column, in `view_state` and `snapshots`, holding the sha256 (hex) of `state`."""
+
+
+class ViewMismatch(ValueError):
+    """A stored view state or snapshot does not match the digest stored with it."""
 
 
 def ensure_schema(connection: sqlite3.Connection) -> None:
-    """Create the view tables in one transaction: a crash leaves all of them or none."""
-    connection.executescript(f"BEGIN IMMEDIATE;{VIEWS_SCHEMA}COMMIT;")
+    """Create the view tables in one transaction: a crash leaves all of them or none.
+
+    Files written before states carried their digest gain the column (NULL in old rows).
+    """
+    missing = [
+        table
+        for table in ("view_state", "snapshots")
+        if (columns := _columns(connection, table)) is not None
+        and DIGEST_COLUMN not in [name for name, _kind in columns]
+    ]
+    if (
+        not missing
+        and _columns(connection, "view_state") is not None
+        and _columns(connection, "snapshots") is not None
+    ):
+        return
+    alters = "".join(f"ALTER TABLE {table} ADD COLUMN {DIGEST_COLUMN} TEXT;" for table in missing)
+    fresh = VIEWS_SCHEMA.replace(
+        "state BLOB NOT NULL)", f"state BLOB NOT NULL, {DIGEST_COLUMN} TEXT)"
+    ).replace("state BLOB NOT NULL, PRIMARY", f"state BLOB NOT NULL, {DIGEST_COLUMN} TEXT, PRIMARY")
+    connection.executescript(f"BEGIN IMMEDIATE;{fresh}{alters}COMMIT;")
+
+
+def state_digest(state: bytes) -> str:
+    """The digest stored with a state: sha256 of its bytes (hex)."""
+    return sha256(state).hexdigest()
+
+
+def _checked(where: str, state: bytes, stored: str | None) -> bytes | None:
+    """The state if it matches its stored digest; None if it has none (an old row)."""
+    if stored is None:
+        return None
+    if state_digest(state) != stored:
+        raise ViewMismatch(
+            f"{where}: the stored state does not match its stored digest (edited or damaged); "
+            "run `defi-ledger rebuild` to refold it from the log"
+        )
+    return state
 
 
 KEY_DIGITS = 4
@@ -156,26 +204,35 @@ def write_view(
             (projection.name, projection.version, seq, block, projection.digest()),
         )
         connection.execute(
-            "INSERT OR REPLACE INTO view_state VALUES (?, ?, ?, ?)",
-            (projection.name, projection.version, seq, state),
+            f"INSERT OR REPLACE INTO view_state (projection, version, seq, state, "
+            f"{DIGEST_COLUMN}) VALUES (?, ?, ?, ?, ?)",
+            (projection.name, projection.version, seq, state, state_digest(state)),
         )
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:  # an I/O error may have rolled it back already
+            connection.execute("ROLLBACK")
         raise
 
 
 def read_view_state(
     connection: sqlite3.Connection, projection: Projection
 ) -> tuple[int, bytes, int] | None:
-    """The (seq, state, block) the projection's view was written at, if of its current version."""
+    """The (seq, state, block) the projection's view was written at, if of its current version.
+
+    Raises:
+        ViewMismatch: the state does not match the digest stored with it.
+    """
     row = connection.execute(
-        "SELECT s.seq, s.state, t.block FROM view_state AS s"
+        f"SELECT s.seq, s.state, t.block, s.{DIGEST_COLUMN} FROM view_state AS s"
         " JOIN view_tracking AS t ON t.projection = s.projection"
         " WHERE s.projection = ? AND s.version = ?",
         (projection.name, projection.version),
     ).fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+    if row is None:
+        return None
+    state = _checked(f"view {projection.name}", bytes(row[1]), row[3])
+    return None if state is None else (int(row[0]), state, int(row[2]))
 
 
 def write_read_model_view(
@@ -195,7 +252,8 @@ def write_read_model_view(
         )
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:  # an I/O error may have rolled it back already
+            connection.execute("ROLLBACK")
         raise
 
 
@@ -204,8 +262,9 @@ def insert_snapshot(
 ) -> None:
     """Store a projection's snapshot (`Projection.snapshot()` bytes) taken at `seq`."""
     connection.execute(
-        "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
-        (name, version, seq, block, state),
+        f"INSERT OR REPLACE INTO snapshots (projection, version, seq, block, state, "
+        f"{DIGEST_COLUMN}) VALUES (?, ?, ?, ?, ?, ?)",
+        (name, version, seq, block, state, state_digest(state)),
     )
 
 
@@ -222,16 +281,20 @@ def nearest_snapshot(
     """
     key = (projection.name, projection.version)
     (seq,) = connection.execute(
-        "SELECT max(seq) FROM snapshots WHERE projection = ? AND version = ? AND block <= ?",
+        "SELECT max(seq) FROM snapshots WHERE projection = ? AND version = ? AND block <= ? "
+        f"AND {DIGEST_COLUMN} IS NOT NULL",
         (*key, block),
     ).fetchone()
     if seq is None:
         return None
-    state, at_block = connection.execute(
-        "SELECT state, block FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
+    state, at_block, stored = connection.execute(
+        f"SELECT state, block, {DIGEST_COLUMN} FROM snapshots "
+        "WHERE projection = ? AND version = ? AND seq = ?",
         (*key, seq),
     ).fetchone()
-    return int(seq), bytes(state), int(at_block)
+    checked = _checked(f"snapshot of {projection.name} at seq {seq}", bytes(state), stored)
+    assert checked is not None
+    return int(seq), checked, int(at_block)
 
 
 def snapshot_before_seq(
@@ -239,11 +302,15 @@ def snapshot_before_seq(
 ) -> tuple[int, bytes, int] | None:
     """The latest (seq, state, block) of the projection's current version taken below `seq`."""
     row = connection.execute(
-        "SELECT seq, state, block FROM snapshots WHERE projection = ? AND version = ? AND seq < ?"
-        " ORDER BY seq DESC LIMIT 1",
+        f"SELECT seq, state, block, {DIGEST_COLUMN} FROM snapshots"
+        " WHERE projection = ? AND version = ? AND seq < ? ORDER BY seq DESC LIMIT 1",
         (projection.name, projection.version, seq),
     ).fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+    if row is None:
+        return None
+    checked = _checked(f"snapshot of {projection.name} at seq {row[0]}", bytes(row[1]), row[3])
+    assert checked is not None
+    return int(row[0]), checked, int(row[2])
 
 
 def latest_snapshot_seq(connection: sqlite3.Connection, projection: Projection) -> int:
@@ -269,5 +336,6 @@ def drop_views(connection: sqlite3.Connection, projections: Sequence[Any]) -> No
             connection.execute(f"DELETE FROM {table} WHERE projection IN ({marks})", names)
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:  # an I/O error may have rolled it back already
+            connection.execute("ROLLBACK")
         raise

@@ -23,7 +23,6 @@ metadata (`defi_ledger.<field>`), for CSV and JSON lines in a `<file>.meta.json`
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from enum import StrEnum
 from itertools import pairwise
@@ -45,6 +44,7 @@ from projections.balances import Balances
 from projections.base import tables_at
 from projections.runtime import Shown, shown
 from replay.export_columns import to_arrow
+from replay.outputs import building_folder
 
 if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
@@ -81,6 +81,8 @@ class ExportRequest(msgspec.Struct, frozen=True, kw_only=True):
     """First sampled block; default: the log's first block with `every_blocks`, else `to_block`."""
     to_block: int | None = None
     """Last sampled block; default: the log head's block."""
+    force: bool = False
+    """Replace a non-empty `out_dir` (the set is replaced whole, never mixed with the old)."""
 
 
 class ExportMeta(msgspec.Struct, frozen=True, kw_only=True):
@@ -268,10 +270,8 @@ def _metadata_items(meta: ExportMeta) -> dict[str, str]:
 
 
 def _replace(path: Path, write: Callable[[Path], object]) -> None:
-    """Write beside the target, then rename: a reader never sees half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    write(partial)
-    os.replace(partial, path)
+    """Write a file of the set (the set's folder is renamed into place when all are done)."""
+    write(path)
 
 
 def _write_jsonl(table: pa.Table, path: Path) -> None:
@@ -324,7 +324,21 @@ def export_projection(
     projection, series_by_table = _collect(
         store, request.projection, plan.samples, plan.head, progress
     )
-    request.out_dir.mkdir(parents=True, exist_ok=True)
+    # The set is written into a hidden folder beside `out_dir` and renamed at the end: a
+    # killed export leaves the old set or none, never files of two runs side by side.
+    with building_folder(request.out_dir, force=request.force) as folder:
+        files = _write_set(request, plan, projection, series_by_table, folder)
+    return ExportResult(samples=plan.samples, files=files)
+
+
+def _write_set(
+    request: ExportRequest,
+    plan: ExportPlan,
+    projection: Shown,
+    series_by_table: dict[str, _Series],
+    folder: Path,
+) -> list[ExportedFile]:
+    """Write one file per table into `folder`, each carrying the same head (`plan.head`)."""
     files = []
     for table_name, series in series_by_table.items():
         table, int_strings = to_arrow(
@@ -351,7 +365,8 @@ def export_projection(
             as_of_hash=plan.as_of.hash,
             int_string_columns=int_strings,
         )
-        path = request.out_dir / f"{table_name}.{request.format}"
-        sidecar = _write_table(table, meta, path)
-        files.append(ExportedFile(path=str(path), meta_path=sidecar, meta=meta))
-    return ExportResult(samples=plan.samples, files=files)
+        sidecar = _write_table(table, meta, folder / f"{table_name}.{request.format}")
+        final = request.out_dir / f"{table_name}.{request.format}"
+        final_sidecar = None if sidecar is None else str(request.out_dir / Path(sidecar).name)
+        files.append(ExportedFile(path=str(final), meta_path=final_sidecar, meta=meta))
+    return files

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.batch import Head
 from ledger.chain import ChainWalker
-from ledger.errors import IntegrityError, StoreError
+from ledger.clock import FixedClock
+from ledger.errors import IntegrityError
 from ledger.projector import Projector
 from ledger.sqlite_store import INSERT_ROW, SqliteStore
 from ledger.store import ReadFilter
@@ -17,6 +18,9 @@ from projections.runtime import digest_of_shown
 
 if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
+from replay.outputs import OutputExists, building_log
+from replay.runner import Replayer
+from replay.scenario import Scenario
 
 
 def fork_log(parent: SqliteStore | PostgresStore, at_block: int, out: Path) -> Head:
@@ -26,7 +30,7 @@ def fork_log(parent: SqliteStore | PostgresStore, at_block: int, out: Path) -> H
     `verify` passes on it; what is appended after continues that chain.
     """
     if out.exists():
-        raise StoreError(f"{out} exists already; a fork writes a new log")
+        raise OutputExists(out)
     child = SqliteStore(out, create=True)
     walker = ChainWalker()
     connection = child.connection
@@ -53,6 +57,35 @@ def fork_log(parent: SqliteStore | PostgresStore, at_block: int, out: Path) -> H
     head = child.head()
     child.close()
     return head
+
+
+def fork_with_whatif(
+    parent: SqliteStore | PostgresStore,
+    at_block: int,
+    out: Path,
+    scenario: Scenario | None = None,
+    *,
+    force: bool = False,
+) -> tuple[Head, Head]:
+    """Fork at `at_block`, run the what-if after it, and move the new log to `out` at the end.
+
+    Until the what-if has run to its end `out` does not change: a killed or failed fork
+    leaves no short log that looks finished (`replay.outputs.building_log`).
+
+    Returns:
+        The head at the fork point and the head after the what-if.
+    """
+    with building_log(out, force=force) as temp:
+        fork_head = fork_log(parent, at_block, temp)
+        clock = FixedClock(0)
+        child = SqliteStore(temp, clock=clock)
+        try:
+            if scenario is not None:
+                Replayer(scenario, child, clock).run(after_block=at_block)
+            final = child.head()
+        finally:
+            child.close()
+    return fork_head, final
 
 
 @dataclass

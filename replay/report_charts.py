@@ -177,6 +177,12 @@ def _date_axis(axis: Any, story: Story) -> None:
     top.tick_params(labelsize=7)
 
 
+def mathtext_literal(text: str) -> str:
+    """Text from the log shown as written: matplotlib reads `$...$` as math (and fails on
+    bad math), and hides labels that start with `_`."""
+    return ("\u200b" if text.startswith("_") else "") + text.replace("$", r"\$")
+
+
 def draw(chart: Chart, story: Story, out: Path, time_axis: bool = True) -> None:
     """Write the chart's PNG; only for a chart that has points."""
     import matplotlib
@@ -185,7 +191,8 @@ def draw(chart: Chart, story: Story, out: Path, time_axis: bool = True) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(9, 3.6))
-    for index, (label, points) in enumerate(chart.series.items()):
+    for index, (name, points) in enumerate(chart.series.items()):
+        label = mathtext_literal(name)
         xs, ys = [x for x, _ in points], [y for _, y in points]
         if chart.style == "step":
             axis.step(xs, ys, where="post", label=label)
@@ -196,7 +203,7 @@ def draw(chart: Chart, story: Story, out: Path, time_axis: bool = True) -> None:
         else:
             axis.plot(xs, ys, label=label)
     if chart.style == "events":
-        axis.set_yticks(range(len(chart.categories)), chart.categories)
+        axis.set_yticks(range(len(chart.categories)), list(map(mathtext_literal, chart.categories)))
     if chart.style == "bars":
         axis.set_xticks(range(len(chart.categories)), chart.categories)
     if time_axis and story.samples:

@@ -26,12 +26,14 @@ from ledger.commands import command_types
 from ledger.commands.core import Mint, RecordCheckpoint, RegisterAsset, UpdatePrice
 from ledger.engine import Command, Engine
 from ledger.errors import StoreError
+from ledger.sqlite_store import SqliteStore
 from ledger.store import EventStore
-from ledger.stores import describe_target, open_store
+from ledger.stores import describe_target, is_postgres_url, open_store
 from replay.agents.base import Agent, AgentFactory, Step
 from replay.agents.catalog import AGENT_KINDS, make_agent
+from replay.outputs import building_log
 from replay.prices import price_path
-from replay.scenario import Scenario, ScenarioError
+from replay.scenario import Scenario, ScenarioError, did_you_mean
 
 Progress = Callable[[int, int], None]
 
@@ -67,6 +69,12 @@ def resolve_command(name: str, args: dict[str, Any], where: str) -> Command:
     command_type = known.get(name)
     if command_type is None:
         raise ScenarioError(f"{where}: unknown command {name!r}; known: {', '.join(sorted(known))}")
+    fields = set(command_type.__struct_fields__)
+    unknown = sorted(set(args) - fields)
+    if unknown:
+        raise ScenarioError(
+            f"{where}: {name}: unknown field `{unknown[0]}`{did_you_mean(unknown[0], fields)}"
+        )
     try:
         return msgspec.convert(args, command_type)
     except msgspec.ValidationError as error:
@@ -193,18 +201,35 @@ class Replayer:
 
 
 def replay_scenario(
-    scenario: Scenario, db_path: Path | str, progress: Progress | None = None
+    scenario: Scenario,
+    db_path: Path | str,
+    progress: Progress | None = None,
+    *,
+    force: bool = False,
 ) -> ReplayOutcome:
-    """Replay `scenario` into a new log at `db_path`: a path that must not exist, or a
-    PostgreSQL URL whose log must be empty."""
-    if isinstance(db_path, Path) and db_path.exists():
-        raise StoreError(f"{db_path} exists already; replay writes a new log (remove it first)")
+    """Replay `scenario` into a new log at `db_path`, which appears only once it is complete.
+
+    An SQLite log is built beside `db_path` under a hidden name and moved into place at the end
+    (`replay.outputs.building_log`), so a killed or failed replay leaves no log that looks
+    finished; an existing `db_path` is replaced only with `force`. A PostgreSQL URL names a
+    database whose log must be empty (a server has no rename: see the README's limits).
+    """
     clock = FixedClock(0)
-    store = open_store(db_path, clock=clock, create=True)
-    if store.head().seq:
-        store.close()
-        raise StoreError(f"{describe_target(db_path)} holds a log already; replay writes a new one")
-    try:
-        return Replayer(scenario, store, clock).run(progress)
-    finally:
-        store.close()
+    if isinstance(db_path, str) and is_postgres_url(db_path):
+        store = open_store(db_path, clock=clock, create=True)
+        try:
+            if store.head().seq:
+                raise StoreError(
+                    f"{describe_target(db_path)} holds a log already; replay writes a new one"
+                )
+            return Replayer(scenario, store, clock).run(progress)
+        finally:
+            store.close()
+    with building_log(Path(db_path), force=force) as temp:
+        sqlite = SqliteStore(temp, clock=clock, create=True)
+        try:
+            outcome = Replayer(scenario, sqlite, clock).run(progress)
+        finally:
+            sqlite.close()
+    outcome.path = Path(db_path)
+    return outcome

@@ -22,17 +22,22 @@
     kind = "trader"
     params = { ... }
 
-An error names the file, the key and what is wrong.
+An error names the file, the key and what is wrong; an unknown key (at any level, agents'
+params included) is refused with the closest known key as a "did you mean". Files a scenario
+names resolve inside its own folder or a data folder (`allowed_data_dirs`); any other path is
+refused by name.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class ScenarioError(ValueError):
@@ -43,9 +48,18 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """A TOML local date-time (no offset) is read as UTC, so times always compare."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 class Chain(Model):
     block_seconds: int = Field(12, gt=0)
     start: datetime = datetime(2020, 1, 1, tzinfo=UTC)
+
+    _start_utc = field_validator("start")(_utc)
 
 
 class Shock(Model):
@@ -57,7 +71,7 @@ class GeneratedPath(Model):
     """A seeded geometric random walk (integer bps steps), with optional shocks."""
 
     start: str
-    steps: int = Field(gt=0)
+    steps: int = Field(gt=0, le=10_000_000)
     volatility_bps: int = Field(ge=0)
     drift_bps: int = 0
     seed: int = 0
@@ -75,6 +89,8 @@ class PriceSource(Model):
     end: datetime | None = None
     points: list[str] | None = None
     generated: GeneratedPath | None = None
+
+    _times_utc = field_validator("start", "end")(_utc)
 
     @model_validator(mode="after")
     def _one_source(self) -> PriceSource:
@@ -123,28 +139,77 @@ class Scenario(Model):
     agents: list[AgentSpec] = []
     source_path: Path | None = None
     """Where the file was read from (price CSVs resolve relative to it)."""
+    data_dirs: tuple[Path, ...] = ()
+    """Folders besides its own that the scenario may read files from (never from the TOML)."""
+
+
+DATA_DIRS_ENV = "DEFI_LEDGER_DATA_DIRS"
+"""Extra data folders, separated by the OS path separator, that every scenario may read."""
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: The data folders the shipped scenarios read: the synthetic series shipped with the project,
+#: and the shared folder of real series beside a checkout (never copied into it).
+PROJECT_DATA_DIRS = (
+    _PROJECT_ROOT / "fixtures" / "prices",
+    _PROJECT_ROOT.parent / "shared" / "data" / "prices",
+)
+
+
+def allowed_data_dirs(scenario: Scenario) -> list[Path]:
+    """Every folder the scenario's files may resolve into, resolved (symlinks followed)."""
+    folders = list(scenario.data_dirs) + list(PROJECT_DATA_DIRS)
+    folders += [Path(text) for text in os.environ.get(DATA_DIRS_ENV, "").split(os.pathsep) if text]
+    if scenario.source_path is not None:
+        folders.insert(0, scenario.source_path.parent)
+    return [folder.resolve() for folder in folders]
+
+
+def _model_keys() -> list[str]:
+    """Every key a scenario table may hold, for "did you mean" suggestions."""
+    models = (Chain, Shock, GeneratedPath, PriceSource, AssetSpec, Actor, SetupCommand)
+    names = {name for model in (*models, AgentSpec, Scenario) for name in model.model_fields}
+    return sorted(names - {"source_path", "data_dirs"})
+
+
+def did_you_mean(key: str, known: list[str] | set[str] | tuple[str, ...]) -> str:
+    """' (did you mean `x`?)' when a known key is close to `key`, else ''."""
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.7)
+    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
 
 
-def load_scenario(path: Path) -> Scenario:
+def _problem(item: Any) -> str:
+    where = _location(item["loc"]) or "(top)"
+    if item["type"] == "extra_forbidden":
+        key = str(item["loc"][-1])
+        return f"`{where}`: unknown key{did_you_mean(key, _model_keys())}"
+    return f"`{where}`: {item['msg']}"
+
+
+def load_scenario(path: Path, *, data_dirs: tuple[Path, ...] | list[Path] = ()) -> Scenario:
     """Read and validate a scenario file.
 
+    Args:
+        path: The TOML file.
+        data_dirs: Folders besides the scenario's own that its files may be read from.
+
     Raises:
-        ScenarioError: the file is missing, not TOML, or does not fit the schema.
+        ScenarioError: the file is not UTF-8, not TOML, or does not fit the schema.
+        OSError: the file cannot be read (missing, a folder, no permission).
     """
     try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError as error:
-        raise ScenarioError(f"{path}: no such scenario file") from error
+        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {error.start})") from error
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{path}: not valid TOML: {error}") from error
+    except RecursionError as error:
+        raise ScenarioError(f"{path}: nested too deeply to read") from error
+    fixed = {"source_path": path.resolve(), "data_dirs": tuple(Path(d) for d in data_dirs)}
     try:
-        return Scenario.model_validate({**raw, "source_path": path.resolve()})
+        return Scenario.model_validate({**raw, **fixed})
     except ValidationError as error:
-        problems = "; ".join(
-            f"`{_location(item['loc']) or '(top)'}`: {item['msg']}" for item in error.errors()
-        )
+        problems = "; ".join(_problem(item) for item in error.errors())
         raise ScenarioError(f"{path}: {problems}") from error

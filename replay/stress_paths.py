@@ -13,7 +13,7 @@ import random
 from decimal import Decimal, localcontext
 from pathlib import Path
 
-from replay.prices import csv_points
+from replay.prices import points_of_file
 from replay.scenario import PriceSource, ScenarioError
 from replay.stress_spec import CRASHES, Shock, StressPath
 
@@ -58,13 +58,25 @@ def shifted(points: list[tuple[int, int]], start: int) -> PricePath:
     return [(moment - first_s, max(1, price * start // first_price)) for moment, price in points]
 
 
+def confined(name: str, folders: tuple[Path, ...]) -> Path:
+    """The series file `name` (relative to the stress file's folder) if it resolves, symlinks
+    followed, inside the stress file's folder or the prices folder; anything else is refused."""
+    path = (folders[0] / name).resolve()
+    if not any(path.is_relative_to(folder.resolve()) for folder in folders):
+        raise ScenarioError(
+            f"`series.csv` = {name!r} resolves to {path}, outside the stress file's folder and "
+            f"the prices folder ({', '.join(map(str, folders))})"
+        )
+    return path
+
+
 def crash_points(name: str, prices_dir: Path, scale: int) -> list[tuple[int, int]]:
     file_name, first, last = CRASHES[name]
     path = prices_dir / file_name
     if not path.exists():
         raise ScenarioError(f"crash {name!r} reads {path}, which does not exist (--prices-dir)")
     source = PriceSource(asset="crash", scale=scale, csv=str(path), start=first, end=last)
-    return csv_points(source, prices_dir)
+    return points_of_file(source, path)
 
 
 def base_path(spec: StressPath, start: int, scale: int, base: Path, prices_dir: Path) -> PricePath:
@@ -81,7 +93,7 @@ def base_path(spec: StressPath, start: int, scale: int, base: Path, prices_dir: 
             start=spec.series.start,
             end=spec.series.end,
         )
-        points = csv_points(source, base)
+        points = points_of_file(source, confined(spec.series.csv, (base, prices_dir)))
     else:
         assert spec.crash is not None
         points = crash_points(spec.crash, prices_dir, scale)

@@ -40,11 +40,26 @@ AgentFactory = Callable[[AgentSpec, Scenario], Agent]
 
 
 def param(spec: AgentSpec, key: str, default: Any = None) -> Any:
+    """The agent's param `key`, or `default`; of the default's type when one is given, so a
+    mistyped param is refused when the scenario loads, not in the middle of a replay."""
     if key in spec.params:
-        return spec.params[key]
+        value = spec.params[key]
+        if default is not None and not _same_kind(value, default):
+            raise TypeError(f"param `{key}` should be {type(default).__name__}, got {value!r}")
+        return value
     if default is None:
         raise KeyError(f"missing param `{key}`")
     return default
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return type(value) is type(default)
+    if isinstance(default, int | float):
+        return isinstance(value, int | float) and (
+            isinstance(value, int) or isinstance(default, float)
+        )
+    return isinstance(value, type(default))
 
 
 class PaymentFlow:

@@ -3,16 +3,26 @@
 Each command parses its options, calls one library function, and renders the result as text
 or `--json`. The commands are listed in one table, `COMMANDS` (name -> module and function);
 a command's module is imported only when that command runs, so start-up stays light.
-Exit codes: 0 ok; 1 rejected input; 2 usage error; 3 integrity or audit failure.
+The exit codes are one contract, `replay.cli.common.EXIT_CODES`; `LedgerGroup.invoke` holds
+every command to it, so no command ends in a traceback.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import NamedTuple
 
 import click
+
+from replay.cli.common import (
+    ExitCode,
+    exit_code_table,
+    exit_for,
+    internal_exit,
+    silence_stdout,
+)
 
 
 class Entry(NamedTuple):
@@ -179,19 +189,40 @@ class LedgerGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; whatever it lets out becomes an exit code of the contract."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:
+            silence_stdout()  # the reader went away (`log | head`): not an error
+            ctx.exit(ExitCode.OK)
+        except Exception as error:
+            outcome = exit_for(error)
+            if outcome is not None:
+                raise outcome from error
+            debug = bool(ctx.params.get("debug")) or bool(os.environ.get("DEFI_LEDGER_DEBUG"))
+            raise internal_exit(error, debug) from error
 
-@click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+HELP = f"""defi-ledger: an event-sourced ledger for DeFi protocols (ALEX, AlphaX, f(x)).
+
+Every protocol action is an immutable, hash-chained event in a log (an SQLite file, or
+PostgreSQL: give a postgresql:// URL wherever a command takes PATH); projections rebuild
+balances, reserve-pool solvency, position LTVs and governance tallies from it, at any block.
+
+Exit codes:
+
+{exit_code_table()}
+"""
+
+
+@click.group(cls=LedgerGroup, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="defi-ledger")
-def cli() -> None:
-    """defi-ledger: an event-sourced ledger for DeFi protocols (ALEX, AlphaX, f(x)).
-
-    Every protocol action is an immutable, hash-chained event in a log (an SQLite file, or
-    PostgreSQL: give a postgresql:// URL wherever a command takes PATH);
-    projections rebuild balances, reserve-pool solvency, position LTVs and governance
-    tallies from it, at any block.
-
-    Exit codes: 0 ok, 1 rejected input, 2 usage error, 3 integrity or audit failure.
-    """
+@click.option("--debug", is_flag=True, help="On an internal error, print the traceback to stderr.")
+def cli(debug: bool) -> None:
+    """The group: its help is `HELP`, which carries the exit-code table."""
 
 
 def main() -> None:
@@ -201,3 +232,8 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    finally:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            silence_stdout()

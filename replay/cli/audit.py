@@ -9,6 +9,7 @@ import click
 from ledger.audit_classes import CLASSES, Finding, classify
 from replay.cli.common import (
     EXIT_INTEGRITY,
+    STORED_INT,
     CliExit,
     echo_json,
     json_option,
@@ -26,8 +27,8 @@ def _where(item: Finding) -> str:
 
 @click.command(name="audit")
 @log_argument
-@click.option("--from-block", type=click.IntRange(min=0), help="First block checked.")
-@click.option("--to-block", type=click.IntRange(min=0), help="Last block checked.")
+@click.option("--from-block", type=STORED_INT, help="First block checked.")
+@click.option("--to-block", type=STORED_INT, help="Last block checked.")
 @click.option("--tx", "tx_hash", help="Only the facts of this chain transaction (hash).")
 @date_options("from_block", "to_block")
 @json_option

@@ -1,14 +1,25 @@
-"""What every CLI command shares: opening a log, options, JSON output, and exit codes.
+"""What every CLI command shares: opening a log, options, JSON output, and the exit codes.
 
-Library exceptions become exit codes in one place (`library_errors`): 0 ok; 1 rejected input;
-2 usage error; 3 integrity or audit failure.
+The exit-code contract lives here and nowhere else (`EXIT_CODES`); the README's CLI section
+and `defi-ledger --help` print this table. `exit_for` turns any exception a command lets out
+into one of these outcomes, so no command ends in a traceback:
+
+    0 ok            1 refused input     2 usage           3 integrity or audit finding
+    4 I/O or environment fault (disk full, read-only, locked, missing file)
+    5 internal error (a bug: the traceback goes to a file, or to stderr with --debug)
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import sys
+import tempfile
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,20 +27,68 @@ import click
 import msgspec
 
 from events.rejections import REJECT_HELP
-from ledger.batch import Rejected
-from ledger.errors import IntegrityError, LedgerError, RejectedError
+from ledger.batch import Head, Rejected
+from ledger.errors import (
+    IntegrityError,
+    LedgerError,
+    NotALedger,
+    RejectedError,
+    StoreDamaged,
+    StoreIOError,
+)
+from ledger.faults import os_fault, sqlite_fault
+from ledger.jsonl import SQLITE_INT_MAX
 from ledger.sqlite_store import SqliteStore
 from ledger.stores import is_postgres_url
 from ledger.stores import open_store as open_any_store
 
 if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
+from projections.views import ViewMismatch
 from replay.units import json_safe
 
-EXIT_REJECTED = 1
-EXIT_INTEGRITY = 3
+
+class ExitCode(IntEnum):
+    """How a command ended: the one contract every command keeps."""
+
+    OK = 0
+    REFUSED = 1
+    USAGE = 2
+    INTEGRITY = 3
+    ENVIRONMENT = 4
+    INTERNAL = 5
+
+
+EXIT_CODES: dict[ExitCode, str] = {
+    ExitCode.OK: "ok (for `diff`: the logs agree)",
+    ExitCode.REFUSED: "refused input, named with its line and field; nothing was written "
+    "(for `diff`: the logs differ)",
+    ExitCode.USAGE: "usage error: an unknown option, command or value",
+    ExitCode.INTEGRITY: "integrity or audit finding: the chain, a view, a checkpoint, an "
+    "expected head or the file's pages do not check out",
+    ExitCode.ENVIRONMENT: "I/O or environment fault: disk full, file-size limit, read-only, "
+    "locked, missing file (the message names it)",
+    ExitCode.INTERNAL: "internal error: a bug in defi-ledger; the traceback is saved to a "
+    "file (or shown with --debug)",
+}
+"""Every exit code and what it means: printed by `defi-ledger --help` and in the README."""
+
+EXIT_REJECTED = ExitCode.REFUSED
+EXIT_INTEGRITY = ExitCode.INTEGRITY
+REPORT_BUGS_TO = "the defi-ledger issue tracker (attach the traceback file)"
+"""Where the message of an internal error says to report it."""
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+STORED_INT = click.IntRange(0, SQLITE_INT_MAX)
+"""A block, seq or count option: what SQLite can compare against (a larger one is a usage
+error naming the limit, not an OverflowError deep in a query)."""
+STORED_INT_POSITIVE = click.IntRange(1, SQLITE_INT_MAX)
+
+
+def exit_code_table() -> str:
+    """The exit-code table as help text (one paragraph a line, for click's formatter)."""
+    return "\n\n".join(f"{int(code)}  {meaning}" for code, meaning in EXIT_CODES.items())
 
 
 class CliExit(click.ClickException):
@@ -43,21 +102,89 @@ class CliExit(click.ClickException):
 def fail_rejected(rejection: Rejected) -> CliExit:
     return CliExit(
         f"rejected ({rejection.code}): {rejection.detail}\nhint: {REJECT_HELP[rejection.code]}",
-        EXIT_REJECTED,
+        ExitCode.REFUSED,
     )
 
 
+def _ledger_exit(error: LedgerError) -> CliExit:
+    if isinstance(error, IntegrityError | StoreDamaged):
+        return CliExit(str(error), ExitCode.INTEGRITY)
+    if isinstance(error, StoreIOError):
+        return CliExit(f"I/O or environment fault: {error}", ExitCode.ENVIRONMENT)
+    if isinstance(error, RejectedError | NotALedger):
+        return CliExit(str(error), ExitCode.REFUSED)
+    return CliExit(str(error), ExitCode.REFUSED)
+
+
+def exit_for(error: Exception, path: str | Path | None = None) -> CliExit | None:
+    """The outcome an exception means, or None when it is a bug (exit 5, see `internal_exit`)."""
+    if isinstance(error, CliExit):
+        return error
+    if isinstance(error, LedgerError):
+        return _ledger_exit(error)
+    if isinstance(error, sqlite3.Error):
+        fault = sqlite_fault(error, path)
+        return None if fault is None else _ledger_exit(fault)
+    if isinstance(error, OSError):
+        fault = os_fault(error)
+        return None if fault is None else _ledger_exit(fault)
+    if isinstance(error, ViewMismatch):
+        return CliExit(str(error), ExitCode.INTEGRITY)
+    if isinstance(error, MemoryError):
+        return CliExit("out of memory", ExitCode.ENVIRONMENT)
+    if type(error).__module__.startswith("psycopg"):
+        # The PostgreSQL server is unreachable, read-only or refused us: the environment's.
+        return CliExit(f"PostgreSQL: {error}", ExitCode.ENVIRONMENT)
+    from replay.scenario import ScenarioError  # imported late: it pulls in pydantic
+
+    if isinstance(error, ScenarioError):
+        return CliExit(str(error), ExitCode.REFUSED)
+    return None
+
+
+def internal_exit(error: BaseException, debug: bool) -> CliExit:
+    """A bug: say so, say where to report it, and keep the traceback (a file, or stderr)."""
+    text = "".join(traceback.format_exception(error))
+    where = "shown above"
+    if debug:
+        click.echo(text, err=True, nl=False)
+    else:
+        try:
+            handle, name = tempfile.mkstemp(prefix="defi-ledger-crash-", suffix=".txt")
+            with os.fdopen(handle, "w") as out:
+                out.write(text)
+            where = f"saved in {name}"
+        except OSError:
+            click.echo(text, err=True, nl=False)
+    return CliExit(
+        f"internal error (a bug in defi-ledger): {type(error).__name__}: {error}\n"
+        f"The traceback is {where}; please report it to {REPORT_BUGS_TO}.",
+        ExitCode.INTERNAL,
+    )
+
+
+def silence_stdout() -> None:
+    """After the reader of a pipe went away, point stdout at /dev/null so the interpreter's
+    final flush does not print a BrokenPipeError: a closed pipe is not an error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file descriptor (a test runner's buffer): nothing to silence
+
+
 @contextmanager
-def library_errors() -> Iterator[None]:
-    """Turn the ledger's exceptions into exit codes, in one place."""
+def library_errors(path: str | Path | None = None) -> Iterator[None]:
+    """Turn the ledger's exceptions into exit codes, naming `path` in I/O faults."""
     try:
         yield
-    except IntegrityError as error:
-        raise CliExit(str(error), EXIT_INTEGRITY) from error
-    except RejectedError as error:
-        raise CliExit(str(error), EXIT_REJECTED) from error
-    except LedgerError as error:
-        raise CliExit(str(error), EXIT_REJECTED) from error
+    except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+        raise
+    except Exception as error:
+        outcome = exit_for(error, path)
+        if outcome is None:
+            raise
+        raise outcome from error
 
 
 @contextmanager
@@ -67,19 +194,29 @@ def open_store(path: Path, *, create: bool = False) -> Iterator[SqliteStore]:
             "this takes an SQLite file, not a PostgreSQL URL (write the SQLite log, then "
             "`defi-ledger copy` moves it to PostgreSQL)"
         )
-    with library_errors():
+    with library_errors(path):
         store = SqliteStore(path, create=create)
-    try:
-        yield store
-    finally:
-        store.close()
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def refuse_past_head(at_block: int, head: Head, path: Path | str) -> None:
+    """One answer for a block past the head, whichever command asked: refused input (1)."""
+    if at_block > head.block:
+        raise CliExit(
+            f"block {at_block} is past the head of {path}: block {head.block} "
+            f"(seq {head.seq}, hash {head.hash}); pick a block up to {head.block}",
+            ExitCode.REFUSED,
+        )
 
 
 @contextmanager
 def open_log(target: Path | str, *, create: bool = False) -> Iterator[SqliteStore | PostgresStore]:
     """The log at a path (SQLite) or a `postgresql://` URL, closed afterwards; a store's
     error while it is used (a lost server, a read-only replica) ends the command cleanly too."""
-    with library_errors():
+    with library_errors(target):
         store = open_any_store(target, create=create)
         try:
             yield store

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 import msgspec
 
 from ledger.batch import Appended, Rejected
+from ledger.chain import GENESIS_HASH
 from ledger.chain_queries import transaction_records
-from ledger.jsonl import parse_lines
+from ledger.deep_check import deep_findings
+from ledger.jsonl import SQLITE_INT_MAX, parse_lines
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from ledger.stores import describe_target
 from replay.cli.common import (
     EXIT_INTEGRITY,
+    STORED_INT,
+    STORED_INT_POSITIVE,
     CliExit,
     echo_json,
+    exit_for,
     fail_rejected,
     json_option,
     log_argument,
@@ -28,6 +34,7 @@ from replay.cli.common import (
 from replay.cli.dates import date_options
 from replay.cli.log_view import FORMATS, chosen, emit
 from replay.units import asset_decimals
+from replay.verify_views import verify_views
 
 
 @click.command()
@@ -52,13 +59,17 @@ def init(path: Path | str, as_json: bool) -> None:
 
 @click.command()
 @log_argument
-@click.argument("source", type=click.File("r"), default="-")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False), default="-")
 @click.option("--idempotency-key", help="Key that makes a retry of this batch safe.")
-@click.option("--expected-head", type=int, help="Refuse unless the log head is this seq.")
+@click.option(
+    "--expected-head",
+    type=STORED_INT,
+    help="Refuse unless the log head is this seq.",
+)
 @json_option
 def append(
     path: Path | str,
-    source: TextIO,
+    source: Path,
     idempotency_key: str | None,
     expected_head: int | None,
     as_json: bool,
@@ -71,7 +82,7 @@ def append(
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl
     """
-    parsed = parse_lines(source)
+    parsed = parse_lines(_source_lines(source))
     if isinstance(parsed, Rejected):
         raise fail_rejected(parsed)
     with open_log(path) as store:
@@ -81,15 +92,43 @@ def append(
         if isinstance(result, Appended):
             # The views are brought up to the new head in the same call, so a plain SQLite
             # client never reads a view behind the log it has just appended to.
-            from ledger.projector import Projector
-
-            Projector(store).catch_up()
+            _refresh_views(store, path)
     if isinstance(result, Rejected):
         if result.index is not None:
             line = parsed.line_numbers[result.index]
             result = Rejected(code=result.code, detail=f"line {line}: {result.detail}", index=line)
         raise fail_rejected(result)
     _report_appended(result, as_json)
+
+
+def _refresh_views(store: Any, path: Path | str) -> None:
+    """Bring the views up to the head; the batch is in the log whatever happens here.
+
+    A fault while writing the views (disk full, say) leaves them behind, which `info` names
+    and `state` or `rebuild` repairs: it is a warning, not a failed append.
+    """
+    from ledger.projector import Projector
+
+    try:
+        Projector(store).catch_up()
+    except Exception as error:
+        if exit_for(error, path) is None:
+            raise  # a bug: exit 5, even though the batch is safe
+        click.echo(
+            f"warning: the batch is in the log, but the views were not brought up to date "
+            f"({error}); `defi-ledger rebuild {path}` brings them up to date",
+            err=True,
+        )
+
+
+def _source_lines(source: Path) -> list[bytes]:
+    """The input's lines as bytes (decoded line by line, so a bad byte is named by line).
+
+    A missing or unreadable file raises `OSError`: an environment fault (exit 4) naming it.
+    """
+    if str(source) == "-":
+        return sys.stdin.buffer.read().splitlines()
+    return source.read_bytes().splitlines()
 
 
 def _report_appended(result: Appended, as_json: bool) -> None:
@@ -110,15 +149,21 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
     if not sep:
         raise click.BadParameter("use A:B (either side may be empty)", param_hint="--blocks")
     try:
-        return (int(low) if low else None), (int(high) if high else None)
+        bounds = (int(low) if low else None), (int(high) if high else None)
     except ValueError as error:
         raise click.BadParameter(f"not a block range: {text!r}", param_hint="--blocks") from error
+    for bound in bounds:
+        if bound is not None and not 0 <= bound <= SQLITE_INT_MAX:
+            raise click.BadParameter(
+                f"block {bound} is outside 0..{SQLITE_INT_MAX}", param_hint="--blocks"
+            )
+    return bounds
 
 
 @click.command(name="log")
 @log_argument
-@click.option("--from-seq", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--to-seq", type=click.IntRange(min=1))
+@click.option("--from-seq", type=STORED_INT_POSITIVE, default=1, show_default=True)
+@click.option("--to-seq", type=STORED_INT_POSITIVE)
 @click.option("--blocks", help="Block range A:B, inclusive (e.g. 100:200, 100:, :200).")
 @click.option("--stream", help="Only this stream.")
 @click.option("--type", "type_tag", help="Only this event type (e.g. Transferred).")
@@ -168,24 +213,88 @@ def echo_payload(event: object) -> str:
 
 @click.command()
 @log_argument
+@click.option(
+    "--expect-head",
+    "expected_head_hash",
+    metavar="HASH",
+    help="Also check that the chain holds this hash (a head recorded elsewhere, e.g. from "
+    "`info --json`): a log rewritten since, even with recomputed hashes, fails.",
+)
+@click.option(
+    "--views",
+    "check_views",
+    is_flag=True,
+    help="Also refold the log and compare every view "
+    "and snapshot stored in the file; name the first that differs.",
+)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also run SQLite's integrity check and decode every payload; "
+    "name the first unreadable record.",
+)
 @json_option
-def verify(path: Path | str, as_json: bool) -> None:
+def verify(
+    path: Path | str, expected_head_hash: str | None, check_views: bool, deep: bool, as_json: bool
+) -> None:
     """Recompute the whole hash chain of PATH; exit 3 naming the first bad seq.
 
-    Example: defi-ledger verify ledger.db
+    Example: defi-ledger verify ledger.db --expect-head 4ef75bb4... --views --deep
     """
+    if expected_head_hash is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", expected_head_hash):
+        raise click.BadParameter("a head hash is 64 hex digits", param_hint="--expect-head")
     with open_log(path) as store:
+        extra_checks = expected_head_hash is not None or check_views or deep
+        if extra_checks and not isinstance(store, SqliteStore):
+            raise click.UsageError(
+                "--expect-head, --views and --deep check an SQLite file; copy the log to one "
+                "with `defi-ledger copy` to run them"
+            )
         report = store.verify()
-    if as_json:
-        echo_json(report)
-    if not report.ok:
-        if as_json:
-            sys.exit(EXIT_INTEGRITY)
-        raise CliExit(
-            f"integrity failure at seq {report.first_bad_seq}: {report.detail}", EXIT_INTEGRITY
+        findings = (
+            []
+            if report.ok
+            else [f"integrity failure at seq {report.first_bad_seq}: {report.detail}"]
         )
-    if not as_json:
-        click.echo(f"ok: {report.records} records verified; head {report.head_hash}")
+        if isinstance(store, SqliteStore):
+            if report.ok and expected_head_hash is not None:
+                findings += anchor_findings(store, expected_head_hash.strip().lower())
+            if deep:
+                findings += deep_findings(store)
+            if check_views and report.ok:
+                findings += [item.describe() for item in verify_views(store)]
+    if as_json:
+        echo_json({**msgspec.to_builtins(report), "ok": not findings, "findings": findings})
+        if findings:
+            sys.exit(EXIT_INTEGRITY)
+        return
+    if findings:
+        raise CliExit("\n".join(findings), EXIT_INTEGRITY)
+    checked = " ".join(
+        name
+        for name, on in (("views", check_views), ("deep", deep), ("anchor", expected_head_hash))
+        if on
+    )
+    click.echo(
+        f"ok: {report.records} records verified{f' ({checked})' if checked else ''}; "
+        f"head {report.head_hash}"
+    )
+
+
+def anchor_findings(store: SqliteStore, expected_hash: str) -> list[str]:
+    """Empty when the verified chain holds `expected_hash` (as its head or an earlier record)."""
+    head = store.head()
+    if expected_hash in (head.hash, GENESIS_HASH):
+        return []
+    row = store.connection.execute(
+        "SELECT seq FROM events WHERE hash = ? ORDER BY seq LIMIT 1", (expected_hash,)
+    ).fetchone()
+    if row is not None:
+        return []
+    return [
+        f"the expected head {expected_hash} is not in this log (its head is seq {head.seq}, "
+        f"hash {head.hash}): the log was rewritten, or it is another log"
+    ]
 
 
 @click.command()
@@ -221,6 +330,7 @@ def info(path: Path | str, as_json: bool) -> None:
         )
     elif views:
         click.echo("views: up to date with the head")
+    click.echo(f"check later: defi-ledger verify {path} --expect-head {head.hash}")
     click.echo("records by type:")
     for tag, count in counts.items():
         click.echo(f"  {tag:<28} {count}")

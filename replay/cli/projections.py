@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +14,17 @@ from events.record import Record
 from ledger.follow import POLL_INTERVAL_S_DEFAULT, follow
 from ledger.projector import Projector
 from projections.runtime import projection_names
-from replay.cli.common import echo_json, json_option, library_errors, log_argument, open_log
+from replay.cli.common import (
+    STORED_INT,
+    STORED_INT_POSITIVE,
+    echo_json,
+    json_option,
+    library_errors,
+    log_argument,
+    open_log,
+    refuse_past_head,
+    silence_stdout,
+)
 from replay.cli.dates import date_options
 from replay.cli.log import echo_payload
 from replay.cli.state import check_projection_names
@@ -57,21 +66,11 @@ def _echo_record(record: Record, as_json: bool) -> None:
     )
 
 
-def _silence_stdout() -> None:
-    """After the reader of a pipe went away, point stdout at /dev/null so the interpreter's
-    final flush does not print a BrokenPipeError."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass  # not a real file descriptor (a test runner's buffer): nothing to silence
-
-
 @click.command(name="follow")
 @log_argument
 @click.option(
     "--from-seq",
-    type=click.IntRange(min=1),
+    type=STORED_INT_POSITIVE,
     default=1,
     show_default=True,
     help="First seq to print: your checkpoint + 1.",
@@ -117,7 +116,7 @@ def follow_command(
         except KeyboardInterrupt:
             pass  # Ctrl-C is how a person stops following: a clean exit, not an error
         except BrokenPipeError:
-            _silence_stdout()
+            silence_stdout()
             return
         finally:
             records.close()
@@ -164,9 +163,10 @@ def rebuild(path: Path | str, projections: tuple[str, ...], as_json: bool) -> No
     show_default=True,
 )
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True)
-@click.option("--every-blocks", type=click.IntRange(min=1), help="Sample every N blocks.")
-@click.option("--from-block", type=click.IntRange(min=0), help="First block sampled.")
-@click.option("--to-block", type=click.IntRange(min=0), help="Last block (default: head).")
+@click.option("--every-blocks", type=STORED_INT_POSITIVE, help="Sample every N blocks.")
+@click.option("--from-block", type=STORED_INT, help="First block sampled.")
+@click.option("--to-block", type=STORED_INT, help="Last block (default: head).")
+@click.option("--force", is_flag=True, help="Replace OUT if it holds files already.")
 @date_options("from_block", "to_block")
 @json_option
 def export(
@@ -177,13 +177,16 @@ def export(
     every_blocks: int | None,
     from_block: int | None,
     to_block: int | None,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Write a projection's tables at sampled blocks to OUT, one file per table, each with
     a leading `block` column and the log head hash and block range it reflects.
 
     Amounts are exact decimal strings, plus a lossy float `<column>_display` in whole units.
-    Without --every-blocks only the last block (the head, by default) is written.
+    Without --every-blocks only the last block (the head, by default) is written. The set
+    is written into a hidden folder beside OUT and renamed to OUT when complete: OUT holds one
+    whole export or none, and every file carries the same head hash.
 
     Example: defi-ledger export ledger.db --projection balances --every-blocks 100 --out out/
     """
@@ -194,13 +197,18 @@ def export(
         every_blocks=every_blocks,
         from_block=from_block,
         to_block=to_block,
+        force=force,
     )
-    with open_log(path) as store, library_errors():
+    with open_log(path) as store:
+        head = store.head()
+        for block in (from_block, to_block):
+            if block is not None:
+                refuse_past_head(block, head, path)
         try:
             plan = plan_export(store, request)
         except ExportRangeError as error:
             raise click.UsageError(str(error)) from error
-        with progress_bar(plan.records_to_fold, "export") as progress:
+        with progress_bar(plan.records_to_fold, "export") as progress, library_errors(out_dir):
             result = export_projection(store, request, plan, progress)
     if as_json:
         echo_json(result)

@@ -8,22 +8,34 @@ from pathlib import Path
 
 import click
 
-from ledger.errors import LedgerError
 from replay.cli.common import (
     EXIT_INTEGRITY,
+    STORED_INT,
     CliExit,
+    ExitCode,
     LogTarget,
     echo_json,
     json_option,
+    library_errors,
     open_log,
-    open_store,
+    refuse_past_head,
 )
-from replay.fork import diff_logs, fork_log
-from replay.runner import Replayer, replay_scenario
-from replay.scenario import ScenarioError, load_scenario
+from replay.cli.state import check_projection_names
+from replay.fork import diff_logs, fork_with_whatif
+from replay.runner import replay_scenario
+from replay.scenario import load_scenario
 from replay.summary import render_summary, summarise
 from replay.units import Units, asset_decimals
 from replay.verify import verify_replay
+
+data_dir_option = click.option(
+    "--data-dir",
+    "data_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A folder the scenario may read price files from, besides its own and the "
+    "project's data folders (repeatable).",
+)
 
 
 def progress_printer() -> tuple[object, object] | None:
@@ -55,14 +67,21 @@ def progress_printer() -> tuple[object, object] | None:
     help="Instead of replaying: rebuild every projection of this log and check "
     "every recorded checkpoint digest (exit 3 on a mismatch).",
 )
+@click.option("--force", is_flag=True, help="Replace the log at --db if it exists.")
+@data_dir_option
 @json_option
 def replay(
     scenario: Path | None,
     db: Path | str | None,
     verify_path: Path | str | None,
+    force: bool,
+    data_dirs: tuple[Path, ...],
     as_json: bool,
 ) -> None:
     """Replay SCENARIO block by block into a new log, or verify a replayed log.
+
+    The log appears at --db only once the replay has finished: it is built beside it under a
+    hidden name and moved into place at the end.
 
     Example: defi-ledger replay fixtures/scenarios/flash-crash.toml --db ledger.db
 
@@ -75,14 +94,12 @@ def replay(
         return
     if scenario is None or db is None:
         raise click.UsageError("give SCENARIO and --db PATH (or --verify PATH)")
-    try:
-        loaded = load_scenario(scenario)
+    with library_errors(db):
+        loaded = load_scenario(scenario, data_dirs=data_dirs)
         bar = progress_printer()
-        outcome = replay_scenario(loaded, db, progress=bar[1] if bar else None)  # type: ignore[arg-type]
+        outcome = replay_scenario(loaded, db, progress=bar[1] if bar else None, force=force)  # type: ignore[arg-type]
         if bar:
             bar[0].close()  # type: ignore[attr-defined]
-    except (ScenarioError, LedgerError) as error:
-        raise CliExit(str(error), 1) from error
     with open_log(db) as store:
         summary = summarise(store)
     summary["refusals"] = dict(sorted(outcome.refusals.items()))
@@ -133,42 +150,44 @@ def verify_command(path: Path | str, as_json: bool) -> None:
 
 @click.command()
 @click.argument("path", type=LogTarget())
-@click.option("--at-block", type=click.IntRange(min=0), required=True)
+@click.option("--at-block", type=STORED_INT, required=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @click.option(
     "--scenario",
     type=click.Path(path_type=Path, dir_okay=False),
     help="A what-if to continue the fork with (its steps after the fork block).",
 )
+@click.option("--force", is_flag=True, help="Replace the log at --out if it exists.")
+@data_dir_option
 @json_option
-def fork(path: Path | str, at_block: int, out: Path, scenario: Path | None, as_json: bool) -> None:
+def fork(
+    path: Path | str,
+    at_block: int,
+    out: Path,
+    scenario: Path | None,
+    force: bool,
+    data_dirs: tuple[Path, ...],
+    as_json: bool,
+) -> None:
     """Fork the log at PATH at a block into OUT (sharing its chain), then run a what-if.
+
+    OUT appears only once the what-if has run to its end.
 
     Example: defi-ledger fork ledger.db --at-block 7200 --out whatif.db --scenario calm.toml
     """
-    from ledger.clock import FixedClock
-    from ledger.sqlite_store import SqliteStore
-
     if str(out).startswith(("postgresql:/", "postgres:/")):
         raise click.UsageError(
             "--out takes a path, not a PostgreSQL URL: a fork is a new SQLite log "
             "(`defi-ledger copy` moves it to PostgreSQL after)"
         )
-    try:
-        with open_log(path) as parent:
-            head = fork_log(parent, at_block, out)
-        if scenario is not None:
-            loaded = load_scenario(scenario)
-            clock = FixedClock(0)
-            child = SqliteStore(out, clock=clock)
-            try:
-                Replayer(loaded, child, clock).run(after_block=at_block)
-            finally:
-                child.close()
-    except (ScenarioError, LedgerError) as error:
-        raise CliExit(str(error), 1) from error
-    with open_store(out) as child_store:
-        final = child_store.head()
+    loaded = None
+    if scenario is not None:
+        with library_errors(scenario):
+            loaded = load_scenario(scenario, data_dirs=data_dirs)
+    with open_log(path) as parent:
+        refuse_past_head(at_block, parent.head(), path)
+        with library_errors(out):
+            head, final = fork_with_whatif(parent, at_block, out, loaded, force=force)
     result = {
         "fork_seq": head.seq,
         "fork_hash": head.hash,
@@ -187,7 +206,7 @@ def fork(path: Path | str, at_block: int, out: Path, scenario: Path | None, as_j
 @click.command()
 @click.argument("log_a", type=LogTarget())
 @click.argument("log_b", type=LogTarget())
-@click.option("--at-block", type=click.IntRange(min=0), required=True)
+@click.option("--at-block", type=STORED_INT, required=True)
 @click.option("--projection", "names", multiple=True, help="Only this projection (repeatable).")
 @json_option
 def diff(
@@ -195,22 +214,28 @@ def diff(
 ) -> None:
     """Show what differs between two logs' projections at a block.
 
+    Exits 0 when they agree and 1 when they differ, like `diff` and `git diff --exit-code`.
+
     Example: defi-ledger diff ledger.db whatif.db --at-block 9000 --projection balances
     """
+    chosen = check_projection_names(names)
     with open_log(log_a) as a, open_log(log_b) as b:
-        diffs = diff_logs(a, b, at_block, list(names) or None)
+        refuse_past_head(at_block, a.head(), log_a)
+        refuse_past_head(at_block, b.head(), log_b)
+        diffs = diff_logs(a, b, at_block, chosen)
         units = Units(asset_decimals(a))
     if as_json:
         echo_json([asdict(item) for item in diffs])
-        return
-    if not diffs:
+    elif not diffs:
         click.echo(f"no differences at block {at_block}")
-    for item in diffs:
+    for item in [] if as_json else diffs:
         click.echo(f"== {item.projection}.{item.table}")
         for row in item.only_in_a:
             click.echo(f"  - {units.row_text(item.table, row)}")
         for row in item.only_in_b:
             click.echo(f"  + {units.row_text(item.table, row)}")
+    if diffs:
+        sys.exit(ExitCode.REFUSED)
 
 
 @click.command()

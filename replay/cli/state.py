@@ -13,7 +13,16 @@ from ledger.chain_queries import state_after_transaction
 from ledger.projector import Projector
 from projections.base import Table, tables_at
 from projections.runtime import Shown, digest_of_shown, projection_names
-from replay.cli.common import CliExit, echo_json, json_option, log_argument, open_log
+from replay.cli.common import (
+    STORED_INT,
+    STORED_INT_POSITIVE,
+    CliExit,
+    echo_json,
+    json_option,
+    log_argument,
+    open_log,
+    refuse_past_head,
+)
 from replay.cli.dates import date_options
 from replay.cli.log_view import FORMATS
 from replay.units import Units, asset_decimals
@@ -59,9 +68,8 @@ def load_state_and_decimals(
             if found is None:
                 raise CliExit(f"no fact of transaction {tx_hash} in the log", 1)
             return found, asset_decimals(store)
-        head = store.head()
-        if at_block is not None and at_block > head.block:
-            raise CliExit(f"block {at_block} is past the log head's block {head.block}", 1)
+        if at_block is not None:
+            refuse_past_head(at_block, store.head(), path)
         found = projector.current() if at_block is None else projector.state_at(at_block)
         return found, asset_decimals(store)
 
@@ -131,7 +139,9 @@ def render_table(table: Table, rows: list[tuple[Any, ...]], units: Units | None 
 @click.command()
 @log_argument
 @click.option(
-    "--at-block", type=click.IntRange(min=0), help="State after this block (head by default)."
+    "--at-block",
+    type=STORED_INT,
+    help="State after this block (head by default).",
 )
 @projection_option
 @click.option("--tx", "tx_hash", help="State just after this chain transaction (hash).")
@@ -139,7 +149,7 @@ def render_table(table: Table, rows: list[tuple[Any, ...]], units: Units | None 
 @click.option("--asset", help="Only rows of this asset.")
 @click.option(
     "--at-risk",
-    type=click.IntRange(min=1),
+    type=STORED_INT_POSITIVE,
     help="Only the N riskiest rows of projections that rank risk (e.g. positions), "
     "closest to their line first.",
 )
@@ -217,7 +227,7 @@ def state(
 
 @click.command()
 @log_argument
-@click.option("--at-block", type=click.IntRange(min=0), help="Digests after this block.")
+@click.option("--at-block", type=STORED_INT, help="Digests after this block.")
 @projection_option
 @date_options(None, "at_block")
 @json_option

@@ -25,9 +25,9 @@ _SCENARIO_FLAGS = (
 _OPTIONS = [
     click.option(
         "--series",
-        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        type=click.Path(path_type=Path, dir_okay=False),
         required=True,
-        help="CSV of timestamp,open,high,low,close (hourly).",
+        help="CSV of timestamp,open,high,low,close (hourly); a missing file is exit 4.",
     ),
     click.option("--ltv", type=float, default=0.75, show_default=True, help="Initial LTV."),
     click.option(

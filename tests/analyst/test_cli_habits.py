@@ -93,7 +93,21 @@ def test_log_csv_has_a_header_and_json_payloads(whale_log: Path) -> None:
 def test_diff_shows_rows_in_display_units(whale_log: Path, tmp_path: Path) -> None:
     plain = tmp_path / "plain.db"
     replay_scenario("flash-crash.toml", plain)
-    output = run(
-        "diff", str(whale_log), str(plain), "--at-block", str(10**7), "--projection", "balances"
-    )
+    # Both logs reach block 1e7 (a block past either head is refused), only one with the whale.
+    later = tmp_path / "later.jsonl"
+    mint = {"type": "Minted", "asset": "ETH", "to_account": "small", "amount": 9 * 10**18 + 1}
+    later.write_text(json.dumps({"block": 10**7, "event": mint}) + "\n")
+    run("append", str(plain), str(later))
+    args = [
+        "diff",
+        str(whale_log),
+        str(plain),
+        "--at-block",
+        str(10**7),
+        "--projection",
+        "balances",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output  # the logs differ, like `diff` itself
+    output = result.output
     assert "  - account whale, asset ETH, amount 1,000,000,000,000 ETH" in output

@@ -206,7 +206,10 @@ def test_state_at_restores_snapshots_written_in_the_canonical_form(tmp_path: Pat
         balances = Balances()
         balances.restore(state)
         canonical = canonical_bytes(balances._state())
-        store.connection.execute("UPDATE snapshots SET state = ? WHERE seq = ?", (canonical, seq))
+        store.connection.execute(
+            "UPDATE snapshots SET state = ?, state_sha256 = ? WHERE seq = ?",
+            (canonical, views.state_digest(canonical), seq),
+        )
     assert projector.digests(7) == expected
     store.close()
 

@@ -122,4 +122,4 @@ def test_usage_errors_exit_2(ledger: Path) -> None:
 
 def test_missing_ledger_is_a_clear_error(tmp_path: Path) -> None:
     exit_code, output = run("info", str(tmp_path / "nope.db"))
-    assert exit_code == 1 and "defi-ledger init" in output
+    assert exit_code == 4 and "defi-ledger init" in output

@@ -140,7 +140,7 @@ def test_ctrl_c_ends_follow_cleanly(ledger: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_follow_of_a_missing_log_says_how_to_make_one(tmp_path: Path) -> None:
     result = invoke("follow", str(tmp_path / "missing.db"), "--until-idle", "0")
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # a missing file is an environment fault
     assert "defi-ledger init" in result.output
 
 

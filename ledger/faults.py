@@ -1,0 +1,95 @@
+"""What SQLite's and the operating system's errors mean for a log, as the ledger's own errors.
+
+SQLite reports every fault as `sqlite3.OperationalError` or `sqlite3.DatabaseError`, whether
+the disk is full, the file read-only, locked by another process, damaged, or not a database at
+all. Each of those calls for a different answer (free space, fix permissions, wait, restore a
+copy, name the right file), so `sqlite_fault` reads SQLite's own error name and gives the
+error of `ledger.errors` that says which it is, with the file named.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from pathlib import Path
+
+from ledger.errors import NotALedger, StoreDamaged, StoreError, StoreIOError
+
+#: SQLite error-name prefixes and what they mean, in the words a person acts on.
+_SQLITE_IO_FAULTS: tuple[tuple[str, str], ...] = (
+    ("SQLITE_FULL", "the disk is full (or a file-size limit was reached) writing {path}"),
+    ("SQLITE_READONLY", "{path} is read-only (file, folder or mount); nothing was written"),
+    ("SQLITE_BUSY", "{path} is locked by another process; try again when it has finished"),
+    ("SQLITE_LOCKED", "{path} is locked by another connection; try again"),
+    ("SQLITE_CANTOPEN", "cannot open {path} (its folder is missing or not writable)"),
+    ("SQLITE_PERM", "no permission to use {path}"),
+    ("SQLITE_AUTH", "no permission to use {path}"),
+    ("SQLITE_NOMEM", "out of memory while using {path}"),
+    ("SQLITE_IOERR", "an I/O error on {path} (disk full, file-size limit or a failing disk)"),
+)
+
+#: errno values that are the environment's fault, not the input's nor a bug.
+OS_ENVIRONMENT_ERRNOS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EFBIG,
+        errno.EDQUOT,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EIO,
+        errno.EEXIST,
+        errno.EBUSY,
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.ENOMEM,
+        errno.EXDEV,
+        errno.ENOTEMPTY,
+    }
+)
+
+
+def sqlite_fault(error: sqlite3.Error, path: str | Path | None) -> StoreError | None:
+    """The ledger error that `error` (raised on the log at `path`) means, or None for a bug.
+
+    None is returned for faults of the program's own making (a wrong SQL statement, a misuse
+    of the connection): those are bugs and must surface as such, not as I/O faults.
+    """
+    where = str(path) if path is not None else "the log"
+    name = getattr(error, "sqlite_errorname", "") or ""
+    text = str(error)
+    if name.startswith("SQLITE_NOTADB") or "file is not a database" in text:
+        return NotALedger(f"{where} is not a defi-ledger log (not an SQLite database)")
+    if name.startswith("SQLITE_CORRUPT") or "malformed" in text or "decode to UTF-8" in text:
+        return StoreDamaged(
+            f"{where} is damaged ({text}); run `defi-ledger verify --deep` on it and restore "
+            "it from a copy"
+        )
+    for prefix, message in _SQLITE_IO_FAULTS:
+        if name.startswith(prefix):
+            return StoreIOError(f"{message.format(path=where)} [{name}: {text}]")
+    for needle, prefix in (
+        ("database or disk is full", "SQLITE_FULL"),
+        ("readonly database", "SQLITE_READONLY"),
+        ("database is locked", "SQLITE_BUSY"),
+        ("unable to open database", "SQLITE_CANTOPEN"),
+        ("disk I/O error", "SQLITE_IOERR"),
+    ):
+        if needle in text:
+            message = dict(_SQLITE_IO_FAULTS)[prefix]
+            return StoreIOError(f"{message.format(path=where)} [{text}]")
+    return None
+
+
+def os_fault(error: OSError) -> StoreIOError | None:
+    """The environment fault an `OSError` reports, naming the file; None if it is not one."""
+    if error.errno not in OS_ENVIRONMENT_ERRNOS:
+        return None
+    what = error.strerror or str(error)
+    if error.filename is not None:
+        target = f" ({error.filename2})" if error.filename2 is not None else ""
+        return StoreIOError(f"{what}: {error.filename}{target}")
+    return StoreIOError(what)

@@ -1,0 +1,142 @@
+"""Outputs that are complete or absent: a new log or an export set is built beside its
+target under a hidden temporary name and moved into place only when it is finished.
+
+A replay, fork or export killed (or out of disk) at any moment leaves the target as it was,
+absent or the previous complete one, plus at most a hidden `.NAME.partial-PID` beside it
+that nothing reads and the next run of the same kind removes. `os.replace` is atomic on
+one file system, which building beside the target guarantees.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from events.rejections import RejectCode
+from ledger.errors import RejectedError
+
+PARTIAL_MARK = ".partial-"
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+class OutputExists(RejectedError):
+    """The output exists and `--force` was not given: nothing is replaced without asking."""
+
+    def __init__(self, target: Path) -> None:
+        super().__init__(
+            RejectCode.INVALID_PARAMETER,
+            f"{target} exists already; pass --force to replace it, or pick a new path",
+        )
+
+
+def partial_path(target: Path) -> Path:
+    """Where `target` is built: hidden, beside it (same file system), unique to this process."""
+    return target.with_name(f".{target.name}{PARTIAL_MARK}{os.getpid()}")
+
+
+def _remove_log(path: Path) -> None:
+    for suffix in ("", *SQLITE_SIDE_FILES):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _remove_stale_partials(target: Path) -> None:
+    """Partials of `target` left by killed runs (their process is gone)."""
+    for stale in target.parent.glob(f".{target.name}{PARTIAL_MARK}*"):
+        pid_text = stale.name.rsplit(PARTIAL_MARK, 1)[1].split("-")[0]
+        if pid_text.isdigit() and _alive(int(pid_text)) and int(pid_text) != os.getpid():
+            continue
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+@contextmanager
+def building_log(target: Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary path to build a new log at; move it to `target` when the body ends.
+
+    The body must close every connection to the temporary log before it ends (SQLite then
+    folds its WAL into the file). On any exception the temporary log is removed and `target`
+    is left untouched.
+
+    Raises:
+        OutputExists: `target` exists and `force` is False.
+    """
+    if target.exists() and not force:
+        raise OutputExists(target)
+    _remove_stale_partials(target)
+    temp = partial_path(target)
+    _remove_log(temp)
+    try:
+        yield temp
+    except BaseException:
+        _remove_log(temp)
+        raise
+    for suffix in SQLITE_SIDE_FILES:
+        if Path(f"{temp}{suffix}").exists():
+            _remove_log(temp)
+            raise RuntimeError(f"{temp} still has a {suffix} file: a connection was left open")
+    with open(temp, "rb") as handle:
+        os.fsync(handle.fileno())
+    # A WAL of the replaced log would be read as part of the new one: remove it first.
+    for suffix in SQLITE_SIDE_FILES:
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    os.replace(temp, target)
+    _sync_folder(target.parent)
+
+
+@contextmanager
+def building_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder to write a set of files in; rename it to `target` at the end.
+
+    An existing empty `target` is replaced; a non-empty one only with `force`. The old set is
+    moved aside first and removed after the rename, so a reader sees the old set or the new.
+
+    Raises:
+        OutputExists: `target` exists, is not empty, and `force` is False.
+    """
+    if target.exists() and not force and (not target.is_dir() or any(target.iterdir())):
+        raise OutputExists(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(target)
+    temp = partial_path(target)
+    shutil.rmtree(temp, ignore_errors=True)
+    temp.mkdir()
+    try:
+        yield temp
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    old = target.with_name(f".{target.name}{PARTIAL_MARK}{os.getpid()}-old")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(temp, target)
+    _sync_folder(target.parent)
+    if old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        old.unlink(missing_ok=True)

@@ -1,0 +1,154 @@
+"""`verify --views`: every cached state in the log's file, checked against a refold of the log.
+
+Views and snapshots are caches: `state`, `digest`, `export` and time travel serve them instead
+of folding the log. A cache that was edited by hand, damaged, or written by a faulty program
+would be served as the truth, and the hash chain cannot see it (it covers records only). So
+this refolds the log once, from seq 1, and at the seq of each stored state compares:
+
+- the state's bytes with the digest stored beside them;
+- the stored state, restored, with the refolded projection (by digest);
+- for a view: its tracking digest, and its plain tables (`view_<table>`), row by row.
+
+The first difference found (lowest seq) is what the CLI names.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from ledger.sqlite_store import SqliteStore
+from projections import views
+from projections.base import Projection, tables_at
+from projections.runtime import fold, make_books, make_projections
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """One cached state: a view's (`kind` "view") or a snapshot's."""
+
+    seq: int
+    projection: str
+    kind: str
+    state: bytes
+    digest: str | None
+
+
+@dataclass(frozen=True)
+class ViewFinding:
+    """A cached state that differs from the log."""
+
+    seq: int
+    projection: str
+    kind: str
+    detail: str
+
+    def describe(self) -> str:
+        return f"{self.kind} of {self.projection} at seq {self.seq}: {self.detail}"
+
+
+def _stored_states(
+    connection: sqlite3.Connection, projections: list[Projection]
+) -> list[StoredState]:
+    found: list[StoredState] = []
+    for projection in projections:
+        key = (projection.name, projection.version)
+        for kind, table in (("view", "view_state"), ("snapshot", "snapshots")):
+            rows = connection.execute(
+                f"SELECT seq, state, {views.DIGEST_COLUMN} FROM {table} "
+                "WHERE projection = ? AND version = ? ORDER BY seq",
+                key,
+            ).fetchall()
+            found += [
+                StoredState(int(seq), projection.name, kind, bytes(state), digest)
+                for seq, state, digest in rows
+            ]
+    return sorted(found, key=lambda item: (item.seq, item.projection, item.kind))
+
+
+def _text(value: object) -> str | None:
+    """A cell as the view table holds it (TEXT): ints as decimal strings, bools as 0/1."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(int(value))
+    return str(value)
+
+
+def _view_tables_finding(
+    connection: sqlite3.Connection, refolded: Projection, block: int
+) -> str | None:
+    for table in tables_at(refolded, block):
+        name = f"view_{table.name}"
+        try:
+            stored = connection.execute(f"SELECT * FROM [{name}]").fetchall()
+        except sqlite3.OperationalError as error:
+            return f"table {name} cannot be read: {error}"
+        cells = views.row_cells(table)  # as the view holds them: `<column>_key`s included
+        expected = sorted(
+            (tuple(_text(cell) for cell in cells(row)) for row in table.rows), key=repr
+        )
+        actual = sorted((tuple(_text(cell) for cell in row) for row in stored), key=repr)
+        if actual != expected:
+            extra = [row for row in actual if row not in expected][:1]
+            missing = [row for row in expected if row not in actual][:1]
+            return (
+                f"table {name} differs from a refold (first row only in the view: "
+                f"{extra[0] if extra else '-'}; first row only in the refold: "
+                f"{missing[0] if missing else '-'})"
+            )
+    return None
+
+
+def _compare(
+    connection: sqlite3.Connection, stored: StoredState, refolded: Projection
+) -> str | None:
+    if stored.digest is None:
+        return None  # written before states carried a digest: never served (see views)
+    if views.state_digest(stored.state) != stored.digest:
+        return "the stored state does not match the digest stored with it"
+    restored = make_books([stored.projection]).by_name[stored.projection]
+    try:
+        restored.restore(stored.state)
+        digest = restored.digest()
+    except Exception as error:  # a state that cannot be read is a finding, not a crash
+        return f"the stored state cannot be read: {type(error).__name__}: {error}"
+    if digest != refolded.digest():
+        return f"digest {digest} differs from the refold's {refolded.digest()}"
+    if stored.kind != "view":
+        return None
+    row = connection.execute(
+        "SELECT digest, block FROM view_tracking WHERE projection = ?", (stored.projection,)
+    ).fetchone()
+    if row is None or row[0] != digest:
+        return f"view_tracking says digest {row[0] if row else None}, the state is {digest}"
+    return _view_tables_finding(connection, refolded, int(row[1]))
+
+
+def verify_views(store: SqliteStore) -> list[ViewFinding]:
+    """Every persisted view and snapshot that differs from a refold, lowest seq first."""
+    connection = store.connection
+    views.ensure_schema(connection)
+    refolded = make_projections()
+    by_name = {projection.name: projection for projection in refolded}
+    head_seq = store.head().seq
+    findings: list[ViewFinding] = []
+    position = 0
+    for stored in _stored_states(connection, refolded):
+        if stored.seq > head_seq:
+            findings.append(
+                ViewFinding(
+                    stored.seq,
+                    stored.projection,
+                    stored.kind,
+                    f"ahead of the log head (seq {head_seq})",
+                )
+            )
+            continue
+        if stored.seq > position:
+            fold(store.fold_records(position + 1, stored.seq), refolded)
+            position = stored.seq
+        detail = _compare(connection, stored, by_name[stored.projection])
+        if detail is not None:
+            findings.append(ViewFinding(stored.seq, stored.projection, stored.kind, detail))
+    return findings

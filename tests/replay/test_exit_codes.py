@@ -1,0 +1,219 @@
+"""The exit-code contract, row by row: each outcome a command can have, and its code.
+
+0 ok   1 refused input   2 usage   3 integrity   4 I/O or environment   5 internal error
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from replay.cli.common import EXIT_CODES, ExitCode
+from tests.replay.test_cli_log import ledger, run
+
+__all__ = ["ledger"]  # the fixture, shared with the log commands' tests
+
+ROOT = Path(__file__).resolve().parents[2]
+GENESIS = ROOT / "fixtures" / "events" / "genesis.jsonl"
+CLI = [sys.executable, "-c", "from replay.cli import main; main()"]
+
+
+def head_block(path: Path) -> int:
+    return int(json.loads(run("info", str(path), "--json")[1])["head_block"])
+
+
+def test_the_table_is_in_the_help_and_the_readme() -> None:
+    code, output = run("--help")
+    readme = (ROOT / "README.md").read_text()
+    assert code == 0
+    for exit_code, meaning in EXIT_CODES.items():
+        first_words = " ".join(meaning.split()[:3])
+        assert f"{int(exit_code)} {first_words}" in " ".join(output.split())
+        assert f"| {int(exit_code)} |" in readme
+
+
+def test_0_ok(ledger: Path) -> None:
+    assert run("verify", str(ledger))[0] == ExitCode.OK
+
+
+def test_1_refused_input_writes_nothing(ledger: Path) -> None:
+    before = ledger.read_bytes()
+    code, output = run("append", str(ledger), "-", stdin='{"block": 1, "event": {}}')
+    assert code == ExitCode.REFUSED and "rejected (UNKNOWN_EVENT_TYPE)" in output
+    assert ledger.read_bytes() == before
+
+
+def test_1_a_block_past_the_head_is_one_answer_everywhere(ledger: Path, tmp_path: Path) -> None:
+    past = str(head_block(ledger) + 1)
+    commands = {
+        "state": ["state", str(ledger), "--at-block", past],
+        "digest": ["digest", str(ledger), "--at-block", past],
+        "export": ["export", str(ledger), "--projection", "balances", "--to-block", past,
+                   "--out", str(tmp_path / "out")],
+        "diff": ["diff", str(ledger), str(ledger), "--at-block", past],
+        "fork": ["fork", str(ledger), "--at-block", past, "--out", str(tmp_path / "f.db")],
+    }  # fmt: skip
+    for name, args in commands.items():
+        code, output = run(*args)
+        assert code == ExitCode.REFUSED, (name, output)
+        assert f"past the head of {ledger}: block {int(past) - 1}" in output, name
+    assert not (tmp_path / "out").exists() and not (tmp_path / "f.db").exists()
+
+
+def test_1_diff_exits_1_when_the_logs_differ(ledger: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    shutil.copy(ledger, other)
+    block = head_block(ledger)
+    assert run("diff", str(ledger), str(other), "--at-block", str(block))[0] == ExitCode.OK
+    mint = {"type": "Minted", "asset": "USDC", "to_account": "zed", "amount": 1}
+    assert run("append", str(other), "-", stdin=json.dumps({"block": block, "event": mint}))[0] == 0
+    code, output = run("diff", str(ledger), str(other), "--at-block", str(block))
+    assert code == ExitCode.REFUSED and "zed" in output
+
+
+def test_2_usage(ledger: Path) -> None:
+    assert run("verify", str(ledger), "--nonesuch")[0] == ExitCode.USAGE
+    assert run("verify", str(ledger), "--expect-head", "zz")[0] == ExitCode.USAGE
+    huge = str(2**70)
+    for args in (["log", "--blocks", f"{huge}:"], ["state", "--at-block", huge],
+                 ["log", "--from-seq", huge]):  # fmt: skip
+        code, output = run(args[0], str(ledger), *args[1:])
+        assert code == ExitCode.USAGE and "9223372036854775807" in output, args
+    code, output = run("diff", str(ledger), str(ledger), "--at-block", "1", "--projection", "nope")
+    assert code == ExitCode.USAGE and "unknown projection nope" in output
+
+
+def test_3_integrity(ledger: Path) -> None:
+    connection = sqlite3.connect(ledger)
+    connection.execute("UPDATE events SET payload = payload || ' ' WHERE seq = 3")
+    connection.commit()
+    connection.close()
+    code, output = run("verify", str(ledger))
+    assert code == ExitCode.INTEGRITY and "seq 3" in output
+
+
+def test_4_a_missing_file_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.db"
+    code, output = run("info", str(missing))
+    assert code == ExitCode.ENVIRONMENT and str(missing) in output
+    assert run("init", str(tmp_path / "l.db"))[0] == 0
+    code, output = run("append", str(tmp_path / "l.db"), str(tmp_path / "nope.jsonl"))
+    assert code == ExitCode.ENVIRONMENT and "nope.jsonl" in output
+    code, output = run("var", "--series", str(tmp_path / "nope.csv"))
+    assert code == ExitCode.ENVIRONMENT and "nope.csv" in output
+    code, output = run("replay", str(tmp_path / "nope.toml"), "--db", str(tmp_path / "x.db"))
+    assert code == ExitCode.ENVIRONMENT and "nope.toml" in output
+
+
+def test_4_a_lock_held_by_another_connection(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEFI_LEDGER_LOCK_TIMEOUT_S", "0.2")
+    holder = sqlite3.connect(ledger, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        before = ledger.read_bytes()
+        mint = {"type": "Minted", "asset": "USDC", "to_account": "zed", "amount": 1}
+        code, output = run(
+            "append", str(ledger), "-", stdin=json.dumps({"block": 99, "event": mint})
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == ExitCode.ENVIRONMENT and "locked" in output and str(ledger) in output
+    assert "not a defi-ledger log" not in output
+    assert ledger.read_bytes() == before
+
+
+def _limit_file_size() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, 150_000))
+
+
+def test_4_disk_full_through_a_file_size_limit(ledger: Path, tmp_path: Path) -> None:
+    big = tmp_path / "big.jsonl"
+    block = head_block(ledger)
+    line = {
+        "block": block,
+        "event": {"type": "Minted", "asset": "USDC", "to_account": "x", "amount": 1},
+    }
+    big.write_text("\n".join(json.dumps(line) for _ in range(5000)))
+    before = ledger.read_bytes()
+    done = subprocess.run(
+        [*CLI, "append", str(ledger), str(big)],
+        preexec_fn=_limit_file_size,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == ExitCode.ENVIRONMENT, done.stderr
+    assert "Traceback" not in done.stderr and str(ledger) in done.stderr
+    assert run("verify", str(ledger))[0] == 0 and ledger.read_bytes() == before
+
+
+def test_4_a_read_only_file(ledger: Path) -> None:
+    if os.geteuid() == 0:
+        if shutil.which("chattr") is None:
+            pytest.skip("root ignores file modes and chattr is absent")
+        made = subprocess.run(["chattr", "+i", str(ledger)], capture_output=True)
+        if made.returncode != 0:
+            pytest.skip(f"chattr +i failed here: {made.stderr!r}")
+        undo = ["chattr", "-i", str(ledger)]
+    else:
+        ledger.chmod(0o444)
+        undo = ["chmod", "644", str(ledger)]
+    try:
+        mint = {"type": "Minted", "asset": "USDC", "to_account": "zed", "amount": 1}
+        code, output = run(
+            "append", str(ledger), "-", stdin=json.dumps({"block": 99, "event": mint})
+        )
+    finally:
+        subprocess.run(undo, check=True)
+    assert code == ExitCode.ENVIRONMENT, output
+    assert "read-only" in output or "cannot open" in output
+
+
+def test_5_an_internal_error_says_it_is_a_bug(
+    ledger: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import replay.cli.log as log_module
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ZeroDivisionError("a planted bug")
+
+    monkeypatch.setattr(log_module, "parse_lines", broken)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    code, output = run("append", str(ledger), "-", stdin="{}")
+    assert code == ExitCode.INTERNAL
+    assert "a bug in defi-ledger" in output and "report it" in output
+    assert "Traceback" not in output
+    saved = list(tmp_path.glob("defi-ledger-crash-*.txt"))
+    assert len(saved) == 1 and "a planted bug" in saved[0].read_text()
+    code, output = run("--debug", "append", str(ledger), "-", stdin="{}")
+    assert code == ExitCode.INTERNAL and "Traceback" in output
+
+
+def test_a_closed_pipe_is_not_an_error(ledger: Path) -> None:
+    block = head_block(ledger)
+    mint = {
+        "block": block,
+        "event": {"type": "Minted", "asset": "USDC", "to_account": "x", "amount": 1},
+    }
+    lines = "\n".join(json.dumps(mint) for _ in range(3000))
+    assert run("append", str(ledger), "-", stdin=lines)[0] == 0
+    reader = subprocess.Popen(
+        [*CLI, "log", str(ledger)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
+    )
+    assert reader.stdout is not None and reader.stdout.readline()
+    reader.stdout.close()  # `| head -1`
+    _, error = reader.communicate(timeout=60)
+    assert reader.returncode == 0, error
+    assert b"Traceback" not in error and b"BrokenPipe" not in error

@@ -1,0 +1,160 @@
+"""Nothing looks complete unless it is: replay, fork and export outputs appear whole or not
+at all, `--force` replaces them, and every file of one export carries the same head."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ledger.sqlite_store import SqliteStore
+from replay.runner import Replayer
+from tests.replay.test_cli_log import ledger, run
+
+__all__ = ["ledger"]
+
+ROOT = Path(__file__).resolve().parents[2]
+CALM = ROOT / "fixtures" / "scenarios" / "calm-payments.toml"
+CLI = [sys.executable, "-c", "from replay.cli import main; main()"]
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir() if ".partial-" in path.name)
+
+
+def test_a_replay_that_fails_midway_leaves_no_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_checkpoint = Replayer.checkpoint
+
+    def failing_checkpoint(self: Replayer, label: str, block: int) -> None:
+        real_checkpoint(self, label, block)
+        raise OSError(28, "No space left on device", str(self.store.path))
+
+    monkeypatch.setattr(Replayer, "checkpoint", failing_checkpoint)
+    db = tmp_path / "calm.db"
+    code, output = run("replay", str(CALM), "--db", str(db))
+    assert code == 4 and "No space left on device" in output
+    assert not db.exists() and leftovers(tmp_path) == []
+
+
+def test_a_killed_replay_leaves_no_log_that_looks_finished(tmp_path: Path) -> None:
+    db = tmp_path / "calm.db"
+    child = subprocess.Popen([*CLI, "replay", str(CALM), "--db", str(db)], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not leftovers(tmp_path) and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    # Killed while building: nothing at the target. Finished first: a whole log.
+    if db.exists():
+        assert run("replay", "--verify", str(db))[0] == 0
+    else:
+        assert leftovers(tmp_path)  # the hidden partial, which nothing reads
+    code, output = run("replay", str(CALM), "--db", str(db), "--force")
+    assert code == 0, output
+    assert leftovers(tmp_path) == []  # the next run cleared the dead run's partial
+    assert run("replay", "--verify", str(db))[0] == 0
+
+
+def test_an_existing_log_is_replaced_only_with_force(tmp_path: Path) -> None:
+    db = tmp_path / "calm.db"
+    assert run("replay", str(CALM), "--db", str(db))[0] == 0
+    before = db.read_bytes()
+    code, output = run("replay", str(CALM), "--db", str(db))
+    assert code == 1 and "--force" in output and db.read_bytes() == before
+    db.write_bytes(b"not a log")
+    code, output = run("replay", str(CALM), "--db", str(db), "--force")
+    assert code == 0, output
+    assert db.read_bytes() == before  # the same scenario gives the same bytes
+
+
+def test_a_fork_appears_only_when_its_what_if_has_run(
+    ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    child = tmp_path / "fork.db"
+
+    def failing_run(self: Replayer, *args: object, **kwargs: object) -> None:
+        raise OSError(27, "File too large", str(self.store.path))
+
+    monkeypatch.setattr(Replayer, "run", failing_run)
+    code, output = run(
+        "fork", str(ledger), "--at-block", "2", "--out", str(child), "--scenario", str(CALM)
+    )
+    assert code == 4 and "File too large" in output
+    assert not child.exists() and leftovers(tmp_path) == []
+    monkeypatch.undo()
+    assert run("fork", str(ledger), "--at-block", "2", "--out", str(child))[0] == 0
+    code, output = run("fork", str(ledger), "--at-block", "3", "--out", str(child))
+    assert code == 1 and "--force" in output
+    assert run("fork", str(ledger), "--at-block", "3", "--out", str(child), "--force")[0] == 0
+
+
+def export(ledger: Path, out: Path, *extra: str) -> tuple[int, str]:
+    base = ["export", str(ledger), "--projection", "balances", "--format", "csv"]
+    return run(*base, "--every-blocks", "1", "--out", str(out), *extra)
+
+
+def test_every_file_of_an_export_carries_the_same_head(ledger: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, output = export(ledger, out)
+    assert code == 0, output
+    sidecars = sorted(out.glob("*.meta.json"))
+    assert len(sidecars) >= 2
+    heads = {json.loads(path.read_text())["head_hash"] for path in sidecars}
+    store = SqliteStore(ledger)
+    try:
+        assert heads == {store.head().hash}
+    finally:
+        store.close()
+
+
+def test_an_export_replaces_a_whole_set_or_nothing(
+    ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    assert export(ledger, out)[0] == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    code, output = export(ledger, out)
+    assert code == 1 and "--force" in output
+    import replay.export as export_module
+
+    real_write = export_module._write_table
+    written: list[str] = []
+
+    def failing_write(table: object, meta: object, path: Path) -> str | None:
+        if written:
+            raise OSError(28, "No space left on device", str(path))
+        written.append(str(path))
+        return real_write(table, meta, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(export_module, "_write_table", failing_write)
+    code, output = export(ledger, out, "--force")
+    assert code == 4 and "No space left" in output
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert leftovers(tmp_path) == []
+    monkeypatch.undo()
+    assert export(ledger, out, "--force")[0] == 0
+    assert sorted(path.name for path in out.iterdir()) == sorted(before)
+
+
+def test_a_killed_export_leaves_the_old_set(ledger: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert export(ledger, out)[0] == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    args = ["export", str(ledger), "--projection", "balances", "--format", "csv",
+            "--every-blocks", "1", "--out", str(out), "--force"]  # fmt: skip
+    child = subprocess.Popen([*CLI, *args], cwd=ROOT, stdout=subprocess.DEVNULL)
+    time.sleep(0.3)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    after = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert set(after) == set(before)  # one whole set: the old one, or a new one just as whole
+    heads = {json.loads(after[name])["head_hash"] for name in after if name.endswith(".json")}
+    assert len(heads) == 1
