@@ -42,7 +42,8 @@ from workload import new_events
 from events import encode, event_tag
 from ledger.batch import NewEvent
 from ledger.chain import Row
-from ledger.sqlite_store import CACHE_KIB, INSERT_ROW, WAL_CHECKPOINT_PAGES, SqliteStore
+from ledger.sqlite_schema import INSERT_ROW, stored_rows
+from ledger.sqlite_store import CACHE_KIB, WAL_CHECKPOINT_PAGES, SqliteStore
 
 BATCH_SIZES = (1, 100, 1_000, 10_000)
 PEER_BATCH_SIZE = 1_000
@@ -92,7 +93,7 @@ def insert_raw(path: Path, rows: Sequence[Row]) -> None:
     connection = store.connection
     for start in range(0, len(rows), CEILING_BATCH_SIZE):
         connection.execute("BEGIN IMMEDIATE")
-        connection.executemany(INSERT_ROW, rows[start : start + CEILING_BATCH_SIZE])
+        connection.executemany(INSERT_ROW, stored_rows(rows[start : start + CEILING_BATCH_SIZE]))
         connection.execute("COMMIT")
     store.close()
 

@@ -81,8 +81,11 @@ def copy_prefix(source: Path, target: Path, count: int) -> None:
     connection.execute("BEGIN IMMEDIATE")
     connection.execute("INSERT INTO events SELECT * FROM source.events WHERE seq <= ?", (count,))
     connection.execute(
+        "INSERT INTO streams SELECT stream, max(stream_version) FROM events GROUP BY stream"
+    )
+    connection.execute(
         "UPDATE log_head SET (seq, block, hash) = "
-        "(SELECT seq, block, hash FROM events WHERE seq = ?) WHERE id = 1",
+        "(SELECT seq, block, lower(hex(hash)) FROM events WHERE seq = ?) WHERE id = 1",
         (count,),
     )
     connection.execute("COMMIT")

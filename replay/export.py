@@ -161,7 +161,7 @@ def sample_blocks(from_block: int, to_block: int, every_blocks: int | None) -> l
 def _last_at_or_below(store: SqliteStore, block: int, seq_max: int) -> Head:
     """The last record at or below `block` (and `seq_max`), as a head: where a prefix ends."""
     row = store.connection.execute(
-        "SELECT seq, block, hash FROM events WHERE block <= ? AND seq <= ? "
+        "SELECT seq, block, lower(hex(hash)) FROM events WHERE block <= ? AND seq <= ? "
         "ORDER BY seq DESC LIMIT 1",
         (block, seq_max),
     ).fetchone()

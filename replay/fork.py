@@ -10,7 +10,8 @@ from ledger.batch import Head
 from ledger.chain import ChainWalker
 from ledger.errors import IntegrityError, StoreError
 from ledger.projector import Projector
-from ledger.sqlite_store import INSERT_ROW, SqliteStore
+from ledger.sqlite_schema import insert_rows
+from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.base import tables_at
 from projections.runtime import digest_of_shown
@@ -34,7 +35,7 @@ def fork_log(parent: SqliteStore, at_block: int, out: Path) -> Head:
             broken = walker.feed(row)
             if broken is not None:
                 raise IntegrityError(broken.seq, f"parent log: {broken.detail}")
-            connection.execute(INSERT_ROW, row)
+            insert_rows(connection, [row])
             last = row
         if last is not None:
             connection.execute(

@@ -1,0 +1,148 @@
+"""The SQLite log's schema (v2), how rows are stored in it, and the migration from v1.
+
+    events(seq INTEGER PK, block, ts_ms, stream, stream_version, type, version,
+           payload TEXT JSON, event_id NULL-if-derived, idempotency_key, hash BLOB(32))
+        idx_events_block        (block)                    blocks rise with seq: appends in order
+        idx_events_explicit_id  (event_id) WHERE NOT NULL  ids a writer chose (rare)
+    streams(stream PK, version) WITHOUT ROWID              each stream's last version
+    log_head(id=1, seq, block, hash hex)                        moved in the same transaction
+    idempotency(key PK, fingerprint, first_seq, last_seq, head_hash)
+
+Why this shape (figures in bench/RESULTS.md, "A log whose cost stays flat"):
+
+- *Stream versions live in `streams`, one row a stream, not in an index over every event.*
+  v1's `UNIQUE(stream, stream_version)` took each insert at a random place of an index as big
+  as the log (transfers go to per-account streams), so once it outgrew the page cache each
+  batch dirtied about one index page an event and appends onto a 5M-event log ran at half the
+  rate onto a 100k one. `bench/stream_versions.py` measured three options with the same rows
+  (batches of 10,000, onto 100k and onto 2M rows, interleaved): the unique index, a
+  non-unique `(stream, seq)` index (reads by stream stay indexed, but inserts are just as
+  random), and the table. Only the table keeps the rate flat, and it is the smallest file.
+  Uniqueness is kept by the one writer: `append` reads a stream's version from `streams`
+  inside `BEGIN IMMEDIATE` (the write lock), gives the next one and moves the row in the same
+  transaction, so two writer processes can neither skip nor repeat a version. Reads filtered
+  by stream scan the log (an audit tool's question, not a hot path).
+- *Hashes stored once, as 32 bytes.* A record's `prev_hash` is its predecessor's `hash`, so
+  only `hash` is kept; rows are read back with both as hex, exactly as before (what is hashed
+  did not change: a log copied between stores keeps its head hash).
+- *Derived event ids are not stored.* `<stream>#<stream_version>` is rebuilt on read; only
+  ids a writer chose are stored (and indexed, unique).
+- Payloads stay JSON text, readable with `json_extract`.
+
+Migration v1 -> v2 copies the events into the new table in one transaction (a crash leaves
+the v1 log as it was), after checking that every stored `prev_hash` is its predecessor's hash
+(the one fact the dropped column held).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from ledger.chain import GENESIS_HASH, Row
+from ledger.errors import StoreError
+
+SCHEMA_VERSION = 2
+
+EVENTS_TABLE = """
+CREATE TABLE {name} (
+    seq INTEGER PRIMARY KEY, block INTEGER NOT NULL, ts_ms INTEGER NOT NULL,
+    stream TEXT NOT NULL, stream_version INTEGER NOT NULL, type TEXT NOT NULL,
+    version INTEGER NOT NULL, payload TEXT NOT NULL, event_id TEXT, idempotency_key TEXT,
+    hash BLOB NOT NULL);
+"""
+EVENTS_INDEXES = """
+CREATE INDEX idx_events_block ON events (block);
+CREATE UNIQUE INDEX idx_events_explicit_id ON events (event_id) WHERE event_id IS NOT NULL;
+CREATE TABLE streams (stream TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+"""
+HEAD_TABLES = """
+CREATE TABLE log_head (id INTEGER PRIMARY KEY, seq INTEGER, block INTEGER, hash TEXT);
+CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT, first_seq INTEGER,
+    last_seq INTEGER, head_hash TEXT);
+"""
+
+#: A stored row's columns, read back as a `Row` (derived ids rebuilt, both hashes as hex).
+ROW_COLUMNS = (
+    "seq, block, ts_ms, stream, stream_version, type, version, payload, "
+    "coalesce(event_id, stream || '#' || stream_version), idempotency_key, "
+    "coalesce((SELECT lower(hex(p.hash)) FROM events AS p WHERE p.seq = events.seq - 1), "
+    f"'{GENESIS_HASH}'), lower(hex(hash))"
+)
+INSERT_ROW = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+MOVE_STREAM = (
+    "INSERT INTO streams VALUES (?, ?) "
+    "ON CONFLICT (stream) DO UPDATE SET version = excluded.version"
+)
+#: A stored row: a `Row` without `prev_hash`, the derived id as None and the hash as bytes.
+StoredRow = tuple[int, int, int, str, int, str, int, str, str | None, str | None, bytes]
+
+
+def stored_rows(rows: Sequence[Row]) -> list[StoredRow]:
+    """The rows as the events table keeps them (see the module docstring)."""
+    fromhex = bytes.fromhex
+    return [
+        (*row[:8], None if row[8] == f"{row[3]}#{row[4]}" else row[8], row[9], fromhex(row[11]))
+        for row in rows
+    ]
+
+
+def insert_rows(connection: sqlite3.Connection, rows: Sequence[Row]) -> None:
+    """Store chained rows and move their streams' versions; inside the caller's transaction."""
+    connection.executemany(INSERT_ROW, stored_rows(rows))
+    connection.executemany(MOVE_STREAM, stream_tops(rows))
+
+
+def stream_tops(rows: Iterable[Row]) -> list[tuple[str, int]]:
+    """Each stream's last version among the rows."""
+    return list({row[3]: row[4] for row in rows}.items())
+
+
+def create(connection: sqlite3.Connection) -> None:
+    """A new, empty log at the current schema (inside the caller's transaction)."""
+    for script in (EVENTS_TABLE.format(name="events"), EVENTS_INDEXES, HEAD_TABLES):
+        _run(connection, script)
+    connection.execute("INSERT INTO log_head VALUES (1, 0, 0, ?)", (GENESIS_HASH,))
+
+
+def migrate_1_to_2(connection: sqlite3.Connection) -> None:
+    """Copy a v1 log into the v2 tables (inside the caller's transaction)."""
+    broken = connection.execute(
+        "SELECT min(e.seq) FROM events AS e LEFT JOIN events AS p ON p.seq = e.seq - 1"
+        " WHERE e.prev_hash IS NOT coalesce(p.hash, ?)",
+        (GENESIS_HASH,),
+    ).fetchone()[0]
+    if broken is not None:
+        raise StoreError(
+            f"cannot upgrade the log: the prev_hash of seq {broken} is not the hash before it "
+            "(run `verify` with the version that wrote it)"
+        )
+    connection.create_function("defi_unhex", 1, _unhex, deterministic=True)
+    _run(connection, EVENTS_TABLE.format(name="events_v2"))
+    connection.execute(
+        "INSERT INTO events_v2 SELECT seq, block, ts_ms, stream, stream_version, type, version,"
+        " payload, nullif(event_id, stream || '#' || stream_version), idempotency_key,"
+        " defi_unhex(hash) FROM events ORDER BY seq"
+    )
+    connection.execute("DROP TABLE events")
+    connection.execute("ALTER TABLE events_v2 RENAME TO events")
+    _run(connection, EVENTS_INDEXES)
+    connection.execute(
+        "INSERT INTO streams SELECT stream, max(stream_version) FROM events GROUP BY stream"
+    )
+
+
+def _unhex(text: object) -> bytes:
+    if not isinstance(text, str) or len(text) != 64:
+        raise ValueError(f"a stored hash is not 64 hex digits: {text!r}")
+    return bytes.fromhex(text)
+
+
+def _run(connection: sqlite3.Connection, script: str) -> None:
+    """Each statement of `script` in turn (`executescript` would commit the transaction)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+
+
+MIGRATIONS = {2: migrate_1_to_2}
