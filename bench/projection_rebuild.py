@@ -81,7 +81,8 @@ def copy_prefix(source: Path, target: Path, count: int) -> None:
     connection.execute("BEGIN IMMEDIATE")
     connection.execute("INSERT INTO events SELECT * FROM source.events WHERE seq <= ?", (count,))
     connection.execute(
-        "INSERT INTO streams SELECT stream, max(stream_version) FROM events GROUP BY stream"
+        "INSERT INTO streams SELECT stream, max(stream_version), min(seq), max(seq) "
+        "FROM events GROUP BY stream"
     )
     connection.execute(
         "UPDATE log_head SET (seq, block, hash) = "

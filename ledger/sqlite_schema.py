@@ -2,9 +2,8 @@
 
     events(seq INTEGER PK, block, ts_ms, stream, stream_version, type, version,
            payload TEXT JSON, event_id NULL-if-derived, idempotency_key, hash BLOB(32))
-        idx_events_block        (block)                    blocks rise with seq: appends in order
         idx_events_explicit_id  (event_id) WHERE NOT NULL  ids a writer chose (rare)
-    streams(stream PK, version) WITHOUT ROWID              each stream's last version
+    streams(stream PK, version, first_seq, last_seq) WITHOUT ROWID
     log_head(id=1, seq, block, hash hex)                        moved in the same transaction
     idempotency(key PK, fingerprint, first_seq, last_seq, head_hash)
 
@@ -20,8 +19,13 @@ Why this shape (figures in bench/RESULTS.md, "A log whose cost stays flat"):
   random), and the table. Only the table keeps the rate flat, and it is the smallest file.
   Uniqueness is kept by the one writer: `append` reads a stream's version from `streams`
   inside `BEGIN IMMEDIATE` (the write lock), gives the next one and moves the row in the same
-  transaction, so two writer processes can neither skip nor repeat a version. Reads filtered
-  by stream scan the log (an audit tool's question, not a hot path).
+  transaction, so two writer processes can neither skip nor repeat a version. A read of one
+  stream scans only the seqs between its first and last record (`stream_span`): nothing at
+  all for a stream with no records, such as the reorganisations every fold looks up.
+- *No index on block.* Blocks never go down along seq (`append` refuses it, `verify` checks
+  it), so the seq at a block is found by bisecting the seq key (`last_seq_at_block`, ~20
+  probes), and a block-bounded read becomes a seq range; an index of every record's block
+  (~12 bytes an event) answered nothing more.
 - *Hashes stored once, as 32 bytes.* A record's `prev_hash` is its predecessor's `hash`, so
   only `hash` is kept; rows are read back with both as hex, exactly as before (what is hashed
   did not change: a log copied between stores keeps its head hash).
@@ -52,9 +56,9 @@ CREATE TABLE {name} (
     hash BLOB NOT NULL);
 """
 EVENTS_INDEXES = """
-CREATE INDEX idx_events_block ON events (block);
 CREATE UNIQUE INDEX idx_events_explicit_id ON events (event_id) WHERE event_id IS NOT NULL;
-CREATE TABLE streams (stream TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE streams (stream TEXT PRIMARY KEY, version INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL) WITHOUT ROWID;
 """
 HEAD_TABLES = """
 CREATE TABLE log_head (id INTEGER PRIMARY KEY, seq INTEGER, block INTEGER, hash TEXT);
@@ -71,8 +75,8 @@ ROW_COLUMNS = (
 )
 INSERT_ROW = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 MOVE_STREAM = (
-    "INSERT INTO streams VALUES (?, ?) "
-    "ON CONFLICT (stream) DO UPDATE SET version = excluded.version"
+    "INSERT INTO streams VALUES (?, ?, ?, ?) ON CONFLICT (stream) "
+    "DO UPDATE SET version = excluded.version, last_seq = excluded.last_seq"
 )
 #: A stored row: a `Row` without `prev_hash`, the derived id as None and the hash as bytes.
 StoredRow = tuple[int, int, int, str, int, str, int, str, str | None, str | None, bytes]
@@ -93,9 +97,37 @@ def insert_rows(connection: sqlite3.Connection, rows: Sequence[Row]) -> None:
     connection.executemany(MOVE_STREAM, stream_tops(rows))
 
 
-def stream_tops(rows: Iterable[Row]) -> list[tuple[str, int]]:
-    """Each stream's last version among the rows."""
-    return list({row[3]: row[4] for row in rows}.items())
+def stream_tops(rows: Iterable[Row]) -> list[tuple[str, int, int, int]]:
+    """Each stream's (stream, last version, first seq, last seq) among the rows."""
+    tops: dict[str, tuple[str, int, int, int]] = {}
+    for seq, _, _, stream, version, *_ in rows:
+        first = tops[stream][2] if stream in tops else seq
+        tops[stream] = (stream, version, first, seq)
+    return list(tops.values())
+
+
+def stream_span(connection: sqlite3.Connection, stream: str) -> tuple[int, int] | None:
+    """The first and last seq of a stream's records, or None if it has none."""
+    row = connection.execute(
+        "SELECT first_seq, last_seq FROM streams WHERE stream = ?", (stream,)
+    ).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def last_seq_at_block(connection: sqlite3.Connection, block: int) -> int:
+    """The seq of the last record at or below `block` (0 if none), by bisecting the seq key.
+
+    Blocks never decrease along seq, so the records at or below `block` are a prefix.
+    """
+    low, high = 0, connection.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
+    probe = "SELECT block FROM events WHERE seq >= ? ORDER BY seq LIMIT 1"
+    while low < high:  # invariant: seq `low` is at or below `block`, seq `high + 1` above
+        middle = (low + high + 1) // 2
+        if connection.execute(probe, (middle,)).fetchone()[0] <= block:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def create(connection: sqlite3.Connection) -> None:
@@ -128,7 +160,8 @@ def migrate_1_to_2(connection: sqlite3.Connection) -> None:
     connection.execute("ALTER TABLE events_v2 RENAME TO events")
     _run(connection, EVENTS_INDEXES)
     connection.execute(
-        "INSERT INTO streams SELECT stream, max(stream_version) FROM events GROUP BY stream"
+        "INSERT INTO streams SELECT stream, max(stream_version), min(seq), max(seq)"
+        " FROM events GROUP BY stream"
     )
 
 

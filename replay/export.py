@@ -161,9 +161,8 @@ def sample_blocks(from_block: int, to_block: int, every_blocks: int | None) -> l
 def _last_at_or_below(store: SqliteStore, block: int, seq_max: int) -> Head:
     """The last record at or below `block` (and `seq_max`), as a head: where a prefix ends."""
     row = store.connection.execute(
-        "SELECT seq, block, lower(hex(hash)) FROM events WHERE block <= ? AND seq <= ? "
-        "ORDER BY seq DESC LIMIT 1",
-        (block, seq_max),
+        "SELECT seq, block, lower(hex(hash)) FROM events WHERE seq = ?",
+        (min(store.last_seq_at_block(block), seq_max),),
     ).fetchone()
     return Head(0, 0, GENESIS_HASH) if row is None else Head(row[0], row[1], row[2])
 

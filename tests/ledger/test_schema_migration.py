@@ -8,6 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from events import Minted, Transferred
 from ledger.batch import Appended, NewEvent, Rejected
@@ -101,11 +103,9 @@ def test_every_index_serves_a_query_the_store_runs(tmp_path: Path) -> None:
             " AND sql IS NOT NULL"
         )
     }
-    assert indexes == {"idx_events_block", "idx_events_explicit_id"}
-    block_plan = plan(
-        store, "SELECT seq FROM events WHERE block <= ? ORDER BY block DESC, seq DESC LIMIT 1", 5
-    )
-    assert "idx_events_block" in block_plan
+    assert indexes == {"idx_events_explicit_id"}
+    probe = plan(store, "SELECT block FROM events WHERE seq >= ? ORDER BY seq LIMIT 1", 5)
+    assert "INTEGER PRIMARY KEY" in probe
     assert "idx_events_explicit_id" in plan(store, "SELECT 1 FROM events WHERE event_id = ?", "x")
     assert "PRIMARY KEY" in plan(store, "SELECT version FROM streams WHERE stream = ?", "s")
     store.close()
@@ -126,4 +126,39 @@ def test_inline_snapshots_move_into_the_shared_states_and_still_serve_time_trave
     assert projector.digests(25) == Projector(fresh).digests(25)
     store.connection.execute("DELETE FROM snapshots")
     assert store.connection.execute("SELECT count(*) FROM snapshot_states").fetchone()[0] == 0
+    store.close()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(st.tuples(st.integers(0, 3), st.sampled_from("abc")), min_size=1, max_size=40),
+    bounds=st.tuples(st.integers(0, 80), st.integers(0, 80), st.sampled_from([None, "a", "z"])),
+)
+def test_block_and_stream_bounds_read_what_a_full_scan_filters(
+    tmp_path_factory: pytest.TempPathFactory,
+    steps: list[tuple[int, str]],
+    bounds: tuple[int, int, str | None],
+) -> None:
+    """Without a block or stream index, bounded reads still return exactly the rows that pass."""
+    store = SqliteStore(tmp_path_factory.mktemp("bounds") / "log.db", create=True)
+    block = 1
+    for gap, account in steps:
+        block += gap
+        event = Minted(asset="ETH", to_account=account, amount=1)
+        store.append([NewEvent(event=event, block=block, stream=f"account:{account}")])
+    rows = list(store.rows())
+    for probe in range(block + 2):
+        assert store.last_seq_at_block(probe) == max(
+            (row[0] for row in rows if row[1] <= probe), default=0
+        )
+    from_block, to_block, account = bounds
+    stream = None if account is None else f"account:{account}"
+    where = ReadFilter(from_block=from_block, to_block=to_block, stream=stream)
+    assert list(store.rows(where)) == [
+        row
+        for row in rows
+        if from_block <= row[1] <= to_block and (stream is None or row[3] == stream)
+    ]
     store.close()
