@@ -1,10 +1,10 @@
 """The SQLite log's schema (v2), how rows are stored in it, and the migration from v1.
 
-    events(seq INTEGER PK, block, ts_ms, stream, stream_version, type, version,
+    events(seq INTEGER PK, block, ts_ms, stream_id, stream_version, type, version,
            payload TEXT JSON, event_id NULL-if-derived, idempotency_key, hash BLOB(32))
         idx_events_explicit_id  (event_id) WHERE NOT NULL  ids a writer chose (rare)
-    streams(stream PK, version, first_seq, last_seq) WITHOUT ROWID
-    log_head(id=1, seq, block, hash hex)                        moved in the same transaction
+    streams(id INTEGER PK, name UNIQUE, top_version, first_seq, last_seq)
+    log_head(id=1, seq, block, hash hex)                 moved in the same transaction
     idempotency(key PK, fingerprint, first_seq, last_seq, head_hash)
 
 Why this shape (figures in bench/RESULTS.md, "A log whose cost stays flat"):
@@ -29,8 +29,10 @@ Why this shape (figures in bench/RESULTS.md, "A log whose cost stays flat"):
 - *Hashes stored once, as 32 bytes.* A record's `prev_hash` is its predecessor's `hash`, so
   only `hash` is kept; rows are read back with both as hex, exactly as before (what is hashed
   did not change: a log copied between stores keeps its head hash).
-- *Derived event ids are not stored.* `<stream>#<stream_version>` is rebuilt on read; only
-  ids a writer chose are stored (and indexed, unique).
+- *Streams by number, derived event ids not at all.* A record names its stream by the id of
+  its `streams` row (1-3 bytes, not a ~20-byte name); `<stream>#<stream_version>` ids are
+  rebuilt on read; only ids a writer chose are stored (and indexed, unique). To read the
+  names in SQL, join: `events JOIN streams ON streams.id = events.stream_id`.
 - Payloads stay JSON text, readable with `json_extract`.
 
 Migration v1 -> v2 copies the events into the new table in one transaction (a crash leaves
@@ -41,7 +43,7 @@ the v1 log as it was), after checking that every stored `prev_hash` is its prede
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ledger.chain import GENESIS_HASH, Row
 from ledger.errors import StoreError
@@ -51,14 +53,16 @@ SCHEMA_VERSION = 2
 EVENTS_TABLE = """
 CREATE TABLE {name} (
     seq INTEGER PRIMARY KEY, block INTEGER NOT NULL, ts_ms INTEGER NOT NULL,
-    stream TEXT NOT NULL, stream_version INTEGER NOT NULL, type TEXT NOT NULL,
+    stream_id INTEGER NOT NULL, stream_version INTEGER NOT NULL, type TEXT NOT NULL,
     version INTEGER NOT NULL, payload TEXT NOT NULL, event_id TEXT, idempotency_key TEXT,
     hash BLOB NOT NULL);
 """
+STREAMS_TABLE = """
+CREATE TABLE streams (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+    top_version INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL);
+"""
 EVENTS_INDEXES = """
 CREATE UNIQUE INDEX idx_events_explicit_id ON events (event_id) WHERE event_id IS NOT NULL;
-CREATE TABLE streams (stream TEXT PRIMARY KEY, version INTEGER NOT NULL,
-    first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL) WITHOUT ROWID;
 """
 HEAD_TABLES = """
 CREATE TABLE log_head (id INTEGER PRIMARY KEY, seq INTEGER, block INTEGER, hash TEXT);
@@ -66,52 +70,72 @@ CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT, first_seq INTE
     last_seq INTEGER, head_hash TEXT);
 """
 
+#: Where stored rows are read from: each event with its stream's name.
+ROW_SOURCE = "events JOIN streams ON streams.id = events.stream_id"
 #: A stored row's columns, read back as a `Row` (derived ids rebuilt, both hashes as hex).
 ROW_COLUMNS = (
-    "seq, block, ts_ms, stream, stream_version, type, version, payload, "
-    "coalesce(event_id, stream || '#' || stream_version), idempotency_key, "
+    "seq, block, ts_ms, name, stream_version, type, version, payload, "
+    "coalesce(event_id, name || '#' || stream_version), idempotency_key, "
     "coalesce((SELECT lower(hex(p.hash)) FROM events AS p WHERE p.seq = events.seq - 1), "
     f"'{GENESIS_HASH}'), lower(hex(hash))"
 )
 INSERT_ROW = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-MOVE_STREAM = (
-    "INSERT INTO streams VALUES (?, ?, ?, ?) ON CONFLICT (stream) "
-    "DO UPDATE SET version = excluded.version, last_seq = excluded.last_seq"
-)
-#: A stored row: a `Row` without `prev_hash`, the derived id as None and the hash as bytes.
-StoredRow = tuple[int, int, int, str, int, str, int, str, str | None, str | None, bytes]
+NEW_STREAM = "INSERT INTO streams (name, top_version, first_seq, last_seq) VALUES (?, 0, ?, 0)"
+MOVE_STREAM = "UPDATE streams SET top_version = ?, last_seq = ? WHERE id = ?"
+#: A stored row: a `Row` without `prev_hash`, the stream by its id, the derived id as None
+#: and the hash as bytes.
+StoredRow = tuple[int, int, int, int, int, str, int, str, str | None, str | None, bytes]
 
 
-def stored_rows(rows: Sequence[Row]) -> list[StoredRow]:
+def stored_rows(rows: Sequence[Row], ids: dict[str, int]) -> list[StoredRow]:
     """The rows as the events table keeps them (see the module docstring)."""
     fromhex = bytes.fromhex
     return [
-        (*row[:8], None if row[8] == f"{row[3]}#{row[4]}" else row[8], row[9], fromhex(row[11]))
+        (
+            *row[:3],
+            ids[row[3]],
+            *row[4:8],
+            None if row[8] == f"{row[3]}#{row[4]}" else row[8],
+            row[9],
+            fromhex(row[11]),
+        )
         for row in rows
     ]
 
 
-def insert_rows(connection: sqlite3.Connection, rows: Sequence[Row]) -> None:
-    """Store chained rows and move their streams' versions; inside the caller's transaction."""
-    connection.executemany(INSERT_ROW, stored_rows(rows))
-    connection.executemany(MOVE_STREAM, stream_tops(rows))
+def insert_rows(connection: sqlite3.Connection, rows: Sequence[Row], ids: dict[str, int]) -> None:
+    """Store chained rows and move their streams; inside the caller's transaction.
 
-
-def stream_tops(rows: Iterable[Row]) -> list[tuple[str, int, int, int]]:
-    """Each stream's (stream, last version, first seq, last seq) among the rows."""
-    tops: dict[str, tuple[str, int, int, int]] = {}
+    `ids` caches stream ids by name (ids never change once given); streams missing from it
+    are looked up, and new ones created, here.
+    """
+    tops: dict[str, tuple[int, int]] = {}
     for seq, _, _, stream, version, *_ in rows:
-        first = tops[stream][2] if stream in tops else seq
-        tops[stream] = (stream, version, first, seq)
-    return list(tops.values())
+        if stream not in ids:
+            ids[stream] = stream_id(connection, stream, seq)
+        tops[stream] = (version, seq)
+    connection.executemany(INSERT_ROW, stored_rows(rows, ids))
+    connection.executemany(
+        MOVE_STREAM, [(version, seq, ids[stream]) for stream, (version, seq) in tops.items()]
+    )
 
 
-def stream_span(connection: sqlite3.Connection, stream: str) -> tuple[int, int] | None:
-    """The first and last seq of a stream's records, or None if it has none."""
+def stream_id(connection: sqlite3.Connection, name: str, first_seq: int) -> int:
+    """The id of a stream, created (starting at `first_seq`) if it has no records yet."""
+    row = connection.execute("SELECT id FROM streams WHERE name = ?", (name,)).fetchone()
+    if row is not None:
+        return int(row[0])
+    cursor = connection.execute(NEW_STREAM, (name, first_seq))
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def stream_span(connection: sqlite3.Connection, stream: str) -> tuple[int, int, int] | None:
+    """A stream's id and the first and last seq of its records, or None if it has none."""
     row = connection.execute(
-        "SELECT first_seq, last_seq FROM streams WHERE stream = ?", (stream,)
+        "SELECT id, first_seq, last_seq FROM streams WHERE name = ?", (stream,)
     ).fetchone()
-    return None if row is None else (int(row[0]), int(row[1]))
+    return None if row is None else (int(row[0]), int(row[1]), int(row[2]))
 
 
 def last_seq_at_block(connection: sqlite3.Connection, block: int) -> int:
@@ -132,7 +156,7 @@ def last_seq_at_block(connection: sqlite3.Connection, block: int) -> int:
 
 def create(connection: sqlite3.Connection) -> None:
     """A new, empty log at the current schema (inside the caller's transaction)."""
-    for script in (EVENTS_TABLE.format(name="events"), EVENTS_INDEXES, HEAD_TABLES):
+    for script in (EVENTS_TABLE.format(name="events"), EVENTS_INDEXES, STREAMS_TABLE, HEAD_TABLES):
         _run(connection, script)
     connection.execute("INSERT INTO log_head VALUES (1, 0, 0, ?)", (GENESIS_HASH,))
 
@@ -150,19 +174,21 @@ def migrate_1_to_2(connection: sqlite3.Connection) -> None:
             "(run `verify` with the version that wrote it)"
         )
     connection.create_function("defi_unhex", 1, _unhex, deterministic=True)
+    _run(connection, STREAMS_TABLE)
+    connection.execute(
+        "INSERT INTO streams (name, top_version, first_seq, last_seq)"
+        " SELECT stream, max(stream_version), min(seq), max(seq) FROM events GROUP BY stream"
+    )
     _run(connection, EVENTS_TABLE.format(name="events_v2"))
     connection.execute(
-        "INSERT INTO events_v2 SELECT seq, block, ts_ms, stream, stream_version, type, version,"
-        " payload, nullif(event_id, stream || '#' || stream_version), idempotency_key,"
-        " defi_unhex(hash) FROM events ORDER BY seq"
+        "INSERT INTO events_v2 SELECT seq, block, ts_ms, streams.id, stream_version, type,"
+        " version, payload, nullif(event_id, stream || '#' || stream_version),"
+        " idempotency_key, defi_unhex(hash)"
+        " FROM events JOIN streams ON streams.name = events.stream ORDER BY seq"
     )
     connection.execute("DROP TABLE events")
     connection.execute("ALTER TABLE events_v2 RENAME TO events")
     _run(connection, EVENTS_INDEXES)
-    connection.execute(
-        "INSERT INTO streams SELECT stream, max(stream_version), min(seq), max(seq)"
-        " FROM events GROUP BY stream"
-    )
 
 
 def _unhex(text: object) -> bytes:

@@ -42,6 +42,7 @@ from ledger.rows import (
 from ledger.sqlite_schema import (
     MIGRATIONS,
     ROW_COLUMNS,
+    ROW_SOURCE,
     SCHEMA_VERSION,
     create,
     insert_rows,
@@ -89,6 +90,7 @@ class SqliteStore:
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path} is not a defi-ledger log: {error}") from error
         self._stream_versions: dict[str, int] = {}
+        self._stream_ids: dict[str, int] = {}
         self._cached_at_seq = -1
 
     def _migrate(self) -> None:
@@ -128,7 +130,7 @@ class SqliteStore:
 
     def stream_version(self, stream: str) -> int:
         row = self.connection.execute(
-            "SELECT version FROM streams WHERE stream = ?", (stream,)
+            "SELECT top_version FROM streams WHERE name = ?", (stream,)
         ).fetchone()
         return 0 if row is None else int(row[0])
 
@@ -147,7 +149,7 @@ class SqliteStore:
             span = stream_span(self.connection, where.stream)
             if span is None:
                 return None
-            low, high = max(low, span[0]), span[1] if high is None else min(high, span[1])
+            low, high = max(low, span[1]), span[2] if high is None else min(high, span[2])
         if where.from_block is not None and where.from_block > 0:
             low = max(low, self.last_seq_at_block(where.from_block - 1) + 1)
         if where.to_block is not None:
@@ -188,13 +190,18 @@ class SqliteStore:
             return result
         except sqlite3.IntegrityError as error:
             connection.execute("ROLLBACK")
-            self._cached_at_seq = -1
+            self._forget_caches()
             return Rejected(code=RejectCode.DUPLICATE, detail=f"already in the log: {error}")
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
-            self._cached_at_seq = -1
+            self._forget_caches()
             raise
+
+    def _forget_caches(self) -> None:
+        """After a rollback: stream versions and ids given in it were never stored."""
+        self._cached_at_seq = -1
+        self._stream_ids.clear()
 
     def _append_locked(
         self,
@@ -226,7 +233,7 @@ class SqliteStore:
         prepared = prepare(batch, view, self.clock.now_ms(), idempotency_key)
         if isinstance(prepared, Rejected):
             return prepared
-        insert_rows(connection, prepared)
+        insert_rows(connection, prepared, self._stream_ids)
         last = prepared[-1]
         connection.execute(
             "UPDATE log_head SET seq = ?, block = ?, hash = ? WHERE id = 1",
@@ -260,14 +267,14 @@ class SqliteStore:
             ("seq <= ?", bounds[1]),
             ("block >= ?", where.from_block),
             ("block <= ?", where.to_block),
-            ("stream = ?", where.stream),
+            ("name = ?", where.stream),
             ("type = ?", where.type),
         ):
             if value is not None:
                 clauses.append(clause)
                 params.append(value)
         cursor = self.connection.execute(
-            f"SELECT {ROW_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq",
+            f"SELECT {ROW_COLUMNS} FROM {ROW_SOURCE} WHERE {' AND '.join(clauses)} ORDER BY seq",
             params,
         )
         while batch := cursor.fetchmany(READ_BATCH_ROWS):

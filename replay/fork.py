@@ -27,6 +27,7 @@ def fork_log(parent: SqliteStore, at_block: int, out: Path) -> Head:
         raise StoreError(f"{out} exists already; a fork writes a new log")
     child = SqliteStore(out, create=True)
     walker = ChainWalker()
+    stream_ids: dict[str, int] = {}
     connection = child.connection
     connection.execute("BEGIN IMMEDIATE")
     try:
@@ -35,7 +36,7 @@ def fork_log(parent: SqliteStore, at_block: int, out: Path) -> Head:
             broken = walker.feed(row)
             if broken is not None:
                 raise IntegrityError(broken.seq, f"parent log: {broken.detail}")
-            insert_rows(connection, [row])
+            insert_rows(connection, [row], stream_ids)
             last = row
         if last is not None:
             connection.execute(

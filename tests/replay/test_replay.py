@@ -75,9 +75,9 @@ def rehash_everything(path: Path) -> None:
     connection = sqlite3.connect(path)
     connection.execute("DROP INDEX IF EXISTS idx_events_stream_stream_version")
     rows = connection.execute(
-        "SELECT seq, block, ts_ms, stream, stream_version, type, version, "
-        "coalesce(event_id, stream || '#' || stream_version), idempotency_key, payload "
-        "FROM events ORDER BY seq"
+        "SELECT seq, block, ts_ms, name, stream_version, type, version, "
+        "coalesce(event_id, name || '#' || stream_version), idempotency_key, payload "
+        "FROM events JOIN streams ON streams.id = events.stream_id ORDER BY seq"
     ).fetchall()
     previous = GENESIS_HASH
     for row in rows:
