@@ -41,9 +41,9 @@ from ledger.rows import (
 )
 from ledger.sqlite_schema import (
     MIGRATIONS,
-    ROW_COLUMNS,
-    ROW_SOURCE,
     SCHEMA_VERSION,
+    STORED_COLUMNS,
+    RowReader,
     create,
     insert_rows,
     last_seq_at_block,
@@ -138,24 +138,25 @@ class SqliteStore:
         """The seq of the last record at or below `block` (0 if none), in ~20 key probes."""
         return last_seq_at_block(self.connection, block)
 
-    def _seq_bounds(self, where: ReadFilter) -> tuple[int, int | None] | None:
-        """The seq range a filter can match (None: nothing), from its stream and blocks.
+    def _seq_bounds(self, where: ReadFilter) -> tuple[int, int | None, int] | None:
+        """The seq range a filter can match and its stream's id (None: nothing can match).
 
         The filter's own clauses still apply to every row; these bounds only narrow the scan
         to the rows that can pass them (blocks rise with seq, a stream lies in its span).
         """
-        low, high = where.from_seq, where.to_seq
+        low, high, stream_id = where.from_seq, where.to_seq, 0
         if where.stream is not None:
             span = stream_span(self.connection, where.stream)
             if span is None:
                 return None
-            low, high = max(low, span[1]), span[2] if high is None else min(high, span[2])
+            stream_id, low = span[0], max(low, span[1])
+            high = span[2] if high is None else min(high, span[2])
         if where.from_block is not None and where.from_block > 0:
             low = max(low, self.last_seq_at_block(where.from_block - 1) + 1)
         if where.to_block is not None:
             last = self.last_seq_at_block(where.to_block)
             high = last if high is None else min(high, last)
-        return low, high
+        return low, high, stream_id
 
     def _cached_stream_version(self, stream: str) -> int:
         version = self._stream_versions.get(stream)
@@ -267,18 +268,19 @@ class SqliteStore:
             ("seq <= ?", bounds[1]),
             ("block >= ?", where.from_block),
             ("block <= ?", where.to_block),
-            ("name = ?", where.stream),
+            ("stream_id = ?", None if where.stream is None else bounds[2]),
             ("type = ?", where.type),
         ):
             if value is not None:
                 clauses.append(clause)
                 params.append(value)
         cursor = self.connection.execute(
-            f"SELECT {ROW_COLUMNS} FROM {ROW_SOURCE} WHERE {' AND '.join(clauses)} ORDER BY seq",
+            f"SELECT {STORED_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq",
             params,
         )
+        reader = RowReader(self.connection)
         while batch := cursor.fetchmany(READ_BATCH_ROWS):
-            yield batch
+            yield reader.rows(batch)
 
     def rows(self, where: ReadFilter | None = None) -> Iterator[Row]:
         """Raw stored rows in seq order (payload undecoded): for verify, export and copies."""
