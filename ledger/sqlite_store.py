@@ -8,7 +8,7 @@ Every append runs in one `BEGIN IMMEDIATE` transaction: the write lock is taken 
 head is read inside it, so `seq` stays gapless with any number of writer processes, and a
 crash at any moment leaves either the whole batch or none of it. `log_head` makes deleting the
 last records detectable by `verify`. Pragmas (see `connect`): WAL, `synchronous = NORMAL`, a
-64 MiB page cache, a checkpoint every ~40 MB of WAL.
+16 MiB page cache, a checkpoint every ~40 MB of WAL.
 """
 
 from __future__ import annotations

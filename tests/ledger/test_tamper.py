@@ -161,3 +161,14 @@ def test_two_swapped_rows_are_caught(
 def test_a_truncated_tail_is_caught(copy: Path) -> None:
     tamper(copy, "DELETE FROM events WHERE seq > ?", RECORDS - 3)
     assert first_bad_seq(copy) == RECORDS - 2
+
+
+def test_a_renamed_stream_is_caught_at_its_first_record(copy: Path) -> None:
+    """Stream names live once, in `streams`: renaming one changes every record of it."""
+    connection = sqlite3.connect(copy)
+    stream_id, first = connection.execute(
+        "SELECT id, first_seq FROM streams WHERE name = 'account:a3'"
+    ).fetchone()
+    connection.close()
+    tamper(copy, "UPDATE streams SET name = 'account:a4x' WHERE id = ?", stream_id)
+    assert first_bad_seq(copy) == first
