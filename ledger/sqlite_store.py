@@ -159,9 +159,16 @@ class SqliteStore:
         return low, high, stream_id
 
     def _cached_stream_version(self, stream: str) -> int:
+        """A stream's version, read once with its id (which the insert then needs)."""
         version = self._stream_versions.get(stream)
         if version is None:
-            version = self._stream_versions[stream] = self.stream_version(stream)
+            row = self.connection.execute(
+                "SELECT id, top_version FROM streams WHERE name = ?", (stream,)
+            ).fetchone()
+            version = 0
+            if row is not None:
+                self._stream_ids[stream], version = row
+            self._stream_versions[stream] = version
         return version
 
     def _event_id_exists(self, event_id: str) -> bool:
