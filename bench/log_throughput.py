@@ -47,7 +47,8 @@ from events import encode, event_tag
 from ledger.batch import NewEvent
 from ledger.chain import Row
 from ledger.pg_schema import describe_url
-from ledger.sqlite_store import CACHE_KIB, INSERT_ROW, WAL_CHECKPOINT_PAGES, SqliteStore
+from ledger.sqlite_schema import insert_rows
+from ledger.sqlite_store import CACHE_KIB, WAL_CHECKPOINT_PAGES, SqliteStore
 
 BATCH_SIZES = (1, 100, 1_000, 10_000)
 PEER_BATCH_SIZE = 1_000
@@ -95,9 +96,10 @@ def insert_raw(path: Path, rows: Sequence[Row]) -> None:
     """The ceiling: our own schema and pragmas, the rows already built, nothing checked."""
     store = SqliteStore(path, create=True)
     connection = store.connection
+    stream_ids: dict[str, int] = {}
     for start in range(0, len(rows), CEILING_BATCH_SIZE):
         connection.execute("BEGIN IMMEDIATE")
-        connection.executemany(INSERT_ROW, rows[start : start + CEILING_BATCH_SIZE])
+        insert_rows(connection, rows[start : start + CEILING_BATCH_SIZE], stream_ids)
         connection.execute("COMMIT")
     store.close()
 

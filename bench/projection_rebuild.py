@@ -88,8 +88,12 @@ def copy_prefix(source: Path, target: Path, count: int) -> None:
     connection.execute("BEGIN IMMEDIATE")
     connection.execute("INSERT INTO events SELECT * FROM source.events WHERE seq <= ?", (count,))
     connection.execute(
+        "INSERT INTO streams SELECT s.id, s.name, max(e.stream_version), min(e.seq), max(e.seq) "
+        "FROM events AS e JOIN source.streams AS s ON s.id = e.stream_id GROUP BY s.id"
+    )
+    connection.execute(
         "UPDATE log_head SET (seq, block, hash) = "
-        "(SELECT seq, block, hash FROM events WHERE seq = ?) WHERE id = 1",
+        "(SELECT seq, block, lower(hex(hash)) FROM events WHERE seq = ?) WHERE id = 1",
         (count,),
     )
     connection.execute("COMMIT")
@@ -105,8 +109,8 @@ def build_peer_log(source: Path, target: Path) -> None:
     connection.execute("ATTACH DATABASE ? AS source", (str(source),))
     connection.execute(
         "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
-        "SELECT stream, stream_version, type, CAST(payload AS BLOB) FROM source.events "
-        "ORDER BY seq"
+        "SELECT name, stream_version, type, CAST(payload AS BLOB) FROM source.events "
+        "JOIN source.streams ON streams.id = events.stream_id ORDER BY seq"
     )
     connection.close()
 

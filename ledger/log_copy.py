@@ -20,7 +20,8 @@ import msgspec
 
 from ledger.chain import ChainWalker, Row
 from ledger.errors import IntegrityError, StoreError
-from ledger.sqlite_store import INSERT_ROW, SqliteStore
+from ledger.sqlite_schema import insert_rows
+from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 
 CHUNK_ROWS = 5_000
@@ -62,7 +63,7 @@ def _write_sqlite(store: SqliteStore, rows: Sequence[Row], entries: list[Entry])
     connection.execute("BEGIN IMMEDIATE")
     try:
         _check_head(store, rows[0])
-        connection.executemany(INSERT_ROW, rows)
+        insert_rows(connection, rows, {})  # the log's own layout (streams by number)
         last = rows[-1]
         connection.execute(
             "UPDATE log_head SET seq = ?, block = ?, hash = ? WHERE id = 1",

@@ -1,17 +1,14 @@
 """The embedded default: the log in one SQLite file (WAL), hash-chained and gapless.
 
-Schema (created and migrated through sqlite-utils; `PRAGMA user_version` is the schema version):
-
-    events(seq PK, block, ts_ms, stream, stream_version, type, version, payload TEXT JSON,
-           event_id UNIQUE, idempotency_key, prev_hash, hash)   UNIQUE(stream, stream_version)
-    log_head(id=1, seq, block, hash)        the head, moved in the same transaction as rows
-    idempotency(key PK, fingerprint, first_seq, last_seq, head_hash)
+Schema v2 (`PRAGMA user_version`), its reasons and the migration from v1: `ledger.sqlite_schema`.
+Events keep one 32-byte hash each and stream versions live in a `streams` table, so an append
+costs the same onto a 5M-event log as onto a 100k one; rows read back as before (`Row`, hex).
 
 Every append runs in one `BEGIN IMMEDIATE` transaction: the write lock is taken first, the
 head is read inside it, so `seq` stays gapless with any number of writer processes, and a
 crash at any moment leaves either the whole batch or none of it. `log_head` makes deleting the
 last records detectable by `verify`. Pragmas (see `connect`): WAL, `synchronous = NORMAL`, a
-64 MiB page cache, a checkpoint every ~40 MB of WAL.
+16 MiB page cache, a checkpoint every ~40 MB of WAL.
 """
 
 from __future__ import annotations
@@ -22,7 +19,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from events.record import Record
 from events.rejections import RejectCode
@@ -36,7 +32,7 @@ from ledger.batch import (
     fingerprint,
     prepare,
 )
-from ledger.chain import GENESIS_HASH, ChainWalker, Row
+from ledger.chain import ChainWalker, Row
 from ledger.clock import Clock, SystemClock
 from ledger.errors import NotALedger, SchemaTooNew, StoreError, StoreIOError
 from ledger.faults import sqlite_fault
@@ -46,75 +42,28 @@ from ledger.rows import (
     fold_rows_to_records,
     records_in_batches,
 )
-from ledger.store import ReadFilter, VerifyReport
-from projections.sqlite_tables import database
-
-if TYPE_CHECKING:
-    import sqlite_utils
-
-SCHEMA_VERSION = 1
-ROW_COLUMNS = (
-    "seq, block, ts_ms, stream, stream_version, type, version, payload, event_id, "
-    "idempotency_key, prev_hash, hash"
+from ledger.sqlite_schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    STORED_COLUMNS,
+    RowReader,
+    create,
+    insert_rows,
+    last_seq_at_block,
+    stream_span,
 )
+from ledger.store import ReadFilter, VerifyReport
+
 #: The columns a fold reads: what projections may read of a record (`Projection.apply`).
 FOLD_COLUMNS = "seq, block, type, version, payload"
-INSERT_ROW = f"INSERT INTO events ({ROW_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
 READ_BATCH_ROWS = 2000
-#: SQLite's page cache per connection (it fills only as pages are used).
-CACHE_KIB = 65_536
+#: SQLite's page cache per connection (it fills only as pages are used). An append touches
+#: the end of the events table and the small `streams` table, a fold reads in seq order: 16 MiB
+#: holds what they reuse, and keeps a rebuild's memory the same at 100k events as at 5M.
+CACHE_KIB = 16_384
 #: Checkpoint the WAL into the file once it holds this many pages (4 KiB each).
 WAL_CHECKPOINT_PAGES = 10_000
 LOCK_TIMEOUT_ENV = "DEFI_LEDGER_LOCK_TIMEOUT_S"
-
-
-def _migrate_to_1(db: sqlite_utils.Database) -> None:
-    db["events"].create(  # type: ignore[union-attr]
-        {
-            "seq": int,
-            "block": int,
-            "ts_ms": int,
-            "stream": str,
-            "stream_version": int,
-            "type": str,
-            "version": int,
-            "payload": str,
-            "event_id": str,
-            "idempotency_key": str,
-            "prev_hash": str,
-            "hash": str,
-        },
-        pk="seq",
-        not_null={
-            "block",
-            "ts_ms",
-            "stream",
-            "stream_version",
-            "type",
-            "version",
-            "payload",
-            "event_id",
-            "prev_hash",
-            "hash",
-        },
-    )
-    db["events"].create_index(["stream", "stream_version"], unique=True)  # type: ignore[union-attr]
-    db["events"].create_index(["block"])  # type: ignore[union-attr]
-    # Derived ids (`<stream>#<version>`) are unique through the stream index; only ids the
-    # writer chose are indexed, which keeps the hot append path to two secondary indexes.
-    db.execute(
-        "CREATE UNIQUE INDEX idx_events_explicit_id ON events(event_id) "
-        "WHERE event_id NOT LIKE '%#%'"
-    )
-    db["log_head"].create({"id": int, "seq": int, "block": int, "hash": str}, pk="id")  # type: ignore[union-attr]
-    db["log_head"].insert({"id": 1, "seq": 0, "block": 0, "hash": GENESIS_HASH})  # type: ignore[union-attr]
-    db["idempotency"].create(  # type: ignore[union-attr]
-        {"key": str, "fingerprint": str, "first_seq": int, "last_seq": int, "head_hash": str},
-        pk="key",
-    )
-
-
-MIGRATIONS = {1: _migrate_to_1}
 
 
 def lock_timeout_s() -> float:
@@ -133,9 +82,8 @@ def connect(path: str | Path) -> sqlite3.Connection:
     if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
-    # The (stream, stream_version) index takes inserts at random places: a cache that holds
-    # it (64 MiB holds the index of ~1.5M records) and a WAL checkpointed every ~40 MB rather
-    # than every 4 MB (each checkpoint costs two fsyncs) make big batches ~30% faster.
+    # A WAL checkpointed every ~40 MB rather than every 4 MB (each checkpoint costs two
+    # fsyncs) makes big batches faster.
     connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
     return connection
@@ -166,6 +114,7 @@ class SqliteStore:
                 f"{self.path} is not a defi-ledger log: {error}"
             ) from error
         self._stream_versions: dict[str, int] = {}
+        self._stream_ids: dict[str, int] = {}
         self._cached_at_seq = -1
         self._in_step = False
 
@@ -185,11 +134,13 @@ class SqliteStore:
             ).fetchone()[0]
         ):
             raise NotALedger(f"{self.path} has an events table but no defi-ledger schema")
-        db = database(self.connection)
         self.connection.execute("BEGIN IMMEDIATE")
         try:
-            for step in range(version + 1, SCHEMA_VERSION + 1):
-                MIGRATIONS[step](db)
+            if version == 0:
+                create(self.connection)  # a new log starts at the current schema
+            else:
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    MIGRATIONS[step](self.connection)
             self.connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self.connection.execute("COMMIT")
         except BaseException:
@@ -204,32 +155,51 @@ class SqliteStore:
 
     def stream_version(self, stream: str) -> int:
         row = self.connection.execute(
-            "SELECT max(stream_version) FROM events WHERE stream = ?", (stream,)
-        ).fetchone()
-        return int(row[0] or 0)
-
-    def last_seq_at_block(self, block: int) -> int:
-        """The seq of the last record at or below `block` (0 if none), in one index probe.
-
-        Blocks never decrease along seq (`append` refuses it, `verify` checks it), so the last
-        entry of the block index at or below `block` is that record.
-        """
-        row = self.connection.execute(
-            "SELECT seq FROM events WHERE block <= ? ORDER BY block DESC, seq DESC LIMIT 1",
-            (block,),
+            "SELECT top_version FROM streams WHERE name = ?", (stream,)
         ).fetchone()
         return 0 if row is None else int(row[0])
 
+    def last_seq_at_block(self, block: int) -> int:
+        """The seq of the last record at or below `block` (0 if none), in ~20 key probes."""
+        return last_seq_at_block(self.connection, block)
+
+    def _seq_bounds(self, where: ReadFilter) -> tuple[int, int | None, int] | None:
+        """The seq range a filter can match and its stream's id (None: nothing can match).
+
+        The filter's own clauses still apply to every row; these bounds only narrow the scan
+        to the rows that can pass them (blocks rise with seq, a stream lies in its span).
+        """
+        low, high, stream_id = where.from_seq, where.to_seq, 0
+        if where.stream is not None:
+            span = stream_span(self.connection, where.stream)
+            if span is None:
+                return None
+            stream_id, low = span[0], max(low, span[1])
+            high = span[2] if high is None else min(high, span[2])
+        if where.from_block is not None and where.from_block > 0:
+            low = max(low, self.last_seq_at_block(where.from_block - 1) + 1)
+        if where.to_block is not None:
+            last = self.last_seq_at_block(where.to_block)
+            high = last if high is None else min(high, last)
+        return low, high, stream_id
+
     def _cached_stream_version(self, stream: str) -> int:
+        """A stream's version, read once with its id (which the insert then needs)."""
         version = self._stream_versions.get(stream)
         if version is None:
-            version = self._stream_versions[stream] = self.stream_version(stream)
+            row = self.connection.execute(
+                "SELECT id, top_version FROM streams WHERE name = ?", (stream,)
+            ).fetchone()
+            version = 0
+            if row is not None:
+                self._stream_ids[stream], version = row
+            self._stream_versions[stream] = version
         return version
 
     def _event_id_exists(self, event_id: str) -> bool:
         return (
             self.connection.execute(
-                "SELECT 1 FROM events WHERE event_id = ? AND event_id NOT LIKE '%#%'", (event_id,)
+                "SELECT 1 FROM events WHERE event_id = ?", (event_id,)
             ).fetchone()
             is not None
         )
@@ -255,13 +225,13 @@ class SqliteStore:
             return result
         except sqlite3.IntegrityError as error:
             _run(connection, rollback)
-            self._cached_at_seq = -1
+            self._forget_caches()
             return Rejected(code=RejectCode.DUPLICATE, detail=f"already in the log: {error}")
         except OverflowError as error:
             # An int SQLite cannot store (a block or ts_ms past 2**63 - 1) from a caller that
             # did not go through the JSON reader's checks: refused by name, nothing written.
-            connection.execute("ROLLBACK")
-            self._cached_at_seq = -1
+            _run(connection, rollback)
+            self._forget_caches()
             return Rejected(
                 code=RejectCode.INT_OUT_OF_RANGE,
                 detail=f"an int is outside SQLite's INTEGER range (0..2**63 - 1): {error}",
@@ -269,7 +239,7 @@ class SqliteStore:
         except BaseException:
             if connection.in_transaction:
                 _run(connection, rollback)
-            self._cached_at_seq = -1
+            self._forget_caches()
             raise
 
     @contextmanager
@@ -289,10 +259,15 @@ class SqliteStore:
         except BaseException:
             self._in_step = False
             self.connection.execute("ROLLBACK")
-            self._cached_at_seq = -1
+            self._forget_caches()
             raise
         self._in_step = False
         self.connection.execute("COMMIT")
+
+    def _forget_caches(self) -> None:
+        """After a rollback: stream versions and ids given in it were never stored."""
+        self._cached_at_seq = -1
+        self._stream_ids.clear()
 
     def _append_locked(
         self,
@@ -324,7 +299,7 @@ class SqliteStore:
         prepared = prepare(batch, view, self.clock.now_ms(), idempotency_key)
         if isinstance(prepared, Rejected):
             return prepared
-        connection.executemany(INSERT_ROW, prepared)
+        insert_rows(connection, prepared, self._stream_ids)
         last = prepared[-1]
         connection.execute(
             "UPDATE log_head SET seq = ?, block = ?, hash = ? WHERE id = 1",
@@ -349,24 +324,28 @@ class SqliteStore:
     def row_batches(self, where: ReadFilter | None = None) -> Iterator[list[Row]]:
         """Raw stored rows in seq order, a few thousand at a time (one query for them all)."""
         where = where or ReadFilter()
+        bounds = self._seq_bounds(where)
+        if bounds is None:
+            return
         clauses: list[str] = ["seq >= ?"]
-        params: list[int | str] = [where.from_seq]
+        params: list[int | str] = [bounds[0]]
         for clause, value in (
-            ("seq <= ?", where.to_seq),
+            ("seq <= ?", bounds[1]),
             ("block >= ?", where.from_block),
             ("block <= ?", where.to_block),
-            ("stream = ?", where.stream),
+            ("stream_id = ?", None if where.stream is None else bounds[2]),
             ("type = ?", where.type),
         ):
             if value is not None:
                 clauses.append(clause)
                 params.append(value)
         cursor = self.connection.execute(
-            f"SELECT {ROW_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq",
+            f"SELECT {STORED_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq",
             params,
         )
+        reader = RowReader(self.connection)
         while batch := cursor.fetchmany(READ_BATCH_ROWS):
-            yield batch
+            yield reader.rows(batch)
 
     def rows(self, where: ReadFilter | None = None) -> Iterator[Row]:
         """Raw stored rows in seq order (payload undecoded): for verify, export and copies."""
@@ -400,8 +379,8 @@ class SqliteStore:
             clauses.append("seq <= ?")
             params.append(to_seq)
         if to_block is not None:
-            clauses.append("block <= ?")
-            params.append(to_block)
+            clauses += ["block <= ?", "seq <= ?"]
+            params += [to_block, self.last_seq_at_block(to_block)]
         cursor = self.connection.execute(
             f"SELECT {FOLD_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq",
             params,

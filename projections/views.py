@@ -5,12 +5,15 @@ The only module of `projections` that does I/O. For each projection P with table
     view_<T>(<columns>)                 typed by `projections.columns` (below)
     view_tracking(projection PK, version, seq, block, digest)
     view_state(projection PK, version, seq, state BLOB, state_sha256)   the view's own state
-    snapshots(projection, version, seq, block, state BLOB, state_sha256) every K events
+    snapshots(projection, version, seq, block, state_key)      every K events, for time travel
+    snapshot_states(key PK, state BLOB)                         sha256(state) -> zlib(state)
 
-Each stored state carries the sha256 of its bytes, written in the same statement; a state read
-back whose bytes do not hash to it (a hand-edited row, a damaged page) raises `ViewMismatch`
-rather than being served. A state stored before the column existed (NULL) is not trusted
-either: it is treated as absent, and so refolded from the log.
+Each stored state carries the sha256 of its bytes, written in the same statement (a snapshot's
+is its key: snapshot states are stored once each, by content, zlib-compressed, so a book that
+did not change since its last snapshot adds a 40-byte row; a trigger drops a state when its
+last snapshot goes); a state read back whose bytes do not hash to it (a hand-edited row, a
+damaged page) raises `ViewMismatch` rather than being served. A view state stored before
+its column existed (NULL) is not trusted either: it is treated as absent, and so refolded.
 
 `write_view` replaces a projection's rows, its tracking row and its state in ONE transaction,
 so a view is never ahead of or behind the `seq` it records, whatever moment a crash comes at.
@@ -27,7 +30,9 @@ Sums: the `dec_sum` aggregate (exact decimal text) on a connection given
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from hashlib import sha256
 from typing import Any
 
@@ -44,11 +49,18 @@ CREATE TABLE IF NOT EXISTS view_state (
     state BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS snapshots (
     projection TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL,
-    block INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (projection, version, seq));
+    block INTEGER NOT NULL, state_key BLOB NOT NULL, PRIMARY KEY (projection, version, seq));
 CREATE INDEX IF NOT EXISTS idx_snapshots_block ON snapshots (projection, version, block);
+CREATE INDEX IF NOT EXISTS idx_snapshots_state ON snapshots (state_key);
+CREATE TABLE IF NOT EXISTS snapshot_states (key BLOB PRIMARY KEY, state BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS snapshot_state_unused AFTER DELETE ON snapshots
+WHEN NOT EXISTS (SELECT 1 FROM snapshots WHERE state_key = old.state_key)
+BEGIN DELETE FROM snapshot_states WHERE key = old.state_key; END;
 """
 DIGEST_COLUMN = "state_sha256"
-"""The column, in `view_state` and `snapshots`, holding the sha256 (hex) of `state`."""
+"""The column of `view_state` holding the sha256 (hex) of `state` (a snapshot's is its key)."""
+COMPRESS_LEVEL = 1
+"""zlib level 1: most of level 9's saving on these states at a fraction of its time."""
 
 
 class ViewMismatch(ValueError):
@@ -58,25 +70,35 @@ class ViewMismatch(ValueError):
 def ensure_schema(connection: sqlite3.Connection) -> None:
     """Create the view tables in one transaction: a crash leaves all of them or none.
 
-    Files written before states carried their digest gain the column (NULL in old rows).
+    Files of earlier layouts are brought up in the same transaction: a view state written
+    before states carried their digest gains the column (NULL: never served), and snapshots
+    stored inline are moved into the content-addressed store.
     """
-    missing = [
-        table
-        for table in ("view_state", "snapshots")
-        if (columns := _columns(connection, table)) is not None
-        and DIGEST_COLUMN not in [name for name, _kind in columns]
-    ]
-    if (
-        not missing
-        and _columns(connection, "view_state") is not None
-        and _columns(connection, "snapshots") is not None
-    ):
+    view_state = _columns(connection, "view_state")
+    snapshots = _columns(connection, "snapshots")
+    state_columns = [name for name, _kind in view_state or []]
+    inline = snapshots is not None and "state" in [name for name, _kind in snapshots]
+    if view_state is not None and DIGEST_COLUMN in state_columns and snapshots and not inline:
         return
-    alters = "".join(f"ALTER TABLE {table} ADD COLUMN {DIGEST_COLUMN} TEXT;" for table in missing)
-    fresh = VIEWS_SCHEMA.replace(
-        "state BLOB NOT NULL)", f"state BLOB NOT NULL, {DIGEST_COLUMN} TEXT)"
-    ).replace("state BLOB NOT NULL, PRIMARY", f"state BLOB NOT NULL, {DIGEST_COLUMN} TEXT, PRIMARY")
-    connection.executescript(f"BEGIN IMMEDIATE;{fresh}{alters}COMMIT;")
+    with _transaction(connection):
+        if inline:
+            connection.execute("ALTER TABLE snapshots RENAME TO snapshots_inline")
+            connection.execute("DROP INDEX IF EXISTS idx_snapshots_block")
+        fresh = VIEWS_SCHEMA.replace(
+            "    state BLOB NOT NULL);", f"    state BLOB NOT NULL, {DIGEST_COLUMN} TEXT);", 1
+        )
+        for statement in fresh.split(";\n"):
+            if statement.strip():
+                connection.execute(statement)
+        if view_state is not None and DIGEST_COLUMN not in state_columns:
+            connection.execute(f"ALTER TABLE view_state ADD COLUMN {DIGEST_COLUMN} TEXT")
+        if inline:
+            rows = connection.execute(
+                "SELECT projection, version, seq, block, state FROM snapshots_inline"
+            ).fetchall()
+            for name, version, seq, block, state in rows:
+                _store_snapshot(connection, name, version, seq, block, bytes(state))
+            connection.execute("DROP TABLE snapshots_inline")
 
 
 def state_digest(state: bytes) -> str:
@@ -261,11 +283,57 @@ def insert_snapshot(
     connection: sqlite3.Connection, name: str, version: int, seq: int, block: int, state: bytes
 ) -> None:
     """Store a projection's snapshot (`Projection.snapshot()` bytes) taken at `seq`."""
+    with _transaction(connection):
+        _store_snapshot(connection, name, version, seq, block, state)
+
+
+@contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction: committed if the block ends, rolled back if it raises."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:  # an I/O error may have rolled it back already
+            connection.execute("ROLLBACK")
+        raise
+
+
+def _store_snapshot(
+    connection: sqlite3.Connection, name: str, version: int, seq: int, block: int, state: bytes
+) -> None:
+    """The snapshot row, and its state unless the same bytes are stored already."""
+    key = sha256(state).digest()
     connection.execute(
-        f"INSERT OR REPLACE INTO snapshots (projection, version, seq, block, state, "
-        f"{DIGEST_COLUMN}) VALUES (?, ?, ?, ?, ?, ?)",
-        (name, version, seq, block, state, state_digest(state)),
+        "DELETE FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
+        (name, version, seq),
     )
+    if connection.execute("SELECT 1 FROM snapshot_states WHERE key = ?", (key,)).fetchone() is None:
+        connection.execute(
+            "INSERT INTO snapshot_states VALUES (?, ?)",
+            (key, zlib.compress(state, COMPRESS_LEVEL)),
+        )
+    connection.execute(
+        "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?)", (name, version, seq, block, key)
+    )
+
+
+def snapshot_state(connection: sqlite3.Connection, key: bytes, where: str) -> bytes:
+    """A stored snapshot state, checked against its key (its sha256)."""
+    found = connection.execute("SELECT state FROM snapshot_states WHERE key = ?", (key,)).fetchone()
+    if found is None:
+        raise ViewMismatch(f"{where}: its state is missing; run `defi-ledger rebuild`")
+    try:
+        state = zlib.decompress(found[0])
+    except zlib.error as error:
+        raise ViewMismatch(f"{where}: its state cannot be read ({error})") from error
+    if sha256(state).digest() != bytes(key):
+        raise ViewMismatch(
+            f"{where}: the stored state does not match its digest (edited or damaged); "
+            "run `defi-ledger rebuild` to refold it from the log"
+        )
+    return state
 
 
 def nearest_snapshot(
@@ -281,20 +349,17 @@ def nearest_snapshot(
     """
     key = (projection.name, projection.version)
     (seq,) = connection.execute(
-        "SELECT max(seq) FROM snapshots WHERE projection = ? AND version = ? AND block <= ? "
-        f"AND {DIGEST_COLUMN} IS NOT NULL",
+        "SELECT max(seq) FROM snapshots WHERE projection = ? AND version = ? AND block <= ?",
         (*key, block),
     ).fetchone()
     if seq is None:
         return None
-    state, at_block, stored = connection.execute(
-        f"SELECT state, block, {DIGEST_COLUMN} FROM snapshots "
-        "WHERE projection = ? AND version = ? AND seq = ?",
+    state_key, at_block = connection.execute(
+        "SELECT state_key, block FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
         (*key, seq),
     ).fetchone()
-    checked = _checked(f"snapshot of {projection.name} at seq {seq}", bytes(state), stored)
-    assert checked is not None
-    return int(seq), checked, int(at_block)
+    where = f"snapshot of {projection.name} at seq {seq}"
+    return int(seq), snapshot_state(connection, state_key, where), int(at_block)
 
 
 def snapshot_before_seq(
@@ -302,15 +367,14 @@ def snapshot_before_seq(
 ) -> tuple[int, bytes, int] | None:
     """The latest (seq, state, block) of the projection's current version taken below `seq`."""
     row = connection.execute(
-        f"SELECT seq, state, block, {DIGEST_COLUMN} FROM snapshots"
+        "SELECT seq, state_key, block FROM snapshots"
         " WHERE projection = ? AND version = ? AND seq < ? ORDER BY seq DESC LIMIT 1",
         (projection.name, projection.version, seq),
     ).fetchone()
     if row is None:
         return None
-    checked = _checked(f"snapshot of {projection.name} at seq {row[0]}", bytes(row[1]), row[3])
-    assert checked is not None
-    return int(row[0]), checked, int(row[2])
+    where = f"snapshot of {projection.name} at seq {row[0]}"
+    return int(row[0]), snapshot_state(connection, row[1], where), int(row[2])
 
 
 def latest_snapshot_seq(connection: sqlite3.Connection, projection: Projection) -> int:

@@ -11,7 +11,8 @@ from ledger.chain import ChainWalker
 from ledger.clock import FixedClock
 from ledger.errors import IntegrityError
 from ledger.projector import Projector
-from ledger.sqlite_store import INSERT_ROW, SqliteStore
+from ledger.sqlite_schema import insert_rows
+from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.base import tables_at
 from projections.runtime import digest_of_shown
@@ -33,6 +34,7 @@ def fork_log(parent: SqliteStore | PostgresStore, at_block: int, out: Path) -> H
         raise OutputExists(out)
     child = SqliteStore(out, create=True)
     walker = ChainWalker()
+    stream_ids: dict[str, int] = {}
     connection = child.connection
     connection.execute("BEGIN IMMEDIATE")
     try:
@@ -41,7 +43,7 @@ def fork_log(parent: SqliteStore | PostgresStore, at_block: int, out: Path) -> H
             broken = walker.feed(row)
             if broken is not None:
                 raise IntegrityError(broken.seq, f"parent log: {broken.detail}")
-            connection.execute(INSERT_ROW, row)
+            insert_rows(connection, [row], stream_ids)
             last = row
         if last is not None:
             connection.execute(

@@ -15,6 +15,7 @@ The first difference found (lowest seq) is what the CLI names.
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from dataclasses import dataclass
 
 from ledger.sqlite_store import SqliteStore
@@ -53,17 +54,37 @@ def _stored_states(
     found: list[StoredState] = []
     for projection in projections:
         key = (projection.name, projection.version)
-        for kind, table in (("view", "view_state"), ("snapshot", "snapshots")):
-            rows = connection.execute(
-                f"SELECT seq, state, {views.DIGEST_COLUMN} FROM {table} "
-                "WHERE projection = ? AND version = ? ORDER BY seq",
-                key,
-            ).fetchall()
-            found += [
-                StoredState(int(seq), projection.name, kind, bytes(state), digest)
-                for seq, state, digest in rows
-            ]
+        rows = connection.execute(
+            f"SELECT seq, state, {views.DIGEST_COLUMN} FROM view_state "
+            "WHERE projection = ? AND version = ? ORDER BY seq",
+            key,
+        ).fetchall()
+        found += [
+            StoredState(int(seq), projection.name, "view", bytes(state), digest)
+            for seq, state, digest in rows
+        ]
+        # A snapshot's digest is its key: its state is stored once, by content, compressed.
+        snapshots = connection.execute(
+            "SELECT s.seq, st.state, s.state_key FROM snapshots AS s"
+            " LEFT JOIN snapshot_states AS st ON st.key = s.state_key"
+            " WHERE s.projection = ? AND s.version = ? ORDER BY s.seq",
+            key,
+        ).fetchall()
+        found += [
+            StoredState(int(seq), projection.name, "snapshot", _inflated(packed), bytes(k).hex())
+            for seq, packed, k in snapshots
+        ]
     return sorted(found, key=lambda item: (item.seq, item.projection, item.kind))
+
+
+def _inflated(packed: bytes | None) -> bytes:
+    """A snapshot's state; empty when it is missing or damaged (its digest then differs)."""
+    if packed is None:
+        return b""
+    try:
+        return zlib.decompress(packed)
+    except zlib.error:
+        return b""
 
 
 def _text(value: object) -> str | None:

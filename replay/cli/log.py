@@ -287,7 +287,8 @@ def anchor_findings(store: SqliteStore, expected_hash: str) -> list[str]:
     if expected_hash in (head.hash, GENESIS_HASH):
         return []
     row = store.connection.execute(
-        "SELECT seq FROM events WHERE hash = ? ORDER BY seq LIMIT 1", (expected_hash,)
+        "SELECT seq FROM events WHERE hash = ? ORDER BY seq LIMIT 1",
+        (bytes.fromhex(expected_hash),),
     ).fetchone()
     if row is not None:
         return []

@@ -76,5 +76,7 @@ def test_two_writer_processes_keep_seq_gapless(tmp_path: Path, rand: Rand) -> No
     records = list(store.read())
     assert [record.seq for record in records] == list(range(1, len(records) + 1))
     assert {record.event.to_account for record in records} == {"left", "right"}  # type: ignore[attr-defined]
+    # Both wrote to one stream: its versions are 1..n, none skipped, none repeated.
+    assert sorted(record.stream_version for record in records) == list(range(1, len(records) + 1))
     assert store.verify().ok
     store.close()

@@ -109,10 +109,11 @@ def test_a_snapshot_of_another_version_is_ignored(tmp_path: Path) -> None:
     honest = projector.digests(4)
     forged = Balances()
     forged.holdings["ETH"] = {"a": 10**9}
-    store.connection.execute(
-        "UPDATE snapshots SET version = version + 1, state = ? WHERE block = 4",
-        (forged.snapshot(),),
-    )
+    ((seq, version),) = store.connection.execute(
+        "SELECT seq, version FROM snapshots WHERE block = 4"
+    ).fetchall()
+    store.connection.execute("DELETE FROM snapshots WHERE block = 4")
+    views.insert_snapshot(store.connection, "balances", version + 1, seq, 4, forged.snapshot())
     assert projector.digests(4) == honest
     store.close()
 
@@ -202,14 +203,14 @@ def test_state_at_restores_snapshots_written_in_the_canonical_form(tmp_path: Pat
     projector = Projector(store, ["balances"], snapshot_every=2)
     projector.catch_up()
     expected = projector.digests(7)
-    for seq, state in store.connection.execute("SELECT seq, state FROM snapshots").fetchall():
+    stored = store.connection.execute("SELECT version, seq, block FROM snapshots").fetchall()
+    for version, seq, block in stored:
+        saved = views.snapshot_before_seq(store.connection, Balances(), seq + 1)
+        assert saved is not None
         balances = Balances()
-        balances.restore(state)
+        balances.restore(saved[1])
         canonical = canonical_bytes(balances._state())
-        store.connection.execute(
-            "UPDATE snapshots SET state = ?, state_sha256 = ? WHERE seq = ?",
-            (canonical, views.state_digest(canonical), seq),
-        )
+        views.insert_snapshot(store.connection, "balances", version, seq, block, canonical)
     assert projector.digests(7) == expected
     store.close()
 

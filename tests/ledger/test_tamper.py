@@ -66,10 +66,16 @@ def first_bad_seq(path: Path) -> int | None:
     return report.first_bad_seq
 
 
-def flip(text: str, position: int) -> str:
-    original = text[position]
-    replacement = "7" if original != "7" else "8"
-    return text[:position] + replacement + text[position + 1 :]
+def flip(value: str | bytes | None, position: int) -> str | bytes:
+    """One character (or byte) of a stored value changed; a derived id (NULL) given a value."""
+    if value is None:
+        return "forged"
+    if isinstance(value, bytes):
+        at = position % len(value)
+        return value[:at] + bytes([value[at] ^ 0x01]) + value[at + 1 :]
+    at = position % len(value)
+    replacement = "7" if value[at] != "7" else "8"
+    return value[:at] + replacement + value[at + 1 :]
 
 
 SETTINGS = settings(
@@ -85,7 +91,7 @@ def test_the_untouched_log_verifies(pristine: Path) -> None:
 @given(
     seq=st.integers(1, RECORDS),
     where=st.integers(0, 10**6),
-    column=st.sampled_from(["payload", "hash", "prev_hash", "stream", "event_id"]),
+    column=st.sampled_from(["payload", "hash", "event_id"]),
 )
 def test_one_changed_byte_is_caught(
     pristine: Path, tmp_path_factory: pytest.TempPathFactory, seq: int, where: int, column: str
@@ -93,16 +99,17 @@ def test_one_changed_byte_is_caught(
     path = tmp_path_factory.mktemp("byte") / "ledger.db"
     path.write_bytes(pristine.read_bytes())
     connection = sqlite3.connect(path)
-    text = connection.execute(f"SELECT {column} FROM events WHERE seq = ?", (seq,)).fetchone()[0]
+    value = connection.execute(f"SELECT {column} FROM events WHERE seq = ?", (seq,)).fetchone()[0]
     connection.close()
-    tamper(
-        path, f"UPDATE events SET {column} = ? WHERE seq = ?", flip(text, where % len(text)), seq
-    )
+    tamper(path, f"UPDATE events SET {column} = ? WHERE seq = ?", flip(value, where), seq)
     assert first_bad_seq(path) == seq
 
 
 @SETTINGS
-@given(seq=st.integers(1, RECORDS), column=st.sampled_from(["block", "ts_ms", "stream_version"]))
+@given(
+    seq=st.integers(1, RECORDS),
+    column=st.sampled_from(["block", "ts_ms", "stream_id", "stream_version"]),
+)
 def test_a_changed_number_is_caught(
     pristine: Path, tmp_path_factory: pytest.TempPathFactory, seq: int, column: str
 ) -> None:
@@ -132,8 +139,8 @@ def test_two_swapped_rows_are_caught(
     path = tmp_path_factory.mktemp("swap") / "ledger.db"
     path.write_bytes(pristine.read_bytes())
     columns = (
-        "block, ts_ms, stream, stream_version, type, version, payload, event_id, "
-        "idempotency_key, prev_hash, hash"
+        "block, ts_ms, stream_id, stream_version, type, version, payload, event_id, "
+        "idempotency_key, hash"
     )
     connection = sqlite3.connect(path)
     connection.execute("DROP INDEX IF EXISTS idx_events_stream_stream_version")
@@ -154,3 +161,14 @@ def test_two_swapped_rows_are_caught(
 def test_a_truncated_tail_is_caught(copy: Path) -> None:
     tamper(copy, "DELETE FROM events WHERE seq > ?", RECORDS - 3)
     assert first_bad_seq(copy) == RECORDS - 2
+
+
+def test_a_renamed_stream_is_caught_at_its_first_record(copy: Path) -> None:
+    """Stream names live once, in `streams`: renaming one changes every record of it."""
+    connection = sqlite3.connect(copy)
+    stream_id, first = connection.execute(
+        "SELECT id, first_seq FROM streams WHERE name = 'account:a3'"
+    ).fetchone()
+    connection.close()
+    tamper(copy, "UPDATE streams SET name = 'account:a4x' WHERE id = ?", stream_id)
+    assert first_bad_seq(copy) == first

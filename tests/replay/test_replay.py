@@ -75,14 +75,15 @@ def rehash_everything(path: Path) -> None:
     connection = sqlite3.connect(path)
     connection.execute("DROP INDEX IF EXISTS idx_events_stream_stream_version")
     rows = connection.execute(
-        "SELECT seq, block, ts_ms, stream, stream_version, type, version, event_id, "
-        "idempotency_key, payload FROM events ORDER BY seq"
+        "SELECT seq, block, ts_ms, name, stream_version, type, version, "
+        "coalesce(event_id, name || '#' || stream_version), idempotency_key, payload "
+        "FROM events JOIN streams ON streams.id = events.stream_id ORDER BY seq"
     ).fetchall()
     previous = GENESIS_HASH
     for row in rows:
         current = record_hash(previous, *row)
         connection.execute(
-            "UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (previous, current, row[0])
+            "UPDATE events SET hash = ? WHERE seq = ?", (bytes.fromhex(current), row[0])
         )
         previous = current
     connection.execute("UPDATE log_head SET hash = ?", (previous,))

@@ -59,7 +59,7 @@ class LogWatch:
         last_seq = self.walker.expected_seq - 1
         if last_seq:
             row = store.connection.execute(
-                "SELECT hash FROM events WHERE seq = ?", (last_seq,)
+                "SELECT lower(hex(hash)) FROM events WHERE seq = ?", (last_seq,)
             ).fetchone()
             if row is None or row[0] != self.walker.prev_hash:
                 return [f"record {last_seq}, verified before, changed or vanished"]

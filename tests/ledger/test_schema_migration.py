@@ -1,0 +1,168 @@
+"""Log schema v2: a log written by schema v1 opens, verifies, folds and appends; the queries
+the store runs use the indexes it keeps, and every index it keeps is used."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from events import Minted, Transferred
+from ledger.batch import Appended, NewEvent, Rejected
+from ledger.errors import StoreError
+from ledger.projector import Projector
+from ledger.sqlite_schema import SCHEMA_VERSION, STORED_COLUMNS
+from ledger.sqlite_store import SqliteStore
+from ledger.store import ReadFilter
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "schema-v1.db"
+V1_COLUMNS = (
+    "seq, block, ts_ms, stream, stream_version, type, version, payload, event_id, "
+    "idempotency_key, prev_hash, hash"
+)
+
+
+@pytest.fixture
+def v1_log(tmp_path: Path) -> Path:
+    path = tmp_path / "v1.db"
+    shutil.copy(FIXTURE, path)
+    return path
+
+
+def v1_rows(path: Path) -> list[tuple[object, ...]]:
+    connection = sqlite3.connect(path)
+    rows = connection.execute(f"SELECT {V1_COLUMNS} FROM events ORDER BY seq").fetchall()
+    connection.close()
+    return rows
+
+
+def test_a_v1_log_reads_back_row_for_row_and_verifies(v1_log: Path) -> None:
+    before = v1_rows(v1_log)
+    assert sqlite3.connect(v1_log).execute("PRAGMA user_version").fetchone()[0] == 1
+    store = SqliteStore(v1_log)
+    assert store.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert list(store.rows()) == before
+    report = store.verify()
+    assert report.ok and report.records == len(before) == 60
+    assert report.head_hash == store.head().hash == before[-1][11]
+    # A read that starts mid-log or skips rows still names each row's predecessor's hash.
+    filtered = list(store.rows(ReadFilter(from_seq=7, stream="account:a3")))
+    assert filtered == [row for row in before if row[0] >= 7 and row[3] == "account:a3"]
+    store.close()
+
+
+def test_a_v1_log_folds_and_keeps_its_streams_and_ids(v1_log: Path) -> None:
+    store = SqliteStore(v1_log)
+    digests = Projector(store).digests()
+    stream = "account:a1"
+    last = store.stream_version(stream)
+    assert last == max(row[4] for row in v1_rows(FIXTURE) if row[3] == stream) > 0
+    transfer = Transferred(asset="ETH", from_account="a1", to_account="a2", amount=1)
+    result = store.append([NewEvent(event=transfer, block=31, expected_version=last)])
+    assert isinstance(result, Appended)
+    (appended,) = store.read(ReadFilter(from_seq=result.last_seq))
+    assert appended.stream_version == last + 1
+    taken = store.append([NewEvent(event=transfer, block=31, event_id="tx-5")])
+    assert isinstance(taken, Rejected)
+    assert store.verify().ok
+    rebuilt = Projector(store)
+    rebuilt.rebuild()
+    fresh = SqliteStore(v1_log.with_name("fresh.db"), create=True)
+    for record in store.read():
+        fresh.append([NewEvent(event=record.event, block=record.block, stream=record.stream)])
+    assert Projector(fresh).digests() == rebuilt.digests() != digests
+    store.close()
+
+
+def test_a_v1_log_whose_prev_hash_was_altered_is_not_upgraded(v1_log: Path) -> None:
+    connection = sqlite3.connect(v1_log)
+    connection.execute("UPDATE events SET prev_hash = ? WHERE seq = 9", ("ab" * 32,))
+    connection.commit()
+    connection.close()
+    with pytest.raises(StoreError, match="seq 9"):
+        SqliteStore(v1_log)
+    assert sqlite3.connect(v1_log).execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def plan(store: SqliteStore, sql: str, *params: object) -> str:
+    rows = store.connection.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    return " | ".join(row[-1] for row in rows)
+
+
+def test_every_index_serves_a_query_the_store_runs(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "log.db", create=True)
+    store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=1), block=1)])
+    indexes = {
+        row[0]
+        for row in store.connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
+            " AND sql IS NOT NULL"
+        )
+    }
+    assert indexes == {"idx_events_explicit_id"}
+    probe = plan(store, "SELECT block FROM events WHERE seq >= ? ORDER BY seq LIMIT 1", 5)
+    assert "INTEGER PRIMARY KEY" in probe
+    assert "idx_events_explicit_id" in plan(store, "SELECT 1 FROM events WHERE event_id = ?", "x")
+    by_name = plan(store, "SELECT top_version FROM streams WHERE name = ?", "s")
+    assert "sqlite_autoindex_streams_1" in by_name
+    # A read walks the events in seq order: a range of the key, no sort.
+    read = plan(store, f"SELECT {STORED_COLUMNS} FROM events WHERE seq >= ? ORDER BY seq", 1)
+    assert "TEMP B-TREE" not in read and "INTEGER PRIMARY KEY" in read
+    store.close()
+
+
+def test_inline_snapshots_move_into_the_shared_states_and_still_serve_time_travel(
+    v1_log: Path,
+) -> None:
+    store = SqliteStore(v1_log)
+    projector = Projector(store)
+    snapshots = store.connection.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+    states = store.connection.execute("SELECT count(*) FROM snapshot_states").fetchone()[0]
+    assert snapshots == 30  # ten books, three snapshots each, as the v1 log held them
+    assert 0 < states < snapshots  # books that did not change share one stored state
+    fresh = SqliteStore(v1_log.with_name("fresh.db"), create=True)
+    for record in store.read():
+        fresh.append([NewEvent(event=record.event, block=record.block, stream=record.stream)])
+    assert projector.digests(25) == Projector(fresh).digests(25)
+    store.connection.execute("DELETE FROM snapshots")
+    assert store.connection.execute("SELECT count(*) FROM snapshot_states").fetchone()[0] == 0
+    store.close()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(st.tuples(st.integers(0, 3), st.sampled_from("abc")), min_size=1, max_size=40),
+    bounds=st.tuples(st.integers(0, 80), st.integers(0, 80), st.sampled_from([None, "a", "z"])),
+)
+def test_block_and_stream_bounds_read_what_a_full_scan_filters(
+    tmp_path_factory: pytest.TempPathFactory,
+    steps: list[tuple[int, str]],
+    bounds: tuple[int, int, str | None],
+) -> None:
+    """Without a block or stream index, bounded reads still return exactly the rows that pass."""
+    store = SqliteStore(tmp_path_factory.mktemp("bounds") / "log.db", create=True)
+    block = 1
+    for gap, account in steps:
+        block += gap
+        event = Minted(asset="ETH", to_account=account, amount=1)
+        store.append([NewEvent(event=event, block=block, stream=f"account:{account}")])
+    rows = list(store.rows())
+    for probe in range(block + 2):
+        assert store.last_seq_at_block(probe) == max(
+            (row[0] for row in rows if row[1] <= probe), default=0
+        )
+    from_block, to_block, account = bounds
+    stream = None if account is None else f"account:{account}"
+    where = ReadFilter(from_block=from_block, to_block=to_block, stream=stream)
+    assert list(store.rows(where)) == [
+        row
+        for row in rows
+        if from_block <= row[1] <= to_block and (stream is None or row[3] == stream)
+    ]
+    store.close()
