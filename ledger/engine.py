@@ -9,6 +9,10 @@ A command's handler reads the live projections and the protocol math and returns
 all or nothing: each command sees the effects of the ones before it; if any is refused, or the
 store refuses the append, nothing is appended and the live state is put back.
 
+Facts from outside (`append`, importers, replays of recorded facts) come in through
+`append_facts`. Every event, a handler's or an outsider's, passes the same admission check
+against the live books (`ledger.admission.admit`) before it is applied.
+
 The handler of each command type is found in one table, `ledger.commands.HANDLERS`.
 """
 
@@ -19,7 +23,8 @@ from collections.abc import Sequence
 from events.base import Event, event_tag
 from events.record import Record
 from events.rejections import RejectCode
-from ledger.batch import Head, NewEvent, Rejected
+from ledger.admission import admit, validate_payload
+from ledger.batch import Appended, Head, NewEvent, Rejected
 from ledger.command import Command, Context, Emit, Executed, ProjectionT, reject
 from ledger.commands import HANDLERS
 from ledger.store import EventStore
@@ -102,6 +107,11 @@ class Engine:
                     self._reload()
                 return Rejected(code=emitted.code, detail=emitted.detail, index=index)
             for item in emitted:
+                refused = admit(item.event, context)
+                if refused is not None:
+                    if batch:
+                        self._reload()
+                    return Rejected(code=refused.code, detail=refused.detail, index=index)
                 stream = item.stream or item.event.default_stream()
                 self._apply(item.event, stream, self.head.seq + len(batch) + 1, block, ts_ms)
                 batch.append(NewEvent(event=item.event, block=block, stream=stream, ts_ms=ts_ms))
@@ -115,12 +125,66 @@ class Engine:
             if isinstance(result, Rejected):
                 return result
         else:
-            self.head = Head(result.last_seq, block, result.head_hash)
-            self._since_checkpoint += len(batch)
-            if self._since_checkpoint >= self.checkpoint_every:
-                self._checkpoint = (self.head.seq, [p.snapshot() for p in self.projections])
-                self._since_checkpoint = 0
+            self._appended(result, block, len(batch))
         return Executed(appended=result, events=[item.event for item in batch])
+
+    def append_facts(
+        self,
+        batch: Sequence[NewEvent],
+        *,
+        expected_head: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Appended | Rejected:
+        """Admit, apply and append recorded facts as one batch: all of it or none of it.
+
+        Each fact is checked against the books as the facts before it in the batch left them;
+        the first one refused names its index, and nothing is appended.
+        """
+        if idempotency_key is not None:
+            # A retry of a batch the log holds already is answered from the key alone: an
+            # expected head of -1 never matches, so this asks and cannot append.
+            answer = self.store.append(batch, expected_head=-1, idempotency_key=idempotency_key)
+            if isinstance(answer, Appended) or answer.code is RejectCode.IDEMPOTENCY_CONFLICT:
+                return answer
+        if expected_head is not None and expected_head != self.head.seq:
+            return reject(
+                RejectCode.HEAD_CONFLICT, f"log head is {self.head.seq}, expected {expected_head}"
+            )
+        try:
+            return self._append_facts(batch, expected_head, idempotency_key)
+        except BaseException:
+            self._reload()
+            raise
+
+    def _append_facts(
+        self, batch: Sequence[NewEvent], expected_head: int | None, idempotency_key: str | None
+    ) -> Appended | Rejected:
+        for index, item in enumerate(batch):
+            refused = validate_payload(item.event, index)
+            if refused is None:
+                refused = admit(item.event, Context(item.block, self._by_type))
+            if refused is not None:
+                if index:
+                    self._reload()
+                return Rejected(code=refused.code, detail=refused.detail, index=index)
+            stream = item.stream or item.event.default_stream()
+            self._apply(item.event, stream, self.head.seq + index + 1, item.block, item.ts_ms or 0)
+        result = self.store.append(
+            batch, expected_head=expected_head, idempotency_key=idempotency_key
+        )
+        if isinstance(result, Rejected) or result.replayed:
+            self._reload()
+        else:
+            self._appended(result, batch[-1].block, len(batch))
+        return result
+
+    def _appended(self, result: Appended, block: int, count: int) -> None:
+        """Move the head past an appended batch; checkpoint the live state now and then."""
+        self.head = Head(result.last_seq, block, result.head_hash)
+        self._since_checkpoint += count
+        if self._since_checkpoint >= self.checkpoint_every:
+            self._checkpoint = (self.head.seq, [p.snapshot() for p in self.projections])
+            self._since_checkpoint = 0
 
     def _run(self, command: Command, context: Context) -> list[Emit] | Rejected:
         handler = HANDLERS.get(type(command))

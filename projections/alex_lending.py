@@ -9,6 +9,8 @@ computed at the block of the last record applied, never from a clock.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import msgspec
 
 from events.alex_lending import (
@@ -42,6 +44,9 @@ __all__ = ["AlexLending", "CrpBook", "CrpLoan", "YtpBook"]
 
 
 # A yield-token pool swap posts exactly as a CRP swap does.
+
+
+BookT = TypeVar("BookT")
 
 
 class YtpBook(msgspec.Struct):
@@ -162,12 +167,12 @@ class AlexLending:
             state.prices[event.asset] = (event.price, event.scale)
         elif isinstance(event, AssetRegistered):
             state.decimals[event.asset] = event.decimals
-        elif isinstance(event, YieldTokenSwapped):
-            self._apply_ytp_swap(event)
-        elif isinstance(event, YieldLiquidityChanged):
-            self._apply_ytp_liquidity(event)
+        elif isinstance(event, (YieldTokenSwapped, YieldLiquidityChanged)):
+            if (ytp := self._found(state.ytp, event.pool_id, record.seq)) is not None:
+                self._apply_ytp(ytp, event)
         elif isinstance(event, (CollateralMinted, CollateralSwapped, CollateralRedeemed)):
-            apply_crp_event(state.crp[event.pool_id], event)
+            if (crp := self._found(state.crp, event.pool_id, record.seq)) is not None:
+                apply_crp_event(crp, event)
         elif isinstance(event, YieldPoolCreated):
             state.ytp[event.pool_id] = YtpBook(
                 token=event.token,
@@ -185,14 +190,20 @@ class AlexLending:
         elif isinstance(event, CollateralPoolCreated):
             state.crp[event.pool_id] = created_book(event)
 
-    def _apply_ytp_swap(self, event: YieldTokenSwapped) -> None:
-        book = self.state.ytp[event.pool_id]
-        book.balance_token, book.balance_yield_token = balances_after_swap(
-            event, book.token, book.balance_token, book.balance_yield_token
-        )
+    def _found(self, books: dict[str, BookT], pool_id: str, seq: int) -> BookT | None:
+        """The pool a fact names; a log written before facts were checked on the way in may
+        name one that was never created: that is a finding, not a crash."""
+        found = books.get(pool_id)
+        if found is None:
+            self.state.violations.append(Violation("UNKNOWN_POOL", seq, f"no pool {pool_id!r}"))
+        return found
 
-    def _apply_ytp_liquidity(self, event: YieldLiquidityChanged) -> None:
-        book = self.state.ytp[event.pool_id]
+    def _apply_ytp(self, book: YtpBook, event: YieldTokenSwapped | YieldLiquidityChanged) -> None:
+        if isinstance(event, YieldTokenSwapped):
+            book.balance_token, book.balance_yield_token = balances_after_swap(
+                event, book.token, book.balance_token, book.balance_yield_token
+            )
+            return
         sign = 1 if event.added else -1
         book.balance_token = max(book.balance_token + sign * event.dx, 0)
         book.balance_yield_token = max(book.balance_yield_token + sign * event.dy_actual, 0)

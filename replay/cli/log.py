@@ -9,6 +9,7 @@ from typing import TextIO
 import click
 
 from ledger.batch import Appended, Rejected
+from ledger.engine import Engine
 from ledger.jsonl import parse_lines
 from ledger.store import ReadFilter
 from replay.cli.common import (
@@ -56,7 +57,10 @@ def append(
     """Append JSON lines from SOURCE (a file, or - for stdin) as one batch: all or nothing.
 
     Each line is {"block": N, "event": {"type": "...", ...}} with optional "stream",
-    "event_id", "expected_version" and "ts_ms".
+    "event_id", "expected_version" and "ts_ms". Every fact is checked against the books as
+    the lines before it leave them (no overdraft, no value out of an issuer account without a
+    mint, every pool/proposal/market it names exists, authority-only facts from the
+    authority); the first one refused names its line and code, and nothing is appended.
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl
     """
@@ -64,7 +68,8 @@ def append(
     if isinstance(parsed, Rejected):
         raise fail_rejected(parsed)
     with open_store(path) as store:
-        result = store.append(
+        # Through the engine: every fact is checked against the books before it is appended.
+        result = Engine(store).append_facts(
             parsed.events, expected_head=expected_head, idempotency_key=idempotency_key
         )
     if isinstance(result, Rejected):
