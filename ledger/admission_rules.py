@@ -63,7 +63,7 @@ from ledger.batch import Rejected
 from ledger.command import Context
 from projections.alex_lending import AlexLending
 from projections.alex_staking import AlexStaking, StakingPool
-from projections.alphax_markets import AlphaxMarkets
+from projections.alphax_markets import AlphaxMarkets, definition_problem
 from projections.balances import Balances
 from projections.contracts.staking import LOCK_CYCLES_MAX
 from projections.fx_pools import FxPools
@@ -152,7 +152,8 @@ def pool_paused(event: PoolPaused | PoolUnpaused, books: Context) -> Rejected | 
 def market_created(event: AlphaxMarketCreated, books: Context) -> Rejected | None:
     if event.market_id in books.get(AlphaxMarkets).markets:
         return refuse(RejectCode.MARKET_EXISTS, f"strike market {event.market_id!r} exists")
-    return None
+    problem = definition_problem(event)
+    return None if problem is None else refuse(RejectCode.INVALID_PARAMETER, problem)
 
 
 def market_used(event: Any, books: Context) -> Rejected | None:

@@ -39,10 +39,18 @@ __all__ = ["Command", "Context", "Emit", "Engine", "Executed"]
 class Engine:
     """Turns commands into appended events over one store (see the module docstring)."""
 
-    def __init__(self, store: EventStore, *, checkpoint_every: int = 50_000) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        checkpoint_every: int = 50_000,
+        checkpoint: tuple[int, list[bytes]] | None = None,
+    ) -> None:
+        """`checkpoint`, if given, is (seq, each projection's snapshot) taken earlier of this
+        store's first seq records: the engine starts from it instead of folding them again."""
         self.store = store
         self.checkpoint_every = checkpoint_every
-        self._checkpoint: tuple[int, list[bytes]] = (0, [])
+        self._checkpoint: tuple[int, list[bytes]] = checkpoint or (0, [])
         self._reload()
 
     def _reload(self) -> None:

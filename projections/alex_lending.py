@@ -141,23 +141,27 @@ class AlexLending:
             spot = self.spot(book)
             if spot is None or book.yield_supply == 0:
                 continue
-            pool = book.to_math()
-            value = pool_value_in_token(pool, spot)
-            loans.append(
-                CrpLoan(
-                    pool_id=pool_id,
-                    collateral_asset=book.collateral,
-                    debt_asset=book.token,
-                    expiry=book.expiry,
-                    collateral_value=value,
-                    debt=book.yield_supply,
-                    ltv_e8=ltv(pool, spot) if value else book.yield_supply * ONE_8,
-                    conversion_ltv_e8=book.conversion_ltv,
-                    spot_e8=spot,
-                    price_move_to_conversion_1e18=price_move_to_conversion_1e18(book, spot),
-                )
-            )
+            try:
+                loans.append(self._crp_loan(pool_id, book, spot))
+            except MathRejected:
+                continue  # a spot outside the contract math's domain: no LTV to show
         return loans
+
+    def _crp_loan(self, pool_id: str, book: CrpBook, spot: int) -> CrpLoan:
+        pool = book.to_math()
+        value = pool_value_in_token(pool, spot)
+        return CrpLoan(
+            pool_id=pool_id,
+            collateral_asset=book.collateral,
+            debt_asset=book.token,
+            expiry=book.expiry,
+            collateral_value=value,
+            debt=book.yield_supply,
+            ltv_e8=ltv(pool, spot) if value else book.yield_supply * ONE_8,
+            conversion_ltv_e8=book.conversion_ltv,
+            spot_e8=spot,
+            price_move_to_conversion_1e18=price_move_to_conversion_1e18(book, spot),
+        )
 
     def apply(self, record: Record) -> None:
         state = self.state

@@ -24,7 +24,13 @@ from events.alphax import (
 from events.base import Event
 from events.record import Record
 from projections.base import Table, Violation, canonical_bytes, digest_of
-from projections.contracts.alphax import LiquidationRule, TriggerKind
+from projections.contracts import MathRejected
+from projections.contracts.alphax import (
+    LiquidationRule,
+    TriggerKind,
+    long_liquidation_point,
+    short_liquidation_point,
+)
 from projections.routing import event_types_in
 
 _ALPHAX_EVENTS = event_types_in(alphax_events)
@@ -59,6 +65,30 @@ class StrikeMarket(msgspec.Struct, kw_only=True):
         return d.long_token if side == "long" else d.short_token
 
 
+def definition_problem(definition: AlphaxMarketCreated) -> str | None:
+    """What makes a market definition one the AlphaX math cannot price, or None.
+
+    Strikes need 0 < K_L < K_S, the trigger must be a known kind, and the liquidation points
+    of both sides must be computable under the market's rule.
+    """
+    if not 0 < definition.long_strike < definition.short_strike:
+        return (
+            f"strikes must satisfy 0 < K_L < K_S (got {definition.long_strike}, "
+            f"{definition.short_strike})"
+        )
+    if definition.trigger_kind not in {kind.value for kind in TriggerKind}:
+        return f"trigger_kind {definition.trigger_kind!r} is not one of price_buffer, leverage"
+    rule = StrikeMarket(definition=definition).rule
+    try:
+        long_liquidation_point(definition.long_strike, rule)
+        short_liquidation_point(definition.short_strike, rule)
+    except MathRejected:
+        pass  # a liquidation line too close to its strike to price: shown as unknown
+    except ArithmeticError as error:
+        return f"liquidation rule {rule} cannot be applied: {error}"
+    return None
+
+
 class AlphaxMarkets:
     """Every strike market (see the module docstring)."""
 
@@ -76,7 +106,11 @@ class AlphaxMarkets:
         event: Any = record.event  # dispatched on its exact type below
         kind = type(event)
         if kind is AlphaxMarketCreated:
-            self.markets[event.market_id] = StrikeMarket(definition=event)
+            problem = definition_problem(event)
+            if problem is None:
+                self.markets[event.market_id] = StrikeMarket(definition=event)
+            else:  # recorded before facts were checked on the way in: a finding, not a crash
+                self._violations.append(Violation("INVALID_MARKET", record.seq, problem))
             return
         if kind not in _MARKET_EVENTS:
             return
