@@ -33,7 +33,7 @@ from events.fx import FxPositionOperated
 from events.rejections import RejectCode
 from events.reserve import EmergencyIssued
 from ledger.admission_rules import REFERENCE_RULES
-from ledger.batch import Rejected, validation_rejection
+from ledger.batch import NewEvent, Rejected, validation_rejection
 from ledger.command import Context
 from projections.balances import Balances
 from projections.postings import POSTING_RULES, Posting
@@ -68,15 +68,28 @@ def may_go_negative(account: str) -> bool:
     return account.startswith(MAY_GO_NEGATIVE)
 
 
-def validate_payload(event: Event, index: int) -> Rejected | None:
-    """Refuse an event built in Python with a field its type forbids (a negative amount, ...).
+#: The largest int the log stores as an SQLite INTEGER (block, ts_ms, expected_version).
+STORED_INT_MAX = 2**63 - 1
+
+
+def validate_fact(item: NewEvent, index: int) -> Rejected | None:
+    """Refuse a fact built in Python with a field its type forbids (a negative amount, ...),
+    or a block, time or version the log cannot store.
 
     msgspec checks constraints only when decoding, so the rules below would otherwise read a
     fact the store is going to refuse anyway.
     """
-    event_class = type(event)
+    for field in ("block", "ts_ms", "expected_version"):
+        value = getattr(item, field)
+        if value is not None and not 0 <= value <= STORED_INT_MAX:
+            return Rejected(
+                code=RejectCode.INVALID_FIELD,
+                detail=f"{field} {value} is outside 0..{STORED_INT_MAX}",
+                index=index,
+            )
+    event_class = type(item.event)
     try:
-        decoder_of(event_tag(event_class), event_class.schema_version)(encode(event))
+        decoder_of(event_tag(event_class), event_class.schema_version)(encode(item.event))
     except msgspec.ValidationError as error:
         return validation_rejection(error, index)
     return None

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from events.base import Event, event_tag
 from events.record import Record
 from events.rejections import RejectCode
-from ledger.admission import admit, validate_payload
+from ledger.admission import admit, validate_fact
 from ledger.batch import Appended, Head, NewEvent, Rejected
 from ledger.command import Command, Context, Emit, Executed, ProjectionT, reject
 from ledger.commands import HANDLERS
@@ -168,7 +168,7 @@ class Engine:
         self, batch: Sequence[NewEvent], expected_head: int | None, idempotency_key: str | None
     ) -> Appended | Rejected:
         for index, item in enumerate(batch):
-            refused = validate_payload(item.event, index)
+            refused = validate_fact(item, index)
             if refused is None:
                 refused = admit(item.event, Context(item.block, self._by_type))
             if refused is not None:

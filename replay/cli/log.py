@@ -8,6 +8,7 @@ from typing import TextIO
 
 import click
 
+from events.rejections import RejectCode
 from ledger.batch import Appended, Rejected
 from ledger.engine import Engine
 from ledger.jsonl import parse_lines
@@ -64,7 +65,10 @@ def append(
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl
     """
-    parsed = parse_lines(source)
+    try:
+        parsed = parse_lines(source)
+    except UnicodeDecodeError as error:
+        parsed = Rejected(code=RejectCode.MALFORMED_JSON, detail=f"the input is not UTF-8: {error}")
     if isinstance(parsed, Rejected):
         raise fail_rejected(parsed)
     with open_store(path) as store:

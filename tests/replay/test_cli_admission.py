@@ -158,3 +158,17 @@ def test_each_fact_is_checked_against_the_books_the_lines_before_it_left(ledger:
     tables = json.loads(output)["projections"]["governance"]["tables"]
     assert tables["governance"][0]["votes_for"] == 900
     assert tables["governance_settings"][0]["paused"] is True
+
+
+def test_input_that_is_not_utf8_is_refused_by_name(ledger: Path, tmp_path: Path) -> None:
+    source = tmp_path / "bad.jsonl"
+    source.write_bytes(b"\xff\xfe\n")
+    before = sha256(ledger)
+    exit_code, output = run("append", str(ledger), str(source))
+    assert exit_code == 1 and "rejected (MALFORMED_JSON)" in output
+    assert sha256(ledger) == before
+
+
+def test_a_block_the_log_cannot_store_is_refused_by_name(ledger: Path) -> None:
+    mint = {"type": "Minted", "asset": "USDC", "to_account": "a", "amount": 1}
+    assert_refused(ledger, line(mint, block=10**20), "INVALID_FIELD")
