@@ -199,6 +199,7 @@ def test_every_fact_is_refused_by_name_or_applied_and_the_books_still_answer(
         blocks_later=st.integers(0, 3),
     )
     def offer(base: Base, fact: Event, blocks_later: int) -> None:
+        offered.append(fact)
         block = base.head_block + blocks_later
         engine = base.engine()
         before = len(engine.store.rows)  # type: ignore[attr-defined]
@@ -213,4 +214,6 @@ def test_every_fact_is_refused_by_name_or_applied_and_the_books_still_answer(
         assert result.last_seq == before + 1
         check_books_answer(base, engine)
 
+    offered: list[Event] = []
     offer()
+    assert len(offered) >= EXAMPLES_PER_TYPE
