@@ -10,6 +10,7 @@ from events import alex_governance as _alex_governance  # noqa: F401  (ALEX AGP 
 from events import alex_lending as _alex_lending  # noqa: F401  (ALEX YTP and CRP facts)
 from events import alphax as _alphax  # noqa: F401  (f(x), AlphaX facts)
 from events import amm as _amm  # noqa: F401  (registers the AMM facts)
+from events import chain as _chain  # noqa: F401  (facts imported from chain logs)
 from events import checkpoint as _checkpoint  # noqa: F401  (registers checkpoints)
 from events import fx as _fx  # noqa: F401  (registers the f(x) facts)
 from events import reserve as _reserve  # noqa: F401  (registers the reserve facts)

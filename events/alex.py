@@ -1,8 +1,9 @@
 """ALEX staking facts: configuration, activation, stakes, per-cycle emission and claims.
 
 Genesis needs no facts of its own: it is `AssetRegistered` plus one `Minted` per allocation
-(memo `genesis:<allocation>`). A claim mints the reward in ALEX (and APower) from the issuer and
-hands the principal back with the stake's last locked cycle.
+(memo `genesis:<allocation>`). A claim pays the reward in ALEX out of the staking-incentives
+allocation (`reward_from`; older logs minted it from the issuer), mints APower, and hands the
+principal back with the stake's last locked cycle.
 
 Staked tokens are the reserve pool's (protocol-math 2.7: stake `reserve[token] += amount`, claim
 `reserve[token] -= to_return`). The reserve pool of a token is the account `reserve:<token>`,
@@ -21,6 +22,9 @@ from events.base import Amount, Block, Event, Name, register
 
 GENESIS_MEMO_PREFIX = "genesis:"
 """Memo of the `Minted` events that make the genesis allocation (`genesis:foundation`, ...)."""
+
+STAKING_INCENTIVES_ACCOUNT = "vault:staking-incentives"
+"""The genesis allocation (50% of supply) that pays every staking reward in ALEX."""
 
 STAKING_PRINCIPAL_REASON = "staking-principal"
 """Reason prefix of the reserve events that hand a stake's principal back."""
@@ -59,6 +63,8 @@ class StakingConfigured(Event, frozen=True, kw_only=True):
     """The asset APower is minted in."""
     principal_from_reserve: bool = False
     """True: `principal_returned` is paid from `reserve:<token>` by its own reserve events."""
+    reward_from: str = ""
+    """The allocation account that pays this pool's rewards; empty (older logs): minted."""
 
     def default_stream(self) -> str:
         return f"staking:{self.token}"
@@ -161,7 +167,8 @@ class CycleEmissionFixed(Event, frozen=True, kw_only=True):
 class StakingRewardClaimed(Event, frozen=True, kw_only=True):
     """A staker claims a finished cycle: reward and APower minted, principal returned.
 
-    Postings: issuer:<reward_asset> -> staker (reward), issuer:<apower_asset> -> staker
+    Postings: reward_from (else issuer:<reward_asset>) -> staker (reward),
+    issuer:<apower_asset> -> staker
     (apower); the principal moves by the reserve's `ReserveDebited` beside it when
     `principal_from_reserve`, else (older logs) vault:staking:<token> -> staker.
     """
@@ -186,6 +193,8 @@ class StakingRewardClaimed(Event, frozen=True, kw_only=True):
     """The asset APower is minted in."""
     principal_from_reserve: bool = False
     """True: `principal_returned` is paid from `reserve:<token>` by its own reserve events."""
+    reward_from: str = ""
+    """The allocation account that pays the reward; empty (older logs): minted from the issuer."""
 
     def default_stream(self) -> str:
         return f"staking:{self.token}"

@@ -3,12 +3,46 @@
 Votes lock the governance token: a vote moves `amount` from the voter to the governance lock
 account (`vault:governance`), and reclaiming after conclusion moves it back. The foundation's
 veto and pause (the Genesis DAO powers of the tokenomics write-up) belong to one named
-authority, set when governance is configured.
+authority, set when governance is configured, for its safety period.
+
+A proposal may name parameter changes (`ParameterChange`: fee rebate, emission schedule,
+reserve distribution, emergency issuance) and the block they take effect from. Once it is
+executed and that block is reached, `ParameterChanged` records each change; the books that own
+the parameter fold it. Under the Genesis DAO (a Genesis team is configured) a community AGP
+approves, and the Genesis team's implementation proposal, voted on in turn, is what enacts.
 """
 
 from __future__ import annotations
 
+import msgspec
+
 from events.base import Amount, Block, Event, Name, register
+
+FEE_REBATE = "fee-rebate"
+"""A pool's LP fee rebate (x 1e8): target = the pool id."""
+EMISSION_SCHEDULE = "emission-schedule"
+"""A staking pool's coinbase per emission band: target = the staked token, `values` = bands."""
+RESERVE_DISTRIBUTION = "reserve-distribution"
+"""Pay `value` of the reserve pool of `target` to `recipient` (a buy-back desk, stakers...)."""
+ISSUANCE = "issuance"
+"""Allow emergency issuance of up to `value` ALEX whose proceeds fill the reserve of `target`."""
+PARAMETERS = (FEE_REBATE, EMISSION_SCHEDULE, RESERVE_DISTRIBUTION, ISSUANCE)
+
+
+class ParameterChange(msgspec.Struct, frozen=True, kw_only=True):
+    """One parameter a proposal puts to the vote."""
+
+    parameter: Name
+    """One of `PARAMETERS`."""
+    target: Name
+    """What it applies to: a pool id, a staked token, a reserve pool's token."""
+    value: Amount = 0
+    """The new value (a rebate x 1e8, an amount in base units)."""
+    values: tuple[Amount, ...] = ()
+    """A list-valued parameter (an emission schedule's bands)."""
+    recipient: str = ""
+    """Who is paid (reserve distribution)."""
+
 
 GOVERNANCE_LOCK_ACCOUNT = "vault:governance"
 """Where votes' tokens are locked until reclaimed."""
@@ -40,6 +74,11 @@ class GovernanceConfigured(Event, frozen=True, kw_only=True):
     """Signals that execute a proposal (3 of 5)."""
     executive_sunset_height: Block = 0
     """Signals are refused from this height on."""
+    genesis_team: tuple[Name, ...] = ()
+    """Genesis DAO: the team whose implementation proposals enact approved AGPs (empty: any
+    executed proposal enacts its own changes, as the contract does)."""
+    safety_period_end: Block = 0
+    """The foundation's veto and pause are refused from this height on (0: no end)."""
 
     def default_stream(self) -> str:
         return "governance"
@@ -58,9 +97,16 @@ class ProposalAdded(Event, frozen=True, kw_only=True):
     end_height: Block
     """First block votes no longer count; conclusion is allowed from here."""
     kind: Name = "standard"
-    """`standard` or `emergency` (emergency-team, fixed window)."""
+    """`standard`, `emergency` (emergency-team, fixed window) or `implementation` (Genesis
+    team, enacting an approved AGP)."""
     title: str = ""
     """What it proposes."""
+    actions: tuple[ParameterChange, ...] = ()
+    """The parameter changes it enacts once executed."""
+    effective_height: Block = 0
+    """The changes take effect from this block (0: as soon as it is executed)."""
+    implements: str = ""
+    """An implementation proposal: the approved AGP it implements."""
 
     def default_stream(self) -> str:
         return proposal_stream(self.proposal_id)
@@ -171,3 +217,18 @@ class GovernancePauseSet(Event, frozen=True, kw_only=True):
 
     def default_stream(self) -> str:
         return "governance"
+
+
+@register
+class ParameterChanged(Event, frozen=True, kw_only=True):
+    """An executed proposal's change takes effect (from `effective_height`)."""
+
+    proposal_id: Name
+    """The proposal enacted."""
+    change: ParameterChange
+    """The parameter and its new value."""
+    effective_height: Block
+    """The first block the change applies to."""
+
+    def default_stream(self) -> str:
+        return proposal_stream(self.proposal_id)

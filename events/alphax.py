@@ -15,6 +15,11 @@ def alphax_vault_account(market_id: str) -> str:
     return f"vault:alphax:{market_id}"
 
 
+def alphax_fee_account(market_id: str) -> str:
+    """The protocol account a strike market's mint, redeem and graveyard fees go to."""
+    return f"fees:alphax:{market_id}"
+
+
 @register
 class AlphaxMarketCreated(Event, frozen=True, kw_only=True):
     """A strike pair market on one asset, with its liquidation rule."""
@@ -40,6 +45,20 @@ class AlphaxMarketCreated(Event, frozen=True, kw_only=True):
     liquidator_discount_bps: int = 3_000
     price_age_blocks_max: int = 0
     """An oracle price older than this many blocks is stale (0: any age)."""
+    profile: Name = "contract"
+    """The parameter profile the market was created under (`contract` or `whitepaper`)."""
+    long_liquidation_price: Amount = 0
+    """The LONG token's liquidation price, preset at creation (1e6; 0 in older logs)."""
+    short_liquidation_price: Amount = 0
+    """The SHORT token's liquidation price, preset at creation (1e6; 0 in older logs)."""
+    settlement: Name = "oracle"
+    """A dead token's value: `oracle` (anchor at liquidation) or `preset` (its preset price)."""
+    holder_claim: Name = "after_buy"
+    """`after_buy` (holders claim once a liquidator bought) or `direct` (at once)."""
+    mint_fee_bps: int = 0
+    redeem_fee_bps: int = 0
+    graveyard_fee_bps: int = 0
+    """Of the holders' claim."""
 
     def default_stream(self) -> str:
         return f"market:alphax:{self.market_id}"
@@ -56,6 +75,8 @@ class AlphaxPairMinted(Event, frozen=True, kw_only=True):
     short_token: Name
     pair_amount: Amount
     collateral_usdc: Amount
+    fee_usdc: Amount = 0
+    """Paid by the account to `alphax_fee_account` (a redeem's comes out of its collateral)."""
 
     def default_stream(self) -> str:
         return f"market:alphax:{self.market_id}"
@@ -72,6 +93,8 @@ class AlphaxPairRedeemed(Event, frozen=True, kw_only=True):
     short_token: Name
     pair_amount: Amount
     collateral_usdc: Amount
+    fee_usdc: Amount = 0
+    """Paid by the account to `alphax_fee_account` (a redeem's comes out of its collateral)."""
 
     def default_stream(self) -> str:
         return f"market:alphax:{self.market_id}"
@@ -132,6 +155,8 @@ class AlphaxGraveyardClaimed(Event, frozen=True, kw_only=True):
     dead_token: Name
     dead_token_amount: Amount
     claim_usdc: Amount
+    fee_usdc: Amount = 0
+    """The graveyard fee, paid by the vault to `alphax_fee_account` out of the 70%."""
 
     def default_stream(self) -> str:
         return f"market:alphax:{self.market_id}"

@@ -16,6 +16,10 @@ class CheckpointRecorded(Event, frozen=True, kw_only=True):
     """Which checkpoint (e.g. `block-7200`, `end`)."""
     digests: dict[str, str]
     """Projection name -> digest (hex sha256 of its canonical state)."""
+    digest_scheme: int = 1
+    """How the digests were computed (`projections.books.DIGEST_SCHEME`); checkpoints recorded
+    before the scheme was named have none and are scheme 1. Digests of another scheme than the
+    reader's cannot be compared: `replay --verify` says so by name."""
 
     def default_stream(self) -> str:
         return "checkpoints"

@@ -53,6 +53,8 @@ class FxPoolCreated(Event, frozen=True, kw_only=True):
     """Every `FxPoolParameters` field (ints and strs), as the pool was created."""
     price_age_blocks_max: int = 0
     """An oracle price older than this many blocks is stale (0: any age)."""
+    profile: Name = "contract"
+    """The parameter profile the pool was created under (`contract` or `whitepaper`)."""
 
     def default_stream(self) -> str:
         return f"pool:fx:{self.pool_id}"
@@ -148,7 +150,8 @@ class FxLeveragedOpened(Event, frozen=True, kw_only=True):
     flash_collateral_token: Amount
     """B: collateral flash-borrowed and bought back with the fxUSD debt."""
     fxusd_paid: Amount
-    """F: fxUSD paid to the lender for B (owner -> lender)."""
+    """F: what the owner pays the lender for B (owner -> lender), in `debt_asset`: fxUSD for a
+    long; for a short (B is fxUSD) the asset it borrowed and sold."""
     leverage_1e18: Amount
     price_1e18: Amount
     collateral_value_usd: Amount
@@ -259,6 +262,8 @@ class FxFundingAccrued(Event, frozen=True, kw_only=True):
     funding_raw: Amount
     coll_index_before: Amount
     coll_index_after: Amount
+    fxusd_price_1e18: Amount = 0
+    """fxUSD's market price the depeg branch was judged on (0: judged on a flag)."""
 
     def default_stream(self) -> str:
         return f"pool:fx:{self.pool_id}"

@@ -77,6 +77,9 @@ class RejectCode(StrEnum):
     STAKING_EXISTS = "STAKING_EXISTS"
     PROPOSAL_EXISTS = "PROPOSAL_EXISTS"
     TALLY_MISMATCH = "TALLY_MISMATCH"
+    ALLOCATION_EXHAUSTED = "ALLOCATION_EXHAUSTED"
+    SUPPLY_FIXED = "SUPPLY_FIXED"
+    NOT_APPROVED = "NOT_APPROVED"
 
 
 REJECT_HELP: dict[RejectCode, str] = {
@@ -173,4 +176,10 @@ REJECT_HELP: dict[RejectCode, str] = {
     RejectCode.PROPOSAL_EXISTS: "A proposal with that id exists already; pick another id.",
     RejectCode.TALLY_MISMATCH: "The conclusion's votes differ from the tally the books hold; "
     "conclude with the tally shown by `state --projection governance`.",
+    RejectCode.ALLOCATION_EXHAUSTED: "The emission would overdraw the genesis allocation that "
+    "funds it (e.g. `vault:staking-incentives`); emit less, or pass a proposal that refills it.",
+    RejectCode.SUPPLY_FIXED: "This token's supply moves only by genesis, burns and emergency "
+    "issuance a passed proposal approved; pay from an allocation instead of minting.",
+    RejectCode.NOT_APPROVED: "No passed and executed proposal of this kind approves it (or its "
+    "amount is used up); pass one first (see `state --projection governance`).",
 }

@@ -10,10 +10,26 @@ from __future__ import annotations
 
 from events.base import Amount, Event, Name, register
 
+ALEX_RESERVE = ""
+"""The ALEX reserve pool (fed by swap fees; covers CRP shortfalls): `reserve:<token>`."""
+FX_RESERVE = "fx"
+"""The f(x) protocol's reserve for liquidation bonuses: `reserve:fx:<token>`."""
+EMERGENCY_SOURCE = "emergency-issuance"
+"""Source (prefix) of reserve inflows raised by selling emergency-issued ALEX."""
 
-def reserve_account(token: str) -> str:
-    """The protocol account that holds the reserve pool of `token`."""
-    return f"reserve:{token}"
+
+def reserve_key(token: str, reserve: str = ALEX_RESERVE) -> str:
+    """The book of one reserve pool and token: `<token>` (ALEX) or `<reserve>:<token>`."""
+    return f"{reserve}:{token}" if reserve else token
+
+
+def reserve_account(token: str, reserve: str = ALEX_RESERVE) -> str:
+    """The protocol account that holds the reserve pool `reserve` of `token`.
+
+    Each protocol and purpose keeps its own reserve: the ALEX reserve pool of a token is
+    `reserve:<token>`, the f(x) reserve for liquidation bonuses `reserve:fx:<token>`.
+    """
+    return f"reserve:{reserve_key(token, reserve)}"
 
 
 @register
@@ -28,9 +44,11 @@ class ReserveCredited(Event, frozen=True, kw_only=True):
     """Who paid (the trader whose fee it is, a protocol account, ...)."""
     source: Name
     """Why: `swap-fee:<pool>`, `emergency-issuance`, `deposit`, ..."""
+    reserve: str = ALEX_RESERVE
+    """Which reserve pool: "" the ALEX reserve, `fx` the f(x) reserve (see `reserve_account`)."""
 
     def default_stream(self) -> str:
-        return reserve_account(self.token)
+        return reserve_account(self.token, self.reserve)
 
 
 @register
@@ -45,9 +63,11 @@ class ShortfallReported(Event, frozen=True, kw_only=True):
     """The account that is owed (e.g. a CRP pool paying yield-token holders)."""
     reason: str = ""
     """Which position, and why."""
+    reserve: str = ALEX_RESERVE
+    """Which reserve pool: "" the ALEX reserve, `fx` the f(x) reserve (see `reserve_account`)."""
 
     def default_stream(self) -> str:
-        return reserve_account(self.token)
+        return reserve_account(self.token, self.reserve)
 
 
 @register
@@ -60,9 +80,11 @@ class ShortfallCovered(Event, frozen=True, kw_only=True):
     """Base units paid."""
     beneficiary: Name
     """Who is paid."""
+    reserve: str = ALEX_RESERVE
+    """Which reserve pool: "" the ALEX reserve, `fx` the f(x) reserve (see `reserve_account`)."""
 
     def default_stream(self) -> str:
-        return reserve_account(self.token)
+        return reserve_account(self.token, self.reserve)
 
 
 @register
@@ -78,9 +100,11 @@ class ReserveDebited(Event, frozen=True, kw_only=True):
     """Who is paid."""
     reason: Name
     """Why: `staking-principal:<token>:<cycle>`, ..."""
+    reserve: str = ALEX_RESERVE
+    """Which reserve pool: "" the ALEX reserve, `fx` the f(x) reserve (see `reserve_account`)."""
 
     def default_stream(self) -> str:
-        return reserve_account(self.token)
+        return reserve_account(self.token, self.reserve)
 
 
 @register
@@ -102,6 +126,12 @@ class EmergencyIssued(Event, frozen=True, kw_only=True):
     """The governance token's asset id."""
     approval: str = ""
     """The governance decision that approved it (a proposal id)."""
+    sold_through: str = ""
+    """The AMM pool the ALEX was sold through; then the sale is its own `Swapped` and the
+    proceeds reach the reserve by a `ReserveCredited` (source `emergency-issuance:<id>`), and
+    this event mints only (postings: issuer:ALEX -> buyer)."""
+    reserve: str = ALEX_RESERVE
+    """Which reserve pool is filled (see `reserve_account`)."""
 
     def default_stream(self) -> str:
-        return reserve_account(self.token)
+        return reserve_account(self.token, self.reserve)

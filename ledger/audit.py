@@ -29,6 +29,7 @@ import msgspec
 from events.amm import LiquidityAdded, LiquidityRemoved, Swapped
 from events.record import Record
 from ledger.store import EventStore, ReadFilter
+from projections.books import Books
 from projections.contracts import MathRejected
 from projections.pools import PoolBook, Pools
 from projections.pools_quotes import burn, mint, pair_swap, swap_exact_in, swap_exact_out
@@ -130,11 +131,12 @@ def audit(
         The discrepancies in log order, several per event when several fields differ.
     """
     pools = Pools()
+    books = Books([pools])  # the one fold step; the pools book alone is what the check reads
     found: list[Discrepancy] = []
     low = from_block if from_block is not None else -1
     for record in store.read(ReadFilter(to_block=to_block)):
         event = record.event
         if record.block >= low and isinstance(event, Checked):
             found.extend(check_event(pools.books.get(event.pool), record))
-        pools.apply(record)
+        books.apply(record)
     return found

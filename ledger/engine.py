@@ -7,7 +7,12 @@
 A command's handler reads the live projections and the protocol math and returns the events
 (every computed amount in them) or a `Rejected` with a named reason. A batch of commands is
 all or nothing: each command sees the effects of the ones before it; if any is refused, or the
-store refuses the append, nothing is appended and the live state is put back.
+store refuses the append, nothing is appended and the live state is put back: from a snapshot
+of the books taken before a batch of several commands (a single command's events are applied
+only once its handler has accepted it), or else from the engine's last checkpoint plus the
+records after it.
+
+The live state is one set of `Books`, folded by the same loop as every other path.
 
 Facts from outside (`append`, importers, replays of recorded facts) come in through
 `append_facts`. Every event, a handler's or an outsider's, passes the same admission check
@@ -18,7 +23,8 @@ The handler of each command type is found in one table, `ledger.commands.HANDLER
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 from events.base import Event, event_tag
 from events.record import Record
@@ -29,9 +35,9 @@ from ledger.command import Command, Context, Emit, Executed, ProjectionT, reject
 from ledger.commands import HANDLERS
 from ledger.store import EventStore
 from projections.base import Projection
+from projections.books import Books
 from projections.contracts import MathRejected
-from projections.routing import Router
-from projections.runtime import fold, make_projections
+from projections.runtime import READ_MODELS, make_books
 
 __all__ = ["Command", "Context", "Emit", "Engine", "Executed"]
 
@@ -44,29 +50,40 @@ class Engine:
         store: EventStore,
         *,
         checkpoint_every: int = 50_000,
-        checkpoint: tuple[int, list[bytes]] | None = None,
+        checkpoint: tuple[int, int, dict[str, bytes]] | None = None,
     ) -> None:
-        """`checkpoint`, if given, is (seq, each projection's snapshot) taken earlier of this
+        """`checkpoint`, if given, is (seq, block, the books' snapshot) taken earlier of this
         store's first seq records: the engine starts from it instead of folding them again."""
         self.store = store
         self.checkpoint_every = checkpoint_every
-        self._checkpoint: tuple[int, list[bytes]] = checkpoint or (0, [])
+        self._checkpoint: tuple[int, int, dict[str, bytes]] | None = checkpoint
+        self.books: Books = make_books()
         self._reload()
+
+    @property
+    def projections(self) -> list[Projection]:
+        """The live books, in fold order."""
+        return self.books.books
 
     def _reload(self) -> None:
         """Rebuild live state: the last checkpoint plus the store's records after it."""
-        self.projections: list[Projection] = make_projections()
-        seq, states = self._checkpoint
-        for projection, state in zip(self.projections, states, strict=False):
-            projection.restore(state)
-        fold(self.store.fold_records(from_seq=seq + 1), self.projections)
+        self.books = make_books()
+        if self._checkpoint is not None:
+            seq, block, states = self._checkpoint
+            self.books.restore(states, seq, block)
+        self.books.fold(self.store.fold_records(from_seq=self.books.position.seq + 1))
         self.head = self.store.head()
-        self._by_type = {type(projection): projection for projection in self.projections}
-        self._router = Router(self.projections)
         self._since_checkpoint = 0
 
     def projection(self, projection_type: type[ProjectionT]) -> ProjectionT:
-        return Context(self.head.block, self._by_type).get(projection_type)
+        """A live book, or a read model built over the live books."""
+        makers: dict[object, Callable[[Books], object]] = {
+            spec.make: spec.make for spec in READ_MODELS.values()
+        }
+        make = makers.get(projection_type)
+        if make is not None:
+            return cast(ProjectionT, make(self.books))
+        return Context(self.head.block, self.books.by_type).get(projection_type)
 
     def _apply(self, event: Event, stream: str, seq: int, block: int, ts_ms: int) -> None:
         record = Record(
@@ -83,7 +100,7 @@ class Engine:
             hash="",
             event=event,
         )
-        self._router.apply(record)
+        self.books.apply(record)
 
     def execute(
         self, commands: Sequence[Command], *, block: int, idempotency_key: str | None = None
@@ -94,16 +111,36 @@ class Engine:
                 RejectCode.BLOCK_ORDER,
                 f"block {block} is below the log head's block {self.head.block}",
             )
+        # Several commands: the first ones' events are live before a later one may be refused.
+        saved = (self.books.snapshot(), self.head) if len(commands) > 1 else None
         try:
-            return self._execute(commands, block, idempotency_key)
+            outcome, undo = self._execute(commands, block, idempotency_key)
         except BaseException:
-            self._reload()  # a bug or an I/O error mid-batch: never keep half-applied state
+            self._put_back(saved)  # a bug or an I/O error mid-batch: no half-applied state
             raise
+        if undo:
+            self._put_back(saved)
+        return outcome
+
+    def _put_back(self, saved: tuple[dict[str, bytes], Head] | None) -> None:
+        """Undo a batch: restore the books from before it, then fold what the store has since.
+
+        Without a snapshot (a single command), the last checkpoint plus the records after it.
+        The store's records are folded either way: another writer may have appended.
+        """
+        if saved is None:
+            self._reload()
+            return
+        states, head = saved
+        self.books.restore(states, head.seq, head.block)
+        self.books.fold(self.store.fold_records(from_seq=head.seq + 1))
+        self.head = self.store.head()
 
     def _execute(
         self, commands: Sequence[Command], block: int, idempotency_key: str | None
-    ) -> Executed | Rejected:
-        context = Context(block, self._by_type)
+    ) -> tuple[Executed | Rejected, bool]:
+        """The batch's outcome, and whether the live books must be put back."""
+        context = Context(block, self.books.by_type)
         batch: list[NewEvent] = []
         # Projections see exactly the ts the store records, so a rebuild folds the same way.
         clock = getattr(self.store, "clock", None)
@@ -111,30 +148,37 @@ class Engine:
         for index, command in enumerate(commands):
             emitted = self._run(command, context)
             if isinstance(emitted, Rejected):
-                if batch:
-                    self._reload()
-                return Rejected(code=emitted.code, detail=emitted.detail, index=index)
+                refused = Rejected(code=emitted.code, detail=emitted.detail, index=index)
+                return refused, bool(batch)
             for item in emitted:
-                refused = admit(item.event, context)
-                if refused is not None:
-                    if batch:
-                        self._reload()
-                    return Rejected(code=refused.code, detail=refused.detail, index=index)
+                inadmissible = admit(item.event, context)
+                if inadmissible is not None:
+                    refused = Rejected(
+                        code=inadmissible.code, detail=inadmissible.detail, index=index
+                    )
+                    return refused, bool(batch)
                 stream = item.stream or item.event.default_stream()
                 self._apply(item.event, stream, self.head.seq + len(batch) + 1, block, ts_ms)
                 batch.append(NewEvent(event=item.event, block=block, stream=stream, ts_ms=ts_ms))
         if not batch:
-            return reject(RejectCode.EMPTY_BATCH, "the commands produced no events")
+            return reject(RejectCode.EMPTY_BATCH, "the commands produced no events"), False
         result = self.store.append(
             batch, expected_head=self.head.seq, idempotency_key=idempotency_key
         )
-        if isinstance(result, Rejected) or result.replayed:
-            self._reload()
-            if isinstance(result, Rejected):
-                return result
-        else:
-            self._appended(result, block, len(batch))
-        return Executed(appended=result, events=[item.event for item in batch])
+        if isinstance(result, Rejected):
+            return result, True
+        if result.replayed:
+            return Executed(appended=result, events=[item.event for item in batch]), True
+        self._appended(result, block, len(batch))
+        return Executed(appended=result, events=[item.event for item in batch]), False
+
+    def _appended(self, result: Appended, block: int, count: int) -> None:
+        """Move the head past an appended batch; checkpoint the live books now and then."""
+        self.head = Head(result.last_seq, block, result.head_hash)
+        self._since_checkpoint += count
+        if self._since_checkpoint >= self.checkpoint_every:
+            self._checkpoint = (self.head.seq, self.head.block, self.books.snapshot())
+            self._since_checkpoint = 0
 
     def append_facts(
         self,
@@ -158,41 +202,35 @@ class Engine:
             return reject(
                 RejectCode.HEAD_CONFLICT, f"log head is {self.head.seq}, expected {expected_head}"
             )
+        saved = (self.books.snapshot(), self.head) if len(batch) > 1 else None
         try:
-            return self._append_facts(batch, expected_head, idempotency_key)
+            outcome, undo = self._append_facts(batch, expected_head, idempotency_key)
         except BaseException:
-            self._reload()
+            self._put_back(saved)
             raise
+        if undo:
+            self._put_back(saved)
+        return outcome
 
     def _append_facts(
         self, batch: Sequence[NewEvent], expected_head: int | None, idempotency_key: str | None
-    ) -> Appended | Rejected:
+    ) -> tuple[Appended | Rejected, bool]:
+        """The batch's outcome, and whether the live books must be put back."""
         for index, item in enumerate(batch):
             refused = validate_fact(item, index)
             if refused is None:
-                refused = admit(item.event, Context(item.block, self._by_type))
+                refused = admit(item.event, Context(item.block, self.books.by_type))
             if refused is not None:
-                if index:
-                    self._reload()
-                return Rejected(code=refused.code, detail=refused.detail, index=index)
+                return Rejected(code=refused.code, detail=refused.detail, index=index), index > 0
             stream = item.stream or item.event.default_stream()
             self._apply(item.event, stream, self.head.seq + index + 1, item.block, item.ts_ms or 0)
         result = self.store.append(
             batch, expected_head=expected_head, idempotency_key=idempotency_key
         )
         if isinstance(result, Rejected) or result.replayed:
-            self._reload()
-        else:
-            self._appended(result, batch[-1].block, len(batch))
-        return result
-
-    def _appended(self, result: Appended, block: int, count: int) -> None:
-        """Move the head past an appended batch; checkpoint the live state now and then."""
-        self.head = Head(result.last_seq, block, result.head_hash)
-        self._since_checkpoint += count
-        if self._since_checkpoint >= self.checkpoint_every:
-            self._checkpoint = (self.head.seq, [p.snapshot() for p in self.projections])
-            self._since_checkpoint = 0
+            return result, True
+        self._appended(result, batch[-1].block, len(batch))
+        return result, False
 
     def _run(self, command: Command, context: Context) -> list[Emit] | Rejected:
         handler = HANDLERS.get(type(command))

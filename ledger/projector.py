@@ -8,7 +8,10 @@
 
 Views and snapshots are caches of the log: any of them can be dropped and rebuilt. Snapshots
 (and a rebuild's drop) are stored by a `BackgroundWriter`, in order, while the fold goes on;
-views are written after it has stored everything queued.
+views are written after it has stored everything queued. Every fold first reads the log's
+reorganisations and skips the records they retract (`ledger.reorg`): a view that folded
+records retracted since restarts from a snapshot below them, and time travel answers for the
+canonical chain.
 """
 
 from __future__ import annotations
@@ -20,18 +23,23 @@ from itertools import islice
 
 from events.record import Record
 from ledger.background import BackgroundWriter
+from ledger.reorg import Retractions, last_canonical_seq
 from ledger.sqlite_store import SqliteStore
 from projections import views
 from projections.base import Projection
-from projections.runtime import fold, make_projections
+from projections.books import Books
+from projections.runtime import Shown, make_books, read_models, shown
 
 SNAPSHOT_EVERY_DEFAULT = 10_000
 PROGRESS_STEP = 10_000
 Progress = Callable[[int], None]
+#: Books by the seq they are at (restored from a view or a snapshot), and the block there.
+Starts = dict[int, tuple[int, list[Projection]]]
+FoldBatch = Callable[[Books, list[Record]], None]
 
 
 class Projector:
-    """Projections over one SQLite log (see the module docstring)."""
+    """Books and read models over one SQLite log (see the module docstring)."""
 
     def __init__(
         self,
@@ -45,22 +53,50 @@ class Projector:
         self.store = store
         self.names = list(names) if names is not None else None
         self.snapshot_every = snapshot_every
+        self.retractions = Retractions([])
         views.ensure_schema(store.connection)
 
-    def _fresh(self) -> list[Projection]:
-        return make_projections(self.names)
+    def _fresh(self) -> Books:
+        return make_books(self.names)
 
-    def _restore_views(self, projections: list[Projection]) -> dict[int, list[Projection]]:
-        """Restore each projection from its view state; group them by the seq they are at."""
-        groups: dict[int, list[Projection]] = {}
-        for projection in projections:
-            saved = views.read_view_state(self.store.connection, projection)
-            seq = 0
+    def _restore_views(self, books: Books) -> Starts:
+        """Restore each book from its view state; group them by the seq they are at."""
+        starts: Starts = {}
+        for book in books:
+            saved = views.read_view_state(self.store.connection, book)
+            seq = block = 0
             if saved is not None:
-                seq, state = saved
-                projection.restore(state)
-            groups.setdefault(seq, []).append(projection)
-        return groups
+                seq, state, block = saved
+                book.restore(state)
+            starts.setdefault(seq, (block, []))[1].append(book)
+        return starts
+
+    def _fold_from(
+        self,
+        books: Books,
+        starts: Starts,
+        last_seq: int,
+        fold_batch: Callable[[Books, list[Record]], None],
+        to_block: int | None = None,
+    ) -> None:
+        """Fold every book from where it is up to `last_seq`, all of them by the end.
+
+        Books at different positions (one added to an existing log, one of a new version) are
+        folded in stages: the lowest alone up to the next one's position, then the two
+        together, and so on, each record once per book. The books end as one set at one position.
+        """
+        stages = sorted(starts.items())
+        active: list[Projection] = []
+        for index, (seq, (block, group)) in enumerate(stages):
+            active += group
+            stage = books if len(active) == len(books) else Books(active)
+            stage.position.seq, stage.position.block = seq, block
+            stop = stages[index + 1][0] if index + 1 < len(stages) else last_seq
+            if stop > seq:
+                for batch in self.store.fold_batches(seq + 1, stop, to_block):
+                    fold_batch(stage, batch)
+        if len(stages) > 1:
+            books.reattach()  # the staged sets pointed the books at positions of their own
 
     def catch_up(self, progress: Progress | None = None, *, flush_every: int = 0) -> int:
         """Bring every view up to the log head; return the head seq they are at.
@@ -71,19 +107,49 @@ class Projector:
                 so a long catch-up that is killed resumes from its last flush.
         """
         head = self.store.head()
-        # Views at different positions (a projection added to an existing log, say) are caught
-        # up separately, each group from where it is, lowest first.
-        for start_seq, projections in sorted(self._restore_views(self._fresh()).items()):
-            if start_seq < head.seq:
-                last_snapshot = max(
-                    views.latest_snapshot_seq(self.store.connection, p) for p in projections
-                )
-                with BackgroundWriter(self.store.path) as writer:
-                    group = _CatchUpFold(
-                        self, projections, last_snapshot, writer, progress, flush_every
-                    )
-                    self._fold_group(group, start_seq, head.seq)
+        books = self._fresh()
+        starts = self._restore_views(books)
+        self.retractions = Retractions.load(self.store)
+        if self.retractions:
+            starts = self._roll_back(starts)
+        if min(starts) < head.seq:
+            last_snapshot = max(views.latest_snapshot_seq(self.store.connection, b) for b in books)
+            with BackgroundWriter(self.store.path) as writer:
+                group = _CatchUpFold(self, books, last_snapshot, writer, progress, flush_every)
+                self._fold_from(books, starts, head.seq, self._skipping(group.fold_stage))
+                group.finish()
         return head.seq
+
+    def _skipping(self, fold_batch: FoldBatch) -> FoldBatch:
+        """`fold_batch` on the records no reorganisation retracted."""
+        if not self.retractions:
+            return fold_batch
+        keep = self.retractions.keep
+        return lambda books, records: fold_batch(books, keep(records))
+
+    def _roll_back(self, starts: Starts) -> Starts:
+        """Books that folded records retracted since restart from a snapshot below them.
+
+        Snapshots taken inside a retracted range before its retraction hold orphaned state:
+        they are deleted here (a catch-up writes anyway).
+        """
+        self.retractions.purge_snapshots(self.store.connection)
+        result: Starts = {}
+        for seq, (block, group) in starts.items():
+            restart = self.retractions.rollback_seq(seq)
+            if restart is None:
+                result.setdefault(seq, (block, []))[1].extend(group)
+                continue
+            for book in group:
+                saved = views.snapshot_before_seq(self.store.connection, book, restart)
+                at_seq = at_block = 0
+                if saved is not None:
+                    at_seq, state, at_block = saved
+                    book.restore(state)
+                else:
+                    book.restore(type(book)().snapshot())
+                result.setdefault(at_seq, (at_block, []))[1].append(book)
+        return result
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Rebuild every view from seq 1 (versions changed, or a view is suspect).
@@ -91,69 +157,75 @@ class Projector:
         The old views and snapshots are dropped on the background writer, in one transaction
         as before, while the fold begins: every write of the rebuild is queued after it.
         """
-        projections = self._fresh()
+        books = self._fresh()
         head = self.store.head()
         with BackgroundWriter(self.store.path) as writer:
-            writer.submit(partial(views.drop_views, projections=projections))
+            dropped = [*books, *read_models(books, self.names)]
+            writer.submit(partial(views.drop_views, projections=dropped))
             if head.seq > 0:
-                group = _CatchUpFold(self, projections, 0, writer, progress, flush_every=0)
-                self._fold_group(group, 0, head.seq)
+                self.retractions = Retractions.load(self.store)
+                group = _CatchUpFold(self, books, 0, writer, progress, flush_every=0)
+                fold_stage = self._skipping(group.fold_stage)
+                self._fold_from(books, {0: (0, list(books))}, head.seq, fold_stage)
+                group.finish()
         return head.seq
 
-    def _fold_group(self, group: _CatchUpFold, start_seq: int, head_seq: int) -> None:
-        """Fold the records after `start_seq` into the group; write its views at the end."""
-        for batch in self.store.fold_batches(start_seq + 1, head_seq):
-            group.fold_batch(batch)
-        if group.progress is not None:
-            group.progress(group.count % PROGRESS_STEP)
-        if group.last is not None:
-            group.write_views(group.last)
-
-    def state_at(self, block: int) -> list[Projection]:
-        """Each projection's state after the last record of `block`."""
-        projections = self._fresh()
-        starts = []
-        for projection in projections:
-            saved = views.nearest_snapshot(self.store.connection, projection, block)
-            if saved is not None:
-                projection.restore(saved[1])
-            starts.append(0 if saved is None else saved[0])
-        if len(set(starts)) > 1:
-            return [self._state_at_one(p, block) for p in self._fresh()]
-        self._fold_up_to_block(starts[0] if starts else 0, block, projections)
-        return projections
-
-    def _state_at_one(self, projection: Projection, block: int) -> Projection:
-        saved = views.nearest_snapshot(self.store.connection, projection, block)
-        start = 0
-        if saved is not None:
-            projection.restore(saved[1])
-            start = saved[0]
-        self._fold_up_to_block(start, block, [projection])
-        return projection
-
-    def _fold_up_to_block(self, after_seq: int, block: int, projections: list[Projection]) -> None:
-        """Fold the records after `after_seq` up to the last one of `block`.
+    def books_at(self, block: int) -> Books:
+        """The books after the last record of `block`: nearest snapshots plus the tail.
 
         The read is bounded by seq as well as by block, so its cost is the records folded and
         not the length of the log after them.
         """
-        last_seq = self.store.last_seq_at_block(block)
-        if last_seq <= after_seq:
-            return
-        for batch in self.store.fold_batches(after_seq + 1, last_seq, block):
-            fold(batch, projections)
+        books = self._fresh()
+        retractions = Retractions.load(self.store)
+        starts: Starts = {}
+        for book in books:
+            saved = views.nearest_snapshot(self.store.connection, book, block)
+            # A snapshot of orphaned state a catch-up has not deleted yet is passed over.
+            while saved is not None and (restart := retractions.invalid_until(saved[0])):
+                saved = views.snapshot_before_seq(self.store.connection, book, restart)
+            seq = at_block = 0
+            if saved is not None:
+                seq, state, at_block = saved
+                book.restore(state)
+            starts.setdefault(seq, (at_block, []))[1].append(book)
+        if not retractions:
+            last_seq = self.store.last_seq_at_block(block)
+            self._fold_from(books, starts, last_seq, _fold_batch, block)
+            return books
+        # The canonical chain: new blocks after a reorganisation sit at the head's block in
+        # the log, so the last record of `block` is found by its chain block, not the log's.
+        first = min(starts)
+        last_seq = last_canonical_seq(self.store.fold_batches(first + 1), retractions, block, first)
+        self.retractions = retractions
+        self._fold_from(books, starts, last_seq, self._skipping(_fold_batch))
+        return books
 
-    def current(self) -> list[Projection]:
-        """Each projection at the log head, caught up and restored from its view."""
+    def state_at(self, block: int) -> list[Shown]:
+        """Each book (and read model) asked for, after the last record of `block`."""
+        return shown(self.books_at(block), self.names)
+
+    def current_books(self) -> Books:
+        """The books at the log head, caught up and restored from their views."""
         self.catch_up()
-        projections = self._fresh()
-        self._restore_views(projections)
-        return projections
+        books = self._fresh()
+        starts = self._restore_views(books)
+        ((seq, (block, _)),) = starts.items()
+        books.position.seq, books.position.block = seq, block
+        return books
+
+    def current(self) -> list[Shown]:
+        """Each book (and read model) asked for, at the log head."""
+        return shown(self.current_books(), self.names)
 
     def digests(self, block: int | None = None) -> dict[str, str]:
-        projections = self.current() if block is None else self.state_at(block)
-        return {projection.name: projection.digest() for projection in projections}
+        """Each book's digest (read models have none of their own), now or at a block."""
+        books = self.current_books() if block is None else self.books_at(block)
+        return books.digests()
+
+
+def _fold_batch(books: Books, records: list[Record]) -> None:
+    books.fold(records)
 
 
 class _CatchUpFold:
@@ -162,13 +234,13 @@ class _CatchUpFold:
     The work is what it was record by record: a progress tick every 10,000 records, the views
     every `flush_every` records, the snapshots once `snapshot_every` seqs have passed (taken
     here, stored by the background writer). Folding the records between those points with the
-    plain `fold` loop keeps bookkeeping out of the per-record path.
+    plain `Books.fold` loop keeps bookkeeping out of the per-record path.
     """
 
     def __init__(
         self,
         projector: Projector,
-        projections: list[Projection],
+        books: Books,
         last_snapshot: int,
         writer: BackgroundWriter,
         progress: Progress | None,
@@ -176,7 +248,9 @@ class _CatchUpFold:
     ) -> None:
         self.connection = projector.store.connection
         self.snapshot_every = projector.snapshot_every
-        self.projections = projections
+        self.names = projector.names
+        self.books = books
+        self.stage = books
         self.last_snapshot = last_snapshot
         self.writer = writer
         self.progress = progress
@@ -184,11 +258,13 @@ class _CatchUpFold:
         self.count = 0
         self.last: Record | None = None
 
-    def fold_batch(self, records: list[Record]) -> None:
+    def fold_stage(self, stage: Books, records: list[Record]) -> None:
+        """Fold one batch into `stage` (all the books, or those at the lowest position)."""
+        self.stage = stage
         start = 0
         while start < len(records):
             stop = self._next_stop(records, start)
-            fold(islice(records, start, stop + 1), self.projections)
+            stage.fold(islice(records, start, stop + 1))
             self.count += stop + 1 - start
             self.last = records[stop]
             self._after(records[stop])
@@ -209,28 +285,39 @@ class _CatchUpFold:
     def _after(self, record: Record) -> None:
         if self.progress is not None and self.count % PROGRESS_STEP == 0:
             self.progress(PROGRESS_STEP)
-        if self.flush_every and self.count % self.flush_every == 0:
+        if self.flush_every and self.count % self.flush_every == 0 and self.stage is self.books:
             self.write_views(record)
         if record.seq - self.last_snapshot >= self.snapshot_every:
-            for projection in self.projections:
+            for book in self.stage:
                 # The state is taken here, at this seq; SQLite stores it on the writer.
                 self.writer.submit(
                     partial(
                         views.insert_snapshot,
-                        name=projection.name,
-                        version=projection.version,
+                        name=book.name,
+                        version=book.version,
                         seq=record.seq,
                         block=record.block,
-                        state=projection.snapshot(),
+                        state=book.snapshot(),
                     )
                 )
             self.last_snapshot = record.seq
 
+    def finish(self) -> None:
+        """Report the last progress, and write every view at the last record folded."""
+        if self.progress is not None:
+            self.progress(self.count % PROGRESS_STEP)
+        if self.last is not None:
+            self.write_views(self.last)
+
     def write_views(self, record: Record) -> None:
         """Write every view at `record`, after whatever the writer has queued (a drop)."""
         self.writer.drain()
-        for projection in self.projections:
-            views.write_view(self.connection, projection, record.seq, record.block)
+        for book in self.books:
+            views.write_view(self.connection, book, record.seq, record.block)
+        for model in read_models(self.books, self.names):
+            views.write_read_model_view(
+                self.connection, model.name, model.tables(), record.seq, record.block
+            )
 
 
 def _seq_of(record: Record) -> int:

@@ -44,6 +44,7 @@ from ledger.rows import (
     records_in_batches,
 )
 from ledger.store import ReadFilter, VerifyReport
+from projections.sqlite_tables import database
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -159,11 +160,7 @@ class SqliteStore:
             ).fetchone()[0]
         ):
             raise StoreError(f"{self.path} has an events table but no defi-ledger schema")
-        # Imported here: sqlite-utils pulls in pandas and pyarrow when they are installed
-        # (~90 MB and ~0.4 s), which only a migration needs.
-        import sqlite_utils
-
-        db = sqlite_utils.Database(self.connection)
+        db = database(self.connection)
         self.connection.execute("BEGIN IMMEDIATE")
         try:
             for step in range(version + 1, SCHEMA_VERSION + 1):

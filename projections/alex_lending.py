@@ -1,10 +1,11 @@
 """ALEX lending: yield-token pools (fixed-rate lending) and collateral rebalancing pools.
 
-One projection, `alex_lending`, keeps both: the YTP books here, the CRP books in
-`projections.alex_lending_crp`. It also follows oracle prices and asset decimals, so it can
-state each CRP's LTV at the latest price without reading another projection
-(`crp_loans()`, which the position-LTV projection reads). Price, yield and time to maturity are
-computed at the block of the last record applied, never from a clock.
+One book, `alex_lending`, keeps both: the YTP books here, the CRP books in
+`projections.alex_lending_crp`. Oracle prices and asset decimals are not kept here: their owners
+are the `prices` and `balances` books, which this book reads (`needs`) to state each CRP's LTV
+at the latest price (`crp_loans()`, which the position-LTV read model reads). Price, yield and
+time to maturity are computed at the block the books are at (`Books.position`), never from a
+clock; the book folds only its own events.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TypeVar
 
 import msgspec
 
+from events import alex_lending as lending_events
 from events.alex_lending import (
     CollateralMinted,
     CollateralPoolCreated,
@@ -22,8 +24,7 @@ from events.alex_lending import (
     YieldPoolCreated,
     YieldTokenSwapped,
 )
-from events.assets import AssetRegistered
-from events.core import PriceUpdated
+from events.base import Event
 from events.record import Record
 from projections.alex_lending_crp import (
     CrpBook,
@@ -34,13 +35,19 @@ from projections.alex_lending_crp import (
     price_move_to_conversion_1e18,
     spot_e8,
 )
+from projections.balances import Balances
 from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.books import Books, LogPosition
 from projections.contracts import MathRejected
 from projections.contracts.crp import ltv, pool_value_in_token
 from projections.contracts.fixed_point import ONE_8
 from projections.contracts.yield_token_pool import YieldTokenPool, price, time_to_maturity
+from projections.prices import Prices
+from projections.routing import event_types_in
 
 __all__ = ["AlexLending", "CrpBook", "CrpLoan", "YtpBook"]
+
+_LENDING_EVENTS = event_types_in(lending_events)
 
 
 # A yield-token pool swap posts exactly as a CRP swap does.
@@ -100,9 +107,6 @@ class YtpBook(msgspec.Struct):
 class _LendingState(msgspec.Struct):
     ytp: dict[str, YtpBook] = msgspec.field(default_factory=dict)
     crp: dict[str, CrpBook] = msgspec.field(default_factory=dict)
-    prices: dict[str, tuple[int, int]] = msgspec.field(default_factory=dict)
-    decimals: dict[str, int] = msgspec.field(default_factory=dict)
-    last_block: int = 0
     violations: list[Violation] = msgspec.field(default_factory=list)
 
 
@@ -110,10 +114,28 @@ class AlexLending:
     """The `alex_lending` projection (see the module docstring)."""
 
     name = "alex_lending"
-    version = 1
+    version = 2
+    needs = (Prices, Balances)
+    """The books this one reads: oracle prices, and asset decimals (kept by `balances`)."""
 
     def __init__(self) -> None:
         self.state = _LendingState()
+        self._prices = Prices()
+        self._balances = Balances()
+        self._position = LogPosition()
+
+    def attach(self, books: Books) -> None:
+        self._prices = books.get(Prices)
+        self._balances = books.get(Balances)
+        self._position = books.position
+
+    @property
+    def last_block(self) -> int:
+        """The block the books are at: what time to maturity and CRP status are computed at."""
+        return self._position.block
+
+    def folds(self, event_type: type[Event]) -> bool:
+        return event_type in _LENDING_EVENTS
 
     def yield_pool(self, pool_id: str) -> YtpBook | None:
         return self.state.ytp.get(pool_id)
@@ -123,15 +145,15 @@ class AlexLending:
 
     def spot(self, book: CrpBook) -> int | None:
         """The CRP's oracle spot (token y per token x, base units, x 1e8), if both are priced."""
-        state = self.state
-        price_x, price_y = state.prices.get(book.collateral), state.prices.get(book.token)
-        if price_x is None or price_y is None:
+        quote_x, quote_y = self._prices.quote(book.collateral), self._prices.quote(book.token)
+        if quote_x is None or quote_y is None:
             return None
+        decimals = self._balances.decimals
         return spot_e8(
-            price_x,
-            price_y,
-            state.decimals.get(book.collateral, 8),
-            state.decimals.get(book.token, 8),
+            (quote_x.price, quote_x.scale),
+            (quote_y.price, quote_y.scale),
+            decimals.get(book.collateral, 8),
+            decimals.get(book.token, 8),
         )
 
     def crp_loans(self) -> list[CrpLoan]:
@@ -165,13 +187,8 @@ class AlexLending:
 
     def apply(self, record: Record) -> None:
         state = self.state
-        state.last_block = record.block
         event = record.event
-        if isinstance(event, PriceUpdated):
-            state.prices[event.asset] = (event.price, event.scale)
-        elif isinstance(event, AssetRegistered):
-            state.decimals[event.asset] = event.decimals
-        elif isinstance(event, (YieldTokenSwapped, YieldLiquidityChanged)):
+        if isinstance(event, (YieldTokenSwapped, YieldLiquidityChanged)):
             if (ytp := self._found(state.ytp, event.pool_id, record.seq)) is not None:
                 self._apply_ytp(ytp, event)
         elif isinstance(event, (CollateralMinted, CollateralSwapped, CollateralRedeemed)):
@@ -227,7 +244,7 @@ class AlexLending:
         return list(self.state.violations)
 
     def tables(self) -> list[Table]:
-        block = self.state.last_block
+        block = self.last_block
         ytp_rows = []
         for pool_id, book in sorted(self.state.ytp.items()):
             t, spot, rate = self.state.ytp[pool_id].quote(block) or (None, None, None)

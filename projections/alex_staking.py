@@ -6,9 +6,10 @@ with `projections.contracts.staking`. A cycle's emission is fixed at its first c
 pools, so the cap holds whatever order stakers claim in, and every staker of the cycle is paid
 pro rata from the same emission.
 
-The supply table splits the reward asset's supply by origin (genesis, staking emission,
-emergency issuance, other mints, burns), so "supply = genesis + emissions + emergency - burns"
-can be checked against `balances` at any block.
+The supply table splits the reward asset's supply by origin (genesis, emissions minted by older
+logs, emergency issuance, other mints, burns), so "supply = genesis + emissions + emergency -
+burns" can be checked against `balances` at any block. Rewards paid out of a genesis allocation
+(`paid_from_allocations`) move ALEX between accounts and leave the total where genesis put it.
 
 Staked principal is held by the token's reserve pool (`reserve:<token>`), as the contract
 counts it (`events.alex` explains the reserve events a stake and a principal return carry);
@@ -30,6 +31,7 @@ from events.alex import (
     StakingRewardClaimed,
     StakingUserRegistered,
 )
+from events.alex_governance import EMISSION_SCHEDULE, ParameterChanged
 from events.base import Event
 from events.core import Burned, Minted
 from events.record import Record
@@ -44,7 +46,19 @@ from projections.contracts.staking import (
 )
 from projections.routing import event_types_in
 
-_STAKING_EVENTS = event_types_in(alex_events) | {Minted, Burned, EmergencyIssued}
+_STAKING_EVENTS = event_types_in(alex_events) | {
+    Minted,
+    Burned,
+    EmergencyIssued,
+    ParameterChanged,
+}
+
+
+class ScheduleChange(msgspec.Struct):
+    """An emission schedule a proposal enacted: bands for cycles starting from `from_height`."""
+
+    from_height: int
+    coinbase_amounts: list[int]
 
 
 class StakingPool(msgspec.Struct):
@@ -62,6 +76,18 @@ class StakingPool(msgspec.Struct):
     apower_asset: str
     activation_height: int | None = None
     registered: list[str] = msgspec.field(default_factory=list)
+    reward_from: str = ""
+    """The allocation account that pays rewards ("" : minted from the issuer, older logs)."""
+    schedule_changes: list[ScheduleChange] = msgspec.field(default_factory=list)
+    """Emission schedules governance enacted, each from its block, in order."""
+
+    def coinbase_bands(self, cycle_first_height: int) -> list[int]:
+        """The band schedule in force at a cycle's first block."""
+        bands = self.coinbase_amounts
+        for change in self.schedule_changes:
+            if change.from_height <= cycle_first_height:
+                bands = change.coinbase_amounts
+        return bands
 
 
 class CycleBook(msgspec.Struct):
@@ -88,9 +114,12 @@ class SupplyOrigins(msgspec.Struct):
 
     genesis: int = 0
     emissions: int = 0
+    """Rewards minted from the issuer (older logs only: new ones are paid from allocations)."""
     emergency: int = 0
     other_mints: int = 0
     burns: int = 0
+    paid_from_allocations: int = 0
+    """Rewards paid out of genesis allocations: they move supply between accounts, not its total."""
 
     @property
     def expected_supply(self) -> int:
@@ -112,7 +141,7 @@ class AlexStaking:
     """The `alex_staking` projection (see the module docstring)."""
 
     name = "alex_staking"
-    version = 1
+    version = 2
 
     def __init__(self) -> None:
         self.state = _StakingState()
@@ -190,9 +219,16 @@ class AlexStaking:
                 activation_delay_blocks=event.activation_delay_blocks,
                 reward_asset=event.reward_asset,
                 apower_asset=event.apower_asset,
+                reward_from=event.reward_from,
             )
         elif isinstance(event, (StakingActivationSet, StakingUserRegistered)):
             self._apply_activation(event, record.seq)
+        elif isinstance(event, ParameterChanged):
+            change, found = event.change, self.state.pools.get(event.change.target)
+            if change.parameter == EMISSION_SCHEDULE and found is not None:
+                found.schedule_changes.append(
+                    ScheduleChange(event.effective_height, list(change.values))
+                )
         elif isinstance(event, StakingEmissionCapped):
             self.state.caps = EmissionCaps(
                 list(event.caps_annual), event.emission_start_height, event.blocks_per_year
@@ -236,7 +272,11 @@ class AlexStaking:
         book.stakes.pop(event.staker, None)
         book.to_return.pop(event.staker, None)
         book.rewards_claimed += event.reward
-        self._origins(event.reward_asset).emissions += event.reward
+        origins = self._origins(event.reward_asset)
+        if event.reward_from:
+            origins.paid_from_allocations += event.reward
+        else:
+            origins.emissions += event.reward
         if book.emission is not None and book.rewards_claimed > book.emission:
             self.state.violations.append(
                 Violation(
@@ -307,10 +347,6 @@ class AlexStaking:
             (int(year), emission_cap_for_year(int(year), state.caps.caps_annual), emitted)
             for year, emitted in sorted(state.emitted_by_year.items(), key=lambda i: int(i[0]))
         ]
-        supply = [
-            (asset, o.genesis, o.emissions, o.emergency, o.other_mints, o.burns, o.expected_supply)
-            for asset, o in sorted(state.supply.items())
-        ]
         return [
             Table(
                 "staking_pools",
@@ -336,10 +372,25 @@ class AlexStaking:
                 years,
                 key_columns=("year",),
             ),
-            Table(
-                "supply_origins",
-                ("asset", "genesis", "emissions", "emergency", "other_mints", "burns", "expected"),
-                supply,
-                key_columns=("asset",),
-            ),
+            _supply_table(state.supply),
         ]
+
+
+def _supply_table(supply: dict[str, SupplyOrigins]) -> Table:
+    rows = [
+        (
+            asset,
+            o.genesis,
+            o.emissions,
+            o.emergency,
+            o.other_mints,
+            o.burns,
+            o.expected_supply,
+            o.paid_from_allocations,
+        )
+        for asset, o in sorted(supply.items())
+    ]
+    columns = ("asset", "genesis", "emissions", "emergency", "other_mints", "burns", "expected")
+    return Table(
+        "supply_origins", (*columns, "paid_from_allocations"), rows, key_columns=("asset",)
+    )

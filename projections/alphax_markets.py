@@ -28,9 +28,15 @@ from projections.contracts import MathRejected
 from projections.contracts.alphax import (
     LiquidationRule,
     TriggerKind,
+    anchor_prices,
+    anchor_risk_level,
+    capital_efficiency,
     long_liquidation_point,
+    premium,
+    risk_level,
     short_liquidation_point,
 )
+from projections.pools import PoolBook
 from projections.routing import event_types_in
 
 _ALPHAX_EVENTS = event_types_in(alphax_events)
@@ -51,11 +57,46 @@ class StrikeMarket(msgspec.Struct, kw_only=True):
     dead_bought: int = 0
     """Dead tokens whose pairs a liquidator retired (their holders may claim)."""
     dead_claimed: int = 0
+    dead_supply: int = 0
+    """Dead tokens outstanding when the side died (what the graveyard settles)."""
+    dead_block: int = 0
+    dead_seq: int = 0
+    """The log position of the death (what came after it in the same block is after it)."""
+    fee_income_usdc: int = 0
+    """Mint, redeem and graveyard fees paid to `alphax_fee_account` (what $ALPHA shares)."""
 
     @property
     def rule(self) -> LiquidationRule:
         d = self.definition
-        return LiquidationRule(TriggerKind(d.trigger_kind), d.price_buffer_bps, d.leverage_max)
+        return LiquidationRule(
+            TriggerKind(d.trigger_kind),
+            d.price_buffer_bps,
+            d.leverage_max,
+            d.long_liquidation_price,
+            d.short_liquidation_price,
+        )
+
+    def liquidation_price(self, side: str) -> int:
+        """The side's token liquidation price: preset at creation, or (older logs) its rule's."""
+        d = self.definition
+        preset = d.long_liquidation_price if side == "long" else d.short_liquidation_price
+        if preset:
+            return preset
+        if side == "long":
+            return long_liquidation_point(d.long_strike, self.rule).token_price
+        return short_liquidation_point(d.short_strike, self.rule).token_price
+
+    @property
+    def unbought(self) -> int:
+        """Dead tokens a liquidator may still buy from the graveyard."""
+        return self.dead_supply - self.dead_bought
+
+    @property
+    def claimable(self) -> int:
+        """Dead tokens holders may claim now: all of them (`direct`) or those bought."""
+        if self.definition.holder_claim == "direct":
+            return self.dead_supply - self.dead_claimed
+        return self.dead_bought - self.dead_claimed
 
     def supply_of(self, side: str) -> int:
         return self.long_supply if side == "long" else self.short_supply
@@ -93,7 +134,7 @@ class AlphaxMarkets:
     """Every strike market (see the module docstring)."""
 
     name = "alphax_markets"
-    version = 1
+    version = 2
 
     def __init__(self) -> None:
         self.markets: dict[str, StrikeMarket] = {}
@@ -124,14 +165,19 @@ class AlphaxMarkets:
             market.long_supply += event.pair_amount
             market.short_supply += event.pair_amount
             market.collateral_usdc += event.collateral_usdc
+            market.fee_income_usdc += event.fee_usdc
         elif kind is AlphaxPairRedeemed:
             market.long_supply -= event.pair_amount
             market.short_supply -= event.pair_amount
             market.collateral_usdc -= event.collateral_usdc
+            market.fee_income_usdc += event.fee_usdc
         elif kind is AlphaxStrikeLiquidated:
             market.dead_side = event.side
             market.dead_price = event.asset_price
             market.dead_token_value = event.token_value
+            market.dead_supply = event.dead_supply
+            market.dead_block = record.block
+            market.dead_seq = record.seq
         elif kind is AlphaxGraveyardBought:
             opposite = "short" if event.side == "long" else "long"
             self._take(market, opposite, event.dead_token_amount)
@@ -140,8 +186,9 @@ class AlphaxMarkets:
         elif kind is AlphaxGraveyardClaimed:
             self._take(market, event.side, event.dead_token_amount)
             market.dead_claimed += event.dead_token_amount
-            market.collateral_usdc -= event.claim_usdc
-        if market.collateral_usdc < 0 or market.dead_claimed > market.dead_bought:
+            market.collateral_usdc -= event.claim_usdc + event.fee_usdc
+            market.fee_income_usdc += event.fee_usdc
+        if market.collateral_usdc < 0 or market.claimable < 0:
             self._violations.append(
                 Violation("ALPHAX_UNDERFUNDED", record.seq, f"{event.market_id} vault short")
             )
@@ -180,6 +227,10 @@ class AlphaxMarkets:
                 m.dead_token_value if m.dead_side else None,
                 m.dead_bought,
                 m.dead_claimed,
+                m.definition.profile,
+                m.liquidation_price("long"),
+                m.liquidation_price("short"),
+                m.fee_income_usdc,
             )
             for market_id, m in sorted(self.markets.items())
         ]
@@ -195,6 +246,10 @@ class AlphaxMarkets:
             "dead_token_value",
             "dead_bought",
             "dead_claimed",
+            "profile",
+            "long_liquidation_price",
+            "short_liquidation_price",
+            "fee_income_usdc",
         )
         return [Table("alphax_markets", columns, rows, key_columns=("market",))]
 
@@ -214,3 +269,73 @@ _MARKET_EVENTS = {
 class _State(msgspec.Struct):
     markets: dict[str, StrikeMarket]
     violations: list[Violation]
+
+
+class StrikeQuote(msgspec.Struct, frozen=True, kw_only=True):
+    """One strike token's indicators, at PRICE_SCALE (prices) and RATIO_SCALE (ratios)."""
+
+    market_id: str
+    side: str
+    token: str
+    anchor_price: int
+    """O: the oracle (anchor) price."""
+    market_price: int | None
+    """M: USDC per whole token in the token's Uniswap V2 pair against the collateral."""
+    premium: int | None
+    """(M - O) / O, signed."""
+    capital_efficiency: int | None
+    liquidation_price: int
+    """The token's preset liquidation price."""
+    risk_level: int | None
+    """The white paper's: liquidation price / anchor price (100% = dead)."""
+    risk_level_asset_basis: int | None
+    """The indicator page's: the asset price at the trigger / the asset price now."""
+
+
+def strike_market_price(market: StrikeMarket, side: str, books: dict[str, PoolBook]) -> int | None:
+    """M: the token's price in the deepest Uniswap V2 pair against the market's collateral."""
+    token, collateral = market.token_of(side), market.definition.collateral_asset
+    best: tuple[int, int] | None = None
+    for book in books.values():
+        pair = (book.spec.token_x, book.spec.token_y)
+        if not book.is_uniswap or set(pair) != {token, collateral} or not book.reserve_x:
+            continue
+        reserves = (book.reserve_x, book.reserve_y)
+        token_reserve, usdc_reserve = reserves if pair[0] == token else reserves[::-1]
+        if token_reserve and (best is None or token_reserve > best[0]):
+            best = (token_reserve, usdc_reserve)
+    if best is None:
+        return None
+    # USDC base units per whole token; the USDC scale is PRICE_SCALE.
+    unit: int = 10**market.definition.token_decimals
+    return best[1] * unit // best[0]
+
+
+def strike_quote(
+    market_id: str, market: StrikeMarket, side: str, asset_price: int, books: dict[str, PoolBook]
+) -> StrikeQuote:
+    """O, M, the premium, capital efficiency and both risk levels of one side at `asset_price`."""
+    d = market.definition
+    anchors = anchor_prices(asset_price, d.long_strike, d.short_strike)
+    anchor = anchors.long_price if side == "long" else anchors.short_price
+    liquidation = market.liquidation_price(side)
+    point = (
+        long_liquidation_point(d.long_strike, market.rule)
+        if side == "long"
+        else short_liquidation_point(d.short_strike, market.rule)
+    )
+    market_price = strike_market_price(market, side, books)
+    return StrikeQuote(
+        market_id=market_id,
+        side=side,
+        token=market.token_of(side),
+        anchor_price=anchor,
+        market_price=market_price,
+        premium=premium(market_price, anchor) if market_price is not None and anchor else None,
+        capital_efficiency=capital_efficiency(asset_price, anchor) if anchor else None,
+        liquidation_price=liquidation,
+        risk_level=anchor_risk_level(liquidation, anchor) if anchor else None,
+        risk_level_asset_basis=(
+            risk_level(point.asset_price, asset_price, anchor) if asset_price else None
+        ),
+    )

@@ -18,10 +18,17 @@ import msgspec
 
 from events.assets import AssetRegistered, issuer_account
 from events.base import Event
+from events.chain import ChainAssetRegistered
 from events.core import Burned, Minted, Transferred
 from events.record import Record
 from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.postings import POSTING_RULES
+
+Registration = AssetRegistered | ChainAssetRegistered
+
+#: Accounts meant to go negative: issuers (minus the supply) and the part of a chain whose
+#: holders the books do not track (`outside:`, see `events.chain`).
+ALLOWED_NEGATIVE = ("issuer:", "outside:")
 
 
 def is_issuer(account: str) -> bool:
@@ -96,7 +103,7 @@ class Balances:
         left = held.get(source, 0) - amount
         held[source] = left
         held[target] = held.get(target, 0) + amount
-        if left < 0 and not source.startswith("issuer:"):
+        if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
             self._negative(record.seq, source, asset, left)
 
     def _apply_by_rule(self, record: Record, event: Event) -> None:
@@ -110,9 +117,10 @@ class Balances:
                 left = held.get(source, 0) - amount
                 held[source] = left
                 held[target] = held.get(target, 0) + amount
-                if left < 0 and not source.startswith("issuer:"):
+                if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
                     self._negative(record.seq, source, asset, left)
-        elif type(event) is AssetRegistered:
+        elif isinstance(event, Registration) and event.decimals is not None:
+            # A chain token without decimals (not in the token list) stays without: no guess.
             self.decimals[event.asset] = event.decimals
 
     def _negative(self, seq: int, account: str, asset: str, left: int) -> None:

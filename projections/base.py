@@ -82,6 +82,30 @@ class RanksRisk(Protocol):
         ...
 
 
+class AnswersAtBlock(Protocol):
+    """A projection whose tables depend on the block asked about (e.g. a proposal's status),
+    not only on the records folded: its state stays block-independent."""
+
+    def tables_at(self, block: int) -> list[Table]:
+        """The tables as seen at `block`."""
+        ...
+
+
+class HasTables(Protocol):
+    """Anything that shows its state as tables: a book or a read model over the books."""
+
+    def tables(self) -> list[Table]: ...
+
+
+def tables_at(projection: HasTables, block: int | None) -> list[Table]:
+    """The projection's tables at `block` where it answers by block, else its plain tables."""
+    answer = getattr(projection, "tables_at", None)
+    if block is not None and callable(answer):
+        tables: list[Table] = answer(block)
+        return tables
+    return projection.tables()
+
+
 def canonical_bytes(value: Any) -> bytes:
     """The one canonical encoding of projection state (sorted keys, ints of any size)."""
     return _canonical.encode(value)

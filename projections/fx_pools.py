@@ -36,6 +36,7 @@ from events.fx import (
 from events.record import Record
 from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.contracts.fx_params import FxPoolParameters, FxVersion, PoolSide, RebalanceFormula
+from projections.contracts.fx_peg import fxusd_price_1e18
 from projections.contracts.fx_pool import FxPool, FxReplayMismatch
 from projections.contracts.fx_stability import (
     AbsorbPreview,
@@ -54,6 +55,7 @@ from projections.fx_events import (
     stability_redeem_preview,
     walk_preview,
 )
+from projections.pools import PoolBook
 from projections.routing import event_types_in
 
 _FX_EVENTS = event_types_in(fx_events)
@@ -261,3 +263,19 @@ def tick_moves(movements: Iterable[Any]) -> list[FxTickMove]:
         FxTickMove(**{item.name: getattr(move, item.name) for item in fields(move)})
         for move in movements
     ]
+
+
+def fxusd_market_price_1e18(
+    books: dict[str, PoolBook], pool: str, usdc_usd_1e18: int, decimals: dict[str, int]
+) -> int | None:
+    """fxUSD's USD price (x1e18) in the fxUSD/USDC pair `pool`; None if it is not such a pair."""
+    book = books.get(pool)
+    if book is None or {book.spec.token_x, book.spec.token_y} != {"fxUSD", "USDC"}:
+        return None
+    x_is_fxusd = book.spec.token_x == "fxUSD"
+    fxusd, usdc = (
+        (book.reserve_x, book.reserve_y) if x_is_fxusd else (book.reserve_y, book.reserve_x)
+    )
+    return fxusd_price_1e18(
+        fxusd, usdc, usdc_usd_1e18, decimals.get("fxUSD", 18), decimals.get("USDC", 6)
+    )

@@ -1,8 +1,9 @@
-"""Governance tallies: per proposal, votes for and against, distinct voters, tokens locked, status.
+"""Governance tallies: per proposal, votes for and against, distinct voters, tokens locked, the
+parameter changes it puts to the vote, and its status at any block.
 
-Status that depends on the block (pending, active, closed) is computed from the block of the
-last record the projection applied, never from a clock, so the same log prefix always shows
-the same status. `closed` means the voting window is over but nobody has concluded it yet.
+The state holds no block: status that depends on time (pending, active, closed) is answered
+at the block the reader asks about (`status_at(block)`, `tables_at(block)`), so the status at
+a block after a proposal's end is never "active", whatever the last record was.
 
     pending   block < start_height
     active    start_height <= block < end_height, not concluded
@@ -11,6 +12,8 @@ the same status. `closed` means the voting window is over but nobody has conclud
     failed    concluded without passing
     vetoed    vetoed by the foundation while it would pass or had passed
     executed  executed (after passing, or by executive signals)
+
+`tables()` (no block) shows `open` for a proposal that is not concluded.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from events.alex_governance import (
     ExecutiveSignalled,
     GovernanceConfigured,
     GovernancePauseSet,
+    ParameterChange,
+    ParameterChanged,
     ProposalAdded,
     ProposalConcluded,
     ProposalExecuted,
@@ -28,12 +33,29 @@ from events.alex_governance import (
     VoteCast,
     VotesReclaimed,
 )
+from events.base import Event
 from events.record import Record
 from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.governance_tables import governance_tables
+
+_GOVERNANCE_EVENTS = frozenset(
+    {
+        ExecutiveSignalled,
+        GovernanceConfigured,
+        GovernancePauseSet,
+        ParameterChanged,
+        ProposalAdded,
+        ProposalConcluded,
+        ProposalExecuted,
+        ProposalVetoed,
+        VoteCast,
+        VotesReclaimed,
+    }
+)
 
 
 class Proposal(msgspec.Struct):
-    """One proposal's tally and outcome."""
+    """One proposal's tally, outcome and the changes it carries."""
 
     proposer: str
     start_height: int
@@ -51,19 +73,26 @@ class Proposal(msgspec.Struct):
     vetoed: bool = False
     executed: bool = False
     signals: list[str] = msgspec.field(default_factory=list)
+    actions: list[ParameterChange] = msgspec.field(default_factory=list)
+    effective_height: int = 0
+    implements: str = ""
+    enacted: int = 0
+    """How many of `actions` have taken effect (`ParameterChanged`)."""
 
     @property
     def locked_outstanding(self) -> int:
         return sum(self.locked.values())
 
-    def status_at(self, block: int) -> str:
-        """The status at `block` (see the module docstring)."""
+    def status_at(self, block: int | None) -> str:
+        """The status at `block` (see the module docstring); None: `open` if undecided."""
         if self.executed:
             return "executed"
         if self.vetoed and (self.passed or not self.concluded):
             return "vetoed"
         if self.concluded:
             return "passed" if self.passed else "failed"
+        if block is None:
+            return "open"
         if block < self.start_height:
             return "pending"
         return "active" if block < self.end_height else "closed"
@@ -80,12 +109,17 @@ class Settings(msgspec.Struct):
     signals_required: int = 3
     executive_sunset_height: int = 0
     paused: bool = False
+    genesis_team: list[str] = msgspec.field(default_factory=list)
+    safety_period_end: int = 0
+
+    def in_safety_period(self, block: int) -> bool:
+        """Whether the foundation's veto and pause still hold at `block`."""
+        return not self.safety_period_end or block < self.safety_period_end
 
 
 class _GovernanceState(msgspec.Struct):
     settings: Settings = msgspec.field(default_factory=Settings)
     proposals: dict[str, Proposal] = msgspec.field(default_factory=dict)
-    last_block: int = 0
     violations: list[Violation] = msgspec.field(default_factory=list)
 
 
@@ -93,7 +127,7 @@ class Governance:
     """The `governance` projection (see the module docstring)."""
 
     name = "governance"
-    version = 1
+    version = 2
 
     def __init__(self) -> None:
         self.state = _GovernanceState()
@@ -102,16 +136,16 @@ class Governance:
     def settings(self) -> Settings:
         return self.state.settings
 
-    @property
-    def last_block(self) -> int:
-        """The block of the last record applied: what block-dependent status is computed at."""
-        return self.state.last_block
-
     def proposal(self, proposal_id: str) -> Proposal | None:
         return self.state.proposals.get(proposal_id)
 
+    def proposals(self) -> dict[str, Proposal]:
+        return self.state.proposals
+
+    def folds(self, event_type: type[Event]) -> bool:
+        return event_type in _GOVERNANCE_EVENTS
+
     def apply(self, record: Record) -> None:
-        self.state.last_block = record.block
         event = record.event
         if isinstance(event, VoteCast):
             self._apply_vote(event, record.seq)
@@ -124,6 +158,9 @@ class Governance:
                 end_height=event.end_height,
                 kind=event.kind,
                 title=event.title,
+                actions=list(event.actions),
+                effective_height=event.effective_height,
+                implements=event.implements,
             )
         elif isinstance(event, ProposalConcluded):
             if found := self._found(event.proposal_id, record.seq):
@@ -137,21 +174,29 @@ class Governance:
         elif isinstance(event, ExecutiveSignalled):
             if found := self._found(event.proposal_id, record.seq):
                 found.signals.append(event.member)
+        elif isinstance(event, ParameterChanged):
+            if found := self._found(event.proposal_id, record.seq):
+                found.enacted += 1
         elif isinstance(event, GovernancePauseSet):
             self.state.settings.paused = event.paused
         elif isinstance(event, GovernanceConfigured):
-            self.state.settings = Settings(
-                authority=event.authority,
-                governance_token=event.governance_token,
-                quorum=event.quorum,
-                emergency_team=list(event.emergency_team),
-                emergency_window_blocks=event.emergency_window_blocks,
-                emergency_sunset_height=event.emergency_sunset_height,
-                executive_team=list(event.executive_team),
-                signals_required=event.signals_required,
-                executive_sunset_height=event.executive_sunset_height,
-                paused=self.state.settings.paused,
-            )
+            self._apply_configured(event)
+
+    def _apply_configured(self, event: GovernanceConfigured) -> None:
+        self.state.settings = Settings(
+            authority=event.authority,
+            governance_token=event.governance_token,
+            quorum=event.quorum,
+            emergency_team=list(event.emergency_team),
+            emergency_window_blocks=event.emergency_window_blocks,
+            emergency_sunset_height=event.emergency_sunset_height,
+            executive_team=list(event.executive_team),
+            signals_required=event.signals_required,
+            executive_sunset_height=event.executive_sunset_height,
+            paused=self.state.settings.paused,
+            genesis_team=list(event.genesis_team),
+            safety_period_end=event.safety_period_end,
+        )
 
     def _found(self, proposal_id: str, seq: int) -> Proposal | None:
         """The proposal a fact names; a log written before facts were checked on the way in
@@ -201,65 +246,9 @@ class Governance:
         return list(self.state.violations)
 
     def tables(self) -> list[Table]:
-        block = self.state.last_block
-        rows = [
-            (
-                proposal_id,
-                p.kind,
-                p.proposer,
-                p.start_height,
-                p.end_height,
-                p.votes_for,
-                p.votes_against,
-                len(p.voters),
-                p.locked_outstanding,
-                p.status_at(block),
-            )
-            for proposal_id, p in sorted(self.state.proposals.items())
-        ]
-        locks = [
-            (proposal_id, voter, amount)
-            for proposal_id, p in sorted(self.state.proposals.items())
-            for voter, amount in sorted(p.locked.items())
-        ]
-        settings = self.state.settings
-        return [
-            Table(
-                "governance",
-                (
-                    "proposal_id",
-                    "kind",
-                    "proposer",
-                    "start_height",
-                    "end_height",
-                    "votes_for",
-                    "votes_against",
-                    "voters",
-                    "locked_outstanding",
-                    "status",
-                ),
-                rows,
-                key_columns=("proposal_id",),
-            ),
-            Table(
-                "governance_locks",
-                ("proposal_id", "account", "amount"),
-                locks,
-                key_columns=("proposal_id", "account"),
-            ),
-            Table(
-                "governance_settings",
-                ("scope", "authority", "paused", "quorum", "signals_required", "at_block"),
-                [
-                    (
-                        "governance",
-                        settings.authority,
-                        settings.paused,
-                        settings.quorum,
-                        settings.signals_required,
-                        block,
-                    )
-                ],
-                key_columns=("scope",),
-            ),
-        ]
+        """The tables without a block: undecided proposals show `open`."""
+        return governance_tables(self.state.proposals, self.state.settings, None)
+
+    def tables_at(self, block: int) -> list[Table]:
+        """The tables with every status answered at `block`."""
+        return governance_tables(self.state.proposals, self.state.settings, block)

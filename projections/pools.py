@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from events.alex_governance import FEE_REBATE, ParameterChanged
 from events.amm import (
     LiquidityAdded,
     LiquidityRemoved,
@@ -25,9 +26,11 @@ from events.amm import (
     Swapped,
     pool_account,
 )
+from events.core import Transferred
 from events.record import Record
 from projections.balances import Balances
 from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.chain_pools import chain_appliers
 
 
 class GateUse(msgspec.Struct):
@@ -75,11 +78,13 @@ class Pools:
     """The pools projection (see the module docstring)."""
 
     name = "pools"
-    version = 2
+    version = 3
 
     def __init__(self) -> None:
         self.books: dict[str, PoolBook] = {}
         self._violations: list[Violation] = []
+        self._lp_pools: dict[str, str] = {}
+        """LP asset -> pool (derived from `books`)."""
         self._appliers: dict[type[Any], Callable[[Any, Record], None]] = {
             PoolCreated: self._created,
             LiquidityAdded: self._liquidity_added,
@@ -87,10 +92,14 @@ class Pools:
             Swapped: self._swapped,
             PoolPaused: self._paused,
             PoolUnpaused: self._unpaused,
+            Transferred: self._lp_transferred,
+            ParameterChanged: self._parameter_changed,
         }
+        self._appliers.update(chain_appliers(self))
 
     def folds(self, event_type: type[Any]) -> bool:
-        """Only AMM facts change pools (the engine's router asks, then skips the rest)."""
+        """Only AMM facts (and LP transfers, for the gate) change pools (the engine's router
+        asks, then skips the rest)."""
         return event_type in self._appliers
 
     def apply(self, record: Record) -> None:
@@ -100,6 +109,33 @@ class Pools:
 
     def _created(self, event: PoolCreated, record: Record) -> None:
         self.books[event.pool] = PoolBook(spec=event, paused=event.paused)
+        self._lp_pools[event.lp_asset] = event.pool
+
+    def pool_of_lp(self, lp_asset: str) -> PoolBook | None:
+        """The pool whose LP token is `lp_asset` (None: not an LP token)."""
+        pool = self._lp_pools.get(lp_asset)
+        return None if pool is None else self.books[pool]
+
+    def _parameter_changed(self, event: ParameterChanged, record: Record) -> None:
+        """A governance-enacted fee rebate becomes the pool's own parameter."""
+        change = event.change
+        book = self.books.get(change.target)
+        if change.parameter == FEE_REBATE and book is not None:
+            book.spec = msgspec.structs.replace(book.spec, fee_rebate=change.value)
+
+    def _use_gate(self, book: PoolBook, account: str, lp_amount: int, block: int) -> None:
+        used = book.gate_used(account, block)
+        book.gate_use[account] = GateUse(book.gate_window(block), used + lp_amount)
+
+    def _lp_transferred(self, event: Transferred, record: Record) -> None:
+        """LP moved out of an account by transfer counts against its gate, as a burn does."""
+        book = self.pool_of_lp(event.asset)
+        if (
+            book is not None
+            and book.spec.gate_lp_per_window
+            and event.from_account != event.to_account
+        ):
+            self._use_gate(book, event.from_account, event.amount, record.block)
 
     def _oracle(self, book: PoolBook, event: LiquidityAdded | LiquidityRemoved | Swapped) -> None:
         if book.is_uniswap:
@@ -134,9 +170,7 @@ class Pools:
         self._k_last(book)
         self._oracle(book, event)
         if book.spec.gate_lp_per_window:
-            window = book.gate_window(record.block)
-            used = book.gate_used(event.provider, record.block)
-            book.gate_use[event.provider] = GateUse(window, used + event.lp_burned)
+            self._use_gate(book, event.provider, event.lp_burned, record.block)
 
     def _swapped(self, event: Swapped, record: Record) -> None:
         book = self._book(event.pool, record)
@@ -181,6 +215,7 @@ class Pools:
         state = msgspec.json.decode(data, type=_PoolsState)
         self.books = state.books
         self._violations = state.violations
+        self._lp_pools = {book.spec.lp_asset: pool for pool, book in self.books.items()}
 
     def digest(self) -> str:
         return digest_of(self.snapshot())

@@ -1,7 +1,8 @@
 """Position LTVs: every f(x) position, AlphaX strike market and ALEX CRP loan, ranked by risk.
 
-It folds the f(x) pools, the strike markets, the ALEX lending books and the prices itself (it
-is its own projection, so `state_at` gives it at any block). A row's `price_move_to_line_1e18`
+A read model: a function over the books (`fx_pools`, `alphax_markets`, `alex_lending`,
+`prices`), with no state, fold, snapshot or digest of its own, so it is at whatever block the
+books it is built over are at (`state_at` gives it at any block). A row's `price_move_to_line_1e18`
 is the relative fall of the position's own price (collateral priced in debt) that would put it
 on its line (x1e18; <= 0: past the line), so every kind ranks on one scale in `at_risk`:
 
@@ -18,12 +19,10 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
-import msgspec
-
-from events.record import Record
 from projections.alex_lending import AlexLending, CrpLoan
 from projections.alphax_markets import AlphaxMarkets, StrikeMarket
-from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.base import Table, Violation
+from projections.books import Books
 from projections.contracts import MathRejected
 from projections.contracts.alphax import (
     PRICE_SCALE,
@@ -41,7 +40,6 @@ from projections.contracts.fx_ticks import (
 )
 from projections.fx_pools import FxPools
 from projections.prices import Prices
-from projections.routing import Router
 
 FX_COLUMNS = (
     "pool",
@@ -138,23 +136,21 @@ def fx_status(liquidatable: bool, rebalanceable: bool) -> str:
 Candidate = tuple[int, str, str, Any]
 
 
+POSITIONS_NEEDS = (FxPools, AlphaxMarkets, AlexLending, Prices)
+"""The books the position-LTV read model reads."""
+
+
 class Positions:
-    """The position-LTV projection (see the module docstring)."""
+    """The position-LTV read model over the books (see the module docstring)."""
 
     name = "positions"
-    version = 2
 
-    def __init__(self) -> None:
-        self.fx = FxPools()
-        self.alphax = AlphaxMarkets()
-        self.alex = AlexLending()
-        self.prices = Prices()
-        self._router = Router([self.fx, self.alphax, self.alex, self.prices])
-
-    def apply(self, record: Record) -> None:
-        # Each part sees only the events it folds (the ALEX lending books see every record,
-        # since their statuses follow the block).
-        self._router.apply(record)
+    def __init__(self, books: Books) -> None:
+        self.books = books
+        self.fx = books.get(FxPools)
+        self.alphax = books.get(AlphaxMarkets)
+        self.alex = books.get(AlexLending)
+        self.prices = books.get(Prices)
 
     def fx_rows(self) -> list[tuple[Any, ...]]:
         rows = []
@@ -193,7 +189,7 @@ class Positions:
 
     def crp_loan_rows(self) -> list[tuple[Any, ...]]:
         """Every ALEX CRP with debt outstanding and an oracle spot, at the latest prices."""
-        block = self.alex.state.last_block
+        block = self.books.position.block
         return [
             (
                 loan.pool_id,
@@ -270,26 +266,6 @@ class Positions:
                 rows.append((kind, row_id, "", payload[6] * 10**10, move, payload[11]))
         return Table("positions_at_risk", RISK_COLUMNS, rows, key_columns=("kind", "id"))
 
-    def snapshot(self) -> bytes:
-        return canonical_bytes(
-            {
-                "fx": msgspec.json.decode(self.fx.snapshot()),
-                "alphax": msgspec.json.decode(self.alphax.snapshot()),
-                "alex": msgspec.json.decode(self.alex.snapshot()),
-                "prices": msgspec.json.decode(self.prices.snapshot()),
-            }
-        )
-
-    def restore(self, data: bytes) -> None:
-        state = msgspec.json.decode(data)
-        self.fx.restore(canonical_bytes(state["fx"]))
-        self.alphax.restore(canonical_bytes(state["alphax"]))
-        self.alex.restore(canonical_bytes(state["alex"]))
-        self.prices.restore(canonical_bytes(state["prices"]))
-
-    def digest(self) -> str:
-        return digest_of(self.snapshot())
-
     def tables(self) -> list[Table]:
         return [
             Table("fx_positions", FX_COLUMNS, self.fx_rows(), key_columns=("pool", "position")),
@@ -298,7 +274,8 @@ class Positions:
         ]
 
     def violations(self) -> list[Violation]:
-        return self.fx.violations() + self.alphax.violations() + self.alex.violations()
+        """None of its own: the books it reads report theirs."""
+        return []
 
 
 def _safe(function: Any, *args: Any) -> Any:

@@ -19,7 +19,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from projections.base import Projection, Table
+from projections.base import Projection, Table, tables_at
+from projections.sqlite_tables import database
 
 VIEWS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS view_tracking (
@@ -60,11 +61,7 @@ def _columns(connection: sqlite3.Connection, name: str) -> list[str] | None:
 
 
 def _create_table(connection: sqlite3.Connection, name: str, table: Table) -> None:
-    # Imported here: sqlite-utils pulls in pandas and pyarrow when they are installed (~90 MB
-    # and ~0.4 s a process), which only creating a view's table needs.
-    import sqlite_utils
-
-    sqlite_utils.Database(connection)[name].create(  # type: ignore[union-attr]
+    database(connection)[name].create(
         dict.fromkeys(table.columns, str),
         pk=table.key_columns or None,
     )
@@ -92,7 +89,7 @@ def write_view(
 ) -> None:
     """Replace the projection's view tables, tracking and state at `seq`, atomically."""
     state = projection.snapshot()
-    tables = projection.tables()
+    tables = tables_at(projection, block)
     connection.execute("BEGIN IMMEDIATE")
     try:
         for table in tables:
@@ -113,13 +110,36 @@ def write_view(
 
 def read_view_state(
     connection: sqlite3.Connection, projection: Projection
-) -> tuple[int, bytes] | None:
-    """The (seq, state) the projection's view was written at, if of its current version."""
+) -> tuple[int, bytes, int] | None:
+    """The (seq, state, block) the projection's view was written at, if of its current version."""
     row = connection.execute(
-        "SELECT seq, state FROM view_state WHERE projection = ? AND version = ?",
+        "SELECT s.seq, s.state, t.block FROM view_state AS s"
+        " JOIN view_tracking AS t ON t.projection = s.projection"
+        " WHERE s.projection = ? AND s.version = ?",
         (projection.name, projection.version),
     ).fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]))
+    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+
+
+def write_read_model_view(
+    connection: sqlite3.Connection, name: str, tables: list[Table], seq: int, block: int
+) -> None:
+    """Replace a read model's view tables and tracking row at `seq`, atomically.
+
+    A read model has no state or digest of its own (its tables are computed from the books):
+    its tracking row says where its tables are, with an empty digest.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for table in tables:
+            _replace_table(connection, table)
+        connection.execute(
+            "INSERT OR REPLACE INTO view_tracking VALUES (?, ?, ?, ?, ?)", (name, 0, seq, block, "")
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
 
 
 def insert_snapshot(
@@ -134,8 +154,8 @@ def insert_snapshot(
 
 def nearest_snapshot(
     connection: sqlite3.Connection, projection: Projection, block: int
-) -> tuple[int, bytes] | None:
-    """The latest snapshot of the projection's current version taken at or below `block`.
+) -> tuple[int, bytes, int] | None:
+    """The latest (seq, state, block) of the projection's current version at or below `block`.
 
     Snapshots of another version are ignored (and so rebuilt), never used. Found in two
     steps so that one snapshot is read, not all: asked for the state column, SQLite sorts
@@ -150,11 +170,23 @@ def nearest_snapshot(
     ).fetchone()
     if seq is None:
         return None
-    (state,) = connection.execute(
-        "SELECT state FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
+    state, at_block = connection.execute(
+        "SELECT state, block FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
         (*key, seq),
     ).fetchone()
-    return int(seq), bytes(state)
+    return int(seq), bytes(state), int(at_block)
+
+
+def snapshot_before_seq(
+    connection: sqlite3.Connection, projection: Projection, seq: int
+) -> tuple[int, bytes, int] | None:
+    """The latest (seq, state, block) of the projection's current version taken below `seq`."""
+    row = connection.execute(
+        "SELECT seq, state, block FROM snapshots WHERE projection = ? AND version = ? AND seq < ?"
+        " ORDER BY seq DESC LIMIT 1",
+        (projection.name, projection.version, seq),
+    ).fetchone()
+    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
 
 
 def latest_snapshot_seq(connection: sqlite3.Connection, projection: Projection) -> int:
@@ -165,7 +197,7 @@ def latest_snapshot_seq(connection: sqlite3.Connection, projection: Projection) 
     return int(row[0] or 0)
 
 
-def drop_views(connection: sqlite3.Connection, projections: Sequence[Projection]) -> None:
+def drop_views(connection: sqlite3.Connection, projections: Sequence[Any]) -> None:
     """Forget the projections' views, states and snapshots, in one transaction.
 
     One statement a table for all of them: a rebuild of every projection drops them together.

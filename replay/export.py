@@ -42,8 +42,8 @@ from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.arrays import amounts_to_float
 from projections.balances import Balances
-from projections.base import Projection
-from projections.runtime import fold
+from projections.base import tables_at
+from projections.runtime import Shown, shown
 
 Progress = Callable[[int], None]
 PROGRESS_EVERY_RECORDS = 1000
@@ -220,10 +220,8 @@ def plan_export(store: SqliteStore, request: ExportRequest) -> ExportPlan:
     )
 
 
-def _capture(
-    projection: Projection, balances: Balances, block: int, into: dict[str, _Series]
-) -> None:
-    for table in projection.tables():
+def _capture(projection: Shown, balances: Balances, block: int, into: dict[str, _Series]) -> None:
+    for table in tables_at(projection, block):
         series = into.setdefault(table.name, _Series(table.columns))
         if series.columns != table.columns:
             raise ValueError(f"table {table.name} changed its columns at block {block}")
@@ -241,12 +239,12 @@ def _collect(
     samples: list[int],
     head: Head,
     progress: Progress | None,
-) -> tuple[Projection, dict[str, _Series]]:
+) -> tuple[Shown, dict[str, _Series]]:
     """Fold forward once through the samples, capturing the tables at each."""
     names = [projection_name] if projection_name == "balances" else [projection_name, "balances"]
-    projections = Projector(store, names).state_at(samples[0])
-    target = projections[0]
-    balances = next(p for p in projections if isinstance(p, Balances))
+    books = Projector(store, names).books_at(samples[0])
+    target = shown(books, [projection_name])[0]
+    balances = books.get(Balances)
     series: dict[str, _Series] = {}
     _capture(target, balances, samples[0], series)
     folded = [0]
@@ -258,7 +256,7 @@ def _collect(
 
     for previous, block in pairwise(samples):
         where = ReadFilter(from_block=previous + 1, to_block=block, to_seq=head.seq)
-        fold(store.read(where), projections, count)
+        books.fold(store.read(where), count)
         _capture(target, balances, block, series)
     if progress is not None and folded[0] % PROGRESS_EVERY_RECORDS:
         progress(folded[0] % PROGRESS_EVERY_RECORDS)
@@ -376,7 +374,7 @@ def export_projection(
         table, int_strings = _to_arrow(series)
         meta = ExportMeta(
             projection=projection.name,
-            projection_version=projection.version,
+            projection_version=getattr(projection, "version", 0),  # 0: a read model
             table=table_name,
             format=str(request.format),
             from_block=plan.samples[0],

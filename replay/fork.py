@@ -12,6 +12,8 @@ from ledger.errors import IntegrityError, StoreError
 from ledger.projector import Projector
 from ledger.sqlite_store import INSERT_ROW, SqliteStore
 from ledger.store import ReadFilter
+from projections.base import tables_at
+from projections.runtime import digest_of_shown
 
 
 def fork_log(parent: SqliteStore, at_block: int, out: Path) -> Head:
@@ -66,10 +68,11 @@ def diff_logs(
     states_b = Projector(b, names).state_at(at_block)
     diffs = []
     for projection_a, projection_b in zip(states_a, states_b, strict=True):
-        if projection_a.digest() == projection_b.digest():
+        digest_a, digest_b = digest_of_shown(projection_a), digest_of_shown(projection_b)
+        if digest_a is not None and digest_a == digest_b:
             continue
-        tables_b = {table.name: table for table in projection_b.tables()}
-        for table in projection_a.tables():
+        tables_b = {table.name: table for table in tables_at(projection_b, at_block)}
+        for table in tables_at(projection_a, at_block):
             other = tables_b.get(table.name)
             rows_a = set(table.rows)
             rows_b = set(other.rows) if other else set()

@@ -17,8 +17,8 @@ from typing import Any
 from events.core import PriceUpdated
 from events.record import Record
 from ledger.sqlite_store import SqliteStore
-from projections.base import Projection
-from projections.runtime import make_projections
+from projections.positions import Positions
+from projections.runtime import make_books
 from replay.summary import render_summary, summarise
 
 HOUR_MS = 3_600_000
@@ -47,7 +47,7 @@ def _outcome(record: Record) -> str | None:
     return None
 
 
-def _sample(series: Series, block: int, price: float, by_name: dict[str, Projection]) -> None:
+def _sample(series: Series, block: int, price: float, by_name: dict[str, Any]) -> None:
     series.blocks.append(block)
     series.prices.append(price)
     positions = by_name.get("positions")
@@ -81,8 +81,8 @@ def collect(store: SqliteStore, samples_max: int = 300) -> Series:
     """Fold the log once, sampling at most `samples_max` price steps."""
     price_steps = store.counts_by_type().get("PriceUpdated", 0)
     stride = max(1, price_steps // samples_max)
-    projections = make_projections()
-    by_name = {projection.name: projection for projection in projections}
+    books = make_books()
+    by_name: dict[str, Any] = {**books.by_name, "positions": Positions(books)}
     series = Series()
     seen_prices = 0
     pending: tuple[int, float] | None = None
@@ -91,8 +91,7 @@ def collect(store: SqliteStore, samples_max: int = 300) -> Series:
         if pending is not None and record.block != pending[0]:
             _sample(series, pending[0], pending[1], by_name)
             pending = None
-        for projection in projections:
-            projection.apply(record)
+        books.apply(record)
         outcome = _outcome(record)
         if outcome is not None:
             series.outcomes_per_hour.setdefault(outcome, Counter())[record.ts_ms // HOUR_MS] += 1

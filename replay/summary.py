@@ -8,7 +8,11 @@ from events.fx import FxWalked
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
-from projections.base import Projection, Table
+from projections.base import Table
+from projections.runtime import Shown
+from replay.alphax_summary import alphax_graveyards, alphax_quotes
+from replay.fx_summary import fxusd_peg
+from replay.risk_chain import reserve_coverage, risk_chain
 
 
 def table_dicts(table: Table) -> list[dict[str, Any]]:
@@ -24,6 +28,9 @@ def summarise(store: SqliteStore, worst: int = 5) -> dict[str, Any]:
     }
     projections = Projector(store).current()
     summary["protocol_outcomes"] = protocol_outcomes(store, projections)
+    chain = risk_chain(store)
+    if chain is not None:
+        summary["alex_risk_chain"] = chain
     for projection in projections:
         ranking = getattr(projection, "at_risk", None)
         if callable(ranking):
@@ -31,7 +38,7 @@ def summarise(store: SqliteStore, worst: int = 5) -> dict[str, Any]:
     return summary
 
 
-def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict[str, Any]:
+def protocol_outcomes(store: SqliteStore, projections: list[Shown]) -> dict[str, Any]:
     """The headline numbers a replay is run for: walks, dead strikes, bad debt, coverage, votes."""
     walks: dict[str, int] = {}
     bad_debt_raw = bonus_from_reserve_token = 0
@@ -45,7 +52,6 @@ def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict
             bonus_from_reserve_token += event.bonus_from_reserve_token
     by_name = {projection.name: projection for projection in projections}
     markets = getattr(by_name.get("alphax_markets"), "markets", {})
-    reserve = by_name.get("reserve_solvency")
     governance = by_name.get("governance")
     proposals = getattr(getattr(governance, "state", None), "proposals", {})
     block = store.head().block
@@ -61,16 +67,18 @@ def protocol_outcomes(store: SqliteStore, projections: list[Projection]) -> dict
             for market_id, market in markets.items()
             if market.dead_side
         ),
-        "reserve_coverage": {
-            token: {
-                "balance": book.balance,
-                "shortfalls_covered": book.shortfalls_covered,
-                "shortfall_outstanding": book.outstanding,
-                "coverage_bps": book.coverage_bps(),
-                "emergency_alex_issued": book.emergency_alex_issued,
-            }
-            for token, book in sorted(getattr(reserve, "books", {}).items())
-        },
+        "alphax_graveyards": alphax_graveyards(
+            store, markets, getattr(by_name.get("pools"), "books", {})
+        ),
+        "alphax_quotes": alphax_quotes(
+            markets, getattr(by_name.get("pools"), "books", {}), by_name.get("prices")
+        ),
+        "fxusd_peg": fxusd_peg(
+            store,
+            getattr(by_name.get("pools"), "books", {}),
+            getattr(by_name.get("balances"), "decimals", {}),
+        ),
+        "reserve_coverage": reserve_coverage(by_name),
         "governance_outcomes": {
             proposal_id: f"{proposal.status_at(block)} (for {proposal.votes_for}, "
             f"against {proposal.votes_against}, {len(proposal.voters)} voters)"

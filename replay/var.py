@@ -8,8 +8,9 @@ is a `VarParameters` field; docs/var.md has the long form and the results.
   when the loan is the series' base asset, as in ALEX's WBTC-against-USDA pools). At t=0 spot
   and collateral are 1 and debt is `ltv` in loan units: no rates, fees or slippage.
 * Returns. Hourly log returns are bootstrapped i.i.d. from the series. Each path-hour is, with
-  probability min(crash_multiplier * f, 1), a crash of -crash_size (simple return); f is the
-  series' share of hours at or below it, floored at 1/len(series) when it has none.
+  probability min(crash_multiplier * f, 1), a crash of -crash_size (simple return). As in the
+  ALEX white paper, f is the series' share of hours that fell between 10% and 18% (its
+  "0.017%"); `calibration="tail"` takes the share at or below the crash instead.
 * Pool. It starts at weight w0 in collateral (the risky leg), the rest in the loan asset, and
   moves within an hour at the weight set at the hour's start: V <- V * (1 + w * r). A crash
   hits the pre-crash weight; that gap makes default loss. At each boundary it rebalances by the
@@ -22,15 +23,23 @@ is a `VarParameters` field; docs/var.md has the long form and the results.
   quartic, cheaper to vectorise than a normal CDF, and its quirks (|q - 1| for ln q, the cap,
   the conversion floor) are what the deployed pool does. Simplified: the oracle is the close,
   arbitrage brings the pool to target once an hour, time runs in hours rather than blocks.
-* Default. With `settle_at_first_breach` the first hour ending with V < debt settles the loss
-  debt - V and freezes the path (the write-up's insolvent loss, paid by the reserve);
-  otherwise the loss is read at expiry. Losses are shares of initial collateral value.
+* Slippage. With `slippage_depth` D, each rebalancing trade of value X (from the weight the
+  hour drifted to, to the new weight) loses X^2 / (D + X): selling X into a constant-product
+  pool holding D of the bought side, which arbitrage restores to the oracle each hour.
+* Default. The contract settles at expiry, so by default the loss is debt - V read then.
+  `settlement="first-breach"` settles at the first hour ending with V < debt and freezes the
+  path; with the 95% cap and conversion at 90% that bounds a loss at
+  ltv - (ltv / conversion_ltv)(1 - 0.95 s) for a worst hour -s (7.5% at -20%), a bound the
+  model would impose on the answer, so it is a named alternative and not the default.
+  Losses are shares of initial collateral value.
 * Series. Reading the price series, its volatility and crash frequency, and the exceedance
   table of the losses live in `replay.var_series`; this module is the simulation.
 
 Determinism: chunk i of `chunk_paths` paths uses child i of `SeedSequence(seed)`, whose two
-children drive the bootstrap (24 hours x chunk per draw) and the crash hours (geometric gaps
-between Bernoulli successes): seed and parameters fix every draw, whatever the thread count.
+children drive the bootstrap (24 hours x chunk per draw) and one uniform mark per path-hour
+(an hour crashes when its mark is below p): seed and parameters fix every draw, whatever the
+thread count, and runs that differ only in p share their marks, so a higher p crashes a
+superset of the hours (common random numbers).
 Speed: the hour loop runs over chunk-wide vectors and the weight formula over 24-hour blocks,
 in float32 (a control variable: losses move by < 1e-7); pool values stay float64.
 """
@@ -43,6 +52,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -51,11 +61,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from replay.var_series import (
     DEFAULT_THRESHOLDS,
     HOURS_PER_YEAR,
+    Calibration,
+    Exceedance,
     FloatArray,
     crash_probability_per_hour,
     historical_volatility_annual,
     loss_exceedance_table,
 )
+from replay.var_weights import contract_erf, horner_coefficients, target_weights
 
 __all__ = [
     "VarParameters",
@@ -66,8 +79,6 @@ __all__ = [
     "simulate_pool_values",
 ]
 
-# Abramowitz-Stegun 7.1.27, as in the CRP contract: erf(x) = 1 - 1 / D(x)^4, D a quartic.
-_ERF_COEFFICIENTS = (1.0, 0.278393, 0.230389, 0.000972, 0.078108)
 # Hours drawn and priced per numpy call: enough to amortise Python overhead, few enough that a
 # block stays in cache (about 1 MB per float64 array at 5,000 paths). Part of the seed contract.
 _BLOCK_HOURS = 24
@@ -81,7 +92,13 @@ class VarParameters(BaseModel):
     ltv: float = Field(default=0.75, gt=0, lt=1)
     """Initial loan-to-value: debt over collateral value at t=0."""
     crash_multiplier: float = Field(default=100.0, ge=0)
-    """k: crashes come at k times their historical hourly frequency (0 turns them off)."""
+    """k: crashes come at k times the base hourly frequency (0 turns them off)."""
+    calibration: Calibration = "band"
+    """The base frequency: "band" (the white paper's -10%..-18% hours) or "tail"."""
+    band_smallest_fall: float = Field(default=0.10, gt=0, lt=1)
+    """The band's mildest fall (0.10 is -10%)."""
+    band_largest_fall: float = Field(default=0.18, gt=0, lt=1)
+    """The band's deepest fall (0.18 is -18%)."""
     crash_size: float = Field(default=0.20, gt=0, lt=1)
     """The injected hourly crash as a fall in spot (0.20 is -20%)."""
     paths: int = Field(default=10_000, ge=1)
@@ -104,14 +121,20 @@ class VarParameters(BaseModel):
     """m in strike = spot0 * (m * ltv + 1 - m), as at pool creation."""
     blend_hours: int = Field(default=0, ge=0)
     """Hours before expiry over which the target blends toward 1 - LTV (0: never)."""
-    settle_at_first_breach: bool = True
-    """Settle the loss at the first hour the pool is worth less than the debt, else at expiry."""
+    settlement: Literal["expiry", "first-breach"] = "expiry"
+    """When the loss is read: at expiry, as the contract settles, or at the first breach."""
+    slippage_depth: float | None = Field(default=None, gt=0)
+    """D of the impact function X^2 / (D + X), in initial collateral value; None: no slippage."""
+    strike_fraction: float | None = Field(default=None, gt=0)
+    """Strike over spot at t=0; None derives it from `strike_multiplier` as at creation."""
+    initial_weight: float | None = Field(default=None, ge=0, le=1)
+    """Collateral weight at t=0 (a live pool's); None computes the creation weight."""
     chunk_paths: int = Field(default=5000, ge=1)
     """Paths per chunk, the memory and threading unit; part of the seed contract."""
 
     @model_validator(mode="after")
     def _conversion_above_ltv(self) -> VarParameters:
-        if self.conversion_ltv <= self.ltv:
+        if self.initial_weight is None and self.conversion_ltv <= self.ltv:
             raise ValueError(
                 f"conversion_ltv {self.conversion_ltv} must be above ltv {self.ltv}: "
                 "the contract refuses to create a pool that starts converted"
@@ -126,10 +149,12 @@ class VarResult:
     parameters: VarParameters
     losses: FloatArray
     """Default loss per path as a share of initial collateral value (0 when solvent)."""
-    exceedance: list[tuple[float, float]]
-    """(threshold, probability) rows of `loss_exceedance_table`."""
+    exceedance: list[Exceedance]
+    """Rows of `loss_exceedance_table`: probability, count, paths and Wilson interval."""
     crash_probability: float
     """Per path-hour probability of an injected crash."""
+    base_frequency: float
+    """The series' hourly frequency the multiplier scaled (the band's, or the tail's)."""
     volatility_annual: float
     """sigma the weight rule used."""
     initial_weight: float
@@ -142,15 +167,12 @@ class _PoolModel:
 
     simple_returns: FloatArray
     crash_probability: float
+    base_frequency: float
     volatility_annual: float
     horner: npt.NDArray[np.float32]  # (5, H + 1, 1): coefficients of D in u, per boundary hour
     blend_fraction: FloatArray  # (H + 1,): the contract's t2, capped at 1
     inverse_strike: float
     initial_weight: float
-
-
-def _erf(x: float) -> float:
-    return 1.0 - 1.0 / sum(a * x**power for power, a in enumerate(_ERF_COEFFICIENTS)) ** 4
 
 
 def _resolve_model(returns: FloatArray, parameters: VarParameters) -> _PoolModel:
@@ -161,49 +183,38 @@ def _resolve_model(returns: FloatArray, parameters: VarParameters) -> _PoolModel
     # Row h prices the rebalance after h hours. Row H (expiry) is never used; it copies row H - 1
     # so that t = 0 does not divide by zero.
     hours_left = np.maximum(horizon - np.arange(horizon + 1), 1).astype(np.float64)
-    root_t = sigma * np.sqrt(hours_left / HOURS_PER_YEAR)
-    # x = d1 / sqrt(2) = alpha + beta * u with u = |q - 1|: expand D(alpha + beta * u) in u, so
-    # that each hour costs one Horner pass per path.
-    alpha, beta = root_t / (2 * math.sqrt(2)), 1 / (root_t * math.sqrt(2))
-    horner = np.zeros((5, horizon + 1))
-    for power, coefficient in enumerate(_ERF_COEFFICIENTS):
-        for k in range(power + 1):
-            horner[k] += coefficient * math.comb(power, k) * alpha ** (power - k) * beta**k
+    horner = horner_coefficients(sigma * np.sqrt(hours_left / HOURS_PER_YEAR))
     blend = np.ones(horizon + 1)
     if parameters.blend_hours:
         blend = np.minimum(hours_left / parameters.blend_hours, 1.0)
     multiplier = parameters.strike_multiplier
-    strike_fraction = multiplier * parameters.ltv + 1 - multiplier
-    t0 = horizon / HOURS_PER_YEAR
-    d1_0 = (t0 * sigma**2 / 2 + (1 - strike_fraction)) / (sigma * math.sqrt(t0))
+    strike_fraction = parameters.strike_fraction or multiplier * parameters.ltv + 1 - multiplier
+    crash_probability, base_frequency = crash_probability_per_hour(
+        returns,
+        parameters.crash_multiplier,
+        parameters.crash_size,
+        calibration=parameters.calibration,
+        band=(parameters.band_smallest_fall, parameters.band_largest_fall),
+    )
     return _PoolModel(
         simple_returns=np.expm1(returns),
-        crash_probability=crash_probability_per_hour(
-            returns, parameters.crash_multiplier, parameters.crash_size
-        ),
+        crash_probability=crash_probability,
+        base_frequency=base_frequency,
         volatility_annual=sigma,
-        horner=horner[:, :, np.newaxis].astype(np.float32),
+        horner=horner,
         blend_fraction=blend,
         inverse_strike=1 / strike_fraction,
-        initial_weight=min((1 + _erf(d1_0 / math.sqrt(2))) / 2, parameters.weight_cap),
+        initial_weight=_initial_weight(parameters, sigma, strike_fraction),
     )
 
 
-def _crash_positions(
-    rng: np.random.Generator, probability: float, total: int
-) -> npt.NDArray[np.int64]:
-    """Indices of crashed path-hours (hour-major): geometric gaps between Bernoulli successes."""
-    if probability <= 0:
-        return np.empty(0, dtype=np.int64)
-    expected = total * probability
-    batch = int(expected + 6 * math.sqrt(expected) + 16)
-    found: list[npt.NDArray[np.int64]] = []
-    last = -1
-    while last < total:
-        found.append(last + np.cumsum(rng.geometric(probability, size=batch)))
-        last = int(found[-1][-1])
-    everything = np.concatenate(found)
-    return everything[everything < total]
+def _initial_weight(parameters: VarParameters, sigma: float, strike_fraction: float) -> float:
+    """A live pool's weight as given, else the contract's creation weight for this strike."""
+    if parameters.initial_weight is not None:
+        return parameters.initial_weight
+    t0 = parameters.horizon_hours / HOURS_PER_YEAR
+    d1_0 = (t0 * sigma**2 / 2 + (1 - strike_fraction)) / (sigma * math.sqrt(t0))
+    return min((1 + contract_erf(d1_0 / math.sqrt(2))) / 2, parameters.weight_cap)
 
 
 def _return_blocks(
@@ -213,41 +224,21 @@ def _return_blocks(
     bootstrap_seed, crash_seed = seed.spawn(2)
     bootstrap = np.random.default_rng(bootstrap_seed)
     horizon = parameters.horizon_hours
-    crash_rng = np.random.default_rng(crash_seed)
-    crashes = _crash_positions(crash_rng, model.crash_probability, horizon * path_count)
+    marks = np.random.default_rng(crash_seed)
+    threshold = np.float32(model.crash_probability)
     buffer = np.empty((_BLOCK_HOURS, path_count))
+    mark_buffer = np.empty((_BLOCK_HOURS, path_count), np.float32)
+    crashed = np.empty((_BLOCK_HOURS, path_count), np.bool_)
     for start in range(0, horizon, _BLOCK_HOURS):
-        block = buffer[: min(_BLOCK_HOURS, horizon - start)]
+        rows = min(_BLOCK_HOURS, horizon - start)
+        block = buffer[:rows]
         indices = bootstrap.integers(0, model.simple_returns.size, size=block.shape)
         np.take(model.simple_returns, indices, out=block, mode="clip")  # in range: skip checks
-        first = start * path_count
-        low, high = np.searchsorted(crashes, [first, first + block.size])
-        block.reshape(-1)[crashes[low:high] - first] = -parameters.crash_size
+        if threshold > 0:  # marks are drawn whatever p is, so runs differing in p share them
+            marks.random(dtype=np.float32, out=mark_buffer[:rows])
+            np.less(mark_buffer[:rows], threshold, out=crashed[:rows])
+            np.copyto(block, -parameters.crash_size, where=crashed[:rows])
         yield block
-
-
-def _target_weights(
-    spot: FloatArray, rows: slice, model: _PoolModel, out: npt.NDArray[np.float32]
-) -> None:
-    """Write the contract's uncapped target weight for a block of hours x paths to `out`."""
-    coefficients = model.horner[:, rows]
-    signed = np.empty(spot.shape, np.float32)
-    np.multiply(spot, model.inverse_strike, out=signed, casting="same_kind")
-    np.subtract(np.float32(1.0), signed, out=signed)  # 1 - q: sign picks the branch, |.| is u
-    gap = np.abs(signed)
-    with np.errstate(over="ignore"):  # D^4 = inf means erf = 1, the right limit
-        np.multiply(gap, coefficients[4], out=out)
-        for k in (3, 2, 1):
-            out += coefficients[k]
-            out *= gap
-        out += coefficients[0]
-        np.square(out, out=out)
-        np.square(out, out=out)
-    half = np.float32(0.5)
-    np.divide(half, out, out=out)  # (1 - erf) / 2
-    np.subtract(half, out, out=out)  # erf / 2
-    np.copysign(out, signed, out=out)
-    np.subtract(half, out, out=out)  # (1 + erf) / 2 if q > 1 else (1 - erf) / 2, as in Clarity
 
 
 def _rebalance(
@@ -273,7 +264,7 @@ def _rebalance(
     np.less_equal(value, parameters.ltv / parameters.conversion_ltv, out=mask)
     if mask.any():
         np.copyto(weight, parameters.conversion_weight, where=mask)
-        if parameters.settle_at_first_breach:
+        if parameters.settlement == "first-breach":
             np.less(value, parameters.ltv, out=mask)
             np.copyto(weight, 0.0, where=mask)  # frozen: the loss is settled at the breach
 
@@ -288,6 +279,8 @@ def _simulate_chunk(
     spots = np.empty((_BLOCK_HOURS, path_count))
     targets = np.empty((_BLOCK_HOURS, path_count), np.float32)
     growth = np.empty(path_count)
+    drifted = np.empty(path_count)
+    depth = parameters.slippage_depth
     blocks = _return_blocks(model, parameters, path_count, seed)
     for start, block in zip(range(0, horizon, _BLOCK_HOURS), blocks, strict=True):
         rows = len(block)
@@ -297,7 +290,8 @@ def _simulate_chunk(
             spots[row] += previous
             previous = spots[row]
         spot[:] = previous
-        _target_weights(spots[:rows], slice(start + 1, start + rows + 1), model, targets[:rows])
+        hours = slice(start + 1, start + rows + 1)
+        target_weights(spots[:rows], hours, model.horner, model.inverse_strike, targets[:rows])
         if not (parameters.moving_average or parameters.blend_hours):
             np.minimum(targets[:rows], np.float32(parameters.weight_cap), out=targets[:rows])
         for row in range(rows):
@@ -306,8 +300,19 @@ def _simulate_chunk(
             value *= growth
             hour = start + row + 1
             if hour < horizon:
+                if depth is not None:  # the weight this hour's move left the pool at
+                    np.divide(weight * (1.0 + block[row]), growth, out=drifted)
                 _rebalance(targets[row], state, float(model.blend_fraction[hour]), parameters)
+                if depth is not None:
+                    _pay_slippage(drifted, weight, value, depth)
     return value
+
+
+def _pay_slippage(drifted: FloatArray, weight: FloatArray, value: FloatArray, depth: float) -> None:
+    """Take the impact X^2 / (D + X) of trading X = |new - drifted weight| x value from value."""
+    traded = np.abs(weight - drifted)
+    traded *= value
+    value -= traded * traded / (depth + traded)
 
 
 def _chunk_plan(parameters: VarParameters) -> list[tuple[int, np.random.SeedSequence]]:
@@ -339,7 +344,7 @@ def simulate_pool_values(
 
     Returns:
         Pool value per path in units of initial collateral value (the write-up's "final pool
-        value ratio"): at expiry, or at the first breach with `settle_at_first_breach`.
+        value ratio"): at expiry, or at the first breach with `settlement="first-breach"`.
     """
     return _simulate(_resolve_model(returns, parameters), parameters, workers)
 
@@ -393,6 +398,7 @@ def run_var(
         losses=losses,
         exceedance=loss_exceedance_table(losses, thresholds),
         crash_probability=model.crash_probability,
+        base_frequency=model.base_frequency,
         volatility_annual=model.volatility_annual,
         initial_weight=model.initial_weight,
     )

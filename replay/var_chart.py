@@ -18,7 +18,7 @@ from replay.var_series import loss_exceedance_table
 
 __all__ = ["format_exceedance_table", "write_chart"]
 
-# The ALEX write-up's headline: under 1% chance of a default of 12.5% of collateral value.
+# The ALEX white paper's headline: under 1% chance of a default of 12.5% of collateral value.
 _HEADLINE_LOSS = 0.125
 _HEADLINE_PROBABILITY = 0.01
 
@@ -35,14 +35,15 @@ def format_exceedance_table(result: VarResult) -> str:
     parameters = result.parameters
     lines = [
         f"LTV {parameters.ltv:.0%}, crash -{parameters.crash_size:.0%} at "
-        f"{parameters.crash_multiplier:g}x (p = {result.crash_probability:.3g} per hour), "
+        f"{parameters.crash_multiplier:g}x (p = {result.crash_probability:.4%} per hour), "
+        f"settled at {parameters.settlement}, "
         f"{parameters.paths} paths x {parameters.horizon_hours} h, seed {parameters.seed}",
-        f"{'loss >= x':>10}  {'P':>8}  {'paths':>7}",
+        f"{'loss >= x':>10}  {'P':>8}  {'paths':>7}  {'95% Wilson interval':>21}",
     ]
-    for threshold, probability in result.exceedance:
-        label = "> 0%" if threshold == 0 else f"{threshold:.1%}"
-        count = round(probability * result.losses.size)
-        lines.append(f"{label:>10}  {probability:>8.4%}  {count:>7}")
+    for row in result.exceedance:
+        label = "> 0%" if row.threshold == 0 else f"{row.threshold:.1%}"
+        interval = f"[{row.low:.3%}, {row.high:.3%}]"
+        lines.append(f"{label:>10}  {row.probability:>8.3%}  {row.count:>7}  {interval:>21}")
     return "\n".join(lines)
 
 
@@ -70,14 +71,14 @@ def write_chart(result: VarResult, path: Path) -> None:
     ceiling = max(float(losses_percent[-1]) if losses_percent.size else 0.0, 30.0)
     grid = np.linspace(0.0, ceiling, 601)
     rows = loss_exceedance_table(result.losses, [float(x) for x in grid / 100])
-    probability = np.array([p for _, p in rows])
+    probability = np.array([row.probability for row in rows])
     floor = 1 / max(losses_percent.size, 1)  # zero is drawn on the bottom edge of the log axis
     curve.step(grid, np.maximum(probability, floor / 2), where="post", color="tab:blue")
-    table_x = [threshold * 100 for threshold, _ in result.exceedance]
-    table_y = [max(p, floor / 2) for _, p in result.exceedance]
+    table_x = [row.threshold * 100 for row in result.exceedance]
+    table_y = [max(row.probability, floor / 2) for row in result.exceedance]
     curve.plot(table_x, table_y, "o", color="tab:blue", label="table thresholds")
     curve.axvline(_HEADLINE_LOSS * 100, color="grey", linestyle="--", label="12.5% loss")
-    curve.axhline(_HEADLINE_PROBABILITY, color="grey", linestyle=":", label="1% (write-up)")
+    curve.axhline(_HEADLINE_PROBABILITY, color="grey", linestyle=":", label="1% (white paper)")
     curve.set_yscale("log")
     curve.set_ylim(floor / 2, 1.0)
     curve.set(

@@ -92,7 +92,8 @@ before = sorted(map(str, table))
 for package in ("events", "projections", "ledger", "replay"):
     root = importlib.import_module(package)
     for info in pkgutil.walk_packages(root.__path__, package + "."):
-        importlib.import_module(info.name)
+        if not info.name.endswith(".__main__"):
+            importlib.import_module(info.name)
 print(json.dumps({"before": before, "after": sorted(map(str, table))}))
 """
 

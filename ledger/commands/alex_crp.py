@@ -1,11 +1,12 @@
 """ALEX collateral rebalancing pool commands: create, mint yield and key tokens, rebalancing
-swaps, redemption after expiry (a shortfall is paid by the reserve pool, then by emergency
-issuance, through `cover_shortfall`).
+swaps. Settlement and redemption after expiry (a shortfall is paid by the reserve pool, then
+by governance-approved emergency issuance) are in `ledger.commands.alex_crp_settle`.
 
-Where the contract calls the swap router, these commands use a conversion desk at the oracle
-price (`DeskRouter`): the desk is an ordinary account (`router:<pool_id>` by default) that
-pays token y for collateral (and the reverse never happens). It keeps the CRP independent of
-the AMM pools; a desk without enough token y refuses the conversion (INSUFFICIENT_LIQUIDITY).
+Where the contract calls the swap router, these commands use a conversion desk
+(`DeskRouter`): an ordinary account (`router:<pool_id>` by default) that pays token y for
+collateral (the reverse never happens) on a stated impact curve around the oracle price
+(`projections.contracts.crp_desk`), so a conversion in a crash pays slippage. It keeps the CRP
+independent of the AMM pools; a desk with no token y refuses (INSUFFICIENT_LIQUIDITY).
 """
 
 from __future__ import annotations
@@ -13,56 +14,46 @@ from __future__ import annotations
 from events.alex_lending import (
     CollateralMinted,
     CollateralPoolCreated,
-    CollateralRedeemed,
     CollateralSwapped,
-    pool_account,
 )
 from events.assets import AssetRegistered
 from events.rejections import RejectCode
-from events.reserve import ShortfallCovered
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
 from ledger.commands.core import check_funds
-from ledger.commands.reserve import (
-    CoverShortfall,
-    EmergencyRoute,
-    cover_shortfall,
-    swap_fee_credited,
-)
+from ledger.commands.reserve import swap_fee_credited
 from projections.alex_lending import AlexLending, CrpBook
 from projections.alex_lending_crp import spot_e8
 from projections.balances import Balances
 from projections.contracts import MathRejected
 from projections.contracts.crp import creation_terms, ltv, validate_creation
-from projections.contracts.crp_redemption import redeem_key, redeem_yield
+from projections.contracts.crp_desk import desk_collateral_to_token, desk_token_to_collateral
 from projections.contracts.crp_trades import mint, swap_x_for_y, swap_y_for_x
-from projections.contracts.fixed_point import ONE_8, div_down, mul_down
+from projections.contracts.fixed_point import ONE_8
 from projections.prices import Prices
 
 
 class DeskRouter:
-    """The `TokenRouter` the CRP math calls: converts at the oracle spot through a desk account.
-
-    Quotes never fail (the desk quotes any size at the oracle price), so the contract's
-    capacity check passes whenever there is a spot; swaps fail when the desk runs out of y.
-    """
+    """The `TokenRouter` the CRP math calls: converts through a desk account with the stated
+    price impact of `projections.contracts.crp_desk` (a constant-product curve at the oracle
+    spot, as deep as the token y the desk holds), never at the oracle price for free."""
 
     def __init__(self, spot: int, token_held: int) -> None:
         self.spot = spot
         self.token_held = token_held
 
     def quote_collateral_to_token(self, collateral_in: int) -> int:
-        return mul_down(collateral_in, self.spot)
+        return desk_collateral_to_token(collateral_in, self.spot, self.token_held)
 
     def quote_token_to_collateral(self, token_in: int) -> int:
-        return div_down(token_in, self.spot)
+        return desk_token_to_collateral(token_in, self.spot, self.token_held)
 
     def swap_collateral_to_token(self, collateral_in: int) -> int:
-        token_out = mul_down(collateral_in, self.spot)
-        if token_out > self.token_held:
+        token_out = self.quote_collateral_to_token(collateral_in)
+        if collateral_in and not token_out:
             raise MathRejected(
                 RejectCode.INSUFFICIENT_LIQUIDITY,
-                f"the conversion desk holds {self.token_held}, needs {token_out}",
+                f"the conversion desk holds {self.token_held} of the token; it cannot convert",
             )
         self.token_held -= token_out
         return token_out
@@ -112,8 +103,6 @@ class RedeemCollateralPool(Command, frozen=True, kw_only=True):
     holder: str
     redeemed_token: str
     percent: int = ONE_8
-    emergency: EmergencyRoute | None = None
-    """Who buys emergency ALEX if the reserve pool cannot cover the shortfall."""
 
 
 def oracle_spot(context: Context, collateral: str, token: str) -> int | Rejected:
@@ -133,7 +122,7 @@ def oracle_spot(context: Context, collateral: str, token: str) -> int | Rejected
     return spot
 
 
-def _pool(context: Context, pool_id: str) -> tuple[CrpBook, int] | Rejected:
+def pool_and_spot(context: Context, pool_id: str) -> tuple[CrpBook, int] | Rejected:
     book = context.get(AlexLending).collateral_pool(pool_id)
     if book is None:
         return reject(RejectCode.UNKNOWN_POOL, f"no collateral rebalancing pool {pool_id!r}")
@@ -195,7 +184,7 @@ def handle_create(command: CreateCollateralPool, context: Context) -> list[Emit]
 
 
 def handle_mint(command: MintCollateralPool, context: Context) -> list[Emit] | Rejected:
-    found = _pool(context, command.pool_id)
+    found = pool_and_spot(context, command.pool_id)
     if isinstance(found, Rejected):
         return found
     book, spot = found
@@ -229,7 +218,7 @@ def handle_mint(command: MintCollateralPool, context: Context) -> list[Emit] | R
 
 
 def handle_swap(command: SwapCollateralPool, context: Context) -> list[Emit] | Rejected:
-    found = _pool(context, command.pool_id)
+    found = pool_and_spot(context, command.pool_id)
     if isinstance(found, Rejected):
         return found
     book, spot = found
@@ -266,78 +255,4 @@ def handle_swap(command: SwapCollateralPool, context: Context) -> list[Emit] | R
         )
     ]
     emits += swap_fee_credited(command.asset_in, leg.reserve_share, command.trader, command.pool_id)
-    return emits
-
-
-def _shortfall_emits(
-    context: Context, command: RedeemCollateralPool, book: CrpBook, cover_x: int
-) -> list[Emit] | Rejected:
-    """The reserve pool (then emergency issuance) pays `cover_x` collateral into the pool."""
-    if cover_x == 0:
-        return []
-    covered = cover_shortfall(
-        context,
-        CoverShortfall(
-            token=book.collateral,
-            amount=cover_x,
-            beneficiary=pool_account(command.pool_id),
-            reason=f"crp:{command.pool_id} redemption after expiry",
-            emergency=command.emergency,
-        ),
-    )
-    if isinstance(covered, Rejected):
-        return covered
-    paid = sum(item.event.amount for item in covered if isinstance(item.event, ShortfallCovered))
-    if paid < cover_x:
-        return reject(
-            RejectCode.INSUFFICIENT_LIQUIDITY,
-            f"the reserve pool and emergency issuance cover {paid} of the {cover_x} "
-            f"{book.collateral} shortfall; fund reserve:{book.collateral} or pass an emergency "
-            "route with a funded buyer",
-        )
-    return covered
-
-
-def handle_redeem(command: RedeemCollateralPool, context: Context) -> list[Emit] | Rejected:
-    found = _pool(context, command.pool_id)
-    if isinstance(found, Rejected):
-        return found
-    book, spot = found
-    if command.redeemed_token not in (book.yield_token, book.key_token):
-        return reject(
-            RejectCode.INVALID_PARAMETER, f"redeem {book.yield_token} or {book.key_token}"
-        )
-    balances = context.get(Balances)
-    held = balances.balance(command.holder, command.redeemed_token)
-    if held <= 0:
-        return reject(
-            RejectCode.INSUFFICIENT_BALANCE, f"{command.holder} holds no {command.redeemed_token}"
-        )
-    router = DeskRouter(spot, balances.balance(book.router, book.token))
-    redeem = redeem_yield if command.redeemed_token == book.yield_token else redeem_key
-    result = redeem(book.to_math(), context.block, held, command.percent, router)
-    if book.balance_y + result.shortfall.token_bought < result.paid_y:
-        return reject(RejectCode.INSUFFICIENT_LIQUIDITY, "the pool cannot pay the yield tokens")
-    emits = _shortfall_emits(context, command, book, result.shortfall.reserve_cover_x)
-    if isinstance(emits, Rejected):
-        return emits
-    emits.append(
-        Emit(
-            CollateralRedeemed(
-                pool_id=command.pool_id,
-                holder=command.holder,
-                redeemed_token=command.redeemed_token,
-                shares=result.shares,
-                paid_x=result.paid_x,
-                paid_y=result.paid_y,
-                shortfall_y=result.shortfall.amount_y,
-                collateral_sold=result.shortfall.collateral_sold,
-                token_bought=result.shortfall.token_bought,
-                reserve_cover_x=result.shortfall.reserve_cover_x,
-                collateral=book.collateral,
-                token=book.token,
-                router=book.router,
-            )
-        )
-    )
     return emits

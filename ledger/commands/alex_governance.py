@@ -1,9 +1,11 @@
 """ALEX governance (AGP) commands: propose, vote with locked ALEX, conclude, reclaim, emergency
 proposals, executive signals, and the foundation's veto and pause.
 
-Veto and pause belong to the authority named in `ConfigureGovernance`; anyone else gets
-NOT_AUTHORISED. While paused, proposals and votes are refused with GOVERNANCE_PAUSED;
-concluding and reclaiming still work, so locked tokens never get stuck.
+Veto and pause belong to the authority named in `ConfigureGovernance`, for its safety period
+(`safety_period_end`); anyone else, or the authority afterwards, gets NOT_AUTHORISED.
+Parameter changes a proposal carries are checked here and enacted by
+`ledger.commands.alex_governance_acts`. While paused, proposals and votes are refused with
+GOVERNANCE_PAUSED; concluding and reclaiming still work, so locked tokens never get stuck.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from events.alex_governance import (
     ExecutiveSignalled,
     GovernanceConfigured,
     GovernancePauseSet,
+    ParameterChange,
     ProposalAdded,
     ProposalConcluded,
     ProposalExecuted,
@@ -22,6 +25,7 @@ from events.alex_governance import (
 from events.rejections import RejectCode
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
+from ledger.commands.alex_governance_acts import check_actions
 from ledger.commands.core import check_funds
 from projections.balances import Balances
 from projections.governance import Governance, Proposal
@@ -40,6 +44,8 @@ class ConfigureGovernance(Command, frozen=True, kw_only=True):
     executive_team: tuple[str, ...] = ()
     signals_required: int = 3
     executive_sunset_height: int = 0
+    genesis_team: tuple[str, ...] = ()
+    safety_period_end: int = 0
 
 
 class AddProposal(Command, frozen=True, kw_only=True):
@@ -48,6 +54,8 @@ class AddProposal(Command, frozen=True, kw_only=True):
     start_height: int
     end_height: int
     title: str = ""
+    actions: tuple[ParameterChange, ...] = ()
+    effective_height: int = 0
 
 
 class AddEmergencyProposal(Command, frozen=True, kw_only=True):
@@ -56,6 +64,8 @@ class AddEmergencyProposal(Command, frozen=True, kw_only=True):
     proposal_id: str
     proposer: str
     title: str = ""
+    actions: tuple[ParameterChange, ...] = ()
+    effective_height: int = 0
 
 
 class Vote(Command, frozen=True, kw_only=True):
@@ -108,6 +118,18 @@ def _authorised(context: Context, sender: str, power: str) -> Rejected | None:
     return None
 
 
+def _safety_power(context: Context, sender: str, power: str) -> Rejected | None:
+    """The foundation's veto and pause: its alone, and only during the safety period."""
+    refused = _authorised(context, sender, power)
+    settings = context.get(Governance).settings
+    if refused is None and not settings.in_safety_period(context.block):
+        refused = reject(
+            RejectCode.NOT_AUTHORISED,
+            f"the foundation's safety period ended at height {settings.safety_period_end}",
+        )
+    return refused
+
+
 def _proposal(context: Context, proposal_id: str) -> Proposal | Rejected:
     found = context.get(Governance).proposal(proposal_id)
     if found is None:
@@ -140,20 +162,24 @@ def handle_configure(command: ConfigureGovernance, context: Context) -> list[Emi
                 executive_team=command.executive_team,
                 signals_required=command.signals_required,
                 executive_sunset_height=command.executive_sunset_height,
+                genesis_team=command.genesis_team,
+                safety_period_end=command.safety_period_end,
             )
         )
     ]
 
 
-def _new_proposal(context: Context, proposal_id: str) -> Rejected | None:
+def _new_proposal(
+    context: Context, proposal_id: str, actions: tuple[ParameterChange, ...] = ()
+) -> Rejected | None:
     refused = _not_paused(context)
     if refused is None and context.get(Governance).proposal(proposal_id) is not None:
         refused = reject(RejectCode.INVALID_PARAMETER, f"proposal {proposal_id!r} exists already")
-    return refused
+    return refused or check_actions(context, actions)
 
 
 def handle_add(command: AddProposal, context: Context) -> list[Emit] | Rejected:
-    refused = _new_proposal(context, command.proposal_id)
+    refused = _new_proposal(context, command.proposal_id, command.actions)
     if refused is not None:
         return refused
     if not context.block <= command.start_height < command.end_height:
@@ -169,13 +195,15 @@ def handle_add(command: AddProposal, context: Context) -> list[Emit] | Rejected:
                 start_height=command.start_height,
                 end_height=command.end_height,
                 title=command.title,
+                actions=command.actions,
+                effective_height=command.effective_height,
             )
         )
     ]
 
 
 def handle_add_emergency(command: AddEmergencyProposal, context: Context) -> list[Emit] | Rejected:
-    refused = _new_proposal(context, command.proposal_id)
+    refused = _new_proposal(context, command.proposal_id, command.actions)
     if refused is not None:
         return refused
     settings = context.get(Governance).settings
@@ -195,6 +223,8 @@ def handle_add_emergency(command: AddEmergencyProposal, context: Context) -> lis
                 end_height=context.block + settings.emergency_window_blocks,
                 kind="emergency",
                 title=command.title,
+                actions=command.actions,
+                effective_height=command.effective_height,
             )
         )
     ]
@@ -318,7 +348,7 @@ def handle_signal(command: SignalExecutive, context: Context) -> list[Emit] | Re
 
 
 def handle_veto(command: VetoProposal, context: Context) -> list[Emit] | Rejected:
-    refused = _authorised(context, command.sender, "veto")
+    refused = _safety_power(context, command.sender, "veto")
     if refused is not None:
         return refused
     found = _proposal(context, command.proposal_id)
@@ -333,5 +363,8 @@ def handle_veto(command: VetoProposal, context: Context) -> list[Emit] | Rejecte
 
 
 def handle_pause(command: SetGovernancePause, context: Context) -> list[Emit] | Rejected:
-    refused = _authorised(context, command.sender, "pause governance")
+    if command.paused:
+        refused = _safety_power(context, command.sender, "pause governance")
+    else:  # resuming is always allowed, so governance never stays stuck
+        refused = _authorised(context, command.sender, "resume governance")
     return refused or [Emit(GovernancePauseSet(paused=command.paused, by=command.sender))]

@@ -13,6 +13,7 @@ import msgspec
 
 from events.alex import (
     GENESIS_MEMO_PREFIX,
+    STAKING_INCENTIVES_ACCOUNT,
     STAKING_PRINCIPAL_REASON,
     CycleEmissionFixed,
     Staked,
@@ -28,6 +29,7 @@ from events.rejections import RejectCode
 from events.reserve import ReserveCredited, ReserveDebited
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
+from ledger.commands.alex_supply import allocation_covers, supply_fixed
 from ledger.commands.core import check_funds
 from projections.alex_staking import AlexStaking, CycleBook, StakingPool
 from projections.balances import Balances
@@ -65,7 +67,7 @@ GENESIS_ALLOCATIONS_DEFAULT: tuple[Allocation, ...] = (
     Allocation(label="foundation", account="foundation", amount=ALEX_SUPPLY_GENESIS * 20 // 100),
     Allocation(
         label="staking-incentives",
-        account="vault:staking-incentives",
+        account=STAKING_INCENTIVES_ACCOUNT,
         amount=ALEX_SUPPLY_GENESIS * 50 // 100,
     ),
     Allocation(label="team", account="team", amount=ALEX_SUPPLY_GENESIS * 30 // 100),
@@ -100,6 +102,9 @@ class ConfigureStaking(Command, frozen=True, kw_only=True):
     activation_delay_blocks: int = ACTIVATION_DELAY_BLOCKS
     reward_asset: str = "ALEX"
     apower_asset: str = "APOWER"
+    reward_from: str = STAKING_INCENTIVES_ACCOUNT
+    """The genesis allocation that pays the rewards ("" mints them: only for a reward asset
+    that has no genesis, e.g. a test token)."""
 
 
 class SetStakingActivation(Command, frozen=True, kw_only=True):
@@ -177,6 +182,11 @@ def handle_configure(command: ConfigureStaking, context: Context) -> list[Emit] 
         return reject(RejectCode.INVALID_PARAMETER, "cycle length and halving cycle are positive")
     if command.token not in context.get(Balances).decimals:
         return reject(RejectCode.UNKNOWN_ASSET, f"asset {command.token!r} is not registered")
+    if not command.reward_from and supply_fixed(context.get(AlexStaking), command.reward_asset):
+        return reject(
+            RejectCode.SUPPLY_FIXED,
+            f"{command.reward_asset} rewards are paid from an allocation; name `reward_from`",
+        )
     return [
         Emit(
             StakingConfigured(
@@ -191,6 +201,7 @@ def handle_configure(command: ConfigureStaking, context: Context) -> list[Emit] 
                 activation_delay_blocks=command.activation_delay_blocks,
                 reward_asset=command.reward_asset,
                 apower_asset=command.apower_asset,
+                reward_from=command.reward_from,
             )
         )
     ]
@@ -290,7 +301,8 @@ def _cycle_emission(
     caps = staking.caps
     first_height = cycle_first_height(cycle, pool.activation_height, pool.cycle_length_blocks)
     year = max(first_height - caps.emission_start_height, 0) // caps.blocks_per_year
-    coinbase = coinbase_amount(cycle, pool.coinbase_amounts, pool.halving_cycle)
+    bands = pool.coinbase_bands(first_height)
+    coinbase = coinbase_amount(cycle, bands, pool.halving_cycle)
     cap = emission_cap_for_year(year, caps.caps_annual)
     emission = emission_allowed(coinbase, staking.emitted_in_year(year), cap)
     return CycleEmissionFixed(
@@ -328,6 +340,9 @@ def handle_claim(command: ClaimStakingReward, context: Context) -> list[Emit] | 
             RejectCode.NOTHING_TO_CLAIM,
             f"{command.staker} has nothing in {command.token} cycle {command.cycle}",
         )
+    overdrawn = allocation_covers(context, found.reward_from, found.reward_asset, claim.reward)
+    if overdrawn is not None:
+        return overdrawn
     emits.append(
         Emit(
             StakingRewardClaimed(
@@ -341,6 +356,7 @@ def handle_claim(command: ClaimStakingReward, context: Context) -> list[Emit] | 
                 reward_asset=found.reward_asset,
                 apower_asset=found.apower_asset,
                 principal_from_reserve=True,
+                reward_from=found.reward_from,
             )
         )
     )

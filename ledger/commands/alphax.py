@@ -22,12 +22,20 @@ from ledger.command import Command, Context, Emit, reject
 from ledger.commands.core import check_funds
 from projections.alphax_markets import AlphaxMarkets, StrikeMarket
 from projections.balances import Balances
+from projections.contracts import MathRejected
 from projections.contracts.alphax import (
     PRICE_SCALE,
     TriggerKind,
     anchor_prices,
     is_long_liquidatable,
     is_short_liquidatable,
+)
+from projections.contracts.alphax_profiles import (
+    AlphaxProfile,
+    fee_usdc,
+    preset_liquidation_prices,
+    profile_named,
+    with_overrides,
 )
 from projections.contracts.alphax_settlement import (
     GraveyardSettlement,
@@ -53,6 +61,20 @@ class CreateStrikeMarket(Command, frozen=True, kw_only=True):
     leverage_max: int = 5
     liquidator_discount_bps: int = 3_000
     price_age_blocks_max: int = 0
+    profile: str = "contract"
+    """`contract` or `whitepaper` (see `projections.contracts.alphax_profiles`): a field above
+    left at its default takes the profile's value."""
+    long_liquidation_price: int = 0
+    """The LONG token's liquidation price (1e6); 0: the one the profile's rule gives."""
+    short_liquidation_price: int = 0
+    """The SHORT token's liquidation price (1e6); 0: the one the profile's rule gives."""
+    settlement: str = ""
+    """`oracle` or `preset`; "": the profile's."""
+    holder_claim: str = ""
+    """`after_buy` or `direct`; "": the profile's."""
+    mint_fee_bps: int | None = None
+    redeem_fee_bps: int | None = None
+    graveyard_fee_bps: int | None = None
 
 
 class MintStrikePair(Command, frozen=True, kw_only=True):
@@ -108,13 +130,47 @@ def strike_price(context: Context, market: StrikeMarket) -> int | Rejected:
     return quote.rescaled(PRICE_SCALE)
 
 
+def _market_profile(command: CreateStrikeMarket) -> AlphaxProfile:
+    """The command's profile with the fields it sets away from their defaults applied."""
+    base = profile_named(command.profile)
+    defaults = CreateStrikeMarket.__struct_defaults__
+    fields = CreateStrikeMarket.__struct_fields__
+    default_of = dict(zip(fields[len(fields) - len(defaults) :], defaults, strict=True))
+
+    def chosen(name: str) -> object:
+        value = getattr(command, name)
+        return None if value == default_of[name] else value
+
+    if command.trigger_kind not in {kind.value for kind in TriggerKind}:
+        raise MathRejected(
+            RejectCode.INVALID_PARAMETER, "trigger_kind is price_buffer, leverage or risk_level"
+        )
+    kind = chosen("trigger_kind")
+    return with_overrides(
+        base,
+        trigger_kind=None if kind is None else TriggerKind(command.trigger_kind),
+        price_buffer_bps=chosen("price_buffer_bps"),
+        leverage_max=chosen("leverage_max"),
+        liquidator_discount_bps=chosen("liquidator_discount_bps"),
+        settlement=command.settlement or None,
+        holder_claim=command.holder_claim or None,
+        mint_fee_bps=command.mint_fee_bps,
+        redeem_fee_bps=command.redeem_fee_bps,
+        graveyard_fee_bps=command.graveyard_fee_bps,
+    )
+
+
 def create_market(command: CreateStrikeMarket, context: Context) -> list[Emit] | Rejected:
     if command.market_id in context.get(AlphaxMarkets).markets:
         return reject(RejectCode.POOL_EXISTS, f"strike market {command.market_id!r} exists")
     if not 0 < command.long_strike < command.short_strike:
         return reject(RejectCode.INVALID_PARAMETER, "strikes must satisfy 0 < K_L < K_S")
-    if command.trigger_kind not in {kind.value for kind in TriggerKind}:
-        return reject(RejectCode.INVALID_PARAMETER, "trigger_kind is price_buffer or leverage")
+    profile = _market_profile(command)
+    long_preset, short_preset = preset_liquidation_prices(
+        command.long_strike, command.short_strike, profile
+    )
+    long_preset = command.long_liquidation_price or long_preset
+    short_preset = command.short_liquidation_price or short_preset
     decimals = context.get(Balances).decimals
     if command.collateral_asset not in decimals:
         return reject(RejectCode.UNKNOWN_ASSET, f"{command.collateral_asset!r} is not registered")
@@ -126,9 +182,30 @@ def create_market(command: CreateStrikeMarket, context: Context) -> list[Emit] |
         for token in (long_token, short_token)
         if token not in decimals
     ]
-    values = {name: getattr(command, name) for name in command.__struct_fields__}
+    recorded = {
+        name: getattr(profile, name)
+        for name in AlphaxMarketCreated.__struct_fields__
+        if hasattr(profile, name) and name != "trigger_kind"
+    }
+    recorded["profile"] = profile.name
     emits.append(
-        Emit(AlphaxMarketCreated(long_token=long_token, short_token=short_token, **values))
+        Emit(
+            AlphaxMarketCreated(
+                market_id=command.market_id,
+                asset=command.asset,
+                collateral_asset=command.collateral_asset,
+                long_strike=command.long_strike,
+                short_strike=command.short_strike,
+                long_token=long_token,
+                short_token=short_token,
+                token_decimals=command.token_decimals,
+                trigger_kind=profile.trigger_kind.value,
+                price_age_blocks_max=command.price_age_blocks_max,
+                long_liquidation_price=long_preset,
+                short_liquidation_price=short_preset,
+                **recorded,
+            )
+        )
     )
     return emits
 
@@ -138,6 +215,7 @@ def _pair_moved(
     command: MintStrikePair | RedeemStrikePair,
     market: StrikeMarket,
     usdc: int,
+    fee: int,
 ) -> Emit:
     """A pair minted or redeemed: `pair_amount` of each token against `usdc` collateral."""
     d = market.definition
@@ -150,6 +228,7 @@ def _pair_moved(
             short_token=d.short_token,
             pair_amount=command.pair_amount,
             collateral_usdc=usdc,
+            fee_usdc=fee,
         )
     )
 
@@ -164,8 +243,9 @@ def mint_pair(command: MintStrikePair, context: Context) -> list[Emit] | Rejecte
     usdc = mint_collateral_usdc(
         command.pair_amount, d.long_strike, d.short_strike, d.token_decimals
     )
-    refused = check_funds(context.get(Balances), command.account, d.collateral_asset, usdc)
-    return refused or [_pair_moved(AlphaxPairMinted, command, market, usdc)]
+    fee = fee_usdc(usdc, d.mint_fee_bps)
+    refused = check_funds(context.get(Balances), command.account, d.collateral_asset, usdc + fee)
+    return refused or [_pair_moved(AlphaxPairMinted, command, market, usdc, fee)]
 
 
 def redeem_pair(command: RedeemStrikePair, context: Context) -> list[Emit] | Rejected:
@@ -183,7 +263,8 @@ def redeem_pair(command: RedeemStrikePair, context: Context) -> list[Emit] | Rej
         refused = check_funds(balances, command.account, token, command.pair_amount)
         if refused is not None:
             return refused
-    return [_pair_moved(AlphaxPairRedeemed, command, market, usdc)]
+    fee = min(fee_usdc(usdc, d.redeem_fee_bps), usdc)
+    return [_pair_moved(AlphaxPairRedeemed, command, market, usdc, fee)]
 
 
 def liquidate_strike(command: LiquidateStrike, context: Context) -> list[Emit] | Rejected:
@@ -208,6 +289,9 @@ def liquidate_strike(command: LiquidateStrike, context: Context) -> list[Emit] |
         )
     anchors = anchor_prices(price, d.long_strike, d.short_strike)
     value = anchors.long_price if command.side == "long" else anchors.short_price
+    if d.settlement == "preset":
+        # Never more than the pair's collateral, so the vault stays whole on narrow strikes.
+        value = min(market.liquidation_price(command.side), d.short_strike - d.long_strike)
     return [
         Emit(
             AlphaxStrikeLiquidated(
@@ -236,7 +320,7 @@ def buy_from_graveyard(command: BuyFromGraveyard, context: Context) -> list[Emit
     side = market.dead_side
     if not side:
         return reject(RejectCode.STRIKE_ALIVE, f"{command.market_id} has no dead side")
-    unbought = market.supply_of(side) - (market.dead_bought - market.dead_claimed)
+    unbought = market.unbought
     if not 0 < command.amount <= unbought:
         return reject(RejectCode.INSUFFICIENT_LIQUIDITY, f"{unbought} dead tokens are unbought")
     d = market.definition
@@ -279,18 +363,18 @@ def claim_from_graveyard(command: ClaimFromGraveyard, context: Context) -> list[
     side = market.dead_side
     if not side:
         return reject(RejectCode.STRIKE_ALIVE, f"{command.market_id} has no dead side to claim")
-    claimable = market.dead_bought - market.dead_claimed
-    if not 0 < command.amount <= claimable:
-        return reject(
-            RejectCode.NOTHING_TO_CLAIM,
-            f"{claimable} dead tokens are claimable; a liquidator must buy them first",
-        )
     d = market.definition
+    claimable = market.claimable
+    if not 0 < command.amount <= claimable:
+        wait = "" if d.holder_claim == "direct" else "; a liquidator must buy them first"
+        return reject(RejectCode.NOTHING_TO_CLAIM, f"{claimable} dead tokens are claimable{wait}")
     dead_token = market.token_of(side)
     refused = check_funds(context.get(Balances), command.holder, dead_token, command.amount)
     if refused is not None:
         return refused
     settlement = _graveyard_settlement(market, command.amount)
+    fee = fee_usdc(settlement.holder_claim_usdc, d.graveyard_fee_bps)
+    fee = min(fee, settlement.holder_claim_usdc)
     return [
         Emit(
             AlphaxGraveyardClaimed(
@@ -300,7 +384,8 @@ def claim_from_graveyard(command: ClaimFromGraveyard, context: Context) -> list[
                 collateral_asset=d.collateral_asset,
                 dead_token=dead_token,
                 dead_token_amount=command.amount,
-                claim_usdc=settlement.holder_claim_usdc,
+                claim_usdc=settlement.holder_claim_usdc - fee,
+                fee_usdc=fee,
             )
         )
     ]

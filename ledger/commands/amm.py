@@ -3,8 +3,9 @@
 Swaps are in `ledger.commands.amm_swaps`. Amounts come from `projections.pools_quotes`, the
 same functions the audit uses. Progressive liquidity decentralisation (ALEX write-up): a pool
 may cap the share of its LP supply one provider holds (`CAP_EXCEEDED`; the first deposit, which
-necessarily holds everything, is exempt) and gate how much LP one provider burns per window of
-blocks (`GATE_CLOSED`).
+necessarily holds everything, is exempt) and gate how much LP one provider moves out per window
+of blocks (`GATE_CLOSED`). The rule is `projections.pools_limits`, shared with LP transfers
+(`ledger.commands.core.transfer`) and with the admission of outside facts.
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from events.assets import AssetRegistered
 from events.rejections import RejectCode
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
-from ledger.commands.core import check_funds
+from ledger.commands.core import check_funds, refused_by
 from projections.balances import Balances
 from projections.contracts.fixed_point import ONE_8
 from projections.contracts.weighted_pool import RATIO_LIMIT_DEFAULT
 from projections.pools import PoolBook, Pools
+from projections.pools_limits import (
+    lp_cap_violation,
+    lp_gate_violation,
+    withdrawal_cap_violation,
+)
 from projections.pools_quotes import burn, mint, router_amounts
 
 
@@ -173,19 +179,6 @@ def create_pool(command: CreatePool, context: Context) -> list[Emit] | Rejected:
     return [Emit(registered), Emit(created)]
 
 
-def _check_cap(book: PoolBook, held: int, minted: int, supply_after: int) -> Rejected | None:
-    cap = book.spec.cap_bps
-    if not cap or book.lp_supply == 0:
-        return None
-    if (held + minted) * 10_000 > cap * supply_after:
-        share_bps = (held + minted) * 10_000 // supply_after
-        return reject(
-            RejectCode.CAP_EXCEEDED,
-            f"you would hold {share_bps} bps of {book.spec.pool}'s LP; the cap is {cap} bps",
-        )
-    return None
-
-
 def add_liquidity(command: AddLiquidity, context: Context) -> list[Emit] | Rejected:
     book = live_pool(context, command.pool)
     if isinstance(book, Rejected):
@@ -206,7 +199,10 @@ def add_liquidity(command: AddLiquidity, context: Context) -> list[Emit] | Rejec
     quote = mint(book, amount_x, amount_y, timestamp_of(command, context))
     supply_after = book.lp_supply + quote.lp_minted + quote.lp_locked + quote.protocol_fee_lp
     held = balances.balance(command.provider, spec.lp_asset)
-    refused = _check_cap(book, held, quote.lp_minted, supply_after)
+    pools = context.get(Pools)
+    refused = refused_by(
+        lp_cap_violation(pools, spec.pool, command.provider, held + quote.lp_minted, supply_after)
+    )
     if refused is not None:
         return refused
     added = LiquidityAdded(
@@ -227,30 +223,25 @@ def add_liquidity(command: AddLiquidity, context: Context) -> list[Emit] | Rejec
     return [Emit(added)]
 
 
-def _check_gate(book: PoolBook, provider: str, lp_amount: int, block: int) -> Rejected | None:
-    gate = book.spec.gate_lp_per_window
-    if not gate:
-        return None
-    used = book.gate_used(provider, block)
-    if used + lp_amount > gate:
-        return reject(
-            RejectCode.GATE_CLOSED,
-            f"{provider} burned {used} LP of {book.spec.pool} this window; the gate allows "
-            f"{gate} per {book.spec.gate_window_blocks} blocks",
-        )
-    return None
-
-
 def remove_liquidity(command: RemoveLiquidity, context: Context) -> list[Emit] | Rejected:
     book = live_pool(context, command.pool)
     if isinstance(book, Rejected):
         return book
     spec = book.spec
     refused = check_funds(context.get(Balances), command.provider, spec.lp_asset, command.lp_amount)
-    refused = refused or _check_gate(book, command.provider, command.lp_amount, context.block)
+    pools = context.get(Pools)
+    refused = refused or refused_by(
+        lp_gate_violation(pools, spec.pool, command.provider, command.lp_amount, context.block)
+    )
     if refused is not None:
         return refused
     quote = burn(book, command.lp_amount, timestamp_of(command, context))
+    supply_after = book.lp_supply - command.lp_amount + quote.protocol_fee_lp
+    breach = withdrawal_cap_violation(
+        pools, context.get(Balances), spec.pool, command.provider, supply_after
+    )
+    if breach is not None:
+        return reject(breach.code, breach.detail)
     if quote.amount_x < command.amount_x_min or quote.amount_y < command.amount_y_min:
         return reject(
             RejectCode.SLIPPAGE,

@@ -8,7 +8,12 @@ from events.core import Burned, Minted, PriceUpdated, Transferred
 from events.rejections import RejectCode
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
+from ledger.commands.alex_supply import supply_fixed
+from projections.alex_staking import AlexStaking
 from projections.balances import Balances
+from projections.books import DIGEST_SCHEME
+from projections.pools import Pools
+from projections.pools_limits import LimitBreach, lp_transfer_violation
 
 
 class RegisterAsset(Command, frozen=True, kw_only=True):
@@ -82,6 +87,12 @@ def register_asset(command: RegisterAsset, context: Context) -> list[Emit] | Rej
 
 def mint(command: Mint, context: Context) -> list[Emit] | Rejected:
     refused = check_amount(context.get(Balances), command.asset, command.amount)
+    if refused is None and supply_fixed(context.get(AlexStaking), command.asset):
+        refused = reject(
+            RejectCode.SUPPLY_FIXED,
+            f"{command.asset} had a genesis; only emergency issuance a passed proposal "
+            "approved adds to it",
+        )
     return refused or [
         Emit(
             Minted(
@@ -110,10 +121,20 @@ def burn(command: Burn, context: Context) -> list[Emit] | Rejected:
     ]
 
 
+def refused_by(breach: LimitBreach | None) -> Rejected | None:
+    """A pool limit's breach (cap or gate) as the engine's refusal."""
+    return None if breach is None else reject(breach.code, breach.detail)
+
+
 def transfer(command: Transfer, context: Context) -> list[Emit] | Rejected:
-    refused = check_funds(
-        context.get(Balances), command.from_account, command.asset, command.amount
-    )
+    """Move value; an LP token's move also answers to its pool's cap and gate."""
+    balances = context.get(Balances)
+    refused = check_funds(balances, command.from_account, command.asset, command.amount)
+    if refused is None:
+        moved = (command.asset, command.from_account, command.to_account, command.amount)
+        refused = refused_by(
+            lp_transfer_violation(context.get(Pools), balances, moved, context.block)
+        )
     return refused or [
         Emit(
             Transferred(
@@ -151,4 +172,10 @@ class RecordCheckpoint(Command, frozen=True, kw_only=True):
 
 
 def handle_record_checkpoint(command: RecordCheckpoint, context: Context) -> list[Emit]:
-    return [Emit(CheckpointRecorded(label=command.label, digests=command.digests))]
+    return [
+        Emit(
+            CheckpointRecorded(
+                label=command.label, digests=command.digests, digest_scheme=DIGEST_SCHEME
+            )
+        )
+    ]

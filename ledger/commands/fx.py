@@ -28,6 +28,7 @@ from ledger.command import Command, Context, Emit, reject
 from ledger.commands.core import check_funds
 from projections.balances import Balances
 from projections.contracts.fx_pool import FxPool
+from projections.contracts.fx_profiles import profile_parameters
 from projections.contracts.fx_results import OperatePreview, OperateRequest
 from projections.contracts.fx_ticks import PRECISION, scale_up, scaling_factor
 from projections.fx_pools import FxPoolMeta, FxPools, parameters_from
@@ -50,6 +51,8 @@ class CreateFxPool(Command, frozen=True, kw_only=True):
     parameters: dict[str, Any] = msgspec.field(default_factory=dict)
     """Overrides of `FxPoolParameters` (ints; `version` as a str)."""
     price_age_blocks_max: int = 0
+    profile: str = "contract"
+    """`contract` or `whitepaper` (`projections.contracts.fx_profiles`); `parameters` win."""
 
 
 class OperateFxPosition(Command, frozen=True, kw_only=True):
@@ -147,6 +150,7 @@ def create_fx_pool(command: CreateFxPool, context: Context) -> list[Emit] | Reje
     overrides = {
         "side": command.side,
         "collateral_decimals": decimals.get(collateral, 18),
+        **profile_parameters(command.profile, command.price_asset, command.side),
         **command.parameters,
     }
     parameters = {
@@ -167,6 +171,7 @@ def create_fx_pool(command: CreateFxPool, context: Context) -> list[Emit] | Reje
                 debt_lender=issuer_account(FXUSD_ASSET) if long else command.counterparty,
                 parameters=parameters,
                 price_age_blocks_max=command.price_age_blocks_max,
+                profile=command.profile,
             )
         )
     )
@@ -262,6 +267,24 @@ def open_leveraged(command: OpenLeveragedFxPosition, context: Context) -> list[E
     residual = collateral_value - preview.raw_debt_after - nav
     if abs(residual) > max(10**9, collateral_value // 10**12):
         return reject(RejectCode.INVALID_PARAMETER, f"C != S + L by {residual}: a model bug")
+    balance_sheet = (collateral_value, preview.raw_debt_after, max(nav, 0), residual)
+    return leveraged_open_emits(command, meta, preview, flash, fxusd, price, balance_sheet)
+
+
+def leveraged_open_emits(
+    command: OpenLeveragedFxPosition,
+    meta: FxPoolMeta,
+    preview: OperatePreview,
+    flash: int,
+    paid: int,
+    price: int,
+    balance_sheet: tuple[int, int, int, int],
+) -> list[Emit]:
+    """The flash leg, the position and the repayment with its C = S + L check, as events.
+
+    `balance_sheet` is (collateral value, stable / debt value, equity, residual) in USD 1e18.
+    """
+    collateral_value, stable, equity, residual = balance_sheet
     return [
         Emit(
             FxFlashLoaned(
@@ -280,14 +303,14 @@ def open_leveraged(command: OpenLeveragedFxPosition, context: Context) -> list[E
                 owner=command.owner,
                 lender=command.lender,
                 debt_asset=meta.debt_asset,
-                own_collateral_token=c0,
+                own_collateral_token=command.collateral_token,
                 flash_collateral_token=flash,
-                fxusd_paid=fxusd,
+                fxusd_paid=paid,
                 leverage_1e18=command.leverage_1e18,
                 price_1e18=price,
                 collateral_value_usd=collateral_value,
-                stable_usd=preview.raw_debt_after,
-                leveraged_nav_usd=max(nav, 0),
+                stable_usd=stable,
+                leveraged_nav_usd=equity,
                 residual_usd=residual,
             )
         ),

@@ -23,9 +23,11 @@ from ledger.commands.fx import FXUSD_ASSET, STABLE_ASSET, live_fx_pool
 from ledger.commands.fx_walks import usdc_price_1e18
 from projections.balances import Balances
 from projections.contracts.fx_params import FundingConditions, PoolSide
+from projections.contracts.fx_peg import DEPEG_PRICE_1E18, is_depegged
 from projections.contracts.fx_stability import BaseToken
 from projections.contracts.fx_ticks import PRECISION
-from projections.fx_pools import FxPools
+from projections.fx_pools import FxPools, fxusd_market_price_1e18
+from projections.pools import Pools
 
 
 class DepositStability(Command, frozen=True, kw_only=True):
@@ -57,6 +59,10 @@ class AccrueFxFunding(Command, frozen=True, kw_only=True):
     now_seconds: int
     aave_rate_1e18: int
     fxusd_depegged: bool = False
+    """A flag, read only without `fxusd_market`."""
+    fxusd_market: str = ""
+    """The fxUSD/USDC pair (a Uniswap V2 pool) whose price decides the depeg branch."""
+    depeg_price_1e18: int = DEPEG_PRICE_1E18
 
 
 class HarvestFx(Command, frozen=True, kw_only=True):
@@ -177,7 +183,20 @@ def accrue_funding(command: AccrueFxFunding, context: Context) -> list[Emit] | R
     if last and command.now_seconds < last:
         return reject(RejectCode.INVALID_PARAMETER, f"time {command.now_seconds} before {last}")
     duration = command.now_seconds - last if last else 0
-    conditions, branch = funding_conditions(context, command.pool_id, command.fxusd_depegged)
+    depegged, fxusd_price = command.fxusd_depegged, 0
+    if command.fxusd_market:
+        price = fxusd_market_price_1e18(
+            context.get(Pools).books,
+            command.fxusd_market,
+            usdc_price_1e18(context),
+            context.get(Balances).decimals,
+        )
+        if price is None:
+            return reject(
+                RejectCode.UNKNOWN_POOL, f"{command.fxusd_market!r} is no fxUSD/USDC pair"
+            )
+        depegged, fxusd_price = is_depegged(price, command.depeg_price_1e18), price
+    conditions, branch = funding_conditions(context, command.pool_id, depegged)
     preview = pool.preview_funding(duration, command.aave_rate_1e18, conditions)
     return [
         Emit(
@@ -191,6 +210,7 @@ def accrue_funding(command: AccrueFxFunding, context: Context) -> list[Emit] | R
                 funding_raw=preview.funding_raw,
                 coll_index_before=preview.coll_index_before,
                 coll_index_after=preview.coll_index_after,
+                fxusd_price_1e18=fxusd_price,
             )
         )
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from events.fx import STABILITY_ACCOUNT, FxRedeemed, FxStabilityAbsorbed, FxWalked, fx_vault_account
 from events.rejections import RejectCode
+from events.reserve import FX_RESERVE, reserve_key
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
 from ledger.commands.core import check_funds
@@ -164,15 +165,7 @@ def _walk_emits(
     if refused is not None:
         return refused
     if preview.bonus_from_reserve_token:
-        covered = cover_shortfall(
-            context,
-            CoverShortfall(
-                token=meta.collateral_asset,
-                amount=preview.bonus_from_reserve_token,
-                beneficiary=fx_vault_account(command.pool_id),
-                reason=f"f(x) liquidation bonus, pool {command.pool_id}",
-            ),
-        )
+        covered = cover_shortfall(context, _bonus_claim(command.pool_id, meta, preview))
         if isinstance(covered, Rejected):
             return covered
         emits.extend(covered)
@@ -238,12 +231,24 @@ def rebalance_fx(command: RebalanceFx, context: Context) -> list[Emit] | Rejecte
     return _walk_emits(command, context, meta, "rebalance_tick", preview)
 
 
+def _bonus_claim(pool_id: str, meta: FxPoolMeta, preview: WalkPreview) -> CoverShortfall:
+    """The liquidation bonus the f(x) reserve (its own book, not ALEX's) owes the vault."""
+    return CoverShortfall(
+        token=meta.collateral_asset,
+        amount=preview.bonus_from_reserve_token,
+        beneficiary=fx_vault_account(pool_id),
+        reason=f"f(x) liquidation bonus, pool {pool_id}",
+        reserve=FX_RESERVE,
+    )
+
+
 def liquidate_fx(command: LiquidateFx, context: Context) -> list[Emit] | Rejected:
     inputs = _walk_inputs(command, context)
     if isinstance(inputs, Rejected):
         return inputs
     pool, meta, price, terms = inputs
-    book = context.get(ReserveSolvency).books.get(meta.collateral_asset)
-    reserve = 0 if book is None else book.balance  # read only: `book()` would create one
+    key = reserve_key(meta.collateral_asset, FX_RESERVE)
+    book = context.get(ReserveSolvency).books.get(key)
+    reserve = 0 if book is None else max(book.free_balance, 0)  # read only: no `book()`
     preview = pool.preview_liquidate(price, terms, reserve)
     return _walk_emits(command, context, meta, "liquidate", preview)

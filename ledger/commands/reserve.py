@@ -1,23 +1,26 @@
 """Reserve-pool commands, and `cover_shortfall`, which the lending side calls.
 
-A shortfall is paid by the reserve pool of its token first; what the reserve cannot pay is
-raised by an emergency issuance of ALEX (governance-approved) sold to a buyer at the oracle
-prices, whose proceeds fill the reserve until the shortfall is covered. Whatever neither can
-pay stays outstanding in the `reserve_solvency` projection.
+A shortfall is reported against one reserve pool (the ALEX reserve, or the f(x) reserve for
+liquidation bonuses) and paid from what that reserve may spend: its balance less the stakers'
+principal it holds for them. What it cannot pay stays owed to the beneficiary in the
+`reserve_solvency` book, until governance-approved emergency issuance (`ledger.commands.
+alex_issuance`) raises the rest.
 """
 
 from __future__ import annotations
 
-import msgspec
-
 from events.amm import swap_fee_source
 from events.rejections import RejectCode
-from events.reserve import EmergencyIssued, ReserveCredited, ShortfallCovered, ShortfallReported
+from events.reserve import (
+    ALEX_RESERVE,
+    ReserveCredited,
+    ShortfallCovered,
+    ShortfallReported,
+)
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
 from ledger.commands.core import check_funds
 from projections.balances import Balances
-from projections.prices import Prices
 from projections.reserve import ReserveSolvency
 
 
@@ -28,39 +31,18 @@ class CreditReserve(Command, frozen=True, kw_only=True):
     amount: int
     from_account: str
     source: str = "deposit"
-
-
-class EmergencyRoute(msgspec.Struct, frozen=True, kw_only=True):
-    """Who buys newly issued ALEX, and the governance decision that allows it."""
-
-    buyer: str
-    approval: str
-    alex_asset: str = "ALEX"
+    reserve: str = ALEX_RESERVE
+    """"" the ALEX reserve pool, `fx` the f(x) reserve for liquidation bonuses."""
 
 
 class CoverShortfall(Command, frozen=True, kw_only=True):
-    """A lending position is short: pay `beneficiary` from the reserve, then by issuance."""
+    """A lending position is short: report it, and pay `beneficiary` what the reserve can."""
 
     token: str
     amount: int
     beneficiary: str
     reason: str = ""
-    emergency: EmergencyRoute | None = None
-
-
-def alex_for_proceeds(context: Context, token: str, proceeds: int, alex_asset: str) -> int | None:
-    """ALEX base units worth `proceeds` of `token` at the oracle prices, rounded up."""
-    prices, balances = context.get(Prices), context.get(Balances)
-    token_quote, alex_quote = prices.quote(token), prices.quote(alex_asset)
-    if token_quote is None or alex_quote is None or alex_quote.price == 0:
-        return None
-    token_decimals = balances.decimals.get(token, 0)
-    alex_decimals = balances.decimals.get(alex_asset, 8)
-    scale = max(token_quote.scale, alex_quote.scale)
-    # value = proceeds * p_token / 10^dec_token; alex = value * 10^dec_alex / p_alex
-    numerator = proceeds * token_quote.rescaled(scale) * 10**alex_decimals
-    denominator = alex_quote.rescaled(scale) * 10**token_decimals
-    return -(-numerator // denominator) if denominator else None
+    reserve: str = ALEX_RESERVE
 
 
 def swap_fee_credited(token: str, reserve_share: int, trader: str, pool: str) -> list[Emit]:
@@ -77,10 +59,10 @@ def swap_fee_credited(token: str, reserve_share: int, trader: str, pool: str) ->
 
 
 def cover_shortfall(context: Context, command: CoverShortfall) -> list[Emit] | Rejected:
-    """Report the shortfall, pay what the reserve holds, raise the rest by emergency issuance."""
+    """Report the shortfall and pay what the reserve may spend (its free balance)."""
     if command.amount <= 0:
         return reject(RejectCode.ZERO_AMOUNT, "a shortfall is a positive amount")
-    book = context.get(ReserveSolvency).book(command.token)
+    book = context.get(ReserveSolvency).book(command.token, command.reserve)
     emits = [
         Emit(
             ShortfallReported(
@@ -88,49 +70,22 @@ def cover_shortfall(context: Context, command: CoverShortfall) -> list[Emit] | R
                 amount=command.amount,
                 beneficiary=command.beneficiary,
                 reason=command.reason,
+                reserve=command.reserve,
             )
         )
     ]
-    from_reserve = min(book.balance, command.amount)
+    from_reserve = min(max(book.free_balance, 0), command.amount)
     if from_reserve:
         emits.append(
             Emit(
                 ShortfallCovered(
-                    token=command.token, amount=from_reserve, beneficiary=command.beneficiary
+                    token=command.token,
+                    amount=from_reserve,
+                    beneficiary=command.beneficiary,
+                    reserve=command.reserve,
                 )
             )
         )
-    remaining = command.amount - from_reserve
-    route = command.emergency
-    if remaining and route is not None:
-        buyer_holds = context.get(Balances).balance(route.buyer, command.token)
-        proceeds = min(remaining, buyer_holds)
-        alex_amount = alex_for_proceeds(context, command.token, proceeds, route.alex_asset)
-        if alex_amount is None:
-            return reject(
-                RejectCode.PRICE_STALE,
-                f"emergency issuance needs prices of {command.token} and {route.alex_asset}",
-            )
-        if proceeds:
-            emits.append(
-                Emit(
-                    EmergencyIssued(
-                        token=command.token,
-                        alex_amount=alex_amount,
-                        proceeds=proceeds,
-                        buyer=route.buyer,
-                        alex_asset=route.alex_asset,
-                        approval=route.approval,
-                    )
-                )
-            )
-            emits.append(
-                Emit(
-                    ShortfallCovered(
-                        token=command.token, amount=proceeds, beneficiary=command.beneficiary
-                    )
-                )
-            )
     return emits
 
 
@@ -149,6 +104,7 @@ def handle_credit_reserve(command: CreditReserve, context: Context) -> list[Emit
                 amount=command.amount,
                 from_account=command.from_account,
                 source=command.source,
+                reserve=command.reserve,
             )
         )
     ]

@@ -41,6 +41,9 @@ class TriggerKind(Enum):
     """Docs: long dies at P <= 1.2*K_L, short at P >= K_S/1.2 (the default)."""
     LEVERAGE = "leverage"
     """Narrative: a token dies when its capital efficiency P/A reaches 5x."""
+    RISK_LEVEL = "risk_level"
+    """White paper: a token dies when its risk level (preset liquidation token price / anchor
+    price) reaches 100%, the preset being fixed when the market is created."""
 
 
 class RiskLevelBasis(Enum):
@@ -59,6 +62,10 @@ class LiquidationRule:
     """1.2 as 12000 bps: the long trigger multiplies K_L by it, the short divides K_S."""
     leverage_max: int = LEVERAGE_MAX_DEFAULT
     """Capital efficiency at which the LEVERAGE rule liquidates (> 1)."""
+    long_liquidation_price: int = 0
+    """RISK_LEVEL: the LONG token's preset liquidation price (PRICE_SCALE)."""
+    short_liquidation_price: int = 0
+    """RISK_LEVEL: the SHORT token's preset liquidation price (PRICE_SCALE)."""
 
 
 LIQUIDATION_RULE_DOCS = LiquidationRule()
@@ -175,6 +182,23 @@ def risk_level(
     return liquidation_asset_price * RATIO_SCALE // denominator
 
 
+def anchor_risk_level(liquidation_token_price: int, anchor_price: int) -> int:
+    """The white paper's risk level: the token's preset liquidation price / its anchor price.
+
+    100% (RATIO_SCALE) is the paper's one liquidation rule; above it the token is dead.
+
+    Args:
+        liquidation_token_price: The token's preset liquidation price (PRICE_SCALE).
+        anchor_price: The token's anchor price O now (PRICE_SCALE); 0 (worthless) is refused.
+
+    Returns:
+        floor(liquidation price / anchor price) at RATIO_SCALE.
+    """
+    if anchor_price <= 0:
+        raise MathRejected(RejectCode.OUT_OF_DOMAIN, "a worthless token has no risk level")
+    return liquidation_token_price * RATIO_SCALE // anchor_price
+
+
 def premium(market_price: int, oracle_price: int) -> int:
     """Premium (positive) or discount (negative) of the market price over the oracle price.
 
@@ -220,6 +244,8 @@ def is_long_liquidatable(
     Returns:
         True if P <= 1.2*K_L (docs) or P/(P-K_L) >= leverage_max (narrative).
     """
+    if rule.kind is TriggerKind.RISK_LEVEL:
+        return long_anchor_price(asset_price, long_strike) <= rule.long_liquidation_price
     price_factor, strike_factor = _trigger_factors(rule, is_long=True)
     return asset_price * price_factor <= long_strike * strike_factor
 
@@ -237,6 +263,8 @@ def is_short_liquidatable(
     Returns:
         True if P >= K_S/1.2 (docs) or P/(K_S-P) >= leverage_max (narrative).
     """
+    if rule.kind is TriggerKind.RISK_LEVEL:
+        return short_anchor_price(asset_price, short_strike) <= rule.short_liquidation_price
     price_factor, strike_factor = _trigger_factors(rule, is_long=False)
     return asset_price * price_factor >= short_strike * strike_factor
 
@@ -253,8 +281,11 @@ def long_liquidation_point(
     Returns:
         Asset price floor(1.2*K_L), token value P - K_L (0.2*K_L) and P/V.
     """
-    price_factor, strike_factor = _trigger_factors(rule, is_long=True)
-    asset_price = long_strike * strike_factor // price_factor
+    if rule.kind is TriggerKind.RISK_LEVEL:
+        asset_price = long_strike + rule.long_liquidation_price
+    else:
+        price_factor, strike_factor = _trigger_factors(rule, is_long=True)
+        asset_price = long_strike * strike_factor // price_factor
     token_price = long_anchor_price(asset_price, long_strike)
     return LiquidationPoint(
         asset_price=asset_price,
@@ -275,8 +306,11 @@ def short_liquidation_point(
     Returns:
         Asset price ceil(K_S/1.2), token value K_S - P (K_S/6) and P/V.
     """
-    price_factor, strike_factor = _trigger_factors(rule, is_long=False)
-    asset_price = -(-short_strike * strike_factor // price_factor)
+    if rule.kind is TriggerKind.RISK_LEVEL:
+        asset_price = short_strike - rule.short_liquidation_price
+    else:
+        price_factor, strike_factor = _trigger_factors(rule, is_long=False)
+        asset_price = -(-short_strike * strike_factor // price_factor)
     token_price = short_anchor_price(asset_price, short_strike)
     return LiquidationPoint(
         asset_price=asset_price,
@@ -297,6 +331,7 @@ __all__ = [
     "RiskLevelBasis",
     "TriggerKind",
     "anchor_prices",
+    "anchor_risk_level",
     "capital_efficiency",
     "is_long_liquidatable",
     "is_short_liquidatable",

@@ -24,6 +24,14 @@ from events.alphax import (
 )
 from events.amm import LiquidityAdded, LiquidityRemoved, Swapped
 from events.base import Event
+from events.chain import (
+    PairBurned,
+    PairMinted,
+    PairSwapped,
+    PoolObserved,
+    PoolSynced,
+    TokenTransferred,
+)
 from events.core import Burned, Minted, Transferred
 from events.fx import (
     FxFlashLoaned,
@@ -37,7 +45,7 @@ from events.fx import (
     FxWalked,
 )
 from events.reserve import EmergencyIssued, ReserveCredited, ReserveDebited, ShortfallCovered
-from projections.postings import alex, alphax, amm, base, fx, reserve
+from projections.postings import alex, alphax, amm, base, chain, fx, reserve
 from projections.postings.base import Posting, PostingRule
 
 POSTING_RULES: dict[type[Event], PostingRule] = {
@@ -73,6 +81,12 @@ POSTING_RULES: dict[type[Event], PostingRule] = {
     AlphaxPairRedeemed: alphax.redeemed,
     AlphaxGraveyardBought: alphax.bought,
     AlphaxGraveyardClaimed: alphax.claimed,
+    PoolObserved: chain.observed,
+    PairSwapped: chain.pair_swapped,
+    PoolSynced: chain.synced,
+    PairMinted: chain.pair_minted,
+    PairBurned: chain.pair_burned,
+    TokenTransferred: chain.token_transferred,
 }
 
 __all__ = ["POSTING_RULES", "Posting", "PostingRule"]

@@ -35,9 +35,8 @@ def staking_staked(event: Staked) -> Iterable[Posting]:
 def staking_claimed(event: StakingRewardClaimed) -> Iterable[Posting]:
     postings = []
     if event.reward:
-        postings.append(
-            (f"issuer:{event.reward_asset}", event.staker, event.reward_asset, event.reward)
-        )
+        payer = event.reward_from or f"issuer:{event.reward_asset}"
+        postings.append((payer, event.staker, event.reward_asset, event.reward))
     if event.apower:
         postings.append(
             (f"issuer:{event.apower_asset}", event.staker, event.apower_asset, event.apower)

@@ -9,6 +9,7 @@ from events.alphax import (
     AlphaxGraveyardClaimed,
     AlphaxPairMinted,
     AlphaxPairRedeemed,
+    alphax_fee_account,
     alphax_vault_account,
 )
 from projections.postings.base import Posting
@@ -20,6 +21,7 @@ def minted(event: AlphaxPairMinted) -> Iterable[Posting]:
         (event.account, vault, event.collateral_asset, event.collateral_usdc),
         (f"issuer:{event.long_token}", event.account, event.long_token, event.pair_amount),
         (f"issuer:{event.short_token}", event.account, event.short_token, event.pair_amount),
+        *_fee(event.account, event.market_id, event.collateral_asset, event.fee_usdc),
     )
 
 
@@ -28,7 +30,8 @@ def redeemed(event: AlphaxPairRedeemed) -> Iterable[Posting]:
     return (
         (event.account, f"issuer:{event.long_token}", event.long_token, event.pair_amount),
         (event.account, f"issuer:{event.short_token}", event.short_token, event.pair_amount),
-        (vault, event.account, event.collateral_asset, event.collateral_usdc),
+        (vault, event.account, event.collateral_asset, event.collateral_usdc - event.fee_usdc),
+        *_fee(vault, event.market_id, event.collateral_asset, event.fee_usdc),
     )
 
 
@@ -51,4 +54,10 @@ def claimed(event: AlphaxGraveyardClaimed) -> Iterable[Posting]:
     return (
         (event.holder, f"issuer:{event.dead_token}", event.dead_token, event.dead_token_amount),
         (vault, event.holder, event.collateral_asset, event.claim_usdc),
+        *_fee(vault, event.market_id, event.collateral_asset, event.fee_usdc),
     )
+
+
+def _fee(payer: str, market_id: str, asset: str, fee_usdc: int) -> tuple[Posting, ...]:
+    """A fee to the market's fee account; none when it is zero (older logs post as before)."""
+    return ((payer, alphax_fee_account(market_id), asset, fee_usdc),) if fee_usdc else ()

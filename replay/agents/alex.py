@@ -14,7 +14,11 @@
     params = { schedule = [
         { step = 3, action = "vote", proposal_id = "AGP-1", voter = "bob", amount = 100,
           in_favour = true },
-        { step = 30, action = "conclude", proposal_id = "AGP-1", sender = "bob" } ] }
+        { step = 30, action = "conclude", proposal_id = "AGP-1", sender = "bob" },
+        { step = 31, action = "propose_implementation", proposal_id = "IMP-1",
+          proposer = "genesis", implements = "AGP-1", start_height = 190, end_height = 300 },
+        { step = 60, action = "enact", proposal_id = "IMP-1", sender = "genesis" },
+        { step = 61, action = "pause", sender = "foundation", paused = true } ] }
 
 A collateral rebalancing pool prices its trades at its stored weights; when the value share of
 the collateral drifts from the weight, a trade toward the weight is cheap, and the rebalancer
@@ -25,8 +29,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import msgspec
+
 from ledger.commands.alex_crp import SwapCollateralPool
-from ledger.commands.alex_governance import ConcludeProposal, ReclaimVotes, Vote
+from ledger.commands.alex_governance import (
+    AddEmergencyProposal,
+    AddProposal,
+    ConcludeProposal,
+    ExecuteProposal,
+    ReclaimVotes,
+    SetGovernancePause,
+    SignalExecutive,
+    VetoProposal,
+    Vote,
+)
+from ledger.commands.alex_governance_acts import AddImplementationProposal, EnactProposal
 from ledger.commands.alex_staking import ClaimStakingReward, Stake
 from ledger.engine import Command, Engine
 from projections.alex_lending import AlexLending
@@ -139,36 +156,56 @@ class AlexStaker:
         return commands + (self.claims(engine, step.block) if self.claim else [])
 
 
+GOVERNANCE_ACTIONS: dict[str, type[Command]] = {
+    "vote": Vote,
+    "conclude": ConcludeProposal,
+    "reclaim": ReclaimVotes,
+    "propose": AddProposal,
+    "propose_emergency": AddEmergencyProposal,
+    "propose_implementation": AddImplementationProposal,
+    "enact": EnactProposal,
+    "execute": ExecuteProposal,
+    "signal": SignalExecutive,
+    "veto": VetoProposal,
+    "pause": SetGovernancePause,
+}
+"""Every governance step a voter's schedule may take: the action's name -> its command."""
+
+
+def required_fields(command_type: type[Command]) -> tuple[str, ...]:
+    """The fields a command has no default for (what a schedule entry must give)."""
+    return tuple(
+        field.name
+        for field in msgspec.structs.fields(command_type)
+        if field.default is msgspec.NODEFAULT and field.default_factory is msgspec.NODEFAULT
+    )
+
+
 class AlexVoter:
-    """Votes, concludes and reclaims on schedule (AGP governance)."""
+    """Takes governance steps on schedule: votes, conclusions, reclaims, proposals (standard,
+    emergency, the Genesis team's implementations), enactment, executive signals, and the
+    foundation's veto and pause. Each entry is an `action` plus that command's fields."""
 
     ACTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
-        "vote": ("proposal_id", "voter", "amount", "in_favour"),
-        "conclude": ("proposal_id", "sender"),
-        "reclaim": ("proposal_id", "voter"),
+        action: required_fields(command_type) for action, command_type in GOVERNANCE_ACTIONS.items()
     }
 
     def __init__(self, spec: AgentSpec, scenario: Scenario) -> None:
         self.schedule = schedule_param(spec, self.ACTIONS)
+        for entries in self.schedule.values():
+            for entry in entries:
+                self.command(entry)  # a bad field fails when the scenario loads, not mid-run
+
+    @staticmethod
+    def command(entry: dict[str, Any]) -> Command:
+        fields = {key: value for key, value in entry.items() if key not in ("step", "action")}
+        if entry["action"] == "vote":
+            fields["in_favour"] = bool(fields["in_favour"])
+        try:
+            return msgspec.convert(fields, GOVERNANCE_ACTIONS[entry["action"]])
+        except msgspec.ValidationError as error:
+            where = f"`schedule` {entry['action']} at step {entry['step']}"
+            raise ValueError(f"{where}: {error}") from error
 
     def act(self, step: Step, engine: Engine) -> list[Command]:
-        commands: list[Command] = []
-        for entry in self.schedule.get(step.index, []):
-            if entry["action"] == "vote":
-                commands.append(
-                    Vote(
-                        proposal_id=entry["proposal_id"],
-                        voter=entry["voter"],
-                        amount=entry["amount"],
-                        in_favour=bool(entry["in_favour"]),
-                    )
-                )
-            elif entry["action"] == "conclude":
-                commands.append(
-                    ConcludeProposal(proposal_id=entry["proposal_id"], sender=entry["sender"])
-                )
-            else:
-                commands.append(
-                    ReclaimVotes(proposal_id=entry["proposal_id"], voter=entry["voter"])
-                )
-        return commands
+        return [self.command(entry) for entry in self.schedule.get(step.index, [])]

@@ -70,14 +70,16 @@ class AlphaxLiquidator:
         balances = engine.projection(Balances)
         side = market.dead_side
         commands: list[Command] = []
-        unbought = market.supply_of(side) - (market.dead_bought - market.dead_claimed)
+        unbought = market.unbought
         opposite = market.token_of("short" if side == "long" else "long")
         amount = min(unbought, balances.balance(self.liquidator, opposite))
         if amount > 0:
             commands.append(
                 BuyFromGraveyard(market_id=market_id, liquidator=self.liquidator, amount=amount)
             )
-        claimable = market.dead_bought - market.dead_claimed + amount
+        # Holders claim what the graveyard lets them: all (direct) or what was just bought too.
+        direct = market.definition.holder_claim == "direct"
+        claimable = market.claimable + (0 if direct else amount)
         for holder in self.claimants:
             held = min(balances.balance(holder, market.token_of(side)), claimable)
             if held > 0:

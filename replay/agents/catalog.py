@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from replay.agents import alex, alphax, amm, base, fx
+from replay.agents import alex, alex_reserve, alphax, alphax_dead, amm, base, fx, fx_market
 from replay.agents.base import Agent, AgentFactory
 from replay.scenario import AgentSpec, Scenario, ScenarioError
 
@@ -17,11 +17,19 @@ AGENT_KINDS: Mapping[str, AgentFactory] = {
     "crp_rebalancer": alex.CrpRebalancer,
     "alex_staker": alex.AlexStaker,
     "alex_voter": alex.AlexVoter,
+    "alex_reserve_keeper": alex_reserve.AlexReserveKeeper,
     "alphax_liquidator": alphax.AlphaxLiquidator,
     "alphax_arbitrageur": alphax.AlphaxArbitrageur,
+    "alphax_dead_holders": alphax_dead.AlphaxDeadHolders,
+    "alphax_dead_arbitrageur": alphax_dead.AlphaxDeadArbitrageur,
+    "strike_aware_trader": alphax_dead.StrikeAwareTrader,
     "amm_trader": amm.AmmTrader,
     "amm_arbitrageur": amm.AmmArbitrageur,
     "fx_keeper": fx.FxKeeper,
+    "fx_funding": fx_market.FxFunding,
+    "fx_peg_keeper": fx_market.FxPegKeeper,
+    "fx_leverager": fx_market.FxLeverager,
+    "fxusd_seller": fx_market.FxusdSeller,
 }
 
 

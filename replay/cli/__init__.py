@@ -10,28 +10,130 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import NamedTuple
 
 import click
 
-COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("replay.cli.log", "init"),
-    "append": ("replay.cli.log", "append"),
-    "log": ("replay.cli.log", "log_command"),
-    "verify": ("replay.cli.log", "verify"),
-    "info": ("replay.cli.log", "info"),
-    "state": ("replay.cli.state", "state"),
-    "digest": ("replay.cli.state", "digest"),
-    "follow": ("replay.cli.projections", "follow_command"),
-    "rebuild": ("replay.cli.projections", "rebuild"),
-    "export": ("replay.cli.projections", "export"),
-    "audit": ("replay.cli.audit", "audit_command"),
-    "replay": ("replay.cli.replay", "replay"),
-    "fork": ("replay.cli.replay", "fork"),
-    "diff": ("replay.cli.replay", "diff"),
-    "report": ("replay.cli.replay", "report"),
-    "var": ("replay.cli.var", "var"),
+
+class Entry(NamedTuple):
+    """Where a command lives, and the line `defi-ledger --help` shows for it."""
+
+    module: str
+    attribute: str
+    summary: str
+
+
+COMMANDS: dict[str, Entry] = {
+    "init": Entry(
+        "replay.cli.log",
+        "init",
+        ("Create an empty log at PATH (an SQLite file)."),
+    ),
+    "append": Entry(
+        "replay.cli.log",
+        "append",
+        ("Append JSON lines from SOURCE (a file, or - for stdin) as one batch: all or nothing."),
+    ),
+    "log": Entry(
+        "replay.cli.log",
+        "log_command",
+        ("Print records of the log at PATH, in seq order."),
+    ),
+    "verify": Entry(
+        "replay.cli.log",
+        "verify",
+        ("Recompute the whole hash chain of PATH; exit 3 naming the first bad seq."),
+    ),
+    "info": Entry(
+        "replay.cli.log",
+        "info",
+        ("Print the head (seq, block, hash) of PATH and the count of records by type."),
+    ),
+    "state": Entry(
+        "replay.cli.state",
+        "state",
+        ("Print projection state at a block: the nearest snapshot plus the tail of the log."),
+    ),
+    "digest": Entry(
+        "replay.cli.state",
+        "digest",
+        ("Print each projection's digest (sha256 of its canonical state), now or at a block."),
+    ),
+    "follow": Entry(
+        "replay.cli.projections",
+        "follow_command",
+        ("Print the records of PATH from --from-seq on, then each new one as it is appended."),
+    ),
+    "rebuild": Entry(
+        "replay.cli.projections",
+        "rebuild",
+        (
+            "Rebuild the views of PATH from seq 1: after a projection's version changed, or"
+            " when a view is suspect."
+        ),
+    ),
+    "export": Entry(
+        "replay.cli.projections",
+        "export",
+        (
+            "Write a projection's tables at sampled blocks to OUT, one file per table, each"
+            " with a leading `block` column and the log head hash and block range it "
+            "reflects."
+        ),
+    ),
+    "import": Entry(
+        "replay.cli.chain_import",
+        "import_command",
+        ("Import chain logs from FILES into the log at PATH (created if absent)."),
+    ),
+    "audit": Entry(
+        "replay.cli.audit",
+        "audit_command",
+        (
+            "Recompute each swap and liquidity fact in the log at PATH from the pool state"
+            " before it."
+        ),
+    ),
+    "replay": Entry(
+        "replay.cli.replay",
+        "replay",
+        ("Replay SCENARIO block by block into a new log, or verify a replayed log."),
+    ),
+    "fork": Entry(
+        "replay.cli.replay",
+        "fork",
+        ("Fork the log at PATH at a block into OUT (sharing its chain), then run a what-if."),
+    ),
+    "diff": Entry(
+        "replay.cli.replay",
+        "diff",
+        ("Show what differs between two logs' projections at a block."),
+    ),
+    "report": Entry(
+        "replay.cli.replay",
+        "report",
+        ("Write PNG charts and an HTML page (index.html) for the log at PATH into OUT."),
+    ),
+    "solvency": Entry(
+        "replay.cli.solvency",
+        "solvency",
+        (
+            "Reserve solvency: assets (free balance), exposure (owed + CRP debt at risk at the "
+            "current price), coverage in bps, and the first block of a price path it would fail "
+            "at."
+        ),
+    ),
+    "var": Entry(
+        "replay.cli.var",
+        "var",
+        "Default-loss distribution of a CRP: the white paper's VaR, beside the contract's rule.",
+    ),
 }
-"""Every command: its name, the module that defines it and the click command's name there."""
+"""Every command: the module that defines it, its click command there, and its help line.
+
+The help line is kept here so `defi-ledger --help` lists the commands without importing them
+(a test checks each line against the command's own help).
+"""
 
 
 class LedgerGroup(click.Group):
@@ -44,10 +146,14 @@ class LedgerGroup(click.Group):
         found = COMMANDS.get(cmd_name)
         if found is None:
             return None
-        module, attribute = found
-        command = getattr(importlib.import_module(module), attribute)
+        command = getattr(importlib.import_module(found.module), found.attribute)
         assert isinstance(command, click.Command)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name].summary) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,4 +1,4 @@
-"""CLI command `audit`: recompute every swap and liquidity event and list those that differ."""
+"""CLI command `audit`: classify every swap and liquidity fact, and list the violations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ledger.audit import audit
+from ledger.audit_classes import CLASSES, Finding, classify
 from replay.cli.common import (
     EXIT_INTEGRITY,
     CliExit,
@@ -17,34 +17,59 @@ from replay.cli.common import (
 )
 
 
+def _where(item: Finding) -> str:
+    if item.tx_hash:
+        return f"tx {item.tx_hash} log {item.log_index} (seq {item.seq})"
+    return f"seq {item.seq}"
+
+
 @click.command(name="audit")
 @path_argument
 @click.option("--from-block", type=click.IntRange(min=0), help="First block checked.")
 @click.option("--to-block", type=click.IntRange(min=0), help="Last block checked.")
+@click.option("--tx", "tx_hash", help="Only the facts of this chain transaction (hash).")
 @json_option
-def audit_command(path: Path, from_block: int | None, to_block: int | None, as_json: bool) -> None:
-    """Recompute each swap and liquidity event in the log at PATH from the pool state before it.
+def audit_command(
+    path: Path, from_block: int | None, to_block: int | None, tx_hash: str | None, as_json: bool
+) -> None:
+    """Recompute each swap and liquidity fact in the log at PATH from the pool state before it.
 
-    Lists every event whose recorded amounts differ from the protocol math (seq, pool, field,
-    recorded, expected), so a log written by another system can be checked. Exit code 3 when
-    any differs.
+    Each fact is exact, below the formula (a swap paying out less than the pair's K check
+    allows: legal), a violation (amounts the math does not give), or unverifiable (the books
+    lack what the check needs, e.g. a pool seen mid-life without its LP supply). Violations
+    name their seq, and for imported facts the transaction hash and log index. Exit code 3
+    only when there is a violation; unverifiable checks are reported, never failed.
 
     Example: defi-ledger audit ledger.db --from-block 100 --to-block 200 --json
     """
     if from_block is not None and to_block is not None and from_block > to_block:
         raise click.BadParameter("--from-block is after --to-block", param_hint="--from-block")
     with open_store(path) as store:
-        found = audit(store, from_block, to_block)
+        report = classify(store, from_block, to_block, tx_hash)
+    violated = bool(report.violations)
     if as_json:
-        echo_json({"discrepancies": found, "ok": not found})
-    elif not found:
-        click.echo("audit: every swap and liquidity event matches the math")
+        echo_json(
+            {
+                "classes": report.counts,
+                "violations": report.violations,
+                "unverifiable": report.unverifiable,
+                "below": report.below,
+                "discrepancies": report.violations,
+                "ok": not violated,
+            }
+        )
     else:
-        for item in found:
+        click.echo("audit: " + ", ".join(f"{report.counts[name]} {name}" for name in CLASSES))
+        for item in report.violations:
             click.echo(
-                f"{item.seq:>8} {item.block:>10} {item.pool:<16} {item.type:<17} "
-                f"{item.field:<26} recorded={item.recorded} expected={item.expected}"
+                f"violation {_where(item)} block {item.block} {item.pool} {item.type} "
+                f"{item.field} recorded={item.recorded} expected={item.expected} {item.detail}"
             )
-    if found:
-        events = len({item.seq for item in found})
-        raise CliExit(f"audit: {events} events differ from the math", EXIT_INTEGRITY)
+        for item in report.unverifiable:
+            click.echo(f"unverifiable {_where(item)} {item.pool} {item.type}: {item.detail}")
+    if violated:
+        facts = len({item.seq for item in report.violations})
+        first = report.violations[0]
+        raise CliExit(
+            f"audit: {facts} facts violate the math (first: {_where(first)})", EXIT_INTEGRITY
+        )

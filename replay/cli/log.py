@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import TextIO
 
 import click
+import msgspec
 
 from events.rejections import RejectCode
 from ledger.batch import Appended, Rejected
+from ledger.chain_queries import transaction_records
 from ledger.engine import Engine
 from ledger.jsonl import parse_lines
 from ledger.store import ReadFilter
@@ -114,6 +116,7 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
 @click.option("--blocks", help="Block range A:B, inclusive (e.g. 100:200, 100:, :200).")
 @click.option("--stream", help="Only this stream.")
 @click.option("--type", "type_tag", help="Only this event type (e.g. Transferred).")
+@click.option("--tx", "tx_hash", help="Only the facts of this chain transaction (hash).")
 @json_option
 def log_command(
     path: Path,
@@ -122,9 +125,13 @@ def log_command(
     blocks: str | None,
     stream: str | None,
     type_tag: str | None,
+    tx_hash: str | None,
     as_json: bool,
 ) -> None:
     """Print records of the log at PATH, in seq order.
+
+    Records a reorganisation retracted are marked (`R` before the seq; `"retracted": true`
+    in JSON): they stay in the log, and every projection skips them.
 
     Example: defi-ledger log ledger.db --blocks 100:200 --type Transferred --json
     """
@@ -138,20 +145,19 @@ def log_command(
         type=type_tag,
     )
     with open_store(path) as store:
-        for record in store.read(where):
+        for record, retracted in transaction_records(store, where, tx_hash):
             if as_json:
-                echo_json(record)
+                echo_json({**msgspec.to_builtins(record), "retracted": retracted})
             else:
                 payload = echo_payload(record.event)
+                mark = "R" if retracted else " "
                 click.echo(
-                    f"{record.seq:>8} {record.block:>10} {record.stream:<28} "
+                    f"{mark}{record.seq:>8} {record.block:>10} {record.stream:<28} "
                     f"{record.type:<20} {payload}"
                 )
 
 
 def echo_payload(event: object) -> str:
-    import msgspec
-
     fields = msgspec.to_builtins(event)
     return " ".join(f"{key}={value}" for key, value in fields.items() if key != "type")
 

@@ -92,10 +92,16 @@ def verify_command(path: Path, as_json: bool) -> None:
                 "chain_ok": result.chain_ok,
                 "chain_detail": result.chain_detail,
                 "mismatches": [asdict(item) for item in result.mismatches],
+                "earlier_digest_schemes": {
+                    str(scheme): count for scheme, count in sorted(result.earlier_schemes.items())
+                },
+                "note": result.earlier_scheme_note(),
             }
         )
     elif result.ok:
         click.echo(f"ok: chain verified; {result.checkpoints} checkpoints match")
+        if result.earlier_schemes:
+            click.echo(f"note: {result.earlier_scheme_note()}")
     if result.ok:
         return
     if not result.chain_ok:

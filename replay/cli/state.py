@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
+from ledger.chain_queries import state_after_transaction
 from ledger.projector import Projector
-from projections.base import Projection, Table
-from projections.runtime import projection_names
+from projections.base import Table, tables_at
+from projections.runtime import Shown, digest_of_shown, projection_names
 from replay.cli.common import CliExit, echo_json, json_option, open_store, path_argument
 
 
@@ -33,21 +34,37 @@ def check_projection_names(names: tuple[str, ...]) -> list[str] | None:
     return list(names) or None
 
 
-def load_state(path: Path, names: list[str] | None, at_block: int | None) -> list[Projection]:
-    """The projections at `at_block` (or the head), catching the views up first."""
+def load_state(
+    path: Path, names: list[str] | None, at_block: int | None, tx_hash: str | None = None
+) -> list[Shown]:
+    """The books and read models at `at_block`, after chain transaction `tx_hash`, or at the
+    head, catching the views up first."""
     with open_store(path) as store:
         projector = Projector(store, names)
         projector.catch_up()
+        if tx_hash is not None:
+            found = state_after_transaction(store, names, tx_hash)
+            if found is None:
+                raise CliExit(f"no fact of transaction {tx_hash} in the log", 1)
+            return found
         head = store.head()
         if at_block is not None and at_block > head.block:
             raise CliExit(f"block {at_block} is past the log head's block {head.block}", 1)
         return projector.current() if at_block is None else projector.state_at(at_block)
 
 
-def shown_tables(projection: Projection, at_risk: int | None) -> list[Table]:
-    """All tables, or with --at-risk the projection's ranking (if it keeps one)."""
+def asked_block(path: Path, at_block: int | None) -> int:
+    """The block a reader asks about: `--at-block`, or the log head's block."""
+    if at_block is not None:
+        return at_block
+    with open_store(path) as store:
+        return store.head().block
+
+
+def shown_tables(projection: Shown, at_risk: int | None, block: int) -> list[Table]:
+    """All tables at `block`, or with --at-risk the projection's ranking (if it keeps one)."""
     if at_risk is None:
-        return projection.tables()
+        return tables_at(projection, block)
     ranking = getattr(projection, "at_risk", None)
     return [ranking(at_risk)] if callable(ranking) else []
 
@@ -84,6 +101,7 @@ def render_table(table: Table, rows: list[tuple[Any, ...]]) -> None:
     "--at-block", type=click.IntRange(min=0), help="State after this block (head by default)."
 )
 @projection_option
+@click.option("--tx", "tx_hash", help="State just after this chain transaction (hash).")
 @click.option("--account", help="Only rows of this account.")
 @click.option("--asset", help="Only rows of this asset.")
 @click.option(
@@ -97,6 +115,7 @@ def state(
     path: Path,
     at_block: int | None,
     projection_names_chosen: tuple[str, ...],
+    tx_hash: str | None,
     account: str | None,
     asset: str | None,
     at_risk: int | None,
@@ -110,26 +129,31 @@ def state(
     """
     names = check_projection_names(projection_names_chosen)
     filters = {key: value for key, value in (("account", account), ("asset", asset)) if value}
-    projections = load_state(path, names, at_block)
+    if tx_hash is not None and at_block is not None:
+        raise click.BadParameter("give --at-block or --tx, not both", param_hint="--tx")
+    projections = load_state(path, names, at_block, tx_hash)
+    block = asked_block(path, at_block)
     output: dict[str, Any] = {}
     for projection in projections:
         tables = {
             table.name: [
                 dict(zip(table.columns, row, strict=True)) for row in filter_rows(table, filters)
             ]
-            for table in projection.tables()
+            for table in tables_at(projection, block)
         }
         output[projection.name] = {
-            "digest": projection.digest(),
+            "digest": digest_of_shown(projection),
             "tables": tables,
             "violations": projection.violations(),
         }
     if as_json:
-        echo_json({"at_block": at_block, "projections": output})
+        echo_json({"at_block": at_block, "tx": tx_hash, "projections": output})
         return
     for projection in projections:
-        click.echo(f"== {projection.name} (digest {projection.digest()})")
-        for table in shown_tables(projection, at_risk):
+        found = digest_of_shown(projection)
+        about = "read model over the books" if found is None else f"digest {found}"
+        click.echo(f"== {projection.name} ({about})")
+        for table in shown_tables(projection, at_risk, block):
             render_table(table, filter_rows(table, filters))
         for violation in projection.violations():
             click.echo(f"violation {violation.code} at seq {violation.seq}: {violation.detail}")
@@ -150,8 +174,11 @@ def digest(
     Example: defi-ledger digest ledger.db --at-block 1200 --json
     """
     names = check_projection_names(projection_names_chosen)
-    projections = load_state(path, names, at_block)
-    digests = {projection.name: projection.digest() for projection in projections}
+    digests = {
+        projection.name: found
+        for projection in load_state(path, names, at_block)
+        if (found := digest_of_shown(projection)) is not None
+    }
     if as_json:
         echo_json({"at_block": at_block, "digests": digests})
         return

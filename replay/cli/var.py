@@ -1,98 +1,230 @@
-"""CLI: the black-swan VaR of a collateral rebalancing pool over a real price series."""
+"""CLI: the black-swan VaR of a collateral rebalancing pool over a real price series.
+
+With flags it runs the white paper's scenario (or any variation); with `--db LOG --at-block N`
+it takes each CRP's loan, the TVL and the fee income from the books at that block
+(`replay.var_books.inputs_at_block`). The printing lives in `replay.var_study`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from pydantic import ValidationError
 
-from replay.cli.common import CliExit, echo_json, json_option
+from replay.cli.common import CliExit, echo_json, json_option, open_store
+
+_SCENARIO_FLAGS = (
+    *("ltv", "crash_multiplier", "crash_size", "calibration", "settlement"),
+    *("slippage_depth", "paths", "horizon_hours", "seed"),
+)
+"""The flags that are `VarParameters` fields, by the same names."""
+
+
+_OPTIONS = [
+    click.option(
+        "--series",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        required=True,
+        help="CSV of timestamp,open,high,low,close (hourly).",
+    ),
+    click.option("--ltv", type=float, default=0.75, show_default=True, help="Initial LTV."),
+    click.option(
+        "--crash-multiplier",
+        type=float,
+        default=100.0,
+        show_default=True,
+        help="Crashes come at this many times the base frequency (see --calibration).",
+    ),
+    click.option("--crash-size", type=float, default=0.20, show_default=True),
+    click.option(
+        "--calibration",
+        type=click.Choice(["band", "tail"]),
+        default="band",
+        show_default=True,
+        help="Base frequency: the white paper's -10%..-18% hours, or hours at/below the crash.",
+    ),
+    click.option(
+        "--settlement",
+        type=click.Choice(["expiry", "first-breach"]),
+        default="expiry",
+        show_default=True,
+        help="Read the loss at expiry (the contract) or at the first breach.",
+    ),
+    click.option(
+        "--slippage-depth",
+        type=float,
+        default=None,
+        help="D of the impact X^2/(D+X) on each rebalancing trade (default: none).",
+    ),
+    click.option("--paths", type=click.IntRange(min=1), default=10_000, show_default=True),
+    click.option("--horizon-hours", type=click.IntRange(min=1), default=2160, show_default=True),
+    click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+    click.option("--invert", is_flag=True, help="The loan is the series' base asset."),
+    click.option(
+        "--sensitivity/--no-sensitivity", default=True, help="Print the sensitivity table."
+    ),
+    click.option(
+        "--pool-share",
+        type=click.FloatRange(min=0, max=1),
+        default=0.3125,
+        show_default=True,
+        help="Case study: the CRP's share of TVL (the white paper's 31.25%).",
+    ),
+    click.option(
+        "--monthly-fees",
+        type=click.FloatRange(min=0),
+        default=0.0125,
+        show_default=True,
+        help="Case study: fee income a month as a share of TVL (the white paper's 1.25%).",
+    ),
+    click.option(
+        "--db", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None
+    ),
+    click.option("--at-block", type=click.IntRange(min=0), default=None),
+    click.option(
+        "--chart",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=Path("var.png"),
+        show_default=True,
+    ),
+]
+"""The flags of `var`, in the order `--help` lists them."""
+
+
+def _options(function: Any) -> Any:
+    """Apply `_OPTIONS`, kept apart so that the command body stays readable."""
+    for option in reversed(_OPTIONS):
+        function = option(function)
+    return function
 
 
 @click.command()
-@click.option(
-    "--series",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    required=True,
-    help="CSV of timestamp,open,high,low,close (hourly).",
-)
-@click.option(
-    "--ltv", type=float, default=0.75, show_default=True, help="Initial loan-to-value of the pool."
-)
-@click.option(
-    "--crash-multiplier",
-    type=float,
-    default=100.0,
-    show_default=True,
-    help="How many times the series' own frequency of -20% hours to inject.",
-)
-@click.option("--paths", type=click.IntRange(min=1), default=10_000, show_default=True)
-@click.option("--horizon-hours", type=click.IntRange(min=1), default=2160, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--invert",
-    is_flag=True,
-    help="The loan is the series' base asset (e.g. WBTC lent against USDA).",
-)
-@click.option(
-    "--chart",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("var.png"),
-    show_default=True,
-    help="Where to write the chart.",
-)
+@_options
 @json_option
-def var(
-    series: Path,
-    ltv: float,
-    crash_multiplier: float,
-    paths: int,
-    horizon_hours: int,
-    seed: int,
-    invert: bool,
-    chart: Path,
-    as_json: bool,
-) -> None:
-    """Default-loss distribution of a CRP under bootstrapped returns with injected crashes.
+def var(as_json: bool, **flags: Any) -> None:
+    """Default-loss distribution of a CRP: the white paper's VaR, beside the contract's rule.
 
-    Prints P(loss >= x) as a share of collateral and writes a chart. Seeded: the same
-    arguments give the same table. The model is described in docs/var.md.
+    Bootstraps hourly returns from the series, adds crashes at k times the series' frequency of
+    -10%..-18% hours (the white paper's calibration), runs the pool's hourly rebalancing and
+    settles at expiry. Prints the crash rate used, P(loss >= x) with 95% Wilson intervals, a
+    sensitivity table and the fees-versus-losses case study; writes a chart. With --db LOG
+    --at-block N the loans, TVL and fee income come from the books. Seeded. See docs/var.md.
 
-    Example: defi-ledger var --series prices.csv --ltv 0.75 --crash-multiplier 100 --paths 10000
+    Example: defi-ledger var --series prices.csv --ltv 0.75 --crash-multiplier 100
     """
-    from replay.var import VarParameters, run_var
-    from replay.var_chart import format_exceedance_table, write_chart
+    from replay.var import VarParameters
     from replay.var_series import load_log_returns
+    from replay.var_study import FeeCase
 
+    if (flags["db"] is None) != (flags["at_block"] is None):
+        raise click.UsageError("--db and --at-block go together")
     try:
-        parameters = VarParameters(
-            ltv=ltv,
-            crash_multiplier=crash_multiplier,
-            paths=paths,
-            horizon_hours=horizon_hours,
-            seed=seed,
-        )
+        base = VarParameters(**{name: flags[name] for name in _SCENARIO_FLAGS})
+        fee_case = FeeCase(flags["pool_share"], flags["monthly_fees"], "white paper")
     except ValidationError as error:
         raise click.BadParameter(str(error)) from error
+    series: Path = flags["series"]
     try:
-        returns = load_log_returns(series, invert=invert)
+        returns = load_log_returns(series, invert=flags["invert"])
     except (ValueError, KeyError) as error:
         raise CliExit(f"{series}: not a usable price series: {error}", 1) from error
-    result = run_var(returns, parameters)
-    write_chart(result, chart)
+    if flags["db"] is None:
+        runs = [("white-paper scenario" if not flags["invert"] else "scenario", base, fee_case)]
+    else:
+        runs = _book_runs(flags["db"], flags["at_block"], base)
+    report = _run_all(returns, runs, flags["sensitivity"], flags["chart"])
     if as_json:
-        echo_json(
+        echo_json({"seed": base.seed, "series": str(series), "runs": report})
+        return
+    click.echo(f"series {series}: {returns.size:,} hourly returns; seed {base.seed}")
+    for entry in report:
+        click.echo("\n" + entry["text"])
+    click.echo(f"\nchart written to {flags['chart']}")
+
+
+def _book_runs(db: Path, block: int, base: Any) -> list[tuple[str, Any, Any]]:
+    """One run per CRP at the block, its parameters and case study from the books."""
+    from replay.var_books import NoCollateralPool, inputs_at_block, pool_parameters
+
+    with open_store(db) as store:
+        head = store.head()
+        if block > head.block:
+            raise CliExit(f"block {block} is past the log head's block {head.block}", 1)
+        try:
+            inputs = inputs_at_block(store, block)
+        except NoCollateralPool as error:
+            raise CliExit(f"{db}: {error}; var --at-block needs a CRP to put at risk", 1) from error
+    runs = []
+    for pool in inputs.pools:
+        title = (
+            f"pool {pool.pool_id} at block {block}: {pool.token} borrowed against "
+            f"{pool.collateral}, LTV {pool.ltv:.2%}, conversion {pool.conversion_ltv:.0%}, weight "
+            f"{pool.weight:.2%}, {pool.horizon_hours} h to expiry, value {pool.value_quote:,.2f}"
+            f"\nbooks: TVL {inputs.tvl_quote:,.2f}; swap fees to the reserve "
+            f"{inputs.fees_window_quote:,.2f} over {inputs.fees_window_blocks} blocks"
+            + (f"; unpriced, left out: {', '.join(inputs.unpriced)}" if inputs.unpriced else "")
+            + (f"; skipped: {'; '.join(inputs.skipped)}" if inputs.skipped else "")
+        )
+        runs.append((title, pool_parameters(pool, base), inputs.fee_case(pool)))
+    return runs
+
+
+def _run_all(
+    returns: Any, runs: list[tuple[str, Any, Any]], sensitivity: bool, chart: Path
+) -> list[dict[str, Any]]:
+    """Run each scenario; the first (the largest pool) also gets the table and the chart."""
+    from replay.var import run_var
+    from replay.var_chart import format_exceedance_table, write_chart
+    from replay.var_study import (
+        fees_versus_losses,
+        format_calibration,
+        format_fee_case,
+        format_headline,
+        format_sensitivity,
+        sensitivity_table,
+    )
+
+    report = []
+    for index, (title, parameters, fee_case) in enumerate(runs):
+        result = run_var(returns, parameters)
+        fees = fees_versus_losses(result.losses, fee_case)
+        parts = [title, format_calibration(result, returns.size), format_exceedance_table(result)]
+        parts += [format_headline(result), format_fee_case(fees, fee_case)]
+        rows = sensitivity_table(returns, parameters) if sensitivity and index == 0 else []
+        if rows:
+            parts.append("sensitivity (one input moved at a time, same seed):")
+            parts.append(format_sensitivity(rows))
+        if index == 0:
+            write_chart(result, chart)
+        report.append(
             {
-                "seed": seed,
-                "series": str(series),
-                "chart": str(chart),
-                "exceedance": [
-                    {"loss_at_least": x, "probability": p} for x, p in result.exceedance
-                ],
+                "title": title,
+                "text": "\n".join(parts),
+                "base_frequency": result.base_frequency,
+                "crash_probability_per_hour": result.crash_probability,
+                "parameters": parameters.model_dump(),
+                "exceedance": [vars(row) for row in result.exceedance],
+                "fees_versus_losses": [_fee_json(row) for row in fees],
+                "sensitivity": [_sensitivity_json(row) for row in rows],
             }
         )
-        return
-    click.echo(f"seed {seed}; {paths} paths x {horizon_hours} h; series {series}")
-    click.echo(format_exceedance_table(result))
-    click.echo(f"chart written to {chart}")
+    return report
+
+
+def _fee_json(row: Any) -> dict[str, Any]:
+    """A fee row; months of fees is null when there is no fee income to divide by."""
+    months = row.months_of_fees
+    return {**vars(row), "months_of_fees": None if months == float("inf") else months}
+
+
+def _sensitivity_json(row: Any) -> dict[str, Any]:
+    return {
+        "factor": row.factor,
+        "setting": row.setting,
+        "crash_probability_per_hour": row.crash_probability,
+        "default": vars(row.default),
+        "headline": vars(row.headline),
+        "mean_loss": row.mean_loss,
+    }

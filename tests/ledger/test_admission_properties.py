@@ -26,8 +26,8 @@ from ledger.memory import MemoryStore
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.balances import Balances
-from projections.base import Projection
-from projections.runtime import fold, make_projections
+from projections.books import Books
+from projections.runtime import make_books, shown
 from replay import export, report
 from replay.runner import replay_scenario
 from replay.scenario import load_scenario
@@ -50,8 +50,8 @@ class Base:
         appended = self.store.append(facts)  # recorded facts, as a chain importer finds them
         assert isinstance(appended, Appended), appended
         engine = Engine(self.store)
-        self.checkpoint = (appended.last_seq, [p.snapshot() for p in engine.projections])
-        self.digests = [p.digest() for p in engine.projections]
+        self.checkpoint = (appended.last_seq, engine.head.block, engine.books.snapshot())
+        self.digests = engine.books.digests()
         self.head_block = engine.head.block
         self.events = [item.event for item in facts]
         self._clean: Engine | None = None
@@ -128,32 +128,31 @@ def words(base_books: tuple[Base, ...]) -> Vocabulary:
     return vocabulary_of([event for base in base_books for event in base.events])
 
 
-def restored(base: Base) -> list[Projection]:
+def restored(base: Base) -> Books:
     """Fresh books restored from the base books' snapshot."""
-    books = make_projections()
-    for projection, snapshot in zip(books, base.checkpoint[1], strict=True):
-        projection.restore(snapshot)
+    books = make_books()
+    seq, block, states = base.checkpoint
+    books.restore(states, seq, block)
     return books
 
 
-def books_answer(base: Base, books: list[Projection], block: int) -> list[str]:
-    """The books' digests, after showing their state, risk rankings and report samples; the
-    books a fact changed also go through export's tables and columns."""
-    by_name = {projection.name: projection for projection in books}
-    balances = by_name["balances"]
-    assert isinstance(balances, Balances)
-    digests = []
-    for projection, digest_before in zip(books, base.digests, strict=True):
-        at_risk = getattr(projection, "at_risk", None)
+def books_answer(base: Base, books: Books, block: int) -> dict[str, str]:
+    """The books' digests, after showing their state and read models, risk rankings and
+    report samples; what a fact changed also goes through export's tables and columns."""
+    balances = books.get(Balances)
+    digests = books.digests()
+    changed = digests != base.digests
+    everything = shown(books)
+    for item in everything:
+        at_risk = getattr(item, "at_risk", None)
         if callable(at_risk):
             at_risk(5)
         series: dict[str, export._Series] = {}
-        export._capture(projection, balances, block, series)  # every table, as export reads
-        digests.append(projection.digest())
-        if digests[-1] != digest_before:
+        export._capture(item, balances, block, series)  # every table, as export reads them
+        if changed and digests.get(item.name) != base.digests.get(item.name):
             for table in series.values():
                 export._to_arrow(table)
-    report._sample(report.Series(), block, 1.0, by_name)
+    report._sample(report.Series(), block, 1.0, {item.name: item for item in everything})
     return digests
 
 
@@ -163,11 +162,11 @@ def check_books_answer(base: Base, engine: Engine) -> None:
     The rebuild starts from the base books' snapshot and folds the log after it, as time
     travel does: the base log itself was folded once, when the base was made.
     """
-    live = books_answer(base, engine.projections, engine.head.block)
+    live = books_answer(base, engine.books, engine.head.block)
     rebuilt = restored(base)
-    fold(engine.store.read(ReadFilter(from_seq=base.checkpoint[0] + 1)), rebuilt)
-    assert [projection.digest() for projection in rebuilt] == live
-    protocol_outcomes(engine.store, rebuilt)  # type: ignore[arg-type]
+    rebuilt.fold(engine.store.read(ReadFilter(from_seq=base.checkpoint[0] + 1)))
+    assert rebuilt.digests() == live
+    protocol_outcomes(engine.store, shown(rebuilt))  # type: ignore[arg-type]
 
 
 def check_recorded_fact_folds(base: Base, fact: Event, block: int) -> None:
@@ -176,7 +175,7 @@ def check_recorded_fact_folds(base: Base, fact: Event, block: int) -> None:
     seq = base.checkpoint[0] + 1
     tag = event_tag(type(fact))
     version = type(fact).schema_version
-    fold([Record(seq, block, 0, "", 1, tag, version, "", None, "", "", fact)], books)
+    books.fold([Record(seq, block, 0, "", 1, tag, version, "", None, "", "", fact)])
     books_answer(base, books, block)
 
 
@@ -207,7 +206,7 @@ def test_every_fact_is_refused_by_name_or_applied_and_the_books_still_answer(
         if isinstance(result, Rejected):
             assert isinstance(result.code, RejectCode) and result.code in REJECT_HELP
             assert len(engine.store.rows) == before  # type: ignore[attr-defined]
-            assert [p.digest() for p in engine.projections] == base.digests
+            assert engine.books.digests() == base.digests
             # A log written before facts were checked on the way in may hold it all the same.
             check_recorded_fact_folds(base, fact, block)
             return

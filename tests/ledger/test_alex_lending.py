@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from events import RejectCode
 from events.alex_lending import CollateralRedeemed, YieldTokenSwapped
-from events.reserve import EmergencyIssued, ShortfallCovered
+from events.reserve import ShortfallCovered, ShortfallReported
 from ledger.batch import Rejected
 from ledger.commands.alex_crp import (
     CreateCollateralPool,
@@ -16,6 +16,7 @@ from ledger.commands.alex_crp import (
     RedeemCollateralPool,
     SwapCollateralPool,
 )
+from ledger.commands.alex_crp_settle import SettleCollateralPool
 from ledger.commands.alex_lending import (
     AddYieldLiquidity,
     CreateYieldPool,
@@ -23,16 +24,17 @@ from ledger.commands.alex_lending import (
     SwapYieldPool,
 )
 from ledger.commands.core import Mint, RegisterAsset, UpdatePrice
-from ledger.commands.reserve import CreditReserve, EmergencyRoute
+from ledger.commands.reserve import CreditReserve
 from ledger.engine import Command, Engine, Executed
 from ledger.memory import MemoryStore
 from ledger.store import ReadFilter
 from projections.alex_lending import AlexLending
 from projections.alex_staking import AlexStaking
 from projections.balances import Balances
+from projections.contracts.crp_desk import desk_collateral_to_token
 from projections.contracts.fixed_point import mul_down, mul_up
 from projections.reserve import ReserveSolvency
-from projections.runtime import fold
+from projections.runtime import fold, make_books
 
 ONE = 10**8
 
@@ -166,14 +168,19 @@ def test_minting_splits_collateral_by_weight_and_lends_at_ltv_0() -> None:
     # 10,000 USDA at $50,000/WBTC is 0.2 WBTC; ltv_0 80% lends 0.16 WBTC of yield tokens.
     assert balances.balance("borrower", "yield-crp") == balances.balance("borrower", "key-crp")
     assert balances.balance("borrower", "yield-crp") == 16_000_000
-    assert balances.balance("pool:crp", "USDA") == mul_down(63_736_115, 10_000 * ONE)
+    kept = mul_down(63_736_115, 10_000 * ONE)
+    assert balances.balance("pool:crp", "USDA") == kept
+    # The rest is converted through the desk, paying its price impact on 100 WBTC of depth.
+    bought = desk_collateral_to_token(10_000 * ONE - kept, 2000, 100 * ONE)
+    assert mul_down(10_000 * ONE - kept, 2000) - bought > 0
+    assert balances.balance("pool:crp", "WBTC") == bought
     (loan,) = engine.projection(AlexLending).crp_loans()
-    assert (loan.debt, loan.collateral_value, loan.ltv_e8, loan.spot_e8) == (
+    assert (loan.debt, loan.collateral_value, loan.spot_e8) == (
         16_000_000,
-        20_000_000,
-        80_000_000,
+        mul_down(kept, 2000) + bought,
         2000,
     )
+    assert loan.ltv_e8 == 16_000_000 * ONE // loan.collateral_value
     # WBTC rising by the reported move takes the LTV to the 95% conversion line.
     move = loan.price_move_to_conversion_1e18
     assert move is not None and move > 0
@@ -202,7 +209,7 @@ def test_a_rebalancing_swap_moves_the_weight_and_the_ltv_follows_the_oracle() ->
     assert refused(engine, late, 2100) == RejectCode.EXPIRED
 
 
-def test_a_shortfall_at_expiry_is_paid_by_the_reserve_then_by_emergency_issuance() -> None:
+def test_a_shortfall_at_expiry_is_settled_by_the_reserve_and_redeemed_once_filled() -> None:
     engine = crp_engine()
     ok(engine, [MintCollateralPool(pool_id="crp", borrower="borrower", dx=10_000 * ONE)], 101)
     ok(
@@ -216,31 +223,30 @@ def test_a_shortfall_at_expiry_is_paid_by_the_reserve_then_by_emergency_issuance
     (loan,) = engine.projection(AlexLending).crp_loans()
     assert loan.ltv_e8 > 10**8  # the debt is worth more than the pool
     redeem = RedeemCollateralPool(pool_id="crp", holder="borrower", redeemed_token="yield-crp")
-    assert refused(engine, redeem, 2201) == RejectCode.INSUFFICIENT_LIQUIDITY  # no route
-    route = EmergencyRoute(buyer="market-maker", approval="AGP-9")
-    events = ok(
-        engine,
-        [
-            RedeemCollateralPool(
-                pool_id="crp", holder="borrower", redeemed_token="yield-crp", emergency=route
-            )
-        ],
-        2201,
-    ).events
-    covered = [e for e in events if isinstance(e, ShortfallCovered)]
-    (issued,) = [e for e in events if isinstance(e, EmergencyIssued)]
+    assert refused(engine, redeem, 2201) == RejectCode.INSUFFICIENT_LIQUIDITY  # reserve too small
+    events = ok(engine, [SettleCollateralPool(pool_id="crp")], 2201).events
+    (reported,) = [e for e in events if isinstance(e, ShortfallReported)]
+    (covered,) = [e for e in events if isinstance(e, ShortfallCovered)]
+    assert covered.amount == 1000 * ONE < reported.amount  # the reserve pays what it holds
+    book = engine.projection(ReserveSolvency).book("USDA")
+    assert book.owed == {"pool:crp": reported.amount - 1000 * ONE}
+    settle_again = SettleCollateralPool(pool_id="crp")
+    assert refused(engine, settle_again, 2202) == RejectCode.NOTHING_TO_CLAIM  # owed already
+    assert refused(engine, redeem, 2202) == RejectCode.INSUFFICIENT_LIQUIDITY
+    top_up = CreditReserve(token="USDA", amount=50_000 * ONE, from_account="market-maker")
+    events = ok(engine, [top_up, redeem], 2203).events
     (redeemed,) = [e for e in events if isinstance(e, CollateralRedeemed)]
-    assert covered[0].amount == 1000 * ONE  # the reserve pays first
-    assert covered[1].amount == issued.proceeds == redeemed.reserve_cover_x - 1000 * ONE
-    assert issued.alex_amount == issued.proceeds * 4  # ALEX at $0.25
+    extra = sum(e.amount for e in events if isinstance(e, ShortfallCovered))
+    assert redeemed.reserve_cover_x == 1000 * ONE + extra  # the cover paid ahead, and the rest
     balances = engine.projection(Balances)
     assert balances.balance("borrower", "WBTC") == 16_000_000  # yield tokens paid 1:1
     assert balances.supply("yield-crp") == 0
-    assert engine.projection(ReserveSolvency).book("USDA").outstanding == 0
+    crp = engine.projection(AlexLending).collateral_pool("crp")
+    assert crp is not None and crp.balance_x == balances.balance("pool:crp", "USDA")
     ok(
         engine,
         [RedeemCollateralPool(pool_id="crp", holder="borrower", redeemed_token="key-crp")],
-        2202,
+        2204,
     )
     assert balances.balance("pool:crp", "WBTC") == balances.balance("pool:crp", "USDA") == 0
     assert balances.violations() == []
@@ -251,9 +257,15 @@ def test_replaying_the_log_and_restoring_snapshots_give_the_same_state() -> None
     ok(engine, [MintCollateralPool(pool_id="crp", borrower="borrower", dx=10_000 * ONE)], 101)
     swap = SwapCollateralPool(pool_id="crp", trader="keeper", asset_in="WBTC", amount_in=100_000)
     ok(engine, [swap], 102)
+    head = engine.store.head()
     for live in (engine.projection(AlexLending), engine.projection(AlexStaking)):
         rebuilt, restored = type(live)(), type(live)()
-        fold(engine.store.read(ReadFilter()), [rebuilt])
-        restored.restore(live.snapshot())
+        books = make_books()
+        fold(engine.store.read(ReadFilter()), books)
+        rebuilt = books.get(type(live))
+        # Restored as a set: lending reads the prices and decimals books, at the books' block.
+        copy = make_books()
+        copy.restore(engine.books.snapshot(), head.seq, head.block)
+        restored = copy.get(type(live))
         assert live.digest() == rebuilt.digest() == restored.digest()
         assert restored.tables() == live.tables()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from events import Burned, Minted, RejectCode
-from events.alex import CycleEmissionFixed, StakingRewardClaimed
+from events.alex import STAKING_INCENTIVES_ACCOUNT, CycleEmissionFixed, StakingRewardClaimed
 from events.reserve import EmergencyIssued
 from ledger.batch import Rejected
 from ledger.commands.alex_staking import (
@@ -18,7 +18,7 @@ from ledger.commands.alex_staking import (
     Stake,
 )
 from ledger.commands.core import Burn, Mint, RegisterAsset, Transfer, UpdatePrice
-from ledger.commands.reserve import CoverShortfall, CreditReserve, EmergencyRoute
+from ledger.commands.reserve import CoverShortfall, CreditReserve
 from ledger.engine import Command, Engine, Executed
 from ledger.memory import MemoryStore
 from ledger.store import ReadFilter
@@ -173,14 +173,16 @@ def test_locks_are_1_to_32_cycles_and_need_the_tokens() -> None:
 
 
 def alex_supply_recount(engine: Engine) -> int:
-    """Genesis + emissions + emergency issuance - burns, by a plain loop over the log."""
+    """Genesis + minted emissions + emergency issuance - burns, by a plain loop over the log.
+
+    Rewards paid out of an allocation (`reward_from`) move ALEX, they do not add to it."""
     total = 0
     for record in engine.store.read(ReadFilter()):
         event = record.event
         if isinstance(event, Minted) and event.asset == "ALEX":
             assert event.memo.startswith("genesis:")
             total += event.amount
-        elif isinstance(event, StakingRewardClaimed):
+        elif isinstance(event, StakingRewardClaimed) and not event.reward_from:
             total += event.reward
         elif isinstance(event, EmergencyIssued):
             total += event.alex_amount
@@ -203,7 +205,7 @@ def test_alex_supply_is_genesis_plus_emissions_plus_emergency_minus_burns(rand: 
     )
     stakers = ["alice", "bob"]
     block = ACTIVATION
-    for step in range(40):
+    for _step in range(40):
         block += rand.randint(1, 300)
         staker = rand.choice(stakers)
         action = rand.random()
@@ -221,14 +223,15 @@ def test_alex_supply_is_genesis_plus_emissions_plus_emergency_minus_burns(rand: 
         elif action < 0.9:
             engine.execute([Burn(asset="ALEX", from_account=staker, amount=ONE)], block=block)
         else:
-            route = EmergencyRoute(buyer="market-maker", approval=f"AGP-{step}")
             engine.execute(
-                [CoverShortfall(token="USDA", amount=ONE, beneficiary="crp", emergency=route)],
-                block=block,
-            )
+                [CoverShortfall(token="ALEX", amount=ONE, beneficiary="crp")], block=block
+            )  # never from stakers' principal, never by minting
         balances = engine.projection(Balances)
         origins = engine.projection(AlexStaking).supply_origins("ALEX")
         assert balances.supply("ALEX") == alex_supply_recount(engine) == origins.expected_supply
+        assert origins.emissions == 0  # every reward came out of the staking allocation
+        vault = balances.balance(STAKING_INCENTIVES_ACCOUNT, "ALEX")
+        assert vault + origins.paid_from_allocations == ALEX_SUPPLY_GENESIS // 2
     assert engine.projection(Balances).check_invariants(0) == []
 
 
@@ -334,15 +337,17 @@ def test_stakes_credit_the_reserve_pool_and_principal_returns_debit_it() -> None
     assert balances.balance("vault:staking:ALEX", "ALEX") == 0  # nothing went through a vault
 
 
-def test_a_claim_the_drained_reserve_cannot_pay_is_refused() -> None:
-    """A shortfall cover may spend staked tokens (one reserve per token, as in the contract);
-    the principal return then waits until the reserve is refilled (err 2024)."""
+def test_a_shortfall_never_spends_stakers_principal() -> None:
+    """Staked ALEX sits in `reserve:ALEX` (as the contract counts it) but is held apart: a
+    shortfall cover spends only the free balance, and the principal comes back in full."""
     engine = activated()
     ok(engine, [Stake(token="ALEX", staker="alice", amount=300 * ONE, lock_cycles=1)], 100)
-    cover = CoverShortfall(token="ALEX", amount=100 * ONE, beneficiary="crp")
-    ok(engine, [cover], 101)
-    claim = ClaimStakingReward(token="ALEX", staker="alice", cycle=1)
-    assert refused(engine, claim, at_cycle(2)) == RejectCode.INSUFFICIENT_LIQUIDITY
-    ok(engine, [CreditReserve(token="ALEX", amount=100 * ONE, from_account="bob")], at_cycle(2))
-    ok(engine, [claim], at_cycle(2, 1))
-    assert engine.projection(ReserveSolvency).book("ALEX").balance == 0
+    ok(engine, [CreditReserve(token="ALEX", amount=40 * ONE, from_account="bob")], 101)
+    ok(engine, [CoverShortfall(token="ALEX", amount=100 * ONE, beneficiary="crp")], 102)
+    book = engine.projection(ReserveSolvency).book("ALEX")
+    assert (book.principal, book.free_balance, book.outstanding) == (300 * ONE, 0, 60 * ONE)
+    balances = engine.projection(Balances)
+    assert balances.balance("crp", "ALEX") == 40 * ONE
+    ok(engine, [ClaimStakingReward(token="ALEX", staker="alice", cycle=1)], at_cycle(2))
+    assert balances.balance("alice", "ALEX") == 1000 * ONE + COINBASE[0]
+    assert book.principal == 0 and balances.balance("reserve:ALEX", "ALEX") == 0

@@ -89,7 +89,9 @@ def test_random_positions_under_random_price_paths(rand: Rand) -> None:
         engine.execute(
             [random_open(rand, rand.choice(["alice", "bob", "carol"]), price_usd)], block=block
         )
-    engine.execute([CreditReserve(token="ETH", amount=ETH, from_account="carol")], block=block)
+    engine.execute(
+        [CreditReserve(token="ETH", amount=ETH, from_account="carol", reserve="fx")], block=block
+    )
     held = engine.projection(Balances).balance("alice", "fxUSD")
     if held:
         engine.execute(

@@ -164,7 +164,11 @@ def test_a_rising_price_rebalances_then_liquidates_the_short() -> None:
     assert rows[1][6] <= 88 * 10**16  # back to the rebalance ratio (at the line, not past it)
 
     # ETH to $4,000: alice's short is past the liquidation line (92%).
-    run(engine, [CreditReserve(token="fxUSD", amount=1_000 * USD, from_account="alice")], 7)
+    run(
+        engine,
+        [CreditReserve(token="fxUSD", amount=1_000 * USD, from_account="alice", reserve="fx")],
+        7,
+    )
     run(engine, [price_eth(4000)], block=8)
     liquidate = LiquidateFx(pool_id="ETH-short", keeper="keeper", max_fxusd=50 * ETH)
     events = run(engine, [liquidate], block=9).events
@@ -180,7 +184,11 @@ def test_a_rising_price_rebalances_then_liquidates_the_short() -> None:
 
 def test_a_keeper_pass_leaves_no_short_past_the_line_on_random_rises(rand: Rand) -> None:
     engine = short_engine()
-    run(engine, [CreditReserve(token="fxUSD", amount=5_000 * USD, from_account="alice")], 3)
+    run(
+        engine,
+        [CreditReserve(token="fxUSD", amount=5_000 * USD, from_account="alice", reserve="fx")],
+        3,
+    )
     price_usd = 3000
     for index in range(8):
         collateral = rand.randint(9, 12) * 1_000 * USD

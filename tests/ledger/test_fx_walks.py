@@ -51,7 +51,11 @@ def test_rebalance_brings_a_tick_back_below_the_line_paying_in_usdc() -> None:
 def test_liquidation_takes_the_bonus_from_the_reserve_and_spreads_bad_debt() -> None:
     engine = fx_engine()
     run(engine, opened([("alice", 18_000), ("bob", 15_500)]), block=2)
-    run(engine, [CreditReserve(token="ETH", amount=ETH // 10, from_account="carol")], block=3)
+    run(
+        engine,
+        [CreditReserve(token="ETH", amount=ETH // 10, from_account="carol", reserve="fx")],
+        block=3,
+    )
     run(engine, [price_eth(1750)], block=4)  # alice: 18,000 / (9.97 * 1,750) = 103%: bad debt
     keeper = LiquidateFx(pool_id="ETH-long", keeper="keeper", max_stable=100_000 * USDC)
     events = run(engine, [keeper], block=5).events

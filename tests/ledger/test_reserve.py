@@ -1,75 +1,101 @@
-"""The reserve pool covers shortfalls first; emergency issuance of ALEX covers the rest."""
+"""Reserve pools: each protocol and purpose has its own book; a reserve pays what it may
+spend (never stakers' principal); emergency issuance needs an enacted proposal of that kind,
+sells ALEX through a real pool and pays what the reserve owes."""
 
 from __future__ import annotations
 
-from events.reserve import EmergencyIssued
-from ledger.commands.core import Mint, RegisterAsset, UpdatePrice
-from ledger.commands.reserve import CoverShortfall, CreditReserve, EmergencyRoute
-from ledger.engine import Engine, Executed
-from ledger.memory import MemoryStore
+from events import RejectCode
+from events.reserve import EmergencyIssued, ShortfallCovered
+from ledger.batch import Rejected
+from ledger.commands.alex_issuance import IssueEmergency
+from ledger.commands.reserve import CoverShortfall, CreditReserve
+from ledger.engine import Engine
 from projections.balances import Balances
+from projections.pools import Pools
 from projections.reserve import ReserveSolvency
+from tests.ledger.alex_risk_setup import ONE, alex_economy, approve_issuance, must
+
+ISSUE = IssueEmergency(proposal_id="EMG-1", token="USDA", pool="ALEX-USDA")
 
 
-def engine_with_reserve(reserve_usda: int) -> Engine:
-    engine = Engine(MemoryStore())
-    setup = [
-        RegisterAsset(asset="USDA", symbol="USDA", decimals=8),
-        RegisterAsset(asset="ALEX", symbol="ALEX", decimals=8),
-        Mint(asset="USDA", to_account="treasury", amount=reserve_usda + 10**12),
-        Mint(asset="USDA", to_account="market-maker", amount=10**12),
-        UpdatePrice(asset="USDA", quote="USD", price=10**8, scale=10**8),
-        UpdatePrice(asset="ALEX", quote="USD", price=25_000_000, scale=10**8),  # $0.25
-    ]
-    if reserve_usda:
-        setup.append(CreditReserve(token="USDA", amount=reserve_usda, from_account="treasury"))
-    assert isinstance(engine.execute(setup, block=1), Executed)
-    return engine
+def short_by(engine: Engine, reserve_usda: int, shortfall: int) -> None:
+    commands = [CreditReserve(token="USDA", amount=reserve_usda, from_account="treasury")]
+    commands.append(CoverShortfall(token="USDA", amount=shortfall, beneficiary="crp"))
+    must(engine, commands, block=2)
 
 
-ROUTE = EmergencyRoute(buyer="market-maker", approval="AGP-042")
+def refused(engine: Engine, command: IssueEmergency, block: int) -> RejectCode:
+    head = engine.store.head()
+    result = engine.execute([command], block=block)
+    assert isinstance(result, Rejected), result
+    assert engine.store.head() == head
+    return result.code
 
 
-def test_the_reserve_pays_a_shortfall_it_can_cover() -> None:
-    engine = engine_with_reserve(500_00000000)
-    result = engine.execute(
-        [
-            CoverShortfall(
-                token="USDA", amount=200_00000000, beneficiary="crp:USDA-WBTC", emergency=ROUTE
-            )
-        ],
-        block=2,
-    )
-    assert isinstance(result, Executed)
+def test_the_reserve_pays_what_it_can_and_the_rest_stays_owed() -> None:
+    engine = alex_economy()
+    short_by(engine, 10 * ONE, 40 * ONE)
     book = engine.projection(ReserveSolvency).book("USDA")
-    assert (book.balance, book.outstanding, book.emergency_alex_issued) == (300_00000000, 0, 0)
-    assert engine.projection(Balances).balance("crp:USDA-WBTC", "USDA") == 200_00000000
+    assert (book.balance, book.outstanding, book.owed) == (0, 30 * ONE, {"crp": 30 * ONE})
+    assert book.coverage_bps() == 0
+    assert engine.projection(Balances).balance("crp", "USDA") == 10 * ONE
 
 
-def test_emergency_issuance_fills_what_the_reserve_cannot() -> None:
-    engine = engine_with_reserve(50_00000000)
-    result = engine.execute(
-        [
-            CoverShortfall(
-                token="USDA", amount=80_00000000, beneficiary="crp:USDA-WBTC", emergency=ROUTE
-            )
-        ],
-        block=2,
-    )
-    assert isinstance(result, Executed)
-    (issued,) = [event for event in result.events if isinstance(event, EmergencyIssued)]
-    assert issued.proceeds == 30_00000000
-    assert issued.alex_amount == 120_00000000  # $30 of ALEX at $0.25
+def test_emergency_issuance_without_an_enacted_issuance_proposal_is_refused() -> None:
+    engine = alex_economy()
+    short_by(engine, 10 * ONE, 40 * ONE)
+    assert refused(engine, ISSUE, 3) == RejectCode.NOT_APPROVED  # no proposal at all
+    end = approve_issuance(engine, "EMG-1", "USDA", 1_000 * ONE, block=3, passes=False)
+    assert refused(engine, ISSUE, end) == RejectCode.NOT_APPROVED  # it failed
+    other_token = approve_issuance(engine, "EMG-2", "WBTC", 1_000 * ONE, block=end)
+    wrong = IssueEmergency(proposal_id="EMG-2", token="USDA", pool="ALEX-USDA")
+    assert refused(engine, wrong, other_token) == RejectCode.NOT_APPROVED  # another reserve
+    assert engine.projection(Balances).supply("ALEX") == 10**9 * ONE
+
+
+def test_issuance_sells_through_the_pool_and_fills_what_the_reserve_owes() -> None:
+    engine = alex_economy()
+    short_by(engine, 10 * ONE, 40 * ONE)
+    end = approve_issuance(engine, "EMG-1", "USDA", 1_000 * ONE, block=3)
+    before = engine.projection(Pools).books["ALEX-USDA"].reserve_y
+    events = must(engine, [ISSUE], end + 1).events
+    (issued,) = [event for event in events if isinstance(event, EmergencyIssued)]
+    covered = [event for event in events if isinstance(event, ShortfallCovered)]
+    assert issued.approval == "EMG-1" and issued.sold_through == "ALEX-USDA"
+    assert issued.proceeds >= 30 * ONE and sum(event.amount for event in covered) == 30 * ONE
+    assert issued.alex_amount > 120 * ONE  # the pool's fee and impact: dearer than $0.25
+    assert engine.projection(Pools).books["ALEX-USDA"].reserve_y == before - issued.proceeds
     book = engine.projection(ReserveSolvency).book("USDA")
-    assert (book.balance, book.outstanding) == (0, 0)
-    assert book.emergency_alex_issued == 120_00000000
+    assert book.outstanding == 0 and book.issued == {"EMG-1": issued.alex_amount}
     balances = engine.projection(Balances)
-    assert balances.supply("ALEX") == 120_00000000
-    assert balances.balance("crp:USDA-WBTC", "USDA") == 80_00000000
+    assert balances.supply("ALEX") == 10**9 * ONE + issued.alex_amount
+    assert balances.balance("crp", "USDA") == 40 * ONE
+    assert balances.violations() == []
 
 
-def test_without_an_emergency_route_the_rest_stays_outstanding() -> None:
-    engine = engine_with_reserve(10_00000000)
-    engine.execute([CoverShortfall(token="USDA", amount=40_00000000, beneficiary="crp")], block=2)
-    book = engine.projection(ReserveSolvency).book("USDA")
-    assert (book.balance, book.outstanding, book.coverage_bps()) == (0, 30_00000000, 0)
+def test_issuance_stops_at_what_the_proposal_allows() -> None:
+    engine = alex_economy()
+    short_by(engine, ONE, 1_001 * ONE)
+    end = approve_issuance(engine, "EMG-1", "USDA", 100 * ONE, block=3)
+    (issued,) = [e for e in must(engine, [ISSUE], end).events if isinstance(e, EmergencyIssued)]
+    assert issued.alex_amount == 100 * ONE
+    assert (
+        engine.projection(ReserveSolvency).book("USDA").outstanding == 1_000 * ONE - issued.proceeds
+    )
+    assert refused(engine, ISSUE, end + 1) == RejectCode.NOT_APPROVED  # the allowance is spent
+
+
+def test_the_fx_reserve_is_a_book_of_its_own() -> None:
+    engine = alex_economy()
+    must(
+        engine,
+        [
+            CreditReserve(token="USDA", amount=50 * ONE, from_account="treasury", reserve="fx"),
+            CoverShortfall(token="USDA", amount=20 * ONE, beneficiary="vault", reserve="fx"),
+        ],
+        block=2,
+    )
+    solvency = engine.projection(ReserveSolvency)
+    assert solvency.book("USDA", "fx").free_balance == 30 * ONE
+    assert solvency.book("USDA").balance == 0  # the ALEX reserve holds none of it
+    assert engine.projection(Balances).balance("reserve:fx:USDA", "USDA") == 30 * ONE

@@ -46,3 +46,11 @@ def test_the_table_names_each_command_by_its_own_name() -> None:
     for name in COMMANDS:
         command = cli.get_command(click.Context(cli), name)
         assert command is not None and command.name == name
+
+
+def test_the_help_listing_says_what_each_command_says_of_itself() -> None:
+    """`--help` lists commands from the table without loading them; the lines must stay true."""
+    for name in COMMANDS:
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None
+        assert COMMAND_TABLE[name].summary == command.get_short_help_str(limit=1000)

@@ -226,13 +226,13 @@ def test_the_log_is_folded_forward_once(
     ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    original = Projector.state_at
+    original = Projector.books_at
 
     def counting(self: Projector, block: int) -> Any:
         calls.append(block)
         return original(self, block)
 
-    monkeypatch.setattr(Projector, "state_at", counting)
+    monkeypatch.setattr(Projector, "books_at", counting)
     folded: list[int] = []
     store = SqliteStore(ledger)
     try:

@@ -31,18 +31,9 @@ from replay.var_series import (
     load_log_returns,
     loss_exceedance_table,
 )
+from tests.replay.var_data import SHARED
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-PRICES = SHARED / "data" / "prices"
 FloatArray = npt.NDArray[np.float64]
-
-
-@pytest.fixture(scope="module")
-def eth_returns() -> FloatArray:
-    series = PRICES / "eth-usdt-1h.csv"
-    if not series.exists():
-        pytest.skip(f"real price series not found at {series}: the VaR tests bootstrap from it")
-    return load_log_returns(series)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +43,7 @@ def calm_returns() -> FloatArray:
 
 
 def probabilities(returns: FloatArray, parameters: VarParameters) -> list[float]:
-    return [p for _, p in run_var(returns, parameters).exceedance]
+    return [row.probability for row in run_var(returns, parameters).exceedance]
 
 
 # --- determinism -----------------------------------------------------------------------------
@@ -90,7 +81,9 @@ def test_a_calm_market_without_crashes_never_defaults(calm_returns: FloatArray) 
 def test_a_higher_ltv_defaults_more_often_and_deeper(eth_returns: FloatArray) -> None:
     # The same seed gives every LTV the same paths, so only the loan changes. Thresholds up to
     # 2.5% hold tens of paths or more; deeper ones hold too few to rank without noise.
-    scenarios = [VarParameters(paths=4000, ltv=ltv) for ltv in (0.6, 0.7, 0.8, 0.85)]
+    scenarios = [
+        VarParameters(paths=4000, ltv=ltv, crash_multiplier=10) for ltv in (0.6, 0.7, 0.8, 0.85)
+    ]
     table = np.array([probabilities(eth_returns, scenario) for scenario in scenarios])
     assert np.all(np.diff(table[:, 0]) > 0)
     assert np.all(np.diff(table[:, :3], axis=0) >= 0)
@@ -128,43 +121,53 @@ def oracle_pool_values(shocks: FloatArray, parameters: VarParameters, sigma: flo
             spot *= 1 + move
             if hour == horizon:
                 break
-            if parameters.settle_at_first_breach and value < ltv:
-                weight = 0.0
-                continue
-            if ltv / value >= parameters.conversion_ltv:
-                weight = parameters.conversion_weight
-                continue
-            t = (horizon - hour) / 8760
-            q = spot / strike
-            d1 = (t * sigma**2 / 2 + abs(q - 1)) / (sigma * math.sqrt(t))
-            e = erf_contract(d1 / math.sqrt(2))
-            target = (1 + e) / 2 if q > 1 else (1 - e) / 2
-            if parameters.blend_hours and horizon - hour < parameters.blend_hours:
-                t2 = (horizon - hour) / parameters.blend_hours
-                target = t2 * target + (1 - t2) * (1 - ltv / value)
-            mixed = parameters.moving_average * weight + (1 - parameters.moving_average) * target
-            weight = min(mixed, parameters.weight_cap)
+            drifted = weight * (1 + move) / (1 + weight * move)
+            weight = oracle_next_weight(parameters, hour, value, spot / strike, weight, sigma)
+            if parameters.slippage_depth is not None:  # X^2 / (D + X) on the value traded
+                traded = abs(weight - drifted) * value
+                value -= traded * traded / (parameters.slippage_depth + traded)
         values.append(value)
     return values
+
+
+def oracle_next_weight(
+    parameters: VarParameters, hour: int, value: float, q: float, weight: float, sigma: float
+) -> float:
+    """The weight set at the end of `hour` (q = spot / strike), in plain floats."""
+    horizon, ltv = parameters.horizon_hours, parameters.ltv
+    if parameters.settlement == "first-breach" and value < ltv:
+        return 0.0
+    if ltv / value >= parameters.conversion_ltv:
+        return parameters.conversion_weight
+    t = (horizon - hour) / 8760
+    d1 = (t * sigma**2 / 2 + abs(q - 1)) / (sigma * math.sqrt(t))
+    e = erf_contract(d1 / math.sqrt(2))
+    target = (1 + e) / 2 if q > 1 else (1 - e) / 2
+    if parameters.blend_hours and horizon - hour < parameters.blend_hours:
+        t2 = (horizon - hour) / parameters.blend_hours
+        target = t2 * target + (1 - t2) * (1 - ltv / value)
+    mixed = parameters.moving_average * weight + (1 - parameters.moving_average) * target
+    return min(mixed, parameters.weight_cap)
 
 
 @pytest.mark.parametrize(
     "fields",
     [
         {},
-        {"moving_average": 0.6, "blend_hours": 60, "settle_at_first_breach": False},
-        {"settle_at_first_breach": False, "volatility_annual": 0.5},
+        {"moving_average": 0.6, "blend_hours": 60},
+        {"settlement": "first-breach", "volatility_annual": 0.5},
+        {"slippage_depth": 5.0, "moving_average": 0.3},
     ],
-    ids=["contract-defaults", "moving-average-and-blend", "settle-at-expiry"],
+    ids=["contract-defaults", "moving-average-and-blend", "first-breach", "slippage"],
 )
 def test_the_vectorised_engine_agrees_with_a_naive_loop(
     eth_returns: FloatArray, fields: dict[str, object]
 ) -> None:
-    # Crashes at 1,500x (2% of hours): some pools default, some never convert. Pool values, not
+    # Crashes at 110x the band (2% of hours): some pools default, some never convert. Pool values, not
     # losses, are compared, because a loss hides every solvent path behind a zero. 200 hours is
     # not a multiple of the 24-hour block; 120 paths in chunks of 50 leave a short last chunk.
     parameters = VarParameters(
-        ltv=0.8, crash_multiplier=1500, paths=120, horizon_hours=200, chunk_paths=50, seed=5
+        ltv=0.8, crash_multiplier=110, paths=120, horizon_hours=200, chunk_paths=50, seed=5
     ).model_copy(update=fields)
     sigma = parameters.volatility_annual or historical_volatility_annual(eth_returns)
     expected = oracle_pool_values(draw_hourly_returns(eth_returns, parameters), parameters, sigma)
@@ -199,7 +202,7 @@ def test_the_creation_weight_matches_the_contract_vector(calm_returns: FloatArra
 
 
 def test_draws_are_bootstrapped_returns_or_the_crash(eth_returns: FloatArray) -> None:
-    parameters = VarParameters(crash_multiplier=20_000, paths=100, horizon_hours=200)
+    parameters = VarParameters(crash_multiplier=1500, paths=100, horizon_hours=200)
     shocks = draw_hourly_returns(eth_returns, parameters)
     crashed = shocks == -0.2
     assert shocks.shape == (200, 100)
@@ -208,7 +211,7 @@ def test_draws_are_bootstrapped_returns_or_the_crash(eth_returns: FloatArray) ->
     # i.i.d. draws from 72,554 returns: most are distinct and the spread is the series' spread.
     assert np.unique(bootstrapped).size > 0.8 * bootstrapped.size
     assert abs(bootstrapped.std() / series.std() - 1) < 0.15
-    probability = crash_probability_per_hour(eth_returns, 20_000, 0.2)
+    probability, _ = crash_probability_per_hour(eth_returns, 1500, 0.2)
     assert abs(crashed.mean() - probability) < 5 * math.sqrt(probability / crashed.size)
 
 
@@ -236,13 +239,19 @@ def test_a_file_without_close_prices_is_refused(tmp_path: Path) -> None:
         load_log_returns(series)
 
 
-def test_a_series_without_crashes_gets_one_per_series_length(calm_returns: FloatArray) -> None:
-    assert crash_probability_per_hour(calm_returns, 100, 0.2) == 100 / calm_returns.size
+def test_the_tail_calibration_floors_a_series_without_crashes(calm_returns: FloatArray) -> None:
+    size = calm_returns.size
+    probability = crash_probability_per_hour(calm_returns, 100, 0.2, calibration="tail")
+    assert probability == (100 / size, 1 / size)
+
+
+def test_the_band_calibration_invents_no_frequency(calm_returns: FloatArray) -> None:
+    assert crash_probability_per_hour(calm_returns, 100, 0.2) == (0.0, 0.0)
 
 
 def test_the_exceedance_table_reads_default_probability_at_zero() -> None:
     losses = np.array([0.0, 0.0, 0.0, 0.01, 0.125, 0.3])
-    table = dict(loss_exceedance_table(losses, DEFAULT_THRESHOLDS))
+    table = {row.threshold: row.probability for row in loss_exceedance_table(losses)}
     assert table[0.0] == 0.5
     assert table[0.01] == 0.5
     assert table[0.125] == pytest.approx(2 / 6)

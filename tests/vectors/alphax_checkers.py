@@ -1,13 +1,16 @@
-"""AlphaX vector checkers (alphax.json), via `alphax` math.
+"""AlphaX kinds (alphax.json): strike-token prices, indicators, liquidation points, arbitrage.
 
-These vectors are documentation examples in plain USD ("3000", "0.6"); they are read into
-the module's integer scales exactly (no floats). Where a vector records a documentation typo,
-the checker asserts what the formula gives and that it differs from the printed figure.
+These vectors are documentation examples in plain USD ("3000", "0.6"); they are read into the
+model's integer scales exactly (no floats) and each output is written back as the plain decimal
+the documents use, so "1500" and "0.6" compare exactly. Long and short are alike: a kind takes
+`long_strike` or `short_strike`, and names its outputs for the side it was given. A documented
+figure the formula does not give (`…_as_printed_…`) is checked to differ (see the harness).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from projections.contracts.alphax import (
     PRICE_SCALE,
@@ -21,109 +24,101 @@ from projections.contracts.alphax import (
     short_liquidation_point,
 )
 from projections.contracts.alphax_settlement import pair_arbitrage
-from tests.vectors.harness import Checker, Vector
+from tests.vectors.harness import Computed, Kind, Vector, kind
 
 
-def _scaled(text: str, scale: int) -> int:
+def scaled(text: str, scale: int) -> int:
     """A plain decimal string as an int at `scale`, refusing digits the scale would drop."""
-    whole, _, fraction = text.partition(".")
+    whole, _, fraction = str(text).partition(".")
     digits = len(str(scale)) - 1
     assert len(fraction) <= digits, f"{text!r} has more decimals than the scale holds"
-    return int(whole) * scale + int(fraction.ljust(digits, "0") or "0")
+    sign = -1 if whole.startswith("-") else 1
+    return sign * (abs(int(whole or "0")) * scale + int(fraction.ljust(digits, "0") or "0"))
 
 
-def _usd(text: str) -> int:
-    return _scaled(text, PRICE_SCALE)
+def plain(value: int, scale: int) -> str:
+    """An int at `scale` as the shortest plain decimal ("1500", "0.6")."""
+    sign = "-" if value < 0 else ""
+    whole, fraction = divmod(abs(value), scale)
+    digits = str(fraction).rjust(len(str(scale)) - 1, "0").rstrip("0")
+    return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"
 
 
-def _strike(symbol: str) -> int:
+def usd(text: str) -> int:
+    return scaled(text, PRICE_SCALE)
+
+
+def _side(inputs: dict[str, Any]) -> tuple[str, int]:
+    if "long_strike" in inputs:
+        return "long", usd(inputs["long_strike"])
+    return "short", usd(inputs["short_strike"])
+
+
+def _anchor(side: str, asset_price: int, strike: int) -> int:
+    if side == "long":
+        return long_anchor_price(asset_price, strike)
+    return short_anchor_price(asset_price, strike)
+
+
+STRIKES = {"long_strike", "short_strike"}
+
+
+@kind("anchor price and capital efficiency", {"asset_price"}, any_of=STRIKES)
+def anchor_price(vector: Vector) -> Computed:
+    inputs = vector["inputs"]
+    side, strike = _side(inputs)
+    asset_price = usd(inputs["asset_price"])
+    price = _anchor(side, asset_price, strike)
+    computed: Computed = {
+        f"{side}_token_price": plain(price, PRICE_SCALE),
+        f"{side}_token_price_by_formula": plain(price, PRICE_SCALE),
+        f"{side}_token_price_as_printed_in_faq": plain(price, PRICE_SCALE),
+    }
+    if price:
+        efficiency = capital_efficiency(asset_price, price)
+        computed["capital_efficiency"] = plain(efficiency, RATIO_SCALE)
+    if "liquidation_asset_price" in inputs:
+        liquidation = usd(inputs["liquidation_asset_price"])
+        for basis in RiskLevelBasis:
+            level = risk_level(liquidation, asset_price, price, basis)
+            computed[f"risk_level_{basis.value.removesuffix('_price')}_basis"] = plain(
+                level, RATIO_SCALE
+            )
+    return computed
+
+
+@kind("liquidation point", set(), any_of=STRIKES, absent={"asset_price"})
+def liquidation_point(vector: Vector) -> Computed:
+    side, strike = _side(vector["inputs"])
+    point = long_liquidation_point(strike) if side == "long" else short_liquidation_point(strike)
+    return {
+        "liquidation_asset_price": plain(point.asset_price, PRICE_SCALE),
+        "token_value_at_liquidation": plain(point.token_price, PRICE_SCALE),
+        "capital_efficiency_at_liquidation": plain(point.capital_efficiency, RATIO_SCALE),
+    }
+
+
+def strike_of(symbol: str) -> int:
     """The strike in a token symbol: "AVAX-55" (long) or "120-AVAX" (short)."""
-    match = re.fullmatch(r"[A-Z]+-(\d+)|(\d+)-[A-Z]+", symbol)
-    assert match is not None, symbol
-    return _usd(match.group(1) or match.group(2))
+    match = re.fullmatch(r"[A-Z]+-(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)-[A-Z]+", symbol)
+    assert match is not None, f"not a strike-token symbol: {symbol!r}"
+    return usd(match.group(1) or match.group(2))
 
 
-def check_long_price(vector: Vector) -> None:
+@kind("pair arbitrage", {"long", "short", "market_long", "market_short"})
+def pair_peg_arbitrage(vector: Vector) -> Computed:
     inputs = vector["inputs"]
-    price = long_anchor_price(_usd(inputs["asset_price"]), _usd(inputs["long_strike"]))
-    assert price == _usd(vector["expected"]["long_token_price"])
-
-
-def check_short_price(vector: Vector) -> None:
-    inputs = vector["inputs"]
-    price = short_anchor_price(_usd(inputs["asset_price"]), _usd(inputs["short_strike"]))
-    assert price == _usd(vector["expected"]["short_token_price"])
-
-
-def check_long_price_faq_typo(vector: Vector) -> None:
-    inputs, expected = vector["inputs"], vector["expected"]
-    price = long_anchor_price(_usd(inputs["asset_price"]), _usd(inputs["long_strike"]))
-    assert price == _usd(expected["long_token_price_by_formula"])
-    assert price != _usd(expected["long_token_price_as_printed_in_faq"])
-
-
-def check_long_liquidation(vector: Vector) -> None:
-    expected = vector["expected"]
-    point = long_liquidation_point(_usd(vector["inputs"]["long_strike"]))
-    assert point.asset_price == _usd(expected["liquidation_asset_price"])
-    assert point.token_price == _usd(expected["token_value_at_liquidation"])
-
-
-def check_short_liquidation(vector: Vector) -> None:
-    expected = vector["expected"]
-    point = short_liquidation_point(_usd(vector["inputs"]["short_strike"]))
-    assert point.asset_price == _usd(expected["liquidation_asset_price"])
-    assert point.token_price == _usd(expected["token_value_at_liquidation"])
-    assert point.capital_efficiency == _scaled(
-        expected["capital_efficiency_at_liquidation"], RATIO_SCALE
-    )
-
-
-def check_pair_peg_arbitrage(vector: Vector) -> None:
-    inputs, expected = vector["inputs"], vector["expected"]
     arbitrage = pair_arbitrage(
-        _usd(inputs["market_long"]),
-        _usd(inputs["market_short"]),
-        _strike(inputs["long"]),
-        _strike(inputs["short"]),
+        usd(inputs["market_long"]),
+        usd(inputs["market_short"]),
+        strike_of(inputs["long"]),
+        strike_of(inputs["short"]),
     )
-    assert arbitrage.redeem_value == _usd(expected["redeem_value"])
-    assert arbitrage.cost == _usd(expected["cost"])
-    assert arbitrage.profit == _usd(expected["profit"])
-    # The launch thread claims "net $20 profit"; the notes flag it as a documentation error.
-    assert "$20" in vector["notes"]
-    assert arbitrage.profit != _usd("20")
+    return {
+        "redeem_value": plain(arbitrage.redeem_value, PRICE_SCALE),
+        "cost": plain(arbitrage.cost, PRICE_SCALE),
+        "profit": plain(arbitrage.profit, PRICE_SCALE),
+    }
 
 
-def check_capital_efficiency(vector: Vector) -> None:
-    inputs = vector["inputs"]
-    asset_price = _usd(inputs["asset_price"])
-    token_price = long_anchor_price(asset_price, _usd(inputs["long_strike"]))
-    efficiency = capital_efficiency(asset_price, token_price)
-    assert efficiency == _scaled(vector["expected"]["capital_efficiency"], RATIO_SCALE)
-
-
-def check_risk_level(vector: Vector) -> None:
-    inputs = vector["inputs"]
-    asset_price = _usd(inputs["asset_price"])
-    token_price = long_anchor_price(asset_price, _usd(inputs["long_strike"]))
-    liquidation_price = _usd(inputs["liquidation_asset_price"])
-    level = risk_level(liquidation_price, asset_price, token_price, RiskLevelBasis.ASSET_PRICE)
-    assert level == _scaled(vector["expected"]["risk_level_asset_basis"], RATIO_SCALE)
-    # The other reading (over the anchor price) is a different number; both stay selectable.
-    level_anchor = risk_level(
-        liquidation_price, asset_price, token_price, RiskLevelBasis.ANCHOR_PRICE
-    )
-    assert level_anchor == _scaled("1.2", RATIO_SCALE)
-
-
-CHECKERS: dict[str, Checker] = {
-    "alphax-long-price": check_long_price,
-    "alphax-short-price": check_short_price,
-    "alphax-long-price-faq-typo": check_long_price_faq_typo,
-    "alphax-long-liq-price": check_long_liquidation,
-    "alphax-short-liq-price": check_short_liquidation,
-    "alphax-pair-peg-arb": check_pair_peg_arbitrage,
-    "alphax-capital-efficiency": check_capital_efficiency,
-    "alphax-risk-level": check_risk_level,
-}
+KINDS: list[Kind] = [anchor_price, liquidation_point, pair_peg_arbitrage]

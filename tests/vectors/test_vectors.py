@@ -11,31 +11,34 @@ import pytest
 
 from tests.vectors import (
     alex_amm_checkers,
+    alex_lending_checkers,
     alex_staking_checkers,
     alphax_checkers,
     fx_checkers,
+    fx_manager_checkers,
     uniswap_v2_checkers,
 )
 from tests.vectors.harness import Vector, run_vector, vector_params
 
-ALEX_CHECKERS = {**alex_amm_checkers.CHECKERS, **alex_staking_checkers.CHECKERS}
+FX_KINDS = [*fx_checkers.KINDS, *fx_manager_checkers.KINDS]
+ALEX_KINDS = [*alex_amm_checkers.KINDS, *alex_lending_checkers.KINDS, *alex_staking_checkers.KINDS]
 
 
 @pytest.mark.parametrize("vector", vector_params("uniswap_v2.json"))
 def test_uniswap_v2(vector: Vector) -> None:
-    run_vector(vector, uniswap_v2_checkers.CHECKERS)
+    run_vector(vector, uniswap_v2_checkers.KINDS)
 
 
 @pytest.mark.parametrize("vector", vector_params("alex.json"))
 def test_alex(vector: Vector) -> None:
-    run_vector(vector, ALEX_CHECKERS)
+    run_vector(vector, ALEX_KINDS)
 
 
 @pytest.mark.parametrize("vector", vector_params("fx_protocol.json"))
 def test_fx_protocol(vector: Vector) -> None:
-    run_vector(vector, fx_checkers.CHECKERS)
+    run_vector(vector, FX_KINDS)
 
 
 @pytest.mark.parametrize("vector", vector_params("alphax.json"))
 def test_alphax(vector: Vector) -> None:
-    run_vector(vector, alphax_checkers.CHECKERS)
+    run_vector(vector, alphax_checkers.KINDS)

@@ -1,0 +1,58 @@
+"""Questions about imported chain history: the records of a transaction, the state after it.
+
+A chain transaction is named by its hash; its facts carry it in their provenance. The log has
+no index on it (it is inside the payload), so these read the log once; a record's retraction
+(`ledger.reorg`) is reported with it, and the state after a transaction skips retracted records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from events.chain import provenance_of
+from events.record import Record
+from ledger.reorg import Retractions
+from ledger.sqlite_store import SqliteStore
+from ledger.store import ReadFilter
+from projections.runtime import Shown, make_books, shown
+
+
+def of_transaction(tx_hash: str | None) -> str | None:
+    return tx_hash.lower() if tx_hash else None
+
+
+def in_transaction(record: Record, tx_hash: str | None) -> bool:
+    """Whether `record` is a fact of chain transaction `tx_hash` (any record when None)."""
+    if tx_hash is None:
+        return True
+    provenance = provenance_of(record.event)
+    return provenance is not None and provenance.tx_hash == tx_hash
+
+
+def transaction_records(
+    store: SqliteStore, where: ReadFilter, tx_hash: str | None
+) -> Iterator[tuple[Record, bool]]:
+    """Records matching `where` (and of `tx_hash`), each with whether it is retracted."""
+    retractions = Retractions.load(store)
+    wanted = of_transaction(tx_hash)
+    for record in store.read(where):
+        if in_transaction(record, wanted):
+            yield record, bool(retractions) and retractions.is_retracted(record)
+
+
+def state_after_transaction(
+    store: SqliteStore, names: Sequence[str] | None, tx_hash: str
+) -> list[Shown] | None:
+    """The projections just after the last canonical fact of `tx_hash`; None if it has none."""
+    wanted = of_transaction(tx_hash)
+    last = 0
+    for record, retracted in transaction_records(store, ReadFilter(), wanted):
+        if not retracted:
+            last = record.seq
+    if last == 0:
+        return None
+    retractions = Retractions.load(store)
+    books = make_books(names)
+    for batch in store.fold_batches(1, last):
+        books.fold(retractions.keep(batch))
+    return shown(books, names)

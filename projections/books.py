@@ -1,0 +1,140 @@
+"""The books: one owner per fact, one position in the log, one fold loop.
+
+    books = Books([Balances(), Prices(), FxPools()])
+    books.fold(store.fold_records())
+    books.position.seq, books.position.block      # where in the log the books are
+    books.get(Balances).balance("alice", "USDC")
+
+Each fact the protocols record has exactly one book that folds it (the table of books is
+`projections.runtime.PROJECTIONS`). The books as a whole own the position in the log: a book
+whose answers depend on the block (a proposal's status, a yield token's time to maturity) reads
+`position.block` when it is asked, instead of being handed every record to learn the block. A
+book that reads another book (lending reads prices and decimals) names it in `needs` and gets
+it in `attach`, so the fact is kept once and read where it is needed.
+
+`Books.apply` is the one fold step: every path that folds (the engine, the projector's views,
+snapshots and `state_at`, verify, audit, reports, replays) goes through it, so they cannot
+drift apart. A record goes only to the books that fold its type (`routing.Router`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from events.record import Record
+from projections.base import Projection
+from projections.routing import Router
+
+BookT = TypeVar("BookT")
+
+DIGEST_SCHEME = 2
+"""What the books' digests mean. 1: each projection re-encoded whole, `positions` a projection
+of its own and block-dependent books keeping the last block in their state. 2: one owner per
+fact (read models have no digest), the position in the log kept by the books, not in a digest.
+Checkpoints record it, so digests of another scheme are named as such, never compared."""
+
+
+class LogPosition:
+    """The seq and block of the last record the books folded (0, 0: nothing yet)."""
+
+    __slots__ = ("block", "seq")
+
+    def __init__(self, seq: int = 0, block: int = 0) -> None:
+        self.seq = seq
+        self.block = block
+
+    def __repr__(self) -> str:
+        return f"LogPosition(seq={self.seq}, block={self.block})"
+
+
+@runtime_checkable
+class Attaches(Protocol):
+    """A book that reads the position in the log, or other books, when it is asked."""
+
+    def attach(self, books: Books) -> None:
+        """Keep what this book reads of `books` (its position, the books it `needs`)."""
+        ...
+
+
+class Books:
+    """A set of books folded together, at one position in the log (see the module docstring)."""
+
+    def __init__(self, books: Sequence[Projection], position: LogPosition | None = None) -> None:
+        chosen = list(books)
+        present = {type(book) for book in chosen}
+        for book in list(chosen):
+            for needed in getattr(book, "needs", ()):
+                if needed not in present:
+                    # A book read by another is folded with it, before it.
+                    chosen.insert(0, needed())
+                    present.add(needed)
+        self.books: list[Projection] = chosen
+        self.position = position if position is not None else LogPosition()
+        self.by_name: dict[str, Projection] = {book.name: book for book in chosen}
+        self.by_type: dict[type[Any], Projection] = {type(book): book for book in chosen}
+        self.reattach()
+        self._route = Router(chosen).route
+
+    def reattach(self) -> None:
+        """Point every book that reads the position or other books at these books."""
+        for book in self.books:
+            if isinstance(book, Attaches):
+                book.attach(self)
+
+    def __iter__(self) -> Any:
+        return iter(self.books)
+
+    def __len__(self) -> int:
+        return len(self.books)
+
+    def get(self, book_type: type[BookT]) -> BookT:
+        found = self.by_type.get(book_type)
+        if found is None:
+            raise LookupError(f"no {book_type.__name__} book among {', '.join(self.by_name)}")
+        result: BookT = found  # type: ignore[assignment]  # keyed by its own type
+        return result
+
+    def apply(self, record: Record) -> None:
+        """The one fold step: move the position, hand the record to the books that fold it."""
+        position = self.position
+        position.seq = record.seq
+        position.block = record.block
+        for apply in self._route(type(record.event)):
+            apply(record)
+
+    def fold(
+        self, records: Iterable[Record], on_record: Callable[[Record], None] | None = None
+    ) -> Record | None:
+        """Apply every record in order; return the last record folded (None: none)."""
+        last: Record | None = None
+        position = self.position
+        route = self._route
+        if on_record is None:
+            for last in records:
+                position.seq = last.seq
+                position.block = last.block
+                for apply in route(type(last.event)):
+                    apply(last)
+        else:
+            for last in records:
+                position.seq = last.seq
+                position.block = last.block
+                for apply in route(type(last.event)):
+                    apply(last)
+                on_record(last)
+        return last
+
+    def snapshot(self) -> dict[str, bytes]:
+        """Every book's snapshot, by name (with `position`, what `restore` takes back)."""
+        return {book.name: book.snapshot() for book in self.books}
+
+    def restore(self, states: dict[str, bytes], seq: int, block: int) -> None:
+        """Put every book back to `states`, taken at (`seq`, `block`)."""
+        for book in self.books:
+            book.restore(states[book.name])
+        self.position.seq = seq
+        self.position.block = block
+
+    def digests(self) -> dict[str, str]:
+        return {book.name: book.digest() for book in self.books}

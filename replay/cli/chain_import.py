@@ -1,0 +1,132 @@
+"""CLI command `import`: chain logs from files into a log, with a count of what became what."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.sqlite_store import SqliteStore
+from replay.cli.common import (
+    CliExit,
+    echo_json,
+    fail_rejected,
+    json_option,
+    open_store,
+    path_argument,
+)
+from replay.importers import FORMATS, ImportResult, import_logs
+from replay.importers.logs import LogFormatError
+from replay.importers.pool_state import PoolStateError
+from replay.importers.token_list import TokenListError
+
+EXIT_IO = 4
+
+
+@click.command(name="import")
+@path_argument
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "log_format",
+    type=click.Choice(sorted(FORMATS)),
+    required=True,
+    help="etl-json / etl-csv: ethereum-etl's logs export; rpc-json: eth_getLogs results; "
+    "stacks-json: Stacks API contract event pages (ALEX prints, counted).",
+)
+@click.option(
+    "--token-list",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A token list (Uniswap JSON format): symbols and decimals.",
+)
+@click.option(
+    "--pool-state",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Tokens and LP supply of pairs first seen mid-life (JSON; see the README).",
+)
+@click.option("--chain-id", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--fee-bps",
+    type=click.IntRange(0, 9999),
+    default=30,
+    show_default=True,
+    help="The pairs' swap fee (30 for Uniswap V2).",
+)
+@json_option
+def import_command(
+    path: Path,
+    files: tuple[Path, ...],
+    log_format: str,
+    token_list: Path | None,
+    pool_state: Path | None,
+    chain_id: int,
+    fee_bps: int,
+    as_json: bool,
+) -> None:
+    """Import chain logs from FILES into the log at PATH (created if absent).
+
+    Every log is mapped to a fact, or counted as unmapped with its reason, or as a duplicate
+    of one imported before (re-importing a file appends nothing). A block the log holds with
+    another hash is a reorganisation: the orphaned blocks are retracted, the new ones follow.
+
+    Example: defi-ledger import ledger.db --format etl-json --token-list tokens.json logs.json
+    """
+    missing = [str(file) for file in files if not file.exists()]
+    if missing:
+        raise CliExit(f"no such file: {', '.join(missing)}", EXIT_IO)
+    with open_store(path, create=True) as store:
+        try:
+            result = _run(
+                store,
+                files,
+                format=log_format,
+                token_list=token_list,
+                pool_state=pool_state,
+                chain_id=chain_id,
+                fee_bps=fee_bps,
+            )
+        except (LogFormatError, TokenListError, PoolStateError) as error:
+            raise CliExit(f"refused: {error}", 1) from error
+    if as_json:
+        echo_json(result)
+    else:
+        _print(result)
+    if result.rejected is not None:
+        raise fail_rejected(result.rejected)
+
+
+def _run(store: SqliteStore, files: tuple[Path, ...], **options: Any) -> ImportResult:
+    """`import_logs` with a progress bar when a person watches (stderr is a terminal)."""
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(unit=" logs", desc="import", file=sys.stderr)
+    try:
+        return import_logs(
+            store, files, progress=bar.update if bar is not None else None, **options
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _print(result: ImportResult) -> None:
+    click.echo(
+        f"{result.logs} logs read, {result.facts_appended} records appended "
+        f"(head seq {result.head_seq})"
+    )
+    click.echo(f"{'kind':<14}{'mapped':>10}{'unmapped':>10}{'duplicate':>10}")
+    for kind, counts in result.counts.items():
+        click.echo(
+            f"{kind:<14}{counts['mapped']:>10}{counts['unmapped']:>10}{counts['duplicate']:>10}"
+        )
+    for reason, count in result.unmapped_reasons.items():
+        click.echo(f"unmapped: {reason}: {count}")
+    for reorg in result.reorgs:
+        click.echo(
+            f"reorganisation at block {reorg['fork_block']}: "
+            f"{reorg['orphaned_blocks']} blocks retracted"
+        )

@@ -1,0 +1,284 @@
+"""`import_logs`: chain logs from files into the log, once each, surviving reorganisations.
+
+    result = import_logs(store, [Path("logs.json")], format="etl-json", token_list=path)
+
+Logs are read in file order and taken a transaction at a time. Each block is checked against
+the blocks the log holds (the `chain` projection): the same block with the same hash and a log
+index not above the last one taken is a duplicate (a re-import appends nothing); the same block
+with another hash is a reorganisation: a `BlocksRetracted` for the blocks from there up is
+appended, the books are rolled back (`ledger.reorg`) and the new blocks follow; a block below
+the log's head that it never held cannot be placed and is reported. Facts are appended in
+batches, each opened by a `BlocksImported` that records every block read (quiet ones too), so
+a later import knows them. A batch the store refuses stops the import with the refusal; what
+was appended before it stays.
+
+A block is taken whole, in log order: two exports of the same blocks filtered by different
+addresses are one file to import (merge them by block and log index first), since a log at
+or below the last index taken from its block counts as imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import msgspec
+
+from events.base import Event
+from events.chain import BlocksImported, BlocksRetracted, ImportedBlock, OrphanedBlock
+from ledger.batch import Appended, NewEvent, Rejected
+from ledger.projector import Projector
+from ledger.sqlite_store import SqliteStore
+from projections.chain import ChainBook
+from projections.pools import Pools
+from replay.importers.logs import ChainLog, read_etl_csv, read_etl_jsonl, read_rpc
+from replay.importers.outcomes import Outcomes
+from replay.importers.pool_state import PoolHint, load_pool_state
+from replay.importers.stacks_api import print_kind, read_stacks_pages
+from replay.importers.token_list import ListedToken, load_token_list
+from replay.importers.uniswap_v2 import UniswapV2Mapper
+from replay.importers.uniswap_v2_abi import log_kind
+
+READERS: dict[str, Callable[[Path], Iterator[ChainLog]]] = {
+    "etl-json": read_etl_jsonl,
+    "etl-csv": read_etl_csv,
+    "rpc-json": read_rpc,
+}
+BATCH_FACTS = 20_000
+
+
+class ImportResult(msgspec.Struct, kw_only=True):
+    """What an import did: per log kind, how many were mapped, unmapped or duplicates."""
+
+    logs: int = 0
+    facts_appended: int = 0
+    counts: dict[str, dict[str, int]] = msgspec.field(default_factory=dict)
+    unmapped_reasons: dict[str, int] = msgspec.field(default_factory=dict)
+    reorgs: list[dict[str, int]] = msgspec.field(default_factory=list)
+    rejected: Rejected | None = None
+    head_seq: int = 0
+
+
+class _Importer:
+    def __init__(
+        self,
+        store: SqliteStore,
+        chain_id: int,
+        tokens: dict[str, ListedToken],
+        fee_bps: int,
+        hints: dict[str, PoolHint],
+    ) -> None:
+        self.store, self.chain_id, self.tokens, self.fee_bps = store, chain_id, tokens, fee_bps
+        self.hints = hints
+        self.result = ImportResult()
+        self.outcomes = Outcomes()
+        self.pending: list[NewEvent] = []
+        self.read_blocks: dict[int, ImportedBlock] = {}
+        self._load()
+
+    def _load(self) -> None:
+        """The books as the log has them (views caught up, any retraction rolled back)."""
+        books = Projector(self.store, ["chain", "pools"]).current()
+        chain = next(book for book in books if isinstance(book, ChainBook))
+        pools = next(book for book in books if isinstance(book, Pools))
+        self.blocks = dict(chain.blocks.get(self.chain_id, {}))
+        self.settled_through = chain.settled_through(self.chain_id)
+        self.head = chain.head_block(self.chain_id)
+        outcomes = self.outcomes
+        self.mapper = UniswapV2Mapper(
+            self.chain_id, self.tokens, pools, chain.assets, self.fee_bps, self.hints
+        )
+        self.mapper.outcomes = outcomes
+        self.floor = self.store.head().block
+
+    def take(self, logs: list[ChainLog]) -> None:
+        """One transaction's logs (all in one block)."""
+        first = logs[0]
+        self.result.logs += len(logs)
+        if first.block <= self.settled_through:
+            self._duplicates(logs)  # settled long ago: no reorganisation reaches it
+            return
+        known = self.blocks.get(first.block)
+        if known is not None and known[0] != first.block_hash:
+            self._reorganise(first.block)
+            known = None
+        head = self.head
+        if known is not None:
+            fresh = [log for log in logs if log.log_index > known[1]]
+            self._duplicates(logs[: len(logs) - len(fresh)])
+            if fresh and first.block != head:
+                self._refuse(fresh, "block below the log's head, partly imported already")
+                return
+            logs = fresh
+        elif head is not None and first.block < head:
+            self._refuse(logs, "block below the log's head that the log never held")
+            return
+        if not logs:
+            return
+        self.blocks[first.block] = (first.block_hash, logs[-1].log_index)
+        self.head = first.block if head is None else max(head, first.block)
+        self.read_blocks[first.block] = ImportedBlock(
+            first.block, first.block_hash, logs[-1].log_index
+        )
+        block = max(first.block, self.floor)
+        self.pending.extend(NewEvent(event=fact, block=block) for fact in self.mapper.map_tx(logs))
+        if len(self.pending) >= BATCH_FACTS:
+            self.flush()
+
+    def _duplicates(self, logs: Iterable[ChainLog]) -> None:
+        for log in logs:
+            self.outcomes.add(_kind(log), "duplicate")
+
+    def _refuse(self, logs: list[ChainLog], reason: str) -> None:
+        for log in logs:
+            self.outcomes.add(_kind(log), "unmapped", reason)
+
+    def flush(self) -> None:
+        if not self.read_blocks:
+            return
+        opening = BlocksImported(
+            chain_id=self.chain_id, blocks=sorted(self.read_blocks.values(), key=_number)
+        )
+        first_block = min(self.read_blocks)
+        batch = [NewEvent(event=opening, block=max(first_block, self.floor)), *self.pending]
+        self._append(batch)
+        self.pending, self.read_blocks = [], {}
+
+    def _append(self, batch: list[NewEvent]) -> None:
+        result = self.store.append(batch)
+        if isinstance(result, Rejected):
+            self.result.rejected = result
+            raise _Stop
+        assert isinstance(result, Appended)
+        self.result.facts_appended += len(batch)
+        self.floor = max(self.floor, batch[-1].block)
+
+    def _reorganise(self, fork_block: int) -> None:
+        """Append the retraction of every block from `fork_block` up, then reload the books."""
+        self.flush()
+        head = self.store.head()
+        orphaned = [
+            OrphanedBlock(number, block_hash)
+            for number, (block_hash, _) in sorted(self.blocks.items())
+            if number >= fork_block
+        ]
+        from_seq = self.store.last_seq_at_block(fork_block - 1) + 1 if fork_block else 1
+        retraction: Event = BlocksRetracted(
+            chain_id=self.chain_id,
+            fork_block=fork_block,
+            orphaned=orphaned,
+            from_seq=from_seq,
+            to_seq=head.seq,
+        )
+        self._append([NewEvent(event=retraction, block=head.block)])
+        self.result.reorgs.append(
+            {"fork_block": fork_block, "orphaned_blocks": len(orphaned), "from_seq": from_seq}
+        )
+        self._load()
+
+
+class _Stop(Exception):
+    """The store refused a batch: the import ends there."""
+
+
+def _number(block: ImportedBlock) -> int:
+    return block.number
+
+
+def _kind(log: ChainLog) -> str:
+    return log_kind(log.topics[0] if log.topics else "")
+
+
+def transactions(logs: Iterable[ChainLog]) -> Iterator[list[ChainLog]]:
+    """Consecutive logs of one transaction, grouped (logs of one tx are contiguous)."""
+    group: list[ChainLog] = []
+    for log in logs:
+        if group and (log.tx_hash != group[0].tx_hash or log.block != group[0].block):
+            yield group
+            group = []
+        group.append(log)
+    if group:
+        yield group
+
+
+def import_logs(
+    store: SqliteStore,
+    files: Iterable[Path],
+    *,
+    format: str = "etl-json",
+    token_list: Path | None = None,
+    chain_id: int = 1,
+    fee_bps: int = 30,
+    progress: Callable[[int], None] | None = None,
+    pool_state: Path | None = None,
+) -> ImportResult:
+    """Import the chain logs in `files` into `store` (see the module docstring).
+
+    Args:
+        store: The log (SQLite).
+        files: Log files, read in the order given.
+        format: `etl-json`, `etl-csv`, `rpc-json`, or `stacks-json` (Stacks API contract
+            event pages: ALEX prints are read and counted, not mapped yet).
+        token_list: A token list (Uniswap format) giving symbols and decimals.
+        chain_id: The chain the logs come from (ethereum-etl files do not say).
+        fee_bps: The pairs' swap fee (30 for Uniswap V2).
+        progress: Called with the number of logs read since the last call.
+        pool_state: A pool state file (`replay.importers.pool_state`): tokens and LP supply
+            of pairs first seen mid-life.
+
+    Returns:
+        Counts per log kind, the reorganisations met, and the refusal that stopped it, if any.
+    """
+    if format == STACKS_FORMAT:
+        return _count_stacks_prints(store, files, progress)
+    reader = READERS[format]
+    tokens = load_token_list(token_list, chain_id)
+    importer = _Importer(store, chain_id, tokens, fee_bps, load_pool_state(pool_state))
+    removed = 0
+    try:
+        for path in files:
+            for logs in transactions(reader(path)):
+                live = [log for log in logs if not log.removed]
+                removed += len(logs) - len(live)
+                if live:
+                    importer.take(live)
+                if progress is not None:
+                    progress(len(logs))
+        importer.flush()
+    except _Stop:
+        pass
+    result = importer.result
+    for kind, counter in sorted(importer.outcomes.counts.items()):
+        result.counts[kind] = {key: counter.get(key, 0) for key in _OUTCOMES}
+    if removed:
+        importer.outcomes.reasons["any: reported removed by the node"] += removed
+    result.unmapped_reasons = dict(sorted(importer.outcomes.reasons.items()))
+    result.head_seq = store.head().seq
+    return result
+
+
+_OUTCOMES = ("mapped", "unmapped", "duplicate")
+STACKS_FORMAT = "stacks-json"
+FORMATS = (*READERS, STACKS_FORMAT)
+
+
+def _count_stacks_prints(
+    store: SqliteStore, files: Iterable[Path], progress: Callable[[int], None] | None
+) -> ImportResult:
+    """Stacks API pages: each ALEX print counted by its object and action (none mapped yet)."""
+    outcomes = Outcomes()
+    result = ImportResult()
+    for path in files:
+        for found in read_stacks_pages(path):
+            result.logs += 1
+            kind = print_kind(found.value)
+            outcomes.add("ALEX print", "unmapped", f"{kind}: no mapping to ALEX facts yet")
+            if progress is not None:
+                progress(1)
+    result.counts = {
+        kind: {key: counter.get(key, 0) for key in _OUTCOMES}
+        for kind, counter in sorted(outcomes.counts.items())
+    }
+    result.unmapped_reasons = dict(sorted(outcomes.reasons.items()))
+    result.head_seq = store.head().seq
+    return result

@@ -1,0 +1,178 @@
+"""One chain log, whatever file it came from, and the readers of the EVM formats.
+
+Readers turn ethereum-etl's logs export (JSON lines or CSV) and raw `eth_getLogs` results into
+`ChainLog`s in file order. They only parse the envelope: hex quantities become ints, `data`
+and topics stay hex text; decoding a log's fields is the protocol module's job (with eth-abi).
+A line that cannot be read is a `LogFormatError` naming the file and line: nothing is skipped.
+Topics and data stay 0x hex text (lower case): most logs are told apart by their first topic
+alone, and a protocol module decodes only the fields it maps.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+
+class ChainLog(msgspec.Struct, frozen=True, gc=False):
+    """An EVM log: where it is on the chain, who emitted it, its topics and data."""
+
+    block: int
+    block_hash: str
+    tx_hash: str
+    tx_index: int
+    log_index: int
+    address: str
+    topics: tuple[str, ...]
+    """The topics, 0x hex, lower case (the event's signature hash first)."""
+    data: str
+    """The non-indexed fields, ABI-encoded, 0x hex."""
+    removed: bool = False
+    """True when a node reported the log as removed by a reorganisation (`eth_getLogs`)."""
+
+
+class LogFormatError(ValueError):
+    """A log record the reader cannot parse (names the file and the line or item)."""
+
+
+def _hex(text: str) -> str:
+    text = text.strip().lower()
+    if not text.startswith("0x"):
+        text = "0x" + text
+    bytes.fromhex(text[2:])  # refuses what is not hex here, where the line is known
+    return text
+
+
+def _quantity(value: Any) -> int:
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    return int(text, 16) if text.startswith(("0x", "0X")) else int(text)
+
+
+def _topics(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [item for item in value.split(",") if item.strip()]
+    return tuple(_hex(item) for item in value)
+
+
+def from_etl(item: dict[str, Any]) -> ChainLog:
+    """An ethereum-etl log record (JSON or CSV row) as a `ChainLog`."""
+    return ChainLog(
+        block=_quantity(item["block_number"]),
+        block_hash=str(item["block_hash"]).lower(),
+        tx_hash=str(item["transaction_hash"]).lower(),
+        tx_index=_quantity(item["transaction_index"]),
+        log_index=_quantity(item["log_index"]),
+        address=str(item["address"]).lower(),
+        topics=_topics(item["topics"]),
+        data=_hex(item.get("data") or "0x"),
+    )
+
+
+def from_rpc(item: dict[str, Any]) -> ChainLog:
+    """An `eth_getLogs` result item (hex quantities) as a `ChainLog`."""
+    return ChainLog(
+        block=_quantity(item["blockNumber"]),
+        block_hash=str(item["blockHash"]).lower(),
+        tx_hash=str(item["transactionHash"]).lower(),
+        tx_index=_quantity(item["transactionIndex"]),
+        log_index=_quantity(item["logIndex"]),
+        address=str(item["address"]).lower(),
+        topics=_topics(item["topics"]),
+        data=_hex(item.get("data") or "0x"),
+        removed=bool(item.get("removed", False)),
+    )
+
+
+def _parsed(path: Path, where: str, item: Any, parse: Callable[[Any], ChainLog]) -> ChainLog:
+    try:
+        if not isinstance(item, dict):
+            raise TypeError("not a JSON object")
+        return parse(item)
+    except (KeyError, ValueError, TypeError) as error:
+        raise LogFormatError(f"{path}: {where}: not a log record ({error!r})") from error
+
+
+class _EtlLog(msgspec.Struct):
+    """An ethereum-etl log line as it is written (its typed fast path)."""
+
+    log_index: int
+    transaction_hash: str
+    transaction_index: int
+    block_hash: str
+    block_number: int
+    address: str
+    data: str
+    topics: list[str]
+    type: str = "log"
+
+
+_etl_line = msgspec.json.Decoder(_EtlLog)
+
+
+def _etl_fast(line: str) -> ChainLog | None:
+    """A well-formed log line in one typed decode (None: take the general path)."""
+    try:
+        item = _etl_line.decode(line)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    if item.type != "log":
+        return None
+    return ChainLog(
+        item.block_number,
+        item.block_hash.lower(),
+        item.transaction_hash.lower(),
+        item.transaction_index,
+        item.log_index,
+        item.address.lower(),
+        tuple(topic.lower() for topic in item.topics),
+        item.data.lower(),
+    )
+
+
+def read_etl_jsonl(path: Path) -> Iterator[ChainLog]:
+    """ethereum-etl `export_receipts_and_logs --logs-output logs.json` (one JSON per line)."""
+    with path.open() as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            fast = _etl_fast(line)
+            if fast is not None:
+                yield fast
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise LogFormatError(f"{path}: line {number}: {error}") from error
+            if isinstance(item, dict) and item.get("type", "log") != "log":
+                continue  # a receipt or another item type shares the file: not a log
+            yield _parsed(path, f"line {number}", item, from_etl)
+
+
+def read_etl_csv(path: Path) -> Iterator[ChainLog]:
+    """ethereum-etl's logs CSV (topics comma-joined in one column)."""
+    with path.open(newline="") as rows:
+        for number, row in enumerate(csv.DictReader(rows), start=2):
+            yield _parsed(path, f"line {number}", row, from_etl)
+
+
+def read_rpc(path: Path) -> Iterator[ChainLog]:
+    """`eth_getLogs` results: a JSON-RPC response, a list of them, or a bare list of logs."""
+    try:
+        document = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise LogFormatError(f"{path}: {error}") from error
+    responses = document if isinstance(document, list) else [document]
+    if responses and all(isinstance(item, dict) and "blockNumber" in item for item in responses):
+        responses = [{"result": responses}]
+    for response_number, response in enumerate(responses):
+        if not isinstance(response, dict) or not isinstance(response.get("result"), list):
+            raise LogFormatError(f"{path}: item {response_number}: no `result` list of logs")
+        for index, item in enumerate(response["result"]):
+            yield _parsed(path, f"response {response_number} log {index}", item, from_rpc)

@@ -1,0 +1,140 @@
+"""Stacks API contract event pages: the `print`s of ALEX contracts, with their Clarity values.
+
+A page is what `/extended/v1/contract/{contract_id}/events` returns (or a list of pages):
+
+    {"limit": 50, "offset": 0, "results": [{"event_index": 3,
+     "event_type": "smart_contract_log", "tx_id": "0x...",
+     "contract_log": {"contract_id": "SP...amm-pool-v2-01", "topic": "print",
+     "value": {"hex": "0x0c...", "repr": "(tuple (action \"swap-x-for-y\") ...)"}}}]}
+
+The Clarity value is read from its `repr` (`parse_clarity`): tuples become dicts, `u12` and
+`12` ints, strings and principals str, `none`/`(some x)`/`(ok x)`/`(err x)` None or the inner
+value, lists lists. Events that are not contract logs are skipped as what they are (asset
+events, which the contract's own print reports too). A page gives no block height unless the
+item carries `block_height` (as the transaction endpoints do); an ALEX print is reported by
+its object and action. The ALEX facts (weighted-pool swaps and liquidity, staking, reserve)
+are not mapped from prints yet: every print is counted as unmapped, with its action, so a
+user sees exactly what the file holds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from replay.importers.logs import LogFormatError
+
+_TOKEN = re.compile(r'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|([^\s()]+))')
+
+
+class StacksPrint(msgspec.Struct, frozen=True):
+    """One `print` of a contract: where it is, and its Clarity value as Python data."""
+
+    contract_id: str
+    tx_id: str
+    event_index: int
+    block_height: int | None
+    value: Any
+
+
+def _atom(text: str) -> Any:
+    if re.fullmatch(r"u\d+", text):
+        return int(text[1:])
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if text in ("true", "false"):
+        return text == "true"
+    if text == "none":
+        return None
+    return text.lstrip("'")
+
+
+def _tokens(text: str) -> Iterator[tuple[str, str]]:
+    position = 0
+    while position < len(text.rstrip()):
+        found = _TOKEN.match(text, position)
+        if found is None:
+            raise ValueError(f"cannot read Clarity at {text[position : position + 20]!r}")
+        position = found.end()
+        if found.group(1):
+            yield "(", ""
+        elif found.group(2):
+            yield ")", ""
+        elif found.group(3) is not None:
+            yield "str", found.group(3)
+        else:
+            yield "atom", found.group(4)
+
+
+def _form(items: list[Any]) -> Any:
+    head = items[0] if items else None
+    if head == "tuple":
+        return {str(pair[0]): pair[1] for pair in items[1:]}
+    if head == "list":
+        return items[1:]
+    if head in ("some", "ok", "err") and len(items) == 2:
+        return items[1]
+    return items
+
+
+def parse_clarity(text: str) -> Any:
+    """A Clarity value's `repr` as Python data (see the module docstring)."""
+    stack: list[list[Any]] = [[]]
+    for kind, value in _tokens(text):
+        if kind == "(":
+            stack.append([])
+        elif kind == ")":
+            if len(stack) < 2:
+                raise ValueError("unbalanced ')' in Clarity value")
+            done = stack.pop()
+            stack[-1].append(_form(done) if done and done[0] in _FORMS else done)
+        else:
+            stack[-1].append(value if kind == "str" else _atom(value))
+    if len(stack) != 1 or len(stack[0]) != 1:
+        raise ValueError("unbalanced Clarity value")
+    return stack[0][0]
+
+
+_FORMS = {"tuple", "list", "some", "ok", "err"}
+
+
+def read_stacks_pages(path: Path) -> Iterator[StacksPrint]:
+    """The contract `print`s in a file of Stacks API event pages, in page order."""
+    try:
+        document = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise LogFormatError(f"{path}: {error}") from error
+    pages = document if isinstance(document, list) else [document]
+    for page_number, page in enumerate(pages):
+        results = page.get("results") if isinstance(page, dict) else None
+        if not isinstance(results, list):
+            raise LogFormatError(f"{path}: page {page_number}: no `results` list")
+        for index, item in enumerate(results):
+            if not isinstance(item, dict) or item.get("event_type") != "smart_contract_log":
+                continue
+            try:
+                log = item["contract_log"]
+                yield StacksPrint(
+                    contract_id=str(log["contract_id"]),
+                    tx_id=str(item["tx_id"]).lower(),
+                    event_index=int(item["event_index"]),
+                    block_height=item.get("block_height"),
+                    value=parse_clarity(str(log["value"]["repr"])),
+                )
+            except (KeyError, TypeError, ValueError) as error:
+                where = f"page {page_number} result {index}"
+                raise LogFormatError(f"{path}: {where}: not a contract log ({error})") from error
+
+
+def print_kind(value: Any) -> str:
+    """An ALEX print's `object`/`action` (what the contract says it did), or `print`."""
+    if isinstance(value, dict):
+        parts = [str(value[key]) for key in ("object", "action") if key in value]
+        if parts:
+            return "/".join(parts)
+    return "print"

@@ -1,0 +1,49 @@
+"""Token decimals and symbols from a token list (the Uniswap token-list JSON format).
+
+    {"name": "...", "tokens": [{"chainId": 1, "address": "0x...", "symbol": "USDC",
+     "decimals": 6, "name": "USD Coin"}]}
+
+A token that is not in the list is recorded with unknown decimals, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import msgspec
+
+
+class ListedToken(msgspec.Struct, frozen=True):
+    symbol: str
+    decimals: int
+
+
+class TokenListError(ValueError):
+    """The token list cannot be read (names the file and what is wrong)."""
+
+
+class _Token(msgspec.Struct):
+    chainId: int  # the token-list schema's own name
+    address: str
+    symbol: str
+    decimals: int
+
+
+class _TokenList(msgspec.Struct):
+    tokens: list[_Token]
+
+
+def load_token_list(path: Path | None, chain_id: int) -> dict[str, ListedToken]:
+    """Listed tokens of `chain_id` by lower-case address (empty without a file)."""
+    if path is None:
+        return {}
+    try:
+        parsed = msgspec.json.decode(path.read_bytes(), type=_TokenList)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError, json.JSONDecodeError) as error:
+        raise TokenListError(f"{path}: not a token list: {error}") from error
+    return {
+        token.address.lower(): ListedToken(token.symbol, token.decimals)
+        for token in parsed.tokens
+        if token.chainId == chain_id and 0 <= token.decimals <= 36
+    }

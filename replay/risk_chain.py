@@ -1,0 +1,147 @@
+"""The ALEX risk chain as a replay reports it, in blocks: the shortfall, the reserve's cover,
+the issuance proposal, the emergency issuance and the reserve refilled.
+
+Read from the log alone (the facts carry every amount), so the same log always tells the
+same story: a CRP comes up short after expiry (`ShortfallReported`), the reserve pays what it
+may (`ShortfallCovered` before any issuance), a proposal allowing issuance is added, concluded
+and enacted (`ProposalAdded` with an `issuance` change, `ProposalConcluded`,
+`ParameterChanged`), ALEX is issued and sold through a pool (`EmergencyIssued`), the proceeds
+fill the reserve (`ReserveCredited`, source `emergency-issuance:*`) and pay what it owes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events.alex_governance import ISSUANCE, ParameterChanged, ProposalAdded, ProposalConcluded
+from events.alex_lending import CollateralRedeemed
+from events.record import Record
+from events.reserve import (
+    EMERGENCY_SOURCE,
+    EmergencyIssued,
+    ReserveCredited,
+    ShortfallCovered,
+    ShortfallReported,
+    reserve_key,
+)
+from ledger.sqlite_store import SqliteStore
+from ledger.store import ReadFilter
+from projections.alex_lending import AlexLending
+from projections.balances import Balances
+from projections.prices import Prices
+from projections.reserve import ReserveSolvency
+from projections.solvency import SolvencyRow, price_book, solvency_rows
+
+
+def _records(store: SqliteStore, *types: type) -> list[Record]:
+    found = [
+        record
+        for event_type in types
+        for record in store.read(ReadFilter(type=event_type.__name__))
+    ]
+    return sorted(found, key=lambda record: record.seq)
+
+
+def _blocks(records: list[Record]) -> list[int]:
+    return sorted({record.block for record in records})
+
+
+def _proposals(store: SqliteStore) -> dict[str, dict[str, Any]]:
+    """Every proposal that allows issuance: when it was added, concluded and enacted."""
+    found: dict[str, dict[str, Any]] = {}
+    for record in _records(store, ProposalAdded, ProposalConcluded, ParameterChanged):
+        event = record.event
+        if isinstance(event, ProposalAdded):
+            allows = sum(c.value for c in event.actions if c.parameter == ISSUANCE)
+            if allows:
+                found[event.proposal_id] = {
+                    "kind": event.kind,
+                    "allows_alex": allows,
+                    "added_block": record.block,
+                    "voting_blocks": [event.start_height, event.end_height],
+                }
+        elif isinstance(event, (ProposalConcluded, ParameterChanged)):
+            entry = found.get(event.proposal_id)
+            if entry is None:
+                continue
+            if isinstance(event, ProposalConcluded):
+                entry.update(concluded_block=record.block, passed=event.passed)
+            elif isinstance(event, ParameterChanged) and event.change.parameter == ISSUANCE:
+                entry["enacted_block"] = record.block
+    return found
+
+
+def risk_chain(store: SqliteStore) -> dict[str, Any] | None:
+    """The chain's steps with their blocks and amounts (None: the log has no shortfall)."""
+    reported = _records(store, ShortfallReported)
+    if not reported:
+        return None
+    issued = _records(store, EmergencyIssued)
+    first_issue = issued[0].seq if issued else None
+    covered = _records(store, ShortfallCovered)
+    by_reserve = [r for r in covered if first_issue is None or r.seq < first_issue]
+    by_issuance = [r for r in covered if first_issue is not None and r.seq > first_issue]
+    refills = [
+        record
+        for record in _records(store, ReserveCredited)
+        if isinstance(record.event, ReserveCredited)
+        and record.event.source.startswith(EMERGENCY_SOURCE)
+    ]
+    redeemed = _records(store, CollateralRedeemed)
+    amount = _amount
+    return {
+        "shortfall": {"blocks": _blocks(reported), "amount": amount(reported)},
+        "reserve_cover": {"blocks": _blocks(by_reserve), "amount": amount(by_reserve)},
+        "proposals": _proposals(store),
+        "issuance": [
+            {
+                "block": record.block,
+                "approval": record.event.approval,
+                "alex_amount": record.event.alex_amount,
+                "proceeds": record.event.proceeds,
+                "sold_through": record.event.sold_through,
+            }
+            for record in issued
+            if isinstance(record.event, EmergencyIssued)
+        ],
+        "reserve_refilled": {"blocks": _blocks(refills), "amount": amount(refills)},
+        "covered_by_issuance": {"blocks": _blocks(by_issuance), "amount": amount(by_issuance)},
+        "outstanding": amount(reported) - amount(covered),
+        "redemptions_blocks": _blocks(redeemed),
+    }
+
+
+def _amount(records: list[Record]) -> int:
+    total = 0
+    for record in records:
+        amount = getattr(record.event, "amount", 0)
+        total += amount if isinstance(amount, int) else 0
+    return total
+
+
+def reserve_coverage(by_name: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per reserve book: what it holds, what is the stakers', and the solvency read model's
+    assets, exposure and coverage at the latest prices (`projections.solvency`)."""
+    reserve, lending = by_name.get("reserve_solvency"), by_name.get("alex_lending")
+    balances, prices = by_name.get("balances"), by_name.get("prices")
+    if not isinstance(reserve, ReserveSolvency):
+        return {}
+    rows: dict[str, SolvencyRow] = {}
+    if isinstance(lending, AlexLending) and isinstance(balances, Balances):
+        quotes = price_book(prices) if isinstance(prices, Prices) else {}
+        for row in solvency_rows(reserve, lending, balances, quotes):
+            rows[reserve_key(row.token, "" if row.reserve == "alex" else row.reserve)] = row
+    coverage = {}
+    for key, book in sorted(reserve.books.items()):
+        found = rows.get(key)
+        coverage[key] = {
+            "balance": book.balance,
+            "principal_held": book.principal,
+            "shortfalls_covered": book.shortfalls_covered,
+            "shortfall_outstanding": book.outstanding,
+            "emergency_alex_issued": book.emergency_alex_issued,
+            "crp_at_risk": found.crp_at_risk if found else None,
+            "exposure": found.exposure if found else None,
+            "coverage_bps": found.coverage_bps if found else book.coverage_bps(),
+        }
+    return coverage

@@ -1,0 +1,56 @@
+"""Stacks API event pages: ALEX prints are read with their Clarity values and counted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ledger.sqlite_store import SqliteStore
+from replay.importers import import_logs
+from replay.importers.stacks_api import parse_clarity, read_stacks_pages
+
+SWAP_PRINT = (
+    '(tuple (action "swap-x-for-y") (data (tuple (dx u100000000) (dy u98123456) '
+    "(fee u300000) (pool-id u3) (sender 'SP3K8BC0PPEVCV7NZ6QSRWPQ2JE9E5B6N3PA0KBR9))) "
+    '(object "pool"))'
+)
+
+
+def test_clarity_values_read_as_python_data() -> None:
+    value = parse_clarity(SWAP_PRINT)
+    assert value["action"] == "swap-x-for-y" and value["object"] == "pool"
+    assert value["data"]["dy"] == 98_123_456
+    assert value["data"]["sender"] == "SP3K8BC0PPEVCV7NZ6QSRWPQ2JE9E5B6N3PA0KBR9"
+    assert parse_clarity("(ok (list u1 u2 -3 none true))") == [1, 2, -3, None, True]
+    assert parse_clarity('(some "a \\"quoted\\" word")') == 'a \\"quoted\\" word'
+
+
+def test_every_print_of_a_page_is_counted_by_action(tmp_path: Path) -> None:
+    page = {
+        "limit": 3,
+        "offset": 0,
+        "results": [
+            {
+                "event_index": index,
+                "event_type": "smart_contract_log",
+                "tx_id": f"0x{index:064x}",
+                "contract_log": {
+                    "contract_id": "SP102V8P0F7JX67ARQ77WEA3D3CFB5XW39REDT0AM.amm-pool-v2-01",
+                    "topic": "print",
+                    "value": {"hex": "0x0c", "repr": SWAP_PRINT},
+                },
+            }
+            for index in range(2)
+        ]
+        + [{"event_index": 9, "event_type": "fungible_token_asset", "tx_id": "0x01"}],
+    }
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps([page]))
+    assert [item.event_index for item in read_stacks_pages(path)] == [0, 1]
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    result = import_logs(store, [path], format="stacks-json")
+    assert result.counts == {"ALEX print": {"mapped": 0, "unmapped": 2, "duplicate": 0}}
+    assert result.unmapped_reasons == {
+        "ALEX print: pool/swap-x-for-y: no mapping to ALEX facts yet": 2
+    }
+    assert store.head().seq == 0

@@ -1,0 +1,50 @@
+"""An fxUSD depeg replayed: fxUSD's price in its pair, the depeg funding the books accrue from
+that price, harvests, a flash-loan open, and the stability pool's arbitrage restoring the peg."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from replay.cli import cli
+
+SCENARIO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "fxusd-depeg.toml"
+DOLLAR = 10**18
+DEPEG = 995 * 10**15
+
+
+def peg_outcome(scenario: Path, db: Path) -> dict[str, Any]:
+    result = CliRunner().invoke(cli, ["replay", str(scenario), "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    outcome: dict[str, Any] = json.loads(result.output)["protocol_outcomes"]["fxusd_peg"]
+    return outcome
+
+
+def test_the_depeg_accrues_funding_and_the_stability_pool_arbitrage_restores_the_peg(
+    tmp_path: Path,
+) -> None:
+    peg = peg_outcome(SCENARIO, tmp_path / "depeg.db")
+    assert peg["fxusd_price_min_1e18"] < DEPEG
+    assert peg["funding_accrued_raw"]["depeg"] > 0
+    assert peg["depegged_at_block"] is not None
+    assert peg["peg_restored_at_block"] > peg["depegged_at_block"]
+    assert abs(peg["fxusd_price_end_1e18"]["fxUSD-USDC"] - DOLLAR) * 1000 < 2 * DOLLAR
+    assert peg["harvests"] >= 1 and peg["funding_harvested_token"] > 0
+    assert peg["leveraged_opens"] == 1
+
+
+def test_without_the_peg_keeper_fxusd_stays_below_the_peg_and_funding_keeps_accruing(
+    tmp_path: Path,
+) -> None:
+    text = SCENARIO.read_text()
+    keeper = text.index('[[agents]]\nkind = "fx_peg_keeper"')
+    scenario = tmp_path / "no-keeper.toml"
+    scenario.write_text(text[:keeper])
+    alone = peg_outcome(scenario, tmp_path / "alone.db")
+    kept = peg_outcome(SCENARIO, tmp_path / "kept.db")
+    assert alone["peg_restored_at_block"] is None
+    assert alone["fxusd_price_end_1e18"]["fxUSD-USDC"] < DEPEG
+    assert alone["funding_accrued_raw"]["depeg"] > kept["funding_accrued_raw"]["depeg"]
