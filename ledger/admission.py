@@ -32,7 +32,9 @@ from events.core import Minted
 from events.fx import FxPositionOperated
 from events.rejections import RejectCode
 from events.reserve import EmergencyIssued
-from ledger.admission_rules import REFERENCE_RULES
+from ledger.admission_governance import GOVERNANCE_RULES
+from ledger.admission_lending import LENDING_RULES
+from ledger.admission_rules import REFERENCE_RULES, Rule
 from ledger.batch import NewEvent, Rejected, validation_rejection
 from ledger.command import Context
 from projections.balances import Balances
@@ -62,6 +64,10 @@ MINTS: dict[type[Event], Callable[[Any], Iterable[str]]] = {
     # (`admission_rules` checks the fact names the pool's own lender).
     FxPositionOperated: lambda event: (event.debt_asset,),
 }
+
+
+RULES: dict[type[Event], Rule] = {**REFERENCE_RULES, **GOVERNANCE_RULES, **LENDING_RULES}
+"""Every event type with a reference or authority rule; types not listed need none."""
 
 
 def may_go_negative(account: str) -> bool:
@@ -97,7 +103,7 @@ def validate_fact(item: NewEvent, index: int) -> Rejected | None:
 
 def admit(event: Event, books: Context) -> Rejected | None:
     """None when the books can take `event` as it is; else the rule it breaks, by name."""
-    rule = REFERENCE_RULES.get(type(event))
+    rule = RULES.get(type(event))
     if rule is not None:
         refused = rule(event, books)
         if refused is not None:

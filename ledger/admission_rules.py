@@ -20,15 +20,6 @@ from events.alex import (
     StakingRewardClaimed,
     StakingUserRegistered,
 )
-from events.alex_lending import (
-    CollateralMinted,
-    CollateralPoolCreated,
-    CollateralRedeemed,
-    CollateralSwapped,
-    YieldLiquidityChanged,
-    YieldPoolCreated,
-    YieldTokenSwapped,
-)
 from events.alphax import (
     AlphaxGraveyardBought,
     AlphaxGraveyardClaimed,
@@ -45,8 +36,9 @@ from events.amm import (
     PoolUnpaused,
     Swapped,
 )
-from events.assets import AssetRegistered
+from events.assets import DECIMALS_MAX, AssetRegistered
 from events.base import Event
+from events.chain import ChainAssetRegistered
 from events.fx import (
     FxFundingAccrued,
     FxHarvested,
@@ -58,10 +50,8 @@ from events.fx import (
     FxWalked,
 )
 from events.rejections import RejectCode
-from ledger.admission_governance import GOVERNANCE_RULES
 from ledger.batch import Rejected
 from ledger.command import Context
-from projections.alex_lending import AlexLending
 from projections.alex_staking import AlexStaking, StakingPool
 from projections.alphax_markets import AlphaxMarkets, definition_problem
 from projections.balances import Balances
@@ -90,14 +80,21 @@ def names_match(what: str, recorded: dict[str, str], named: dict[str, str]) -> R
 # -- assets -------------------------------------------------------------------------------------
 
 
-def asset_registered(event: AssetRegistered, books: Context) -> Rejected | None:
+def asset_registered(
+    event: AssetRegistered | ChainAssetRegistered, books: Context
+) -> Rejected | None:
     decimals = books.get(Balances).decimals.get(event.asset)
-    if decimals is None:
-        return None
-    return refuse(
-        RejectCode.ASSET_EXISTS,
-        f"asset {event.asset!r} is registered already with {decimals} decimals",
-    )
+    if decimals is not None:
+        return refuse(
+            RejectCode.ASSET_EXISTS,
+            f"asset {event.asset!r} is registered already with {decimals} decimals",
+        )
+    if event.decimals is not None and not 0 <= event.decimals <= DECIMALS_MAX:
+        return refuse(
+            RejectCode.INVALID_PARAMETER,
+            f"decimals must be 0..{DECIMALS_MAX}, not {event.decimals}",
+        )
+    return None
 
 
 # -- AMM pools ----------------------------------------------------------------------------------
@@ -309,74 +306,9 @@ def staking_claimed(event: StakingRewardClaimed, books: Context) -> Rejected | N
     return None
 
 
-# -- ALEX lending -------------------------------------------------------------------------------
-
-
-def yield_pool_created(event: YieldPoolCreated, books: Context) -> Rejected | None:
-    if books.get(AlexLending).yield_pool(event.pool_id) is not None:
-        return refuse(RejectCode.POOL_EXISTS, f"yield-token pool {event.pool_id!r} exists")
-    return None
-
-
-def yield_pool_used(
-    event: YieldLiquidityChanged | YieldTokenSwapped, books: Context
-) -> Rejected | None:
-    book = books.get(AlexLending).yield_pool(event.pool_id)
-    if book is None:
-        return refuse(RejectCode.UNKNOWN_POOL, f"no yield-token pool {event.pool_id!r}")
-    pair = {book.token, book.yield_token}
-    if isinstance(event, YieldTokenSwapped):
-        if {event.asset_in, event.asset_out} != pair:
-            return refuse(
-                RejectCode.WRONG_ASSET, f"yield pool {event.pool_id!r} trades {sorted(pair)}"
-            )
-        return None
-    return names_match(
-        f"yield-token pool {event.pool_id!r}",
-        {"token": book.token, "yield_token": book.yield_token, "lp_token": book.lp_token},
-        {"token": event.token, "yield_token": event.yield_token, "lp_token": event.lp_token},
-    )
-
-
-def collateral_pool_created(event: CollateralPoolCreated, books: Context) -> Rejected | None:
-    if books.get(AlexLending).collateral_pool(event.pool_id) is not None:
-        return refuse(RejectCode.POOL_EXISTS, f"collateral pool {event.pool_id!r} exists")
-    return None
-
-
-def collateral_pool_used(event: Any, books: Context) -> Rejected | None:
-    book = books.get(AlexLending).collateral_pool(event.pool_id)
-    if book is None:
-        return refuse(RejectCode.UNKNOWN_POOL, f"no collateral pool {event.pool_id!r}")
-    if isinstance(event, CollateralSwapped):
-        pair = {book.collateral, book.token}
-        if {event.asset_in, event.asset_out} != pair:
-            return refuse(
-                RejectCode.WRONG_ASSET, f"collateral pool {event.pool_id!r} trades {sorted(pair)}"
-            )
-        return None
-    named = {
-        field: getattr(event, field)
-        for field in ("collateral", "token", "yield_token", "key_token", "router")
-        if hasattr(event, field)
-    }
-    recorded = {field: getattr(book, field) for field in named}
-    refused = names_match(f"collateral pool {event.pool_id!r}", recorded, named)
-    redeemed = getattr(event, "redeemed_token", None)
-    if (
-        refused is None
-        and redeemed is not None
-        and redeemed not in (book.yield_token, book.key_token)
-    ):
-        return refuse(
-            RejectCode.WRONG_ASSET,
-            f"collateral pool {event.pool_id!r} redeems {book.yield_token} or {book.key_token}",
-        )
-    return refused
-
-
 REFERENCE_RULES: dict[type[Event], Rule] = {
     AssetRegistered: asset_registered,
+    ChainAssetRegistered: asset_registered,
     PoolCreated: pool_created,
     LiquidityAdded: pool_liquidity,
     LiquidityRemoved: pool_liquidity,
@@ -403,13 +335,5 @@ REFERENCE_RULES: dict[type[Event], Rule] = {
     Staked: staked,
     CycleEmissionFixed: staking_used,
     StakingRewardClaimed: staking_claimed,
-    YieldPoolCreated: yield_pool_created,
-    YieldLiquidityChanged: yield_pool_used,
-    YieldTokenSwapped: yield_pool_used,
-    CollateralPoolCreated: collateral_pool_created,
-    CollateralMinted: collateral_pool_used,
-    CollateralSwapped: collateral_pool_used,
-    CollateralRedeemed: collateral_pool_used,
-    **GOVERNANCE_RULES,
 }
-"""Every event type with a reference or authority rule; types not listed need none."""
+"""Pools, markets, f(x), staking and assets; `ledger.admission.RULES` adds the rest."""

@@ -144,8 +144,8 @@ def _any_value(kind: mi.Type, words: Vocabulary, field: str) -> st.SearchStrateg
         return st.one_of([value_strategy(member, words, field) for member in kind.types])
     if isinstance(kind, mi.NoneType):
         return st.none()
-    if isinstance(kind, mi.StructType):
-        return fields_strategy(kind.cls, words)
+    if isinstance(kind, mi.StructType):  # built as itself: some nest as arrays (array_like)
+        return fields_strategy(kind.cls, words).map(lambda fields: kind.cls(**fields))
     if isinstance(kind, mi.ListType | mi.VarTupleType):
         return st.lists(value_strategy(kind.item_type, words, field), max_size=3)
     if isinstance(kind, mi.DictType):
