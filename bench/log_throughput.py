@@ -13,6 +13,9 @@ What it measures, in events per second (wall clock, best of `--repeat` runs, def
 - the ceiling: the same rows, already encoded and hashed, inserted with a bare
   `sqlite3.executemany` into a table with the same schema, indexes and pragmas, in
   transactions of 10,000 rows: what SQLite alone costs, with nothing checked;
+- with `--db postgresql://...`, a second table: SQLite and PostgreSQL side by side on the
+  same events, append in batches of 1,000 from 1 and from 4 writer processes
+  (`bench/store_writers.py`), read + decode and verify;
 - the peer: the `eventsourcing` library's SQLite application recorder
   (`eventsourcing.sqlite.SQLiteApplicationRecorder.insert_events`) saving the same events,
   encoded by the same codec, as `StoredEvent(stream, stream version, tag, payload)` in batches
@@ -25,6 +28,7 @@ assets, ten to a block. Run it from the repository root:
 
     .venv/bin/python bench/log_throughput.py                  # 200,000 events
     .venv/bin/python bench/log_throughput.py --events 50000   # a quicker look
+    .venv/bin/python bench/log_throughput.py --db postgresql://me@host/db   # and PostgreSQL
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from workload import new_events
 from events import encode, event_tag
 from ledger.batch import NewEvent
 from ledger.chain import Row
+from ledger.pg_schema import describe_url
 from ledger.sqlite_store import CACHE_KIB, INSERT_ROW, WAL_CHECKPOINT_PAGES, SqliteStore
 
 BATCH_SIZES = (1, 100, 1_000, 10_000)
@@ -177,6 +182,11 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts")
     parser.add_argument("--dir", type=Path, default=None, help="where the logs go (a temp dir)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="a PostgreSQL URL: also measure PostgreSQL beside SQLite, with 1 and 4 writers",
+    )
     return parser.parse_args()
 
 
@@ -232,6 +242,23 @@ def main() -> None:
         f"log throughput: {arguments.events:,} events (transfers and mints, 10,000 accounts, "
         f"5 assets), wall clock, best of {arguments.repeat}"
     )
+    table.print()
+    if arguments.db:
+        print_store_comparison(arguments)
+
+
+def print_store_comparison(arguments: argparse.Namespace) -> None:
+    """SQLite beside PostgreSQL on the same events (`store_writers.compare_stores`)."""
+    from store_writers import compare_stores
+
+    with tempfile.TemporaryDirectory(dir=arguments.dir) as name:
+        figures = compare_stores(
+            arguments.db, new_events(arguments.events), arguments.repeat, Path(name)
+        )
+    print(f"\nSQLite beside PostgreSQL ({describe_url(arguments.db)}), best of {arguments.repeat}")
+    table = Table()
+    for operation, seconds in figures:
+        table.add(operation, arguments.events, seconds)
     table.print()
 
 

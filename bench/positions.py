@@ -8,7 +8,10 @@ file is read in place, never copied). Each hour: the price, the positions and ma
 that hour, and a keeper pass that rebalances and liquidates whatever is allowed. Prints events
 per second for the whole run (commands in, events appended to an SQLite log), then the median
 time of "the 100 riskiest at a random block" (`state_at` from the nearest snapshot + the
-positions projection's `at_risk(100)`).
+positions read model's `at_risk(100)`), then the rebuild of every view and of the positions
+view on the same log at the base commit and here (`baseline.rebuild_before_after`). The whole
+run is made at the base commit too, in a temporary worktree, and both are printed with their
+ratios (`--no-before` skips it).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from baseline import compare, positions_before_after, rebuild_before_after  # noqa: E402
 
 from ledger.commands.alphax import CreateStrikeMarket, MintStrikePair  # noqa: E402
 from ledger.commands.core import Mint, RegisterAsset, UpdatePrice  # noqa: E402
@@ -137,14 +142,21 @@ def query(
     for _ in range(args.queries):
         block = rand.randint(2, last_block)
         started = time.perf_counter()
-        (positions,) = projector.state_at(block)
-        table = positions.at_risk(100)  # type: ignore[attr-defined]
+        (positions,) = projector.state_at(block)  # a read model over the books at the block
+        table = positions.at_risk(100)  # type: ignore[union-attr]
         timings.append(time.perf_counter() - started)
         assert len(table.rows) <= 100
     print(
         f"100 riskiest at a random block: median {statistics.median(timings) * 1000:.0f} ms "
         f"over {args.queries} queries"
     )
+    # Where the books were kept twice (positions folded its own f(x), AlphaX, lending and
+    # prices copies) a rebuild folded them twice: the same log, the base commit and this one.
+    events = store.head().seq
+    rebuild_before_after(store.path, events, "", repeat=args.rebuild_repeat)
+    rebuild_before_after(store.path, events, "positions", repeat=args.rebuild_repeat)
+    blocks = [rand.randint(2, last_block) for _ in range(args.queries)]
+    positions_before_after(store.path, args.snapshot_every, blocks)
 
 
 def main() -> None:
@@ -155,9 +167,36 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--snapshot-every", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=20_240_601)
+    parser.add_argument("--rebuild-repeat", type=int, default=3, help="best of N rebuilds")
+    parser.add_argument(
+        "--no-before",
+        action="store_true",
+        help="skip the whole run at the base commit (the rebuild and query comparisons still run)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        run(args, Path(directory) / "positions.db")
+
+    def after() -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            run(args, Path(directory) / "positions.db")
+
+    if args.no_before:
+        after()
+    else:
+        compare("positions.py", base_arguments(sys.argv[1:]), after)
+
+
+def base_arguments(arguments: list[str]) -> list[str]:
+    """The arguments the base commit's script knows (it has no --no-before/--rebuild-repeat)."""
+    kept: list[str] = []
+    skip = False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument == "--rebuild-repeat":
+            skip = True
+        elif argument != "--no-before" and not argument.startswith("--rebuild-repeat="):
+            kept.append(argument)
+    return kept
 
 
 if __name__ == "__main__":

@@ -16,6 +16,10 @@ What it measures, for each log size (wall clock; best of `--repeat` runs, defaul
   (stream, stream version, tag, payload), read back through its notification log
   (`select_notifications`, pages of 1,000) and folded into the same dict, decoding with the
   same msgspec decoder;
+- before/after: the rebuild of the balances view and of every view on each log, run by the
+  base commit's code (a temporary `git worktree`, `bench/baseline.py`) and by this checkout's,
+  one after the other in the same run (`--no-before` skips it); every record used to reach
+  the lending and governance projections (for the block alone) and the positions copies;
 - time travel: `Projector.state_at(block)` for random blocks (snapshots every 10,000 events),
   median and p99 in ms, and p99 as a share of the full rebuild; each block is timed
   `--repeat` times, in separate passes over all the blocks, and its fastest time counts.
@@ -31,6 +35,7 @@ largest, copied row for row. Run it from the repository root:
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import random
 import resource
@@ -41,10 +46,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any, Union
 
 import msgspec
+from baseline import BASE_DEFAULT, rebuild_before_after
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from workload import new_events
 
@@ -304,6 +311,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=STATE_AT_SAMPLES_DEFAULT)
     parser.add_argument("--seed", type=int, default=None, help="seed for the state_at blocks")
     parser.add_argument("--dir", type=Path, default=None, help="where the logs go (a temp dir)")
+    parser.add_argument(
+        "--no-before", action="store_true", help="skip the rebuilds at the base commit"
+    )
     args = parser.parse_args()
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(2**32)
@@ -317,6 +327,7 @@ def main() -> None:
     args = parse_arguments()
     sizes = sorted(int(size) for size in args.sizes.split(","))
     results = []
+    compared = io.StringIO()
     with tempfile.TemporaryDirectory(dir=args.dir) as name:
         directory = Path(name)
         largest = directory / f"log-{sizes[-1]}.db"
@@ -328,8 +339,15 @@ def main() -> None:
             peer_path = directory / f"peer-{count}.db"
             build_peer_log(path, peer_path)
             results.append(measure_size(path, peer_path, count, args))
+            if not args.no_before:
+                with redirect_stdout(compared):
+                    for names in ("balances", ""):
+                        rebuild_before_after(path, count, names, repeat=args.repeat)
             print(f"  measured {count:,} events", file=sys.stderr)
     print_results(results, args)
+    if not args.no_before:
+        print(f"before/after (the base commit {BASE_DEFAULT} in a temporary worktree, same logs):")
+        print(compared.getvalue().rstrip())
 
 
 if __name__ == "__main__":

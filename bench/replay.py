@@ -127,6 +127,20 @@ def parse_arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def timed(replayer: Replayer, method: str) -> list[float]:
+    """Wrap one of the replayer's methods to add up its wall time (in the returned cell)."""
+    spent = [0.0]
+    original = getattr(replayer, method)
+
+    def wrapper(*args: object) -> None:
+        began = time.perf_counter()
+        original(*args)
+        spent[0] += time.perf_counter() - began
+
+    setattr(replayer, method, wrapper)
+    return spent
+
+
 def main() -> None:
     arguments = parse_arguments()
     if not PRICES_CSV.exists():
@@ -136,6 +150,7 @@ def main() -> None:
         clock = FixedClock(0)
         store = SqliteStore(Path(folder) / "bench.db", clock=clock, create=True)
         replayer = Replayer(scenario, store, clock, BENCH_AGENT_KINDS)
+        checkpoint_seconds = timed(replayer, "checkpoint")
         if arguments.hours:
             replayer.steps = replayer.steps[: arguments.hours]
         began = time.perf_counter()
@@ -154,6 +169,10 @@ def main() -> None:
     print(f"steps: {outcome.steps:,} in {seconds:.2f} s; {events:,} events; {blocks:,} blocks")
     print(f"events/s: {events / seconds:,.0f}")
     print(f"simulated blocks/s: {blocks / seconds:,.0f}")
+    print(
+        f"checkpoints: {outcome.checkpoints} in {checkpoint_seconds[0]:.2f} s = "
+        f"{100 * checkpoint_seconds[0] / seconds:.1f}% of the steps' time"
+    )
     walks = {tag: counts[tag] for tag in ("FxPositionOperated", "FxWalked") if tag in counts}
     print(f"of which: {walks}; refusals: {dict(outcome.refusals)}")
 

@@ -61,6 +61,24 @@ class FxPoolCreated(Event, frozen=True, kw_only=True):
 
 
 @register
+class FxPoolParametersChanged(Event, frozen=True, kw_only=True):
+    """Some of a pool's parameters changed (a rebalance or liquidation line, a fee ratio).
+
+    What governance does on chain, and what a stress records at its fork block so the what-if
+    is on the record. No value moves.
+    """
+
+    pool_id: Name
+    changes: dict[str, Any]
+    """The `FxPoolParameters` fields changed, with their new values (ints and strs)."""
+    authority: Name
+    """Who changed them (governance, or a stress naming itself)."""
+
+    def default_stream(self) -> str:
+        return f"pool:fx:{self.pool_id}"
+
+
+@register
 class FxPositionOperated(Event, frozen=True, kw_only=True):
     """Open / add or remove collateral / borrow / repay / close (an `OperatePreview`)."""
 

@@ -23,6 +23,11 @@ def reserve_key(token: str, reserve: str = ALEX_RESERVE) -> str:
     return f"{reserve}:{token}" if reserve else token
 
 
+def reserve_token(key: str) -> str:
+    """The token a reserve book holds, from its key (`reserve_key`'s inverse for the token)."""
+    return key.rpartition(":")[2]
+
+
 def reserve_account(token: str, reserve: str = ALEX_RESERVE) -> str:
     """The protocol account that holds the reserve pool `reserve` of `token`.
 

@@ -8,6 +8,7 @@ no index on it (it is inside the payload), so these read the log once; a record'
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from events.chain import provenance_of
 from events.record import Record
@@ -15,6 +16,9 @@ from ledger.reorg import Retractions
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.runtime import Shown, make_books, shown
+
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
 
 
 def of_transaction(tx_hash: str | None) -> str | None:
@@ -30,7 +34,7 @@ def in_transaction(record: Record, tx_hash: str | None) -> bool:
 
 
 def transaction_records(
-    store: SqliteStore, where: ReadFilter, tx_hash: str | None
+    store: SqliteStore | PostgresStore, where: ReadFilter, tx_hash: str | None
 ) -> Iterator[tuple[Record, bool]]:
     """Records matching `where` (and of `tx_hash`), each with whether it is retracted."""
     retractions = Retractions.load(store)
@@ -41,7 +45,7 @@ def transaction_records(
 
 
 def state_after_transaction(
-    store: SqliteStore, names: Sequence[str] | None, tx_hash: str
+    store: SqliteStore | PostgresStore, names: Sequence[str] | None, tx_hash: str
 ) -> list[Shown] | None:
     """The projections just after the last canonical fact of `tx_hash`; None if it has none."""
     wanted = of_transaction(tx_hash)

@@ -50,13 +50,16 @@ class Engine:
         store: EventStore,
         *,
         checkpoint_every: int = 50_000,
-        checkpoint: tuple[int, int, dict[str, bytes]] | None = None,
+        start: tuple[int, int, dict[str, bytes]] | None = None,
     ) -> None:
-        """`checkpoint`, if given, is (seq, block, the books' snapshot) taken earlier of this
-        store's first seq records: the engine starts from it instead of folding them again."""
+        """`start`: (seq, block, books' states) to begin from instead of folding from seq 1.
+
+        A what-if run many times from one fork point restores the fork's books this way, over
+        a store that holds the records from that seq on, rather than refolding the log.
+        """
         self.store = store
         self.checkpoint_every = checkpoint_every
-        self._checkpoint: tuple[int, int, dict[str, bytes]] | None = checkpoint
+        self._checkpoint: tuple[int, int, dict[str, bytes]] | None = start
         self.books: Books = make_books()
         self._reload()
 
@@ -64,6 +67,10 @@ class Engine:
     def projections(self) -> list[Projection]:
         """The live books, in fold order."""
         return self.books.books
+
+    def reload(self) -> None:
+        """Rebuild live state from the store (after the caller rolled back a transaction)."""
+        self._reload()
 
     def _reload(self) -> None:
         """Rebuild live state: the last checkpoint plus the store's records after it."""

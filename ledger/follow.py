@@ -6,9 +6,11 @@ checkpoint (the seq of the last record it handled) and resumes with `from_seq = 
 so a crashed consumer loses nothing and sees nothing twice as long as it records its checkpoint
 together with what it did with the record.
 
-Polling rather than notification keeps it backend-neutral: any `EventStore` works, and a writer
-in another process needs no cooperation. `seq` is gapless and the head moves in the same
-transaction as the rows, so reading up to the head never skips a record.
+Polling keeps it backend-neutral: any `EventStore` works, and a writer in another process
+needs no cooperation. A store that can say when it was appended to (`append_waiter`: the
+PostgreSQL store, through LISTEN/NOTIFY) wakes the follower at once instead, and the poll
+interval only bounds the wait. `seq` is gapless and the head moves in the same transaction as
+the rows, so reading up to the head never skips a record.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Generator
+from typing import Protocol
 
 from events.record import Record
 from ledger.store import EventStore, ReadFilter
 
 POLL_INTERVAL_S_DEFAULT = 0.2
+STOP_CHECK_S = 0.05
+"""How often a follower waiting on a listener looks at its stop Event."""
 BATCH_RECORDS = 1000
 """Records read per query: a read is materialised before it is yielded, so a slow consumer
 never holds an SQLite read transaction open (which would stop WAL checkpoints)."""
@@ -79,7 +84,51 @@ def follow(
     if poll_interval_s <= 0:
         raise ValueError(f"poll_interval_s must be positive, got {poll_interval_s}")
     stopped = _stop_checker(stop)
-    wait = _waiter(stop)
+    wait: Callable[[float], object] = _waiter(stop)
+    make_waiter: Callable[[], AppendWaiter | None] | None = getattr(store, "append_waiter", None)
+    # Listening starts before the first look at the head, so no append falls between.
+    waiter = make_waiter() if make_waiter is not None else None
+    if waiter is not None:
+        wait = _listening_waiter(waiter, stop)
+    try:
+        yield from _follow(store, from_seq, poll_interval_s, stopped, wait, idle_timeout_s)
+    finally:
+        if waiter is not None:
+            waiter.close()
+
+
+class AppendWaiter(Protocol):
+    """Waits until the store is appended to (True), or `seconds` pass (False)."""
+
+    def wait(self, seconds: float) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+def _listening_waiter(waiter: AppendWaiter, stop: StopSignal | None) -> Callable[[float], object]:
+    """Wait on the listener; with a stop Event, in slices short enough to notice it at once."""
+    if not isinstance(stop, threading.Event):
+        return waiter.wait  # its True/False is ignored: the follower reads the head anyway
+    event = stop
+
+    def wait(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not event.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or waiter.wait(min(left, STOP_CHECK_S)):
+                return
+
+    return wait
+
+
+def _follow(
+    store: EventStore,
+    from_seq: int,
+    poll_interval_s: float,
+    stopped: Callable[[], bool],
+    wait: Callable[[float], object],
+    idle_timeout_s: float | None,
+) -> Generator[Record, None, None]:
     next_seq = from_seq
     last_new_s = time.monotonic()
     while not stopped():

@@ -1,4 +1,5 @@
-"""Keeps projections' views, snapshots and digests in the log's own SQLite file.
+"""Keeps projections' views, snapshots and digests beside the log (its SQLite file, or its
+PostgreSQL schema through `ledger.pg_views`, which has the same functions).
 
     catch_up   fold the records after each view's recorded seq; snapshot every K records;
                write each view together with its seq (one transaction per view)
@@ -18,17 +19,23 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from functools import partial
 from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 from events.record import Record
 from ledger.background import BackgroundWriter
+from ledger.errors import StoreError
 from ledger.reorg import Retractions, last_canonical_seq
 from ledger.sqlite_store import SqliteStore
 from projections import views
 from projections.base import Projection
 from projections.books import Books
 from projections.runtime import Shown, make_books, read_models, shown
+
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
 
 SNAPSHOT_EVERY_DEFAULT = 10_000
 PROGRESS_STEP = 10_000
@@ -39,11 +46,11 @@ FoldBatch = Callable[[Books, list[Record]], None]
 
 
 class Projector:
-    """Books and read models over one SQLite log (see the module docstring)."""
+    """Books and read models over one log, SQLite or PostgreSQL (see the module docstring)."""
 
     def __init__(
         self,
-        store: SqliteStore,
+        store: SqliteStore | PostgresStore,
         names: Sequence[str] | None = None,
         *,
         snapshot_every: int = SNAPSHOT_EVERY_DEFAULT,
@@ -54,7 +61,23 @@ class Projector:
         self.names = list(names) if names is not None else None
         self.snapshot_every = snapshot_every
         self.retractions = Retractions([])
-        views.ensure_schema(store.connection)
+        # A PostgreSQL log keeps its views beside it through `ledger.pg_views` (same API).
+        self.views: Any = views
+        #: On a read replica nothing is written: views are read, never caught up.
+        self.read_only = False
+        if not isinstance(store, SqliteStore):
+            from ledger import pg_views
+
+            self.views = pg_views
+            self.read_only = pg_views.read_only(store.connection)
+        self.views.ensure_schema(store.connection)
+
+    def _writer(self) -> Any:
+        """Where snapshots and drops are stored: a background thread for SQLite, inline for
+        PostgreSQL (which takes concurrent writers itself)."""
+        if isinstance(self.store, SqliteStore):
+            return BackgroundWriter(self.store.path)
+        return nullcontext(self.views.InlineWriter(self.store.connection))
 
     def _fresh(self) -> Books:
         return make_books(self.names)
@@ -63,7 +86,7 @@ class Projector:
         """Restore each book from its view state; group them by the seq they are at."""
         starts: Starts = {}
         for book in books:
-            saved = views.read_view_state(self.store.connection, book)
+            saved = self.views.read_view_state(self.store.connection, book)
             seq = block = 0
             if saved is not None:
                 seq, state, block = saved
@@ -107,14 +130,17 @@ class Projector:
                 so a long catch-up that is killed resumes from its last flush.
         """
         head = self.store.head()
+        if self.read_only:
+            return head.seq
         books = self._fresh()
         starts = self._restore_views(books)
         self.retractions = Retractions.load(self.store)
         if self.retractions:
             starts = self._roll_back(starts)
         if min(starts) < head.seq:
-            last_snapshot = max(views.latest_snapshot_seq(self.store.connection, b) for b in books)
-            with BackgroundWriter(self.store.path) as writer:
+            connection = self.store.connection
+            last_snapshot = max(self.views.latest_snapshot_seq(connection, b) for b in books)
+            with self._writer() as writer:
                 group = _CatchUpFold(self, books, last_snapshot, writer, progress, flush_every)
                 self._fold_from(books, starts, head.seq, self._skipping(group.fold_stage))
                 group.finish()
@@ -133,7 +159,10 @@ class Projector:
         Snapshots taken inside a retracted range before its retraction hold orphaned state:
         they are deleted here (a catch-up writes anyway).
         """
-        self.retractions.purge_snapshots(self.store.connection)
+        if isinstance(self.store, SqliteStore):
+            self.retractions.purge_snapshots(self.store.connection)
+        else:
+            self.views.purge_snapshots(self.store.connection, self.retractions.items)
         result: Starts = {}
         for seq, (block, group) in starts.items():
             restart = self.retractions.rollback_seq(seq)
@@ -141,7 +170,7 @@ class Projector:
                 result.setdefault(seq, (block, []))[1].extend(group)
                 continue
             for book in group:
-                saved = views.snapshot_before_seq(self.store.connection, book, restart)
+                saved = self.views.snapshot_before_seq(self.store.connection, book, restart)
                 at_seq = at_block = 0
                 if saved is not None:
                     at_seq, state, at_block = saved
@@ -157,11 +186,13 @@ class Projector:
         The old views and snapshots are dropped on the background writer, in one transaction
         as before, while the fold begins: every write of the rebuild is queued after it.
         """
+        if self.read_only:
+            raise StoreError("this log is read-only here (a replica?): rebuild on the primary")
         books = self._fresh()
         head = self.store.head()
-        with BackgroundWriter(self.store.path) as writer:
+        with self._writer() as writer:
             dropped = [*books, *read_models(books, self.names)]
-            writer.submit(partial(views.drop_views, projections=dropped))
+            writer.submit(partial(self.views.drop_views, projections=dropped))
             if head.seq > 0:
                 self.retractions = Retractions.load(self.store)
                 group = _CatchUpFold(self, books, 0, writer, progress, flush_every=0)
@@ -180,10 +211,10 @@ class Projector:
         retractions = Retractions.load(self.store)
         starts: Starts = {}
         for book in books:
-            saved = views.nearest_snapshot(self.store.connection, book, block)
+            saved = self.views.nearest_snapshot(self.store.connection, book, block)
             # A snapshot of orphaned state a catch-up has not deleted yet is passed over.
             while saved is not None and (restart := retractions.invalid_until(saved[0])):
-                saved = views.snapshot_before_seq(self.store.connection, book, restart)
+                saved = self.views.snapshot_before_seq(self.store.connection, book, restart)
             seq = at_block = 0
             if saved is not None:
                 seq, state, at_block = saved
@@ -206,12 +237,16 @@ class Projector:
         return shown(self.books_at(block), self.names)
 
     def current_books(self) -> Books:
-        """The books at the log head, caught up and restored from their views."""
+        """The books at the log head, caught up and restored from their views (on a read
+        replica: the nearest snapshots and the records after them, nothing written)."""
+        if self.read_only:
+            return self.books_at(self.store.head().block)
         self.catch_up()
         books = self._fresh()
         starts = self._restore_views(books)
-        ((seq, (block, _)),) = starts.items()
-        books.position.seq, books.position.block = seq, block
+        # Views are written one book per transaction: another writer may have been stopped
+        # between two of them, so the lower ones are folded up to the highest.
+        self._fold_from(books, starts, max(starts), _fold_batch)
         return books
 
     def current(self) -> list[Shown]:
@@ -242,11 +277,12 @@ class _CatchUpFold:
         projector: Projector,
         books: Books,
         last_snapshot: int,
-        writer: BackgroundWriter,
+        writer: Any,
         progress: Progress | None,
         flush_every: int,
     ) -> None:
         self.connection = projector.store.connection
+        self.views = projector.views
         self.snapshot_every = projector.snapshot_every
         self.names = projector.names
         self.books = books
@@ -292,7 +328,7 @@ class _CatchUpFold:
                 # The state is taken here, at this seq; SQLite stores it on the writer.
                 self.writer.submit(
                     partial(
-                        views.insert_snapshot,
+                        self.views.insert_snapshot,
                         name=book.name,
                         version=book.version,
                         seq=record.seq,
@@ -313,9 +349,9 @@ class _CatchUpFold:
         """Write every view at `record`, after whatever the writer has queued (a drop)."""
         self.writer.drain()
         for book in self.books:
-            views.write_view(self.connection, book, record.seq, record.block)
+            self.views.write_view(self.connection, book, record.seq, record.block)
         for model in read_models(self.books, self.names):
-            views.write_read_model_view(
+            self.views.write_read_model_view(
                 self.connection, model.name, model.tables(), record.seq, record.block
             )
 

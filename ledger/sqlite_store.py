@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -128,6 +129,15 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return connection
 
 
+_TRANSACTION = ("BEGIN IMMEDIATE", "COMMIT", ("ROLLBACK",))
+_SAVEPOINT = ("SAVEPOINT append", "RELEASE append", ("ROLLBACK TO append", "RELEASE append"))
+
+
+def _run(connection: sqlite3.Connection, statements: tuple[str, ...]) -> None:
+    for statement in statements:
+        connection.execute(statement)
+
+
 class SqliteStore:
     """An `EventStore` over one SQLite file."""
 
@@ -143,6 +153,7 @@ class SqliteStore:
             raise StoreError(f"{self.path} is not a defi-ledger log: {error}") from error
         self._stream_versions: dict[str, int] = {}
         self._cached_at_seq = -1
+        self._in_step = False
 
     def _migrate(self) -> None:
         version = self.connection.execute("PRAGMA user_version").fetchone()[0]
@@ -218,23 +229,47 @@ class SqliteStore:
     ) -> AppendResult:
         batch_fingerprint = fingerprint(batch) if idempotency_key is not None else ""
         connection = self.connection
-        connection.execute("BEGIN IMMEDIATE")
+        # Inside a step (`one_transaction`) an append is a savepoint of the step's transaction.
+        begin, commit, rollback = _SAVEPOINT if self._in_step else _TRANSACTION
+        connection.execute(begin)
         try:
             result = self._append_locked(batch, expected_head, idempotency_key, batch_fingerprint)
             if isinstance(result, Appended) and not result.replayed:
-                connection.execute("COMMIT")
+                connection.execute(commit)
             else:
-                connection.execute("ROLLBACK")
+                _run(connection, rollback)
             return result
         except sqlite3.IntegrityError as error:
-            connection.execute("ROLLBACK")
+            _run(connection, rollback)
             self._cached_at_seq = -1
             return Rejected(code=RejectCode.DUPLICATE, detail=f"already in the log: {error}")
         except BaseException:
             if connection.in_transaction:
-                connection.execute("ROLLBACK")
+                _run(connection, rollback)
             self._cached_at_seq = -1
             raise
+
+    @contextmanager
+    def one_transaction(self) -> Iterator[None]:
+        """Every append inside is a savepoint of one transaction, committed at the end.
+
+        A replay step (prices, then every agent's commands) costs one commit instead of one per
+        command; a refused command still appends nothing (its savepoint is rolled back). An
+        error inside rolls the whole step back. The write lock is held for the step.
+        """
+        if self._in_step:
+            raise StoreError("one_transaction does not nest")
+        self.connection.execute("BEGIN IMMEDIATE")
+        self._in_step = True
+        try:
+            yield
+        except BaseException:
+            self._in_step = False
+            self.connection.execute("ROLLBACK")
+            self._cached_at_seq = -1
+            raise
+        self._in_step = False
+        self.connection.execute("COMMIT")
 
     def _append_locked(
         self,

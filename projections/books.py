@@ -24,14 +24,16 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from events.record import Record
 from projections.base import Projection
-from projections.routing import Router
+from projections.routing import Router, Selective
 
 BookT = TypeVar("BookT")
 
 DIGEST_SCHEME = 2
 """What the books' digests mean. 1: each projection re-encoded whole, `positions` a projection
 of its own and block-dependent books keeping the last block in their state. 2: one owner per
-fact (read models have no digest), the position in the log kept by the books, not in a digest.
+fact (read models have no digest), the position in the log kept by the books, not in a digest,
+and big books digested as trees of per-part digests kept current as they fold
+(`projections.digests`).
 Checkpoints record it, so digests of another scheme are named as such, never compared."""
 
 
@@ -75,6 +77,12 @@ class Books:
         self.by_type: dict[type[Any], Projection] = {type(book): book for book in chosen}
         self.reattach()
         self._route = Router(chosen).route
+        alone = chosen[0] if len(chosen) == 1 else None
+        self._alone: Callable[[Record], None] | None = (
+            alone.apply
+            if alone is not None and not isinstance(alone, (Selective, Attaches))
+            else None
+        )
 
     def reattach(self) -> None:
         """Point every book that reads the position or other books at these books."""
@@ -110,6 +118,13 @@ class Books:
         last: Record | None = None
         position = self.position
         route = self._route
+        if on_record is None and self._alone is not None:
+            apply = self._alone  # one book that reads every record and not the position
+            for last in records:
+                apply(last)
+            if last is not None:
+                position.seq, position.block = last.seq, last.block
+            return last
         if on_record is None:
             for last in records:
                 position.seq = last.seq

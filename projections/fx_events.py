@@ -7,6 +7,7 @@ recomputed here.
 from __future__ import annotations
 
 from dataclasses import fields
+from functools import cache
 from typing import Any
 
 from events.fx import (
@@ -36,10 +37,16 @@ from projections.contracts.fx_stability import (
 )
 
 
+@cache
+def _field_names(cls: Any) -> tuple[str, ...]:
+    """A dataclass's field names, read once per class (`fields()` is slow in a fold's loop)."""
+    return tuple(item.name for item in fields(cls))
+
+
 def _copied(cls: Any, source: Any, **overrides: Any) -> Any:
     values = {
-        item.name: overrides[item.name] if item.name in overrides else getattr(source, item.name)
-        for item in fields(cls)
+        name: overrides[name] if name in overrides else getattr(source, name)
+        for name in _field_names(cls)
     }
     return cls(**values)
 

@@ -12,7 +12,7 @@ the positions' live shares equal the pool's share totals up to the rounding the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import fields
+from dataclasses import asdict, fields
 from typing import Any
 
 import msgspec
@@ -23,6 +23,7 @@ from events.fx import (
     FxFundingAccrued,
     FxHarvested,
     FxPoolCreated,
+    FxPoolParametersChanged,
     FxPositionOperated,
     FxPositionTransferred,
     FxRedeemed,
@@ -46,6 +47,7 @@ from projections.contracts.fx_stability import (
     StabilityPoolParameters,
     StabilityTotals,
 )
+from projections.fx_digests import PoolDigest
 from projections.fx_events import (
     deposit_preview,
     funding_preview,
@@ -96,6 +98,7 @@ class FxPools:
         self.meta: dict[str, FxPoolMeta] = {}
         self.stability = StabilityPool(StabilityPoolParameters())
         self._violations: list[Violation] = []
+        self._digests: dict[str, PoolDigest] = {}
 
     def folds(self, event_type: type[Event]) -> bool:
         return event_type in _FX_EVENTS
@@ -118,9 +121,14 @@ class FxPools:
             elif kind is FxHarvested:
                 self.pools[event.pool_id].apply_harvest(harvest_preview(event))
             elif kind is FxPositionTransferred:
-                self.pools[event.pool_id].tree.positions[event.position_id].owner = event.to_owner
+                tree = self.pools[event.pool_id].tree
+                tree.positions[event.position_id].owner = event.to_owner
+                tree.dirty_positions.add(event.position_id)
             elif kind is FxPoolCreated:
                 self._create(event)
+            elif kind is FxPoolParametersChanged:
+                pool = self.pools[event.pool_id]
+                pool.parameters = parameters_from({**asdict(pool.parameters), **event.changes})
             else:
                 self._apply_stability(event)
         except (FxReplayMismatch, KeyError) as error:
@@ -128,6 +136,7 @@ class FxPools:
 
     def _create(self, event: FxPoolCreated) -> None:
         self.pools[event.pool_id] = FxPool(parameters_from(event.parameters))
+        self._digests[event.pool_id] = PoolDigest(self.pools[event.pool_id])
         self.meta[event.pool_id] = FxPoolMeta(
             side=event.side,
             collateral_asset=event.collateral_asset,
@@ -205,9 +214,22 @@ class FxPools:
         }
         self.stability = StabilityPool.from_state(state["stability"])
         self._violations = msgspec.convert(state["violations"], list[Violation])
+        self._digests = {pool_id: PoolDigest(pool) for pool_id, pool in self.pools.items()}
 
     def digest(self) -> str:
-        return digest_of(self.snapshot())
+        """Hex sha256 over each pool's digest (kept current as it folds) and the small rest."""
+        return digest_of(
+            canonical_bytes(
+                {
+                    "pools": {
+                        pool_id: self._digests[pool_id].digest() for pool_id in sorted(self.pools)
+                    },
+                    "meta": dict(sorted(self.meta.items())),
+                    "stability": self.stability.to_state(),
+                    "violations": self._violations,
+                }
+            )
+        )
 
     def tables(self) -> list[Table]:
         rows = []

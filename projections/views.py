@@ -2,15 +2,21 @@
 
 The only module of `projections` that does I/O. For each projection P with tables T:
 
-    view_<T>(<columns>)                 amounts as TEXT decimal strings (exact beyond 2**63)
+    view_<T>(<columns>)                 typed by `projections.columns` (below)
     view_tracking(projection PK, version, seq, block, digest)
     view_state(projection PK, version, seq, state BLOB)        the snapshot the view came from
     snapshots(projection, version, seq, block, state BLOB)      every K events, for time travel
 
 `write_view` replaces a projection's rows, its tracking row and its state in ONE transaction,
 so a view is never ahead of or behind the `seq` it records, whatever moment a crash comes at.
-Amounts are stored as TEXT because SQLite INTEGER stops at 2**63 - 1: read them exactly with
-`CAST(amount AS INTEGER)` while they fit, or as `HUGEINT`/`DECIMAL(38,0)` in DuckDB.
+
+Column types. Names and statuses are TEXT; counts, blocks and flags INTEGER. Amounts and
+fixed-point numbers can pass SQLite's INTEGER limit (2**63 - 1, about 9.22 ETH in wei), so they
+are kept exact twice: `<c>` as decimal TEXT (what to read and print) and `<c>_key`, a TEXT whose
+plain string order is the numeric order, for any size and sign (`sort_key`). So
+`ORDER BY amount_key DESC` sorts by amount and `amount_key > sort_key(X)` compares with X.
+Sums: the `dec_sum` aggregate (exact decimal text) on a connection given
+`register_sql_functions`; in a plain sqlite3 client, the limb recipe of the README.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from projections.base import Projection, Table, tables_at
+from projections.columns import EXACT_KINDS, column
 from projections.sqlite_tables import database
 
 VIEWS_SCHEMA = """
@@ -41,15 +48,62 @@ def ensure_schema(connection: sqlite3.Connection) -> None:
     connection.executescript(f"BEGIN IMMEDIATE;{VIEWS_SCHEMA}COMMIT;")
 
 
-def _cell(value: Any) -> Any:
-    # bool is an int too, but is stored as 0/1 like SQLite does itself.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
+KEY_DIGITS = 4
+"""The key's length field: integers of up to 9,999 digits."""
 
 
-def _columns(connection: sqlite3.Connection, name: str) -> list[str] | None:
-    """The columns of table `name`, or None if there is no such table."""
+def sort_key(value: int) -> str:
+    """A text whose string order is the integer order, for any size and sign.
+
+    `p` + the digit count (4 digits) + the digits for n >= 0; `n` + (9999 - digit count) + the
+    nines' complement of the digits for n < 0. 'n' < 'p' puts negatives first; among negatives
+    more digits, then larger digits, come first once complemented. E.g. 0 -> p00010,
+    1500 -> p00041500, -7 -> n99982.
+    """
+    digits = str(abs(value))
+    if value >= 0:
+        return f"p{len(digits):0{KEY_DIGITS}d}{digits}"
+    complement = digits.translate(_NINES)
+    return f"n{10**KEY_DIGITS - 1 - len(digits):0{KEY_DIGITS}d}{complement}"
+
+
+_NINES = str.maketrans("0123456789", "9876543210")
+
+
+def view_columns(table: Table) -> list[tuple[str, str]]:
+    """The view's (column, SQLite type) pairs: exact numbers get a `<column>_key` beside them."""
+    pairs: list[tuple[str, str]] = []
+    for name in table.columns:
+        kind = column(table.name, name).kind
+        if kind in EXACT_KINDS:
+            pairs += [(name, "TEXT"), (f"{name}_key", "TEXT")]
+        else:
+            pairs.append((name, "INTEGER" if kind in ("int", "bool") else "TEXT"))
+    return pairs
+
+
+def row_cells(table: Table) -> Any:
+    """Per column, how a value becomes the view's cell(s)."""
+    exact = [column(table.name, name).kind in EXACT_KINDS for name in table.columns]
+
+    def cells(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        out: list[Any] = []
+        for value, is_exact in zip(row, exact, strict=True):
+            if is_exact:
+                number = value if isinstance(value, int) else None
+                out += [str(value) if value is not None else None]
+                out += [None if number is None else sort_key(number)]
+            elif isinstance(value, int) or value is None:
+                out.append(value)  # bool is an int: stored as 0/1 like SQLite does itself
+            else:
+                out.append(str(value))
+        return tuple(out)
+
+    return cells
+
+
+def _columns(connection: sqlite3.Connection, name: str) -> list[tuple[str, str]] | None:
+    """The (column, declared type) pairs of table `name`, or None if there is no such table."""
     if (
         connection.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
@@ -57,12 +111,13 @@ def _columns(connection: sqlite3.Connection, name: str) -> list[str] | None:
         is None
     ):
         return None
-    return [row[1] for row in connection.execute(f"PRAGMA table_info([{name}])")]
+    return [(row[1], row[2]) for row in connection.execute(f"PRAGMA table_info([{name}])")]
 
 
 def _create_table(connection: sqlite3.Connection, name: str, table: Table) -> None:
+    types = {"TEXT": str, "INTEGER": int}
     database(connection)[name].create(
-        dict.fromkeys(table.columns, str),
+        {column_name: types[kind] for column_name, kind in view_columns(table)},
         pk=table.key_columns or None,
     )
 
@@ -70,17 +125,19 @@ def _create_table(connection: sqlite3.Connection, name: str, table: Table) -> No
 def _replace_table(connection: sqlite3.Connection, table: Table) -> None:
     name = f"view_{table.name}"
     columns = _columns(connection, name)
-    if columns is not None and columns != list(table.columns):
+    typed = view_columns(table)
+    wanted = [name for name, _ in typed]
+    if columns is not None and columns != typed:
         # The projection's table changed shape (a new version): the view is a cache, rebuild it.
         connection.execute(f"DROP TABLE [{name}]")
         columns = None
     if columns is None:
         _create_table(connection, name, table)
     connection.execute(f"DELETE FROM [{name}]")
-    placeholders = ", ".join("?" for _ in table.columns)
+    placeholders = ", ".join("?" for _ in wanted)
+    cells = row_cells(table)
     connection.executemany(
-        f"INSERT INTO [{name}] VALUES ({placeholders})",
-        (tuple(map(_cell, row)) for row in table.rows),
+        f"INSERT INTO [{name}] VALUES ({placeholders})", (cells(row) for row in table.rows)
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from events.amm import Swapped
-from ledger.sqlite_store import SqliteStore as Store
+from ledger.store import EventStore as Store
 from ledger.store import ReadFilter
 from projections.alphax_markets import StrikeMarket, strike_market_price, strike_quote
 from projections.contracts.alphax import PRICE_SCALE

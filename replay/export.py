@@ -8,9 +8,11 @@ next are folded, so the cost is one pass over A..B however many samples are take
 
 Exactness: amounts are ints that can exceed 2**63, so they are written as decimal strings
 (Parquet `string`, CSV text, JSON strings) and read back exactly with `int()` or DuckDB's
-`CAST(amount AS HUGEINT)`. Any other int column that does not fit int64 is written the same
-way. Amount columns of tables with an `asset` column also get `<column>_display`, a float64 in
-whole units through `projections.arrays.amounts_to_float`: lossy, for charts only.
+`CAST(amount AS HUGEINT)`. Every column has one type fixed by the column catalog, whatever
+the values of a run (`replay/export_columns.py`); the leading `block` is the sampled block, and
+a table's own `block` column is written as `<table>_block`. Amount columns of tables with an
+`asset` column also get `<column>_display`, a float64 in whole units through
+`projections.arrays.amounts_to_float`: lossy, for charts only.
 
 Provenance: each file carries the projection (name, version), the block range, the log head
 (seq, hash) when the export ran, and the last record at or below the range's end (`as_of_seq`,
@@ -21,13 +23,12 @@ metadata (`defi_ledger.<field>`), for CSV and JSON lines in a `<file>.meta.json`
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Callable
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import msgspec
 import pyarrow as pa
@@ -40,15 +41,19 @@ from ledger.chain import GENESIS_HASH
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
-from projections.arrays import amounts_to_float
 from projections.balances import Balances
 from projections.base import tables_at
 from projections.runtime import Shown, shown
+from replay.export_columns import to_arrow
 
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
+
+#: A log export reads: an SQLite file, or a PostgreSQL log.
+LogStore: TypeAlias = "SqliteStore | PostgresStore"
 Progress = Callable[[int], None]
 PROGRESS_EVERY_RECORDS = 1000
 METADATA_PREFIX = "defi_ledger."
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class ExportFormat(StrEnum):
@@ -123,16 +128,6 @@ class _Series:
         self.asset_index = columns.index("asset") if "asset" in columns else None
 
 
-def is_amount_column(name: str) -> bool:
-    """Amount columns by the naming rule of STYLE.md: `amount`, `amount_*`, `*_amount`,
-    `*_base_units` (and units such as `*_wei`)."""
-    return (
-        name == "amount"
-        or name.startswith("amount_")
-        or name.endswith(("_amount", "_base_units", "_wei"))
-    )
-
-
 def sample_blocks(from_block: int, to_block: int, every_blocks: int | None) -> list[int]:
     """The blocks to sample: A, A+N, A+2N, ... and B itself; without N, A and B.
 
@@ -158,14 +153,15 @@ def sample_blocks(from_block: int, to_block: int, every_blocks: int | None) -> l
     return blocks
 
 
-def _last_at_or_below(store: SqliteStore, block: int, seq_max: int) -> Head:
-    """The last record at or below `block` (and `seq_max`), as a head: where a prefix ends."""
-    row = store.connection.execute(
-        "SELECT seq, block, hash FROM events WHERE block <= ? AND seq <= ? "
-        "ORDER BY seq DESC LIMIT 1",
-        (block, seq_max),
-    ).fetchone()
-    return Head(0, 0, GENESIS_HASH) if row is None else Head(row[0], row[1], row[2])
+def _last_at_or_below(store: LogStore, block: int, seq_max: int) -> Head:
+    """The last record at or below `block` (and `seq_max`), as a head: where a prefix ends.
+
+    Blocks never decrease along seq, so when the last record at or below `block` is past
+    `seq_max`, the record at `seq_max` is at or below `block` too.
+    """
+    seq = min(store.last_seq_at_block(block), seq_max)
+    record = next(iter(store.read(ReadFilter(from_seq=seq, to_seq=seq))), None) if seq else None
+    return Head(0, 0, GENESIS_HASH) if record is None else Head(seq, record.block, record.hash)
 
 
 class ExportPlan(msgspec.Struct, frozen=True, kw_only=True):
@@ -185,7 +181,7 @@ class ExportPlan(msgspec.Struct, frozen=True, kw_only=True):
         return self.as_of.seq - self.start.seq
 
 
-def plan_export(store: SqliteStore, request: ExportRequest) -> ExportPlan:
+def plan_export(store: LogStore, request: ExportRequest) -> ExportPlan:
     """Resolve the request's defaults against the log, and check its range.
 
     Args:
@@ -234,7 +230,7 @@ def _capture(projection: Shown, balances: Balances, block: int, into: dict[str, 
 
 
 def _collect(
-    store: SqliteStore,
+    store: LogStore,
     projection_name: str,
     samples: list[int],
     head: Head,
@@ -261,46 +257,6 @@ def _collect(
     if progress is not None and folded[0] % PROGRESS_EVERY_RECORDS:
         progress(folded[0] % PROGRESS_EVERY_RECORDS)
     return target, series
-
-
-def _texts(values: list[Any]) -> pa.Array:
-    return pa.array([None if value is None else str(value) for value in values], type=pa.string())
-
-
-def _plain_column(values: list[Any]) -> tuple[pa.Array, bool]:
-    """A column that is not an amount, and whether it holds ints as text (beyond int64)."""
-    present = [value for value in values if value is not None]
-    if present and all(isinstance(value, bool) for value in present):
-        return pa.array(values, type=pa.bool_()), False
-    if present and all(isinstance(value, int) for value in present):
-        if all(INT64_MIN <= value <= INT64_MAX for value in present):
-            return pa.array(values, type=pa.int64()), False
-        return _texts(values), True
-    if present and all(isinstance(value, int | float) for value in present):
-        floats = [None if value is None else float(value) for value in values]
-        return pa.array(floats, type=pa.float64()), False
-    return _texts(values), False
-
-
-def _to_arrow(series: _Series) -> tuple[pa.Table, list[str]]:
-    """The table as Arrow columns, and the names of its exact-integer text columns."""
-    arrays: dict[str, pa.Array] = {"block": pa.array(series.blocks, type=pa.int64())}
-    int_texts: list[str] = []
-    for index, name in enumerate(series.columns):
-        values = [row[index] for row in series.rows]
-        if is_amount_column(name) and all(v is None or isinstance(v, int) for v in values):
-            arrays[name] = _texts(values)
-            int_texts.append(name)
-            if series.asset_index is not None:
-                display = amounts_to_float(values, series.decimals).tolist()
-                arrays[f"{name}_display"] = pa.array(
-                    [None if math.isnan(v) else v for v in display], type=pa.float64()
-                )
-            continue
-        arrays[name], is_int_text = _plain_column(values)
-        if is_int_text:
-            int_texts.append(name)
-    return pa.table(arrays), int_texts
 
 
 def _metadata_items(meta: ExportMeta) -> dict[str, str]:
@@ -344,7 +300,7 @@ def _write_table(table: pa.Table, meta: ExportMeta, path: Path) -> str | None:
 
 
 def export_projection(
-    store: SqliteStore,
+    store: LogStore,
     request: ExportRequest,
     plan: ExportPlan | None = None,
     progress: Progress | None = None,
@@ -371,7 +327,14 @@ def export_projection(
     request.out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for table_name, series in series_by_table.items():
-        table, int_strings = _to_arrow(series)
+        table, int_strings = to_arrow(
+            series.blocks,
+            series.columns,
+            series.rows,
+            series.decimals,
+            series.asset_index,
+            table_name,
+        )
         meta = ExportMeta(
             projection=projection.name,
             projection_version=getattr(projection, "version", 0),  # 0: a read model

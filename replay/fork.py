@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.batch import Head
 from ledger.chain import ChainWalker
@@ -15,8 +15,11 @@ from ledger.store import ReadFilter
 from projections.base import tables_at
 from projections.runtime import digest_of_shown
 
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
 
-def fork_log(parent: SqliteStore, at_block: int, out: Path) -> Head:
+
+def fork_log(parent: SqliteStore | PostgresStore, at_block: int, out: Path) -> Head:
     """Copy the parent's records up to `at_block`, byte for byte, into a new log at `out`.
 
     The copy keeps every hash, so the fork shares the parent's chain up to the fork block and
@@ -61,7 +64,10 @@ class TableDiff:
 
 
 def diff_logs(
-    a: SqliteStore, b: SqliteStore, at_block: int, names: list[str] | None = None
+    a: SqliteStore | PostgresStore,
+    b: SqliteStore | PostgresStore,
+    at_block: int,
+    names: list[str] | None = None,
 ) -> list[TableDiff]:
     """Rows that differ between two logs' projections at `at_block` (empty: identical)."""
     states_a = Projector(a, names).state_at(at_block)

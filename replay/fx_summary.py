@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from events.fx import FxFundingAccrued, FxHarvested, FxLeveragedOpened
-from ledger.sqlite_store import SqliteStore
-from ledger.store import ReadFilter
+from ledger.store import EventStore, ReadFilter
 from projections.contracts.fx_peg import DEPEG_PRICE_1E18
 from projections.contracts.fx_ticks import PRECISION
 from projections.fx_pools import fxusd_market_price_1e18
@@ -20,7 +19,7 @@ from projections.pools import PoolBook
 
 
 def fxusd_peg(
-    store: SqliteStore, books: dict[str, PoolBook], decimals: dict[str, int]
+    store: EventStore, books: dict[str, PoolBook], decimals: dict[str, int]
 ) -> dict[str, Any]:
     """fxUSD's price path and end, the funding accrued by branch, harvests and flash opens."""
     prices: list[tuple[int, int]] = []

@@ -1,187 +1,149 @@
-"""`defi-ledger report`: PNG charts of a replayed log and one HTML page that shows them.
+"""`defi-ledger report`: one HTML page that says what happened in a log, with its charts.
 
-The log is folded once; at most `samples_max` evenly spaced price steps are sampled (each
-sample reads the projections as they stand after the whole block). Charts (matplotlib, Agg,
-headless): the price against the LTV distribution of f(x) positions, rebalances and
-liquidations per hour, reserve-pool coverage, supply per asset, and dead strikes.
+From the top: a headline (period, price moves, positions rebalanced / liquidated / dead, bad
+debt, the reserve's low point), the timeline of protocol moments in time and blocks, the path
+of every position, the charts on one time axis, ALEX panels for ALEX logs, and the summary.
+A chart with nothing to plot is replaced by a sentence saying so; `charts.json` lists every
+chart with its point count (what the tests and the page's own check read).
 """
 
 from __future__ import annotations
 
 import html
-from collections import Counter
-from dataclasses import dataclass, field
+import json
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from events.core import PriceUpdated
-from events.record import Record
 from ledger.sqlite_store import SqliteStore
-from projections.positions import Positions
-from projections.runtime import make_books
+from replay.moments import SEVERE
+from replay.report_alex import governance_chart, is_alex_log, reserve_flows, staking_chart
+from replay.report_charts import Chart, draw, time_charts
+from replay.report_story import headline, path_text
 from replay.summary import render_summary, summarise
+from replay.timeline import Moment, Story, tell
+from replay.units import percent_text
 
-HOUR_MS = 3_600_000
-OUTCOME_KINDS = ("rebalance", "liquidate")
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
 
-
-@dataclass
-class Series:
-    """What the charts plot, sampled while the log is folded."""
-
-    blocks: list[int] = field(default_factory=list)
-    prices: list[float] = field(default_factory=list)
-    ltv_percentiles: list[tuple[float, float, float]] = field(default_factory=list)
-    coverage_bps: dict[str, list[float]] = field(default_factory=dict)
-    supply: dict[str, list[float]] = field(default_factory=dict)
-    dead_strikes: list[int] = field(default_factory=list)
-    outcomes_per_hour: dict[str, Counter[int]] = field(default_factory=dict)
+TIMELINE_MAX = 120
 
 
-def _outcome(record: Record) -> str | None:
-    kind = getattr(record.event, "kind", None)
-    if record.type == "FxWalked" and isinstance(kind, str):
-        return "rebalance" if kind.startswith("rebalance") else kind
-    if "Liquidated" in record.type:
-        return "liquidate"
-    return None
+def when(block: int, ts_ms: int) -> str:
+    """A moment as a person reads it: date and time (UTC), and the block."""
+    if ts_ms <= 0:
+        return f"block {block:,}"
+    stamp = datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+    return f"{stamp} UTC · block {block:,}"
 
 
-def _sample(series: Series, block: int, price: float, by_name: dict[str, Any]) -> None:
-    series.blocks.append(block)
-    series.prices.append(price)
-    positions = by_name.get("positions")
-    ratios = (
-        sorted(row[6] / 1e16 for row in getattr(positions, "fx_rows", list)() if row[6] is not None)
-        if positions is not None
-        else []
+def shown_moments(story: Story) -> tuple[list[Moment], int]:
+    """Every severe moment, then the others in order up to `TIMELINE_MAX`; and how many left."""
+    severe = [m for m in story.moments if m.type in SEVERE]
+    room = max(0, TIMELINE_MAX - len(severe))
+    others = [m for m in story.moments if m.type not in SEVERE]
+    kept = sorted(severe + others[:room], key=lambda m: (m.block, story.moments.index(m)))
+    return kept, len(others) - min(room, len(others))
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text))
+
+
+def timeline_html(story: Story) -> str:
+    kept, left = shown_moments(story)
+    rows = "\n".join(
+        f"<tr><td>{_esc(when(m.block, m.ts_ms))}</td><td>{_esc(m.text)}</td></tr>" for m in kept
     )
-    if ratios:
-        pick = [ratios[min(len(ratios) - 1, len(ratios) * q // 100)] for q in (10, 50, 90)]
-        series.ltv_percentiles.append((pick[0], pick[1], pick[2]))
-    else:
-        series.ltv_percentiles.append((float("nan"),) * 3)
-    reserve = by_name.get("reserve_solvency")
-    for token, book in sorted(getattr(reserve, "books", {}).items()):
-        coverage = book.coverage_bps()
-        series.coverage_bps.setdefault(token, []).append(
-            float("nan") if coverage is None else coverage / 100
+    more = f"<p>…and {left} routine moments left out.</p>" if left else ""
+    if not kept:
+        return "<p>No protocol moment in this log (no rebalance, vote, payout or launch).</p>"
+    return f"<table><tr><th>when</th><th>what</th></tr>\n{rows}</table>{more}"
+
+
+def positions_html(story: Story) -> str:
+    if not story.paths:
+        return "<p>No position (f(x), AlphaX strike or CRP loan) in this log.</p>"
+    rows = []
+    for path in story.paths.values():
+        low, high = path.ltv_min_1e18, path.ltv_max_1e18
+        ltv = (
+            "—"
+            if low is None or high is None
+            else f"{percent_text(low, 10**18)} – {percent_text(high, 10**18)}"
         )
-    balances = by_name.get("balances")
-    for asset, amount in getattr(balances, "supplies", dict)().items():
-        decimals = getattr(balances, "decimals", {}).get(asset, 0)
-        series.supply.setdefault(asset, []).append(amount / 10**decimals)
-    markets = getattr(getattr(positions, "alphax", None), "markets", {})
-    series.dead_strikes.append(
-        sum(1 for market in markets.values() if getattr(market, "dead_side", ""))
-    )
-
-
-def collect(store: SqliteStore, samples_max: int = 300) -> Series:
-    """Fold the log once, sampling at most `samples_max` price steps."""
-    price_steps = store.counts_by_type().get("PriceUpdated", 0)
-    stride = max(1, price_steps // samples_max)
-    books = make_books()
-    by_name: dict[str, Any] = {**books.by_name, "positions": Positions(books)}
-    series = Series()
-    seen_prices = 0
-    pending: tuple[int, float] | None = None
-    first_asset: str | None = None
-    for record in store.read():  # the full records: outcomes are counted by `ts_ms`
-        if pending is not None and record.block != pending[0]:
-            _sample(series, pending[0], pending[1], by_name)
-            pending = None
-        books.apply(record)
-        outcome = _outcome(record)
-        if outcome is not None:
-            series.outcomes_per_hour.setdefault(outcome, Counter())[record.ts_ms // HOUR_MS] += 1
-        event = record.event
-        if isinstance(event, PriceUpdated):
-            first_asset = first_asset or event.asset
-            if event.asset == first_asset:
-                seen_prices += 1
-                if seen_prices % stride == 0:
-                    pending = (record.block, event.price / event.scale)
-    if pending is not None:
-        _sample(series, pending[0], pending[1], by_name)
-    return series
-
-
-def write_charts(series: Series, out: Path) -> list[tuple[str, str]]:
-    """Write the PNGs; return (file name, caption) pairs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    charts: list[tuple[str, str]] = []
-
-    def save(figure: Any, name: str, caption: str) -> None:
-        figure.tight_layout()
-        figure.savefig(out / name, dpi=96)
-        plt.close(figure)
-        charts.append((name, caption))
-
-    figure, price_axis = plt.subplots(figsize=(9, 4))
-    price_axis.plot(series.blocks, series.prices, color="black", label="price")
-    price_axis.set_xlabel("block")
-    price_axis.set_ylabel("price")
-    ltv_axis = price_axis.twinx()
-    for index, label in enumerate(("LTV p10", "LTV p50", "LTV p90")):
-        ltv_axis.plot(
-            series.blocks, [row[index] for row in series.ltv_percentiles], label=label, alpha=0.7
+        rows.append(
+            f"<tr><td>{_esc(path.kind)}</td><td>{_esc(path.id)}</td><td>{_esc(path.owner)}</td>"
+            f"<td>{_esc(path_text(path.statuses))}</td><td>{_esc(ltv)}</td>"
+            f"<td>{path.first_block:,} – {path.last_block:,}</td>"
+            f"<td>{_esc(path.statuses[-1])}</td></tr>"
         )
-    ltv_axis.set_ylabel("debt ratio (%)")
-    ltv_axis.legend(loc="upper right")
-    save(figure, "price_ltv.png", "Price against the LTV distribution of f(x) positions")
-
-    figure, axis = plt.subplots(figsize=(9, 3.5))
-    for kind in OUTCOME_KINDS:
-        counts = series.outcomes_per_hour.get(kind, Counter())
-        hours = sorted(counts)
-        axis.bar(hours, [counts[hour] for hour in hours], label=kind, alpha=0.7)
-    axis.set_xlabel("hour (unix hours)")
-    axis.set_ylabel("events")
-    axis.legend()
-    save(figure, "outcomes_per_hour.png", "Rebalances and liquidations per hour")
-
-    for name, data, caption, ylabel in (
-        ("reserve_coverage.png", series.coverage_bps, "Reserve-pool coverage", "coverage (%)"),
-        ("supply.png", series.supply, "Supply per asset", "display units"),
-    ):
-        figure, axis = plt.subplots(figsize=(9, 3.5))
-        for label, values in sorted(data.items()):
-            axis.plot(series.blocks[-len(values) :], values, label=label)
-        axis.set_xlabel("block")
-        axis.set_ylabel(ylabel)
-        if data:
-            axis.legend()
-        save(figure, name, caption)
-
-    figure, axis = plt.subplots(figsize=(9, 3))
-    axis.step(series.blocks, series.dead_strikes, where="post")
-    axis.set_xlabel("block")
-    axis.set_ylabel("dead strikes")
-    save(figure, "dead_strikes.png", "AlphaX strikes in the graveyard")
-    return charts
-
-
-def write_html(summary: dict[str, Any], charts: list[tuple[str, str]], out: Path) -> Path:
-    figures = "\n".join(
-        f'<figure><img src="{html.escape(name)}" alt="{html.escape(caption)}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        for name, caption in charts
+    head = (
+        "<tr><th>kind</th><th>position</th><th>owner</th><th>path</th><th>LTV low – high</th>"
+        "<th>blocks</th><th>last status</th></tr>"
     )
-    text = html.escape("\n".join(render_summary(summary)))
+    return f"<table>{head}\n" + "\n".join(rows) + "</table>"
+
+
+def charts_html(charts: list[Chart]) -> str:
+    parts = []
+    for chart in charts:
+        if chart.is_empty():
+            parts.append(
+                f'<figure class="nochart"><figcaption>{_esc(chart.caption)}</figcaption>'
+                f"<p>Nothing to plot: {_esc(chart.empty_reason)}</p></figure>"
+            )
+        else:
+            parts.append(
+                f'<figure><img src="{_esc(chart.name)}" alt="{_esc(chart.caption)}">'
+                f"<figcaption>{_esc(chart.caption)}</figcaption></figure>"
+            )
+    return "\n".join(parts)
+
+
+def alex_html(story: Story, charts: list[Chart]) -> str:
+    flows = reserve_flows(story)
+    table = (
+        "<table><tr><th>direction</th><th>source or reason</th><th>amount</th></tr>"
+        + "".join(f"<tr><td>{a}</td><td>{_esc(b)}</td><td>{_esc(c)}</td></tr>" for a, b, c in flows)
+        + "</table>"
+        if flows
+        else "<p>The reserve had no inflow or outflow.</p>"
+    )
+    return f"<h2>ALEX</h2>\n{charts_html(charts)}\n<h3>Reserve pool flows</h3>\n{table}"
+
+
+STYLE = """body{font-family:sans-serif;margin:2em;max-width:1100px}
+img{max-width:100%} figure{margin:1em 0} .nochart p{color:#555;font-style:italic}
+table{border-collapse:collapse;font-size:0.9em} td,th{border:1px solid #ccc;padding:2px 6px;
+text-align:left;vertical-align:top} pre{background:#f4f4f4;padding:1em;overflow:auto}
+.headline li{margin:0.2em 0}"""
+
+
+def write_html(
+    story: Story, summary: dict[str, Any], charts: list[Chart], alex: list[Chart], out: Path
+) -> Path:
+    items = "".join(f"<li>{_esc(line)}</li>" for line in headline(story))
+    text = _esc("\n".join(render_summary(summary)))
+    alex_part = alex_html(story, alex) if alex else ""
+    drawn = sum(1 for chart in charts + alex if not chart.is_empty())
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>defi-ledger report</title>
-<style>body{{font-family:sans-serif;margin:2em}} img{{max-width:100%}}
-figure{{margin:1em 0}} pre{{background:#f4f4f4;padding:1em;overflow:auto}}</style></head>
-<body><h1>defi-ledger report</h1>
+<style>{STYLE}</style></head>
+<body data-charts-expected="{drawn}"><h1>What happened</h1>
+<ul class="headline">{items}</ul>
+<h2>Timeline</h2>
+{timeline_html(story)}
+<h2>Positions</h2>
+{positions_html(story)}
+<h2>Charts</h2>
+<p>Every time chart spans the whole log: blocks below, dates (UTC) above.</p>
+{charts_html(charts)}
+{alex_part}
+<h2>Summary</h2><pre>{text}</pre>
 <p>Log head: seq {summary["head"]["seq"]}, block {summary["head"]["block"]},
 hash <code>{summary["head"]["hash"]}</code></p>
-{figures}
-<h2>Summary</h2><pre>{text}</pre>
 <script>
 window.addEventListener("load", function () {{
   var images = Array.prototype.slice.call(document.images);
@@ -196,8 +158,28 @@ window.addEventListener("load", function () {{
     return index
 
 
-def write_report(store: SqliteStore, out: Path) -> Path:
-    """Charts and the HTML page for the log; returns the page's path."""
+def write_report(store: SqliteStore | PostgresStore, out: Path) -> Path:
+    """The page, its PNGs and `charts.json` for the log; returns the page's path."""
     out.mkdir(parents=True, exist_ok=True)
-    charts = write_charts(collect(store), out)
-    return write_html(summarise(store), charts, out)
+    story = tell(store)
+    charts = time_charts(story)
+    alex = [staking_chart(story), governance_chart(story)] if is_alex_log(story) else []
+    for chart in charts:
+        if not chart.is_empty():
+            draw(chart, story, out)
+    for chart in alex:
+        if not chart.is_empty():
+            draw(chart, story, out, time_axis=False)
+    listing = [
+        {
+            "name": c.name,
+            "caption": c.caption,
+            "points": c.points(),
+            "empty": c.is_empty(),
+            "empty_reason": c.empty_reason if c.is_empty() else "",
+            "series": sorted(c.series),
+        }
+        for c in charts + alex
+    ]
+    (out / "charts.json").write_text(json.dumps(listing, indent=2) + "\n")
+    return write_html(story, summarise(store), charts, alex, out)

@@ -24,8 +24,7 @@ from events.reserve import (
     ShortfallReported,
     reserve_key,
 )
-from ledger.sqlite_store import SqliteStore
-from ledger.store import ReadFilter
+from ledger.store import EventStore, ReadFilter
 from projections.alex_lending import AlexLending
 from projections.balances import Balances
 from projections.prices import Prices
@@ -33,7 +32,7 @@ from projections.reserve import ReserveSolvency
 from projections.solvency import SolvencyRow, price_book, solvency_rows
 
 
-def _records(store: SqliteStore, *types: type) -> list[Record]:
+def _records(store: EventStore, *types: type) -> list[Record]:
     found = [
         record
         for event_type in types
@@ -46,7 +45,7 @@ def _blocks(records: list[Record]) -> list[int]:
     return sorted({record.block for record in records})
 
 
-def _proposals(store: SqliteStore) -> dict[str, dict[str, Any]]:
+def _proposals(store: EventStore) -> dict[str, dict[str, Any]]:
     """Every proposal that allows issuance: when it was added, concluded and enacted."""
     found: dict[str, dict[str, Any]] = {}
     for record in _records(store, ProposalAdded, ProposalConcluded, ParameterChanged):
@@ -71,7 +70,7 @@ def _proposals(store: SqliteStore) -> dict[str, dict[str, Any]]:
     return found
 
 
-def risk_chain(store: SqliteStore) -> dict[str, Any] | None:
+def risk_chain(store: EventStore) -> dict[str, Any] | None:
     """The chain's steps with their blocks and amounts (None: the log has no shortfall)."""
     reported = _records(store, ShortfallReported)
     if not reported:

@@ -2,7 +2,9 @@
 
 Each step: set the clock to the step's time, post the prices, let every agent act (each command
 on its own; a refusal is counted by reason, not fatal), and every `checkpoint_every_steps` steps
-record every projection's digest in the log itself (`CheckpointRecorded`). The same scenario
+record every book's digest in the log itself (`CheckpointRecorded`, with the digest scheme). A
+step is one transaction of the log (`SqliteStore.one_transaction`): each command a savepoint in
+it, so a refused command still appends nothing and the step costs one commit. The same scenario
 always writes the same bytes: time comes from the scenario, randomness from its seed.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,8 @@ from ledger.commands import command_types
 from ledger.commands.core import Mint, RecordCheckpoint, RegisterAsset, UpdatePrice
 from ledger.engine import Command, Engine
 from ledger.errors import StoreError
-from ledger.sqlite_store import SqliteStore
+from ledger.store import EventStore
+from ledger.stores import describe_target, open_store
 from replay.agents.base import Agent, AgentFactory, Step
 from replay.agents.catalog import AGENT_KINDS, make_agent
 from replay.prices import price_path
@@ -36,7 +40,8 @@ Progress = Callable[[int, int], None]
 class ReplayOutcome:
     """What a replay did: its head, the refusals by reason, and the steps run."""
 
-    path: Path
+    path: Path | str
+    """The log's path, or its PostgreSQL URL (without a password)."""
     steps: int = 0
     head_seq: int = 0
     head_hash: str = ""
@@ -87,7 +92,7 @@ class Replayer:
     def __init__(
         self,
         scenario: Scenario,
-        store: SqliteStore,
+        store: EventStore,
         clock: FixedClock,
         agent_kinds: Mapping[str, AgentFactory] = AGENT_KINDS,
     ) -> None:
@@ -100,7 +105,8 @@ class Replayer:
             make_agent(spec, scenario, agent_kinds) for spec in scenario.agents
         ]
         self.steps = steps_of(scenario)
-        self.outcome = ReplayOutcome(Path(store.path))
+        location = getattr(store, "path", None) or describe_target(getattr(store, "url", ""))
+        self.outcome = ReplayOutcome(location)
 
     def execute(self, commands: list[Command], block: int) -> None:
         for command in commands:
@@ -142,9 +148,24 @@ class Replayer:
         )
 
     def checkpoint(self, label: str, block: int) -> None:
-        digests = {p.name: p.digest() for p in self.engine.projections}
+        digests = self.engine.books.digests()
         self.execute([RecordCheckpoint(label=label, digests=digests)], block)
         self.outcome.checkpoints += 1
+
+    def run_step(self, step: Step) -> None:
+        """Post the step's prices, let every agent act, record a checkpoint when one is due."""
+        self.post_prices(step.prices, step.block)
+        for agent in self.agents:
+            self.execute(agent.act(step, self.engine), step.block)
+        self.outcome.steps += 1
+        if step.index % self.scenario.checkpoint_every_steps == 0:
+            self.checkpoint(f"step-{step.index}", step.block)
+
+    def _step_transaction(self) -> AbstractContextManager[None]:
+        """One transaction for the step where the store offers it (SQLite), else none: each
+        command's append is then its own transaction, as outside a replay."""
+        one_transaction = getattr(self.store, "one_transaction", None)
+        return one_transaction() if callable(one_transaction) else nullcontext()
 
     def run(self, progress: Progress | None = None, *, after_block: int = 0) -> ReplayOutcome:
         """Run every step whose block is above `after_block` (0: the whole scenario)."""
@@ -157,13 +178,12 @@ class Replayer:
             if block <= after_block or (index == 0 and after_block == 0):
                 continue
             self.clock.set(moment_s * 1000)
-            self.post_prices(prices, block)
-            step = Step(index, block, moment_s, prices, self.rand)
-            for agent in self.agents:
-                self.execute(agent.act(step, self.engine), block)
-            self.outcome.steps += 1
-            if index % self.scenario.checkpoint_every_steps == 0:
-                self.checkpoint(f"step-{index}", block)
+            try:
+                with self._step_transaction():
+                    self.run_step(Step(index, block, moment_s, prices, self.rand))
+            except BaseException:
+                self.engine.reload()  # the step's transaction was rolled back: so are the books
+                raise
             if progress is not None:
                 progress(index + 1, len(self.steps))
         self.checkpoint("end", max(block, self.engine.head.block))
@@ -173,13 +193,17 @@ class Replayer:
 
 
 def replay_scenario(
-    scenario: Scenario, db_path: Path, progress: Progress | None = None
+    scenario: Scenario, db_path: Path | str, progress: Progress | None = None
 ) -> ReplayOutcome:
-    """Replay `scenario` into a new log at `db_path` (which must not exist)."""
-    if db_path.exists():
+    """Replay `scenario` into a new log at `db_path`: a path that must not exist, or a
+    PostgreSQL URL whose log must be empty."""
+    if isinstance(db_path, Path) and db_path.exists():
         raise StoreError(f"{db_path} exists already; replay writes a new log (remove it first)")
     clock = FixedClock(0)
-    store = SqliteStore(db_path, clock=clock, create=True)
+    store = open_store(db_path, clock=clock, create=True)
+    if store.head().seq:
+        store.close()
+        raise StoreError(f"{describe_target(db_path)} holds a log already; replay writes a new one")
     try:
         return Replayer(scenario, store, clock).run(progress)
     finally:

@@ -2,7 +2,8 @@
 
 `events` imports only the standard library and msgspec; `projections` never imports `ledger`
 or `replay`; `ledger` never imports `replay`. numpy may appear in `projections` only in its
-analytics conversion module, and sqlite-utils only where views are written.
+analytics conversion module, and sqlite-utils only where views are written; `ledger` may use
+psycopg (the PostgreSQL store).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ LAYER = {name: index for index, name in enumerate(PACKAGES)}
 THIRD_PARTY_ALLOWED = {
     "events": {"msgspec"},
     "projections": {"msgspec"},
-    "ledger": {"msgspec", "sqlite_utils"},
+    "ledger": {"msgspec", "sqlite_utils", "psycopg"},  # psycopg: the PostgreSQL store only
     "replay": None,  # the outer layer may use anything it declares
 }
 PROJECTION_EXCEPTIONS = {

@@ -351,6 +351,7 @@ def apply_operate(state: FxPoolState, preview: OperatePreview) -> None:
     else:
         tree.settle_position(preview.position_id)
     position = tree.positions[preview.position_id]
+    tree.dirty_positions.add(preview.position_id)
     tree.remove_from_node(position.node, position.coll_shares, position.debt_shares)
     position.coll_shares += preview.coll_shares_delta
     position.debt_shares += preview.debt_shares_delta

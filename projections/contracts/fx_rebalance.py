@@ -21,6 +21,7 @@ from projections.contracts.fx_ticks import (
     coll_shares_from_raw,
     debt_ratio_at_least,
     debt_shares_from_raw,
+    raw_coll_from_shares,
     raw_debt_from_shares,
     scale_up,
     scaling_factor,
@@ -253,9 +254,35 @@ def preview_liquidate(
     return finish_walk(state, walk, terms)
 
 
+def tick_to_walk(state: FxPoolState, price_1e18: int, liquidate: bool) -> bool:
+    """Whether a liquidation (or rebalance) walk at this price would move a tick at all.
+
+    The walks' own loop from the top tick down, on the live tree, without copying the book,
+    budgeting or settling: a keeper asks this before building a command. False means the walk
+    would end NOT_LIQUIDATABLE / NOT_REBALANCEABLE; True means it may move a tick.
+    """
+    parameters = state.parameters
+    tree, coll_index, debt_index = state.tree, state.coll_index, state.debt_index
+    for tick in reversed(tree.debt_ticks):
+        coll_shares, debt_shares = tree.tick_shares(tick)
+        raw_coll = raw_coll_from_shares(coll_shares, coll_index, False)
+        raw_debt = raw_debt_from_shares(debt_shares, debt_index, False)
+        past = debt_ratio_at_least(
+            raw_debt, raw_coll, price_1e18, parameters.liquidate_debt_ratio_1e18
+        )
+        if liquidate and past:
+            return True
+        if not past and raw_debt >= MIN_DEBT:
+            return not liquidate and debt_ratio_at_least(
+                raw_debt, raw_coll, price_1e18, parameters.rebalance_debt_ratio_1e18
+            )
+    return False
+
+
 __all__ = [
     "debt_to_rebalance",
     "preview_liquidate",
     "preview_rebalance",
     "preview_rebalance_tick",
+    "tick_to_walk",
 ]

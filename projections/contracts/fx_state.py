@@ -108,14 +108,19 @@ class FxPoolState:
 
     def positions_health(self, price_1e18: int) -> list[PositionHealth]:
         """`position_health` for every position with debt, by position id."""
-        return [
-            self.position_health(position_id, price_1e18)
-            for position_id in sorted(self.tree.positions)
-            if self.tree.position_live_shares(position_id)[1] > 0
-        ]
+        found = []
+        for position_id in sorted(self.tree.positions):
+            health = self.position_health(position_id, price_1e18)  # live shares read once
+            if health.debt_shares > 0:
+                found.append(health)
+        return found
 
     def to_state(self) -> dict[str, Any]:
         """Plain data for a snapshot: dicts with str keys, lists, ints and str."""
+        return {**self.header_state(), "tree": self.tree.to_state()}
+
+    def header_state(self) -> dict[str, Any]:
+        """`to_state` without the tree: the few fields that are not per node or position."""
         parameters = {
             key: str(value) if isinstance(value, str) else value
             for key, value in asdict(self.parameters).items()
@@ -127,7 +132,6 @@ class FxPoolState:
             "coll_shares_total": self.coll_shares_total,
             "debt_shares_total": self.debt_shares_total,
             "balances": asdict(self.balances),
-            "tree": self.tree.to_state(),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:

@@ -148,6 +148,11 @@ class TickTree:
         self.position_id_next = 1
         self.debt_ticks: list[int] = []
         """Ticks whose current node holds debt, ascending (the contract's bitmap)."""
+        self.dirty_nodes: set[int] = set()
+        self.dirty_positions: set[int] = set()
+        self.dirty_ticks: set[int] = set()
+        """Nodes, positions and ticks changed since the book last read these sets (for a
+        digest that costs what changed); every write to the tree adds to them."""
 
     def tick_shares(self, tick: int) -> tuple[int, int]:
         """(collateral shares, debt shares) of the tick's current node (0, 0 if none)."""
@@ -216,6 +221,8 @@ class TickTree:
         root, coll_ratio, debt_ratio, path = self.root_ratios_compressed(position.node)
         running_coll = self.nodes[root].coll_ratio_x60
         running_debt = self.nodes[root].debt_ratio_x60
+        self.dirty_nodes.update(path)
+        self.dirty_positions.add(position_id)
         for below in reversed(path):
             node = self.nodes[below]
             running_coll = ratio_product(running_coll, node.coll_ratio_x60)
@@ -232,6 +239,7 @@ class TickTree:
         node = self.nodes[node_id]
         node.coll_shares -= coll_shares
         node.debt_shares -= debt_shares
+        self.dirty_nodes.add(node_id)
         self._track_if_current(node_id)
 
     def add_to_tick(self, coll_shares: int, debt_shares: int) -> tuple[int, int]:
@@ -243,6 +251,7 @@ class TickTree:
         node = self.nodes[node_id]
         node.coll_shares += coll_shares
         node.debt_shares += debt_shares
+        self.dirty_nodes.add(node_id)
         self._track_if_current(node_id)
         return (tick, node_id)
 
@@ -251,6 +260,7 @@ class TickTree:
         node_id = self.tick_nodes[tick]
         self._new_node(tick)
         node = self.nodes[node_id]
+        self.dirty_nodes.add(node_id)
         remainder = tick_remainder(node.coll_shares, node.debt_shares, coll_removed, debt_removed)
         node.coll_ratio_x60 = remainder.coll_ratio_x60
         node.debt_ratio_x60 = remainder.debt_ratio_x60
@@ -265,6 +275,8 @@ class TickTree:
         self.node_id_next += 1
         self.nodes[node_id] = TreeNode(tick=tick)
         self.tick_nodes[tick] = node_id
+        self.dirty_nodes.add(node_id)
+        self.dirty_ticks.add(tick)
         return node_id
 
     def _track_if_current(self, node_id: int) -> None:

@@ -9,7 +9,9 @@ protocol answers NOT_LIQUIDATABLE / NOT_REBALANCEABLE, the stability pool first 
 the keeper's own fxUSD and USDC after), but only for f(x): strike markets belong to the AlphaX
 liquidator agent. Walks must run one after another (each reads the state the last one left),
 so the agent executes them itself and returns no commands; refusals other than "nothing to
-do" are counted in `refusals`.
+do" are counted in `refusals`. Before building a command it asks the books the cheap question
+(`tick_to_walk`: is any tick past the line at the pool's price?) and builds none when the
+answer is no, which is most steps.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from ledger.commands.fx import FXUSD_ASSET, STABLE_ASSET
 from ledger.commands.fx_walks import LiquidateFx, RebalanceFx, WalkFx
 from ledger.engine import Command, Engine
 from projections.balances import Balances
+from projections.contracts.fx_rebalance import tick_to_walk
 from projections.fx_pools import FxPoolMeta, FxPools
+from projections.positions import fx_price_1e18
+from projections.prices import Prices
 from replay.agents.base import Step, param
 from replay.scenario import AgentSpec, Scenario
 
@@ -73,9 +78,15 @@ class FxKeeper:
     def repeat(
         self, engine: Engine, block: int, pool_id: str, kind: type[WalkFx], done: RejectCode
     ) -> None:
-        meta = engine.projection(FxPools).meta[pool_id]
+        fx = engine.projection(FxPools)
+        meta = fx.meta[pool_id]
         pooled = self.pay_with == "stability_pool"
         for _ in range(ROUNDS_MAX):
+            price = fx_price_1e18(engine.projection(Prices), meta.price_asset, meta.side)
+            if price is not None and not tick_to_walk(
+                fx.pools[pool_id], price, liquidate=kind is LiquidateFx
+            ):
+                return  # the walk would end NOT_LIQUIDATABLE / NOT_REBALANCEABLE
             result = engine.execute([self.walk(engine, meta, pool_id, kind, pooled)], block=block)
             if pooled and isinstance(result, Rejected) and result.code != done.value:
                 # An empty stability pool: the keeper pays with its own funds (as keeper_pass).

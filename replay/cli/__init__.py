@@ -27,7 +27,7 @@ COMMANDS: dict[str, Entry] = {
     "init": Entry(
         "replay.cli.log",
         "init",
-        ("Create an empty log at PATH (an SQLite file)."),
+        ("Create an empty log at PATH (an SQLite file, or a PostgreSQL URL)."),
     ),
     "append": Entry(
         "replay.cli.log",
@@ -37,7 +37,7 @@ COMMANDS: dict[str, Entry] = {
     "log": Entry(
         "replay.cli.log",
         "log_command",
-        ("Print records of the log at PATH, in seq order."),
+        "Print records of the log at PATH, in seq order (amounts in display units as text).",
     ),
     "verify": Entry(
         "replay.cli.log",
@@ -81,6 +81,11 @@ COMMANDS: dict[str, Entry] = {
             "reflects."
         ),
     ),
+    "copy": Entry(
+        "replay.cli.copy",
+        "copy_command",
+        ("Copy the log at SOURCE to DESTINATION (each a path or a postgresql:// URL)."),
+    ),
     "import": Entry(
         "replay.cli.chain_import",
         "import_command",
@@ -123,10 +128,29 @@ COMMANDS: dict[str, Entry] = {
             "at."
         ),
     ),
+    "stress": Entry(
+        "replay.cli.stress",
+        "stress",
+        "Stress the positions in LOG as they stand at a block: fork, run a price path, report.",
+    ),
     "var": Entry(
         "replay.cli.var",
         "var",
         "Default-loss distribution of a CRP: the white paper's VaR, beside the contract's rule.",
+    ),
+    "schema": Entry(
+        "replay.cli.schema",
+        "schema",
+        ("List event types, commands, agent kinds, projections and views, with fields and units."),
+    ),
+    "serve": Entry(
+        "replay.cli.serve",
+        "serve",
+        (
+            "Open the log at PATH in Datasette: the views with titles, descriptions and units, "
+            "internals hidden, canned queries (balances at a block, a position's history, a "
+            "transaction's events, reserve coverage over time)."
+        ),
     ),
 }
 """Every command: the module that defines it, its click command there, and its help line.
@@ -161,7 +185,8 @@ class LedgerGroup(click.Group):
 def cli() -> None:
     """defi-ledger: an event-sourced ledger for DeFi protocols (ALEX, AlphaX, f(x)).
 
-    Every protocol action is an immutable, hash-chained event in a log (an SQLite file);
+    Every protocol action is an immutable, hash-chained event in a log (an SQLite file, or
+    PostgreSQL: give a postgresql:// URL wherever a command takes PATH);
     projections rebuild balances, reserve-pool solvency, position LTVs and governance
     tallies from it, at any block.
 

@@ -12,9 +12,10 @@ from replay.cli.common import (
     CliExit,
     echo_json,
     json_option,
-    open_store,
-    path_argument,
+    log_argument,
+    open_log,
 )
+from replay.cli.dates import date_options
 
 
 def _where(item: Finding) -> str:
@@ -24,13 +25,18 @@ def _where(item: Finding) -> str:
 
 
 @click.command(name="audit")
-@path_argument
+@log_argument
 @click.option("--from-block", type=click.IntRange(min=0), help="First block checked.")
 @click.option("--to-block", type=click.IntRange(min=0), help="Last block checked.")
 @click.option("--tx", "tx_hash", help="Only the facts of this chain transaction (hash).")
+@date_options("from_block", "to_block")
 @json_option
 def audit_command(
-    path: Path, from_block: int | None, to_block: int | None, tx_hash: str | None, as_json: bool
+    path: Path | str,
+    from_block: int | None,
+    to_block: int | None,
+    tx_hash: str | None,
+    as_json: bool,
 ) -> None:
     """Recompute each swap and liquidity fact in the log at PATH from the pool state before it.
 
@@ -44,7 +50,7 @@ def audit_command(
     """
     if from_block is not None and to_block is not None and from_block > to_block:
         raise click.BadParameter("--from-block is after --to-block", param_hint="--from-block")
-    with open_store(path) as store:
+    with open_log(path) as store:
         report = classify(store, from_block, to_block, tx_hash)
     violated = bool(report.violations)
     if as_json:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 import msgspec
@@ -14,44 +15,51 @@ from ledger.batch import Appended, Rejected
 from ledger.chain_queries import transaction_records
 from ledger.engine import Engine
 from ledger.jsonl import parse_lines
+from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from ledger.stores import describe_target
 from replay.cli.common import (
     EXIT_INTEGRITY,
     CliExit,
     echo_json,
     fail_rejected,
     json_option,
-    open_store,
-    path_argument,
+    log_argument,
+    open_log,
 )
+from replay.cli.dates import date_options
+from replay.cli.log_view import FORMATS, chosen, emit
+from replay.units import asset_decimals
 
 
 @click.command()
-@path_argument
+@log_argument
 @json_option
-def init(path: Path, as_json: bool) -> None:
-    """Create an empty log at PATH (an SQLite file).
+def init(path: Path | str, as_json: bool) -> None:
+    """Create an empty log at PATH (an SQLite file, or a PostgreSQL URL).
 
     Example: defi-ledger init ledger.db
     """
-    if path.exists():
+    if isinstance(path, Path) and path.exists():
         raise CliExit(f"{path} exists already; pick a new path or remove it", 1)
-    with open_store(path, create=True) as store:
+    with open_log(path, create=True) as store:
         head = store.head()
+    if head.seq:
+        raise CliExit(f"{describe_target(path)} holds a log already ({head.seq} records)", 1)
     if as_json:
-        echo_json({"path": str(path), "head_seq": head.seq, "head_hash": head.hash})
+        echo_json({"path": describe_target(path), "head_seq": head.seq, "head_hash": head.hash})
     else:
-        click.echo(f"created an empty log at {path}")
+        click.echo(f"created an empty log at {describe_target(path)}")
 
 
 @click.command()
-@path_argument
+@log_argument
 @click.argument("source", type=click.File("r"), default="-")
 @click.option("--idempotency-key", help="Key that makes a retry of this batch safe.")
 @click.option("--expected-head", type=int, help="Refuse unless the log head is this seq.")
 @json_option
 def append(
-    path: Path,
+    path: Path | str,
     source: TextIO,
     idempotency_key: str | None,
     expected_head: int | None,
@@ -63,7 +71,8 @@ def append(
     "event_id", "expected_version" and "ts_ms". Every fact is checked against the books as
     the lines before it leave them (no overdraft, no value out of an issuer account without a
     mint, every pool/proposal/market it names exists, authority-only facts from the
-    authority); the first one refused names its line and code, and nothing is appended.
+    authority); the first one refused names its line and code, and nothing is appended. The
+    views (view_* tables) are brought up to the new head before the command returns.
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl
     """
@@ -73,11 +82,17 @@ def append(
         parsed = Rejected(code=RejectCode.MALFORMED_JSON, detail=f"the input is not UTF-8: {error}")
     if isinstance(parsed, Rejected):
         raise fail_rejected(parsed)
-    with open_store(path) as store:
+    with open_log(path) as store:
         # Through the engine: every fact is checked against the books before it is appended.
         result = Engine(store).append_facts(
             parsed.events, expected_head=expected_head, idempotency_key=idempotency_key
         )
+        if isinstance(result, Appended):
+            # The views are brought up to the new head in the same call, so a plain SQLite
+            # client never reads a view behind the log it has just appended to.
+            from ledger.projector import Projector
+
+            Projector(store).catch_up()
     if isinstance(result, Rejected):
         if result.index is not None:
             line = parsed.line_numbers[result.index]
@@ -110,30 +125,35 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
 
 
 @click.command(name="log")
-@path_argument
+@log_argument
 @click.option("--from-seq", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--to-seq", type=click.IntRange(min=1))
 @click.option("--blocks", help="Block range A:B, inclusive (e.g. 100:200, 100:, :200).")
 @click.option("--stream", help="Only this stream.")
 @click.option("--type", "type_tag", help="Only this event type (e.g. Transferred).")
 @click.option("--tx", "tx_hash", help="Only the facts of this chain transaction (hash).")
+@click.option("--account", help="Only records whose event names this account (any role).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@date_options("blocks", "blocks")
 @json_option
 def log_command(
-    path: Path,
+    path: Path | str,
     from_seq: int,
     to_seq: int | None,
     blocks: str | None,
     stream: str | None,
     type_tag: str | None,
     tx_hash: str | None,
+    account: str | None,
+    fmt: str,
     as_json: bool,
 ) -> None:
-    """Print records of the log at PATH, in seq order.
+    """Print records of the log at PATH, in seq order (amounts in display units as text).
 
     Records a reorganisation retracted are marked (`R` before the seq; `"retracted": true`
     in JSON): they stay in the log, and every projection skips them.
 
-    Example: defi-ledger log ledger.db --blocks 100:200 --type Transferred --json
+    Example: defi-ledger log ledger.db --since 2021-06-01 --account alice --format csv
     """
     from_block, to_block = parse_block_range(blocks)
     where = ReadFilter(
@@ -144,17 +164,10 @@ def log_command(
         stream=stream,
         type=type_tag,
     )
-    with open_store(path) as store:
-        for record, retracted in transaction_records(store, where, tx_hash):
-            if as_json:
-                echo_json({**msgspec.to_builtins(record), "retracted": retracted})
-            else:
-                payload = echo_payload(record.event)
-                mark = "R" if retracted else " "
-                click.echo(
-                    f"{mark}{record.seq:>8} {record.block:>10} {record.stream:<28} "
-                    f"{record.type:<20} {payload}"
-                )
+    with open_log(path) as store:
+        decimals = asset_decimals(store)
+        found = transaction_records(store, where, tx_hash)
+        emit(chosen(found, account), "json" if as_json else fmt, decimals)
 
 
 def echo_payload(event: object) -> str:
@@ -163,14 +176,14 @@ def echo_payload(event: object) -> str:
 
 
 @click.command()
-@path_argument
+@log_argument
 @json_option
-def verify(path: Path, as_json: bool) -> None:
+def verify(path: Path | str, as_json: bool) -> None:
     """Recompute the whole hash chain of PATH; exit 3 naming the first bad seq.
 
     Example: defi-ledger verify ledger.db
     """
-    with open_store(path) as store:
+    with open_log(path) as store:
         report = store.verify()
     if as_json:
         echo_json(report)
@@ -185,16 +198,18 @@ def verify(path: Path, as_json: bool) -> None:
 
 
 @click.command()
-@path_argument
+@log_argument
 @json_option
-def info(path: Path, as_json: bool) -> None:
+def info(path: Path | str, as_json: bool) -> None:
     """Print the head (seq, block, hash) of PATH and the count of records by type.
 
     Example: defi-ledger info ledger.db --json
     """
-    with open_store(path) as store:
+    with open_log(path) as store:
         head = store.head()
         counts = store.counts_by_type()
+        views = _view_seqs(store)
+    stale = sorted(name for name, seq in views.items() if seq < head.seq)
     if as_json:
         echo_json(
             {
@@ -202,10 +217,32 @@ def info(path: Path, as_json: bool) -> None:
                 "head_block": head.block,
                 "head_hash": head.hash,
                 "counts_by_type": counts,
+                "views_at_seq": views,
+                "stale_views": stale,
             }
         )
         return
     click.echo(f"head seq:   {head.seq}\nhead block: {head.block}\nhead hash:  {head.hash}")
+    if stale:
+        click.echo(
+            f"stale views (behind the head): {', '.join(stale)}; "
+            "`defi-ledger state PATH` or `rebuild PATH` brings them up to date"
+        )
+    elif views:
+        click.echo("views: up to date with the head")
     click.echo("records by type:")
     for tag, count in counts.items():
         click.echo(f"  {tag:<28} {count}")
+
+
+def _view_seqs(store: Any) -> dict[str, int]:
+    """Each persisted view's seq (empty when the log has no views yet)."""
+    if not isinstance(store, SqliteStore):
+        from ledger.pg_views import tracked_seqs  # only a PostgreSQL log loads psycopg
+
+        return tracked_seqs(store.connection)
+    try:
+        rows = store.connection.execute("SELECT projection, seq FROM view_tracking").fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    return {str(name): int(seq) for name, seq in rows}

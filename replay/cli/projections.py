@@ -15,7 +15,8 @@ from events.record import Record
 from ledger.follow import POLL_INTERVAL_S_DEFAULT, follow
 from ledger.projector import Projector
 from projections.runtime import projection_names
-from replay.cli.common import echo_json, json_option, library_errors, open_store, path_argument
+from replay.cli.common import echo_json, json_option, library_errors, log_argument, open_log
+from replay.cli.dates import date_options
 from replay.cli.log import echo_payload
 from replay.cli.state import check_projection_names
 from replay.export import (
@@ -67,7 +68,7 @@ def _silence_stdout() -> None:
 
 
 @click.command(name="follow")
-@path_argument
+@log_argument
 @click.option(
     "--from-seq",
     type=click.IntRange(min=1),
@@ -91,7 +92,7 @@ def _silence_stdout() -> None:
 )
 @json_option
 def follow_command(
-    path: Path,
+    path: Path | str,
     from_seq: int,
     until_idle_s: float | None,
     poll_interval_s: float,
@@ -105,7 +106,7 @@ def follow_command(
     Example: defi-ledger follow ledger.db --from-seq 120 --json | my-consumer
     """
     last_seq = from_seq - 1
-    with open_store(path) as store, library_errors():
+    with open_log(path) as store, library_errors():
         records = follow(
             store, from_seq, poll_interval_s=poll_interval_s, idle_timeout_s=until_idle_s
         )
@@ -124,7 +125,7 @@ def follow_command(
 
 
 @click.command()
-@path_argument
+@log_argument
 @click.option(
     "--projection",
     "projections",
@@ -133,14 +134,14 @@ def follow_command(
     help="Rebuild only this projection (repeatable; default: all).",
 )
 @json_option
-def rebuild(path: Path, projections: tuple[str, ...], as_json: bool) -> None:
+def rebuild(path: Path | str, projections: tuple[str, ...], as_json: bool) -> None:
     """Rebuild the views of PATH from seq 1: after a projection's version changed, or when a
     view is suspect. Views are caches of the log, so this loses nothing.
 
     Example: defi-ledger rebuild ledger.db --projection balances
     """
     names = list(projections) or projection_names()
-    with open_store(path) as store, library_errors():
+    with open_log(path) as store, library_errors():
         projector = Projector(store, names)
         with progress_bar(store.head().seq, "rebuild") as progress:
             seq = projector.rebuild(progress=progress)
@@ -153,7 +154,7 @@ def rebuild(path: Path, projections: tuple[str, ...], as_json: bool) -> None:
 
 
 @click.command()
-@path_argument
+@log_argument
 @click.option("--projection", required=True, callback=_check_projections, help="Which one.")
 @click.option(
     "--format",
@@ -166,9 +167,10 @@ def rebuild(path: Path, projections: tuple[str, ...], as_json: bool) -> None:
 @click.option("--every-blocks", type=click.IntRange(min=1), help="Sample every N blocks.")
 @click.option("--from-block", type=click.IntRange(min=0), help="First block sampled.")
 @click.option("--to-block", type=click.IntRange(min=0), help="Last block (default: head).")
+@date_options("from_block", "to_block")
 @json_option
 def export(
-    path: Path,
+    path: Path | str,
     projection: str,
     format_name: str,
     out_dir: Path,
@@ -193,7 +195,7 @@ def export(
         from_block=from_block,
         to_block=to_block,
     )
-    with open_store(path) as store, library_errors():
+    with open_log(path) as store, library_errors():
         try:
             plan = plan_export(store, request)
         except ExportRangeError as error:

@@ -9,11 +9,20 @@ from pathlib import Path
 import click
 
 from ledger.errors import LedgerError
-from replay.cli.common import EXIT_INTEGRITY, CliExit, echo_json, json_option, open_store
+from replay.cli.common import (
+    EXIT_INTEGRITY,
+    CliExit,
+    LogTarget,
+    echo_json,
+    json_option,
+    open_log,
+    open_store,
+)
 from replay.fork import diff_logs, fork_log
 from replay.runner import Replayer, replay_scenario
 from replay.scenario import ScenarioError, load_scenario
 from replay.summary import render_summary, summarise
+from replay.units import Units, asset_decimals
 from replay.verify import verify_replay
 
 
@@ -36,18 +45,23 @@ def progress_printer() -> tuple[object, object] | None:
 @click.argument("scenario", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The new log to write (replaying a scenario).",
+    type=LogTarget(),
+    help="The new log to write (replaying a scenario): a path, or a PostgreSQL URL.",
 )
 @click.option(
     "--verify",
     "verify_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=LogTarget(),
     help="Instead of replaying: rebuild every projection of this log and check "
     "every recorded checkpoint digest (exit 3 on a mismatch).",
 )
 @json_option
-def replay(scenario: Path | None, db: Path | None, verify_path: Path | None, as_json: bool) -> None:
+def replay(
+    scenario: Path | None,
+    db: Path | str | None,
+    verify_path: Path | str | None,
+    as_json: bool,
+) -> None:
     """Replay SCENARIO block by block into a new log, or verify a replayed log.
 
     Example: defi-ledger replay fixtures/scenarios/flash-crash.toml --db ledger.db
@@ -69,20 +83,20 @@ def replay(scenario: Path | None, db: Path | None, verify_path: Path | None, as_
             bar[0].close()  # type: ignore[attr-defined]
     except (ScenarioError, LedgerError) as error:
         raise CliExit(str(error), 1) from error
-    with open_store(db) as store:
+    with open_log(db) as store:
         summary = summarise(store)
     summary["refusals"] = dict(sorted(outcome.refusals.items()))
     summary["checkpoints"] = outcome.checkpoints
     if as_json:
         echo_json(summary)
         return
-    click.echo(f"replayed {loaded.name}: {outcome.steps} steps into {db}")
+    click.echo(f"replayed {loaded.name}: {outcome.steps} steps into {outcome.path}")
     for line in render_summary(summary):
         click.echo(line)
 
 
-def verify_command(path: Path, as_json: bool) -> None:
-    with open_store(path) as store:
+def verify_command(path: Path | str, as_json: bool) -> None:
+    with open_log(path) as store:
         result = verify_replay(store)
     if as_json:
         echo_json(
@@ -118,7 +132,7 @@ def verify_command(path: Path, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("path", type=LogTarget())
 @click.option("--at-block", type=click.IntRange(min=0), required=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @click.option(
@@ -127,7 +141,7 @@ def verify_command(path: Path, as_json: bool) -> None:
     help="A what-if to continue the fork with (its steps after the fork block).",
 )
 @json_option
-def fork(path: Path, at_block: int, out: Path, scenario: Path | None, as_json: bool) -> None:
+def fork(path: Path | str, at_block: int, out: Path, scenario: Path | None, as_json: bool) -> None:
     """Fork the log at PATH at a block into OUT (sharing its chain), then run a what-if.
 
     Example: defi-ledger fork ledger.db --at-block 7200 --out whatif.db --scenario calm.toml
@@ -135,8 +149,13 @@ def fork(path: Path, at_block: int, out: Path, scenario: Path | None, as_json: b
     from ledger.clock import FixedClock
     from ledger.sqlite_store import SqliteStore
 
+    if str(out).startswith(("postgresql:/", "postgres:/")):
+        raise click.UsageError(
+            "--out takes a path, not a PostgreSQL URL: a fork is a new SQLite log "
+            "(`defi-ledger copy` moves it to PostgreSQL after)"
+        )
     try:
-        with open_store(path) as parent:
+        with open_log(path) as parent:
             head = fork_log(parent, at_block, out)
         if scenario is not None:
             loaded = load_scenario(scenario)
@@ -166,18 +185,21 @@ def fork(path: Path, at_block: int, out: Path, scenario: Path | None, as_json: b
 
 
 @click.command()
-@click.argument("log_a", type=click.Path(path_type=Path, dir_okay=False))
-@click.argument("log_b", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("log_a", type=LogTarget())
+@click.argument("log_b", type=LogTarget())
 @click.option("--at-block", type=click.IntRange(min=0), required=True)
 @click.option("--projection", "names", multiple=True, help="Only this projection (repeatable).")
 @json_option
-def diff(log_a: Path, log_b: Path, at_block: int, names: tuple[str, ...], as_json: bool) -> None:
+def diff(
+    log_a: Path | str, log_b: Path | str, at_block: int, names: tuple[str, ...], as_json: bool
+) -> None:
     """Show what differs between two logs' projections at a block.
 
     Example: defi-ledger diff ledger.db whatif.db --at-block 9000 --projection balances
     """
-    with open_store(log_a) as a, open_store(log_b) as b:
+    with open_log(log_a) as a, open_log(log_b) as b:
         diffs = diff_logs(a, b, at_block, list(names) or None)
+        units = Units(asset_decimals(a))
     if as_json:
         echo_json([asdict(item) for item in diffs])
         return
@@ -186,21 +208,21 @@ def diff(log_a: Path, log_b: Path, at_block: int, names: tuple[str, ...], as_jso
     for item in diffs:
         click.echo(f"== {item.projection}.{item.table}")
         for row in item.only_in_a:
-            click.echo(f"  - {row}")
+            click.echo(f"  - {units.row_text(item.table, row)}")
         for row in item.only_in_b:
-            click.echo(f"  + {row}")
+            click.echo(f"  + {units.row_text(item.table, row)}")
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("path", type=LogTarget())
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
-def report(path: Path, out: Path) -> None:
+def report(path: Path | str, out: Path) -> None:
     """Write PNG charts and an HTML page (index.html) for the log at PATH into OUT.
 
     Example: defi-ledger report ledger.db --out report/
     """
     from replay.report import write_report
 
-    with open_store(path) as store:
+    with open_log(path) as store:
         index = write_report(store, out)
     click.echo(f"wrote {index}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,10 @@ from ledger.chain_queries import state_after_transaction
 from ledger.projector import Projector
 from projections.base import Table, tables_at
 from projections.runtime import Shown, digest_of_shown, projection_names
-from replay.cli.common import CliExit, echo_json, json_option, open_store, path_argument
+from replay.cli.common import CliExit, echo_json, json_option, log_argument, open_log
+from replay.cli.dates import date_options
+from replay.cli.log_view import FORMATS
+from replay.units import Units, asset_decimals
 
 
 def projection_option(function: Any) -> Any:
@@ -35,29 +40,48 @@ def check_projection_names(names: tuple[str, ...]) -> list[str] | None:
 
 
 def load_state(
-    path: Path, names: list[str] | None, at_block: int | None, tx_hash: str | None = None
+    path: Path | str, names: list[str] | None, at_block: int | None, tx_hash: str | None = None
 ) -> list[Shown]:
     """The books and read models at `at_block`, after chain transaction `tx_hash`, or at the
     head, catching the views up first."""
-    with open_store(path) as store:
+    return load_state_and_decimals(path, names, at_block, tx_hash)[0]
+
+
+def load_state_and_decimals(
+    path: Path | str, names: list[str] | None, at_block: int | None, tx_hash: str | None = None
+) -> tuple[list[Shown], dict[str, int]]:
+    """The books and read models as `load_state` finds them, and each asset's decimals."""
+    with open_log(path) as store:
         projector = Projector(store, names)
         projector.catch_up()
         if tx_hash is not None:
             found = state_after_transaction(store, names, tx_hash)
             if found is None:
                 raise CliExit(f"no fact of transaction {tx_hash} in the log", 1)
-            return found
+            return found, asset_decimals(store)
         head = store.head()
         if at_block is not None and at_block > head.block:
             raise CliExit(f"block {at_block} is past the log head's block {head.block}", 1)
-        return projector.current() if at_block is None else projector.state_at(at_block)
+        found = projector.current() if at_block is None else projector.state_at(at_block)
+        return found, asset_decimals(store)
 
 
-def asked_block(path: Path, at_block: int | None) -> int:
+def units_option(function: Any) -> Any:
+    return click.option(
+        "--units",
+        type=click.Choice(["display", "base"]),
+        default="display",
+        show_default=True,
+        help="display: amounts in their asset's units (1.5 ETH), ratios in %; "
+        "base: the integers the books keep (wei, 1e18 fixed point).",
+    )(function)
+
+
+def asked_block(path: Path | str, at_block: int | None) -> int:
     """The block a reader asks about: `--at-block`, or the log head's block."""
     if at_block is not None:
         return at_block
-    with open_store(path) as store:
+    with open_log(path) as store:
         return store.head().block
 
 
@@ -82,21 +106,30 @@ def filter_rows(table: Table, filters: dict[str, str]) -> list[tuple[Any, ...]]:
     ]
 
 
-def render_table(table: Table, rows: list[tuple[Any, ...]]) -> None:
+def render_table(table: Table, rows: list[tuple[Any, ...]], units: Units | None = None) -> None:
+    """The rows as aligned text; numbers in display units with their unit (unless base)."""
     click.echo(f"[{table.name}] {len(rows)} rows")
     if not rows:
         return
-    widths = [
-        max(len(str(column)), *(len(str(row[i])) for row in rows))
-        for i, column in enumerate(table.columns)
+    units = units or Units({}, "base")
+    headers = [units.header(table.name, name) for name in table.columns]
+    cells = [
+        [
+            units.cell(table.name, name, dict(zip(table.columns, row, strict=True)))
+            for name in table.columns
+        ]
+        for row in rows
     ]
-    click.echo("  ".join(str(c).ljust(w) for c, w in zip(table.columns, widths, strict=True)))
-    for row in rows:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+    widths = [
+        max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)
+    ]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for line in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)))
 
 
 @click.command()
-@path_argument
+@log_argument
 @click.option(
     "--at-block", type=click.IntRange(min=0), help="State after this block (head by default)."
 )
@@ -110,20 +143,36 @@ def render_table(table: Table, rows: list[tuple[Any, ...]]) -> None:
     help="Only the N riskiest rows of projections that rank risk (e.g. positions), "
     "closest to their line first.",
 )
+@click.option("--table", "table_name", help="Only this table (e.g. fx_positions).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table: aligned text in display units; csv: one table's exact integers; json: as --json.",
+)
+@units_option
+@date_options(None, "at_block")
 @json_option
 def state(
-    path: Path,
+    path: Path | str,
     at_block: int | None,
     projection_names_chosen: tuple[str, ...],
     tx_hash: str | None,
     account: str | None,
     asset: str | None,
     at_risk: int | None,
+    table_name: str | None,
+    fmt: str,
+    units: str,
     as_json: bool,
 ) -> None:
     """Print projection state at a block: the nearest snapshot plus the tail of the log.
 
     Views and snapshots are caches in the log's file; this command catches them up first.
+    Text shows amounts in display units (--units base for the books' integers); --json keeps
+    the exact integers, those beyond 2**53 as strings (--json-bare-ints for bare numbers).
 
     Example: defi-ledger state ledger.db --at-block 1200 --projection balances --account alice
     """
@@ -131,8 +180,12 @@ def state(
     filters = {key: value for key, value in (("account", account), ("asset", asset)) if value}
     if tx_hash is not None and at_block is not None:
         raise click.BadParameter("give --at-block or --tx, not both", param_hint="--tx")
-    projections = load_state(path, names, at_block, tx_hash)
+    projections, decimals = load_state_and_decimals(path, names, at_block, tx_hash)
     block = asked_block(path, at_block)
+    if fmt == "csv":
+        write_csv(projections, table_name, filters, at_risk, block)
+        return
+    shown_units = Units(decimals, "base" if units == "base" else "display")
     output: dict[str, Any] = {}
     for projection in projections:
         tables = {
@@ -140,13 +193,14 @@ def state(
                 dict(zip(table.columns, row, strict=True)) for row in filter_rows(table, filters)
             ]
             for table in tables_at(projection, block)
+            if table_name in (None, table.name)
         }
         output[projection.name] = {
             "digest": digest_of_shown(projection),
             "tables": tables,
             "violations": projection.violations(),
         }
-    if as_json:
+    if as_json or fmt == "json":
         echo_json({"at_block": at_block, "tx": tx_hash, "projections": output})
         return
     for projection in projections:
@@ -154,18 +208,21 @@ def state(
         about = "read model over the books" if found is None else f"digest {found}"
         click.echo(f"== {projection.name} ({about})")
         for table in shown_tables(projection, at_risk, block):
-            render_table(table, filter_rows(table, filters))
+            if table_name not in (None, table.name):
+                continue
+            render_table(table, filter_rows(table, filters), shown_units)
         for violation in projection.violations():
             click.echo(f"violation {violation.code} at seq {violation.seq}: {violation.detail}")
 
 
 @click.command()
-@path_argument
+@log_argument
 @click.option("--at-block", type=click.IntRange(min=0), help="Digests after this block.")
 @projection_option
+@date_options(None, "at_block")
 @json_option
 def digest(
-    path: Path, at_block: int | None, projection_names_chosen: tuple[str, ...], as_json: bool
+    path: Path | str, at_block: int | None, projection_names_chosen: tuple[str, ...], as_json: bool
 ) -> None:
     """Print each projection's digest (sha256 of its canonical state), now or at a block.
 
@@ -174,13 +231,36 @@ def digest(
     Example: defi-ledger digest ledger.db --at-block 1200 --json
     """
     names = check_projection_names(projection_names_chosen)
+    # A read model (positions) has no digest of its own: None, said so in the text output.
     digests = {
-        projection.name: found
+        projection.name: digest_of_shown(projection)
         for projection in load_state(path, names, at_block)
-        if (found := digest_of_shown(projection)) is not None
     }
     if as_json:
         echo_json({"at_block": at_block, "digests": digests})
         return
     for name, value in digests.items():
-        click.echo(f"{name:<24} {value}")
+        click.echo(f"{name:<24} {value or '(a read model over the books: no digest of its own)'}")
+
+
+def write_csv(
+    projections: list[Shown],
+    table_name: str | None,
+    filters: dict[str, str],
+    at_risk: int | None,
+    block: int,
+) -> None:
+    """One table as CSV with its exact integers (a CSV holds one table: pick it with --table)."""
+    tables = [
+        table
+        for projection in projections
+        for table in shown_tables(projection, at_risk, block)
+        if table_name in (None, table.name)
+    ]
+    if len(tables) != 1:
+        names = ", ".join(table.name for table in tables) or "none"
+        raise click.UsageError(f"--format csv writes one table; pick one with --table ({names})")
+    (table,) = tables
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(table.columns)
+    writer.writerows(filter_rows(table, filters))

@@ -1,6 +1,6 @@
 """Kill a writer with SIGKILL at random moments and check what survived.
 
-A forked child appends batches of random size to an SQLite log and reports, after each commit
+A forked child appends batches of random size to a log (an SQLite file or PostgreSQL URL) and reports, after each commit
 returns, the batch it committed. The parent kills it after a random delay. What must hold after
 every kill: the chain verifies, every reported batch is present, no batch is present in part,
 and a new writer can append. Used by the test suite (100+ kills) and `bench/soak_kill.py`.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from events import Minted
 from ledger.batch import Appended, NewEvent
-from ledger.sqlite_store import SqliteStore
+from ledger.stores import open_store
 
 BATCH_ID = re.compile(r"^b(\d+)of(\d+)-(\d+)$")
 
@@ -33,9 +33,9 @@ class SoakOutcome:
     verify_failures: int = 0
 
 
-def _child(path: Path, first_batch: int, write_fd: int, seed: int) -> None:
+def _child(path: Path | str, first_batch: int, write_fd: int, seed: int) -> None:
     rand = random.Random(seed)
-    store = SqliteStore(path)
+    store = open_store(path)
     batch_number = first_batch
     while True:
         size = rand.randint(1, 40)
@@ -57,7 +57,9 @@ def _child(path: Path, first_batch: int, write_fd: int, seed: int) -> None:
         batch_number += 1
 
 
-def kill_once(path: Path, first_batch: int, rand: random.Random, delay_max_s: float) -> set[int]:
+def kill_once(
+    path: Path | str, first_batch: int, rand: random.Random, delay_max_s: float
+) -> set[int]:
     """Fork a writer, SIGKILL it after a random delay; return the batches it reported."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -78,9 +80,9 @@ def kill_once(path: Path, first_batch: int, rand: random.Random, delay_max_s: fl
     return {int(text) for text in reported.decode().split()}
 
 
-def check_survivors(path: Path, outcome: SoakOutcome) -> None:
+def check_survivors(path: Path | str, outcome: SoakOutcome) -> None:
     """Verify the log and count reported batches lost and batches present in part."""
-    store = SqliteStore(path)
+    store = open_store(path)
     if not store.verify().ok:
         outcome.verify_failures += 1
     seen: Counter[int] = Counter()
@@ -96,10 +98,11 @@ def check_survivors(path: Path, outcome: SoakOutcome) -> None:
     outcome.partial_batches = sum(1 for number, count in seen.items() if count != sizes[number])
 
 
-def soak(path: Path, kills: int, rand: random.Random, delay_max_s: float = 0.05) -> SoakOutcome:
+def soak(
+    path: Path | str, kills: int, rand: random.Random, delay_max_s: float = 0.05
+) -> SoakOutcome:
     """Run `kills` kill cycles on the log at `path`, checking survivors after each."""
-    if not path.exists():
-        SqliteStore(path, create=True).close()
+    open_store(path, create=True).close()
     outcome = SoakOutcome()
     for cycle in range(kills):
         outcome.committed_batches |= kill_once(path, cycle * 100_000, rand, delay_max_s)

@@ -69,7 +69,7 @@ class Base:
         store.rows = list(self.store.rows)
         store._stream_versions = dict(self.store._stream_versions)
         store._event_ids = set(self.store._event_ids)
-        return Engine(store, checkpoint=self.checkpoint)
+        return Engine(store, start=self.checkpoint)
 
 
 def thinned(records: list[tuple[Event, int]]) -> list[tuple[Event, int]]:

@@ -6,6 +6,7 @@ import os
 import signal
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from events import Minted, Transferred
@@ -13,15 +14,17 @@ from ledger.batch import NewEvent
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from ledger.stores import open_store
 from tests.conftest import Rand
 from tests.oracle import naive_balances
 
 KILLS = 55
 
 
-def _updater(path: Path, seed: int) -> None:
+def _updater(path: Path | str, seed: int) -> None:
+    """Append and catch the balances view up, forever (a log's path or PostgreSQL URL)."""
     rand = Rand(seed)
-    store = SqliteStore(path)
+    store = open_store(path)
     projector = Projector(store, ["balances"], snapshot_every=97)
     while True:
         block = store.head().block + 1
@@ -84,15 +87,17 @@ def view_agrees_with_its_seq(path: Path) -> int:
     return int(tracked[0])
 
 
-def test_sigkill_during_view_updates(tmp_path: Path, rand: Rand) -> None:
-    path = tmp_path / "ledger.db"
-    SqliteStore(path, create=True).close()
-    positions = []
-    for _ in range(KILLS):
+def kill_updaters(
+    target: Path | str, kills: int, rand: Rand, check: Callable[[], int]
+) -> list[int]:
+    """Fork an updater of `target` and SIGKILL it, `kills` times; `check` after each kill
+    returns the seq its view is at (0: none yet)."""
+    positions: list[int] = []
+    for _ in range(kills):
         pid = os.fork()
         if pid == 0:
             try:
-                _updater(path, rand.randrange(2**32))
+                _updater(target, rand.randrange(2**32))
             finally:
                 os._exit(0)
         # On a loaded machine the child may need longer to reach its first view write; kills
@@ -101,7 +106,14 @@ def test_sigkill_during_view_updates(tmp_path: Path, rand: Rand) -> None:
         time.sleep(rand.uniform(0.01, 0.06 if written or len(positions) < 5 else 0.5))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-        positions.append(view_agrees_with_its_seq(path))
+        positions.append(check())
+    return positions
+
+
+def test_sigkill_during_view_updates(tmp_path: Path, rand: Rand) -> None:
+    path = tmp_path / "ledger.db"
+    SqliteStore(path, create=True).close()
+    positions = kill_updaters(path, KILLS, rand, lambda: view_agrees_with_its_seq(path))
     assert max(positions) > 0, "no view was ever written: the kills came too early"
     store = SqliteStore(path)
     assert store.verify().ok

@@ -25,11 +25,17 @@ def run(*args: str) -> str:
 def test_alex_cycles_pays_rewards_from_the_staking_allocation(tmp_path: Path) -> None:
     db = str(tmp_path / "alex.db")
     run("replay", str(ALEX_CYCLES), "--db", db, "--json")
-    state = json.loads(run("state", db, "--projection", "balances", "--asset", "ALEX", "--json"))
+    state = json.loads(
+        run(
+            "state", db, "--projection", "balances", "--asset", "ALEX", "--json", "--json-bare-ints"
+        )
+    )
     tables = state["projections"]["balances"]["tables"]
     supply = {row["asset"]: row["amount"] for row in tables["supply"]}["ALEX"]
     held = {row["account"]: row["amount"] for row in tables["balances"]}
-    lines = run("log", db, "--type", "StakingRewardClaimed", "--json").splitlines()
+    lines = run(
+        "log", db, "--type", "StakingRewardClaimed", "--json", "--json-bare-ints"
+    ).splitlines()
     rewards = [json.loads(line)["event"]["reward"] for line in lines if line.strip()]
 
     assert len(rewards) >= 3 and sum(rewards) > 0

@@ -17,7 +17,7 @@ USDC = 10**6
 
 def outcomes_of(scenario: str, db: Path) -> dict[str, Any]:
     result = CliRunner().invoke(
-        cli, ["replay", str(SCENARIOS / scenario), "--db", str(db), "--json"]
+        cli, ["replay", str(SCENARIOS / scenario), "--db", str(db), "--json", "--json-bare-ints"]
     )
     assert result.exit_code == 0, result.output
     outcomes: dict[str, Any] = json.loads(result.output)["protocol_outcomes"]

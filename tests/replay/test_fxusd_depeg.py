@@ -17,7 +17,9 @@ DEPEG = 995 * 10**15
 
 
 def peg_outcome(scenario: Path, db: Path) -> dict[str, Any]:
-    result = CliRunner().invoke(cli, ["replay", str(scenario), "--db", str(db), "--json"])
+    result = CliRunner().invoke(
+        cli, ["replay", str(scenario), "--db", str(db), "--json", "--json-bare-ints"]
+    )
     assert result.exit_code == 0, result.output
     outcome: dict[str, Any] = json.loads(result.output)["protocol_outcomes"]["fxusd_peg"]
     return outcome

@@ -1,0 +1,243 @@
+"""Persisted views on PostgreSQL: the same tables and guarantees as `projections.views`.
+
+`Projector` uses this module in place of `projections.views` when its log is a PostgreSQL
+one; every function has the same name and arguments. The tables live beside the log's:
+
+    view_<T>(<columns>)                 every cell as text (amounts exact beyond 2**63, like
+                                        SQLite's views; cast with ::numeric to sort or sum)
+    view_tracking(projection PK, version, seq, block, digest)
+    view_state(projection PK, version, seq, state BYTEA)
+    snapshots(projection, version, seq, block, state BYTEA)  PK(projection, version, seq)
+
+`write_view` replaces a projection's rows, tracking and state in one transaction, so a view
+and the seq it records move together (exactly once). PostgreSQL takes concurrent writers
+itself, so writes run inline (`InlineWriter`) where SQLite hands them to a background thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from projections.base import Projection, Table
+from projections.views import row_cells, view_columns
+
+Connection = psycopg.Connection[Any]
+
+VIEWS_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS view_tracking (projection text PRIMARY KEY, "
+    "version integer NOT NULL, seq bigint NOT NULL, block bigint NOT NULL, digest text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS view_state (projection text PRIMARY KEY, "
+    "version integer NOT NULL, seq bigint NOT NULL, state bytea NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS snapshots (projection text NOT NULL, version integer NOT NULL, "
+    "seq bigint NOT NULL, block bigint NOT NULL, state bytea NOT NULL, "
+    "PRIMARY KEY (projection, version, seq))",
+    "CREATE INDEX IF NOT EXISTS snapshots_block ON snapshots (projection, version, block)",
+)
+#: Serialises creating the view tables between processes (a fixed number names the lock).
+SCHEMA_LOCK_ID = 7305042717
+
+
+def _have_tables(connection: Connection) -> bool:
+    found = connection.execute("SELECT to_regclass('snapshots')").fetchone()
+    return found is not None and found[0] is not None
+
+
+def tracked_seqs(connection: Connection) -> dict[str, int]:
+    """Each persisted view's seq (empty when the log has no views yet)."""
+    if not _have_tables(connection):
+        return {}
+    rows = connection.execute("SELECT projection, seq FROM view_tracking").fetchall()
+    return {str(name): int(seq) for name, seq in rows}
+
+
+def read_only(connection: Connection) -> bool:
+    """Whether nothing can be written here: a replica, or a read-only session."""
+    row = connection.execute("SELECT current_setting('transaction_read_only')").fetchone()
+    return row is not None and row[0] == "on"
+
+
+def ensure_schema(connection: Connection) -> None:
+    """Create the view tables once, in one transaction; where nothing can be written (a
+    replica), the reads below find no views and snapshots instead."""
+    if _have_tables(connection) or read_only(connection):
+        return
+    with connection.transaction():
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_ID,))
+        for statement in VIEWS_SCHEMA:
+            connection.execute(statement)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)  # stored 0/1, as SQLite's views store it
+    return None if value is None else str(value)
+
+
+def _columns(connection: Connection, name: str) -> list[str] | None:
+    rows = connection.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+        (name,),
+    ).fetchall()
+    return [row[0] for row in rows] or None
+
+
+def _replace_table(connection: Connection, table: Table) -> None:
+    name = f"view_{table.name}"
+    identifier = sql.Identifier(name)
+    wanted = [column for column, _kind in view_columns(table)]
+    columns = _columns(connection, name)
+    if columns is not None and columns != wanted:
+        connection.execute(sql.SQL("DROP TABLE {}").format(identifier))
+        columns = None
+    if columns is None:
+        definitions = [sql.SQL("{} text").format(sql.Identifier(c)) for c in wanted]
+        if table.key_columns:
+            keys = sql.SQL(", ").join(map(sql.Identifier, table.key_columns))
+            definitions.append(sql.SQL("PRIMARY KEY ({})").format(keys))
+        connection.execute(
+            sql.SQL("CREATE TABLE {} ({})").format(identifier, sql.SQL(", ").join(definitions))
+        )
+    connection.execute(sql.SQL("DELETE FROM {}").format(identifier))
+    cursor = connection.cursor()
+    with cursor.copy(sql.SQL("COPY {} FROM STDIN").format(identifier)) as copy:
+        cells = row_cells(table)  # the same cells as SQLite's views, `<column>_key`s included
+        for row in table.rows:
+            copy.write_row(tuple(map(_cell, cells(row))))
+
+
+def write_view(connection: Connection, projection: Projection, seq: int, block: int) -> None:
+    """Replace the projection's view tables, tracking and state at `seq`, atomically."""
+    state = projection.snapshot()
+    tables = projection.tables()
+    with connection.transaction():
+        for table in tables:
+            _replace_table(connection, table)
+        _track(connection, projection.name, projection.version, seq, block, projection.digest())
+        connection.execute(
+            "INSERT INTO view_state VALUES (%s, %s, %s, %s) ON CONFLICT (projection) "
+            "DO UPDATE SET version = excluded.version, seq = excluded.seq, state = excluded.state",
+            (projection.name, projection.version, seq, state),
+        )
+
+
+def _track(
+    connection: Connection, name: str, version: int, seq: int, block: int, digest: str
+) -> None:
+    connection.execute(
+        "INSERT INTO view_tracking VALUES (%s, %s, %s, %s, %s) ON CONFLICT (projection) "
+        "DO UPDATE SET version = excluded.version, seq = excluded.seq, "
+        "block = excluded.block, digest = excluded.digest",
+        (name, version, seq, block, digest),
+    )
+
+
+def read_view_state(
+    connection: Connection, projection: Projection
+) -> tuple[int, bytes, int] | None:
+    """The (seq, state, block) the projection's view was written at, if of its version."""
+    if not _have_tables(connection):
+        return None
+    row = connection.execute(
+        "SELECT s.seq, s.state, t.block FROM view_state AS s"
+        " JOIN view_tracking AS t ON t.projection = s.projection"
+        " WHERE s.projection = %s AND s.version = %s",
+        (projection.name, projection.version),
+    ).fetchone()
+    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+
+
+def write_read_model_view(
+    connection: Connection, name: str, tables: list[Table], seq: int, block: int
+) -> None:
+    """Replace a read model's view tables and tracking row at `seq` (no state of its own)."""
+    with connection.transaction():
+        for table in tables:
+            _replace_table(connection, table)
+        _track(connection, name, 0, seq, block, "")
+
+
+def insert_snapshot(
+    connection: Connection, name: str, version: int, seq: int, block: int, state: bytes
+) -> None:
+    connection.execute(
+        "INSERT INTO snapshots VALUES (%s, %s, %s, %s, %s) "
+        "ON CONFLICT (projection, version, seq) DO UPDATE SET state = excluded.state",
+        (name, version, seq, block, state),
+    )
+
+
+def nearest_snapshot(
+    connection: Connection, projection: Projection, block: int
+) -> tuple[int, bytes, int] | None:
+    """The latest (seq, state, block) of the projection's version at or below `block`."""
+    return _snapshot(connection, projection, "block <= %s", block)
+
+
+def snapshot_before_seq(
+    connection: Connection, projection: Projection, seq: int
+) -> tuple[int, bytes, int] | None:
+    """The latest (seq, state, block) of the projection's version taken below `seq`."""
+    return _snapshot(connection, projection, "seq < %s", seq)
+
+
+def _snapshot(
+    connection: Connection, projection: Projection, bound: str, value: int
+) -> tuple[int, bytes, int] | None:
+    if not _have_tables(connection):
+        return None
+    row = connection.execute(
+        "SELECT seq, state, block FROM snapshots WHERE projection = %s AND version = %s "
+        f"AND {bound} ORDER BY seq DESC LIMIT 1",
+        (projection.name, projection.version, value),
+    ).fetchone()
+    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+
+
+def purge_snapshots(connection: Connection, retracted: Sequence[Any]) -> None:
+    """Delete snapshots taken between a retracted range's start and its retraction
+    (`ledger.reorg.Retractions.purge_snapshots`, here)."""
+    for item in retracted:
+        connection.execute(
+            "DELETE FROM snapshots WHERE seq >= %s AND seq < %s", (item.from_seq, item.seq)
+        )
+
+
+def latest_snapshot_seq(connection: Connection, projection: Projection) -> int:
+    if not _have_tables(connection):
+        return 0
+    row = connection.execute(
+        "SELECT max(seq) FROM snapshots WHERE projection = %s AND version = %s",
+        (projection.name, projection.version),
+    ).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def drop_views(connection: Connection, projections: Sequence[Any]) -> None:
+    """Forget the projections' views, states and snapshots, in one transaction."""
+    names = [projection.name for projection in projections]
+    if not names:
+        return
+    with connection.transaction():
+        for table in ("view_tracking", "view_state", "snapshots"):
+            connection.execute(
+                sql.SQL("DELETE FROM {} WHERE projection = ANY(%s)").format(sql.Identifier(table)),
+                (names,),
+            )
+
+
+class InlineWriter:
+    """`BackgroundWriter`'s interface, writing each task at once on the store's connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def submit(self, task: Callable[[Connection], object]) -> None:
+        task(self.connection)
+
+    def drain(self) -> None:
+        return None

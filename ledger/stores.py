@@ -1,0 +1,52 @@
+"""One way to open a log by where it is: a path is an SQLite file, a URL a PostgreSQL log.
+
+`postgresql://user@host/db` (or `postgres://`) selects `PostgresStore`; anything else is a
+path. psycopg is imported only when a URL is opened, so SQLite users never load it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ledger.clock import Clock
+from ledger.errors import StoreError
+from ledger.sqlite_store import SqliteStore
+
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(target: object) -> bool:
+    """Whether a `--db` value names a PostgreSQL log rather than an SQLite file."""
+    return isinstance(target, str) and target.startswith(URL_SCHEMES)
+
+
+def open_store(
+    target: str | Path, *, create: bool = False, clock: Clock | None = None
+) -> SqliteStore | PostgresStore:
+    """The store at `target`: `PostgresStore` for a PostgreSQL URL, else `SqliteStore`.
+
+    Raises `StoreError` when there is no log there (and `create` is false) or it cannot be
+    reached.
+    """
+    if is_postgres_url(str(target)):
+        try:
+            from ledger.postgres_store import PostgresStore
+        except ImportError as error:
+            raise StoreError(
+                f"a PostgreSQL log needs psycopg: pip install 'defi-ledger[postgres]' ({error})"
+            ) from error
+        return PostgresStore(str(target), clock=clock, create=create)
+    return SqliteStore(target, clock=clock, create=create)
+
+
+def describe_target(target: str | Path) -> str:
+    """A log's location for messages: the path, or the URL without its password."""
+    if is_postgres_url(str(target)):
+        from ledger.pg_schema import describe_url
+
+        return describe_url(str(target))
+    return str(target)

@@ -1,0 +1,187 @@
+"""The reference, read from the code: event types, commands, agent kinds, projections, views.
+
+`schema()` walks the registries themselves (the event vocabulary, `ledger.commands.HANDLERS`,
+`replay.agents.catalog.AGENT_KINDS`, `projections.runtime.PROJECTIONS` and the column catalog
+`projections.columns`), so `defi-ledger schema` and `docs/reference.md` (rendered from the same
+dict by `render_markdown`) cannot drift from the code; a test fails when the file is stale.
+
+Units of event and command fields are read from their names (STYLE.md's naming rule):
+`*_1e18` and `*_e8`/`*_1e8`/`*_x1e8` are fixed point, `*_bps` basis points, blocks and heights
+are block numbers, and other non-negative integers are amounts in base units.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import msgspec
+
+import events  # noqa: F401  (the package registers every event type)
+from events.base import event_types
+from ledger.commands import HANDLERS
+from projections.columns import column
+from projections.runtime import PROJECTIONS
+from projections.views import view_columns
+from replay.agents.catalog import AGENT_KINDS
+
+FIXED_SUFFIXES = (("_1e18", "fixed point, 1e18 = 1"), ("_x1e8", "fixed point, 1e8 = 1"))
+BLOCK_NAMES = re.compile(r"(^|_)(block|height|expiry)s?($|_)")
+
+
+def type_name(annotation: Any) -> str:
+    """A field's type in plain words: int, str, bool, list[FxTickMove], int | None."""
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Annotated:
+        return type_name(args[0])
+    if origin in (Union, UnionType):
+        return " | ".join(type_name(arg) for arg in args)
+    if origin is not None:
+        return f"{getattr(origin, '__name__', origin)}[{', '.join(map(type_name, args))}]"
+    if annotation is type(None):
+        return "None"
+    return str(getattr(annotation, "__name__", annotation))
+
+
+def unit_of(name: str, kind: str) -> str:
+    """A field's unit by its name (see the module's docstring)."""
+    if "int" not in kind:
+        return ""
+    for suffix, unit in FIXED_SUFFIXES:
+        if name.endswith(suffix):
+            return unit
+    if name.endswith(("_e8", "_1e8")):
+        return "fixed point, 1e8 = 1"
+    if name.endswith("_bps"):
+        return "basis points (1/100 of a %)"
+    if BLOCK_NAMES.search(name):
+        return "block number"
+    if name in ("decimals", "version", "cycle", "position_id", "lock_cycles", "tick", "year"):
+        return "count"
+    return "base units (of the asset the event names)"
+
+
+def _first_line(obj: Any) -> str:
+    doc = (obj.__doc__ or "").strip()
+    return doc.split("\n\n")[0].replace("\n", " ").strip() if doc else ""
+
+
+def _module_line(obj: Any) -> str:
+    """The first paragraph of the module that defines `obj` (projections document there)."""
+    return _first_line(sys.modules[obj.__module__])
+
+
+def struct_fields(cls: Any) -> list[dict[str, str]]:
+    return [
+        {
+            "name": field.name,
+            "type": type_name(field.type),
+            "unit": unit_of(field.name, type_name(field.type)),
+            "required": "yes" if field.required else "no",
+        }
+        for field in msgspec.structs.fields(cls)
+    ]
+
+
+def _tables(name: str) -> list[dict[str, Any]]:
+    tables = []
+    for table in PROJECTIONS[name]().tables():
+        columns = []
+        for column_name in table.columns:
+            described = column(table.name, column_name)
+            unit = described.unit
+            if described.kind == "amount":
+                where = unit.split("=", 1)[1] if "=" in unit else None
+                asset_column = unit.removeprefix("asset:")
+                unit = f"base units of {where}" if where else f"base units of `{asset_column}`"
+            if described.kind == "fixed":
+                scale = "the row's scale" if described.scale == 0 else f"{described.scale:,}"
+                unit = f"{described.unit}, {scale} = 1"
+            columns.append(
+                {"name": column_name, "kind": described.kind, "unit": unit, "doc": described.doc}
+            )
+        tables.append(
+            {
+                "table": table.name,
+                "key": list(table.key_columns),
+                "columns": columns,
+                "view": f"view_{table.name}",
+                "view_columns": [f"{c} {t}" for c, t in view_columns(table)],
+            }
+        )
+    return tables
+
+
+def schema() -> dict[str, Any]:
+    """Everything the reference lists, as plain data (sorted, so the output is stable)."""
+    return {
+        "event_types": [
+            {"type": tag, "doc": _first_line(cls), "fields": struct_fields(cls)}
+            for tag, cls in sorted(event_types().items())
+        ],
+        "commands": [
+            {"command": cls.__name__, "doc": _first_line(cls), "fields": struct_fields(cls)}
+            for cls in sorted(HANDLERS, key=lambda c: c.__name__)
+        ],
+        "agent_kinds": [
+            {
+                "kind": kind,
+                "class": getattr(factory, "__name__", str(factory)),
+                "doc": _first_line(factory),
+            }
+            for kind, factory in sorted(AGENT_KINDS.items())
+        ],
+        "projections": [
+            {"projection": name, "doc": _module_line(PROJECTIONS[name]), "tables": _tables(name)}
+            for name in PROJECTIONS
+        ],
+    }
+
+
+def _cells(values: list[str]) -> str:
+    return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
+
+
+def _fields_table(fields: list[dict[str, str]]) -> list[str]:
+    if not fields:
+        return ["(no fields)", ""]
+    lines = [_cells(["field", "type", "unit", "required"]), _cells(["---"] * 4)]
+    lines += [_cells([f["name"], f["type"], f["unit"], f["required"]]) for f in fields]
+    return [*lines, ""]
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    """docs/reference.md: the same data as `defi-ledger schema --json`, as Markdown."""
+    out = [
+        "# Reference",
+        "",
+        "Generated from the code by `defi-ledger schema --markdown > docs/reference.md`; "
+        "`tests/analyst/test_schema.py` fails when this file is out of date.",
+        "",
+        f"{len(data['event_types'])} event types, {len(data['commands'])} commands, "
+        f"{len(data['agent_kinds'])} agent kinds, {len(data['projections'])} projections.",
+        "",
+        "## Projections and their views",
+        "",
+    ]
+    for projection in data["projections"]:
+        out += [f"### {projection['projection']}", "", projection["doc"], ""]
+        for table in projection["tables"]:
+            key = ", ".join(table["key"]) or "none"
+            out += [f"#### `{table['table']}` (view `{table['view']}`, key: {key})", ""]
+            out += [_cells(["column", "kind", "unit", "meaning"]), _cells(["---"] * 4)]
+            out += [_cells([c["name"], c["kind"], c["unit"], c["doc"]]) for c in table["columns"]]
+            out += ["", "View columns: " + ", ".join(f"`{c}`" for c in table["view_columns"]), ""]
+    out += ["## Agent kinds", "", _cells(["kind", "class", "what it does"]), _cells(["---"] * 3)]
+    out += [_cells([a["kind"], a["class"], a["doc"]]) for a in data["agent_kinds"]]
+    out += ["", "## Event types", ""]
+    for event in data["event_types"]:
+        out += [f"### {event['type']}", "", event["doc"], "", *_fields_table(event["fields"])]
+    out += ["## Commands", ""]
+    for command in data["commands"]:
+        out += [f"### {command['command']}", "", command["doc"], ""]
+        out += _fields_table(command["fields"])
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,116 @@
+"""`stress`: fork a log at a block and run a stress path on it, beside the unstressed continuation.
+
+Two new logs share the parent's chain up to the fork block (`fork_log` copies it byte for
+byte): the stressed one, and the unstressed continuation (the same actors, changes, agents and
+clock, the fork's price held), so `diff` between them shows only what the stress changed. Each
+records a checkpoint naming the stress at the fork and one at its end, so `replay --verify`
+checks its digests and `verify` its chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger.clock import FixedClock
+from ledger.errors import StoreError
+from ledger.sqlite_store import SqliteStore
+from ledger.store import ReadFilter
+from replay.fork import fork_log
+from replay.stress import StressRun, WatchedEngine
+from replay.stress_paths import PricePath, base_path, flat_path
+from replay.stress_report import build_report
+from replay.stress_spec import StressSpec
+
+
+@dataclass(frozen=True)
+class ForkPoint:
+    """Where a stress starts: the fork block, the time of its last record, and its path."""
+
+    block: int
+    ts_ms: int
+    path: PricePath
+    scale: int
+
+
+def last_ts_ms(store: SqliteStore) -> int:
+    head = store.head()
+    for record in store.read(ReadFilter(from_seq=head.seq, to_seq=head.seq)):
+        return record.ts_ms
+    return 0
+
+
+def run_on_log(
+    log: Path, spec: StressSpec, at_block: int, prices_dir: Path, flat: bool = False
+) -> tuple[StressRun, ForkPoint]:
+    """Run the stress (or its unstressed continuation) on an already forked log."""
+    clock = FixedClock(0)
+    store = SqliteStore(log, clock=clock)
+    try:
+        engine = WatchedEngine(store)
+        run = StressRun(spec, engine, clock)
+        fork_ts_ms = last_ts_ms(store)
+        run.prepare(at_block, fork_ts_ms)
+        quote = run.fork_quote()
+        base = spec.source_path.parent if spec.source_path else Path.cwd()
+        path = base_path(spec.path, quote.price, quote.scale, base, prices_dir)
+        if flat:
+            path = flat_path(path)
+        label = "unstressed" if flat else "stressed"
+        run.checkpoint(f"stress-fork:{spec.name}:{label}:block-{at_block}")
+        run.run(path, at_block, fork_ts_ms, spec.seed)
+        run.checkpoint(f"stress-end:{spec.name}:{label}")
+        return run, ForkPoint(at_block, fork_ts_ms, path, quote.scale)
+    finally:
+        store.close()
+
+
+def unstressed_path_for(out: Path) -> Path:
+    return out.with_name(f"{out.stem}-unstressed{out.suffix}")
+
+
+def stress_log(
+    parent_path: Path,
+    at_block: int,
+    spec: StressSpec,
+    out: Path,
+    prices_dir: Path,
+    unstressed_out: Path | None = None,
+) -> dict[str, Any]:
+    """Fork, stress, continue unstressed; the report (see `stress_report`)."""
+    unstressed_out = unstressed_out or unstressed_path_for(out)
+    if unstressed_out.exists():
+        raise StoreError(f"{unstressed_out} exists already; a stress writes new logs")
+    parent = SqliteStore(parent_path)
+    try:
+        head = fork_log(parent, at_block, out)
+        fork_log(parent, at_block, unstressed_out)
+    finally:
+        parent.close()
+    try:
+        stressed, point = run_on_log(out, spec, at_block, prices_dir)
+        unstressed, _ = run_on_log(unstressed_out, spec, at_block, prices_dir, flat=True)
+    except BaseException:
+        # A stress that cannot run leaves no half-written logs behind.
+        for log in (out, unstressed_out):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{log}{suffix}").unlink(missing_ok=True)
+        raise
+    prices = [price for _, price in point.path]
+    header = {
+        "name": spec.name,
+        "log": str(parent_path),
+        "out": str(out),
+        "unstressed_out": str(unstressed_out),
+        "fork_block": at_block,
+        "fork_seq": head.seq,
+        "fork_hash": head.hash,
+        "asset": spec.path.asset,
+        "price_scale": point.scale,
+        "price_start": prices[0],
+        "price_min": min(prices),
+        "price_end": prices[-1],
+        "steps": len(prices) - 1,
+    }
+    return build_report(stressed, unstressed, header)

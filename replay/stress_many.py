@@ -1,0 +1,178 @@
+"""Many stress paths from one fork point, in parallel processes: the loss distribution of the book.
+
+The fork point is built once: the books at the block (`Projector.books_at`: the nearest
+snapshot plus the tail), the stress's actors and changes applied on an engine over an
+in-memory store that holds the fork's head record. Each path then restores those books from
+their snapshot (never refolding the log) and runs the base path times a seeded multiplicative
+walk (`varied`, seed S + k) with its own agents' seed. Paths write to memory only: what a path
+returns is its aggregate figures. The same (log, block, stress, K, S) gives the same figures
+whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger.chain import Row
+from ledger.clock import FixedClock
+from ledger.memory import MemoryStore
+from ledger.projector import Projector
+from ledger.sqlite_store import SqliteStore
+from ledger.store import ReadFilter
+from replay.scenario import ScenarioError
+from replay.stress import StressRun, WatchedEngine
+from replay.stress_paths import PricePath, base_path, varied
+from replay.stress_report import aggregate
+from replay.stress_spec import StressSpec
+
+FIGURES = (
+    "holder_loss",
+    "walk_cost",
+    "bad_debt_raw_total",
+    "liquidated",
+    "rebalanced",
+    "strikes_liquidated",
+    "alphax_holders_claimed_usdc",
+)
+QUANTILES = (50, 90, 95, 99)
+
+
+@dataclass(frozen=True)
+class ForkState:
+    """Everything a worker needs to run paths from the fork point (picklable)."""
+
+    spec: StressSpec
+    block: int
+    ts_ms: int
+    rows: list[Row]
+    seq: int
+    head_block: int
+    states: dict[str, bytes]
+    path: PricePath
+
+
+def fork_state(parent_path: Path, at_block: int, spec: StressSpec, prices_dir: Path) -> ForkState:
+    """The books at `at_block` with the stress's actors and changes applied, as a snapshot."""
+    parent = SqliteStore(parent_path)
+    try:
+        books = Projector(parent).books_at(at_block)
+        seq, block = books.position.seq, books.position.block
+        head_rows = list(parent.rows(ReadFilter(from_seq=seq, to_seq=seq))) if seq else []
+        states = books.snapshot()
+    finally:
+        parent.close()
+    if not head_rows:
+        raise ScenarioError(f"the log has no record at or below block {at_block}")
+    ts_ms = int(head_rows[0][2])
+    clock = FixedClock(ts_ms)
+    store = MemoryStore(clock=clock)
+    store.rows.extend(head_rows)
+    engine = WatchedEngine(store, start=(seq, block, states))
+    run = StressRun(spec, engine, clock)
+    run.prepare(at_block, ts_ms)
+    quote = run.fork_quote()
+    base = spec.source_path.parent if spec.source_path else Path.cwd()
+    path = base_path(spec.path, quote.price, quote.scale, base, prices_dir)
+    head = engine.head
+    return ForkState(
+        spec, at_block, ts_ms, list(store.rows), head.seq, head.block, engine.books.snapshot(), path
+    )
+
+
+def run_path(state: ForkState, index: int, seed: int) -> dict[str, Any]:
+    """One seeded variation of the path from the restored fork books; its aggregate figures."""
+    clock = FixedClock(state.ts_ms)
+    store = MemoryStore(clock=clock)
+    store.rows.extend(state.rows)
+    engine = WatchedEngine(store, start=(state.seq, state.head_block, state.states))
+    run = StressRun(state.spec, engine, clock)
+    path = varied(state.path, state.spec.path.volatility_bps, seed + index)
+    run.run(path, state.block, state.ts_ms, state.spec.seed + seed + index)
+    figures = aggregate(run)
+    figures["strikes_liquidated"] = len(figures["alphax_strikes_liquidated"])
+    return {"path": index, "price_end": path[-1][1], **{key: figures[key] for key in FIGURES}}
+
+
+_WORKER_STATE: ForkState | None = None
+
+
+def _init_worker(state: ForkState) -> None:
+    global _WORKER_STATE
+    _WORKER_STATE = state
+
+
+def _run_in_worker(job: tuple[int, int]) -> dict[str, Any]:
+    assert _WORKER_STATE is not None
+    return run_path(_WORKER_STATE, *job)
+
+
+def run_paths(state: ForkState, paths: int, seed: int, workers: int) -> list[dict[str, Any]]:
+    """Every path's figures, in path order; `workers` 1 runs them in turn in this process."""
+    jobs = [(index, seed) for index in range(paths)]
+    if workers <= 1:
+        return [run_path(state, *job) for job in jobs]
+    with multiprocessing.Pool(workers, initializer=_init_worker, initargs=(state,)) as pool:
+        return pool.map(_run_in_worker, jobs, chunksize=max(1, paths // (workers * 8)))
+
+
+def quantile(values: list[int], percent: int) -> int:
+    """The nearest-rank quantile (an element of `values`, so an exact int)."""
+    ordered = sorted(values)
+    rank = max(1, -(-percent * len(ordered) // 100))
+    return ordered[rank - 1]
+
+
+def distribution(results: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    found = {}
+    for figure in FIGURES:
+        values = [row[figure] for row in results]
+        found[figure] = {
+            "min": min(values),
+            **{f"p{percent}": quantile(values, percent) for percent in QUANTILES},
+            "max": max(values),
+            "mean_floor": sum(values) // len(values),
+        }
+    return found
+
+
+def stress_many(
+    parent_path: Path,
+    at_block: int,
+    spec: StressSpec,
+    prices_dir: Path,
+    paths: int,
+    seed: int,
+    workers: int = 2,
+) -> dict[str, Any]:
+    """K seeded paths from one fork point; the distribution of losses, liquidations, bad debt."""
+    state = fork_state(parent_path, at_block, spec, prices_dir)
+    started = time.perf_counter()
+    results = run_paths(state, paths, seed, workers)
+    return {
+        "name": spec.name,
+        "log": str(parent_path),
+        "fork_block": at_block,
+        "paths": paths,
+        "seed": seed,
+        "workers": workers,
+        "seconds": round(time.perf_counter() - started, 3),
+        "distribution": distribution(results),
+        "per_path": results,
+    }
+
+
+def render_many(result: dict[str, Any]) -> list[str]:
+    lines = [
+        f"stress {result['name']} on {result['log']} at block {result['fork_block']}: "
+        f"{result['paths']} paths, seed {result['seed']}, {result['workers']} workers, "
+        f"{result['seconds']} s",
+        f"{'figure':20}" + "".join(f"{key:>26}" for key in ("min", "p50", "p95", "p99", "max")),
+    ]
+    for figure, stats in result["distribution"].items():
+        cells = "".join(f"{stats[key]:>26}" for key in ("min", "p50", "p95", "p99", "max"))
+        lines.append(f"{figure:20}{cells}")
+    return lines

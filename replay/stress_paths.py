@@ -1,0 +1,105 @@
+"""Price paths for a stress, all starting at the book's own price at the fork block.
+
+A path is a list of (seconds after the fork, price) with the first point at offset 0 and the
+book's price, in the scale of the book's quote: a real series shifted (every point times
+book price / first point), a parametric shock, or a historical crash window cut from the shared
+series and scaled the same way. Prices are ints from exact arithmetic (the exponential shape
+goes through `Decimal` at 50 digits, which is deterministic); no float reaches a price.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal, localcontext
+from pathlib import Path
+
+from replay.prices import csv_points
+from replay.scenario import PriceSource, ScenarioError
+from replay.stress_spec import CRASHES, Shock, StressPath
+
+BPS = 10_000
+NOISE_SCALE = 10**18
+
+PricePath = list[tuple[int, int]]
+
+
+def shock_factor(shock: Shock, within: int) -> tuple[int, int]:
+    """The price multiple `within` steps into an episode, as (numerator, denominator)."""
+    reached = min(within, shock.duration_steps)
+    if shock.shape == "step":
+        return (BPS + shock.size_bps, BPS) if reached > 0 else (1, 1)
+    if shock.shape == "linear":
+        moved = shock.size_bps * reached
+        return (BPS * shock.duration_steps + moved, BPS * shock.duration_steps)
+    with localcontext() as context:
+        context.prec = 50
+        ratio = Decimal(BPS + shock.size_bps) / Decimal(BPS)
+        factor = ratio ** (Decimal(reached) / Decimal(shock.duration_steps))
+        return (int(factor * NOISE_SCALE), NOISE_SCALE)
+
+
+def shock_path(shock: Shock, start: int, steps: int, step_seconds: int) -> PricePath:
+    """Episodes of the shock from `start`; each repeat starts from the level the last one left."""
+    level, episode_start = start, 0
+    points = [(0, start)]
+    for step in range(1, steps + 1):
+        if shock.every_steps and step - episode_start > shock.every_steps:
+            level, episode_start = points[-1][1], episode_start + shock.every_steps
+        numerator, denominator = shock_factor(shock, step - episode_start)
+        points.append((step * step_seconds, max(1, level * numerator // denominator)))
+    return points
+
+
+def shifted(points: list[tuple[int, int]], start: int) -> PricePath:
+    """A series moved in time to offset 0 and in level to start at `start` (same returns)."""
+    first_s, first_price = points[0]
+    if first_price <= 0:
+        raise ScenarioError("the series starts at a price of zero; it cannot be scaled")
+    return [(moment - first_s, max(1, price * start // first_price)) for moment, price in points]
+
+
+def crash_points(name: str, prices_dir: Path, scale: int) -> list[tuple[int, int]]:
+    file_name, first, last = CRASHES[name]
+    path = prices_dir / file_name
+    if not path.exists():
+        raise ScenarioError(f"crash {name!r} reads {path}, which does not exist (--prices-dir)")
+    source = PriceSource(asset="crash", scale=scale, csv=str(path), start=first, end=last)
+    return csv_points(source, prices_dir)
+
+
+def base_path(spec: StressPath, start: int, scale: int, base: Path, prices_dir: Path) -> PricePath:
+    """The unvaried stress path from the book's price `start` (quoted at `scale`)."""
+    if spec.shock is not None:
+        steps = spec.steps or spec.shock.duration_steps * 2
+        return shock_path(spec.shock, start, steps, spec.step_seconds)
+    if spec.series is not None:
+        source = PriceSource(
+            asset=spec.asset,
+            scale=scale,
+            csv=spec.series.csv,
+            column=spec.series.column,
+            start=spec.series.start,
+            end=spec.series.end,
+        )
+        points = csv_points(source, base)
+    else:
+        assert spec.crash is not None
+        points = crash_points(spec.crash, prices_dir, scale)
+    path = shifted(points, start)
+    return path[: spec.steps + 1] if spec.steps else path
+
+
+def flat_path(path: PricePath) -> PricePath:
+    """The unstressed continuation: the same clock, the fork's price held."""
+    return [(moment, path[0][1]) for moment, _ in path]
+
+
+def varied(path: PricePath, volatility_bps: int, seed: int) -> PricePath:
+    """The path times a seeded multiplicative walk (each step within +-volatility_bps)."""
+    rand = random.Random(seed)
+    noise = NOISE_SCALE
+    out = [path[0]]
+    for moment, price in path[1:]:
+        noise = noise * (BPS + rand.randint(-volatility_bps, volatility_bps)) // BPS
+        out.append((moment, max(1, price * noise // NOISE_SCALE)))
+    return out

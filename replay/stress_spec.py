@@ -1,0 +1,151 @@
+"""Stress files (TOML): a price path and agents to run against the books as they stand at a block.
+
+    name = "eth-40pct-6h"
+    seed = 3
+    [chain]
+    block_seconds = 12
+    [path]                      # the price path, relative to the book's price at the fork
+    asset = "ETH"
+    step_seconds = 300
+    steps = 96
+    shock = { size_bps = -4000, duration_steps = 72, shape = "linear" }
+    # or: series = { csv = "eth.csv", start = ..., end = ... }  (shifted to the book's price)
+    # or: crash = "march-2020"                                  (a historical shape, scaled)
+    [[actors]]                  # minted at the fork block: a keeper with capital
+    name = "keeper"
+    holdings = { USDC = 1_000_000_000_000 }
+    [[changes]]                 # any engine command, run at the fork block (a fee, a reserve)
+    command = "CreditReserve"
+    args = { ... }
+    [[agents]]
+    kind = "fx_keeper"
+    params = { keeper = "keeper" }
+
+A stress has no `[[setup]]` of markets: the markets are the log's own. Everything it adds
+(actors, changes) becomes facts dated at the fork block, so the what-if is on the record.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from replay.scenario import (
+    Actor,
+    AgentSpec,
+    Chain,
+    Model,
+    PriceSource,
+    Scenario,
+    ScenarioError,
+    SetupCommand,
+)
+
+CRASHES: dict[str, tuple[str, str, str]] = {
+    "march-2020": ("eth-usdt-1h.csv", "2020-03-11T12:00:00Z", "2020-03-13T12:00:00Z"),
+    "may-2021": ("eth-usdt-1h.csv", "2021-05-18T12:00:00Z", "2021-05-20T00:00:00Z"),
+    "june-2022": ("eth-usdt-1h.csv", "2022-06-12T00:00:00Z", "2022-06-19T00:00:00Z"),
+    "november-2022": ("eth-usdt-1h.csv", "2022-11-07T00:00:00Z", "2022-11-10T00:00:00Z"),
+}
+"""Historical crash windows (hourly ETH): name -> (file, first hour, last hour).
+
+Cut from the shared series (never copied into the project) and scaled to the book's price."""
+
+
+class Shock(Model):
+    """A parametric shock: `size_bps` over `duration_steps`, repeated every `every_steps`."""
+
+    size_bps: int = Field(gt=-10_000)
+    duration_steps: int = Field(1, gt=0)
+    shape: Literal["linear", "exponential", "step"] = "linear"
+    every_steps: int = Field(0, ge=0)
+    """0: once; else a new episode starts every this many steps, from the level reached."""
+
+
+class Series(Model):
+    """A real series (CSV `timestamp,open,high,low,close`), shifted to start at the book's price."""
+
+    csv: str
+    column: Literal["open", "high", "low", "close"] = "close"
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class StressPath(Model):
+    asset: str
+    step_seconds: int = Field(300, gt=0)
+    steps: int = Field(0, ge=0)
+    """Steps to run (0: the length of the series or crash, or the shock's duration)."""
+    shock: Shock | None = None
+    series: Series | None = None
+    crash: str | None = None
+    volatility_bps: int = Field(50, ge=0)
+    """Per-step noise of the seeded variations (`--paths`); the base path has none."""
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> StressPath:
+        given = [name for name in ("shock", "series", "crash") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of `shock`, `series` or `crash` "
+                f"(got {', '.join(given) or 'none'})"
+            )
+        if self.crash is not None and self.crash not in CRASHES:
+            raise ValueError(f"unknown crash {self.crash!r}; known: {', '.join(sorted(CRASHES))}")
+        return self
+
+
+class StressSpec(Model):
+    name: str
+    description: str = ""
+    seed: int = 0
+    chain: Chain = Chain()
+    path: StressPath
+    actors: list[Actor] = Field(default_factory=list)
+    changes: list[SetupCommand] = Field(default_factory=list)
+    agents: list[AgentSpec] = Field(default_factory=list)
+    source_path: Path | None = None
+
+    def as_scenario(self) -> Scenario:
+        """The scenario the agents are made from (their factories read actors and the file)."""
+        return Scenario(
+            name=self.name,
+            seed=self.seed,
+            chain=self.chain,
+            prices=[PriceSource(asset=self.path.asset, points=["1"])],
+            actors=self.actors,
+            agents=self.agents,
+            source_path=self.source_path,
+        )
+
+
+def parse_stress(raw: dict[str, Any], path: Path) -> StressSpec:
+    """Validate a stress file's table; a `[[setup]]` of markets is refused by name."""
+    if "setup" in raw:
+        raise ScenarioError(
+            f"{path}: `setup`: a stress runs against the log's own markets and takes no "
+            "[[setup]]; put actors in [[actors]] and parameter changes in [[changes]]"
+        )
+    try:
+        return StressSpec.model_validate({**raw, "source_path": path.resolve()})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"`{'.'.join(str(part) for part in item['loc']) or '(top)'}`: {item['msg']}"
+            for item in error.errors()
+        )
+        raise ScenarioError(f"{path}: {problems}") from error
+
+
+def load_stress(path: Path) -> StressSpec:
+    """Read and validate a stress file (see the module docstring)."""
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError as error:
+        raise ScenarioError(f"{path}: no such stress file") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{path}: not valid TOML: {error}") from error
+    return parse_stress(raw, path)

@@ -1,0 +1,99 @@
+"""Dates wherever blocks are taken, the log by account, and --format on data commands."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from replay.cli import cli
+from tests.analyst.conftest import replay_scenario
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def some_block_and_date(db: Path) -> tuple[int, str, int]:
+    """The first block at or after a minute in the middle of the log, the minute as text, and
+    the last block at or before it."""
+    with sqlite3.connect(db) as connection:
+        (ts_ms,) = connection.execute(
+            "SELECT ts_ms FROM events WHERE ts_ms > 0 ORDER BY seq LIMIT 1 OFFSET 300"
+        ).fetchone()
+        minute = datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M")
+        start = int(datetime.fromisoformat(minute).replace(tzinfo=UTC).timestamp() * 1000)
+        (last,) = connection.execute(
+            "SELECT max(block) FROM events WHERE ts_ms < ?", (start + 1,)
+        ).fetchone()
+        (first,) = connection.execute(
+            "SELECT min(block) FROM events WHERE ts_ms >= ?", (start,)
+        ).fetchone()
+    return first, minute, last
+
+
+def test_since_and_until_map_dates_through_the_logs_clock(whale_log: Path) -> None:
+    first, minute, last = some_block_and_date(whale_log)
+    lines = run("log", str(whale_log), "--until", minute, "--json").splitlines()
+    assert max(json.loads(line)["block"] for line in lines) == last
+    after = run("log", str(whale_log), "--since", minute, "--json").splitlines()
+    assert min(json.loads(line)["block"] for line in after) == first
+    by_block = run(
+        "state", str(whale_log), "--at-block", str(last), "--projection", "balances", "--json"
+    )
+    by_date = run("state", str(whale_log), "--until", minute, "--projection", "balances", "--json")
+    assert json.loads(by_block)["projections"] == json.loads(by_date)["projections"]
+
+
+def test_a_date_and_its_block_together_are_a_usage_error(whale_log: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["state", str(whale_log), "--at-block", "5", "--until", "2021-06-01"]
+    )
+    assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_log_by_account_shows_only_records_that_name_it(whale_log: Path) -> None:
+    lines = run("log", str(whale_log), "--account", "whale", "--json").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["event"]["type"] for r in records] == ["Minted"]
+    text = run("log", str(whale_log), "--account", "whale")
+    assert "1,000,000,000,000\u00a0ETH" in text  # display units in text
+
+
+def test_state_csv_is_one_table_of_exact_integers(whale_log: Path) -> None:
+    output = run(
+        "state",
+        str(whale_log),
+        "--projection",
+        "balances",
+        "--table",
+        "balances",
+        "--format",
+        "csv",
+    )
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert {"account": "whale", "asset": "ETH", "amount": str(10**30)} in rows
+    result = CliRunner().invoke(cli, ["state", str(whale_log), "--format", "csv"])
+    assert result.exit_code == 2 and "--table" in result.output
+
+
+def test_log_csv_has_a_header_and_json_payloads(whale_log: Path) -> None:
+    output = run("log", str(whale_log), "--type", "Minted", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert rows and json.loads(rows[-1]["payload"])["type"] == "Minted"
+
+
+def test_diff_shows_rows_in_display_units(whale_log: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "plain.db"
+    replay_scenario("flash-crash.toml", plain)
+    output = run(
+        "diff", str(whale_log), str(plain), "--at-block", str(10**7), "--projection", "balances"
+    )
+    assert "  - account whale, asset ETH, amount 1,000,000,000,000 ETH" in output

@@ -1,0 +1,42 @@
+"""`defi-ledger schema` reads the code's registries, and docs/reference.md is its rendering."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from ledger.commands import HANDLERS
+from projections.runtime import PROJECTIONS
+from replay.agents.catalog import AGENT_KINDS
+from replay.cli import cli
+from replay.schema import render_markdown, schema
+from tests.analyst.conftest import ROOT
+
+REFERENCE = ROOT / "docs" / "reference.md"
+
+
+def test_docs_reference_is_up_to_date() -> None:
+    assert REFERENCE.read_text() == render_markdown(schema()), (
+        "docs/reference.md is out of date: run "
+        "`.venv/bin/defi-ledger schema --markdown > docs/reference.md`"
+    )
+
+
+def test_schema_json_lists_every_registry_with_fields_and_units() -> None:
+    result = CliRunner().invoke(cli, ["schema", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {c["command"] for c in data["commands"]} == {c.__name__ for c in HANDLERS}
+    assert {a["kind"] for a in data["agent_kinds"]} == set(AGENT_KINDS)
+    assert [p["projection"] for p in data["projections"]] == list(PROJECTIONS)
+    walked = next(e for e in data["event_types"] if e["type"] == "FxWalked")
+    units = {f["name"]: f["unit"] for f in walked["fields"]}
+    assert units["price_1e18"] == "fixed point, 1e18 = 1" and "base units" in units["raw_debts"]
+    balances = data["projections"][0]["tables"][0]
+    assert balances["view"] == "view_balances" and "amount_key TEXT" in balances["view_columns"]
+
+
+def test_the_markdown_option_prints_the_reference() -> None:
+    result = CliRunner().invoke(cli, ["schema", "--markdown"])
+    assert result.exit_code == 0 and result.output == REFERENCE.read_text()

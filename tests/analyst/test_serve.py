@@ -1,0 +1,119 @@
+"""`defi-ledger serve` answers on a loopback port with the metadata, units and queries applied.
+
+The server runs in a child process on 127.0.0.1 and a free port; every wait is bounded and the
+test stops the server itself.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("datasette", reason="datasette is not installed (pip install -e '.[serve]')")
+
+START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=20) as response:
+        return str(response.read().decode())
+
+
+@pytest.fixture(scope="module")
+def server(whale_log: Path) -> Iterator[str]:
+    port = free_port()
+    code = "from replay.cli import main; main()"
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", str(whale_log), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                fetch(f"{base}/-/versions.json")
+                break
+            except OSError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    child.kill()
+                    output = child.communicate(timeout=10)[0].decode()
+                    pytest.fail(f"serve did not answer within {START_SECONDS}s: {output[-2000:]}")
+                time.sleep(0.3)
+        yield f"{base}/{whale_log.stem}"
+    finally:
+        child.terminate()
+        try:
+            child.communicate(timeout=10)  # waits, and closes the pipe
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate(timeout=10)
+
+
+def test_the_database_page_lists_the_views_first_and_hides_internals(server: str) -> None:
+    page = fetch(server)
+    assert page.index("Views first") < page.index("view_balances") < page.index("/events")
+    tables = json.loads(fetch(f"{server}.json"))["tables"]
+    hidden = {t["name"] for t in tables if t["hidden"]}
+    assert {"snapshots", "view_state", "view_tracking"} <= hidden
+    assert "events" not in hidden and "view_balances" not in hidden
+
+
+def test_metadata_describes_tables_and_columns_with_units(server: str) -> None:
+    meta = json.loads(fetch(server.rsplit("/", 1)[0] + "/-/metadata.json"))
+    (database,) = meta["databases"].values()
+    balances = database["tables"]["view_balances"]
+    assert balances["title"] and balances["description"]
+    assert "base units" in balances["columns"]["amount"] and "amount_key" in balances["columns"]
+    assert set(database["queries"]) >= {
+        "balances_at_block",
+        "position_history",
+        "transaction_events",
+        "reserve_coverage_over_time",
+    }
+
+
+def test_sorting_by_the_key_puts_the_whale_first_and_cells_read_in_units(server: str) -> None:
+    rows = json.loads(
+        fetch(f"{server}/view_balances.json?_shape=array&asset=ETH&_sort_desc=amount_key&_size=2")
+    )
+    assert [row["account"] for row in rows] == ["whale", "second"]
+    assert rows[0]["amount"] == str(10**30)  # the JSON keeps the exact text
+    page = fetch(f"{server}/view_balances?asset=ETH&_sort_desc=amount_key")
+    assert "1,000,000,000,000 ETH" in page
+
+
+def test_canned_queries_answer_exactly(server: str) -> None:
+    rows = json.loads(fetch(f"{server}/balances_at_block.json?block=2500&_shape=array"))
+    assert rows and all(isinstance(row["amount"], str) for row in rows)
+    assert not any(row["account"] == "whale" for row in rows)  # minted later
+    series = json.loads(
+        fetch(f"{server}/reserve_coverage_over_time.json?token=fx:ETH&_shape=array")
+    )
+    assert [row["type"] for row in series][:2] == ["ReserveCredited", "ShortfallReported"]
+    history = json.loads(
+        fetch(f"{server}/position_history.json?pool=ETH-long&position=1&_shape=array")
+    )
+    assert history[0]["type"] == "FxPositionOperated"
+
+
+def test_a_record_links_to_the_events_of_its_block_and_a_position_to_its_history(
+    server: str,
+) -> None:
+    assert "/events?block=" in fetch(f"{server}/view_prices")
+    assert "/position_history?pool=ETH-long&amp;position=" in fetch(f"{server}/view_fx_positions")

@@ -1,0 +1,172 @@
+"""Views, snapshots and time travel on PostgreSQL: the same tables, digests and states as on
+SQLite, a view and its seq moving together, and a rebuild giving what a fold from scratch gives."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+
+from events import Minted
+from ledger.batch import NewEvent
+from ledger.errors import StoreError
+from ledger.log_copy import copy_log
+from ledger.postgres_store import PostgresStore
+from ledger.projector import Projector
+from ledger.sqlite_store import SqliteStore
+from ledger.store import ReadFilter
+from projections.runtime import fold, make_projections
+from tests.conftest import Rand
+from tests.ledger.test_view_crash_safety import kill_updaters
+from tests.oracle import naive_balances
+
+SNAPSHOT_EVERY = 100
+PG_KILLS = 20
+
+
+def _logs(flash_crash: Path, postgres_url: str) -> tuple[SqliteStore, PostgresStore]:
+    sqlite = SqliteStore(flash_crash)
+    postgres = PostgresStore(postgres_url, create=True)
+    copy_log(sqlite, postgres)
+    return sqlite, postgres
+
+
+def _digests_from_scratch(store: PostgresStore, block: int | None = None) -> dict[str, str]:
+    projections = make_projections()
+    fold(store.fold_records(to_block=block), projections)
+    return {projection.name: projection.digest() for projection in projections}
+
+
+def test_views_hold_the_rows_sqlite_views_hold(
+    flash_crash: Path, postgres_url: str, tmp_path: Path
+) -> None:
+    sqlite_copy = tmp_path / "copy.db"
+    sqlite_copy.write_bytes(flash_crash.read_bytes())
+    sqlite, postgres = _logs(sqlite_copy, postgres_url)
+    assert Projector(sqlite).catch_up() == Projector(postgres).catch_up()
+    with sqlite3.connect(sqlite_copy) as lite, psycopg.connect(postgres_url) as pg:
+        names = [
+            row[0]
+            for row in lite.execute(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'view\\_%' ESCAPE '\\' AND type = 'table'"
+            )
+        ]
+        assert "view_balances" in names
+        for name in names:
+            if name in ("view_tracking", "view_state"):
+                continue
+            expected = sorted(
+                tuple(None if v is None else str(v) for v in row)
+                for row in lite.execute(f"SELECT * FROM [{name}]")
+            )
+            got = sorted(tuple(row) for row in pg.execute(f'SELECT * FROM "{name}"'))
+            assert got == expected, name
+        tracking = pg.execute(
+            "SELECT projection, seq, digest FROM view_tracking ORDER BY 1"
+        ).fetchall()
+        assert tracking == sorted(
+            (p, s, d)
+            for p, s, d in lite.execute("SELECT projection, seq, digest FROM view_tracking")
+        )
+    sqlite.close()
+    postgres.close()
+
+
+def test_state_at_any_block_is_the_fold_up_to_it(
+    flash_crash: Path, postgres_url: str, rand: Rand
+) -> None:
+    sqlite, postgres = _logs(flash_crash, postgres_url)
+    projector = Projector(postgres, snapshot_every=SNAPSHOT_EVERY)
+    projector.catch_up()
+    snapshots = postgres.connection.execute("SELECT count(DISTINCT seq) FROM snapshots").fetchone()
+    assert snapshots is not None and snapshots[0] >= postgres.head().seq // SNAPSHOT_EVERY
+    for block in sorted(rand.sample(range(postgres.head().block + 1), 4)):
+        assert projector.digests(block) == _digests_from_scratch(postgres, block)
+        assert projector.digests(block) == Projector(sqlite).digests(block)
+    sqlite.close()
+    postgres.close()
+
+
+def test_catch_up_after_appends_and_rebuild_match_a_fresh_fold(
+    flash_crash: Path, postgres_url: str
+) -> None:
+    sqlite, postgres = _logs(flash_crash, postgres_url)
+    sqlite.close()
+    projector = Projector(postgres, snapshot_every=SNAPSHOT_EVERY)
+    projector.catch_up()
+    block = postgres.head().block
+    postgres.append(
+        [
+            NewEvent(event=Minted(asset="USDC", to_account=f"n{i}", amount=10**30), block=block)
+            for i in range(5)
+        ]
+    )
+    head = projector.catch_up()
+    tracked = postgres.connection.execute("SELECT DISTINCT seq FROM view_tracking").fetchall()
+    assert tracked == [(head,)]
+    assert projector.digests() == _digests_from_scratch(postgres)
+    assert projector.rebuild() == head
+    assert projector.digests() == _digests_from_scratch(postgres)
+    postgres.close()
+
+
+def test_a_read_only_session_reads_state_and_writes_nothing(
+    flash_crash: Path, postgres_url: str, rand: Rand
+) -> None:
+    sqlite, postgres = _logs(flash_crash, postgres_url)
+    read_only = PostgresStore(f"{postgres_url}{quote(' -cdefault_transaction_read_only=on')}")
+    projector = Projector(read_only)  # no view tables here: a replica of a log never projected
+    assert projector.digests() == Projector(sqlite).digests()
+    block = rand.randrange(postgres.head().block + 1)
+    assert projector.digests(block) == _digests_from_scratch(postgres, block)
+    assert postgres.connection.execute("SELECT to_regclass('snapshots')").fetchone() == (None,)
+    minted = NewEvent(event=Minted(asset="USDC", to_account="z", amount=1), block=10**9)
+    with pytest.raises(StoreError, match="read-only"):
+        read_only.append([minted])
+    Projector(postgres, snapshot_every=SNAPSHOT_EVERY).catch_up()
+    assert Projector(read_only).digests(block) == _digests_from_scratch(postgres, block)
+    for store in (sqlite, postgres, read_only):
+        store.close()
+
+
+def _pg_view_agrees_with_its_seq(url: str) -> int:
+    """The stored balances view against a naive fold of the log up to its tracked seq."""
+    with psycopg.connect(url) as connection:
+        if connection.execute("SELECT to_regclass('view_tracking')").fetchone() == (None,):
+            return 0  # killed before its first projector created the view tables
+        tracked = connection.execute(
+            "SELECT seq FROM view_tracking WHERE projection = 'balances'"
+        ).fetchone()
+        state = connection.execute(
+            "SELECT seq FROM view_state WHERE projection = 'balances'"
+        ).fetchone()
+        rows = []
+        if tracked:
+            rows = connection.execute("SELECT account, asset, amount FROM view_balances").fetchall()
+    assert state == tracked
+    if tracked is None:
+        return 0
+    store = PostgresStore(url)
+    events = [record.event for record in store.read(ReadFilter(to_seq=tracked[0]))]
+    store.close()
+    assert {(a, asset): int(amount) for a, asset, amount in rows} == naive_balances(events)
+    return int(tracked[0])
+
+
+def test_sigkill_during_view_updates_never_splits_a_view_from_its_seq(
+    postgres_url: str, rand: Rand
+) -> None:
+    PostgresStore(postgres_url, create=True).close()
+    positions = kill_updaters(
+        postgres_url, PG_KILLS, rand, lambda: _pg_view_agrees_with_its_seq(postgres_url)
+    )
+    assert max(positions) > 0, "no view was ever written: the kills came too early"
+    store = PostgresStore(postgres_url)
+    assert store.verify().ok
+    head = store.head().seq
+    assert Projector(store, ["balances"]).catch_up() == head
+    store.close()
+    assert _pg_view_agrees_with_its_seq(postgres_url) == head
