@@ -28,7 +28,9 @@ from ledger.store import ReadFilter
 from projections.balances import Balances
 from projections.books import Books
 from projections.runtime import make_books, shown
-from replay import export, report
+from replay import export, timeline
+from replay.export_columns import to_arrow
+from replay.moments import MOMENTS
 from replay.runner import replay_scenario
 from replay.scenario import load_scenario
 from replay.summary import protocol_outcomes
@@ -136,9 +138,11 @@ def restored(base: Base) -> Books:
     return books
 
 
-def books_answer(base: Base, books: Books, block: int) -> dict[str, str]:
-    """The books' digests, after showing their state and read models, risk rankings and
-    report samples; what a fact changed also goes through export's tables and columns."""
+def books_answer(base: Base, books: Books, record: Record) -> dict[str, str]:
+    """The books' digests, after showing their state and read models, risk rankings, the
+    report's sample and the record's line in its timeline; what a fact changed also goes
+    through export's tables and columns."""
+    block = record.block
     balances = books.get(Balances)
     digests = books.digests()
     changed = digests != base.digests
@@ -150,9 +154,20 @@ def books_answer(base: Base, books: Books, block: int) -> dict[str, str]:
         series: dict[str, export._Series] = {}
         export._capture(item, balances, block, series)  # every table, as export reads them
         if changed and digests.get(item.name) != base.digests.get(item.name):
-            for table in series.values():
-                export._to_arrow(table)
-    report._sample(report.Series(), block, 1.0, {item.name: item for item in everything})
+            for name, table in series.items():
+                to_arrow(
+                    table.blocks,
+                    table.columns,
+                    table.rows,
+                    table.decimals,
+                    table.asset_index,
+                    name,
+                )
+    story = timeline.Story(decimals=dict(balances.decimals))
+    timeline._sample(story, {item.name: item for item in everything}, record)
+    say = MOMENTS.get(record.type)
+    if say is not None:
+        say(record.event, story.decimals)
     return digests
 
 
@@ -162,9 +177,10 @@ def check_books_answer(base: Base, engine: Engine) -> None:
     The rebuild starts from the base books' snapshot and folds the log after it, as time
     travel does: the base log itself was folded once, when the base was made.
     """
-    live = books_answer(base, engine.books, engine.head.block)
     rebuilt = restored(base)
-    rebuilt.fold(engine.store.read(ReadFilter(from_seq=base.checkpoint[0] + 1)))
+    last = rebuilt.fold(engine.store.read(ReadFilter(from_seq=base.checkpoint[0] + 1)))
+    assert last is not None
+    live = books_answer(base, engine.books, last)
     assert rebuilt.digests() == live
     protocol_outcomes(engine.store, shown(rebuilt))  # type: ignore[arg-type]
 
@@ -175,8 +191,9 @@ def check_recorded_fact_folds(base: Base, fact: Event, block: int) -> None:
     seq = base.checkpoint[0] + 1
     tag = event_tag(type(fact))
     version = type(fact).schema_version
-    books.fold([Record(seq, block, 0, "", 1, tag, version, "", None, "", "", fact)])
-    books_answer(base, books, block)
+    record = Record(seq, block, 0, "", 1, tag, version, "", None, "", "", fact)
+    books.fold([record])
+    books_answer(base, books, record)
 
 
 @pytest.mark.parametrize("tag", sorted(all_event_types()))
