@@ -23,6 +23,7 @@ from events.alphax import (
 )
 from events.base import Event
 from events.record import Record
+from events.rejections import RejectCode
 from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.contracts import MathRejected
 from projections.contracts.alphax import (
@@ -123,8 +124,10 @@ def definition_problem(definition: AlphaxMarketCreated) -> str | None:
     try:
         long_liquidation_point(definition.long_strike, rule)
         short_liquidation_point(definition.short_strike, rule)
-    except MathRejected:
-        pass  # a liquidation line too close to its strike to price: shown as unknown
+    except MathRejected as error:
+        if error.code is RejectCode.INVALID_PARAMETER:  # a rule no trigger can follow
+            return f"liquidation rule {rule}: {error.detail}"
+        # else a liquidation line too close to its strike to price: shown as unknown
     except ArithmeticError as error:
         return f"liquidation rule {rule} cannot be applied: {error}"
     return None
