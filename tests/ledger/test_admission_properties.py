@@ -27,6 +27,7 @@ from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections.balances import Balances
 from projections.books import Books
+from projections.routing import Selective
 from projections.runtime import make_books, shown
 from replay import export, timeline
 from replay.export_columns import to_arrow
@@ -54,9 +55,13 @@ class Base:
         engine = Engine(self.store)
         self.checkpoint = (appended.last_seq, engine.head.block, engine.books.snapshot())
         self.digests = engine.books.digests()
+        for item in shown(engine.books):  # the base books show their state once, here
+            item.tables()
         self.head_block = engine.head.block
         self.events = [item.event for item in facts]
         self._clean: Engine | None = None
+        self.scratch: Books | None = None
+        self.dirty: set[str] = set()
 
     def engine(self) -> Engine:
         """An engine over the base books as they are: the last one handed out, if it refused
@@ -138,6 +143,11 @@ def restored(base: Base) -> Books:
     return books
 
 
+def name_of_book_unchanged(name: str, digests: dict[str, str], base: Base) -> bool:
+    """A book (not a read model) whose digest is the base's."""
+    return name in digests and digests[name] == base.digests.get(name)
+
+
 def books_answer(base: Base, books: Books, record: Record) -> dict[str, str]:
     """The books' digests, after showing their state and read models, risk rankings, the
     report's sample and the record's line in its timeline; what a fact changed also goes
@@ -148,12 +158,14 @@ def books_answer(base: Base, books: Books, record: Record) -> dict[str, str]:
     changed = digests != base.digests
     everything = shown(books)
     for item in everything:
+        if name_of_book_unchanged(item.name, digests, base):
+            continue  # its state is the base's: shown once already, when the base was made
         at_risk = getattr(item, "at_risk", None)
         if callable(at_risk):
             at_risk(5)
         series: dict[str, export._Series] = {}
         export._capture(item, balances, block, series)  # every table, as export reads them
-        if changed and digests.get(item.name) != base.digests.get(item.name):
+        if changed:
             for name, table in series.items():
                 to_arrow(
                     table.blocks,
@@ -185,9 +197,25 @@ def check_books_answer(base: Base, engine: Engine) -> None:
     protocol_outcomes(engine.store, shown(rebuilt))  # type: ignore[arg-type]
 
 
+def scratch_books(base: Base, fact: Event) -> Books:
+    """The base books, to fold `fact` into: one set kept per base, where only the books that
+    folded the last fact are restored (restoring all of them is most of an example's cost)."""
+    seq, block, states = base.checkpoint
+    if base.scratch is None:
+        base.scratch = restored(base)
+    books = base.scratch
+    for name in base.dirty:
+        books.by_name[name].restore(states[name])
+    books.position.seq, books.position.block = seq, block
+    base.dirty = {
+        book.name for book in books if not isinstance(book, Selective) or book.folds(type(fact))
+    }
+    return books
+
+
 def check_recorded_fact_folds(base: Base, fact: Event, block: int) -> None:
     """The fact folded as a log written before facts were checked holds it: no crash."""
-    books = restored(base)
+    books = scratch_books(base, fact)
     seq = base.checkpoint[0] + 1
     tag = event_tag(type(fact))
     version = type(fact).schema_version
