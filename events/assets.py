@@ -12,7 +12,9 @@ import msgspec
 
 from events.base import Event, Name, register
 
-Decimals = Annotated[int, msgspec.Meta(ge=0, le=36)]
+DECIMALS_MAX = 36
+"""The most decimals an asset may have (base units per display unit, as a power of ten)."""
+Decimals = Annotated[int, msgspec.Meta(ge=0, le=DECIMALS_MAX)]
 
 
 @register

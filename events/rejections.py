@@ -74,6 +74,15 @@ class RejectCode(StrEnum):
     STRIKE_DEAD = "STRIKE_DEAD"
     STRIKE_ALIVE = "STRIKE_ALIVE"
     STABLE_DEPEGGED = "STABLE_DEPEGGED"
+    # Facts from outside, checked against the books on the way in.
+    NOT_MINTED = "NOT_MINTED"
+    WRONG_ASSET = "WRONG_ASSET"
+    UNKNOWN_MARKET = "UNKNOWN_MARKET"
+    MARKET_EXISTS = "MARKET_EXISTS"
+    UNKNOWN_STAKING_TOKEN = "UNKNOWN_STAKING_TOKEN"
+    STAKING_EXISTS = "STAKING_EXISTS"
+    PROPOSAL_EXISTS = "PROPOSAL_EXISTS"
+    TALLY_MISMATCH = "TALLY_MISMATCH"
     ALLOCATION_EXHAUSTED = "ALLOCATION_EXHAUSTED"
     SUPPLY_FIXED = "SUPPLY_FIXED"
     NOT_APPROVED = "NOT_APPROVED"
@@ -171,6 +180,18 @@ REJECT_HELP: dict[RejectCode, str] = {
     "dead strike.",
     RejectCode.STABLE_DEPEGGED: "The stablecoin (USDC) is below its depeg price; deposit "
     "fxUSD instead, or wait until it recovers.",
+    RejectCode.NOT_MINTED: "Value leaves an issuer account only by a mint of that asset; "
+    "record a `Minted` (or the protocol fact that mints) instead of moving it from `issuer:`.",
+    RejectCode.WRONG_ASSET: "The fact names an asset or account other than the one the books "
+    "hold for that pool, market or proposal; see `state` for the recorded names.",
+    RejectCode.UNKNOWN_MARKET: "No strike market with that id; create it first or check the id.",
+    RejectCode.MARKET_EXISTS: "A strike market with that id exists already; pick another id.",
+    RejectCode.UNKNOWN_STAKING_TOKEN: "Staking is not configured for that token; record its "
+    "`StakingConfigured` first.",
+    RejectCode.STAKING_EXISTS: "Staking for that token is configured already.",
+    RejectCode.PROPOSAL_EXISTS: "A proposal with that id exists already; pick another id.",
+    RejectCode.TALLY_MISMATCH: "The conclusion's votes differ from the tally the books hold; "
+    "conclude with the tally shown by `state --projection governance`.",
     RejectCode.ALLOCATION_EXHAUSTED: "The emission would overdraw the genesis allocation that "
     "funds it (e.g. `vault:staking-incentives`); emit less, or pass a proposal that refills it.",
     RejectCode.SUPPLY_FIXED: "This token's supply moves only by genesis, burns and emergency "

@@ -14,6 +14,10 @@ records after it.
 
 The live state is one set of `Books`, folded by the same loop as every other path.
 
+Facts from outside (`append`, importers, replays of recorded facts) come in through
+`append_facts`. Every event, a handler's or an outsider's, passes the same admission check
+against the live books (`ledger.admission.admit`) before it is applied.
+
 The handler of each command type is found in one table, `ledger.commands.HANDLERS`.
 """
 
@@ -25,7 +29,8 @@ from typing import cast
 from events.base import Event, event_tag
 from events.record import Record
 from events.rejections import RejectCode
-from ledger.batch import Head, NewEvent, Rejected
+from ledger.admission import admit, validate_fact
+from ledger.batch import Appended, Head, NewEvent, Rejected
 from ledger.command import Command, Context, Emit, Executed, ProjectionT, reject
 from ledger.commands import HANDLERS
 from ledger.store import EventStore
@@ -153,6 +158,12 @@ class Engine:
                 refused = Rejected(code=emitted.code, detail=emitted.detail, index=index)
                 return refused, bool(batch)
             for item in emitted:
+                inadmissible = admit(item.event, context)
+                if inadmissible is not None:
+                    refused = Rejected(
+                        code=inadmissible.code, detail=inadmissible.detail, index=index
+                    )
+                    return refused, bool(batch)
                 stream = item.stream or item.event.default_stream()
                 self._apply(item.event, stream, self.head.seq + len(batch) + 1, block, ts_ms)
                 batch.append(NewEvent(event=item.event, block=block, stream=stream, ts_ms=ts_ms))
@@ -165,12 +176,68 @@ class Engine:
             return result, True
         if result.replayed:
             return Executed(appended=result, events=[item.event for item in batch]), True
+        self._appended(result, block, len(batch))
+        return Executed(appended=result, events=[item.event for item in batch]), False
+
+    def _appended(self, result: Appended, block: int, count: int) -> None:
+        """Move the head past an appended batch; checkpoint the live books now and then."""
         self.head = Head(result.last_seq, block, result.head_hash)
-        self._since_checkpoint += len(batch)
+        self._since_checkpoint += count
         if self._since_checkpoint >= self.checkpoint_every:
             self._checkpoint = (self.head.seq, self.head.block, self.books.snapshot())
             self._since_checkpoint = 0
-        return Executed(appended=result, events=[item.event for item in batch]), False
+
+    def append_facts(
+        self,
+        batch: Sequence[NewEvent],
+        *,
+        expected_head: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Appended | Rejected:
+        """Admit, apply and append recorded facts as one batch: all of it or none of it.
+
+        Each fact is checked against the books as the facts before it in the batch left them;
+        the first one refused names its index, and nothing is appended.
+        """
+        if idempotency_key is not None:
+            # A retry of a batch the log holds already is answered from the key alone: an
+            # expected head of -1 never matches, so this asks and cannot append.
+            answer = self.store.append(batch, expected_head=-1, idempotency_key=idempotency_key)
+            if isinstance(answer, Appended) or answer.code is RejectCode.IDEMPOTENCY_CONFLICT:
+                return answer
+        if expected_head is not None and expected_head != self.head.seq:
+            return reject(
+                RejectCode.HEAD_CONFLICT, f"log head is {self.head.seq}, expected {expected_head}"
+            )
+        saved = (self.books.snapshot(), self.head) if len(batch) > 1 else None
+        try:
+            outcome, undo = self._append_facts(batch, expected_head, idempotency_key)
+        except BaseException:
+            self._put_back(saved)
+            raise
+        if undo:
+            self._put_back(saved)
+        return outcome
+
+    def _append_facts(
+        self, batch: Sequence[NewEvent], expected_head: int | None, idempotency_key: str | None
+    ) -> tuple[Appended | Rejected, bool]:
+        """The batch's outcome, and whether the live books must be put back."""
+        for index, item in enumerate(batch):
+            refused = validate_fact(item, index)
+            if refused is None:
+                refused = admit(item.event, Context(item.block, self.books.by_type))
+            if refused is not None:
+                return Rejected(code=refused.code, detail=refused.detail, index=index), index > 0
+            stream = item.stream or item.event.default_stream()
+            self._apply(item.event, stream, self.head.seq + index + 1, item.block, item.ts_ms or 0)
+        result = self.store.append(
+            batch, expected_head=expected_head, idempotency_key=idempotency_key
+        )
+        if isinstance(result, Rejected) or result.replayed:
+            return result, True
+        self._appended(result, batch[-1].block, len(batch))
+        return result, False
 
     def _run(self, command: Command, context: Context) -> list[Emit] | Rejected:
         handler = HANDLERS.get(type(command))

@@ -46,6 +46,11 @@ def _have_tables(connection: Connection) -> bool:
     return found is not None and found[0] is not None
 
 
+def has_schema(connection: Connection) -> bool:
+    """Whether the views' tables exist (a log nothing has projected yet has none)."""
+    return _have_tables(connection)
+
+
 def tracked_seqs(connection: Connection) -> dict[str, int]:
     """Each persisted view's seq (empty when the log has no views yet)."""
     if not _have_tables(connection):

@@ -10,6 +10,8 @@ clock; the book folds only its own events.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import msgspec
 
 from events import alex_lending as lending_events
@@ -49,6 +51,9 @@ _LENDING_EVENTS = event_types_in(lending_events)
 
 
 # A yield-token pool swap posts exactly as a CRP swap does.
+
+
+BookT = TypeVar("BookT")
 
 
 class YtpBook(msgspec.Struct):
@@ -158,33 +163,37 @@ class AlexLending:
             spot = self.spot(book)
             if spot is None or book.yield_supply == 0:
                 continue
-            pool = book.to_math()
-            value = pool_value_in_token(pool, spot)
-            loans.append(
-                CrpLoan(
-                    pool_id=pool_id,
-                    collateral_asset=book.collateral,
-                    debt_asset=book.token,
-                    expiry=book.expiry,
-                    collateral_value=value,
-                    debt=book.yield_supply,
-                    ltv_e8=ltv(pool, spot) if value else book.yield_supply * ONE_8,
-                    conversion_ltv_e8=book.conversion_ltv,
-                    spot_e8=spot,
-                    price_move_to_conversion_1e18=price_move_to_conversion_1e18(book, spot),
-                )
-            )
+            try:
+                loans.append(self._crp_loan(pool_id, book, spot))
+            except MathRejected:
+                continue  # a spot outside the contract math's domain: no LTV to show
         return loans
+
+    def _crp_loan(self, pool_id: str, book: CrpBook, spot: int) -> CrpLoan:
+        pool = book.to_math()
+        value = pool_value_in_token(pool, spot)
+        return CrpLoan(
+            pool_id=pool_id,
+            collateral_asset=book.collateral,
+            debt_asset=book.token,
+            expiry=book.expiry,
+            collateral_value=value,
+            debt=book.yield_supply,
+            ltv_e8=ltv(pool, spot) if value else book.yield_supply * ONE_8,
+            conversion_ltv_e8=book.conversion_ltv,
+            spot_e8=spot,
+            price_move_to_conversion_1e18=price_move_to_conversion_1e18(book, spot),
+        )
 
     def apply(self, record: Record) -> None:
         state = self.state
         event = record.event
-        if isinstance(event, YieldTokenSwapped):
-            self._apply_ytp_swap(event)
-        elif isinstance(event, YieldLiquidityChanged):
-            self._apply_ytp_liquidity(event)
+        if isinstance(event, (YieldTokenSwapped, YieldLiquidityChanged)):
+            if (ytp := self._found(state.ytp, event.pool_id, record.seq)) is not None:
+                self._apply_ytp(ytp, event)
         elif isinstance(event, (CollateralMinted, CollateralSwapped, CollateralRedeemed)):
-            apply_crp_event(state.crp[event.pool_id], event)
+            if (crp := self._found(state.crp, event.pool_id, record.seq)) is not None:
+                apply_crp_event(crp, event)
         elif isinstance(event, YieldPoolCreated):
             state.ytp[event.pool_id] = YtpBook(
                 token=event.token,
@@ -202,14 +211,20 @@ class AlexLending:
         elif isinstance(event, CollateralPoolCreated):
             state.crp[event.pool_id] = created_book(event)
 
-    def _apply_ytp_swap(self, event: YieldTokenSwapped) -> None:
-        book = self.state.ytp[event.pool_id]
-        book.balance_token, book.balance_yield_token = balances_after_swap(
-            event, book.token, book.balance_token, book.balance_yield_token
-        )
+    def _found(self, books: dict[str, BookT], pool_id: str, seq: int) -> BookT | None:
+        """The pool a fact names; a log written before facts were checked on the way in may
+        name one that was never created: that is a finding, not a crash."""
+        found = books.get(pool_id)
+        if found is None:
+            self.state.violations.append(Violation("UNKNOWN_POOL", seq, f"no pool {pool_id!r}"))
+        return found
 
-    def _apply_ytp_liquidity(self, event: YieldLiquidityChanged) -> None:
-        book = self.state.ytp[event.pool_id]
+    def _apply_ytp(self, book: YtpBook, event: YieldTokenSwapped | YieldLiquidityChanged) -> None:
+        if isinstance(event, YieldTokenSwapped):
+            book.balance_token, book.balance_yield_token = balances_after_swap(
+                event, book.token, book.balance_token, book.balance_yield_token
+            )
+            return
         sign = 1 if event.added else -1
         book.balance_token = max(book.balance_token + sign * event.dx, 0)
         book.balance_yield_token = max(book.balance_yield_token + sign * event.dy_actual, 0)

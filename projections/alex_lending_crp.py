@@ -174,7 +174,9 @@ def apply_crp_event(
         )
         book.weight_x = event.weight_x_after
     else:
-        book.balance_x += event.reserve_cover_x - event.collateral_sold - event.paid_x
+        book.balance_x = max(
+            book.balance_x + event.reserve_cover_x - event.collateral_sold - event.paid_x, 0
+        )
         book.balance_y = max(book.balance_y + event.token_bought - event.paid_y, 0)
         if event.redeemed_token == book.yield_token:
             book.yield_supply = max(book.yield_supply - event.shares, 0)

@@ -40,6 +40,7 @@ from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.contracts.staking import (
     BLOCKS_PER_YEAR,
     EMISSION_CAPS_ANNUAL_DEFAULT,
+    LOCK_CYCLES_MAX,
     emission_cap_for_year,
     reward_cycle,
 )
@@ -199,7 +200,7 @@ class AlexStaking:
     def apply(self, record: Record) -> None:
         event = record.event
         if isinstance(event, Staked):
-            self._apply_staked(event)
+            self._apply_staked(event, record.seq)
         elif isinstance(event, StakingRewardClaimed):
             self._apply_claimed(event, record.seq)
         elif isinstance(event, CycleEmissionFixed):
@@ -220,10 +221,8 @@ class AlexStaking:
                 apower_asset=event.apower_asset,
                 reward_from=event.reward_from,
             )
-        elif isinstance(event, StakingActivationSet):
-            self.state.pools[event.token].activation_height = event.activation_height
-        elif isinstance(event, StakingUserRegistered):
-            self.state.pools[event.token].registered.append(event.user)
+        elif isinstance(event, (StakingActivationSet, StakingUserRegistered)):
+            self._apply_activation(event, record.seq)
         elif isinstance(event, ParameterChanged):
             change, found = event.change, self.state.pools.get(event.change.target)
             if change.parameter == EMISSION_SCHEDULE and found is not None:
@@ -235,7 +234,32 @@ class AlexStaking:
                 list(event.caps_annual), event.emission_start_height, event.blocks_per_year
             )
 
-    def _apply_staked(self, event: Staked) -> None:
+    def _apply_activation(
+        self, event: StakingActivationSet | StakingUserRegistered, seq: int
+    ) -> None:
+        """A log written before facts were checked on the way in may name a token whose
+        staking was never configured: that is a finding, not a crash."""
+        pool = self.state.pools.get(event.token)
+        if pool is None:
+            self.state.violations.append(
+                Violation("UNKNOWN_STAKING_TOKEN", seq, f"{event.token} staking is not configured")
+            )
+        elif isinstance(event, StakingActivationSet):
+            pool.activation_height = event.activation_height
+        else:
+            pool.registered.append(event.user)
+
+    def _apply_staked(self, event: Staked, seq: int) -> None:
+        if not 0 <= event.last_cycle - event.first_cycle < LOCK_CYCLES_MAX:
+            # A fold walks the cycles one by one: a span no stake can have is a finding.
+            self.state.violations.append(
+                Violation(
+                    "LOCK_OUT_OF_RANGE",
+                    seq,
+                    f"{event.staker} stakes cycles {event.first_cycle}..{event.last_cycle}",
+                )
+            )
+            return
         for cycle in range(event.first_cycle, event.last_cycle + 1):
             book = self._book(event.token, cycle)
             book.stakes[event.staker] = book.stakes.get(event.staker, 0) + event.amount

@@ -23,7 +23,9 @@ from events.alphax import (
 )
 from events.base import Event
 from events.record import Record
+from events.rejections import RejectCode
 from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.contracts import MathRejected
 from projections.contracts.alphax import (
     LiquidationRule,
     TriggerKind,
@@ -105,6 +107,32 @@ class StrikeMarket(msgspec.Struct, kw_only=True):
         return d.long_token if side == "long" else d.short_token
 
 
+def definition_problem(definition: AlphaxMarketCreated) -> str | None:
+    """What makes a market definition one the AlphaX math cannot price, or None.
+
+    Strikes need 0 < K_L < K_S, the trigger must be a known kind, and the liquidation points
+    of both sides must be computable under the market's rule.
+    """
+    if not 0 < definition.long_strike < definition.short_strike:
+        return (
+            f"strikes must satisfy 0 < K_L < K_S (got {definition.long_strike}, "
+            f"{definition.short_strike})"
+        )
+    if definition.trigger_kind not in {kind.value for kind in TriggerKind}:
+        return f"trigger_kind {definition.trigger_kind!r} is not one of price_buffer, leverage"
+    rule = StrikeMarket(definition=definition).rule
+    try:
+        long_liquidation_point(definition.long_strike, rule)
+        short_liquidation_point(definition.short_strike, rule)
+    except MathRejected as error:
+        if error.code is RejectCode.INVALID_PARAMETER:  # a rule no trigger can follow
+            return f"liquidation rule {rule}: {error.detail}"
+        # else a liquidation line too close to its strike to price: shown as unknown
+    except ArithmeticError as error:
+        return f"liquidation rule {rule} cannot be applied: {error}"
+    return None
+
+
 class AlphaxMarkets:
     """Every strike market (see the module docstring)."""
 
@@ -122,7 +150,11 @@ class AlphaxMarkets:
         event: Any = record.event  # dispatched on its exact type below
         kind = type(event)
         if kind is AlphaxMarketCreated:
-            self.markets[event.market_id] = StrikeMarket(definition=event)
+            problem = definition_problem(event)
+            if problem is None:
+                self.markets[event.market_id] = StrikeMarket(definition=event)
+            else:  # recorded before facts were checked on the way in: a finding, not a crash
+                self._violations.append(Violation("INVALID_MARKET", record.seq, problem))
             return
         if kind not in _MARKET_EVENTS:
             return

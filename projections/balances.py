@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import msgspec
 
-from events.assets import AssetRegistered, issuer_account
+from events.assets import DECIMALS_MAX, AssetRegistered, issuer_account
 from events.base import Event
 from events.chain import ChainAssetRegistered
 from events.core import Burned, Minted, Transferred
@@ -120,8 +120,13 @@ class Balances:
                 if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
                     self._negative(record.seq, source, asset, left)
         elif isinstance(event, Registration) and event.decimals is not None:
-            # A chain token without decimals (not in the token list) stays without: no guess.
-            self.decimals[event.asset] = event.decimals
+            # A chain token without decimals (not in the token list) stays without: no guess;
+            # so does one whose decimals no amount could be shown with (a finding).
+            if 0 <= event.decimals <= DECIMALS_MAX:
+                self.decimals[event.asset] = event.decimals
+            else:
+                detail = f"{event.asset} registered with {event.decimals} decimals"
+                self._violations.append(Violation("INVALID_DECIMALS", record.seq, detail))
 
     def _negative(self, seq: int, account: str, asset: str, left: int) -> None:
         self._violations.append(

@@ -148,7 +148,7 @@ class Governance:
     def apply(self, record: Record) -> None:
         event = record.event
         if isinstance(event, VoteCast):
-            self._apply_vote(event)
+            self._apply_vote(event, record.seq)
         elif isinstance(event, VotesReclaimed):
             self._apply_reclaim(event, record.seq)
         elif isinstance(event, ProposalAdded):
@@ -163,16 +163,20 @@ class Governance:
                 implements=event.implements,
             )
         elif isinstance(event, ProposalConcluded):
-            found = self.state.proposals[event.proposal_id]
-            found.concluded, found.passed = True, event.passed
+            if found := self._found(event.proposal_id, record.seq):
+                found.concluded, found.passed = True, event.passed
         elif isinstance(event, ProposalVetoed):
-            self.state.proposals[event.proposal_id].vetoed = True
+            if found := self._found(event.proposal_id, record.seq):
+                found.vetoed = True
         elif isinstance(event, ProposalExecuted):
-            self.state.proposals[event.proposal_id].executed = True
+            if found := self._found(event.proposal_id, record.seq):
+                found.executed = True
         elif isinstance(event, ExecutiveSignalled):
-            self.state.proposals[event.proposal_id].signals.append(event.member)
+            if found := self._found(event.proposal_id, record.seq):
+                found.signals.append(event.member)
         elif isinstance(event, ParameterChanged):
-            self.state.proposals[event.proposal_id].enacted += 1
+            if found := self._found(event.proposal_id, record.seq):
+                found.enacted += 1
         elif isinstance(event, GovernancePauseSet):
             self.state.settings.paused = event.paused
         elif isinstance(event, GovernanceConfigured):
@@ -194,8 +198,20 @@ class Governance:
             safety_period_end=event.safety_period_end,
         )
 
-    def _apply_vote(self, event: VoteCast) -> None:
-        found = self.state.proposals[event.proposal_id]
+    def _found(self, proposal_id: str, seq: int) -> Proposal | None:
+        """The proposal a fact names; a log written before facts were checked on the way in
+        may name one that was never added: that is a finding, not a crash."""
+        found = self.state.proposals.get(proposal_id)
+        if found is None:
+            self.state.violations.append(
+                Violation("UNKNOWN_PROPOSAL", seq, f"no proposal {proposal_id!r}")
+            )
+        return found
+
+    def _apply_vote(self, event: VoteCast, seq: int) -> None:
+        found = self._found(event.proposal_id, seq)
+        if found is None:
+            return
         if event.in_favour:
             found.votes_for += event.amount
         else:
@@ -204,7 +220,9 @@ class Governance:
         found.locked[event.voter] = found.locked.get(event.voter, 0) + event.amount
 
     def _apply_reclaim(self, event: VotesReclaimed, seq: int) -> None:
-        found = self.state.proposals[event.proposal_id]
+        found = self._found(event.proposal_id, seq)
+        if found is None:
+            return
         left = found.locked.get(event.voter, 0) - event.amount
         if left < 0:
             self.state.violations.append(

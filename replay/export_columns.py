@@ -70,7 +70,9 @@ def _typed_column(table: str, name: str, values: list[Any]) -> tuple[pa.Array, b
     if kind in EXACT_KINDS:
         return _texts(values), True
     if kind == "int":
-        return pa.array(values, type=pa.int64()), False
+        if all(value is None or INT64_MIN <= value <= INT64_MAX for value in values):
+            return pa.array(values, type=pa.int64()), False
+        return _texts(values), True  # a recorded value beyond int64: exact text, not a crash
     if kind == "bool":
         return pa.array(values, type=pa.bool_()), False
     return _texts(values), False

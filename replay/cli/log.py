@@ -15,6 +15,7 @@ from ledger.batch import Appended, Rejected
 from ledger.chain import GENESIS_HASH
 from ledger.chain_queries import transaction_records
 from ledger.deep_check import deep_findings
+from ledger.engine import Engine
 from ledger.jsonl import SQLITE_INT_MAX, parse_lines
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
@@ -77,8 +78,11 @@ def append(
     """Append JSON lines from SOURCE (a file, or - for stdin) as one batch: all or nothing.
 
     Each line is {"block": N, "event": {"type": "...", ...}} with optional "stream",
-    "event_id", "expected_version" and "ts_ms". The views (view_* tables) are brought up to
-    the new head before the command returns.
+    "event_id", "expected_version" and "ts_ms". Every fact is checked against the books as
+    the lines before it leave them (no overdraft, no value out of an issuer account without a
+    mint, every pool/proposal/market it names exists, authority-only facts from the
+    authority); the first one refused names its line and code, and nothing is appended. The
+    views (view_* tables) are brought up to the new head before the command returns.
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl
     """
@@ -86,7 +90,8 @@ def append(
     if isinstance(parsed, Rejected):
         raise fail_rejected(parsed)
     with open_log(path) as store:
-        result = store.append(
+        # Through the engine: every fact is checked against the books before it is appended.
+        result = _engine_at_head(store).append_facts(
             parsed.events, expected_head=expected_head, idempotency_key=idempotency_key
         )
         if isinstance(result, Appended):
@@ -99,6 +104,30 @@ def append(
             result = Rejected(code=result.code, detail=f"line {line}: {result.detail}", index=line)
         raise fail_rejected(result)
     _report_appended(result, as_json)
+
+
+def _engine_at_head(store: Any) -> Engine:
+    """The engine over the books at the head: the nearest snapshots plus the records after
+    them, so an append onto a long log does not refold it from seq 1. Nothing is written
+    here: a refused batch leaves the file as it was."""
+    from ledger.projector import Projector
+
+    if not _has_view_schema(store):
+        return Engine(store)  # nothing projected yet: fold from seq 1, writing no view table
+    head = store.head()
+    books = Projector(store).books_at(head.block)
+    return Engine(store, start=(head.seq, head.block, books.snapshot()))
+
+
+def _has_view_schema(store: Any) -> bool:
+    if isinstance(store, SqliteStore):
+        found = store.connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_states'"
+        ).fetchone()
+        return found is not None
+    from ledger.pg_views import has_schema
+
+    return has_schema(store.connection)
 
 
 def _refresh_views(store: Any, path: Path | str) -> None:

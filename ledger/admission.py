@@ -1,0 +1,150 @@
+"""Admission: every fact is checked against the live books before it is applied or appended.
+
+One check serves every way a fact comes in: the engine's own command handlers, `append` (JSON
+lines from outside), importers and replays. A fact is admitted when
+
+- its references exist and it comes from whoever may record it (the per-type rules in
+  `ledger.admission_rules`: pools, markets, proposals, positions, staking tokens, authorities,
+  the governance tally, an asset registered once);
+- value leaves an issuer account only by a fact that mints that asset (`MINTS`): a transfer
+  out of `issuer:USDC` is money from nowhere;
+- no account goes below zero, posting by posting, exactly as the balances book folds it, except
+  the accounts in `MAY_GO_NEGATIVE`.
+
+A fact that breaks a rule gets a `Rejected` with a named code and nothing is applied; the
+caller appends nothing. The check only reads the books: it never changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import msgspec
+
+from events.alex import StakingRewardClaimed
+from events.alex_lending import CollateralMinted, YieldLiquidityChanged
+from events.alphax import AlphaxGraveyardBought, AlphaxPairMinted
+from events.amm import LiquidityAdded, LiquidityRemoved
+from events.base import Event, event_tag
+from events.codec import decoder_of, encode
+from events.core import Minted
+from events.fx import FxPositionOperated
+from events.rejections import RejectCode
+from events.reserve import EmergencyIssued
+from ledger.admission_governance import GOVERNANCE_RULES
+from ledger.admission_lending import LENDING_RULES
+from ledger.admission_rules import REFERENCE_RULES, Rule
+from ledger.batch import NewEvent, Rejected, validation_rejection
+from ledger.command import Context
+from projections.balances import Balances
+from projections.postings import POSTING_RULES, Posting
+
+#: Account prefixes whose balance may go below zero, and why. An issuer account is debited by
+#: every mint, so its balance is minus the asset's supply. No other account goes negative in
+#: any scenario the project ships (flash-crash, alex-cycles, calm-month, calm-payments,
+#: slow-bleed; checked with `state --projection balances`) nor in the test suite: pools,
+#: vaults, reserve pools, the stability pool, f(x) debt lenders (a long pool's lender is
+#: `issuer:fxUSD`, a short pool's is an account that must hold what it lends) and treasuries
+#: all hold what they pay out.
+MAY_GO_NEGATIVE: tuple[str, ...] = ("issuer:",)
+
+#: The facts that mint, and which assets each may mint (take out of `issuer:<asset>`).
+MINTS: dict[type[Event], Callable[[Any], Iterable[str]]] = {
+    Minted: lambda event: (event.asset,),
+    LiquidityAdded: lambda event: (event.lp_asset,),
+    LiquidityRemoved: lambda event: (event.lp_asset,),
+    StakingRewardClaimed: lambda event: (event.reward_asset, event.apower_asset),
+    YieldLiquidityChanged: lambda event: (event.lp_token,),
+    CollateralMinted: lambda event: (event.yield_token, event.key_token),
+    AlphaxPairMinted: lambda event: (event.long_token, event.short_token),
+    AlphaxGraveyardBought: lambda event: (event.opposite_token,),
+    EmergencyIssued: lambda event: (event.alex_asset,),
+    # fxUSD is minted as debt by a long pool, whose recorded debt lender is its issuer account
+    # (`admission_rules` checks the fact names the pool's own lender).
+    FxPositionOperated: lambda event: (event.debt_asset,),
+}
+
+
+RULES: dict[type[Event], Rule] = {**REFERENCE_RULES, **GOVERNANCE_RULES, **LENDING_RULES}
+"""Every event type with a reference or authority rule; types not listed need none."""
+
+
+def may_go_negative(account: str) -> bool:
+    return account.startswith(MAY_GO_NEGATIVE)
+
+
+#: The largest int the log stores as an SQLite INTEGER (block, ts_ms, expected_version).
+STORED_INT_MAX = 2**63 - 1
+
+
+def validate_fact(item: NewEvent, index: int) -> Rejected | None:
+    """Refuse a fact built in Python with a field its type forbids (a negative amount, ...),
+    or a block, time or version the log cannot store.
+
+    msgspec checks constraints only when decoding, so the rules below would otherwise read a
+    fact the store is going to refuse anyway.
+    """
+    for field in ("block", "ts_ms", "expected_version"):
+        value = getattr(item, field)
+        if value is not None and not 0 <= value <= STORED_INT_MAX:
+            return Rejected(
+                code=RejectCode.INVALID_FIELD,
+                detail=f"{field} {value} is outside 0..{STORED_INT_MAX}",
+                index=index,
+            )
+    event_class = type(item.event)
+    try:
+        decoder_of(event_tag(event_class), event_class.schema_version)(encode(item.event))
+    except msgspec.ValidationError as error:
+        return validation_rejection(error, index)
+    return None
+
+
+def admit(event: Event, books: Context) -> Rejected | None:
+    """None when the books can take `event` as it is; else the rule it breaks, by name."""
+    rule = RULES.get(type(event))
+    if rule is not None:
+        refused = rule(event, books)
+        if refused is not None:
+            return refused
+    posting_rule = POSTING_RULES.get(type(event))
+    if posting_rule is None:
+        return None
+    return check_postings(event, list(posting_rule(event)), books.get(Balances))
+
+
+def check_postings(event: Event, postings: list[Posting], balances: Balances) -> Rejected | None:
+    """Refuse issuer outflows that are not mints, and any posting that overdraws its source."""
+    minter = MINTS.get(type(event))
+    mintable = frozenset(minter(event)) if minter is not None else frozenset()
+    running: dict[tuple[str, str], int] = {}
+    for source, target, asset, amount in postings:
+        for account in (source, target):
+            if account.startswith("issuer:") and account != f"issuer:{asset}":
+                return Rejected(
+                    code=RejectCode.NOT_MINTED,
+                    detail=f"{account} can hold only its own asset, not {asset}",
+                )
+        if source.startswith("issuer:") and amount and asset not in mintable:
+            return Rejected(
+                code=RejectCode.NOT_MINTED,
+                detail=f"{type(event).__name__} moves {amount} {asset} out of {source}; "
+                "only a mint of that asset may",
+            )
+        key = (source, asset)
+        held = running.get(key)
+        if held is None:
+            held = balances.balance(source, asset)
+        running[key] = held - amount
+        if held - amount < 0 and not may_go_negative(source):
+            return Rejected(
+                code=RejectCode.INSUFFICIENT_BALANCE,
+                detail=f"{source} holds {held} {asset}; the {type(event).__name__} takes {amount}",
+            )
+        target_key = (target, asset)
+        credited = running.get(target_key)
+        if credited is None:
+            credited = balances.balance(target, asset)
+        running[target_key] = credited + amount
+    return None

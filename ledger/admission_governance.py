@@ -1,0 +1,146 @@
+"""Admission rules for ALEX governance facts: proposals exist, the tally is the books' tally,
+votes carry tokens the voter holds, and the foundation's powers stay with the authority.
+
+The voter's holding is checked with every other posting (`ledger.admission`): a `VoteCast`
+moves the voted tokens into the governance lock, so a vote by an account holding nothing
+overdraws it. Here: the vote names the configured governance token and an open proposal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from events.alex_governance import (
+    ExecutiveSignalled,
+    GovernancePauseSet,
+    ProposalAdded,
+    ProposalConcluded,
+    ProposalExecuted,
+    ProposalVetoed,
+    VoteCast,
+    VotesReclaimed,
+)
+from events.base import Event
+from events.rejections import RejectCode
+from ledger.batch import Rejected
+from ledger.command import Context
+from projections.governance import Governance, Proposal
+
+
+def _refuse(code: RejectCode, detail: str) -> Rejected:
+    return Rejected(code=code, detail=detail)
+
+
+def _proposal(books: Context, proposal_id: str) -> Proposal | Rejected:
+    found = books.get(Governance).proposal(proposal_id)
+    if found is None:
+        return _refuse(RejectCode.UNKNOWN_PROPOSAL, f"no proposal {proposal_id!r}")
+    return found
+
+
+def _authority(books: Context, by: str, power: str) -> Rejected | None:
+    authority = books.get(Governance).settings.authority
+    if authority is None or by != authority:
+        return _refuse(
+            RejectCode.NOT_AUTHORISED,
+            f"only the governance authority ({authority or 'none configured'}) may {power}; "
+            f"the fact is by {by}",
+        )
+    return None
+
+
+def proposal_added(event: ProposalAdded, books: Context) -> Rejected | None:
+    if books.get(Governance).proposal(event.proposal_id) is not None:
+        return _refuse(RejectCode.PROPOSAL_EXISTS, f"proposal {event.proposal_id!r} exists")
+    if event.start_height >= event.end_height:
+        return _refuse(RejectCode.INVALID_PARAMETER, "start_height must be below end_height")
+    return None
+
+
+def vote_cast(event: VoteCast, books: Context) -> Rejected | None:
+    found = _proposal(books, event.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    token = books.get(Governance).settings.governance_token
+    if event.governance_token != token:
+        return _refuse(
+            RejectCode.WRONG_ASSET,
+            f"votes are cast in {token}, not {event.governance_token}",
+        )
+    if found.concluded or not found.start_height <= books.block < found.end_height:
+        return _refuse(
+            RejectCode.VOTING_CLOSED,
+            f"{event.proposal_id} takes votes in blocks {found.start_height}.."
+            f"{found.end_height - 1} until concluded; block {books.block}",
+        )
+    return None
+
+
+def proposal_concluded(event: ProposalConcluded, books: Context) -> Rejected | None:
+    found = _proposal(books, event.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    if found.concluded:
+        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{event.proposal_id} is concluded already")
+    if (event.votes_for, event.votes_against) != (found.votes_for, found.votes_against):
+        return _refuse(
+            RejectCode.TALLY_MISMATCH,
+            f"the books tally {found.votes_for} for, {found.votes_against} against; the fact "
+            f"says {event.votes_for} for, {event.votes_against} against",
+        )
+    return None
+
+
+def proposal_vetoed(event: ProposalVetoed, books: Context) -> Rejected | None:
+    found = _proposal(books, event.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    return _authority(books, event.by, "veto")
+
+
+def proposal_executed(event: ProposalExecuted, books: Context) -> Rejected | None:
+    found = _proposal(books, event.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    if found.executed:
+        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{event.proposal_id} is executed already")
+    return None
+
+
+def executive_signalled(event: ExecutiveSignalled, books: Context) -> Rejected | None:
+    found = _proposal(books, event.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    if event.member not in books.get(Governance).settings.executive_team:
+        return _refuse(RejectCode.NOT_AUTHORISED, f"{event.member} is not on the executive team")
+    return None
+
+
+def votes_reclaimed(event: VotesReclaimed, books: Context) -> Rejected | None:
+    found = _proposal(books, event.proposal_id)
+    if isinstance(found, Rejected):
+        return found
+    locked = found.locked.get(event.voter, 0)
+    if event.amount > locked:
+        return _refuse(
+            RejectCode.NOTHING_TO_CLAIM,
+            f"{event.voter} has {locked} locked on {event.proposal_id}, not {event.amount}",
+        )
+    return None
+
+
+def pause_set(event: GovernancePauseSet, books: Context) -> Rejected | None:
+    return _authority(books, event.by, "pause or resume governance")
+
+
+GOVERNANCE_RULES: dict[type[Event], Callable[[Any, Context], Rejected | None]] = {
+    ProposalAdded: proposal_added,
+    VoteCast: vote_cast,
+    ProposalConcluded: proposal_concluded,
+    ProposalVetoed: proposal_vetoed,
+    ProposalExecuted: proposal_executed,
+    ExecutiveSignalled: executive_signalled,
+    VotesReclaimed: votes_reclaimed,
+    GovernancePauseSet: pause_set,
+}
