@@ -6,16 +6,14 @@ import re
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import msgspec
 
 from ledger.batch import Appended, Rejected
 from ledger.chain import GENESIS_HASH
-from ledger.chain_queries import transaction_records
 from ledger.deep_check import deep_findings
-from ledger.engine import Engine
 from ledger.jsonl import SQLITE_INT_MAX, parse_lines
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
@@ -35,7 +33,9 @@ from replay.cli.common import (
 from replay.cli.dates import date_options
 from replay.cli.log_view import FORMATS, chosen, emit
 from replay.units import asset_decimals
-from replay.verify_views import verify_views
+
+if TYPE_CHECKING:
+    from ledger.engine import Engine
 
 
 @click.command()
@@ -110,6 +110,7 @@ def _engine_at_head(store: Any) -> Engine:
     """The engine over the books at the head: the nearest snapshots plus the records after
     them, so an append onto a long log does not refold it from seq 1. Nothing is written
     here: a refused batch leaves the file as it was."""
+    from ledger.engine import Engine  # the books and every command: only `append` needs them
     from ledger.projector import Projector
 
     if not _has_view_schema(store):
@@ -231,6 +232,8 @@ def log_command(
     )
     with open_log(path) as store:
         decimals = asset_decimals(store)
+        from ledger.chain_queries import transaction_records  # loads the books
+
         found = transaction_records(store, where, tx_hash)
         emit(chosen(found, account), "json" if as_json else fmt, decimals)
 
@@ -291,6 +294,8 @@ def verify(
             if deep:
                 findings += deep_findings(store)
             if check_views and report.ok:
+                from replay.verify_views import verify_views  # refolds every book
+
                 findings += [item.describe() for item in verify_views(store)]
     if as_json:
         echo_json({**msgspec.to_builtins(report), "ok": not findings, "findings": findings})
