@@ -10,10 +10,22 @@ error of `ledger.errors` that says which it is, with the file named.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from pathlib import Path
 
 from ledger.errors import NotALedger, StoreDamaged, StoreError, StoreIOError
+
+LOCK_TIMEOUT_ENV = "DEFI_LEDGER_LOCK_TIMEOUT_S"
+
+
+def lock_timeout_s() -> float:
+    """How long to wait for another process's lock: `DEFI_LEDGER_LOCK_TIMEOUT_S`, or 60 s."""
+    try:
+        return max(0.0, float(os.environ.get(LOCK_TIMEOUT_ENV, "60")))
+    except ValueError:
+        return 60.0
+
 
 #: SQLite error-name prefixes and what they mean, in the words a person acts on.
 _SQLITE_IO_FAULTS: tuple[tuple[str, str], ...] = (

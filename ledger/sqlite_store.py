@@ -13,7 +13,6 @@ last records detectable by `verify`. Pragmas (see `connect`): WAL, `synchronous 
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -35,7 +34,7 @@ from ledger.batch import (
 from ledger.chain import ChainWalker, Row
 from ledger.clock import Clock, SystemClock
 from ledger.errors import NotALedger, SchemaTooNew, StoreError, StoreIOError
-from ledger.faults import sqlite_fault
+from ledger.faults import lock_timeout_s, sqlite_fault
 from ledger.rows import (
     check_idempotent_retry,
     fold_row_to_record,
@@ -63,15 +62,6 @@ READ_BATCH_ROWS = 2000
 CACHE_KIB = 16_384
 #: Checkpoint the WAL into the file once it holds this many pages (4 KiB each).
 WAL_CHECKPOINT_PAGES = 10_000
-LOCK_TIMEOUT_ENV = "DEFI_LEDGER_LOCK_TIMEOUT_S"
-
-
-def lock_timeout_s() -> float:
-    """How long to wait for another process's lock: `DEFI_LEDGER_LOCK_TIMEOUT_S`, or 60 s."""
-    try:
-        return max(0.0, float(os.environ.get(LOCK_TIMEOUT_ENV, "60")))
-    except ValueError:
-        return 60.0
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
