@@ -70,6 +70,7 @@ from ledger.pg_schema import (
     streams_of,
 )
 from ledger.rows import (
+    BatchedReads,
     check_idempotent_retry,
     fold_row_to_record,
     fold_rows_to_records,
@@ -78,7 +79,7 @@ from ledger.rows import (
 from ledger.store import ReadFilter, VerifyReport
 
 
-class PostgresStore:
+class PostgresStore(BatchedReads):
     """An `EventStore` over one PostgreSQL schema; one connection, used by one thread."""
 
     head_lock = "row"
@@ -323,19 +324,6 @@ class PostgresStore:
                 params.append(value)
         yield from self._pages(ROW_COLUMNS, clauses, params)
 
-    def rows(self, where: ReadFilter | None = None) -> Iterator[Row]:
-        """Raw stored rows in seq order (payload undecoded): for verify, export and copies."""
-        for batch in self.row_batches(where):
-            yield from batch
-
-    def read_batches(self, where: ReadFilter | None = None) -> Iterator[list[Record]]:
-        for batch in self.row_batches(where):
-            yield from records_in_batches(batch)
-
-    def read(self, where: ReadFilter | None = None) -> Iterator[Record]:
-        for batch in self.read_batches(where):
-            yield from batch
-
     def fold_batches(
         self, from_seq: int = 1, to_seq: int | None = None, to_block: int | None = None
     ) -> Iterator[list[Record]]:
@@ -349,12 +337,6 @@ class PostgresStore:
             params.append(to_block)
         for page in self._pages(FOLD_COLUMNS, clauses, params):
             yield from records_in_batches(page, fold_rows_to_records, fold_row_to_record)
-
-    def fold_records(
-        self, from_seq: int = 1, to_seq: int | None = None, to_block: int | None = None
-    ) -> Iterator[Record]:
-        for batch in self.fold_batches(from_seq, to_seq, to_block):
-            yield from batch
 
     def verify(self) -> VerifyReport:
         """Walk the chain and compare its end with the head, all in one snapshot."""

@@ -155,3 +155,40 @@ def check_idempotent_retry(
         head_hash=original.head_hash,
         replayed=True,
     )
+
+
+class BatchedReads:
+    """The reads a store derives from its two batched reads, `row_batches` and `fold_batches`.
+
+    Both database stores read in pages; one record (or row) at a time is the same pages,
+    flattened, so it is written once here.
+    """
+
+    def row_batches(self, where: ReadFilter | None = None) -> Iterator[list[Row]]:
+        raise NotImplementedError
+
+    def fold_batches(
+        self, from_seq: int = 1, to_seq: int | None = None, to_block: int | None = None
+    ) -> Iterator[list[Record]]:
+        raise NotImplementedError
+
+    def rows(self, where: ReadFilter | None = None) -> Iterator[Row]:
+        """Raw stored rows in seq order (payload undecoded): for verify, export and copies."""
+        for batch in self.row_batches(where):
+            yield from batch
+
+    def read_batches(self, where: ReadFilter | None = None) -> Iterator[list[Record]]:
+        """Records in seq order, a few thousand at a time: for folds over long stretches."""
+        for batch in self.row_batches(where):
+            yield from records_in_batches(batch)
+
+    def read(self, where: ReadFilter | None = None) -> Iterator[Record]:
+        for batch in self.read_batches(where):
+            yield from batch
+
+    def fold_records(
+        self, from_seq: int = 1, to_seq: int | None = None, to_block: int | None = None
+    ) -> Iterator[Record]:
+        """`fold_batches`, one record at a time."""
+        for batch in self.fold_batches(from_seq, to_seq, to_block):
+            yield from batch

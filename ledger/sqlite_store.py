@@ -36,6 +36,7 @@ from ledger.clock import Clock, SystemClock
 from ledger.errors import NotALedger, SchemaTooNew, StoreError, StoreIOError
 from ledger.faults import lock_timeout_s, sqlite_fault
 from ledger.rows import (
+    BatchedReads,
     check_idempotent_retry,
     fold_row_to_record,
     fold_rows_to_records,
@@ -88,7 +89,7 @@ def _run(connection: sqlite3.Connection, statements: tuple[str, ...]) -> None:
         connection.execute(statement)
 
 
-class SqliteStore:
+class SqliteStore(BatchedReads):
     """An `EventStore` over one SQLite file."""
 
     def __init__(self, path: str | Path, *, clock: Clock | None = None, create: bool = False):
@@ -337,20 +338,6 @@ class SqliteStore:
         while batch := cursor.fetchmany(READ_BATCH_ROWS):
             yield reader.rows(batch)
 
-    def rows(self, where: ReadFilter | None = None) -> Iterator[Row]:
-        """Raw stored rows in seq order (payload undecoded): for verify, export and copies."""
-        for batch in self.row_batches(where):
-            yield from batch
-
-    def read_batches(self, where: ReadFilter | None = None) -> Iterator[list[Record]]:
-        """Records in seq order, a few thousand at a time: for folds over long stretches."""
-        for batch in self.row_batches(where):
-            yield from records_in_batches(batch)
-
-    def read(self, where: ReadFilter | None = None) -> Iterator[Record]:
-        for batch in self.read_batches(where):
-            yield from batch
-
     def fold_batches(
         self, from_seq: int = 1, to_seq: int | None = None, to_block: int | None = None
     ) -> Iterator[list[Record]]:
@@ -377,13 +364,6 @@ class SqliteStore:
         )
         while batch := cursor.fetchmany(READ_BATCH_ROWS):
             yield from records_in_batches(batch, fold_rows_to_records, fold_row_to_record)
-
-    def fold_records(
-        self, from_seq: int = 1, to_seq: int | None = None, to_block: int | None = None
-    ) -> Iterator[Record]:
-        """`fold_batches`, one record at a time."""
-        for batch in self.fold_batches(from_seq, to_seq, to_block):
-            yield from batch
 
     def verify(self) -> VerifyReport:
         walker = ChainWalker()

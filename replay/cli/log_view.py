@@ -32,13 +32,6 @@ def names_account(fields: Mapping[str, Any], account: str) -> bool:
     return False
 
 
-def tx_of(fields: Mapping[str, Any]) -> str | None:
-    provenance = fields.get("provenance")
-    nested = provenance.get("tx_hash") if isinstance(provenance, dict) else None
-    found = fields.get("tx_hash", nested)
-    return found if isinstance(found, str) else None
-
-
 Marked = tuple[Record, bool]
 """A record and whether a reorganisation retracted it."""
 
