@@ -13,6 +13,7 @@ from events import amm as _amm  # noqa: F401  (registers the AMM facts)
 from events import chain as _chain  # noqa: F401  (facts imported from chain logs)
 from events import checkpoint as _checkpoint  # noqa: F401  (registers checkpoints)
 from events import fx as _fx  # noqa: F401  (registers the f(x) facts)
+from events import fx_chain as _fx_chain  # noqa: F401  (f(x) facts imported from chain logs)
 from events import reserve as _reserve  # noqa: F401  (registers the reserve facts)
 from events.assets import AssetRegistered, issuer_account
 from events.base import Amount, Event, event_tag, event_type, event_types, register

@@ -12,6 +12,8 @@ or unverifiable, and a finding names the chain transaction and log index it came
 - unverifiable: a check needs what the books do not know (a pool seen mid-life without its LP
   supply, a burn whose LP `Transfer` was not seen, a pool never seen): reported, never failed.
 
+Imported f(x) operates and walks are classified too (`ledger.audit_fx_chain`: exact, a
+violation, or unverifiable where the logs do not give what a check needs).
 The engine's own facts are checked as `ledger.audit` checks them (exact or violation; a
 pair-level swap paying out less than an exact-in swap would is below). Retracted records
 (`ledger.reorg`) are skipped.
@@ -244,7 +246,10 @@ def classify(
     tx_hash: str | None = None,
 ) -> AuditReport:
     """Classify every swap and liquidity fact in [from_block, to_block] (or of one tx)."""
-    pools, chain, report = Pools(), ChainBook(), AuditReport()
+    from ledger.audit_fx_chain import fx_chain_findings
+    from projections.fx_chain import FxChainBook
+
+    pools, chain, report, fx = Pools(), ChainBook(), AuditReport(), FxChainBook()
     retractions = Retractions.load(store)
     low = from_block if from_block is not None else -1
     wanted = tx_hash.lower() if tx_hash else None
@@ -257,10 +262,14 @@ def classify(
         )
         if chosen:
             findings = classify_record(pools, chain, record)
+            if findings is None and fx.folds(type(record.event)):
+                findings = fx_chain_findings(fx, record)
             if findings is not None:
                 report.add(findings)
         pools.apply(record)
         chain.apply(record)
+        if fx.folds(type(record.event)):
+            fx.apply(record)
     return report
 
 

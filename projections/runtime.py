@@ -21,6 +21,7 @@ from projections.balances import Balances
 from projections.base import Projection, Table, Violation
 from projections.books import Books
 from projections.chain import ChainBook
+from projections.fx_chain import FxChainBook
 from projections.fx_pools import FxPools
 from projections.governance import Governance
 from projections.pools import Pools
@@ -41,6 +42,7 @@ PROJECTIONS: dict[str, ProjectionFactory] = {
     "governance": Governance,
     "alex_lending": AlexLending,
     "chain": ChainBook,
+    "fx_chain": FxChainBook,
 }
 """Every book the ledger keeps, by name, in the order they fold: the one owner of each fact."""
 

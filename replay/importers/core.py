@@ -30,14 +30,15 @@ from ledger.batch import Appended, NewEvent, Rejected
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from projections.chain import ChainBook
+from projections.fx_chain import FxChainBook
 from projections.pools import Pools
+from replay.importers.fx import ChainMappers, FxMapper, kind_of
 from replay.importers.logs import ChainLog, read_etl_csv, read_etl_jsonl, read_rpc
 from replay.importers.outcomes import Outcomes
 from replay.importers.pool_state import PoolHint, load_pool_state
 from replay.importers.stacks_api import print_kind, read_stacks_pages
 from replay.importers.token_list import ListedToken, load_token_list
 from replay.importers.uniswap_v2 import UniswapV2Mapper
-from replay.importers.uniswap_v2_abi import log_kind
 
 READERS: dict[str, Callable[[Path], Iterator[ChainLog]]] = {
     "etl-json": read_etl_jsonl,
@@ -78,17 +79,20 @@ class _Importer:
 
     def _load(self) -> None:
         """The books as the log has them (views caught up, any retraction rolled back)."""
-        books = Projector(self.store, ["chain", "pools"]).current()
+        books = Projector(self.store, ["chain", "pools", "fx_chain"]).current()
         chain = next(book for book in books if isinstance(book, ChainBook))
         pools = next(book for book in books if isinstance(book, Pools))
+        fx_book = next(book for book in books if isinstance(book, FxChainBook))
         self.blocks = dict(chain.blocks.get(self.chain_id, {}))
         self.settled_through = chain.settled_through(self.chain_id)
         self.head = chain.head_block(self.chain_id)
         outcomes = self.outcomes
-        self.mapper = UniswapV2Mapper(
+        tokens = UniswapV2Mapper(
             self.chain_id, self.tokens, pools, chain.assets, self.fee_bps, self.hints
         )
-        self.mapper.outcomes = outcomes
+        tokens.outcomes = outcomes
+        fx = FxMapper(self.chain_id, fx_book, outcomes, tokens.provenance)
+        self.mapper = ChainMappers(tokens, fx)
         self.floor = self.store.head().block
 
     def take(self, logs: list[ChainLog]) -> None:
@@ -186,7 +190,7 @@ def _number(block: ImportedBlock) -> int:
 
 
 def _kind(log: ChainLog) -> str:
-    return log_kind(log.topics[0] if log.topics else "")
+    return kind_of(log)
 
 
 def transactions(logs: Iterable[ChainLog]) -> Iterator[list[ChainLog]]:
