@@ -67,8 +67,10 @@ def import_command(
 ) -> None:
     """Import chain logs from FILES into the log at PATH (created if absent).
 
-    Every log is mapped to a fact, or counted as unmapped with its reason, or as a duplicate
-    of one imported before (re-importing a file appends nothing). A block the log holds with
+    Read: Uniswap V2 pairs and factory, ERC-20 transfers of listed tokens, and the f(x)
+    protocol's PoolManager, pools, fxUSD and fxBASE (stability pool) events. Every log is
+    mapped to a fact, or counted as unmapped with its reason, or as a duplicate of one
+    imported before (re-importing a file appends nothing). A block the log holds with
     another hash is a reorganisation: the orphaned blocks are retracted, the new ones follow.
 
     Example: defi-ledger import ledger.db --format etl-json --token-list tokens.json logs.json
@@ -118,10 +120,12 @@ def _print(result: ImportResult) -> None:
         f"{result.logs} logs read, {result.facts_appended} records appended "
         f"(head seq {result.head_seq})"
     )
-    click.echo(f"{'kind':<14}{'mapped':>10}{'unmapped':>10}{'duplicate':>10}")
+    width = max([14, *(len(kind) + 2 for kind in result.counts)])
+    click.echo(f"{'kind':<{width}}{'mapped':>10}{'unmapped':>10}{'duplicate':>10}")
     for kind, counts in result.counts.items():
         click.echo(
-            f"{kind:<14}{counts['mapped']:>10}{counts['unmapped']:>10}{counts['duplicate']:>10}"
+            f"{kind:<{width}}{counts['mapped']:>10}{counts['unmapped']:>10}"
+            f"{counts['duplicate']:>10}"
         )
     for reason, count in result.unmapped_reasons.items():
         click.echo(f"unmapped: {reason}: {count}")
