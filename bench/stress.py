@@ -11,12 +11,13 @@ then runs the same K paths, --rounds times, alternating: in one process one afte
 (`run_paths(..., workers=1)`), and over --workers forked processes (each path restores the
 fork's books from the snapshot; nothing is refolded, nothing re-imported). For each run it
 prints the wall time and the CPU seconds (user + system) of this process and of the workers
-(the children, counted once they are reaped), per path, and the wall speedup and CPU ratio of
-the parallel run against the serial run of the same round; it checks that both gave the same
-figures path by path. CPU per path is what the code spends; the wall speedup also depends on
-what else the machine runs (a loaded machine, or the kernel's autogroup scheduling, which
-gives one session one share of the CPU however many processes it runs). The target is a wall
-speedup >= 1.6x with 2 workers on an otherwise idle 2-core machine. A report, not a test.
+(the children, counted once they are reaped; the system part shown apart), per path, and
+the wall speedup and CPU ratio of the parallel run against the serial run of the same round;
+it checks that both gave the same figures path by path. CPU per path is what the code
+spends; the wall speedup also depends on what else the machine runs (a loaded machine, or
+the kernel's autogroup scheduling, which gives one session one share of the CPU however many
+processes it runs). The target is a wall speedup >= 1.6x with 2 workers on an otherwise idle
+2-core machine. A report, not a test.
 """
 
 from __future__ import annotations
@@ -41,35 +42,42 @@ from replay.stress_many import ForkState, distribution, fork_state, run_paths  #
 from replay.stress_spec import load_stress  # noqa: E402
 
 
-def cpu_seconds() -> tuple[float, float]:
-    """CPU seconds (user + system) of this process, and of its reaped children (the workers)."""
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds (user + system) of this process and of its reaped children (the workers),
+    and the system part of the two together (page faults, forks, pipes)."""
     own, children = (
         resource.getrusage(resource.RUSAGE_SELF),
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
-    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+    return (
+        own.ru_utime + own.ru_stime,
+        children.ru_utime + children.ru_stime,
+        own.ru_stime + children.ru_stime,
+    )
 
 
 def measured(state: ForkState, paths: int, seed: int, workers: int) -> tuple[list[Any], Run]:
     """One run of the paths: its figures, and its wall and CPU seconds."""
-    wall, (own, children) = time.perf_counter(), cpu_seconds()
+    wall, before = time.perf_counter(), cpu_seconds()
     results = run_paths(state, paths, seed, workers)
     wall = time.perf_counter() - wall
-    own_after, children_after = cpu_seconds()
-    return results, Run(wall, own_after - own, children_after - children)
+    after = cpu_seconds()
+    own, children, system = (end - start for start, end in zip(before, after, strict=True))
+    return results, Run(wall, own, children, system)
 
 
 class Run(NamedTuple):
     wall: float
     own_cpu: float
     workers_cpu: float
+    system_cpu: float
 
     def show(self, label: str, paths: int) -> str:
         cpu = self.own_cpu + self.workers_cpu
         return (
             f"  {label:9} wall {self.wall:6.2f} s   CPU {cpu:6.2f} s (this process "
-            f"{self.own_cpu:.2f}, workers {self.workers_cpu:.2f})   "
-            f"{cpu / paths * 1000:6.1f} ms CPU a path"
+            f"{self.own_cpu:.2f}, workers {self.workers_cpu:.2f}; system {self.system_cpu:.2f})"
+            f"   {cpu / paths * 1000:6.1f} ms CPU a path"
         )
 
 

@@ -53,6 +53,8 @@ class ForkState:
     head_block: int
     states: dict[str, bytes]
     path: PricePath
+    price_source: str
+    """Where the path's starting price came from (`StressRun.price_source`)."""
 
 
 def fork_state(parent_path: Path, at_block: int, spec: StressSpec, prices_dir: Path) -> ForkState:
@@ -79,7 +81,15 @@ def fork_state(parent_path: Path, at_block: int, spec: StressSpec, prices_dir: P
     path = base_path(spec.path, quote.price, quote.scale, base, prices_dir)
     head = engine.head
     return ForkState(
-        spec, at_block, ts_ms, list(store.rows), head.seq, head.block, engine.books.snapshot(), path
+        spec,
+        at_block,
+        ts_ms,
+        list(store.rows),
+        head.seq,
+        head.block,
+        engine.books.snapshot(),
+        path,
+        run.price_source,
     )
 
 
@@ -145,6 +155,7 @@ def stress_many(
         "name": spec.name,
         "log": str(parent_path),
         "fork_block": at_block,
+        "price_source": state.price_source,
         "paths": paths,
         "seed": seed,
         "workers": workers,
@@ -159,6 +170,7 @@ def render_many(result: dict[str, Any]) -> list[str]:
         f"stress {result['name']} on {result['log']} at block {result['fork_block']}: "
         f"{result['paths']} paths, seed {result['seed']}, {result['workers']} workers, "
         f"{result['seconds']} s",
+        f"  price at the fork: {result['price_source']}",
         f"{'figure':20}" + "".join(f"{key:>26}" for key in ("min", "p50", "p95", "p99", "max")),
     ]
     for figure, stats in result["distribution"].items():

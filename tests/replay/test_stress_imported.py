@@ -183,6 +183,7 @@ def test_many_paths_on_the_imported_log_start_from_the_pairs_price(
     scenario.write_text(scenario.read_text().replace("shock =", "volatility_bps = 0\nshock ="))
     spec = load_stress(scenario)
     many = stress_many(log, 105, spec, NO_PRICES, paths=2, seed=3, workers=1)
+    assert "reserves at block 105" in many["price_source"]
     single = stress_log(log, 105, spec, tmp_path / "s.db", NO_PRICES)["stressed"]
     for row in many["per_path"]:
         assert row["price_end"] == pair_price(105) * 7500 // 10_000
