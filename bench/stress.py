@@ -3,25 +3,33 @@
 Run from the repository root:
 
     .venv/bin/python bench/stress.py                   # 200 paths of the flash-crash log
-    .venv/bin/python bench/stress.py --paths 50 --workers 2 --at-block 1800
+    .venv/bin/python bench/stress.py --paths 50 --workers 2 --at-block 1800 --rounds 3
 
 It replays the shipped flash-crash scenario into a temporary log, builds the fork point at
 --at-block once (the books at the block from `Projector.books_at`, the stress's keeper minted),
-then runs the same K paths twice: in one process one after the other, and over --workers
-processes (each restores the fork's books from the snapshot; nothing is refolded). It prints
-both wall times, the CPU seconds of this process, the speedup, and checks that both runs gave
-the same figures path by path. The target is >= 1.6x on the project's 2-core machine (a
-machine shared with other work measures less). This is a report, not a pass/fail test.
+then runs the same K paths, --rounds times, alternating: in one process one after the other
+(`run_paths(..., workers=1)`), and over --workers forked processes (each path restores the
+fork's books from the snapshot; nothing is refolded, nothing re-imported). For each run it
+prints the wall time and the CPU seconds (user + system) of this process and of the workers
+(the children, counted once they are reaped; the system part shown apart), per path, and
+the wall speedup and CPU ratio of the parallel run against the serial run of the same round;
+it checks that both gave the same figures path by path. CPU per path is what the code
+spends; the wall speedup also depends on what else the machine runs (a loaded machine, or
+the kernel's autogroup scheduling, which gives one session one share of the CPU however many
+processes it runs). The target is a wall speedup >= 1.6x with 2 workers on an otherwise idle
+2-core machine. A report, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 # `python bench/stress.py` puts bench/ first on sys.path, where bench/replay.py would shadow
 # the `replay` package: the repository root goes in front of it.
@@ -30,17 +38,47 @@ sys.path.insert(0, str(ROOT))
 
 from replay.runner import replay_scenario  # noqa: E402
 from replay.scenario import load_scenario  # noqa: E402
-from replay.stress_many import distribution, fork_state, run_paths  # noqa: E402
+from replay.stress_many import ForkState, distribution, fork_state, run_paths  # noqa: E402
 from replay.stress_spec import load_stress  # noqa: E402
 
 
-def cpu_seconds() -> float:
-    """CPU seconds of this process and of its finished children (the pool's workers)."""
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds (user + system) of this process and of its reaped children (the workers),
+    and the system part of the two together (page faults, forks, pipes)."""
     own, children = (
         resource.getrusage(resource.RUSAGE_SELF),
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return (
+        own.ru_utime + own.ru_stime,
+        children.ru_utime + children.ru_stime,
+        own.ru_stime + children.ru_stime,
+    )
+
+
+def measured(state: ForkState, paths: int, seed: int, workers: int) -> tuple[list[Any], Run]:
+    """One run of the paths: its figures, and its wall and CPU seconds."""
+    wall, before = time.perf_counter(), cpu_seconds()
+    results = run_paths(state, paths, seed, workers)
+    wall = time.perf_counter() - wall
+    after = cpu_seconds()
+    own, children, system = (end - start for start, end in zip(before, after, strict=True))
+    return results, Run(wall, own, children, system)
+
+
+class Run(NamedTuple):
+    wall: float
+    own_cpu: float
+    workers_cpu: float
+    system_cpu: float
+
+    def show(self, label: str, paths: int) -> str:
+        cpu = self.own_cpu + self.workers_cpu
+        return (
+            f"  {label:9} wall {self.wall:6.2f} s   CPU {cpu:6.2f} s (this process "
+            f"{self.own_cpu:.2f}, workers {self.workers_cpu:.2f}; system {self.system_cpu:.2f})"
+            f"   {cpu / paths * 1000:6.1f} ms CPU a path"
+        )
 
 
 def main() -> None:
@@ -48,6 +86,7 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="serial/parallel pairs to run")
     parser.add_argument("--at-block", type=int, default=1800)
     parser.add_argument(
         "--scenario", type=Path, default=ROOT / "fixtures" / "stress" / "eth-drop-40.toml"
@@ -60,19 +99,29 @@ def main() -> None:
         started = time.perf_counter()
         state = fork_state(log, args.at_block, spec, Path(folder))
         print(f"fork point at block {args.at_block}: {time.perf_counter() - started:.3f} s")
-    timings = {}
-    results = {}
-    for workers in (1, args.workers):
-        wall, cpu = time.perf_counter(), cpu_seconds()
-        results[workers] = run_paths(state, args.paths, args.seed, workers)
-        timings[workers] = (time.perf_counter() - wall, cpu_seconds() - cpu)
+    print(f"{args.paths} paths, {args.workers} workers, load average {os.getloadavg()[0]:.1f}")
+    serial_runs, parallel_runs = [], []
+    for round_number in range(1, args.rounds + 1):
+        serial_results, serial = measured(state, args.paths, args.seed, 1)
+        parallel_results, parallel = measured(state, args.paths, args.seed, args.workers)
+        serial_runs.append(serial)
+        parallel_runs.append(parallel)
+        same = serial_results == parallel_results
+        cpu_ratio = (parallel.own_cpu + parallel.workers_cpu) / (serial.own_cpu or 1e-9)
+        print(f"round {round_number}: same figures path by path: {same}")
+        print(serial.show("in turn", args.paths))
+        print(parallel.show(f"{args.workers} workers", args.paths))
         print(
-            f"{args.paths} paths, {workers} worker(s): {timings[workers][0]:.2f} s wall, "
-            f"{timings[workers][1]:.2f} s CPU (this process and its workers)"
+            f"  speedup {serial.wall / parallel.wall:.2f}x wall; parallel/serial CPU a path "
+            f"{cpu_ratio:.3f}; load average {os.getloadavg()[0]:.1f}"
         )
-    same = results[1] == results[args.workers]
-    print(f"speedup: {timings[1][0] / timings[args.workers][0]:.2f}x; same figures: {same}")
-    for figure, stats in distribution(results[1]).items():
+    best_serial = min(run.wall for run in serial_runs)
+    best_parallel = min(run.wall for run in parallel_runs)
+    print(
+        f"best of {args.rounds}: in turn {best_serial:.2f} s, {args.workers} workers "
+        f"{best_parallel:.2f} s, speedup {best_serial / best_parallel:.2f}x"
+    )
+    for figure, stats in distribution(serial_results).items():
         print(
             f"  {figure:20} p50 {stats['p50']:>26}  p99 {stats['p99']:>26}  max {stats['max']:>26}"
         )

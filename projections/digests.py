@@ -57,7 +57,9 @@ class PartDigests:
         `keys()`: every key now (read when the collection is replaced wholesale)."""
         self._read = read
         self._keys = keys
-        self._buckets: list[dict[Hashable, bytes]] = [{} for _ in range(BUCKETS)]
+        self._buckets: dict[int, dict[Hashable, bytes]] = {}
+        """Entry digests by bucket, a bucket made when an entry first lands in it (a restore
+        of a small book makes a few, not 4096)."""
         self._bucket_digests: list[bytes] = [_EMPTY] * BUCKETS
         self._group_digests: list[bytes] = [_EMPTY_GROUP] * (BUCKETS // GROUP)
         self._dirty_buckets: set[int] = set()
@@ -66,7 +68,7 @@ class PartDigests:
 
     def reset(self) -> None:
         """Forget every entry digest (the collection was replaced): all are read afresh."""
-        self._buckets = [{} for _ in range(BUCKETS)]
+        self._buckets = {}
         self._bucket_digests = [_EMPTY] * BUCKETS
         self._group_digests = [_EMPTY_GROUP] * (BUCKETS // GROUP)
         self._dirty_buckets = set()
@@ -79,14 +81,14 @@ class PartDigests:
             index = bucket_of(key)
             value = read(key)
             if value is None:
-                buckets[index].pop(key, None)
+                buckets.get(index, {}).pop(key, None)
             else:
-                buckets[index][key] = sha256(canonical_bytes([key, value])).digest()
+                buckets.setdefault(index, {})[key] = sha256(canonical_bytes([key, value])).digest()
             dirty_buckets.add(index)
         self.dirty = set()
         bucket_digests, groups = self._bucket_digests, set()
         for index in dirty_buckets:
-            bucket = buckets[index]
+            bucket = buckets.get(index, {})
             bucket_digests[index] = sha256(
                 b"".join([bucket[key] for key in sorted(bucket)])  # type: ignore[type-var]
             ).digest()

@@ -32,6 +32,7 @@ from replay.agents.base import Agent, Step
 from replay.agents.catalog import make_agent
 from replay.runner import resolve_command
 from replay.scenario import ScenarioError
+from replay.stress_oracle import oracle_price
 from replay.stress_paths import PricePath
 from replay.stress_spec import StressSpec
 
@@ -150,19 +151,37 @@ class StressRun:
         self.after: dict[str, Any] = {}
         self.end_block = 0
         self.after_price_1e18: dict[str, int] = {}
+        self.price_source = ""
+        """Where the path's starting price came from (the log's price, or `[path] oracle`)."""
 
     def fork_quote(self) -> Quote:
         quote = self.engine.books.get(Prices).quote(self.spec.path.asset)
         if quote is None or quote.price <= 0:
             raise ScenarioError(
                 f"the log has no price for {self.spec.path.asset!r} at the fork block; "
-                "a stress path starts at the book's price"
+                "a stress path starts at the book's price (or name a pair of the log to read "
+                "it from: `[path] oracle`)"
             )
+        self.price_source = self.price_source or f"the log's price (posted at block {quote.block})"
         return quote
 
+    def post_oracle_price(self, fork_block: int) -> None:
+        """The asset's price read from the pair `[path] oracle` names, posted at the fork."""
+        oracle = self.spec.path.oracle
+        if oracle is None:
+            return
+        update = oracle_price(
+            self.engine.books, oracle, self.spec.path.asset, fork_block, self.spec.name
+        )
+        result = self.engine.execute([update], block=fork_block)
+        if isinstance(result, Rejected):
+            raise ScenarioError(f"`path.oracle` price refused: {result.code}: {result.detail}")
+        self.price_source = update.source
+
     def prepare(self, fork_block: int, fork_ts_ms: int) -> None:
-        """The stress's actors and changes, as facts dated at the fork block."""
+        """The fork's price (`[path] oracle`), actors and changes, as facts at the fork block."""
         self.clock.set(fork_ts_ms)
+        self.post_oracle_price(fork_block)
         where = f"{self.spec.source_path}"
         mints: list[Command] = [
             Mint(asset=asset, to_account=actor.name, amount=amount, memo=f"stress {self.spec.name}")

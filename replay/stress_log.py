@@ -108,6 +108,7 @@ def stress_log(
         "fork_hash": head.hash,
         "asset": spec.path.asset,
         "price_scale": point.scale,
+        "price_source": stressed.price_source,
         "price_start": prices[0],
         "price_min": min(prices),
         "price_end": prices[-1],

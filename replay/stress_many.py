@@ -11,7 +11,6 @@ whatever the number of workers.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from replay.stress import StressRun, WatchedEngine
 from replay.stress_paths import PricePath, base_path, varied
 from replay.stress_report import aggregate
 from replay.stress_spec import StressSpec
+from replay.stress_workers import frozen_gc, in_workers
 
 FIGURES = (
     "holder_loss",
@@ -53,6 +53,8 @@ class ForkState:
     head_block: int
     states: dict[str, bytes]
     path: PricePath
+    price_source: str
+    """Where the path's starting price came from (`StressRun.price_source`)."""
 
 
 def fork_state(parent_path: Path, at_block: int, spec: StressSpec, prices_dir: Path) -> ForkState:
@@ -79,7 +81,15 @@ def fork_state(parent_path: Path, at_block: int, spec: StressSpec, prices_dir: P
     path = base_path(spec.path, quote.price, quote.scale, base, prices_dir)
     head = engine.head
     return ForkState(
-        spec, at_block, ts_ms, list(store.rows), head.seq, head.block, engine.books.snapshot(), path
+        spec,
+        at_block,
+        ts_ms,
+        list(store.rows),
+        head.seq,
+        head.block,
+        engine.books.snapshot(),
+        path,
+        run.price_source,
     )
 
 
@@ -97,26 +107,15 @@ def run_path(state: ForkState, index: int, seed: int) -> dict[str, Any]:
     return {"path": index, "price_end": path[-1][1], **{key: figures[key] for key in FIGURES}}
 
 
-_WORKER_STATE: ForkState | None = None
-
-
-def _init_worker(state: ForkState) -> None:
-    global _WORKER_STATE
-    _WORKER_STATE = state
-
-
-def _run_in_worker(job: tuple[int, int]) -> dict[str, Any]:
-    assert _WORKER_STATE is not None
-    return run_path(_WORKER_STATE, *job)
-
-
 def run_paths(state: ForkState, paths: int, seed: int, workers: int) -> list[dict[str, Any]]:
-    """Every path's figures, in path order; `workers` 1 runs them in turn in this process."""
-    jobs = [(index, seed) for index in range(paths)]
-    if workers <= 1:
-        return [run_path(state, *job) for job in jobs]
-    with multiprocessing.Pool(workers, initializer=_init_worker, initargs=(state,)) as pool:
-        return pool.map(_run_in_worker, jobs, chunksize=max(1, paths // (workers * 8)))
+    """Every path's figures, in path order; `workers` 1 runs them in turn in this process.
+
+    Either way the objects alive before the paths are frozen out of the garbage collector's
+    walks (`frozen_gc`), so one process in turn and the workers do the same work per path."""
+    if workers <= 1 or paths <= 1:
+        with frozen_gc():
+            return [run_path(state, index, seed) for index in range(paths)]
+    return in_workers(run_path, state, paths, seed, min(workers, paths))
 
 
 def quantile(values: list[int], percent: int) -> int:
@@ -156,6 +155,7 @@ def stress_many(
         "name": spec.name,
         "log": str(parent_path),
         "fork_block": at_block,
+        "price_source": state.price_source,
         "paths": paths,
         "seed": seed,
         "workers": workers,
@@ -170,6 +170,7 @@ def render_many(result: dict[str, Any]) -> list[str]:
         f"stress {result['name']} on {result['log']} at block {result['fork_block']}: "
         f"{result['paths']} paths, seed {result['seed']}, {result['workers']} workers, "
         f"{result['seconds']} s",
+        f"  price at the fork: {result['price_source']}",
         f"{'figure':20}" + "".join(f"{key:>26}" for key in ("min", "p50", "p95", "p99", "max")),
     ]
     for figure, stats in result["distribution"].items():

@@ -180,6 +180,7 @@ def render(report: dict[str, Any]) -> list[str]:
         f"stress {report['name']} on {report['log']} at block {report['fork_block']}: "
         f"{report['steps']} steps, {report['asset']} {report['price_start']} -> "
         f"min {report['price_min']} -> {report['price_end']} (scale {report['price_scale']})",
+        f"  price at the fork: {report['price_source']}",
         f"{'':28}{'stressed':>28}{'unstressed':>28}",
     ]
     for key, value in report["stressed"].items():

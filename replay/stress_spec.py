@@ -9,6 +9,7 @@
     step_seconds = 300
     steps = 96
     shock = { size_bps = -4000, duration_steps = 72, shape = "linear" }
+    oracle = { pool = "evm:1:0x...", token = "evm:1:0x..." }   # optional: see stress_oracle
     # or: series = { csv = "eth.csv", start = ..., end = ... }  (shifted to the book's price)
     # or: crash = "march-2020"                                  (a historical shape, scaled)
     [[actors]]                  # minted at the fork block: a keeper with capital
@@ -75,6 +76,16 @@ class Series(Model):
     end: datetime | None = None
 
 
+class PoolOracle(Model):
+    """The price at the fork from a pair's reserves in the log (`replay.stress_oracle`)."""
+
+    pool: str
+    token: str | None = None
+    """The pair's token the path's asset is priced by (default: the asset itself)."""
+    quote: str | None = None
+    """The quote's label (default: the pair's other token)."""
+
+
 class StressPath(Model):
     asset: str
     step_seconds: int = Field(300, gt=0)
@@ -85,6 +96,8 @@ class StressPath(Model):
     crash: str | None = None
     volatility_bps: int = Field(50, ge=0)
     """Per-step noise of the seeded variations (`--paths`); the base path has none."""
+    oracle: PoolOracle | None = None
+    """Where the fork's price comes from; without one, the log's own price of the asset."""
 
     @model_validator(mode="after")
     def _one_shape(self) -> StressPath:

@@ -7,6 +7,7 @@ alice 10,500 fxUSD, bob 13,300, carol 15,500 (debt ratios 0.527, 0.667, 0.777). 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ledger.batch import Rejected
 from ledger.clock import FixedClock
@@ -57,20 +58,35 @@ def build_book(path: Path) -> None:
         run([Mint(asset="ETH", to_account=owner, amount=10 * E18) for owner in DEBTS], 1)
         run([UpdatePrice(asset="ETH", quote="USD", price=2000 * E18, scale=E18)], 2)
         run([CreateFxPool(pool_id="ETH-long", price_asset="ETH")], 2)
-        for owner, debt in DEBTS.items():
-            run(
-                [
-                    OperateFxPosition(
-                        pool_id="ETH-long",
-                        owner=owner,
-                        collateral_delta_token=10 * E18,
-                        debt_delta=debt * E18,
-                    )
-                ],
-                3,
-            )
+        open_positions(engine, "ETH-long", DEBTS, 3)
     finally:
         store.close()
+
+
+def open_positions(engine: Engine, pool_id: str, debts: dict[str, int], block: int) -> None:
+    """A position of 10 collateral tokens per owner, with `debts[owner]` fxUSD of debt."""
+    for owner, debt in debts.items():
+        command = OperateFxPosition(
+            pool_id=pool_id, owner=owner, collateral_delta_token=10 * E18, debt_delta=debt * E18
+        )
+        result = engine.execute([command], block=block)
+        assert not isinstance(result, Rejected), result
+
+
+def assert_lines_and_baseline(report: dict[str, Any], rows: dict[str, Any], block: int) -> None:
+    """Carol past both lines and bob past the rebalance line at `block` (alice past none), and
+    nothing happened in the unstressed continuation."""
+    assert rows["carol"]["first_liquidation_line_block"] == block
+    assert rows["bob"]["first_rebalance_line_block"] == block
+    assert rows["bob"]["first_liquidation_line_block"] is None
+    assert rows["alice"]["first_rebalance_line_block"] is None
+    unstressed = report["unstressed"]
+    baseline = (
+        unstressed["liquidated"],
+        unstressed["rebalanced"],
+        unstressed["bad_debt_raw_total"],
+    )
+    assert baseline == (0, 0, 0)
 
 
 def write_stress(path: Path, text: str = STEP_STRESS) -> Path:
