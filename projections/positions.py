@@ -41,10 +41,9 @@ from projections.contracts.alphax import (
 )
 from projections.contracts.fx_results import PositionHealth
 from projections.contracts.fx_ticks import (
+    E96,
     PRECISION,
     price_inverse_1e18,
-    raw_coll_from_shares,
-    raw_debt_from_shares,
 )
 from projections.fx_pools import FxPools
 from projections.prices import Prices
@@ -263,16 +262,19 @@ class Positions:
             if not price:
                 continue
             ratio = pool.parameters.liquidate_debt_ratio_1e18
+            if ratio == 0:
+                continue
             coll_index, debt_index = pool.coll_index, pool.debt_index
+            scale = PRECISION * PRECISION
             for position_id, _, _, coll_shares, debt_shares in pool.tree.positions_live_shares():
                 if debt_shares <= 0:
                     continue
-                raw_debt = raw_debt_from_shares(debt_shares, debt_index, False)
-                raw_coll = raw_coll_from_shares(coll_shares, coll_index, False)
-                if raw_debt == 0 or raw_coll == 0 or ratio == 0:
+                # raw_debt_from_shares and raw_coll_from_shares, rounded down, inline.
+                raw_debt = debt_shares * debt_index // E96
+                raw_coll = coll_shares * E96 // coll_index
+                if raw_debt == 0 or raw_coll == 0:
                     continue
-                line = raw_debt * PRECISION * PRECISION // (ratio * raw_coll)
-                move = (price - line) * PRECISION // price
+                move = (price - raw_debt * scale // (ratio * raw_coll)) * PRECISION // price
                 found.append((move, "fx", f"{pool_id}#{position_id}", (pool, position_id, price)))
         return found
 
