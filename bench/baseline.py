@@ -4,9 +4,14 @@
     before = run_before("positions.py", ["--positions", "500"])   # its stdout, or a reason
 
 A benchmark that prints "before" and "after" figures calls `run_before` with its own script
-name and arguments: the script is run, as it was at the base commit, from a detached `git
-worktree` made beside this checkout (so `../shared` is found the same way) and removed after.
-Both runs share the machine at nearly the same time, so their ratio is what to read.
+name and arguments: the script is run, as it was at the base commit, from a copy of that
+commit's files (`git archive`) made beside this checkout (so `../shared` is found the same way)
+and removed after. No worktree is registered, so benchmarks started at the same time from other
+checkouts never share or remove each other's copy. Both runs share the machine at nearly the
+same time, so their ratio is what to read.
+
+The base commit reads log schema v1 only: a log this checkout wrote is handed to it as
+`base_log` makes it, the same events appended block by block by the base commit's own store.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
@@ -27,26 +34,60 @@ BASE_DEFAULT = "623fda1"
 
 @contextmanager
 def base_checkout(base: str = BASE_DEFAULT) -> Iterator[Path | None]:
-    """A detached worktree of `base` beside this checkout (None if git cannot make one)."""
-    folder = ROOT.parent / f".bench-base-{base}"
-    if folder.exists():
-        shutil.rmtree(folder)
-    made = subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), base],
-        capture_output=True,
-        text=True,
+    """The files of commit `base` in a fresh folder beside this checkout (None if git cannot
+    give them); the folder is removed after."""
+    folder = Path(tempfile.mkdtemp(prefix=f".bench-base-{base}-", dir=ROOT.parent))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", base], capture_output=True
     )
-    if made.returncode != 0:
-        print(f"(no base run: git worktree add {base} failed: {made.stderr.strip()})")
+    if archive.returncode != 0:
+        shutil.rmtree(folder)
+        print(f"(no base run: git archive {base} failed: {archive.stderr.decode().strip()})")
         yield None
         return
     try:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as files:
+            files.extractall(folder, filter="data")
         yield folder
     finally:
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)],
-            capture_output=True,
-        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+TO_BASE_LOG = """
+import sqlite3, sys
+sys.path.insert(0, sys.argv[1])
+from events.codec import decode
+from ledger.batch import NewEvent
+from ledger.sqlite_store import SqliteStore
+source = sqlite3.connect(sys.argv[2])
+store = SqliteStore(sys.argv[3], create=True)
+batch, last = [], None
+rows = source.execute("SELECT block, type, version, payload FROM events ORDER BY seq")
+for block, tag, version, payload in rows:
+    if batch and block != last:
+        store.append(batch)
+        batch = []
+    batch.append(NewEvent(event=decode(tag, version, payload), block=block))
+    last = block
+if batch:
+    store.append(batch)
+store.close()
+"""
+"""Append a log's events, block by block, into a new log through the base commit's store."""
+
+
+def base_log(base: Path, log: Path) -> Path:
+    """`log`'s events in a log the code at `base` wrote (beside `log`, named `*-base.db`)."""
+    copy = log.with_name(f"{log.stem}-base.db")
+    copy.unlink(missing_ok=True)
+    subprocess.run(
+        [sys.executable, "-c", TO_BASE_LOG, str(base), str(log), str(copy)],
+        cwd=base,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return copy
 
 
 def run_before(script: str, arguments: list[str], base: str = BASE_DEFAULT) -> str:
@@ -104,10 +145,12 @@ def rebuild_before_after(log: Path, events: int, names: str, repeat: int = 1) ->
     with base_checkout() as base:
         if base is None:
             return
+        older = base_log(base, log)
         before = after = float("inf")
         for _ in range(repeat):
-            before = min(before, rebuild_seconds(base, log, names))
+            before = min(before, rebuild_seconds(base, older, names))
             after = min(after, rebuild_seconds(ROOT, log, names))
+        older.unlink()
     label = names or "every view"
     print(
         f"rebuild of {label}, {events:,} events: before {events / before:,.0f} events/s, "
@@ -166,55 +209,74 @@ projector = Projector(store, ["positions"], snapshot_every=int(sys.argv[3]))
 began = time.perf_counter()
 projector.rebuild()  # from scratch: the copy may hold the other version's views
 caught_up = time.perf_counter() - began
-timings = []
+wall, cpu = [], []
 for block in map(int, sys.argv[4].split(",")):
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     (positions,) = projector.state_at(block)
     positions.at_risk(100)
-    timings.append(time.perf_counter() - began)
-print(caught_up, statistics.median(timings))
+    wall.append(time.perf_counter() - began)
+    cpu.append(time.process_time() - began_cpu)
+print(caught_up, statistics.median(wall), statistics.median(cpu))
 """
-"""The positions path as both versions spell it: catch the view up, then the 100 riskiest."""
+"""The positions path as both versions spell it: catch the view up, then the 100 riskiest
+(median wall and CPU time a query: on a shared machine the CPU time moves less)."""
 
 
-def positions_before_after(log: Path, snapshot_every: int, blocks: list[int]) -> None:
+def _at_risk_figures(root: Path, log: Path, snapshot_every: int, blocks: list[int]) -> list[float]:
+    """(catch-up s, median query s, median query CPU s) with the code at `root` on a copy."""
+    copy = log.with_name(f"{log.stem}-query.db")
+    shutil.copyfile(log, copy)
+    try:
+        found = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                AT_RISK,
+                str(root),
+                str(copy),
+                str(snapshot_every),
+                ",".join(map(str, blocks)),
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        copy.unlink()
+    return [float(value) for value in found.stdout.split()]
+
+
+def positions_before_after(
+    log: Path, snapshot_every: int, blocks: list[int], rounds: int = 3
+) -> None:
     """Print the positions view's catch-up and the median at-risk query, before and after.
 
-    Each version gets its own copy of the log (their views and snapshots differ), and the two
-    runs alternate twice so a change in the machine's load hits both alike; the best counts.
+    The base commit reads its own copy of the log (`base_log`); the two versions alternate
+    `rounds` times so a change in the machine's load hits both alike; the best of each counts.
     """
-    figures: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
+    figures: dict[str, list[list[float]]] = {"before": [], "after": []}
     with base_checkout() as base:
         if base is None:
             return
-        for _ in range(2):
-            for label, root in (("before", base), ("after", ROOT)):
-                copy = log.with_name(f"{log.stem}-{label}.db")
-                shutil.copyfile(log, copy)
-                found = subprocess.run(
-                    [
-                        sys.executable,
-                        "-c",
-                        AT_RISK,
-                        str(root),
-                        str(copy),
-                        str(snapshot_every),
-                        ",".join(map(str, blocks)),
-                    ],
-                    cwd=root,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                caught, median = map(float, found.stdout.split())
-                figures[label].append((caught, median))
-                copy.unlink()
-    (catch_b, query_b), (catch_a, query_a) = (
-        (min(c for c, _ in figures[k]), min(q for _, q in figures[k])) for k in ("before", "after")
-    )
+        older = base_log(base, log)
+        for _ in range(rounds):
+            figures["before"].append(_at_risk_figures(base, older, snapshot_every, blocks))
+            figures["after"].append(_at_risk_figures(ROOT, log, snapshot_every, blocks))
+        older.unlink()
+    best = {
+        key: [min(column) for column in zip(*rows, strict=True)] for key, rows in figures.items()
+    }
+    (catch_b, query_b, cpu_b), (catch_a, query_a, cpu_a) = best["before"], best["after"]
     print(
         f"positions view from scratch: before {catch_b:.2f} s, after {catch_a:.2f} s "
-        f"(after/before {catch_a / catch_b:.2f}); 100 riskiest at a random block: before "
-        f"{query_b * 1000:.0f} ms, after {query_a * 1000:.0f} ms (after/before "
-        f"{query_a / query_b:.2f})"
+        f"(after/before {catch_a / catch_b:.2f})"
+    )
+    print(
+        f"100 riskiest at a random block, median wall: before {query_b * 1000:.1f} ms, "
+        f"after {query_a * 1000:.1f} ms (after/before {query_a / query_b:.2f})"
+    )
+    print(
+        f"100 riskiest at a random block, median CPU: before {cpu_b * 1000:.1f} ms, "
+        f"after {cpu_a * 1000:.1f} ms (after/before {cpu_a / cpu_b:.2f})"
     )

@@ -177,12 +177,19 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "raw_debt": _amount("=fxUSD", "debt"),
         "price_1e18": _f(E18, "price", "the pool's price"),
         "ltv_1e18": _f(E18, "ratio", "debt ratio (loan to value)"),
-        "rebalance_distance_1e18": _f(E18, "ratio", "LTV headroom to the rebalance line"),
-        "liquidation_distance_1e18": _f(E18, "ratio", "LTV headroom to the liquidation line"),
+        "rebalance_distance_1e18": _f(
+            E18, "ratio", "LTV headroom to the rebalance line (none without debt)"
+        ),
+        "liquidation_distance_1e18": _f(
+            E18, "ratio", "LTV headroom to the liquidation line (none without debt)"
+        ),
         "price_rebalance_line_1e18": _f(E18, "price", "price at which it is rebalanced"),
         "price_liquidation_line_1e18": _f(E18, "price", "price at which it is liquidated"),
         "price_move_to_line_1e18": _f(E18, "ratio", "price move to the nearest line"),
-        "status": _t("healthy, rebalanceable, liquidatable, rebalanced, liquidated or closed"),
+        "status": _t(
+            "healthy, rebalanceable or liquidatable while it has debt; liquidated, redeemed or "
+            "rebalanced once a walk took its tick's last debt; closed (nothing left) or no debt"
+        ),
     },
     "strike_markets": {
         "market": _t("the strike market"),
@@ -197,7 +204,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "short_risk_level_1e8": _f(E8, "ratio", "the short side's risk level"),
         "long_liquidation_price": _f(E6, "price", "price that kills the long side (USD)"),
         "short_liquidation_price": _f(E6, "price", "price that kills the short side (USD)"),
-        "status": _t("open, or which side is dead"),
+        "status": _t("alive, or the side that died (long dead, short dead)"),
         "long_supply": _f(E18, "tokens", "long tokens outstanding"),
         "short_supply": _f(E18, "tokens", "short tokens outstanding"),
         "price_move_to_line_1e18": _f(E18, "ratio", "price move to the nearest line"),
@@ -214,7 +221,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "spot_e8": _f(E8, "price", "spot price of the debt token in collateral"),
         "price_move_to_conversion_1e18": _f(E18, "ratio", "price move to the conversion LTV"),
         "price_move_to_line_1e18": _f(E18, "ratio", "price move to the nearest line"),
-        "status": _t("open, converted or expired"),
+        "status": _t("open, converting, expired, no debt or unpriced (no LTV shown)"),
     },
     "staking_pools": {
         "token": _t("the staked token"),

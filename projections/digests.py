@@ -57,26 +57,36 @@ class PartDigests:
         `keys()`: every key now (read when the collection is replaced wholesale)."""
         self._read = read
         self._keys = keys
-        self._buckets: dict[int, dict[Hashable, bytes]] = {}
-        """Entry digests by bucket, a bucket made when an entry first lands in it (a restore
-        of a small book makes a few, not 4096)."""
-        self._bucket_digests: list[bytes] = [_EMPTY] * BUCKETS
-        self._group_digests: list[bytes] = [_EMPTY_GROUP] * (BUCKETS // GROUP)
-        self._dirty_buckets: set[int] = set()
-        self.dirty: set[Hashable] = set(keys())
-        """Keys changed since the last digest (the book adds to it as it folds)."""
+        self.reset()
 
     def reset(self) -> None:
-        """Forget every entry digest (the collection was replaced): all are read afresh."""
-        self._buckets = {}
+        """Forget every entry digest (the collection was replaced): all are read afresh.
+
+        Nothing is read or allocated until the first `digest()`: a book restored to answer a
+        query (`state_at`) and never digested pays nothing for it.
+        """
+        self._buckets: dict[int, dict[Hashable, bytes]] | None = None
+        """Entry digests by bucket, a bucket made when an entry first lands in it (a restore
+        of a small book makes a few, not 4096)."""
+        self._bucket_digests: list[bytes] = []
+        self._group_digests: list[bytes] = []
+        self._dirty_buckets: set[int] = set()
+        self.dirty: set[Hashable] = set()
+        """Keys changed since the last digest (the book adds to it as it folds)."""
+
+    def _start(self) -> dict[int, dict[Hashable, bytes]]:
+        """Every entry of the collection as it is now, to be digested (the first digest)."""
+        buckets: dict[int, dict[Hashable, bytes]] = {}
+        self._buckets = buckets
         self._bucket_digests = [_EMPTY] * BUCKETS
         self._group_digests = [_EMPTY_GROUP] * (BUCKETS // GROUP)
-        self._dirty_buckets = set()
         self.dirty = set(self._keys())
+        return buckets
 
     def digest(self) -> bytes:
         """The 32-byte digest of the collection as it is now."""
-        read, buckets, dirty_buckets = self._read, self._buckets, self._dirty_buckets
+        buckets = self._buckets if self._buckets is not None else self._start()
+        read, dirty_buckets = self._read, self._dirty_buckets
         for key in self.dirty:
             index = bucket_of(key)
             value = read(key)

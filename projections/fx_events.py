@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from events.fx import (
@@ -43,7 +44,18 @@ def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(item.name for item in fields(cls))
 
 
+@cache
+def _getter(cls: Any) -> Any:
+    """Reads a dataclass's fields off a source, in field order, as one tuple."""
+    names = _field_names(cls)
+    if len(names) == 1:
+        return lambda source: (getattr(source, names[0]),)
+    return attrgetter(*names)
+
+
 def _copied(cls: Any, source: Any, **overrides: Any) -> Any:
+    if not overrides:
+        return cls(*_getter(cls)(source))
     values = {
         name: overrides[name] if name in overrides else getattr(source, name)
         for name in _field_names(cls)

@@ -7,6 +7,11 @@ a `Violation`, not a crash. Value moves through the posting rules below (`balanc
 Invariants (`check_invariants`, on demand, since it walks every position): per pool the sums of
 the positions' live shares equal the pool's share totals up to the rounding the contract allows
 (live shares round down at each tree node), and nothing is negative.
+
+A walk or a redeem that takes a tick's last debt freezes the tick's node with a debt ratio of 0,
+which ends every position under it; the tree does not say which kind of walk it was, so the
+book keeps it (`ended`: per pool, frozen node -> liquidated, redeemed or rebalanced). That is
+how the position-LTV read model tells a liquidated position from a redeemed one.
 """
 
 from __future__ import annotations
@@ -91,7 +96,8 @@ class FxPools:
     """Every f(x) pool and the stability pool (see the module docstring)."""
 
     name = "fx_pools"
-    version = 1
+    version = 2
+    """2: the walk that ended each frozen node (`ended`) is kept."""
 
     def __init__(self) -> None:
         self.pools: dict[str, FxPool] = {}
@@ -99,6 +105,8 @@ class FxPools:
         self.stability = StabilityPool(StabilityPoolParameters())
         self._violations: list[Violation] = []
         self._digests: dict[str, PoolDigest] = {}
+        self.ended: dict[str, dict[int, str]] = {}
+        """Per pool: each frozen node a walk took the last debt of -> how (see the module)."""
 
     def folds(self, event_type: type[Event]) -> bool:
         return event_type in _FX_EVENTS
@@ -110,9 +118,14 @@ class FxPools:
             if kind is FxPositionOperated:
                 self.pools[event.pool_id].apply_operate(operate_preview(event))
             elif kind is FxWalked:
-                self.pools[event.pool_id].apply_rebalance(walk_preview(event))
+                pool = self.pools[event.pool_id]
+                outcome = "liquidated" if event.kind == "liquidate" else "rebalanced"
+                with _Ending(self.ended, event.pool_id, pool, event.movements, outcome):
+                    pool.apply_rebalance(walk_preview(event))
             elif kind is FxRedeemed:
-                self.pools[event.pool_id].apply_redeem(redeem_preview(event))
+                pool = self.pools[event.pool_id]
+                with _Ending(self.ended, event.pool_id, pool, event.movements, "redeemed"):
+                    pool.apply_redeem(redeem_preview(event))
             elif kind is FxFundingAccrued:
                 self.pools[event.pool_id].apply_funding(funding_preview(event))
                 self.meta[event.pool_id] = msgspec.structs.replace(
@@ -201,8 +214,15 @@ class FxPools:
                 "meta": dict(sorted(self.meta.items())),
                 "stability": self.stability.to_state(),
                 "violations": self._violations,
+                "ended": self._ended_state(),
             }
         )
+
+    def _ended_state(self) -> dict[str, dict[str, str]]:
+        return {
+            pool_id: {str(node): how for node, how in sorted(nodes.items())}
+            for pool_id, nodes in sorted(self.ended.items())
+        }
 
     def restore(self, data: bytes) -> None:
         state = msgspec.json.decode(data)
@@ -215,6 +235,10 @@ class FxPools:
         self.stability = StabilityPool.from_state(state["stability"])
         self._violations = msgspec.convert(state["violations"], list[Violation])
         self._digests = {pool_id: PoolDigest(pool) for pool_id, pool in self.pools.items()}
+        self.ended = {
+            pool_id: {int(node): how for node, how in nodes.items()}
+            for pool_id, nodes in state.get("ended", {}).items()
+        }
 
     def digest(self) -> str:
         """Hex sha256 over each pool's digest (kept current as it folds) and the small rest."""
@@ -227,6 +251,7 @@ class FxPools:
                     "meta": dict(sorted(self.meta.items())),
                     "stability": self.stability.to_state(),
                     "violations": self._violations,
+                    "ended": self._ended_state(),
                 }
             )
         )
@@ -277,6 +302,40 @@ class FxPools:
 
     def violations(self) -> list[Violation]:
         return list(self._violations)
+
+
+class _Ending:
+    """Around one walk or redeem: note each node it froze with no debt left as `outcome`.
+
+    The nodes a walk can freeze are the current nodes of the ticks it moves and the nodes it
+    makes; one that is no longer its tick's current node afterwards was frozen by it.
+    """
+
+    def __init__(
+        self,
+        ended: dict[str, dict[int, str]],
+        pool_id: str,
+        pool: FxPool,
+        movements: Iterable[FxTickMove],
+        outcome: str,
+    ) -> None:
+        self.ended, self.pool_id, self.tree, self.outcome = ended, pool_id, pool.tree, outcome
+        tick_nodes = self.tree.tick_nodes
+        self.candidates = {tick_nodes[m.tick] for m in movements if m.tick in tick_nodes}
+        self.first_new = self.tree.node_id_next
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is not None:
+            return  # the walk did not apply (a violation): nothing ended
+        tree = self.tree
+        self.candidates.update(range(self.first_new, tree.node_id_next))
+        for node_id in sorted(self.candidates):
+            node = tree.nodes[node_id]
+            if tree.tick_nodes.get(node.tick) != node_id and node.debt_ratio_x60 == 0:
+                self.ended.setdefault(self.pool_id, {})[node_id] = self.outcome
 
 
 def tick_moves(movements: Iterable[Any]) -> list[FxTickMove]:

@@ -12,6 +12,13 @@ on its line (x1e18; <= 0: past the line), so every kind ranks on one scale in `a
 * ALEX CRP: the spot (token y per token x) falling to where the LTV meets the conversion LTV.
   `CrpLoan.price_move_to_conversion_1e18` states it as a rise m of token y's price; the spot
   then falls by m / (1 + m), which is what is ranked.
+
+Every position stays in its table once it exists, with its status: an f(x) position is
+healthy, rebalanceable or liquidatable while it has debt; liquidated, redeemed or rebalanced
+once a walk took its tick's last debt (the f(x) book keeps which walk it was); closed when
+nothing is left in it, or `no debt` when only collateral is. A strike market is alive or names
+its dead side; a CRP is open, converting, expired, `no debt` or `unpriced` (no oracle spot or a
+spot outside the contract math). Only live rows (with a price move to a line) are ranked.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
-from projections.alex_lending import AlexLending, CrpLoan
+from projections.alex_lending import AlexLending, CrpBook, CrpLoan
 from projections.alphax_markets import AlphaxMarkets, StrikeMarket
 from projections.base import Table, Violation
 from projections.books import Books
@@ -32,11 +39,11 @@ from projections.contracts.alphax import (
     risk_level,
     short_liquidation_point,
 )
+from projections.contracts.fx_results import PositionHealth
 from projections.contracts.fx_ticks import (
+    E96,
     PRECISION,
     price_inverse_1e18,
-    raw_coll_from_shares,
-    raw_debt_from_shares,
 )
 from projections.fx_pools import FxPools
 from projections.prices import Prices
@@ -126,10 +133,31 @@ def crp_status(loan: CrpLoan, block: int) -> str:
     return "converting" if loan.ltv_e8 >= loan.conversion_ltv_e8 else "open"
 
 
+def crp_book_status(book: CrpBook, block: int) -> str:
+    """The status of a CRP that shows no LTV (no debt, or no spot to value it at)."""
+    if block >= book.expiry:
+        return "expired"
+    return "no debt" if book.yield_supply == 0 else "unpriced"
+
+
 def fx_status(liquidatable: bool, rebalanceable: bool) -> str:
     if liquidatable:
         return "liquidatable"
     return "rebalanceable" if rebalanceable else "healthy"
+
+
+FX_LIVE_STATUSES = ("healthy", "rebalanceable", "liquidatable")
+"""The statuses of an f(x) position with debt (the others: liquidated, redeemed, rebalanced,
+closed, no debt)."""
+
+
+def fx_position_status(health: PositionHealth, root: int, ended: dict[int, str]) -> str:
+    """A position's status from its health and the walk (if any) that ended its root node."""
+    if health.debt_shares > 0:
+        return fx_status(health.liquidatable, health.rebalanceable)
+    if root in ended:
+        return ended[root]
+    return "closed" if health.coll_shares == 0 else "no debt"
 
 
 #: An at-risk candidate: (move, kind, id, payload) - the first three are its sort key.
@@ -152,31 +180,20 @@ class Positions:
         self.alex = books.get(AlexLending)
         self.prices = books.get(Prices)
 
-    def fx_rows(self) -> list[tuple[Any, ...]]:
+    def fx_rows(self, live_only: bool = False) -> list[tuple[Any, ...]]:
+        """Every position of every priced pool (`live_only`: those with debt), by id."""
         rows = []
         for pool_id, pool in sorted(self.fx.pools.items()):
             meta = self.fx.meta[pool_id]
             price = fx_price_1e18(self.prices, meta.price_asset, meta.side)
             if price is None:
                 continue
-            for health in pool.positions_health(price):
-                rows.append(
-                    (
-                        pool_id,
-                        health.position_id,
-                        health.owner,
-                        health.raw_coll,
-                        health.raw_debt,
-                        price,
-                        health.debt_ratio_1e18,
-                        health.rebalance_distance_1e18,
-                        health.liquidation_distance_1e18,
-                        health.price_rebalance_line_1e18,
-                        health.price_liquidation_line_1e18,
-                        _move(price, health.price_liquidation_line_1e18),
-                        fx_status(health.liquidatable, health.rebalanceable),
-                    )
-                )
+            ended = self.fx.ended.get(pool_id, {})
+            for position_id, _, root, _, debt_shares in sorted(pool.tree.positions_live_shares()):
+                if live_only and debt_shares <= 0:
+                    continue
+                health = pool.position_health(position_id, price)
+                rows.append(fx_row(pool_id, price, health, fx_position_status(health, root, ended)))
         return rows
 
     def strike_rows(self) -> list[tuple[Any, ...]]:
@@ -188,25 +205,49 @@ class Positions:
         return rows
 
     def crp_loan_rows(self) -> list[tuple[Any, ...]]:
-        """Every ALEX CRP with debt outstanding and an oracle spot, at the latest prices."""
+        """Every ALEX CRP, by pool id: with debt and an oracle spot, its LTV at the latest
+        prices; without, its status and no LTV."""
         block = self.books.position.block
-        return [
-            (
-                loan.pool_id,
-                loan.collateral_asset,
-                loan.debt_asset,
-                loan.expiry,
-                loan.collateral_value,
-                loan.debt,
-                loan.ltv_e8,
-                loan.conversion_ltv_e8,
-                loan.spot_e8,
-                loan.price_move_to_conversion_1e18,
-                crp_spot_move_1e18(loan.price_move_to_conversion_1e18),
-                crp_status(loan, block),
+        loans = {loan.pool_id: loan for loan in self.alex.crp_loans()}
+        rows: list[tuple[Any, ...]] = []
+        for pool_id, book in sorted(self.alex.state.crp.items()):
+            loan = loans.get(pool_id)
+            if loan is None:
+                status = crp_book_status(book, block)
+                rows.append(
+                    (
+                        pool_id,
+                        book.collateral,
+                        book.token,
+                        book.expiry,
+                        None,
+                        book.yield_supply,
+                        None,
+                        book.conversion_ltv,
+                        None,
+                        None,
+                        None,
+                        status,
+                    )
+                )
+                continue
+            rows.append(
+                (
+                    loan.pool_id,
+                    loan.collateral_asset,
+                    loan.debt_asset,
+                    loan.expiry,
+                    loan.collateral_value,
+                    loan.debt,
+                    loan.ltv_e8,
+                    loan.conversion_ltv_e8,
+                    loan.spot_e8,
+                    loan.price_move_to_conversion_1e18,
+                    crp_spot_move_1e18(loan.price_move_to_conversion_1e18),
+                    crp_status(loan, block),
+                )
             )
-            for loan in self.alex.crp_loans()
-        ]
+        return rows
 
     def _fx_candidates(self) -> list[Candidate]:
         """Every f(x) position's move to its liquidation line, without building its full row.
@@ -221,18 +262,19 @@ class Positions:
             if not price:
                 continue
             ratio = pool.parameters.liquidate_debt_ratio_1e18
+            if ratio == 0:
+                continue
             coll_index, debt_index = pool.coll_index, pool.debt_index
-            live_shares = pool.tree.position_live_shares
-            for position_id in pool.tree.positions:
-                coll_shares, debt_shares = live_shares(position_id)
+            scale = PRECISION * PRECISION
+            for position_id, _, _, coll_shares, debt_shares in pool.tree.positions_live_shares():
                 if debt_shares <= 0:
                     continue
-                raw_debt = raw_debt_from_shares(debt_shares, debt_index, False)
-                raw_coll = raw_coll_from_shares(coll_shares, coll_index, False)
-                if raw_debt == 0 or raw_coll == 0 or ratio == 0:
+                # raw_debt_from_shares and raw_coll_from_shares, rounded down, inline.
+                raw_debt = debt_shares * debt_index // E96
+                raw_coll = coll_shares * E96 // coll_index
+                if raw_debt == 0 or raw_coll == 0:
                     continue
-                line = raw_debt * PRECISION * PRECISION // (ratio * raw_coll)
-                move = (price - line) * PRECISION // price
+                move = (price - raw_debt * scale // (ratio * raw_coll)) * PRECISION // price
                 found.append((move, "fx", f"{pool_id}#{position_id}", (pool, position_id, price)))
         return found
 
@@ -276,6 +318,26 @@ class Positions:
     def violations(self) -> list[Violation]:
         """None of its own: the books it reads report theirs."""
         return []
+
+
+def fx_row(pool_id: str, price: int, health: PositionHealth, status: str) -> tuple[Any, ...]:
+    """One `fx_positions` row; a position without debt has no distance to a line."""
+    live = health.debt_shares > 0
+    return (
+        pool_id,
+        health.position_id,
+        health.owner,
+        health.raw_coll,
+        health.raw_debt,
+        price,
+        health.debt_ratio_1e18,
+        health.rebalance_distance_1e18 if live else None,
+        health.liquidation_distance_1e18 if live else None,
+        health.price_rebalance_line_1e18,
+        health.price_liquidation_line_1e18,
+        _move(price, health.price_liquidation_line_1e18),
+        status,
+    )
 
 
 def _safe(function: Any, *args: Any) -> Any:

@@ -22,8 +22,9 @@ import msgspec
 import events  # noqa: F401  (the package registers every event type)
 from events.base import event_types
 from ledger.commands import HANDLERS
+from projections.base import Table
 from projections.columns import column
-from projections.runtime import PROJECTIONS
+from projections.runtime import PROJECTIONS, READ_MODELS, make_books
 from projections.views import view_columns
 from replay.agents.catalog import AGENT_KINDS
 
@@ -86,9 +87,9 @@ def struct_fields(cls: Any) -> list[dict[str, str]]:
     ]
 
 
-def _tables(name: str) -> list[dict[str, Any]]:
+def _tables(shown: list[Table]) -> list[dict[str, Any]]:
     tables = []
-    for table in PROJECTIONS[name]().tables():
+    for table in shown:
         columns = []
         for column_name in table.columns:
             described = column(table.name, column_name)
@@ -135,8 +136,21 @@ def schema() -> dict[str, Any]:
             for kind, factory in sorted(AGENT_KINDS.items())
         ],
         "projections": [
-            {"projection": name, "doc": _module_line(PROJECTIONS[name]), "tables": _tables(name)}
+            {
+                "projection": name,
+                "doc": _module_line(PROJECTIONS[name]),
+                "tables": _tables(PROJECTIONS[name]().tables()),
+            }
             for name in PROJECTIONS
+        ],
+        "read_models": [
+            {
+                "projection": name,
+                "doc": "A read model over the books (no state of its own). "
+                + _module_line(spec.make),
+                "tables": _tables(spec.make(make_books([name])).tables()),
+            }
+            for name, spec in READ_MODELS.items()
         ],
     }
 
@@ -162,12 +176,13 @@ def render_markdown(data: dict[str, Any]) -> str:
         "`tests/analyst/test_schema.py` fails when this file is out of date.",
         "",
         f"{len(data['event_types'])} event types, {len(data['commands'])} commands, "
-        f"{len(data['agent_kinds'])} agent kinds, {len(data['projections'])} projections.",
+        f"{len(data['agent_kinds'])} agent kinds, {len(data['projections'])} projections, "
+        f"{len(data['read_models'])} read model(s).",
         "",
         "## Projections and their views",
         "",
     ]
-    for projection in data["projections"]:
+    for projection in [*data["projections"], *data["read_models"]]:
         out += [f"### {projection['projection']}", "", projection["doc"], ""]
         for table in projection["tables"]:
             key = ", ".join(table["key"]) or "none"

@@ -106,7 +106,7 @@ class WatchedEngine(Engine):
 
 def fx_positions(engine: Engine) -> dict[tuple[str, int], tuple[Any, ...]]:
     """Every f(x) position with debt, by (pool, id): its row of the position-LTV read model."""
-    return {(row[0], row[1]): row for row in Positions(engine.books).fx_rows()}
+    return {(row[0], row[1]): row for row in Positions(engine.books).fx_rows(live_only=True)}
 
 
 def pool_prices(engine: Engine) -> dict[str, int]:

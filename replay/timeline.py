@@ -15,6 +15,7 @@ from events.core import PriceUpdated
 from events.record import Record
 from ledger.sqlite_store import SqliteStore
 from projections.base import Projection
+from projections.positions import FX_LIVE_STATUSES
 from projections.runtime import make_books, shown
 from replay.moments import MOMENTS
 from replay.units import asset_decimals
@@ -113,6 +114,8 @@ def _positions(by_name: dict[str, Projection]) -> Shown:
             key = (kind, "#".join(str(row[c]) for c in ids))
             ltv = row.get(ltv_column) if ltv_column else None
             status = str(row.get("status") or "open")
+            if kind == "f(x)" and status not in FX_LIVE_STATUSES:
+                ltv = None  # no debt left: an LTV of 0 is not a point on its path
             scaled = None if ltv is None else ltv * factor
             found[key] = (str(row.get("owner") or ""), status, scaled, row.get("raw_debt"))
     return found
@@ -132,7 +135,11 @@ def _sample(story: Story, by_name: dict[str, Projection], record: Record) -> Non
     balances = by_name["balances"]
     reserve = by_name.get("reserve_solvency")
     _observe(story, by_name, record.block)
-    fx = [row["ltv_1e18"] for row in table_rows(by_name.get("positions"), "fx_positions")]
+    fx = [
+        row["ltv_1e18"]
+        for row in table_rows(by_name.get("positions"), "fx_positions")
+        if row["status"] in FX_LIVE_STATUSES
+    ]
     strikes = table_rows(by_name.get("positions"), "strike_markets")
     story.samples.append(
         Sample(

@@ -12,6 +12,7 @@ explicitly instead of relying on a default.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 E96 = 2**96
@@ -81,7 +82,8 @@ def tick_at_ratio(ratio_x96: int) -> int:
     """Return the smallest tick t with R(t) >= `ratio_x96`, clamped to [TICK_MIN, TICK_MAX].
 
     The contract approximates this with `getTickAtRatio` plus a one-step correction; section 4.2
-    defines the tick as the smallest t, so this searches R directly (R is strictly increasing).
+    defines the tick as the smallest t, so this finds it on R itself (R is strictly increasing):
+    from the tick the logarithm gives, it steps along R to the exact one.
 
     Args:
         ratio_x96: debt shares * 2^96 // collateral shares.
@@ -90,16 +92,23 @@ def tick_at_ratio(ratio_x96: int) -> int:
         The tick; TICK_MAX for ratios above R(TICK_MAX), TICK_MIN for ratios at or below
         R(TICK_MIN) (the contract reverts outside that range; no valid position gets there).
     """
-    low, high = TICK_MIN, TICK_MAX
-    if ratio_at_tick(high) < ratio_x96:
+    if ratio_at_tick(TICK_MAX) < ratio_x96:
         return TICK_MAX
-    while low < high:
-        middle = (low + high) // 2
-        if ratio_at_tick(middle) >= ratio_x96:
-            high = middle
-        else:
-            low = middle + 1
-    return low
+    if ratio_x96 <= 0:
+        return TICK_MIN
+    # R(t) ~ 1.0015^t * 2^96, so the logarithm lands on the tick or next to it; the steps make
+    # it exact whatever the float's error (the smallest t with R(t) >= ratio).
+    estimate = math.log(ratio_x96 / _E96_FLOAT) / _LOG_BASE
+    tick = min(TICK_MAX, max(TICK_MIN, math.ceil(estimate)))
+    while tick > TICK_MIN and ratio_at_tick(tick - 1) >= ratio_x96:
+        tick -= 1
+    while ratio_at_tick(tick) < ratio_x96:
+        tick += 1
+    return tick
+
+
+_E96_FLOAT = float(2**96)
+_LOG_BASE = math.log(1.0015)
 
 
 def tick_of_shares(coll_shares: int, debt_shares: int) -> int:

@@ -14,6 +14,7 @@ nodes that previews walk and move without touching the tree. Both move a tick th
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,6 +201,30 @@ class TickTree:
             shares_after_ratio(position.coll_shares, coll_ratio),
             shares_after_ratio(position.debt_shares, debt_ratio),
         )
+
+    def positions_live_shares(self) -> Iterator[tuple[int, Position, int, int, int]]:
+        """(id, position, root, live collateral shares, live debt shares) of every position.
+
+        `position_live_shares` for all of them, with each node's leaf-to-root product computed
+        once however many positions share the node (root 0: the position is on no node).
+        """
+        products: dict[int, tuple[int, int, int]] = {}
+        for position_id, position in self.positions.items():
+            node = position.node
+            if node == 0:
+                yield position_id, position, 0, position.coll_shares, position.debt_shares
+                continue
+            found = products.get(node)
+            if found is None:
+                found = products[node] = self.root_ratios(node)
+            root, coll_ratio, debt_ratio = found
+            yield (
+                position_id,
+                position,
+                root,
+                shares_after_ratio(position.coll_shares, coll_ratio),
+                shares_after_ratio(position.debt_shares, debt_ratio),
+            )
 
     def position_settled_shares(self, position_id: int) -> tuple[int, int, int]:
         """(root, collateral, debt) shares `operate` sees after `_getAndUpdatePosition`."""

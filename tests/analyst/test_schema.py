@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from ledger.commands import HANDLERS
-from projections.runtime import PROJECTIONS
+from projections.runtime import PROJECTIONS, READ_MODELS
 from replay.agents.catalog import AGENT_KINDS
 from replay.cli import cli
 from replay.schema import render_markdown, schema
@@ -30,6 +30,11 @@ def test_schema_json_lists_every_registry_with_fields_and_units() -> None:
     assert {c["command"] for c in data["commands"]} == {c.__name__ for c in HANDLERS}
     assert {a["kind"] for a in data["agent_kinds"]} == set(AGENT_KINDS)
     assert [p["projection"] for p in data["projections"]] == list(PROJECTIONS)
+    assert [p["projection"] for p in data["read_models"]] == list(READ_MODELS)
+    (positions,) = data["read_models"]
+    tables = {t["table"]: {c["name"]: c for c in t["columns"]} for t in positions["tables"]}
+    assert {"fx_positions", "strike_markets", "crp_loans"} <= set(tables)
+    assert "liquidated" in tables["fx_positions"]["status"]["doc"]
     walked = next(e for e in data["event_types"] if e["type"] == "FxWalked")
     units = {f["name"]: f["unit"] for f in walked["fields"]}
     assert units["price_1e18"] == "fixed point, 1e18 = 1" and "base units" in units["raw_debts"]

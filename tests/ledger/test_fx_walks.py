@@ -17,7 +17,7 @@ from ledger.commands.fx_walks import LiquidateFx, RebalanceFx, RedeemFxUSD
 from ledger.commands.reserve import CreditReserve
 from projections.balances import Balances
 from projections.fx_pools import FxPools
-from projections.positions import Positions
+from projections.positions import FX_LIVE_STATUSES, Positions
 from tests.ledger.fx_setup import ETH, USD, USDC, fx_engine, price_eth, run
 
 
@@ -67,7 +67,10 @@ def test_liquidation_takes_the_bonus_from_the_reserve_and_spreads_bad_debt() -> 
     pool = engine.projection(FxPools).pools["ETH-long"]
     assert pool.debt_index > 2**96  # bob's debt grew by the socialised bad debt
     rows = {row[1]: row for row in engine.projection(Positions).tables()[0].rows}
-    assert set(rows) == {2} and rows[2][4] > 15_500 * USD
+    assert rows[2][4] > 15_500 * USD and rows[2][12] in FX_LIVE_STATUSES
+    # alice's position stays in the table, liquidated: no debt and no collateral left.
+    assert (rows[1][3], rows[1][4], rows[1][12]) == (0, 0, "liquidated")
+    assert [row[1] for row in engine.projection(Positions).at_risk(10).rows] == ["ETH-long#2"]
 
 
 def test_redeem_burns_fxusd_for_collateral_at_the_max_price() -> None:

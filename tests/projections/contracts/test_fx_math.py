@@ -92,6 +92,18 @@ def test_tick_of_an_exact_ratio_is_that_tick(tick: int) -> None:
         assert tick_at_ratio(ratio + 1) == tick + 1
 
 
+@EXAMPLES
+@given(ratio=st.integers(min_value=1, max_value=ratio_at_tick(TICK_MAX)), near=st.booleans())
+def test_the_tick_of_any_ratio_is_the_smallest_whose_ratio_reaches_it(
+    ratio: int, near: bool
+) -> None:
+    if near:  # a ratio one off a tick's own, where a float estimate is most likely wrong
+        ratio = max(1, ratio_at_tick(tick_at_ratio(ratio)) - 1)
+    tick = tick_at_ratio(ratio)
+    assert ratio_at_tick(tick) >= ratio
+    assert tick == TICK_MIN or ratio_at_tick(tick - 1) < ratio
+
+
 def test_tick_clamps_outside_the_table() -> None:
     assert tick_at_ratio(1) == TICK_MIN
     assert tick_at_ratio(ratio_at_tick(TICK_MAX) + 1) == TICK_MAX
