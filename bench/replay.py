@@ -11,7 +11,9 @@ opener agent that opens the positions spread over the run (collateral 1-10 ETH, 
 0.55-0.85 at that hour's price), so positions opened near the top meet the crashes. It runs
 through `replay.runner.Replayer` like any scenario, into an SQLite log in a temporary folder.
 Prints the setup time, then events/s (events appended to the log per second of wall time) and
-simulated blocks/s (chain blocks covered per second) for the steps.
+simulated blocks/s (chain blocks covered per second) for the steps, the checkpoints' share of
+the steps' time, and the log's head hash (the same scenario writes the same bytes, so two
+versions of the code that replay alike print the same hash).
 """
 
 from __future__ import annotations
@@ -175,6 +177,7 @@ def main() -> None:
     )
     walks = {tag: counts[tag] for tag in ("FxPositionOperated", "FxWalked") if tag in counts}
     print(f"of which: {walks}; refusals: {dict(outcome.refusals)}")
+    print(f"log head: seq {outcome.head_seq:,}, hash {outcome.head_hash}")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,17 @@ Facts from outside (`append`, importers, replays of recorded facts) come in thro
 `append_facts`. Every event, a handler's or an outsider's, passes the same admission check
 against the live books (`ledger.admission.admit`) before it is applied.
 
+Inside `deferred()` (a replay's run of steps) an accepted command's events are applied at once
+but held, and appended as one batch when it ends: a refused command's events are never held,
+so it still appends nothing, and the log's bytes are the same as one append per command.
+
 The handler of each command type is found in one table, `ledger.commands.HANDLERS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import cast
 
 from events.base import Event, event_tag
@@ -33,6 +38,7 @@ from ledger.admission import admit, validate_fact
 from ledger.batch import Appended, Head, NewEvent, Rejected
 from ledger.command import Command, Context, Emit, Executed, ProjectionT, reject
 from ledger.commands import HANDLERS
+from ledger.errors import StoreError
 from ledger.store import EventStore
 from projections.base import Projection
 from projections.books import Books
@@ -40,6 +46,10 @@ from projections.contracts import MathRejected
 from projections.runtime import READ_MODELS, make_books
 
 __all__ = ["Command", "Context", "Emit", "Engine", "Executed"]
+
+_READ_MODEL_MAKERS: dict[object, Callable[[Books], object]] = {
+    spec.make: spec.make for spec in READ_MODELS.values()
+}
 
 
 class Engine:
@@ -60,6 +70,8 @@ class Engine:
         self.store = store
         self.checkpoint_every = checkpoint_every
         self._checkpoint: tuple[int, int, dict[str, bytes]] | None = start
+        self._pending: list[NewEvent] | None = None
+        """Inside `deferred`: the accepted events not yet appended (the head counts them)."""
         self.books: Books = make_books()
         self._reload()
 
@@ -69,11 +81,18 @@ class Engine:
         return self.books.books
 
     def reload(self) -> None:
-        """Rebuild live state from the store (after the caller rolled back a transaction)."""
+        """Rebuild live state from the store (after the caller rolled back a transaction).
+
+        Events held by `deferred` and not yet appended are dropped with the rest."""
         self._reload()
 
     def _reload(self) -> None:
         """Rebuild live state: the last checkpoint plus the store's records after it."""
+        if self._pending is not None:
+            self._pending = []
+        head = self.store.head()
+        if self._checkpoint is not None and self._checkpoint[0] > head.seq:
+            self._checkpoint = None  # taken over events a rolled-back transaction took back
         self.books = make_books()
         if self._checkpoint is not None:
             seq, block, states = self._checkpoint
@@ -82,12 +101,42 @@ class Engine:
         self.head = self.store.head()
         self._since_checkpoint = 0
 
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold the events of the commands executed inside, and append them as one batch at
+        the end (see the module docstring). A store that refuses that batch raises
+        `StoreError`, as does any error inside: the held events are dropped and the books
+        rebuilt from the store."""
+        if self._pending is not None:
+            raise RuntimeError("Engine.deferred does not nest")
+        self._pending = []
+        try:
+            yield
+            self.flush()
+        except BaseException:
+            self._reload()
+            raise
+        finally:
+            self._pending = None
+
+    def flush(self) -> None:
+        """Append the events `deferred` holds now (nothing outside it, or when none are held)."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        result = self.store.append(pending, expected_head=self.head.seq - len(pending))
+        if isinstance(result, Rejected) or result.last_seq != self.head.seq:
+            self._reload()
+            raise StoreError(f"the log refused {len(pending)} accepted events: {result}")
+        self.head = Head(result.last_seq, self.head.block, result.head_hash)
+
     def projection(self, projection_type: type[ProjectionT]) -> ProjectionT:
         """A live book, or a read model built over the live books."""
-        makers: dict[object, Callable[[Books], object]] = {
-            spec.make: spec.make for spec in READ_MODELS.values()
-        }
-        make = makers.get(projection_type)
+        book = self.books.by_type.get(projection_type)
+        if book is not None:
+            return cast(ProjectionT, book)
+        make = _READ_MODEL_MAKERS.get(projection_type)
         if make is not None:
             return cast(ProjectionT, make(self.books))
         return Context(self.head.block, self.books.by_type).get(projection_type)
@@ -118,6 +167,8 @@ class Engine:
                 RejectCode.BLOCK_ORDER,
                 f"block {block} is below the log head's block {self.head.block}",
             )
+        if idempotency_key is not None:
+            self.flush()  # a keyed batch is answered by the store: it goes there at once
         # Several commands: the first ones' events are live before a later one may be refused.
         saved = (self.books.snapshot(), self.head) if len(commands) > 1 else None
         try:
@@ -135,6 +186,7 @@ class Engine:
         Without a snapshot (a single command), the last checkpoint plus the records after it.
         The store's records are folded either way: another writer may have appended.
         """
+        self.flush()  # the commands accepted before this batch are kept
         if saved is None:
             self._reload()
             return
@@ -169,6 +221,8 @@ class Engine:
                 batch.append(NewEvent(event=item.event, block=block, stream=stream, ts_ms=ts_ms))
         if not batch:
             return reject(RejectCode.EMPTY_BATCH, "the commands produced no events"), False
+        if self._pending is not None and idempotency_key is None:
+            return self._hold(batch, block)
         result = self.store.append(
             batch, expected_head=self.head.seq, idempotency_key=idempotency_key
         )
@@ -178,6 +232,23 @@ class Engine:
             return Executed(appended=result, events=[item.event for item in batch]), True
         self._appended(result, block, len(batch))
         return Executed(appended=result, events=[item.event for item in batch]), False
+
+    def _hold(self, batch: list[NewEvent], block: int) -> tuple[Executed | Rejected, bool]:
+        """Inside `deferred`: keep an accepted batch for the append at the end.
+
+        Each event is first checked as the store checks it (its payload's constraints, ints
+        the log can store), so a batch the store would refuse is refused now, on its own."""
+        for index, item in enumerate(batch):
+            refused = validate_fact(item, index)
+            if refused is not None:
+                return refused, True
+        assert self._pending is not None
+        self._pending.extend(batch)
+        held = Appended(
+            first_seq=self.head.seq + 1, last_seq=self.head.seq + len(batch), head_hash=""
+        )
+        self._appended(held, block, len(batch))
+        return Executed(appended=held, events=[item.event for item in batch]), False
 
     def _appended(self, result: Appended, block: int, count: int) -> None:
         """Move the head past an appended batch; checkpoint the live books now and then."""
@@ -199,6 +270,7 @@ class Engine:
         Each fact is checked against the books as the facts before it in the batch left them;
         the first one refused names its index, and nothing is appended.
         """
+        self.flush()  # facts from outside go to the store at once, after what is held
         if idempotency_key is not None:
             # A retry of a batch the log holds already is answered from the key alone: an
             # expected head of -1 never matches, so this asks and cannot append.

@@ -2,19 +2,25 @@
 
 Each step: set the clock to the step's time, post the prices, let every agent act (each command
 on its own; a refusal is counted by reason, not fatal), and every `checkpoint_every_steps` steps
-record every book's digest in the log itself (`CheckpointRecorded`, with the digest scheme). A
-step is one transaction of the log (`SqliteStore.one_transaction`): each command a savepoint in
-it, so a refused command still appends nothing and the step costs one commit. The same scenario
-always writes the same bytes: time comes from the scenario, randomness from its seed.
+record every book's digest in the log itself (`CheckpointRecorded`, with the digest scheme).
+
+The steps from one checkpoint to the next (at most `COMMIT_STEPS_MAX`) are one transaction of
+the log (`SqliteStore.one_transaction`) and one append: the engine holds the events of the
+commands it accepts (`Engine.deferred`) and appends them together when the run of steps ends,
+so a refused command still appends nothing and a run of steps costs one append and one commit.
+An error rolls the run of steps back. The log's bytes are the same as with one append per
+command: the same scenario always writes the same bytes, time coming from the scenario and
+randomness from its seed.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +42,9 @@ from replay.prices import price_path
 from replay.scenario import Scenario, ScenarioError, did_you_mean
 
 Progress = Callable[[int, int], None]
+
+COMMIT_STEPS_MAX = 168
+"""The most steps in one transaction, whatever the checkpoint interval (a week of hours)."""
 
 
 @dataclass
@@ -169,11 +178,14 @@ class Replayer:
         if step.index % self.scenario.checkpoint_every_steps == 0:
             self.checkpoint(f"step-{step.index}", step.block)
 
-    def _step_transaction(self) -> AbstractContextManager[None]:
-        """One transaction for the step where the store offers it (SQLite), else none: each
-        command's append is then its own transaction, as outside a replay."""
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction for a run of steps where the store offers it (SQLite), else none
+        (each append is then its own), with the engine holding the events for one append."""
         one_transaction = getattr(self.store, "one_transaction", None)
-        return one_transaction() if callable(one_transaction) else nullcontext()
+        transaction = one_transaction() if callable(one_transaction) else nullcontext()
+        with transaction, self.engine.deferred():
+            yield
 
     def run(self, progress: Progress | None = None, *, after_block: int = 0) -> ReplayOutcome:
         """Run every step whose block is above `after_block` (0: the whole scenario)."""
@@ -181,19 +193,25 @@ class Replayer:
         if after_block == 0:
             self.setup()
         block = after_block
-        for index, (moment_s, prices) in enumerate(self.steps):
-            block = max(block_at(self.scenario, first_s, moment_s), self.engine.head.block)
-            if block <= after_block or (index == 0 and after_block == 0):
-                continue
-            self.clock.set(moment_s * 1000)
-            try:
-                with self._step_transaction():
-                    self.run_step(Step(index, block, moment_s, prices, self.rand))
-            except BaseException:
-                self.engine.reload()  # the step's transaction was rolled back: so are the books
-                raise
-            if progress is not None:
-                progress(index + 1, len(self.steps))
+        every = min(self.scenario.checkpoint_every_steps, COMMIT_STEPS_MAX)
+        # Runs of steps that end at a checkpoint's step (index 0, 1..every, every+1..2*every).
+        runs = groupby(enumerate(self.steps), key=lambda item: (item[0] + every - 1) // every)
+        try:
+            for _, steps in runs:
+                with self._transaction():
+                    for index, (moment_s, prices) in steps:
+                        block = max(
+                            block_at(self.scenario, first_s, moment_s), self.engine.head.block
+                        )
+                        if block <= after_block or (index == 0 and after_block == 0):
+                            continue
+                        self.clock.set(moment_s * 1000)
+                        self.run_step(Step(index, block, moment_s, prices, self.rand))
+                        if progress is not None:
+                            progress(index + 1, len(self.steps))
+        except BaseException:
+            self.engine.reload()  # the transaction was rolled back: so are the books
+            raise
         self.checkpoint("end", max(block, self.engine.head.block))
         head = self.store.head()
         self.outcome.head_seq, self.outcome.head_hash = head.seq, head.hash

@@ -121,11 +121,16 @@ def priced_fx_pool(context: Context, pool_id: str) -> tuple[FxPool, FxPoolMeta, 
     return pool, meta, price
 
 
+_OPERATED_FIELDS = tuple(
+    item.name
+    for item in fields(OperatePreview)
+    if item.name in FxPositionOperated.__struct_fields__
+)
+"""The preview's fields the event records (read once: `fields()` is slow per command)."""
+
+
 def operated_event(preview: OperatePreview, pool_id: str, meta: FxPoolMeta) -> FxPositionOperated:
-    recorded = FxPositionOperated.__struct_fields__
-    values = {
-        item.name: getattr(preview, item.name) for item in fields(preview) if item.name in recorded
-    }
+    values = {name: getattr(preview, name) for name in _OPERATED_FIELDS}
     return FxPositionOperated(
         pool_id=pool_id,
         collateral_asset=meta.collateral_asset,
