@@ -1,8 +1,9 @@
 """The embedded default: the log in one SQLite file (WAL), hash-chained and gapless.
 
-Schema v2 (`PRAGMA user_version`), its reasons and the migration from v1: `ledger.sqlite_schema`.
-Events keep one 32-byte hash each and stream versions live in a `streams` table, so an append
-costs the same onto a 5M-event log as onto a 100k one; rows read back as before (`Row`, hex).
+Schema v3 (`PRAGMA user_version`), its reasons and the migrations from v1 and v2:
+`ledger.sqlite_schema`. Events keep one 32-byte hash each, streams and types by id, and stream
+versions live in a `streams` table, so an append costs the same onto a 5M-event log as onto a
+100k one; rows read back as before (`Row`, hex).
 
 Every append runs in one `BEGIN IMMEDIATE` transaction: the write lock is taken first, the
 head is read inside it, so `seq` stays gapless with any number of writer processes, and a
@@ -17,6 +18,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from events.record import Record
@@ -47,6 +49,7 @@ from ledger.sqlite_schema import (
     SCHEMA_VERSION,
     STORED_COLUMNS,
     RowReader,
+    TypeNames,
     create,
     insert_rows,
     last_seq_at_block,
@@ -55,7 +58,7 @@ from ledger.sqlite_schema import (
 from ledger.store import ReadFilter, VerifyReport
 
 #: The columns a fold reads: what projections may read of a record (`Projection.apply`).
-FOLD_COLUMNS = "seq, block, type, version, payload"
+FOLD_COLUMNS = "seq, block, type_id, version, payload"
 READ_BATCH_ROWS = 2000
 #: SQLite's page cache per connection (it fills only as pages are used). An append touches
 #: the end of the events table and the small `streams` table, a fold reads in seq order: 16 MiB
@@ -106,6 +109,7 @@ class SqliteStore(BatchedReads):
             ) from error
         self._stream_versions: dict[str, int] = {}
         self._stream_ids: dict[str, int] = {}
+        self._type_ids: dict[str, int] = {}
         self._cached_at_seq = -1
         self._in_step = False
 
@@ -259,6 +263,7 @@ class SqliteStore(BatchedReads):
         """After a rollback: stream versions and ids given in it were never stored."""
         self._cached_at_seq = -1
         self._stream_ids.clear()
+        self._type_ids.clear()
 
     def _append_locked(
         self,
@@ -290,7 +295,7 @@ class SqliteStore(BatchedReads):
         prepared = prepare(batch, view, self.clock.now_ms(), idempotency_key)
         if isinstance(prepared, Rejected):
             return prepared
-        insert_rows(connection, prepared, self._stream_ids)
+        insert_rows(connection, prepared, self._stream_ids, self._type_ids)
         last = prepared[-1]
         connection.execute(
             "UPDATE log_head SET seq = ?, block = ?, hash = ? WHERE id = 1",
@@ -325,7 +330,7 @@ class SqliteStore(BatchedReads):
             ("block >= ?", where.from_block),
             ("block <= ?", where.to_block),
             ("stream_id = ?", None if where.stream is None else bounds[2]),
-            ("type = ?", where.type),
+            ("type_id = (SELECT id FROM event_types WHERE name = ?)", where.type),
         ):
             if value is not None:
                 clauses.append(clause)
@@ -362,8 +367,11 @@ class SqliteStore(BatchedReads):
             f"SELECT {FOLD_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq",
             params,
         )
+        names = TypeNames(self.connection)
+        convert = partial(fold_rows_to_records, type_names=names)
+        convert_one = partial(fold_row_to_record, type_names=names)
         while batch := cursor.fetchmany(READ_BATCH_ROWS):
-            yield from records_in_batches(batch, fold_rows_to_records, fold_row_to_record)
+            yield from records_in_batches(batch, convert, convert_one)
 
     def verify(self) -> VerifyReport:
         walker = ChainWalker()
@@ -410,7 +418,8 @@ class SqliteStore(BatchedReads):
                 Counter(
                     dict(
                         self.connection.execute(
-                            "SELECT type, count(*) FROM events GROUP BY type"
+                            "SELECT t.name, count(*) FROM events AS e"
+                            " JOIN event_types AS t ON t.id = e.type_id GROUP BY t.name"
                         ).fetchall()
                     )
                 ).items()
