@@ -16,7 +16,7 @@ from ledger.batch import Appended, NewEvent, Rejected
 from ledger.errors import StoreError
 from ledger.projector import Projector
 from ledger.sqlite_schema import SCHEMA_VERSION, STORED_COLUMNS
-from ledger.sqlite_store import SqliteStore
+from ledger.sqlite_store import PAGE_SIZE, WAL_CHECKPOINT_BYTES, SqliteStore
 from ledger.store import ReadFilter
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "schema-v1.db"
@@ -237,3 +237,20 @@ def test_block_and_stream_bounds_read_what_a_full_scan_filters(
         if from_block <= row[1] <= to_block and (stream is None or row[3] == stream)
     ]
     store.close()
+
+
+def test_a_new_log_takes_big_pages_and_an_old_one_keeps_its_own(
+    tmp_path: Path, v1_log: Path
+) -> None:
+    """The page size is chosen when a file is created; the WAL is checkpointed by bytes."""
+    for path, page_size in ((tmp_path / "new.db", PAGE_SIZE), (v1_log, 4096)):
+        store = SqliteStore(path, create=True)
+        pragma = store.connection.execute
+        assert pragma("PRAGMA page_size").fetchone()[0] == page_size
+        assert pragma("PRAGMA journal_mode").fetchone()[0] == "wal"
+        checkpoint = pragma("PRAGMA wal_autocheckpoint").fetchone()[0]
+        assert checkpoint == WAL_CHECKPOINT_BYTES // page_size
+        minted = Minted(asset="ETH", to_account="a", amount=1)
+        assert isinstance(store.append([NewEvent(event=minted, block=99)]), Appended)
+        assert store.verify().ok
+        store.close()
