@@ -254,3 +254,17 @@ def test_a_new_log_takes_big_pages_and_an_old_one_keeps_its_own(
         assert isinstance(store.append([NewEvent(event=minted, block=99)]), Appended)
         assert store.verify().ok
         store.close()
+
+
+def test_the_served_queries_over_the_log_run_against_the_named_view(tmp_path: Path) -> None:
+    """Canned SQL that reads records by stream or type name goes through `named_events`."""
+    from replay.serve import QUERIES
+
+    store = SqliteStore(tmp_path / "log.db", create=True)
+    store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=1), block=1)])
+    on_the_log = [query["sql"] for query in QUERIES.values() if "named_events" in query["sql"]]
+    assert len(on_the_log) >= 2
+    for sql in on_the_log:
+        names = {part.split()[0].strip("),'") for part in sql.split(":")[1:]}
+        store.connection.execute(sql, dict.fromkeys(names, "")).fetchall()
+    store.close()
