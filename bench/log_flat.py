@@ -20,12 +20,18 @@ stderr. Run it from the repository root:
 
     .venv/bin/python bench/log_flat.py                    # 5,000,000 events (~15 min)
     .venv/bin/python bench/log_flat.py --events 1000000   # a quicker look
+    .venv/bin/python bench/log_flat.py --cache /tmp/big.db # build the big log once, then copy it
+
+With `--cache`, the big log is built into that file the first time (or when the file holds
+another length or log schema) and copied from it on later runs; the workload's draws are
+replayed without appending them, so the interleaved appends are the same either way.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -39,6 +45,7 @@ from workload import EVENTS_PER_BLOCK, Mix
 from events import Event
 from ledger.batch import NewEvent
 from ledger.projector import Projector
+from ledger.sqlite_schema import SCHEMA_VERSION
 from ledger.sqlite_store import SqliteStore
 
 SMALL = 100_000
@@ -71,6 +78,29 @@ def build(path: Path, mix: Mix, count: int) -> None:
             rate = seq / (time.perf_counter() - start)
             print(f"  built {seq:,} of {count:,} events ({rate:,.0f}/s)", file=sys.stderr)
     store.close()
+
+
+def cached_or_built(path: Path, mix: Mix, count: int, cache: Path | None) -> None:
+    """The big log at `path`: copied from `cache` if it holds `count` events at this schema
+    (the mix drawn as far as building it would have), else built (and kept in `cache`)."""
+    if cache is not None and cache.exists():
+        connection = sqlite3.connect(cache)
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        head = connection.execute("SELECT seq FROM log_head").fetchone()[0]
+        connection.close()
+        if (version, head) == (SCHEMA_VERSION, count):
+            shutil.copyfile(cache, path)
+            for _ in batches(mix, count):
+                pass
+            print(f"  copied {count:,} events from {cache}", file=sys.stderr)
+            return
+    build(path, mix, count)
+    if cache is not None:
+        connection = sqlite3.connect(path)
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        shutil.copyfile(path, cache)
 
 
 def interleaved_appends(small: Path, big: Path, mix: Mix, rounds: int) -> tuple[float, float]:
@@ -135,6 +165,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=200, help="state_at blocks")
     parser.add_argument("--seed", type=int, default=None, help="seed for the state_at blocks")
     parser.add_argument("--dir", type=Path, default=None, help="where the logs go (a temp dir)")
+    parser.add_argument("--cache", type=Path, default=None, help="a copy of the big log to reuse")
     args = parser.parse_args()
     if args.events <= SMALL:
         parser.error(f"--events must be above {SMALL:,}")
@@ -146,7 +177,7 @@ def parse_arguments() -> argparse.Namespace:
 def measure(args: argparse.Namespace, directory: Path) -> dict[str, float]:
     small, big = directory / "small.db", directory / "big.db"
     mix = Mix(SEED, burn_share=BURN_SHARE)
-    build(big, mix, args.events)
+    cached_or_built(big, mix, args.events, args.cache)
     copy_prefix(big, small, SMALL)
     rate_small, rate_big = interleaved_appends(small, big, mix, args.rounds)
     print("  appended; rebuilding", file=sys.stderr)

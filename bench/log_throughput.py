@@ -48,7 +48,7 @@ from ledger.batch import NewEvent
 from ledger.chain import Row
 from ledger.pg_schema import describe_url
 from ledger.sqlite_schema import insert_rows
-from ledger.sqlite_store import CACHE_KIB, WAL_CHECKPOINT_PAGES, SqliteStore
+from ledger.sqlite_store import CACHE_KIB, PAGE_SIZE, WAL_CHECKPOINT_BYTES, SqliteStore
 
 BATCH_SIZES = (1, 100, 1_000, 10_000)
 PEER_BATCH_SIZE = 1_000
@@ -110,7 +110,7 @@ def peer_recorder(path: Path) -> tuple[SQLiteDatastore, SQLiteApplicationRecorde
     raw = connection._sqlite_conn
     raw.execute("PRAGMA synchronous = NORMAL")
     raw.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    raw.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+    raw.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_BYTES // PAGE_SIZE}")
     datastore.pool.put_connection(connection)
     recorder = SQLiteApplicationRecorder(datastore)
     recorder.create_table()

@@ -87,6 +87,7 @@ def copy_prefix(source: Path, target: Path, count: int) -> None:
     connection.execute("ATTACH DATABASE ? AS source", (str(source),))
     connection.execute("BEGIN IMMEDIATE")
     connection.execute("INSERT INTO events SELECT * FROM source.events WHERE seq <= ?", (count,))
+    connection.execute("INSERT INTO event_types SELECT * FROM source.event_types")
     connection.execute(
         "INSERT INTO streams SELECT s.id, s.name, max(e.stream_version), min(e.seq), max(e.seq) "
         "FROM events AS e JOIN source.streams AS s ON s.id = e.stream_id GROUP BY s.id"
@@ -109,8 +110,8 @@ def build_peer_log(source: Path, target: Path) -> None:
     connection.execute("ATTACH DATABASE ? AS source", (str(source),))
     connection.execute(
         "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
-        "SELECT name, stream_version, type, CAST(payload AS BLOB) FROM source.events "
-        "JOIN source.streams ON streams.id = events.stream_id ORDER BY seq"
+        "SELECT stream, stream_version, type, CAST(payload AS BLOB) FROM source.named_events "
+        "ORDER BY seq"
     )
     connection.close()
 

@@ -14,6 +14,7 @@ import sqlite3
 import msgspec
 
 from events.codec import UnknownEventType, decode
+from ledger.sqlite_schema import TypeNames
 from ledger.sqlite_store import SqliteStore
 
 INTEGRITY_MESSAGES_MAX = 20
@@ -36,14 +37,15 @@ def first_unreadable_record(store: SqliteStore) -> tuple[int, str] | None:
     """The first seq whose row cannot be read or whose payload does not decode, and why."""
     expected = 1
     try:
+        names = TypeNames(store.connection)
         cursor = store.connection.execute(
-            "SELECT seq, type, version, payload FROM events ORDER BY seq"
+            "SELECT seq, type_id, version, payload FROM events ORDER BY seq"
         )
-        for seq, tag, version, payload in cursor:
+        for seq, type_id, version, payload in cursor:
             if seq != expected:
                 return expected, f"record {expected} is missing (the next readable is {seq})"
             try:
-                decode(tag, version, payload)
+                decode(names[type_id], version, payload)
             except (msgspec.ValidationError, msgspec.DecodeError, UnknownEventType) as error:
                 return seq, f"the payload does not decode: {error}"
             except (TypeError, ValueError, AttributeError) as error:

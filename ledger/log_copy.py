@@ -63,7 +63,7 @@ def _write_sqlite(store: SqliteStore, rows: Sequence[Row], entries: list[Entry])
     connection.execute("BEGIN IMMEDIATE")
     try:
         _check_head(store, rows[0])
-        insert_rows(connection, rows, {})  # the log's own layout (streams by number)
+        insert_rows(connection, rows, {}, {})  # the log's own layout (streams, types by id)
         last = rows[-1]
         connection.execute(
             "UPDATE log_head SET seq = ?, block = ?, hash = ? WHERE id = 1",

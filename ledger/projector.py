@@ -17,9 +17,10 @@ canonical chain.
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -116,8 +117,9 @@ class Projector:
             stage.position.seq, stage.position.block = seq, block
             stop = stages[index + 1][0] if index + 1 < len(stages) else last_seq
             if stop > seq:
-                for batch in self.store.fold_batches(seq + 1, stop, to_block):
-                    fold_batch(stage, batch)
+                with gc_paused():
+                    for batch in self.store.fold_batches(seq + 1, stop, to_block):
+                        fold_batch(stage, batch)
         if len(stages) > 1:
             books.reattach()  # the staged sets pointed the books at positions of their own
 
@@ -257,6 +259,23 @@ class Projector:
         """Each book's digest (read models have none of their own), now or at a block."""
         books = self.current_books() if block is None else self.books_at(block)
         return books.digests()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a fold runs, back as it was after.
+
+    A fold allocates millions of short-lived objects (rows, events) and no cycles, so each
+    collection the allocations trigger finds nothing to free: ~15% of a balances fold's CPU
+    (`bench/projection_rebuild.py`). Reference counting frees everything as before.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _fold_batch(books: Books, records: list[Record]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -15,7 +15,8 @@ from ledger.chain import Row
 from ledger.store import ReadFilter
 
 #: A row as a fold reads it: the columns projections use (`FOLD_COLUMNS` of the SQLite store).
-FoldRow = tuple[int, int, str, int, str]
+#: The type is its name, or its id where the store keeps types by id (and passes their names).
+FoldRow = tuple[int, int, Any, int, str]
 
 
 def row_to_record(row: Row) -> Record:
@@ -38,9 +39,14 @@ def row_to_record(row: Row) -> Record:
     )
 
 
-def fold_row_to_record(row: FoldRow) -> Record:
-    """A fold row's record: what projections read, the rest 0, empty or None."""
+def fold_row_to_record(row: FoldRow, type_names: Mapping[int, str] | None = None) -> Record:
+    """A fold row's record: what projections read, the rest 0, empty or None.
+
+    `type_names`: the type names by id, for a row that holds its type's id.
+    """
     seq, block, tag, version, payload = row
+    if type_names is not None:
+        tag = type_names[tag]
     return Record(
         seq, block, 0, "", 0, tag, version, "", None, "", "", decode(tag, version, payload)
     )
@@ -79,11 +85,15 @@ def rows_to_records(rows: Sequence[Row]) -> list[Record]:
     return list(map(Record, *columns))
 
 
-def fold_rows_to_records(rows: Sequence[FoldRow]) -> list[Record]:
+def fold_rows_to_records(
+    rows: Sequence[FoldRow], type_names: Mapping[int, str] | None = None
+) -> list[Record]:
     """`fold_row_to_record` of each row, in one pass: the inner loop of every fold."""
     if not rows:
         return []
     seqs, blocks, tags, versions, payloads = zip(*rows, strict=True)
+    if type_names is not None:
+        tags = tuple(map(type_names.__getitem__, tags))
     count = len(rows)
     return list(
         map(

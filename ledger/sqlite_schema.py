@@ -1,9 +1,11 @@
-"""The SQLite log's schema (v2), how rows are stored in it, and the migration from v1.
+"""The SQLite log's schema (v3), how rows are stored in it, and the migrations from v1 and v2.
 
-    events(seq INTEGER PK, block, ts_ms, stream_id, stream_version, type, version,
+    events(seq INTEGER PK, block, ts_ms, stream_id, stream_version, type_id, version,
            payload TEXT JSON, event_id NULL-if-derived, idempotency_key, hash BLOB(32))
         idx_events_explicit_id  (event_id) WHERE NOT NULL  ids a writer chose (rare)
     streams(id INTEGER PK, name UNIQUE, top_version, first_seq, last_seq)
+    event_types(id INTEGER PK, name UNIQUE)
+    named_events  a view: the events with their stream and type names, ids and hex hashes
     log_head(id=1, seq, block, hash hex)                 moved in the same transaction
     idempotency(key PK, fingerprint, first_seq, last_seq, head_hash)
 
@@ -29,15 +31,20 @@ Why this shape (figures in bench/RESULTS.md, "A log whose cost stays flat"):
 - *Hashes stored once, as 32 bytes.* A record's `prev_hash` is its predecessor's `hash`, so
   only `hash` is kept; rows are read back with both as hex, exactly as before (what is hashed
   did not change: a log copied between stores keeps its head hash).
-- *Streams by number, derived event ids not at all.* A record names its stream by the id of
-  its `streams` row (1-3 bytes, not a ~20-byte name); `<stream>#<stream_version>` ids are
-  rebuilt on read; only ids a writer chose are stored (and indexed, unique). To read the
-  names in SQL, join: `events JOIN streams ON streams.id = events.stream_id`.
+- *Streams and types by number, derived event ids not at all.* A record names its stream by
+  the id of its `streams` row (1-3 bytes, not a ~20-byte name) and its type by the id of its
+  `event_types` row (1 byte, not ~10: v3); `<stream>#<stream_version>` ids are rebuilt on
+  read; only ids a writer chose are stored (and indexed, unique). To read the names in SQL,
+  query the `named_events` view (`SELECT * FROM named_events WHERE type = 'Swapped'`), or
+  join: `events JOIN streams ON streams.id = events.stream_id JOIN event_types ON
+  event_types.id = events.type_id`.
 - Payloads stay JSON text, readable with `json_extract`.
 
 Migration v1 -> v2 copies the events into the new table in one transaction (a crash leaves
 the v1 log as it was), after checking that every stored `prev_hash` is its predecessor's hash
-(the one fact the dropped column held).
+(the one fact the dropped column held). Migration v2 -> v3 copies them again with their
+types by id; a v1 log takes both steps in the same transaction. What is hashed never changed,
+so a migrated log verifies to the same head hash.
 """
 
 from __future__ import annotations
@@ -48,14 +55,25 @@ from collections.abc import Sequence
 from ledger.chain import GENESIS_HASH, Row
 from ledger.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 EVENTS_TABLE = """
 CREATE TABLE {name} (
     seq INTEGER PRIMARY KEY, block INTEGER NOT NULL, ts_ms INTEGER NOT NULL,
-    stream_id INTEGER NOT NULL, stream_version INTEGER NOT NULL, type TEXT NOT NULL,
+    stream_id INTEGER NOT NULL, stream_version INTEGER NOT NULL, {type_column} NOT NULL,
     version INTEGER NOT NULL, payload TEXT NOT NULL, event_id TEXT, idempotency_key TEXT,
     hash BLOB NOT NULL);
+"""
+#: The type column: v2 kept the name, v3 the id of its `event_types` row.
+TYPE_V2, TYPE_V3 = "type TEXT", "type_id INTEGER"
+TYPES_TABLE = "CREATE TABLE event_types (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+NAMED_EVENTS = """
+CREATE VIEW named_events AS SELECT e.seq AS seq, e.block AS block, e.ts_ms AS ts_ms,
+    s.name AS stream, e.stream_version AS stream_version, t.name AS type, e.version AS version,
+    e.payload AS payload, coalesce(e.event_id, s.name || '#' || e.stream_version) AS event_id,
+    e.idempotency_key AS idempotency_key, lower(hex(e.hash)) AS hash
+FROM events AS e LEFT JOIN streams AS s ON s.id = e.stream_id
+    LEFT JOIN event_types AS t ON t.id = e.type_id;
 """
 STREAMS_TABLE = """
 CREATE TABLE streams (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
@@ -72,25 +90,29 @@ CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT, first_seq INTE
 
 #: A stored row's columns, in `StoredRow` order (`RowReader` makes `Row`s of them).
 STORED_COLUMNS = (
-    "seq, block, ts_ms, stream_id, stream_version, type, version, payload, event_id, "
+    "seq, block, ts_ms, stream_id, stream_version, type_id, version, payload, event_id, "
     "idempotency_key, hash"
 )
 INSERT_ROW = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 NEW_STREAM = "INSERT INTO streams (name, top_version, first_seq, last_seq) VALUES (?, 0, ?, 0)"
 MOVE_STREAM = "UPDATE streams SET top_version = ?, last_seq = ? WHERE id = ?"
-#: A stored row: a `Row` without `prev_hash`, the stream by its id, the derived id as None
-#: and the hash as bytes.
-StoredRow = tuple[int, int, int, int, int, str, int, str, str | None, str | None, bytes]
+#: A stored row: a `Row` without `prev_hash`, the stream and the type by their ids, the
+#: derived id as None and the hash as bytes.
+StoredRow = tuple[int, int, int, int, int, int, int, str, str | None, str | None, bytes]
 
 
-def stored_rows(rows: Sequence[Row], ids: dict[str, int]) -> list[StoredRow]:
+def stored_rows(
+    rows: Sequence[Row], ids: dict[str, int], type_ids: dict[str, int]
+) -> list[StoredRow]:
     """The rows as the events table keeps them (see the module docstring)."""
     fromhex = bytes.fromhex
     return [
         (
             *row[:3],
             ids[row[3]],
-            *row[4:8],
+            row[4],
+            type_ids[row[5]],
+            *row[6:8],
             None if row[8] == f"{row[3]}#{row[4]}" else row[8],
             row[9],
             fromhex(row[11]),
@@ -99,18 +121,27 @@ def stored_rows(rows: Sequence[Row], ids: dict[str, int]) -> list[StoredRow]:
     ]
 
 
-def insert_rows(connection: sqlite3.Connection, rows: Sequence[Row], ids: dict[str, int]) -> None:
+def insert_rows(
+    connection: sqlite3.Connection,
+    rows: Sequence[Row],
+    ids: dict[str, int],
+    type_ids: dict[str, int] | None = None,
+) -> None:
     """Store chained rows and move their streams; inside the caller's transaction.
 
-    `ids` caches stream ids by name (ids never change once given); streams missing from it
-    are looked up, and new ones created, here.
+    `ids` and `type_ids` cache stream and type ids by name (ids never change once given);
+    names missing from them are looked up, and new ones created, here (no `type_ids`: type
+    ids are looked up for these rows alone).
     """
+    type_ids = {} if type_ids is None else type_ids
     tops: dict[str, tuple[int, int]] = {}
-    for seq, _, _, stream, version, *_ in rows:
+    for seq, _, _, stream, version, tag, *_ in rows:
         if stream not in ids:
             ids[stream] = stream_id(connection, stream, seq)
+        if tag not in type_ids:
+            type_ids[tag] = type_id(connection, tag)
         tops[stream] = (version, seq)
-    connection.executemany(INSERT_ROW, stored_rows(rows, ids))
+    connection.executemany(INSERT_ROW, stored_rows(rows, ids, type_ids))
     connection.executemany(
         MOVE_STREAM, [(version, seq, ids[stream]) for stream, (version, seq) in tops.items()]
     )
@@ -126,6 +157,35 @@ def stream_id(connection: sqlite3.Connection, name: str, first_seq: int) -> int:
     return cursor.lastrowid
 
 
+def type_id(connection: sqlite3.Connection, name: str) -> int:
+    """The id of an event type, given if no record had that type yet."""
+    row = connection.execute("SELECT id FROM event_types WHERE name = ?", (name,)).fetchone()
+    if row is not None:
+        return int(row[0])
+    cursor = connection.execute("INSERT INTO event_types (name) VALUES (?)", (name,))
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+class TypeNames(dict[int, str]):
+    """Event type names by id, read from `event_types`; an id not there yet is looked up (a
+    type first written since), and an id with no row (a tampered cell) reads as a name no
+    event has, so decoding it fails by name, as an unknown type."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        super().__init__(connection.execute("SELECT id, name FROM event_types"))
+        self.connection = connection
+
+    def __missing__(self, key: int) -> str:
+        found = self.connection.execute(
+            "SELECT name FROM event_types WHERE id = ?", (key,)
+        ).fetchone()
+        if found is None:
+            return f"<no type {key!r}>"
+        self[key] = name = str(found[0])
+        return name
+
+
 class RowReader:
     """Stored rows back into `Row`s: stream names, derived ids, `prev_hash`, hex hashes.
 
@@ -137,6 +197,7 @@ class RowReader:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
         self.names: dict[int, str] = {}
+        self.types = TypeNames(connection)
         self.last: tuple[int, str] = (-1, GENESIS_HASH)
 
     def name(self, stream_id: int) -> str:
@@ -152,14 +213,15 @@ class RowReader:
         return GENESIS_HASH if found is None else _hex(found[0])
 
     def rows(self, stored: Sequence[StoredRow]) -> list[Row]:
-        names, rows = self.names, []
+        names, types, rows = self.names, self.types, []
         last_seq, prev = self.last
-        for seq, block, ts_ms, sid, version_in_stream, tag, version, payload, eid, key, h in stored:
+        for seq, block, ts_ms, sid, version_in_stream, tid, version, payload, eid, key, h in stored:
             if seq != last_seq + 1:
                 prev = self.hash_before(seq)
             name = names[sid] if sid in names else self.name(sid)
             hash_ = h.hex() if type(h) is bytes else _hex(h)
             event_id = eid or f"{name}#{version_in_stream}"
+            tag = types[tid]
             row = (seq, block, ts_ms, name, version_in_stream, tag, version, payload, event_id)
             rows.append((*row, key, prev, hash_))
             last_seq, prev = seq, hash_
@@ -198,7 +260,8 @@ def last_seq_at_block(connection: sqlite3.Connection, block: int) -> int:
 
 def create(connection: sqlite3.Connection) -> None:
     """A new, empty log at the current schema (inside the caller's transaction)."""
-    for script in (EVENTS_TABLE.format(name="events"), EVENTS_INDEXES, STREAMS_TABLE, HEAD_TABLES):
+    events = EVENTS_TABLE.format(name="events", type_column=TYPE_V3)
+    for script in (events, EVENTS_INDEXES, STREAMS_TABLE, TYPES_TABLE, HEAD_TABLES, NAMED_EVENTS):
         _run(connection, script)
     connection.execute("INSERT INTO log_head VALUES (1, 0, 0, ?)", (GENESIS_HASH,))
 
@@ -221,7 +284,7 @@ def migrate_1_to_2(connection: sqlite3.Connection) -> None:
         "INSERT INTO streams (name, top_version, first_seq, last_seq)"
         " SELECT stream, max(stream_version), min(seq), max(seq) FROM events GROUP BY stream"
     )
-    _run(connection, EVENTS_TABLE.format(name="events_v2"))
+    _run(connection, EVENTS_TABLE.format(name="events_v2", type_column=TYPE_V2))
     connection.execute(
         "INSERT INTO events_v2 SELECT seq, block, ts_ms, streams.id, stream_version, type,"
         " version, payload, nullif(event_id, stream || '#' || stream_version),"
@@ -231,6 +294,27 @@ def migrate_1_to_2(connection: sqlite3.Connection) -> None:
     connection.execute("DROP TABLE events")
     connection.execute("ALTER TABLE events_v2 RENAME TO events")
     _run(connection, EVENTS_INDEXES)
+
+
+def migrate_2_to_3(connection: sqlite3.Connection) -> None:
+    """Copy a v2 log into the v3 events table, types by id (inside the caller's transaction).
+
+    Types are numbered in the order the log first used them.
+    """
+    _run(connection, TYPES_TABLE)
+    connection.execute(
+        "INSERT INTO event_types (name) SELECT type FROM events GROUP BY type ORDER BY min(seq)"
+    )
+    _run(connection, EVENTS_TABLE.format(name="events_v3", type_column=TYPE_V3))
+    connection.execute(
+        "INSERT INTO events_v3 SELECT seq, block, ts_ms, stream_id, stream_version,"
+        " event_types.id, version, payload, event_id, idempotency_key, hash"
+        " FROM events JOIN event_types ON event_types.name = events.type ORDER BY seq"
+    )
+    connection.execute("DROP TABLE events")
+    connection.execute("ALTER TABLE events_v3 RENAME TO events")
+    _run(connection, EVENTS_INDEXES)
+    _run(connection, NAMED_EVENTS)
 
 
 def _unhex(text: object) -> bytes:
@@ -246,4 +330,4 @@ def _run(connection: sqlite3.Connection, script: str) -> None:
             connection.execute(statement)
 
 
-MIGRATIONS = {2: migrate_1_to_2}
+MIGRATIONS = {2: migrate_1_to_2, 3: migrate_2_to_3}

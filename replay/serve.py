@@ -47,7 +47,7 @@ QUERIES: dict[str, dict[str, Any]] = {
         "title": "A position's history",
         "description": "The f(x) position's own events and every walk of its pool, in order.",
         "sql": (
-            "SELECT seq, block, type, payload FROM events "
+            "SELECT seq, block, type, payload FROM named_events "
             "WHERE json_extract(payload, '$.pool_id') = :pool "
             "AND (json_extract(payload, '$.position_id') = CAST(:position AS INTEGER) "
             "OR type = 'FxWalked') ORDER BY seq"
@@ -58,7 +58,7 @@ QUERIES: dict[str, dict[str, Any]] = {
         "description": "Events carrying the transaction hash (tx_hash) an importer records; "
         "for logs without one, the events of a block (:block).",
         "sql": (
-            "SELECT seq, block, stream, type, payload FROM events "
+            "SELECT seq, block, stream, type, payload FROM named_events "
             "WHERE json_extract(payload, '$.tx_hash') = :tx "
             "OR (:tx = '' AND block = CAST(:block AS INTEGER)) ORDER BY seq"
         ),

@@ -34,7 +34,7 @@ from projections.balances import Balances
 
 balances = Balances()
 connection = sqlite3.connect(sys.argv[1])
-rows = connection.execute("SELECT seq, block, type, version, payload FROM events ORDER BY seq")
+rows = connection.execute("SELECT seq, block, type, version, payload FROM named_events ORDER BY seq")
 for seq, block, tag, version, payload in rows:
     event = decode(tag, version, payload)
     balances.apply(Record(seq, block, 0, "", 0, tag, version, "", None, "", "", event))

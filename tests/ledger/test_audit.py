@@ -106,7 +106,7 @@ def test_the_cli_exits_3_on_an_sqlite_update_and_respects_the_block_range(tmp_pa
     assert clean.exit_code == 0, clean.output
     connection = sqlite3.connect(path)
     seq = connection.execute(
-        "SELECT seq FROM events WHERE type = 'Swapped' AND block = 5"
+        "SELECT seq FROM named_events WHERE type = 'Swapped' AND block = 5"
     ).fetchone()[0]
     connection.execute(
         "UPDATE events SET payload = json_set(payload, '$.amount_out', "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from pathlib import Path
 
@@ -246,4 +247,39 @@ def test_views_at_different_positions_catch_up_each_from_where_it_is(tmp_path: P
     rebuilt = Projector(store, ["balances"])
     rebuilt.rebuild()
     assert Projector(store, ["balances"]).digests() == rebuilt.digests()
+    store.close()
+
+
+def test_a_fold_pauses_the_garbage_collector_and_leaves_it_as_it_found_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal: list[Event] = [
+        Minted(asset="ETH", to_account=f"a{n}", amount=n + 1) for n in range(30)
+    ]
+    store = write_log(tmp_path / "log.db", journal, list(range(1, 31)))
+    seen: list[bool] = []
+    apply = Balances.apply
+
+    def spying(self: Balances, record: Record) -> None:
+        seen.append(gc.isenabled())
+        apply(self, record)
+
+    monkeypatch.setattr(Balances, "apply", spying)
+    assert gc.isenabled()
+    Projector(store, ["balances"]).rebuild()
+    assert seen and not any(seen) and gc.isenabled()
+    gc.disable()
+    try:
+        Projector(store, ["balances"]).state_at(12)
+        assert not gc.isenabled()  # a caller's choice stays as it was
+    finally:
+        gc.enable()
+
+    def failing(self: Balances, record: Record) -> None:
+        raise RuntimeError("a book failed")
+
+    monkeypatch.setattr(Balances, "apply", failing)
+    with pytest.raises(RuntimeError, match="a book failed"):
+        Projector(store, ["balances"]).rebuild()
+    assert gc.isenabled()
     store.close()

@@ -108,7 +108,7 @@ def test_one_changed_byte_is_caught(
 @SETTINGS
 @given(
     seq=st.integers(1, RECORDS),
-    column=st.sampled_from(["block", "ts_ms", "stream_id", "stream_version"]),
+    column=st.sampled_from(["block", "ts_ms", "stream_id", "stream_version", "type_id"]),
 )
 def test_a_changed_number_is_caught(
     pristine: Path, tmp_path_factory: pytest.TempPathFactory, seq: int, column: str
@@ -139,7 +139,7 @@ def test_two_swapped_rows_are_caught(
     path = tmp_path_factory.mktemp("swap") / "ledger.db"
     path.write_bytes(pristine.read_bytes())
     columns = (
-        "block, ts_ms, stream_id, stream_version, type, version, payload, event_id, "
+        "block, ts_ms, stream_id, stream_version, type_id, version, payload, event_id, "
         "idempotency_key, hash"
     )
     connection = sqlite3.connect(path)
@@ -163,12 +163,27 @@ def test_a_truncated_tail_is_caught(copy: Path) -> None:
     assert first_bad_seq(copy) == RECORDS - 2
 
 
-def test_a_renamed_stream_is_caught_at_its_first_record(copy: Path) -> None:
-    """Stream names live once, in `streams`: renaming one changes every record of it."""
+@pytest.mark.parametrize(
+    ("find", "rename"),
+    [
+        (
+            "SELECT id, first_seq FROM streams WHERE name = 'account:a3'",
+            "UPDATE streams SET name = 'account:a4x' WHERE id = ?",
+        ),
+        (
+            "SELECT type_id, min(seq) FROM events GROUP BY type_id ORDER BY type_id DESC LIMIT 1",
+            "UPDATE event_types SET name = 'Burned' WHERE id = ?",
+        ),
+    ],
+    ids=["stream", "event type"],
+)
+def test_a_renamed_stream_or_type_is_caught_at_its_first_record(
+    copy: Path, find: str, rename: str
+) -> None:
+    """Stream and type names live once, in `streams` and `event_types`: renaming one changes
+    every record of it."""
     connection = sqlite3.connect(copy)
-    stream_id, first = connection.execute(
-        "SELECT id, first_seq FROM streams WHERE name = 'account:a3'"
-    ).fetchone()
+    name_id, first = connection.execute(find).fetchone()
     connection.close()
-    tamper(copy, "UPDATE streams SET name = 'account:a4x' WHERE id = ?", stream_id)
+    tamper(copy, rename, name_id)
     assert first_bad_seq(copy) == first

@@ -129,10 +129,13 @@ def pages_of(path: Path, name: str) -> list[int]:
 def damage(
     path: Path, page: int, rand: random.Random, size: int = 64, at_end: bool = False
 ) -> None:
+    connection = sqlite3.connect(path)
+    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    connection.close()
     with path.open("r+b") as handle:
         # A page's cells are packed at its end: damage there always hits records.
-        offset = 4096 - size if at_end else rand.randrange(100, 4096 - size)
-        handle.seek((page - 1) * 4096 + offset)
+        offset = page_size - size if at_end else rand.randrange(100, page_size - size)
+        handle.seek((page - 1) * page_size + offset)
         handle.write(bytes(rand.randrange(256) for _ in range(size)))
 
 

@@ -61,7 +61,7 @@ def test_verify_fails_on_an_altered_log(replayed: Path, tmp_path: Path) -> None:
     connection = sqlite3.connect(altered)
     connection.execute(
         "UPDATE events SET payload = replace(payload, '\"amount\":', "
-        "'\"amount\":1') WHERE seq = (SELECT min(seq) FROM events "
+        "'\"amount\":1') WHERE seq = (SELECT min(seq) FROM named_events "
         "WHERE type = 'Transferred')"
     )
     connection.commit()
@@ -75,9 +75,8 @@ def rehash_everything(path: Path) -> None:
     connection = sqlite3.connect(path)
     connection.execute("DROP INDEX IF EXISTS idx_events_stream_stream_version")
     rows = connection.execute(
-        "SELECT seq, block, ts_ms, name, stream_version, type, version, "
-        "coalesce(event_id, name || '#' || stream_version), idempotency_key, payload "
-        "FROM events JOIN streams ON streams.id = events.stream_id ORDER BY seq"
+        "SELECT seq, block, ts_ms, stream, stream_version, type, version, event_id, "
+        "idempotency_key, payload FROM named_events ORDER BY seq"
     ).fetchall()
     previous = GENESIS_HASH
     for row in rows:
@@ -99,7 +98,8 @@ def test_verify_names_the_checkpoint_when_the_chain_was_rewritten(
     connection = sqlite3.connect(altered)
     connection.execute(
         'UPDATE events SET payload = replace(payload, \'"to_account":"bob"\', '
-        "'\"to_account\":\"mallory\"') WHERE type = 'Transferred'"
+        '\'"to_account":"mallory"\') WHERE seq IN '
+        "(SELECT seq FROM named_events WHERE type = 'Transferred')"
     )
     connection.commit()
     connection.close()
