@@ -151,3 +151,11 @@ def nul_rejection(where: str) -> Rejected:
         detail=f"PostgreSQL text and jsonb cannot hold the NUL character (U+0000), which {where} "
         "of this batch contains",
     )
+
+
+def first_body_mismatch(connection: psycopg.Connection[Any]) -> int | None:
+    """The first seq whose `body` (jsonb) is not its `payload` read as JSON (None: all match)."""
+    row = connection.execute(
+        "SELECT seq FROM events WHERE body IS DISTINCT FROM payload::jsonb ORDER BY seq LIMIT 1"
+    ).fetchone()
+    return None if row is None else int(row[0])

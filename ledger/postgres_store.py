@@ -135,6 +135,24 @@ class PostgresStore(BatchedReads):
         )
         return int(rows[0][0]) if rows else 0
 
+    def block_by_time(self, ms: int, *, before: bool = False) -> int | None:
+        """The first block with a record at or after unix ms `ms` (`before`: the last block
+        with a record before it); None when there is none (`SqliteStore.block_by_time`)."""
+        query = (
+            "SELECT max(block) FROM events WHERE ts_ms < %s"
+            if before
+            else "SELECT min(block) FROM events WHERE ts_ms >= %s"
+        )
+        found = self._query(query, (ms,))[0][0]
+        return None if found is None else int(found)
+
+    def seq_of_hash(self, hash_hex: str) -> int | None:
+        """The seq of the record whose hash is `hash_hex`, if the log holds one."""
+        rows = self._query(
+            "SELECT seq FROM events WHERE hash = %s ORDER BY seq LIMIT 1", (hash_hex.lower(),)
+        )
+        return int(rows[0][0]) if rows else None
+
     def append(
         self,
         batch: Sequence[NewEvent],

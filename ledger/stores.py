@@ -7,7 +7,7 @@ path. psycopg is imported only when a URL is opened, so SQLite users never load 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from ledger.clock import Clock
 from ledger.errors import StoreError
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
 
 URL_SCHEMES = ("postgresql://", "postgres://")
+LogStore: TypeAlias = "SqliteStore | PostgresStore"
+"""A log that persists: what `open_store` gives (views and snapshots can live beside it)."""
 
 
 def is_postgres_url(target: object) -> bool:
@@ -24,23 +26,26 @@ def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(URL_SCHEMES)
 
 
-def open_store(
-    target: str | Path, *, create: bool = False, clock: Clock | None = None
-) -> SqliteStore | PostgresStore:
+def open_store(target: str | Path, *, create: bool = False, clock: Clock | None = None) -> LogStore:
     """The store at `target`: `PostgresStore` for a PostgreSQL URL, else `SqliteStore`.
 
     Raises `StoreError` when there is no log there (and `create` is false) or it cannot be
     reached.
     """
     if is_postgres_url(str(target)):
-        try:
-            from ledger.postgres_store import PostgresStore
-        except ImportError as error:
-            raise StoreError(
-                f"a PostgreSQL log needs psycopg: pip install 'defi-ledger[postgres]' ({error})"
-            ) from error
-        return PostgresStore(str(target), clock=clock, create=create)
+        return open_postgres(str(target), clock=clock, create=create)
     return SqliteStore(target, clock=clock, create=create)
+
+
+def open_postgres(url: str, *, create: bool = False, clock: Clock | None = None) -> PostgresStore:
+    """The PostgreSQL log at `url` (`open_store` for a URL): psycopg is imported here."""
+    try:
+        from ledger.postgres_store import PostgresStore
+    except ImportError as error:
+        raise StoreError(
+            f"a PostgreSQL log needs psycopg: pip install 'defi-ledger[postgres]' ({error})"
+        ) from error
+    return PostgresStore(url, clock=clock, create=create)
 
 
 def describe_target(target: str | Path) -> str:

@@ -187,21 +187,6 @@ def library_errors(path: str | Path | None = None) -> Iterator[None]:
         raise outcome from error
 
 
-@contextmanager
-def open_store(path: Path, *, create: bool = False) -> Iterator[SqliteStore]:
-    if str(path).startswith(("postgresql:/", "postgres:/")):
-        raise click.UsageError(
-            "this takes an SQLite file, not a PostgreSQL URL (write the SQLite log, then "
-            "`defi-ledger copy` moves it to PostgreSQL)"
-        )
-    with library_errors(path):
-        store = SqliteStore(path, create=create)
-        try:
-            yield store
-        finally:
-            store.close()
-
-
 def refuse_past_head(at_block: int, head: Head, path: Path | str) -> None:
     """One answer for a block past the head, whichever command asked: refused input (1)."""
     if at_block > head.block:
