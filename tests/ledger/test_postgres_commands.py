@@ -1,6 +1,7 @@
 """The commands that once took only an SQLite file, on a PostgreSQL log: `import`, `var --db`,
 `fork --out`, `--since/--until`, `solvency` and `verify --expect-head/--views/--deep` give what
-they give on SQLite, and `serve` (Datasette reads SQLite only) refuses a URL by name."""
+they give on SQLite; `serve` (Datasette reads SQLite only) and `stress` (which forks the file
+once per path) refuse a URL by name."""
 
 from __future__ import annotations
 
@@ -192,10 +193,14 @@ def test_var_and_solvency_read_the_books_of_a_postgres_log(
     assert missing.exit_code == 2 and "no log file" in missing.output
 
 
-def test_serve_refuses_a_url_by_name(postgres_url: str) -> None:
+def test_serve_and_stress_refuse_a_url_by_name(postgres_url: str, tmp_path: Path) -> None:
     result = invoke("serve", postgres_url)
     assert result.exit_code == 2 and "Datasette reads SQLite only" in result.output
-    assert "Traceback" not in result.output
+    scenario = ROOT / "fixtures" / "stress" / "eth-drop-40.toml"
+    args = ["--at-block", "1", "--scenario", scenario, "--out", tmp_path / "s.db"]
+    stressed = invoke("stress", postgres_url, *args)
+    assert stressed.exit_code == 2 and "not a PostgreSQL URL" in stressed.output
+    assert "Traceback" not in result.output + stressed.output
 
 
 def test_a_fork_stopped_midway_leaves_the_postgres_log_empty(
