@@ -77,7 +77,7 @@ def import_command(
     missing = [str(file) for file in files if not file.exists()]
     if missing:
         raise CliExit(f"no such file: {', '.join(missing)}", EXIT_IO)
-    with open_log(path, create=True) as store:
+    with open_log(path, create=True, long_running=True) as store:
         try:
             result = _run(
                 store,

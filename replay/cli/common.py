@@ -198,11 +198,17 @@ def refuse_past_head(at_block: int, head: Head, path: Path | str) -> None:
 
 
 @contextmanager
-def open_log(target: Path | str, *, create: bool = False) -> Iterator[SqliteStore | PostgresStore]:
+def open_log(
+    target: Path | str, *, create: bool = False, long_running: bool = False
+) -> Iterator[SqliteStore | PostgresStore]:
     """The log at a path (SQLite) or a `postgresql://` URL, closed afterwards; a store's
-    error while it is used (a lost server, a read-only replica) ends the command cleanly too."""
+    error while it is used (a lost server, a read-only replica) ends the command cleanly too.
+
+    `long_running`: a PostgreSQL log's connections come from a pool (`ledger.pg_pool`), so the
+    command outlives a lost connection.
+    """
     with library_errors(target):
-        store = open_any_store(target, create=create)
+        store = open_any_store(target, create=create, pooled=long_running)
         try:
             yield store
         finally:
