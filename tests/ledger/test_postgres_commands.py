@@ -20,6 +20,7 @@ from replay.cli import cli
 from tests.importers.chain_model import demo_history, token_list
 from tests.importers.conftest import write_logs
 from tests.importers.test_reorg import forked_chains
+from tests.postgres_server import Server, fresh_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SERIES = ROOT / "fixtures" / "prices" / "eth-synthetic-slow-bleed-1h.csv"
@@ -157,12 +158,12 @@ def test_verify_checks_the_anchor_views_and_bodies_of_a_postgres_log(
 
 
 def test_fork_into_postgres_is_the_fork_into_sqlite(
-    flash_crash: Path, flash_on_postgres: str, postgres_server: object, tmp_path: Path
+    flash_crash: Path, flash_on_postgres: str, postgres_server: Server, tmp_path: Path
 ) -> None:
-    from tests.postgres_server import fresh_schema
-
-    middle = str(as_json("info", flash_crash)["head_block"] // 2)  # type: ignore[index]
-    with fresh_schema(postgres_server) as out:  # type: ignore[arg-type]
+    info = as_json("info", flash_crash)
+    assert isinstance(info, dict)
+    middle = str(info["head_block"] // 2)
+    with fresh_schema(postgres_server) as out:
         forks = [
             as_json("fork", parent, "--at-block", middle, "--out", target)
             for parent, target in ((flash_crash, tmp_path / "fork.db"), (flash_on_postgres, out))
