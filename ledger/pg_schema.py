@@ -15,6 +15,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from events.rejections import RejectCode
 from ledger.batch import NewEvent, Rejected
+from ledger.errors import StoreError, StoreIOError
 
 SCHEMA_VERSION = 1
 #: Serialises schema creation between processes (any fixed number: it names the lock).
@@ -98,6 +99,13 @@ def describe_url(url: str) -> str:
     if host.startswith("/"):  # a Unix socket directory
         return f"postgresql://{user}/{database}?host={host}"
     return f"postgresql://{user}{host}{port}/{database}"
+
+
+def server_error(url: str, error: psycopg.Error, what: str = "") -> StoreError:
+    """A psycopg error as the ledger's: a connection refused or lost (`OperationalError`) is
+    the environment's (`StoreIOError`, exit 4); anything else the server refused is not."""
+    kind = StoreIOError if isinstance(error, psycopg.OperationalError) else StoreError
+    return kind(f"{what or describe_url(url)}: {error}")
 
 
 ROW_COLUMNS = (

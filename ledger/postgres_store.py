@@ -68,6 +68,7 @@ from ledger.pg_schema import (
     create_schema,
     describe_url,
     nul_rejection,
+    server_error,
     streams_of,
 )
 from ledger.rows import (
@@ -100,17 +101,13 @@ class PostgresStore(BatchedReads):
         if pooled:
             from ledger import pg_pool
 
-            self.pool = pg_pool.acquire(url)
-            try:
-                self.connection = pg_pool.take(self.pool, url)
-            except BaseException:
-                pg_pool.release(self.pool)
-                raise
+            self.pool, self.connection = pg_pool.hold(url)
         else:
             try:
                 self.connection = psycopg.connect(url, autocommit=True)
             except psycopg.Error as error:
-                raise StoreError(f"cannot connect to {describe_url(url)}: {error}") from error
+                what = f"cannot connect to {describe_url(url)}"
+                raise server_error(url, error, what) from error
         try:
             self._migrate(create)
         except BaseException:
@@ -144,7 +141,7 @@ class PostgresStore(BatchedReads):
             except psycopg.Error as error:
                 lost = idle and self.pool is not None and self.connection.broken
                 if attempt == 2 or not lost:
-                    raise StoreError(f"{describe_url(self.url)}: {error}") from error
+                    raise server_error(self.url, error) from error
         raise AssertionError("unreachable")
 
     def _replace_lost_connection(self) -> None:
@@ -233,7 +230,7 @@ class PostgresStore(BatchedReads):
                 f"{describe_url(self.url)} is read-only (a replica?): append to the primary"
             )
         if isinstance(error, psycopg.Error):
-            return StoreError(f"{describe_url(self.url)}: {error}")
+            return server_error(self.url, error)
         return error
 
     def _lock_head(self, cursor: psycopg.Cursor[Any]) -> Head:
@@ -433,7 +430,7 @@ class PostgresStore(BatchedReads):
         except (psycopg.errors.FeatureNotSupported, psycopg.errors.ReadOnlySqlTransaction):
             return None
         except psycopg.OperationalError as error:
-            raise StoreError(f"{describe_url(self.url)}: {error}") from error
+            raise server_error(self.url, error) from error
 
     def close(self) -> None:
         if self.pool is None:
@@ -441,5 +438,4 @@ class PostgresStore(BatchedReads):
             return
         from ledger import pg_pool
 
-        pg_pool.give_back(self.pool, self.connection)
-        pg_pool.release(self.pool)
+        pg_pool.let_go(self.pool, self.connection)

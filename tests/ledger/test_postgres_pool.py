@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from events import Minted
 from ledger import pg_pool
 from ledger.batch import Appended, NewEvent
-from ledger.errors import StoreError
+from ledger.errors import StoreIOError
 from ledger.follow import follow
 from ledger.postgres_store import PostgresStore
 from replay.cli import cli
@@ -66,7 +66,7 @@ def test_a_pooled_store_reads_on_and_appends_again_after_a_lost_session(
     kill_pooled_sessions(postgres_url)
     assert store.head().seq == 1  # the read is repeated on a live session
     kill_pooled_sessions(postgres_url)
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreIOError):
         store.append([mint("b")])  # met the lost session: refused, not repeated
     assert store.head().seq == 1 and store.verify().ok  # nothing of it went in
     assert isinstance(store.append([mint("c")]), Appended)
@@ -79,7 +79,7 @@ def test_a_plain_store_does_not_hide_a_lost_session(postgres_url: str) -> None:
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         pid = store.connection.info.backend_pid
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreIOError):
         store.head()
     store.close()
 
@@ -96,9 +96,11 @@ def test_stores_of_one_url_share_a_pool_closed_with_the_last(postgres_url: str) 
 
 
 def test_a_wrong_url_is_named_at_once(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="cannot connect"):
+    with pytest.raises(StoreIOError, match="cannot connect"):
         PostgresStore(f"postgresql://nobody@/x?host={tmp_path}", pooled=True)
     assert pg_pool.open_pools() == 0
+    result = CliRunner().invoke(cli, ["follow", f"postgresql://nobody@/x?host={tmp_path}"])
+    assert result.exit_code == 4 and "cannot connect" in result.output  # the environment's
 
 
 def test_long_running_commands_leave_no_pool_open(postgres_url: str, flash_crash: Path) -> None:
