@@ -47,9 +47,11 @@ from ledger.sqlite_schema import (
     SCHEMA_VERSION,
     STORED_COLUMNS,
     RowReader,
+    blocks_by_time,
     create,
     insert_rows,
     last_seq_at_block,
+    seq_of_hash,
     stream_span,
 )
 from ledger.store import ReadFilter, VerifyReport
@@ -153,6 +155,15 @@ class SqliteStore(BatchedReads):
     def last_seq_at_block(self, block: int) -> int:
         """The seq of the last record at or below `block` (0 if none), in ~20 key probes."""
         return last_seq_at_block(self.connection, block)
+
+    def block_by_time(self, ms: int, *, before: bool = False) -> int | None:
+        """The first block with a record at or after unix ms `ms` (`before`: the last block
+        with a record before it); None when there is none."""
+        return blocks_by_time(self.connection, ms, before)
+
+    def seq_of_hash(self, hash_hex: str) -> int | None:
+        """The seq of the record whose hash is `hash_hex`, if the log holds one."""
+        return seq_of_hash(self.connection, hash_hex)
 
     def _seq_bounds(self, where: ReadFilter) -> tuple[int, int | None, int] | None:
         """The seq range a filter can match and its stream's id (None: nothing can match).

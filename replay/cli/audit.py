@@ -51,7 +51,7 @@ def audit_command(
     """
     if from_block is not None and to_block is not None and from_block > to_block:
         raise click.BadParameter("--from-block is after --to-block", param_hint="--from-block")
-    with open_log(path) as store:
+    with open_log(path, long_running=True) as store:
         report = classify(store, from_block, to_block, tx_hash)
     violated = bool(report.violations)
     if as_json:

@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from ledger.sqlite_store import SqliteStore
+from ledger.stores import LogStore
 from replay.cli.common import (
     CliExit,
     echo_json,
     fail_rejected,
     json_option,
-    open_store,
-    path_argument,
+    log_argument,
+    open_log,
 )
 from replay.importers import FORMATS, ImportResult, import_logs
 from replay.importers.logs import LogFormatError
@@ -26,7 +26,7 @@ EXIT_IO = 4
 
 
 @click.command(name="import")
-@path_argument
+@log_argument
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--format",
@@ -56,7 +56,7 @@ EXIT_IO = 4
 )
 @json_option
 def import_command(
-    path: Path,
+    path: Path | str,
     files: tuple[Path, ...],
     log_format: str,
     token_list: Path | None,
@@ -65,7 +65,8 @@ def import_command(
     fee_bps: int,
     as_json: bool,
 ) -> None:
-    """Import chain logs from FILES into the log at PATH (created if absent).
+    """Import chain logs from FILES into the log at PATH (created if absent; a path or a
+    postgresql:// URL).
 
     Read: Uniswap V2 pairs and factory, ERC-20 transfers of listed tokens, and the f(x)
     protocol's PoolManager, pools, fxUSD and fxBASE (stability pool) events. Every log is
@@ -78,7 +79,7 @@ def import_command(
     missing = [str(file) for file in files if not file.exists()]
     if missing:
         raise CliExit(f"no such file: {', '.join(missing)}", EXIT_IO)
-    with open_store(path, create=True) as store:
+    with open_log(path, create=True, long_running=True) as store:
         try:
             result = _run(
                 store,
@@ -99,7 +100,7 @@ def import_command(
         raise fail_rejected(result.rejected)
 
 
-def _run(store: SqliteStore, files: tuple[Path, ...], **options: Any) -> ImportResult:
+def _run(store: LogStore, files: tuple[Path, ...], **options: Any) -> ImportResult:
     """`import_logs` with a progress bar when a person watches (stderr is a terminal)."""
     bar = None
     if sys.stderr.isatty():

@@ -28,7 +28,7 @@ from events.base import Event
 from events.chain import BlocksImported, BlocksRetracted, ImportedBlock, OrphanedBlock
 from ledger.batch import Appended, NewEvent, Rejected
 from ledger.projector import Projector
-from ledger.sqlite_store import SqliteStore
+from ledger.stores import LogStore
 from projections.chain import ChainBook
 from projections.fx_chain import FxChainBook
 from projections.pools import Pools
@@ -63,7 +63,7 @@ class ImportResult(msgspec.Struct, kw_only=True):
 class _Importer:
     def __init__(
         self,
-        store: SqliteStore,
+        store: LogStore,
         chain_id: int,
         tokens: dict[str, ListedToken],
         fee_bps: int,
@@ -206,7 +206,7 @@ def transactions(logs: Iterable[ChainLog]) -> Iterator[list[ChainLog]]:
 
 
 def import_logs(
-    store: SqliteStore,
+    store: LogStore,
     files: Iterable[Path],
     *,
     format: str = "etl-json",
@@ -219,7 +219,7 @@ def import_logs(
     """Import the chain logs in `files` into `store` (see the module docstring).
 
     Args:
-        store: The log (SQLite).
+        store: The log (SQLite or PostgreSQL).
         files: Log files, read in the order given.
         format: `etl-json`, `etl-csv`, `rpc-json`, or `stacks-json` (Stacks API contract
             event pages: ALEX prints are read and counted, not mapped yet).
@@ -267,7 +267,7 @@ FORMATS = (*READERS, STACKS_FORMAT)
 
 
 def _count_stacks_prints(
-    store: SqliteStore, files: Iterable[Path], progress: Callable[[int], None] | None
+    store: LogStore, files: Iterable[Path], progress: Callable[[int], None] | None
 ) -> ImportResult:
     """Stacks API pages: each ALEX print counted by its object and action (none mapped yet)."""
     outcomes = Outcomes()
