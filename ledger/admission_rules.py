@@ -20,6 +20,7 @@ from events.alex import (
     StakingRewardClaimed,
     StakingUserRegistered,
 )
+from events.alex_pools import PoolFeesObserved, WeightedPoolObserved, is_stacks
 from events.alphax import (
     AlphaxGraveyardBought,
     AlphaxGraveyardClaimed,
@@ -103,6 +104,25 @@ def asset_registered(
 def pool_created(event: PoolCreated, books: Context) -> Rejected | None:
     if event.pool in books.get(Pools).books:
         return refuse(RejectCode.POOL_EXISTS, f"pool {event.pool!r} exists already")
+    return None
+
+
+def pool_observed(event: WeightedPoolObserved, books: Context) -> Rejected | None:
+    if event.pool in books.get(Pools).books:
+        return refuse(RejectCode.POOL_EXISTS, f"pool {event.pool!r} exists already")
+    return None
+
+
+def pool_fees_observed(event: PoolFeesObserved, books: Context) -> Rejected | None:
+    """Only a pool imported from chain prints takes its fees from its record."""
+    if event.pool not in books.get(Pools).books:
+        return refuse(RejectCode.UNKNOWN_POOL, f"no pool {event.pool!r}")
+    if not is_stacks(event.pool):
+        return refuse(
+            RejectCode.NOT_AUTHORISED,
+            f"{event.pool!r} is not a pool imported from chain prints: its fees are its own "
+            "(governance changes the rebate)",
+        )
     return None
 
 
@@ -310,6 +330,8 @@ REFERENCE_RULES: dict[type[Event], Rule] = {
     AssetRegistered: asset_registered,
     ChainAssetRegistered: asset_registered,
     PoolCreated: pool_created,
+    WeightedPoolObserved: pool_observed,
+    PoolFeesObserved: pool_fees_observed,
     LiquidityAdded: pool_liquidity,
     LiquidityRemoved: pool_liquidity,
     Swapped: pool_swapped,

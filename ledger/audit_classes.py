@@ -10,7 +10,8 @@ or unverifiable, and a finding names the chain transaction and log index it came
 - violation: an amount the math does not give, a K check the swap fails, or reserves after
   that are not the ones the amounts lead to;
 - unverifiable: a check needs what the books do not know (a pool seen mid-life without its LP
-  supply, a burn whose LP `Transfer` was not seen, a pool never seen): reported, never failed.
+  supply or, for an ALEX pool, its weights, a burn whose LP `Transfer` was not seen, a pool
+  never seen): reported, never failed.
 
 Imported f(x) operates and walks are classified too (`ledger.audit_fx_chain`: exact, a
 violation, or unverifiable where the logs do not give what a check needs).
@@ -25,6 +26,7 @@ from typing import Any
 
 import msgspec
 
+from events.alex_pools import stacks_print_of
 from events.amm import Swapped
 from events.chain import PairBurned, PairMinted, PairSwapped, provenance_of
 from events.record import Record
@@ -79,14 +81,16 @@ class AuditReport(msgspec.Struct, kw_only=True):
 
 def _finding(record: Record, check_class: str, **fields: Any) -> Finding:
     provenance = provenance_of(record.event)
+    printed = stacks_print_of(record.event_id)
+    tx_hash, log_index = printed if printed is not None else ("", None)
     return Finding(
         seq=record.seq,
         block=provenance.block if provenance else record.block,
         pool=getattr(record.event, "pool", ""),
         type=record.type,
         check_class=check_class,
-        tx_hash=provenance.tx_hash if provenance else "",
-        log_index=provenance.log_index if provenance else None,
+        tx_hash=provenance.tx_hash if provenance else tx_hash,
+        log_index=provenance.log_index if provenance else log_index,
         **fields,
     )
 
@@ -224,11 +228,28 @@ def _engine_findings(book: PoolBook | None, record: Record) -> list[Finding]:
     return [_finding(record, "exact")]
 
 
+def _unknown_state(
+    book: PoolBook | None, event: Checked, chain: ChainBook
+) -> tuple[str, str] | None:
+    """What a check of an ALEX pool seen mid-life needs and the books do not know."""
+    if book is None or book.is_uniswap:
+        return None
+    if not (book.spec.weight_x and book.spec.weight_y):
+        return "weights", "the pool's weights are unknown"
+    if not isinstance(event, Swapped) and event.pool in chain.lp_unknown:
+        return "lp", "the pool's LP supply is unknown"
+    return None
+
+
 def classify_record(pools: Pools, chain: ChainBook, record: Record) -> list[Finding] | None:
     """The findings of one record, or None when it is not a swap or liquidity fact."""
     event = record.event
     if isinstance(event, Checked):
-        return _engine_findings(pools.books.get(event.pool), record)
+        book = pools.books.get(event.pool)
+        unknown = _unknown_state(book, event, chain)
+        if unknown:
+            return [_finding(record, "unverifiable", field=unknown[0], detail=unknown[1])]
+        return _engine_findings(book, record)
     if not isinstance(event, PairSwapped | PairMinted | PairBurned):
         return None
     book = pools.books.get(event.pool)

@@ -162,6 +162,10 @@ class PostgresStore(BatchedReads):
         rows = self._query("SELECT max(stream_version) FROM events WHERE stream = %s", (stream,))
         return int(rows[0][0] or 0)
 
+    def has_event_id(self, event_id: str) -> bool:
+        """Whether a record carries `event_id` (an importer's key for a fact it took)."""
+        return bool(self._query("SELECT 1 FROM events WHERE event_id = %s", (event_id,)))
+
     def last_seq_at_block(self, block: int) -> int:
         """The seq of the last record at or below `block` (0 if none), in one index probe."""
         rows = self._query(

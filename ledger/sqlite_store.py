@@ -198,7 +198,8 @@ class SqliteStore(BatchedReads):
             self._stream_versions[stream] = version
         return version
 
-    def _event_id_exists(self, event_id: str) -> bool:
+    def has_event_id(self, event_id: str) -> bool:
+        """Whether a record carries `event_id` (an importer's key for a fact it took)."""
         return (
             self.connection.execute(
                 "SELECT 1 FROM events WHERE event_id = ?", (event_id,)
@@ -297,7 +298,7 @@ class SqliteStore(BatchedReads):
             )
         if head.seq != self._cached_at_seq:
             self._stream_versions.clear()  # another writer moved the log: the cache is stale
-        view = StoreView(head, self._cached_stream_version, self._event_id_exists)
+        view = StoreView(head, self._cached_stream_version, self.has_event_id)
         prepared = prepare(batch, view, self.clock.now_ms(), idempotency_key)
         if isinstance(prepared, Rejected):
             return prepared

@@ -16,6 +16,7 @@ from events.alex_lending import (
     YieldLiquidityChanged,
     YieldTokenSwapped,
 )
+from events.alex_pools import WeightedPoolObserved
 from events.alphax import (
     AlphaxGraveyardBought,
     AlphaxGraveyardClaimed,
@@ -55,6 +56,7 @@ POSTING_RULES: dict[type[Event], PostingRule] = {
     LiquidityAdded: amm.added,
     LiquidityRemoved: amm.removed,
     Swapped: amm.swapped,
+    WeightedPoolObserved: amm.weighted_observed,
     Staked: alex.staking_staked,
     StakingRewardClaimed: alex.staking_claimed,
     YieldLiquidityChanged: alex.lending_liquidity,

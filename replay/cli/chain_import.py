@@ -34,7 +34,8 @@ EXIT_IO = 4
     type=click.Choice(sorted(FORMATS)),
     required=True,
     help="etl-json / etl-csv: ethereum-etl's logs export; rpc-json: eth_getLogs results; "
-    "stacks-json: Stacks API contract event pages (ALEX prints, counted).",
+    "stacks-json: Stacks API event pages (ALEX pool prints: pool creation, liquidity added and "
+    "removed, swaps with the fee's reserve share; each item needs its block_height).",
 )
 @click.option(
     "--token-list",
@@ -44,7 +45,8 @@ EXIT_IO = 4
 @click.option(
     "--pool-state",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Tokens and LP supply of pairs first seen mid-life (JSON; see the README).",
+    help="Tokens and LP supply of pairs first seen mid-life; an ALEX pool's tokens and "
+    "weights, which its prints do not show (JSON; see the README).",
 )
 @click.option("--chain-id", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
@@ -73,8 +75,11 @@ def import_command(
     mapped to a fact, or counted as unmapped with its reason, or as a duplicate of one
     imported before (re-importing a file appends nothing). A block the log holds with
     another hash is a reorganisation: the orphaned blocks are retracted, the new ones follow.
+    ALEX pool prints without a block height are refused (exit 1, nothing appended).
 
     Example: defi-ledger import ledger.db --format etl-json --token-list tokens.json logs.json
+
+    Example: defi-ledger import alex.db --format stacks-json --pool-state pools.json events.json
     """
     missing = [str(file) for file in files if not file.exists()]
     if missing:

@@ -32,11 +32,11 @@ from ledger.stores import LogStore
 from projections.chain import ChainBook
 from projections.fx_chain import FxChainBook
 from projections.pools import Pools
+from replay.importers.alex_import import import_stacks
 from replay.importers.fx import ChainMappers, FxMapper, kind_of
 from replay.importers.logs import ChainLog, read_etl_csv, read_etl_jsonl, read_rpc
 from replay.importers.outcomes import Outcomes
 from replay.importers.pool_state import PoolHint, load_pool_state
-from replay.importers.stacks_api import print_kind, read_stacks_pages
 from replay.importers.token_list import ListedToken, load_token_list
 from replay.importers.uniswap_v2 import UniswapV2Mapper
 
@@ -221,20 +221,20 @@ def import_logs(
     Args:
         store: The log (SQLite or PostgreSQL).
         files: Log files, read in the order given.
-        format: `etl-json`, `etl-csv`, `rpc-json`, or `stacks-json` (Stacks API contract
-            event pages: ALEX prints are read and counted, not mapped yet).
+        format: `etl-json`, `etl-csv`, `rpc-json`, or `stacks-json` (Stacks API event pages:
+            ALEX pool prints, `replay.importers.alex_import`).
         token_list: A token list (Uniswap format) giving symbols and decimals.
         chain_id: The chain the logs come from (ethereum-etl files do not say).
         fee_bps: The pairs' swap fee (30 for Uniswap V2).
         progress: Called with the number of logs read since the last call.
         pool_state: A pool state file (`replay.importers.pool_state`): tokens and LP supply
-            of pairs first seen mid-life.
+            of pairs first seen mid-life; an ALEX pool's tokens and weights.
 
     Returns:
         Counts per log kind, the reorganisations met, and the refusal that stopped it, if any.
     """
     if format == STACKS_FORMAT:
-        return _count_stacks_prints(store, files, progress)
+        return import_stacks(store, files, ImportResult(), load_pool_state(pool_state), progress)
     reader = READERS[format]
     tokens = load_token_list(token_list, chain_id)
     importer = _Importer(store, chain_id, tokens, fee_bps, load_pool_state(pool_state))
@@ -264,25 +264,3 @@ def import_logs(
 _OUTCOMES = ("mapped", "unmapped", "duplicate")
 STACKS_FORMAT = "stacks-json"
 FORMATS = (*READERS, STACKS_FORMAT)
-
-
-def _count_stacks_prints(
-    store: LogStore, files: Iterable[Path], progress: Callable[[int], None] | None
-) -> ImportResult:
-    """Stacks API pages: each ALEX print counted by its object and action (none mapped yet)."""
-    outcomes = Outcomes()
-    result = ImportResult()
-    for path in files:
-        for found in read_stacks_pages(path):
-            result.logs += 1
-            kind = print_kind(found.value)
-            outcomes.add("ALEX print", "unmapped", f"{kind}: no mapping to ALEX facts yet")
-            if progress is not None:
-                progress(1)
-    result.counts = {
-        kind: {key: counter.get(key, 0) for key in _OUTCOMES}
-        for kind, counter in sorted(outcomes.counts.items())
-    }
-    result.unmapped_reasons = dict(sorted(outcomes.reasons.items()))
-    result.head_seq = store.head().seq
-    return result

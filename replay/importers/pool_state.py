@@ -7,6 +7,14 @@
 by the pair's address has no token `Transfer`s); `lp_supply` is its LP supply just before the
 first log of it the import reads, which makes its deposits and withdrawals verifiable. Leave
 `lp_supply` out (or null) when it is not known: it is then recorded as unknown.
+
+An ALEX pool (Stacks prints) is named by its pool token principal (`address`), or
+`<pool contract>/<pool-id>` where the pool record has a `pool-id`; `token0`/`token1` are its
+token x and token y, and `weight_x`/`weight_y` (x 1e8) its weights, which its prints never show:
+
+    {"pools": [{"address": "SP3K...fwp-wstx-alex-50-50-v1-01", "token0": "SP3K...token-wstx",
+                "token1": "SP3K...age000-governance-token", "weight_x": 50000000,
+                "weight_y": 50000000}]}
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ class PoolHint(msgspec.Struct, frozen=True):
     token0: str
     token1: str
     lp_supply: int | None = None
+    weight_x: int | None = None
+    weight_y: int | None = None
 
 
 class _PoolStateFile(msgspec.Struct):
@@ -43,7 +53,14 @@ def load_pool_state(path: Path | None) -> dict[str, PoolHint]:
     for hint in parsed.pools:
         if hint.lp_supply is not None and hint.lp_supply < 0:
             raise PoolStateError(f"{path}: {hint.address}: lp_supply is negative")
-        hints[hint.address.lower()] = PoolHint(
-            hint.address.lower(), hint.token0.lower(), hint.token1.lower(), hint.lp_supply
+        if (hint.weight_x is None) != (hint.weight_y is None) or min(
+            hint.weight_x or 0, hint.weight_y or 0
+        ) < 0:
+            raise PoolStateError(f"{path}: {hint.address}: give both weights, neither negative")
+        hints[hint.address.lower()] = msgspec.structs.replace(
+            hint,
+            address=hint.address.lower(),
+            token0=hint.token0.lower(),
+            token1=hint.token1.lower(),
         )
     return hints
