@@ -9,8 +9,13 @@ with another hash is a reorganisation: a `BlocksRetracted` for the blocks from t
 appended, the books are rolled back (`ledger.reorg`) and the new blocks follow; a block below
 the log's head that it never held cannot be placed and is reported. Facts are appended in
 batches, each opened by a `BlocksImported` that records every block read (quiet ones too), so
-a later import knows them. A batch the store refuses stops the import with the refusal; what
-was appended before it stays.
+a later import knows them. Each batch goes in through `Engine.append_facts`, as `append`'s
+facts do: every fact is admitted against the books as the facts before it leave them (no
+overdraft of an account with a known balance, no LP out of its issuer but by a mint, every
+asset registered once; `ledger.admission`). A batch refused there or by the store stops the
+import with the named refusal and nothing of it is appended; what was appended before it
+stays. What the books cannot check for want of knowledge (a holder with no known balance, a
+pool's unknown LP supply) is not a refusal: it is recorded as unknown and `audit` reports it.
 
 A block is taken whole, in log order: two exports of the same blocks filtered by different
 addresses are one file to import (merge them by block and log index first), since a log at
@@ -25,8 +30,15 @@ from pathlib import Path
 import msgspec
 
 from events.base import Event
-from events.chain import BlocksImported, BlocksRetracted, ImportedBlock, OrphanedBlock
+from events.chain import (
+    BlocksImported,
+    BlocksRetracted,
+    ImportedBlock,
+    OrphanedBlock,
+    provenance_of,
+)
 from ledger.batch import Appended, NewEvent, Rejected
+from ledger.engine import Engine
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from projections.chain import ChainBook
@@ -78,9 +90,11 @@ class _Importer:
 
     def _load(self) -> None:
         """The books as the log has them (views caught up, any retraction rolled back)."""
-        books = Projector(self.store, ["chain", "pools"]).current()
-        chain = next(book for book in books if isinstance(book, ChainBook))
-        pools = next(book for book in books if isinstance(book, Pools))
+        books = Projector(self.store).current_books()
+        chain, pools = books.get(ChainBook), books.get(Pools)
+        # Facts are admitted against these books (`_append`), each batch on top of the last.
+        position = books.position
+        self.engine = Engine(self.store, start=(position.seq, position.block, books.snapshot()))
         self.blocks = dict(chain.blocks.get(self.chain_id, {}))
         self.settled_through = chain.settled_through(self.chain_id)
         self.head = chain.head_block(self.chain_id)
@@ -145,9 +159,9 @@ class _Importer:
         self.pending, self.read_blocks = [], {}
 
     def _append(self, batch: list[NewEvent]) -> None:
-        result = self.store.append(batch)
+        result = self.engine.append_facts(batch, expected_head=self.engine.head.seq)
         if isinstance(result, Rejected):
-            self.result.rejected = result
+            self.result.rejected = _named(result, batch)
             raise _Stop
         assert isinstance(result, Appended)
         self.result.facts_appended += len(batch)
@@ -178,7 +192,18 @@ class _Importer:
 
 
 class _Stop(Exception):
-    """The store refused a batch: the import ends there."""
+    """A batch was refused: the import ends there."""
+
+
+def _named(refused: Rejected, batch: list[NewEvent]) -> Rejected:
+    """The refusal, naming the chain transaction and log of the fact refused."""
+    if refused.index is None or not 0 <= refused.index < len(batch):
+        return refused
+    provenance = provenance_of(batch[refused.index].event)
+    if provenance is None:
+        return refused
+    where = f"tx {provenance.tx_hash} log {provenance.log_index} (block {provenance.block})"
+    return Rejected(code=refused.code, detail=f"{where}: {refused.detail}", index=refused.index)
 
 
 def _number(block: ImportedBlock) -> int:
