@@ -42,9 +42,16 @@ EXIT_IO = 4
     help="A token list (Uniswap JSON format): symbols and decimals.",
 )
 @click.option(
+    "--state",
     "--pool-state",
+    "pool_state",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Tokens and LP supply of pairs first seen mid-life (JSON; see the README).",
+    help="A state file (JSON): what was known before the logs begin. "
+    '{"block": N, "pools": [{"address", "token0", "token1", "lp_supply"}], '
+    '"balances": [{"account", "token", "amount", "block"}]}: pairs first seen mid-life, and '
+    "holders' token balances (base units) at the end of block N (or the entry's block). A "
+    "listed holder's transfers after that block are checked against its balance; others "
+    "stay untracked (outside:). Every key but a balance's account, token and amount is optional.",
 )
 @click.option("--chain-id", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
@@ -70,6 +77,9 @@ def import_command(
     Every log is mapped to a fact, or counted as unmapped with its reason, or as a duplicate
     of one imported before (re-importing a file appends nothing). A block the log holds with
     another hash is a reorganisation: the orphaned blocks are retracted, the new ones follow.
+    Facts pass the same checks as `append`'s: one the books cannot explain (a listed holder
+    paying more than it holds) stops the import with its code, transaction and log index,
+    and nothing of its batch is appended (exit 1).
 
     Example: defi-ledger import ledger.db --format etl-json --token-list tokens.json logs.json
     """

@@ -41,11 +41,13 @@ from ledger.batch import Appended, NewEvent, Rejected
 from ledger.engine import Engine
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
+from projections.balances import Balances
 from projections.chain import ChainBook
 from projections.pools import Pools
+from replay.importers.holders import Holders
 from replay.importers.logs import ChainLog, read_etl_csv, read_etl_jsonl, read_rpc
 from replay.importers.outcomes import Outcomes
-from replay.importers.pool_state import PoolHint, load_pool_state
+from replay.importers.pool_state import ChainState, load_state
 from replay.importers.stacks_api import print_kind, read_stacks_pages
 from replay.importers.token_list import ListedToken, load_token_list
 from replay.importers.uniswap_v2 import UniswapV2Mapper
@@ -78,10 +80,10 @@ class _Importer:
         chain_id: int,
         tokens: dict[str, ListedToken],
         fee_bps: int,
-        hints: dict[str, PoolHint],
+        state: ChainState,
     ) -> None:
         self.store, self.chain_id, self.tokens, self.fee_bps = store, chain_id, tokens, fee_bps
-        self.hints = hints
+        self.state = state
         self.result = ImportResult()
         self.outcomes = Outcomes()
         self.pending: list[NewEvent] = []
@@ -99,8 +101,14 @@ class _Importer:
         self.settled_through = chain.settled_through(self.chain_id)
         self.head = chain.head_block(self.chain_id)
         outcomes = self.outcomes
+        holdings = books.get(Balances).holdings
+        holders = Holders(
+            self.chain_id,
+            self.state.balances,
+            lambda account, asset: account in holdings.get(asset, {}),
+        )
         self.mapper = UniswapV2Mapper(
-            self.chain_id, self.tokens, pools, chain.assets, self.fee_bps, self.hints
+            self.chain_id, self.tokens, pools, chain.assets, self.fee_bps, self.state.pools, holders
         )
         self.mapper.outcomes = outcomes
         self.floor = self.store.head().block
@@ -248,8 +256,8 @@ def import_logs(
         chain_id: The chain the logs come from (ethereum-etl files do not say).
         fee_bps: The pairs' swap fee (30 for Uniswap V2).
         progress: Called with the number of logs read since the last call.
-        pool_state: A pool state file (`replay.importers.pool_state`): tokens and LP supply
-            of pairs first seen mid-life.
+        pool_state: A state file (`replay.importers.pool_state`): tokens and LP supply of
+            pairs first seen mid-life, opening balances of holders.
 
     Returns:
         Counts per log kind, the reorganisations met, and the refusal that stopped it, if any.
@@ -258,7 +266,7 @@ def import_logs(
         return _count_stacks_prints(store, files, progress)
     reader = READERS[format]
     tokens = load_token_list(token_list, chain_id)
-    importer = _Importer(store, chain_id, tokens, fee_bps, load_pool_state(pool_state))
+    importer = _Importer(store, chain_id, tokens, fee_bps, load_state(pool_state))
     removed = 0
     try:
         for path in files:
