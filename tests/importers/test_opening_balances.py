@@ -8,10 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 
 from events.chain import BalanceObserved, TokenTransferred, chain_name, outside_account
+from ledger.audit_classes import classify
+from ledger.batch import Appended, NewEvent
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from projections.balances import Balances
@@ -87,6 +90,12 @@ def test_a_holder_from_the_state_file_is_tracked_from_its_opening_balance(
         assert balances.balance(bob, chain_name(1, token)) == amount
     assert balances.violations() == []
     assert balances.balance(chain_name(1, CAROL), chain_name(1, USDC)) == 0  # untracked
+    report = classify(store)
+    assert report.violations == []
+    # BOB's payments are checked against its balance; ALICE's payment to BOB cannot be.
+    assert [(item.type, item.field) for item in report.unverifiable] == [
+        ("TokenTransferred", "from_account")
+    ]
     store.close()
     again = SqliteStore(tmp_path / "ledger.db")
     repeat = import_logs(
@@ -94,6 +103,26 @@ def test_a_holder_from_the_state_file_is_tracked_from_its_opening_balance(
     )
     assert repeat.facts_appended == 0 and repeat.rejected is None
     again.close()
+
+
+def test_the_audit_finds_an_overdraft_a_log_holds_from_before_the_check(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    chain, held = history()
+    logs = write_logs(tmp_path, "logs", chain.logs, "etl-json")
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    state = state_file(tmp_path, BOB_STATE)
+    assert import_logs(store, [logs], token_list=tokens_file, pool_state=state).rejected is None
+    last = list(store.read())[-1].event
+    assert isinstance(last, TokenTransferred)
+    overdraft = msgspec.structs.replace(last, amount=held[USDC] + 1)
+    # Appended past the admission, as a log written before imports were checked may hold it.
+    assert isinstance(store.append([NewEvent(event=overdraft, block=store.head().block)]), Appended)
+    report = classify(store)
+    store.close()
+    assert [(item.field, item.recorded, item.expected) for item in report.violations] == [
+        ("amount", held[USDC] + 1, held[USDC])
+    ]
 
 
 def test_without_a_state_file_holders_stay_outside(tmp_path: Path, tokens_file: Path) -> None:
