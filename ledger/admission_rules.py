@@ -39,7 +39,7 @@ from events.amm import (
 )
 from events.assets import DECIMALS_MAX, AssetRegistered
 from events.base import Event
-from events.chain import ChainAssetRegistered
+from events.chain import BalanceObserved, ChainAssetRegistered, chain_name
 from events.fx import (
     FxFundingAccrued,
     FxHarvested,
@@ -94,6 +94,22 @@ def asset_registered(
         return refuse(
             RejectCode.INVALID_PARAMETER,
             f"decimals must be 0..{DECIMALS_MAX}, not {event.decimals}",
+        )
+    return None
+
+
+def balance_observed(event: BalanceObserved, books: Context) -> Rejected | None:
+    """The holder's own chain account, opened once."""
+    own = chain_name(event.provenance.chain_id, event.address)
+    if event.account != own:
+        return refuse(
+            RejectCode.INVALID_PARAMETER,
+            f"the account of {event.address} is {own}, not {event.account}",
+        )
+    if event.account in books.get(Balances).holdings.get(event.asset, {}):
+        return refuse(
+            RejectCode.BALANCE_KNOWN,
+            f"{event.account}'s balance of {event.asset} is tracked already",
         )
     return None
 
@@ -329,6 +345,7 @@ def staking_claimed(event: StakingRewardClaimed, books: Context) -> Rejected | N
 REFERENCE_RULES: dict[type[Event], Rule] = {
     AssetRegistered: asset_registered,
     ChainAssetRegistered: asset_registered,
+    BalanceObserved: balance_observed,
     PoolCreated: pool_created,
     WeightedPoolObserved: pool_observed,
     PoolFeesObserved: pool_fees_observed,

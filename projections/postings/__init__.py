@@ -26,6 +26,7 @@ from events.alphax import (
 from events.amm import LiquidityAdded, LiquidityRemoved, Swapped
 from events.base import Event
 from events.chain import (
+    BalanceObserved,
     PairBurned,
     PairMinted,
     PairSwapped,
@@ -89,6 +90,7 @@ POSTING_RULES: dict[type[Event], PostingRule] = {
     PairMinted: chain.pair_minted,
     PairBurned: chain.pair_burned,
     TokenTransferred: chain.token_transferred,
+    BalanceObserved: chain.balance_observed,
 }
 
 __all__ = ["POSTING_RULES", "Posting", "PostingRule"]

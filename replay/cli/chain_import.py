@@ -43,10 +43,18 @@ EXIT_IO = 4
     help="A token list (Uniswap JSON format): symbols and decimals.",
 )
 @click.option(
+    "--state",
     "--pool-state",
+    "pool_state",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Tokens and LP supply of pairs first seen mid-life; an ALEX pool's tokens and "
-    "weights, which its prints do not show (JSON; see the README).",
+    help="A state file (JSON): what was known before the logs begin. "
+    '{"block": N, "pools": [{"address", "token0", "token1", "lp_supply"}], '
+    '"balances": [{"account", "token", "amount", "block"}]}: pairs first seen mid-life, and '
+    "holders' token balances (base units) at the end of block N (or the entry's block). A "
+    "listed holder's transfers after that block are checked against its balance; others "
+    "stay untracked (outside:). Every key but a balance's account, token and amount is optional. "
+    "An ALEX pool's entry gives its tokens and weights (weight_x, weight_y), which its prints "
+    "do not show (see the README).",
 )
 @click.option("--chain-id", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
@@ -76,6 +84,9 @@ def import_command(
     imported before (re-importing a file appends nothing). A block the log holds with
     another hash is a reorganisation: the orphaned blocks are retracted, the new ones follow.
     ALEX pool prints without a block height are refused (exit 1, nothing appended).
+    Facts pass the same checks as `append`'s: one the books cannot explain (a listed holder
+    paying more than it holds) stops the import with its code, transaction and log index,
+    and nothing of its batch is appended (exit 1).
 
     Example: defi-ledger import ledger.db --format etl-json --token-list tokens.json logs.json
 
