@@ -4,7 +4,8 @@ A writer process appends 100 one-event batches, 20 ms apart, and reports the wal
 just before each `append` call; the follower in this process notes the wall-clock time each
 record reaches it. The latency of a record is the difference (both clocks are the same
 machine's). Printed: the median and the 90th and slowest of the 100, for PostgreSQL (woken by
-LISTEN/NOTIFY) and, for comparison, SQLite (which polls, every 0.2 s by default).
+LISTEN/NOTIFY; with a plain connection, and with pooled ones as the CLI's `follow` takes
+them) and, for comparison, SQLite (which polls, every 0.2 s by default).
 
     .venv/bin/python bench/follow_latency.py                          # a throwaway server
     .venv/bin/python bench/follow_latency.py --db postgresql://me@host/db
@@ -48,14 +49,19 @@ def _writer(target: str | Path, appends: int, report: Connection) -> None:
 
 
 def latencies_ms(
-    target: str | Path, appends: int, poll_interval_s: float, follow_at: str | None = None
+    target: str | Path,
+    appends: int,
+    poll_interval_s: float,
+    follow_at: str | None = None,
+    pooled: bool = False,
 ) -> list[float]:
     """Each record's delay from its writer's `append` call to this process's `follow` (of
-    `follow_at`, a read replica of `target`, if given)."""
+    `follow_at`, a read replica of `target`, if given; through pooled connections, as the
+    CLI's `follow` has them, if `pooled`)."""
     open_store(target, create=True).close()
     if follow_at is not None:
         time.sleep(1.0)  # the new log's tables reach the replica
-    store = open_store(follow_at or target)
+    store = open_store(follow_at or target, pooled=pooled)
     receiver, sender = multiprocessing.Pipe(duplex=False)
     records = follow(store, 1, poll_interval_s=poll_interval_s, idle_timeout_s=10.0)
     writer = multiprocessing.get_context("fork").Process(
@@ -91,9 +97,12 @@ def main() -> None:
     parser.add_argument("--replica-poll", type=float, default=0.02, help="its poll interval (s)")
     arguments = parser.parse_args()
     print(f"follow latency, {arguments.appends} appends from another process, {SPACING_S}s apart")
-    with postgres_server(arguments.db) as server, fresh_schema(server) as url:
-        values = latencies_ms(url, arguments.appends, POLL_INTERVAL_S_DEFAULT)
-        print(summary("PostgreSQL (LISTEN/NOTIFY)", values))
+    with postgres_server(arguments.db) as server:
+        rows = ((False, "PostgreSQL (LISTEN/NOTIFY)"), (True, "  pooled (as the CLI)"))
+        for pooled, name in rows:
+            with fresh_schema(server) as url:
+                values = latencies_ms(url, arguments.appends, POLL_INTERVAL_S_DEFAULT, None, pooled)
+            print(summary(name, values))
     if arguments.replica:
         with fresh_schema(Server(arguments.db)) as url:
             schema = url.rsplit("search_path%3D", 1)[1]  # the same log, read on the replica

@@ -8,6 +8,7 @@ from __future__ import annotations
 from events import alex as _alex  # noqa: F401  (registers the ALEX staking facts)
 from events import alex_governance as _alex_governance  # noqa: F401  (ALEX AGP facts)
 from events import alex_lending as _alex_lending  # noqa: F401  (ALEX YTP and CRP facts)
+from events import alex_pools as _alex_pools  # noqa: F401  (ALEX pools seen on chain)
 from events import alphax as _alphax  # noqa: F401  (f(x), AlphaX facts)
 from events import amm as _amm  # noqa: F401  (registers the AMM facts)
 from events import chain as _chain  # noqa: F401  (facts imported from chain logs)

@@ -177,6 +177,31 @@ class PoolObserved(_PoolFact, frozen=True, kw_only=True):
 
 
 @register
+class BalanceObserved(Event, frozen=True, kw_only=True):
+    """A holder's balance of a token, known from a state file, opening its account mid-history.
+
+    Until it, the holder's movements of the token are the chain's `outside:` account's; from it,
+    the holder's own account is debited and credited (postings: outside -> holder).
+    """
+
+    asset: Name
+    """The token."""
+    address: str
+    """The holder's address."""
+    account: Name
+    """The holder's account (`evm:<chain>:<address>`)."""
+    amount: Amount
+    """The balance at the end of `at_block`."""
+    at_block: Block
+    """The block at whose end the state file read the balance."""
+    provenance: Provenance
+    """The first log after `at_block` that moved the holder's token (it opens the account)."""
+
+    def default_stream(self) -> str:
+        return f"account:{self.account}"
+
+
+@register
 class PairSwapped(_PoolFact, frozen=True, kw_only=True):
     """A pair's `Swap` as the pair measured it: both sides in and out, never merged.
 

@@ -86,6 +86,7 @@ class RejectCode(StrEnum):
     ALLOCATION_EXHAUSTED = "ALLOCATION_EXHAUSTED"
     SUPPLY_FIXED = "SUPPLY_FIXED"
     NOT_APPROVED = "NOT_APPROVED"
+    BALANCE_KNOWN = "BALANCE_KNOWN"
 
 
 REJECT_HELP: dict[RejectCode, str] = {
@@ -186,6 +187,8 @@ REJECT_HELP: dict[RejectCode, str] = {
     "hold for that pool, market or proposal; see `state` for the recorded names.",
     RejectCode.UNKNOWN_MARKET: "No strike market with that id; create it first or check the id.",
     RejectCode.MARKET_EXISTS: "A strike market with that id exists already; pick another id.",
+    RejectCode.BALANCE_KNOWN: "The books track that account's balance of the asset already: "
+    "an observed opening balance comes once, before the account moves (check the state file).",
     RejectCode.UNKNOWN_STAKING_TOKEN: "Staking is not configured for that token; record its "
     "`StakingConfigured` first.",
     RejectCode.STAKING_EXISTS: "Staking for that token is configured already.",

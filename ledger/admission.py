@@ -9,7 +9,8 @@ lines from outside), importers and replays. A fact is admitted when
 - value leaves an issuer account only by a fact that mints that asset (`MINTS`): a transfer
   out of `issuer:USDC` is money from nowhere;
 - no account goes below zero, posting by posting, exactly as the balances book folds it, except
-  the accounts in `MAY_GO_NEGATIVE`.
+  the accounts in `MAY_GO_NEGATIVE` and, for a fact imported from a chain (one with a
+  provenance), the chain's `outside:` account: the holders the books do not track.
 
 A fact that breaks a rule gets a `Rejected` with a named code and nothing is applied; the
 caller appends nothing. The check only reads the books: it never changes them.
@@ -27,6 +28,7 @@ from events.alex_lending import CollateralMinted, YieldLiquidityChanged
 from events.alphax import AlphaxGraveyardBought, AlphaxPairMinted
 from events.amm import LiquidityAdded, LiquidityRemoved
 from events.base import Event, event_tag
+from events.chain import PairBurned, PairMinted, PoolObserved, is_outside, provenance_of
 from events.codec import decoder_of, encode
 from events.core import Minted
 from events.fx import FxPositionOperated
@@ -63,6 +65,11 @@ MINTS: dict[type[Event], Callable[[Any], Iterable[str]]] = {
     # fxUSD is minted as debt by a long pool, whose recorded debt lender is its issuer account
     # (`admission_rules` checks the fact names the pool's own lender).
     FxPositionOperated: lambda event: (event.debt_asset,),
+    # A pair's LP token: its supply when first seen, what a mint (locked and protocol fee
+    # included) or a burn's protocol fee issues.
+    PoolObserved: lambda event: (event.lp_asset,),
+    PairMinted: lambda event: (event.lp_asset,),
+    PairBurned: lambda event: (event.lp_asset,),
 }
 
 
@@ -70,8 +77,11 @@ RULES: dict[type[Event], Rule] = {**REFERENCE_RULES, **GOVERNANCE_RULES, **LENDI
 """Every event type with a reference or authority rule; types not listed need none."""
 
 
-def may_go_negative(account: str) -> bool:
-    return account.startswith(MAY_GO_NEGATIVE)
+def may_go_negative(account: str, event: Event) -> bool:
+    """An issuer account; or the chain's `outside:` account, by a fact imported from a chain."""
+    if account.startswith(MAY_GO_NEGATIVE):
+        return True
+    return is_outside(account) and provenance_of(event) is not None
 
 
 #: The largest int the log stores as an SQLite INTEGER (block, ts_ms, expected_version).
@@ -116,28 +126,18 @@ def admit(event: Event, books: Context) -> Rejected | None:
 
 def check_postings(event: Event, postings: list[Posting], balances: Balances) -> Rejected | None:
     """Refuse issuer outflows that are not mints, and any posting that overdraws its source."""
-    minter = MINTS.get(type(event))
-    mintable = frozenset(minter(event)) if minter is not None else frozenset()
     running: dict[tuple[str, str], int] = {}
     for source, target, asset, amount in postings:
-        for account in (source, target):
-            if account.startswith("issuer:") and account != f"issuer:{asset}":
-                return Rejected(
-                    code=RejectCode.NOT_MINTED,
-                    detail=f"{account} can hold only its own asset, not {asset}",
-                )
-        if source.startswith("issuer:") and amount and asset not in mintable:
-            return Rejected(
-                code=RejectCode.NOT_MINTED,
-                detail=f"{type(event).__name__} moves {amount} {asset} out of {source}; "
-                "only a mint of that asset may",
-            )
+        if source.startswith("issuer:") or target.startswith("issuer:"):
+            refused = _issuer_rule(event, source, target, asset, amount)
+            if refused is not None:
+                return refused
         key = (source, asset)
         held = running.get(key)
         if held is None:
             held = balances.balance(source, asset)
         running[key] = held - amount
-        if held - amount < 0 and not may_go_negative(source):
+        if held < amount and not may_go_negative(source, event):
             return Rejected(
                 code=RejectCode.INSUFFICIENT_BALANCE,
                 detail=f"{source} holds {held} {asset}; the {type(event).__name__} takes {amount}",
@@ -147,4 +147,24 @@ def check_postings(event: Event, postings: list[Posting], balances: Balances) ->
         if credited is None:
             credited = balances.balance(target, asset)
         running[target_key] = credited + amount
+    return None
+
+
+def _issuer_rule(
+    event: Event, source: str, target: str, asset: str, amount: int
+) -> Rejected | None:
+    """An issuer account holds only its own asset, and only a mint of it takes it out."""
+    for account in (source, target):
+        if account.startswith("issuer:") and account != f"issuer:{asset}":
+            return Rejected(
+                code=RejectCode.NOT_MINTED,
+                detail=f"{account} can hold only its own asset, not {asset}",
+            )
+    minter = MINTS.get(type(event))
+    if source.startswith("issuer:") and amount and (minter is None or asset not in minter(event)):
+        return Rejected(
+            code=RejectCode.NOT_MINTED,
+            detail=f"{type(event).__name__} moves {amount} {asset} out of {source}; "
+            "only a mint of that asset may",
+        )
     return None

@@ -20,6 +20,7 @@ from events.alex import (
     StakingRewardClaimed,
     StakingUserRegistered,
 )
+from events.alex_pools import PoolFeesObserved, WeightedPoolObserved, is_stacks
 from events.alphax import (
     AlphaxGraveyardBought,
     AlphaxGraveyardClaimed,
@@ -38,7 +39,7 @@ from events.amm import (
 )
 from events.assets import DECIMALS_MAX, AssetRegistered
 from events.base import Event
-from events.chain import ChainAssetRegistered
+from events.chain import BalanceObserved, ChainAssetRegistered, chain_name
 from events.fx import (
     FxFundingAccrued,
     FxHarvested,
@@ -97,12 +98,47 @@ def asset_registered(
     return None
 
 
+def balance_observed(event: BalanceObserved, books: Context) -> Rejected | None:
+    """The holder's own chain account, opened once."""
+    own = chain_name(event.provenance.chain_id, event.address)
+    if event.account != own:
+        return refuse(
+            RejectCode.INVALID_PARAMETER,
+            f"the account of {event.address} is {own}, not {event.account}",
+        )
+    if event.account in books.get(Balances).holdings.get(event.asset, {}):
+        return refuse(
+            RejectCode.BALANCE_KNOWN,
+            f"{event.account}'s balance of {event.asset} is tracked already",
+        )
+    return None
+
+
 # -- AMM pools ----------------------------------------------------------------------------------
 
 
 def pool_created(event: PoolCreated, books: Context) -> Rejected | None:
     if event.pool in books.get(Pools).books:
         return refuse(RejectCode.POOL_EXISTS, f"pool {event.pool!r} exists already")
+    return None
+
+
+def pool_observed(event: WeightedPoolObserved, books: Context) -> Rejected | None:
+    if event.pool in books.get(Pools).books:
+        return refuse(RejectCode.POOL_EXISTS, f"pool {event.pool!r} exists already")
+    return None
+
+
+def pool_fees_observed(event: PoolFeesObserved, books: Context) -> Rejected | None:
+    """Only a pool imported from chain prints takes its fees from its record."""
+    if event.pool not in books.get(Pools).books:
+        return refuse(RejectCode.UNKNOWN_POOL, f"no pool {event.pool!r}")
+    if not is_stacks(event.pool):
+        return refuse(
+            RejectCode.NOT_AUTHORISED,
+            f"{event.pool!r} is not a pool imported from chain prints: its fees are its own "
+            "(governance changes the rebate)",
+        )
     return None
 
 
@@ -309,7 +345,10 @@ def staking_claimed(event: StakingRewardClaimed, books: Context) -> Rejected | N
 REFERENCE_RULES: dict[type[Event], Rule] = {
     AssetRegistered: asset_registered,
     ChainAssetRegistered: asset_registered,
+    BalanceObserved: balance_observed,
     PoolCreated: pool_created,
+    WeightedPoolObserved: pool_observed,
+    PoolFeesObserved: pool_fees_observed,
     LiquidityAdded: pool_liquidity,
     LiquidityRemoved: pool_liquidity,
     Swapped: pool_swapped,

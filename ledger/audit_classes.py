@@ -10,7 +10,12 @@ or unverifiable, and a finding names the chain transaction and log index it came
 - violation: an amount the math does not give, a K check the swap fails, or reserves after
   that are not the ones the amounts lead to;
 - unverifiable: a check needs what the books do not know (a pool seen mid-life without its LP
-  supply, a burn whose LP `Transfer` was not seen, a pool never seen): reported, never failed.
+  supply or, for an ALEX pool, its weights, a burn whose LP `Transfer` was not seen, a pool
+  never seen, a token transfer from a holder whose balance no state file gave): reported,
+  never failed.
+
+A token transfer from a holder whose balance the books track (opened by a `BalanceObserved`)
+is exact when the holder held the amount, else a violation.
 
 Imported f(x) operates and walks are classified too (`ledger.audit_fx_chain`: exact, a
 violation, or unverifiable where the logs do not give what a check needs).
@@ -25,8 +30,18 @@ from typing import Any
 
 import msgspec
 
+from events.alex_pools import stacks_print_of
 from events.amm import Swapped
-from events.chain import PairBurned, PairMinted, PairSwapped, provenance_of
+from events.chain import (
+    BalanceObserved,
+    PairBurned,
+    PairMinted,
+    PairSwapped,
+    TokenTransferred,
+    chain_name,
+    is_outside,
+    provenance_of,
+)
 from events.record import Record
 from ledger.audit import Checked, check_event
 from ledger.reorg import Retractions
@@ -38,6 +53,7 @@ from projections.contracts.uniswap_v2_liquidity import pair_burn, pair_mint
 from projections.pools import PoolBook, Pools
 
 CLASSES = ("exact", "below", "violation", "unverifiable")
+ZERO_ADDRESS = "0x" + "0" * 40
 
 
 class Finding(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,14 +95,16 @@ class AuditReport(msgspec.Struct, kw_only=True):
 
 def _finding(record: Record, check_class: str, **fields: Any) -> Finding:
     provenance = provenance_of(record.event)
+    printed = stacks_print_of(record.event_id)
+    tx_hash, log_index = printed if printed is not None else ("", None)
     return Finding(
         seq=record.seq,
         block=provenance.block if provenance else record.block,
         pool=getattr(record.event, "pool", ""),
         type=record.type,
         check_class=check_class,
-        tx_hash=provenance.tx_hash if provenance else "",
-        log_index=provenance.log_index if provenance else None,
+        tx_hash=provenance.tx_hash if provenance else tx_hash,
+        log_index=provenance.log_index if provenance else log_index,
         **fields,
     )
 
@@ -224,11 +242,69 @@ def _engine_findings(book: PoolBook | None, record: Record) -> list[Finding]:
     return [_finding(record, "exact")]
 
 
+def _unknown_state(
+    book: PoolBook | None, event: Checked, chain: ChainBook
+) -> tuple[str, str] | None:
+    """What a check of an ALEX pool seen mid-life needs and the books do not know."""
+    if book is None or book.is_uniswap:
+        return None
+    if not (book.spec.weight_x and book.spec.weight_y):
+        return "weights", "the pool's weights are unknown"
+    if not isinstance(event, Swapped) and event.pool in chain.lp_unknown:
+        return "lp", "the pool's LP supply is unknown"
+    return None
+
+
+class Holdings:
+    """The balances of holders a state file opened, as their facts move them."""
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[str, str], int] = {}
+
+    def findings(self, record: Record, pools: Pools) -> list[Finding] | None:
+        """A transfer's class (None for other facts, and for a mint or a pair paying out,
+        which the pool facts account for); folds the holders' facts."""
+        event = record.event
+        if type(event) is BalanceObserved:
+            key = (event.account, event.asset)
+            self.held[key] = self.held.get(key, 0) + event.amount
+            return None
+        if type(event) is not TokenTransferred:
+            return None
+        source, target = (event.from_account, event.asset), (event.to_account, event.asset)
+        if not is_outside(event.to_account):
+            self.held[target] = self.held.get(target, 0) + event.amount
+        if is_outside(event.from_account):
+            sender = chain_name(event.provenance.chain_id, event.from_address)
+            if event.from_address == ZERO_ADDRESS or sender in pools.books:
+                return None
+            detail = "the sender's balance is not known (no opening balance in a state file)"
+            return [_finding(record, "unverifiable", field="from_account", detail=detail)]
+        held = self.held.get(source, 0)
+        self.held[source] = held - event.amount
+        if held < event.amount:
+            return [
+                _finding(
+                    record,
+                    "violation",
+                    field="amount",
+                    recorded=event.amount,
+                    expected=held,
+                    detail=f"{event.from_account} held {held}",
+                )
+            ]
+        return [_finding(record, "exact")]
+
+
 def classify_record(pools: Pools, chain: ChainBook, record: Record) -> list[Finding] | None:
-    """The findings of one record, or None when it is not a swap or liquidity fact."""
+    """The findings of one swap or liquidity record, or None when it is neither."""
     event = record.event
     if isinstance(event, Checked):
-        return _engine_findings(pools.books.get(event.pool), record)
+        book = pools.books.get(event.pool)
+        unknown = _unknown_state(book, event, chain)
+        if unknown:
+            return [_finding(record, "unverifiable", field=unknown[0], detail=unknown[1])]
+        return _engine_findings(book, record)
     if not isinstance(event, PairSwapped | PairMinted | PairBurned):
         return None
     book = pools.books.get(event.pool)
@@ -250,6 +326,7 @@ def classify(
     from projections.fx_chain import FxChainBook
 
     pools, chain, report, fx = Pools(), ChainBook(), AuditReport(), FxChainBook()
+    holdings = Holdings()
     retractions = Retractions.load(store)
     low = from_block if from_block is not None else -1
     wanted = tx_hash.lower() if tx_hash else None
@@ -260,8 +337,9 @@ def classify(
         chosen = record.block >= low and (
             wanted is None or (provenance is not None and provenance.tx_hash == wanted)
         )
+        moved = holdings.findings(record, pools)
         if chosen:
-            findings = classify_record(pools, chain, record)
+            findings = classify_record(pools, chain, record) if moved is None else moved
             if findings is None and fx.folds(type(record.event)):
                 findings = fx_chain_findings(fx, record)
             if findings is not None:

@@ -15,6 +15,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from events.rejections import RejectCode
 from ledger.batch import NewEvent, Rejected
+from ledger.errors import StoreError, StoreIOError
 
 SCHEMA_VERSION = 1
 #: Serialises schema creation between processes (any fixed number: it names the lock).
@@ -100,6 +101,13 @@ def describe_url(url: str) -> str:
     return f"postgresql://{user}{host}{port}/{database}"
 
 
+def server_error(url: str, error: psycopg.Error, what: str = "") -> StoreError:
+    """A psycopg error as the ledger's: a connection refused or lost (`OperationalError`) is
+    the environment's (`StoreIOError`, exit 4); anything else the server refused is not."""
+    kind = StoreIOError if isinstance(error, psycopg.OperationalError) else StoreError
+    return kind(f"{what or describe_url(url)}: {error}")
+
+
 ROW_COLUMNS = (
     "seq, block, ts_ms, stream, stream_version, type, version, payload, event_id, "
     "idempotency_key, prev_hash, hash"
@@ -151,3 +159,11 @@ def nul_rejection(where: str) -> Rejected:
         detail=f"PostgreSQL text and jsonb cannot hold the NUL character (U+0000), which {where} "
         "of this batch contains",
     )
+
+
+def first_body_mismatch(connection: psycopg.Connection[Any]) -> int | None:
+    """The first seq whose `body` (jsonb) is not its `payload` read as JSON (None: all match)."""
+    row = connection.execute(
+        "SELECT seq FROM events WHERE body IS DISTINCT FROM payload::jsonb ORDER BY seq LIMIT 1"
+    ).fetchone()
+    return None if row is None else int(row[0])

@@ -246,3 +246,38 @@ class InlineWriter:
 
     def drain(self) -> None:
         return None
+
+
+def stored_states(
+    connection: Connection, name: str, version: int
+) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
+    """The (seq, state) of the projection's view and of each of its snapshots, by seq, for
+    `verify --views` (PostgreSQL stores no digest beside them: they are checked against a
+    refold)."""
+    if not _have_tables(connection):
+        return [], []
+    key = (name, version)
+    found = [
+        connection.execute(
+            f"SELECT seq, state FROM {table} WHERE projection = %s AND version = %s ORDER BY seq",
+            key,
+        ).fetchall()
+        for table in ("view_state", "snapshots")
+    ]
+    view, snapshots = ([(int(seq), bytes(state)) for seq, state in rows] for rows in found)
+    return view, snapshots
+
+
+def tracking(connection: Connection, name: str) -> tuple[str, int] | None:
+    """The digest and block `view_tracking` records for a projection's view."""
+    row = connection.execute(
+        "SELECT digest, block FROM view_tracking WHERE projection = %s", (name,)
+    ).fetchone()
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
+def view_rows(connection: Connection, name: str) -> list[tuple[Any, ...]] | None:
+    """Every row of view table `name` (None: there is no such table)."""
+    if _columns(connection, name) is None:
+        return None
+    return connection.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(name))).fetchall()

@@ -38,6 +38,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from events.record import Record
 from events.rejections import RejectCode
@@ -67,6 +68,7 @@ from ledger.pg_schema import (
     create_schema,
     describe_url,
     nul_rejection,
+    server_error,
     streams_of,
 )
 from ledger.rows import (
@@ -78,25 +80,38 @@ from ledger.rows import (
 )
 from ledger.store import ReadFilter, VerifyReport
 
+OUTSIDE_TRANSACTIONS = (TransactionStatus.IDLE, TransactionStatus.UNKNOWN)
+
 
 class PostgresStore(BatchedReads):
     """An `EventStore` over one PostgreSQL schema; one connection, used by one thread."""
 
     head_lock = "row"
 
-    def __init__(self, url: str, *, clock: Clock | None = None, create: bool = False):
+    def __init__(
+        self, url: str, *, clock: Clock | None = None, create: bool = False, pooled: bool = False
+    ):
+        """`pooled`: take the connection from the process's pool for `url` (`ledger.pg_pool`:
+        for long-running commands, which then outlive a lost connection)."""
         self.url = url
         self.clock = clock or SystemClock()
         self._stream_versions: dict[str, int] = {}
         self._cached_at_seq = -1
-        try:
-            self.connection = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as error:
-            raise StoreError(f"cannot connect to {describe_url(url)}: {error}") from error
+        self.pool: Any = None
+        if pooled:
+            from ledger import pg_pool
+
+            self.pool, self.connection = pg_pool.hold(url)
+        else:
+            try:
+                self.connection = psycopg.connect(url, autocommit=True)
+            except psycopg.Error as error:
+                what = f"cannot connect to {describe_url(url)}"
+                raise server_error(url, error, what) from error
         try:
             self._migrate(create)
         except BaseException:
-            self.connection.close()
+            self.close()
             raise
 
     def _migrate(self, create: bool) -> None:
@@ -114,10 +129,30 @@ class PostgresStore(BatchedReads):
             )
 
     def _query(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        try:
-            return self.connection.execute(query, params).fetchall()
-        except psycopg.Error as error:
-            raise StoreError(f"{describe_url(self.url)}: {error}") from error
+        """A read; outside a transaction, a pooled store repeats it once on a live connection
+        when its own was lost (a read changes nothing, so repeating it is safe)."""
+        # UNKNOWN: the connection was lost before this read, outside any transaction here.
+        idle = self.connection.info.transaction_status in OUTSIDE_TRANSACTIONS
+        for attempt in (1, 2):
+            if idle:
+                self._replace_lost_connection()
+            try:
+                return self.connection.execute(query, params).fetchall()
+            except psycopg.Error as error:
+                lost = idle and self.pool is not None and self.connection.broken
+                if attempt == 2 or not lost:
+                    raise server_error(self.url, error) from error
+        raise AssertionError("unreachable")
+
+    def _replace_lost_connection(self) -> None:
+        """A pooled store swaps a lost connection for a live one from the pool."""
+        if self.pool is None or not self.connection.broken:
+            return
+        from ledger import pg_pool
+
+        pg_pool.give_back(self.pool, self.connection)
+        self.connection = pg_pool.take(self.pool, self.url)
+        self._cached_at_seq = -1  # another writer may have appended meanwhile
 
     def head(self) -> Head:
         seq, block, hash_ = self._query("SELECT seq, block, hash FROM log_head WHERE id = 1")[0]
@@ -127,6 +162,10 @@ class PostgresStore(BatchedReads):
         rows = self._query("SELECT max(stream_version) FROM events WHERE stream = %s", (stream,))
         return int(rows[0][0] or 0)
 
+    def has_event_id(self, event_id: str) -> bool:
+        """Whether a record carries `event_id` (an importer's key for a fact it took)."""
+        return bool(self._query("SELECT 1 FROM events WHERE event_id = %s", (event_id,)))
+
     def last_seq_at_block(self, block: int) -> int:
         """The seq of the last record at or below `block` (0 if none), in one index probe."""
         rows = self._query(
@@ -134,6 +173,24 @@ class PostgresStore(BatchedReads):
             (block,),
         )
         return int(rows[0][0]) if rows else 0
+
+    def block_by_time(self, ms: int, *, before: bool = False) -> int | None:
+        """The first block with a record at or after unix ms `ms` (`before`: the last block
+        with a record before it); None when there is none (`SqliteStore.block_by_time`)."""
+        query = (
+            "SELECT max(block) FROM events WHERE ts_ms < %s"
+            if before
+            else "SELECT min(block) FROM events WHERE ts_ms >= %s"
+        )
+        found = self._query(query, (ms,))[0][0]
+        return None if found is None else int(found)
+
+    def seq_of_hash(self, hash_hex: str) -> int | None:
+        """The seq of the record whose hash is `hash_hex`, if the log holds one."""
+        rows = self._query(
+            "SELECT seq FROM events WHERE hash = %s ORDER BY seq LIMIT 1", (hash_hex.lower(),)
+        )
+        return int(rows[0][0]) if rows else None
 
     def append(
         self,
@@ -150,6 +207,7 @@ class PostgresStore(BatchedReads):
         ]
         if any("\x00" in name for name in names):
             return nul_rejection("a stream, event id or idempotency key")
+        self._replace_lost_connection()  # a lost append is never repeated: the next one is
         try:
             with self.connection.transaction():
                 return self._append_locked(batch, expected_head, idempotency_key, batch_fingerprint)
@@ -176,7 +234,7 @@ class PostgresStore(BatchedReads):
                 f"{describe_url(self.url)} is read-only (a replica?): append to the primary"
             )
         if isinstance(error, psycopg.Error):
-            return StoreError(f"{describe_url(self.url)}: {error}")
+            return server_error(self.url, error)
         return error
 
     def _lock_head(self, cursor: psycopg.Cursor[Any]) -> Head:
@@ -372,11 +430,16 @@ class PostgresStore(BatchedReads):
         """A listener woken by every commit to this log (see `ledger.follow`); None where the
         server cannot LISTEN (a read replica: NOTIFY is not replicated), so followers poll."""
         try:
-            return AppendWaiter(self.url)
+            return AppendWaiter(self.url, pooled=self.pool is not None)
         except (psycopg.errors.FeatureNotSupported, psycopg.errors.ReadOnlySqlTransaction):
             return None
         except psycopg.OperationalError as error:
-            raise StoreError(f"{describe_url(self.url)}: {error}") from error
+            raise server_error(self.url, error) from error
 
     def close(self) -> None:
-        self.connection.close()
+        if self.pool is None:
+            self.connection.close()
+            return
+        from ledger import pg_pool
+
+        pg_pool.let_go(self.pool, self.connection)

@@ -258,6 +258,27 @@ def last_seq_at_block(connection: sqlite3.Connection, block: int) -> int:
     return low
 
 
+def blocks_by_time(connection: sqlite3.Connection, since_ms: int, before: bool) -> int | None:
+    """The first block with a record at or after `since_ms`, or (`before`) the last block with
+    a record before it; None when no record is there. Clocks may step back, so every record's
+    `ts_ms` is read (there is no index on it), not a bisection of the seq key."""
+    query = (
+        "SELECT max(block) FROM events WHERE ts_ms < ?"
+        if before
+        else "SELECT min(block) FROM events WHERE ts_ms >= ?"
+    )
+    found = connection.execute(query, (since_ms,)).fetchone()[0]
+    return None if found is None else int(found)
+
+
+def seq_of_hash(connection: sqlite3.Connection, hash_hex: str) -> int | None:
+    """The seq of the first record whose hash is `hash_hex` (None: the log holds none)."""
+    row = connection.execute(
+        "SELECT seq FROM events WHERE hash = ? ORDER BY seq LIMIT 1", (bytes.fromhex(hash_hex),)
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def create(connection: sqlite3.Connection) -> None:
     """A new, empty log at the current schema (inside the caller's transaction)."""
     events = EVENTS_TABLE.format(name="events", type_column=TYPE_V3)

@@ -50,9 +50,11 @@ from ledger.sqlite_schema import (
     STORED_COLUMNS,
     RowReader,
     TypeNames,
+    blocks_by_time,
     create,
     insert_rows,
     last_seq_at_block,
+    seq_of_hash,
     stream_span,
 )
 from ledger.store import ReadFilter, VerifyReport
@@ -166,6 +168,15 @@ class SqliteStore(BatchedReads):
         """The seq of the last record at or below `block` (0 if none), in ~20 key probes."""
         return last_seq_at_block(self.connection, block)
 
+    def block_by_time(self, ms: int, *, before: bool = False) -> int | None:
+        """The first block with a record at or after unix ms `ms` (`before`: the last block
+        with a record before it); None when there is none."""
+        return blocks_by_time(self.connection, ms, before)
+
+    def seq_of_hash(self, hash_hex: str) -> int | None:
+        """The seq of the record whose hash is `hash_hex`, if the log holds one."""
+        return seq_of_hash(self.connection, hash_hex)
+
     def _seq_bounds(self, where: ReadFilter) -> tuple[int, int | None, int] | None:
         """The seq range a filter can match and its stream's id (None: nothing can match).
 
@@ -199,7 +210,8 @@ class SqliteStore(BatchedReads):
             self._stream_versions[stream] = version
         return version
 
-    def _event_id_exists(self, event_id: str) -> bool:
+    def has_event_id(self, event_id: str) -> bool:
+        """Whether a record carries `event_id` (an importer's key for a fact it took)."""
         return (
             self.connection.execute(
                 "SELECT 1 FROM events WHERE event_id = ?", (event_id,)
@@ -299,7 +311,7 @@ class SqliteStore(BatchedReads):
             )
         if head.seq != self._cached_at_seq:
             self._stream_versions.clear()  # another writer moved the log: the cache is stale
-        view = StoreView(head, self._cached_stream_version, self._event_id_exists)
+        view = StoreView(head, self._cached_stream_version, self.has_event_id)
         prepared = prepare(batch, view, self.clock.now_ms(), idempotency_key)
         if isinstance(prepared, Rejected):
             return prepared

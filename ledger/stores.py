@@ -1,13 +1,14 @@
 """One way to open a log by where it is: a path is an SQLite file, a URL a PostgreSQL log.
 
 `postgresql://user@host/db` (or `postgres://`) selects `PostgresStore`; anything else is a
-path. psycopg is imported only when a URL is opened, so SQLite users never load it.
+path. psycopg (and psycopg_pool, for a pooled store) is imported only when a URL is opened,
+so SQLite users never load it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from ledger.clock import Clock
 from ledger.errors import StoreError
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
 
 URL_SCHEMES = ("postgresql://", "postgres://")
+LogStore: TypeAlias = "SqliteStore | PostgresStore"
+"""A log that persists: what `open_store` gives (views and snapshots can live beside it)."""
 
 
 def is_postgres_url(target: object) -> bool:
@@ -25,22 +28,36 @@ def is_postgres_url(target: object) -> bool:
 
 
 def open_store(
-    target: str | Path, *, create: bool = False, clock: Clock | None = None
-) -> SqliteStore | PostgresStore:
+    target: str | Path, *, create: bool = False, clock: Clock | None = None, pooled: bool = False
+) -> LogStore:
     """The store at `target`: `PostgresStore` for a PostgreSQL URL, else `SqliteStore`.
+
+    `pooled`: a PostgreSQL log's connection comes from the process's pool for the URL
+    (`ledger.pg_pool`, for long-running commands); an SQLite file has no use for one.
 
     Raises `StoreError` when there is no log there (and `create` is false) or it cannot be
     reached.
     """
     if is_postgres_url(str(target)):
-        try:
-            from ledger.postgres_store import PostgresStore
-        except ImportError as error:
-            raise StoreError(
-                f"a PostgreSQL log needs psycopg: pip install 'defi-ledger[postgres]' ({error})"
-            ) from error
-        return PostgresStore(str(target), clock=clock, create=create)
+        return open_postgres(str(target), clock=clock, create=create, pooled=pooled)
     return SqliteStore(target, clock=clock, create=create)
+
+
+def open_postgres(
+    url: str, *, create: bool = False, clock: Clock | None = None, pooled: bool = False
+) -> PostgresStore:
+    """The PostgreSQL log at `url` (`open_store` for a URL): psycopg is imported here."""
+    try:
+        from ledger.postgres_store import PostgresStore
+
+        if pooled:
+            import ledger.pg_pool  # noqa: F401  # psycopg_pool: here, to name it if missing
+    except ImportError as error:
+        raise StoreError(
+            "a PostgreSQL log needs psycopg and psycopg-pool: "
+            f"pip install 'defi-ledger[postgres]' ({error})"
+        ) from error
+    return PostgresStore(url, clock=clock, create=create, pooled=pooled)
 
 
 def describe_target(target: str | Path) -> str:

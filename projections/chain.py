@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 
+from events.alex_pools import WeightedPoolObserved
 from events.chain import (
     BlocksImported,
     BlocksRetracted,
@@ -74,6 +75,7 @@ class ChainBook:
         BlocksRetracted,
         ChainAssetRegistered,
         PoolObserved,
+        WeightedPoolObserved,
         PairMinted,
         PairBurned,
     )
@@ -100,7 +102,7 @@ class ChainBook:
             )
         elif type(event) is ChainAssetRegistered:
             self.assets[event.asset] = event.decimals
-        elif type(event) is PoolObserved:
+        elif type(event) is PoolObserved or type(event) is WeightedPoolObserved:
             if event.lp_supply is None:
                 self.lp_unknown.add(event.pool)
         elif type(event) is PairMinted:

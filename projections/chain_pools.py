@@ -1,4 +1,5 @@
-"""How facts imported from chain logs change pools (their postings: `projections.postings.chain`).
+"""How facts imported from chain logs change pools (their postings: `projections.postings.chain`,
+and for ALEX pools seen on chain `projections.postings.amm`).
 
 These are the `pools` projection's appliers for chain facts, kept here so `projections.pools`
 stays about the engine's own facts. Like every applier they trust the recorded amounts;
@@ -10,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
+from events.alex_pools import PoolFeesObserved, WeightedPoolObserved
 from events.amm import PoolCreated
 from events.chain import (
     ChainPoolCreated,
@@ -88,3 +92,53 @@ def chain_appliers(pools: Any) -> dict[type[Any], PoolApplier]:
         PairMinted: minted,
         PairBurned: burned,
     }
+
+
+def weighted_spec(event: WeightedPoolObserved) -> PoolCreated:
+    """An ALEX pool seen mid-life, with its parameters as the books keep a created pool's."""
+    return PoolCreated(
+        pool=event.pool,
+        kind="weighted",
+        token_x=event.token_x,
+        token_y=event.token_y,
+        lp_asset=event.lp_asset,
+        owner="unknown",
+        weight_x=event.weight_x,
+        weight_y=event.weight_y,
+        fee_rate_x=event.fee_rate_x,
+        fee_rate_y=event.fee_rate_y,
+        fee_rebate=event.fee_rebate,
+        max_in_ratio=event.max_in_ratio,
+        max_out_ratio=event.max_out_ratio,
+        oracle_enabled=event.oracle_enabled,
+        oracle_average=event.oracle_average,
+    )
+
+
+def alex_appliers(pools: Any) -> dict[type[Any], PoolApplier]:
+    """The `pools` projection's appliers for ALEX pools seen on chain (`events.alex_pools`)."""
+    from projections.pools import PoolBook
+
+    def observed(event: WeightedPoolObserved, record: Record) -> None:
+        pools.books[event.pool] = PoolBook(
+            spec=weighted_spec(event),
+            reserve_x=event.balance_x,
+            reserve_y=event.balance_y,
+            lp_supply=event.lp_supply or 0,
+            oracle_resilient=event.oracle_resilient,
+        )
+        pools._lp_pools[event.lp_asset] = event.pool
+
+    def fees(event: PoolFeesObserved, record: Record) -> None:
+        book = pools._book(event.pool, record)
+        if book is not None:
+            book.spec = msgspec.structs.replace(
+                book.spec,
+                fee_rate_x=event.fee_rate_x,
+                fee_rate_y=event.fee_rate_y,
+                fee_rebate=event.fee_rebate,
+                oracle_enabled=event.oracle_enabled,
+                oracle_average=event.oracle_average,
+            )
+
+    return {WeightedPoolObserved: observed, PoolFeesObserved: fees}

@@ -30,7 +30,7 @@ from events.core import Transferred
 from events.record import Record
 from projections.balances import Balances
 from projections.base import Table, Violation, canonical_bytes, digest_of
-from projections.chain_pools import chain_appliers
+from projections.chain_pools import alex_appliers, chain_appliers
 
 
 class GateUse(msgspec.Struct):
@@ -96,6 +96,7 @@ class Pools:
             ParameterChanged: self._parameter_changed,
         }
         self._appliers.update(chain_appliers(self))
+        self._appliers.update(alex_appliers(self))
 
     def folds(self, event_type: type[Any]) -> bool:
         """Only AMM facts (and LP transfers, for the gate) change pools (the engine's router

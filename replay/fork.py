@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 from ledger.batch import Head
 from ledger.chain import ChainWalker
 from ledger.clock import FixedClock
-from ledger.errors import IntegrityError
+from ledger.errors import IntegrityError, StoreError
+from ledger.log_copy import copy_log
 from ledger.projector import Projector
 from ledger.sqlite_schema import insert_rows
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from ledger.stores import LogStore, describe_target, open_postgres
 from projections.base import tables_at
 from projections.runtime import digest_of_shown
 
@@ -88,6 +91,32 @@ def fork_with_whatif(
         finally:
             child.close()
     return fork_head, final
+
+
+def fork_into_postgres(
+    parent: LogStore, at_block: int, url: str, scenario: Scenario | None = None
+) -> tuple[Head, Head]:
+    """`fork_with_whatif` into the empty PostgreSQL log at `url`, which gains the records
+    only once the what-if has run to its end: the fork is built in a temporary SQLite file,
+    then copied (chain checked) in one transaction, so an interrupted fork leaves it empty."""
+    with tempfile.TemporaryDirectory(prefix="defi-ledger-fork-") as folder:
+        built = Path(folder) / "fork.db"
+        heads = fork_with_whatif(parent, at_block, built, scenario)
+        source = SqliteStore(built)
+        try:
+            destination = open_postgres(url, create=True)
+            try:
+                if destination.head().seq:
+                    raise StoreError(
+                        f"{describe_target(url)} holds a log already; a fork writes a new one"
+                    )
+                with destination.connection.transaction():
+                    copy_log(source, destination)
+            finally:
+                destination.close()
+        finally:
+            source.close()
+    return heads
 
 
 @dataclass

@@ -234,7 +234,7 @@ def replay_scenario(
     """
     clock = FixedClock(0)
     if isinstance(db_path, str) and is_postgres_url(db_path):
-        store = open_store(db_path, clock=clock, create=True)
+        store = open_store(db_path, clock=clock, create=True, pooled=True)
         try:
             if store.head().seq:
                 raise StoreError(

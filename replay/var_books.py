@@ -22,7 +22,7 @@ from typing import Any
 
 from events.amm import swap_fee_source
 from ledger.projector import Projector
-from ledger.sqlite_store import SqliteStore
+from ledger.stores import LogStore
 from projections.alex_lending import AlexLending, CrpLoan
 from projections.balances import Balances
 from projections.contracts.crp import BLOCKS_PER_YEAR
@@ -96,7 +96,7 @@ class BookInputs:
 
 
 def inputs_at_block(
-    store: SqliteStore, block: int, *, fee_window_blocks: int = BLOCKS_PER_MONTH
+    store: LogStore, block: int, *, fee_window_blocks: int = BLOCKS_PER_MONTH
 ) -> BookInputs:
     """Read the CRPs, TVL and the month's fee income from the books at `block`.
 

@@ -1,4 +1,4 @@
-"""`verify --views`: every cached state in the log's file, checked against a refold of the log.
+"""`verify --views`: every cached state beside the log, checked against a refold of the log.
 
 Views and snapshots are caches: `state`, `digest`, `export` and time travel serve them instead
 of folding the log. A cache that was edited by hand, damaged, or written by a faulty program
@@ -9,7 +9,9 @@ this refolds the log once, from seq 1, and at the seq of each stored state compa
 - the stored state, restored, with the refolded projection (by digest);
 - for a view: its tracking digest, and its plain tables (`view_<table>`), row by row.
 
-The first difference found (lowest seq) is what the CLI names.
+The first difference found (lowest seq) is what the CLI names. A PostgreSQL log's caches
+(`ledger.pg_views`) are read the same way; they carry no digest beside a state, so there the
+state is checked against the refold alone.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from ledger.sqlite_store import SqliteStore
+from ledger.stores import LogStore
 from projections import views
 from projections.base import Projection, tables_at
 from projections.runtime import fold, make_books, make_projections
@@ -33,6 +37,9 @@ class StoredState:
     kind: str
     state: bytes
     digest: str | None
+    """The digest stored beside the state (None: written before states carried one)."""
+    digest_kept: bool = True
+    """Whether the store keeps a digest beside states at all (PostgreSQL does not)."""
 
 
 @dataclass(frozen=True)
@@ -48,33 +55,87 @@ class ViewFinding:
         return f"{self.kind} of {self.projection} at seq {self.seq}: {self.detail}"
 
 
-def _stored_states(
-    connection: sqlite3.Connection, projections: list[Projection]
-) -> list[StoredState]:
-    found: list[StoredState] = []
-    for projection in projections:
-        key = (projection.name, projection.version)
-        rows = connection.execute(
-            f"SELECT seq, state, {views.DIGEST_COLUMN} FROM view_state "
-            "WHERE projection = ? AND version = ? ORDER BY seq",
-            key,
-        ).fetchall()
-        found += [
-            StoredState(int(seq), projection.name, "view", bytes(state), digest)
-            for seq, state, digest in rows
-        ]
-        # A snapshot's digest is its key: its state is stored once, by content, compressed.
-        snapshots = connection.execute(
-            "SELECT s.seq, st.state, s.state_key FROM snapshots AS s"
-            " LEFT JOIN snapshot_states AS st ON st.key = s.state_key"
-            " WHERE s.projection = ? AND s.version = ? ORDER BY s.seq",
-            key,
-        ).fetchall()
-        found += [
-            StoredState(int(seq), projection.name, "snapshot", _inflated(packed), bytes(k).hex())
-            for seq, packed, k in snapshots
-        ]
-    return sorted(found, key=lambda item: (item.seq, item.projection, item.kind))
+class Caches(Protocol):
+    """Where a log's cached states are read from (its SQLite file, or its PostgreSQL schema)."""
+
+    def stored_states(self, projections: list[Projection]) -> list[StoredState]: ...
+
+    def tracking(self, name: str) -> tuple[str, int] | None: ...
+
+    def view_rows(self, name: str) -> list[tuple[Any, ...]] | str:
+        """The rows of a view table, or why they cannot be read."""
+        ...
+
+
+class SqliteCaches:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        views.ensure_schema(connection)
+
+    def stored_states(self, projections: list[Projection]) -> list[StoredState]:
+        found: list[StoredState] = []
+        for projection in projections:
+            key = (projection.name, projection.version)
+            rows = self.connection.execute(
+                f"SELECT seq, state, {views.DIGEST_COLUMN} FROM view_state "
+                "WHERE projection = ? AND version = ? ORDER BY seq",
+                key,
+            ).fetchall()
+            found += [
+                StoredState(int(seq), projection.name, "view", bytes(state), digest)
+                for seq, state, digest in rows
+            ]
+            # A snapshot's digest is its key: its state is stored once, by content, compressed.
+            snapshots = self.connection.execute(
+                "SELECT s.seq, st.state, s.state_key FROM snapshots AS s"
+                " LEFT JOIN snapshot_states AS st ON st.key = s.state_key"
+                " WHERE s.projection = ? AND s.version = ? ORDER BY s.seq",
+                key,
+            ).fetchall()
+            found += [
+                StoredState(
+                    int(seq), projection.name, "snapshot", _inflated(packed), bytes(k).hex()
+                )
+                for seq, packed, k in snapshots
+            ]
+        return found
+
+    def tracking(self, name: str) -> tuple[str, int] | None:
+        row = self.connection.execute(
+            "SELECT digest, block FROM view_tracking WHERE projection = ?", (name,)
+        ).fetchone()
+        return None if row is None else (row[0], int(row[1]))
+
+    def view_rows(self, name: str) -> list[tuple[Any, ...]] | str:
+        try:
+            return list(self.connection.execute(f"SELECT * FROM [{name}]").fetchall())
+        except sqlite3.OperationalError as error:
+            return str(error)
+
+
+class PostgresCaches:
+    def __init__(self, connection: Any) -> None:
+        from ledger import pg_views
+
+        self.connection = connection
+        self.pg_views = pg_views
+
+    def stored_states(self, projections: list[Projection]) -> list[StoredState]:
+        found: list[StoredState] = []
+        for projection in projections:
+            name = projection.name
+            view, snapshots = self.pg_views.stored_states(self.connection, name, projection.version)
+            for kind, rows in (("view", view), ("snapshot", snapshots)):
+                found += [StoredState(seq, name, kind, state, None, False) for seq, state in rows]
+        return found
+
+    def tracking(self, name: str) -> tuple[str, int] | None:
+        found: tuple[str, int] | None = self.pg_views.tracking(self.connection, name)
+        return found
+
+    def view_rows(self, name: str) -> list[tuple[Any, ...]] | str:
+        rows: list[tuple[Any, ...]] | None = self.pg_views.view_rows(self.connection, name)
+        return "there is no such table" if rows is None else rows
 
 
 def _inflated(packed: bytes | None) -> bytes:
@@ -96,15 +157,12 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _view_tables_finding(
-    connection: sqlite3.Connection, refolded: Projection, block: int
-) -> str | None:
+def _view_tables_finding(caches: Caches, refolded: Projection, block: int) -> str | None:
     for table in tables_at(refolded, block):
         name = f"view_{table.name}"
-        try:
-            stored = connection.execute(f"SELECT * FROM [{name}]").fetchall()
-        except sqlite3.OperationalError as error:
-            return f"table {name} cannot be read: {error}"
+        stored = caches.view_rows(name)
+        if isinstance(stored, str):
+            return f"table {name} cannot be read: {stored}"
         cells = views.row_cells(table)  # as the view holds them: `<column>_key`s included
         expected = sorted(
             (tuple(_text(cell) for cell in cells(row)) for row in table.rows), key=repr
@@ -121,12 +179,10 @@ def _view_tables_finding(
     return None
 
 
-def _compare(
-    connection: sqlite3.Connection, stored: StoredState, refolded: Projection
-) -> str | None:
-    if stored.digest is None:
+def _compare(caches: Caches, stored: StoredState, refolded: Projection) -> str | None:
+    if stored.digest_kept and stored.digest is None:
         return None  # written before states carried a digest: never served (see views)
-    if views.state_digest(stored.state) != stored.digest:
+    if stored.digest is not None and views.state_digest(stored.state) != stored.digest:
         return "the stored state does not match the digest stored with it"
     restored = make_books([stored.projection]).by_name[stored.projection]
     try:
@@ -138,24 +194,26 @@ def _compare(
         return f"digest {digest} differs from the refold's {refolded.digest()}"
     if stored.kind != "view":
         return None
-    row = connection.execute(
-        "SELECT digest, block FROM view_tracking WHERE projection = ?", (stored.projection,)
-    ).fetchone()
+    row = caches.tracking(stored.projection)
     if row is None or row[0] != digest:
         return f"view_tracking says digest {row[0] if row else None}, the state is {digest}"
-    return _view_tables_finding(connection, refolded, int(row[1]))
+    return _view_tables_finding(caches, refolded, row[1])
 
 
-def verify_views(store: SqliteStore) -> list[ViewFinding]:
+def verify_views(store: LogStore) -> list[ViewFinding]:
     """Every persisted view and snapshot that differs from a refold, lowest seq first."""
-    connection = store.connection
-    views.ensure_schema(connection)
+    caches: Caches = (
+        SqliteCaches(store.connection)
+        if isinstance(store, SqliteStore)
+        else PostgresCaches(store.connection)
+    )
     refolded = make_projections()
     by_name = {projection.name: projection for projection in refolded}
     head_seq = store.head().seq
     findings: list[ViewFinding] = []
     position = 0
-    for stored in _stored_states(connection, refolded):
+    stored_states = caches.stored_states(refolded)
+    for stored in sorted(stored_states, key=lambda item: (item.seq, item.projection, item.kind)):
         if stored.seq > head_seq:
             findings.append(
                 ViewFinding(
@@ -169,7 +227,7 @@ def verify_views(store: SqliteStore) -> list[ViewFinding]:
         if stored.seq > position:
             fold(store.fold_records(position + 1, stored.seq), refolded)
             position = stored.seq
-        detail = _compare(connection, stored, by_name[stored.projection])
+        detail = _compare(caches, stored, by_name[stored.projection])
         if detail is not None:
             findings.append(ViewFinding(stored.seq, stored.projection, stored.kind, detail))
     return findings

@@ -3,7 +3,7 @@
 `events` imports only the standard library and msgspec; `projections` never imports `ledger`
 or `replay`; `ledger` never imports `replay`. numpy may appear in `projections` only in its
 analytics conversion module, and sqlite-utils only where views are written; `ledger` may use
-psycopg (the PostgreSQL store).
+psycopg (the PostgreSQL store) and psycopg_pool (its connections for long-running commands).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ LAYER = {name: index for index, name in enumerate(PACKAGES)}
 THIRD_PARTY_ALLOWED = {
     "events": {"msgspec"},
     "projections": {"msgspec"},
-    "ledger": {"msgspec", "sqlite_utils", "psycopg"},  # psycopg: the PostgreSQL store only
+    # psycopg: the PostgreSQL store only; psycopg_pool: its pooled connections (ledger/pg_pool.py)
+    "ledger": {"msgspec", "sqlite_utils", "psycopg", "psycopg_pool"},
     "replay": None,  # the outer layer may use anything it declares
 }
 PROJECTION_EXCEPTIONS = {

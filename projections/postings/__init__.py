@@ -16,6 +16,7 @@ from events.alex_lending import (
     YieldLiquidityChanged,
     YieldTokenSwapped,
 )
+from events.alex_pools import WeightedPoolObserved
 from events.alphax import (
     AlphaxGraveyardBought,
     AlphaxGraveyardClaimed,
@@ -25,6 +26,7 @@ from events.alphax import (
 from events.amm import LiquidityAdded, LiquidityRemoved, Swapped
 from events.base import Event
 from events.chain import (
+    BalanceObserved,
     PairBurned,
     PairMinted,
     PairSwapped,
@@ -55,6 +57,7 @@ POSTING_RULES: dict[type[Event], PostingRule] = {
     LiquidityAdded: amm.added,
     LiquidityRemoved: amm.removed,
     Swapped: amm.swapped,
+    WeightedPoolObserved: amm.weighted_observed,
     Staked: alex.staking_staked,
     StakingRewardClaimed: alex.staking_claimed,
     YieldLiquidityChanged: alex.lending_liquidity,
@@ -87,6 +90,7 @@ POSTING_RULES: dict[type[Event], PostingRule] = {
     PairMinted: chain.pair_minted,
     PairBurned: chain.pair_burned,
     TokenTransferred: chain.token_transferred,
+    BalanceObserved: chain.balance_observed,
 }
 
 __all__ = ["POSTING_RULES", "Posting", "PostingRule"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from events.alex_pools import WeightedPoolObserved
 from events.amm import (
     LiquidityAdded,
     LiquidityRemoved,
@@ -47,3 +48,17 @@ def swapped(event: Swapped) -> Iterable[Posting]:
         (event.trader, pool, event.asset_in, event.amount_in - event.reserve_share),
         (pool, event.trader, event.asset_out, event.amount_out),
     )
+
+
+def weighted_observed(event: WeightedPoolObserved) -> Iterable[Posting]:
+    """An ALEX pool seen mid-life: its balances (and LP supply, when known) from its holder."""
+    pool = pool_account(event.pool)
+    postings = [
+        (event.holder, pool, event.token_x, event.balance_x),
+        (event.holder, pool, event.token_y, event.balance_y),
+    ]
+    if event.lp_supply:
+        postings.append(
+            (issuer_account(event.lp_asset), event.holder, event.lp_asset, event.lp_supply)
+        )
+    return [posting for posting in postings if posting[3]]

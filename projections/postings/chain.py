@@ -13,6 +13,7 @@ from typing import Any
 from events.amm import locked_account, pool_account
 from events.assets import issuer_account
 from events.chain import (
+    BalanceObserved,
     PairBurned,
     PairMinted,
     PairSwapped,
@@ -84,6 +85,11 @@ def pair_burned(event: PairBurned) -> Iterable[Posting]:
             (_outside(event), issuer_account(event.lp_asset), event.lp_asset, event.lp_burned)
         )
     return postings + _flows(event, (0, 0), (event.amount_x, event.amount_y))
+
+
+def balance_observed(event: BalanceObserved) -> Iterable[Posting]:
+    # Posted even when zero, so the books know the account is tracked from here on.
+    return ((_outside(event), event.account, event.asset, event.amount),)
 
 
 def token_transferred(event: TokenTransferred) -> Iterable[Posting]:

@@ -99,7 +99,10 @@ COMMANDS: dict[str, Entry] = {
     "import": Entry(
         "replay.cli.chain_import",
         "import_command",
-        ("Import chain logs from FILES into the log at PATH (created if absent)."),
+        (
+            "Import chain logs from FILES into the log at PATH (created if absent; a path or"
+            " a postgresql:// URL)."
+        ),
     ),
     "audit": Entry(
         "replay.cli.audit",

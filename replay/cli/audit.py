@@ -1,4 +1,4 @@
-"""CLI command `audit`: classify every swap and liquidity fact, and list the violations."""
+"""CLI command `audit`: classify every swap, liquidity and transfer fact; list the violations."""
 
 from __future__ import annotations
 
@@ -41,17 +41,19 @@ def audit_command(
 ) -> None:
     """Recompute each swap and liquidity fact in the log at PATH from the pool state before it.
 
+    Each token transfer is checked against the sender's balance where the books know it.
     Each fact is exact, below the formula (a swap paying out less than the pair's K check
     allows: legal), a violation (amounts the math does not give), or unverifiable (the books
-    lack what the check needs, e.g. a pool seen mid-life without its LP supply). Violations
-    name their seq, and for imported facts the transaction hash and log index. Exit code 3
-    only when there is a violation; unverifiable checks are reported, never failed.
+    lack what the check needs, e.g. a pool seen mid-life without its LP supply, or a holder
+    whose balance no state file gave). Violations name their seq, and for imported facts the
+    transaction hash and log index. Exit code 3 only when there is a violation; unverifiable
+    checks are reported, never failed.
 
     Example: defi-ledger audit ledger.db --from-block 100 --to-block 200 --json
     """
     if from_block is not None and to_block is not None and from_block > to_block:
         raise click.BadParameter("--from-block is after --to-block", param_hint="--from-block")
-    with open_log(path) as store:
+    with open_log(path, long_running=True) as store:
         report = classify(store, from_block, to_block, tx_hash)
     violated = bool(report.violations)
     if as_json:

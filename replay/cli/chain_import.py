@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from ledger.sqlite_store import SqliteStore
+from ledger.stores import LogStore
 from replay.cli.common import (
     CliExit,
     echo_json,
     fail_rejected,
     json_option,
-    open_store,
-    path_argument,
+    log_argument,
+    open_log,
 )
 from replay.importers import FORMATS, ImportResult, import_logs
 from replay.importers.logs import LogFormatError
@@ -26,7 +26,7 @@ EXIT_IO = 4
 
 
 @click.command(name="import")
-@path_argument
+@log_argument
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--format",
@@ -34,7 +34,8 @@ EXIT_IO = 4
     type=click.Choice(sorted(FORMATS)),
     required=True,
     help="etl-json / etl-csv: ethereum-etl's logs export; rpc-json: eth_getLogs results; "
-    "stacks-json: Stacks API contract event pages (ALEX prints, counted).",
+    "stacks-json: Stacks API event pages (ALEX pool prints: pool creation, liquidity added and "
+    "removed, swaps with the fee's reserve share; each item needs its block_height).",
 )
 @click.option(
     "--token-list",
@@ -42,9 +43,18 @@ EXIT_IO = 4
     help="A token list (Uniswap JSON format): symbols and decimals.",
 )
 @click.option(
+    "--state",
     "--pool-state",
+    "pool_state",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Tokens and LP supply of pairs first seen mid-life (JSON; see the README).",
+    help="A state file (JSON): what was known before the logs begin. "
+    '{"block": N, "pools": [{"address", "token0", "token1", "lp_supply"}], '
+    '"balances": [{"account", "token", "amount", "block"}]}: pairs first seen mid-life, and '
+    "holders' token balances (base units) at the end of block N (or the entry's block). A "
+    "listed holder's transfers after that block are checked against its balance; others "
+    "stay untracked (outside:). Every key but a balance's account, token and amount is optional. "
+    "An ALEX pool's entry gives its tokens and weights (weight_x, weight_y), which its prints "
+    "do not show (see the README).",
 )
 @click.option("--chain-id", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
@@ -56,7 +66,7 @@ EXIT_IO = 4
 )
 @json_option
 def import_command(
-    path: Path,
+    path: Path | str,
     files: tuple[Path, ...],
     log_format: str,
     token_list: Path | None,
@@ -65,20 +75,27 @@ def import_command(
     fee_bps: int,
     as_json: bool,
 ) -> None:
-    """Import chain logs from FILES into the log at PATH (created if absent).
+    """Import chain logs from FILES into the log at PATH (created if absent; a path or a
+    postgresql:// URL).
 
     Read: Uniswap V2 pairs and factory, ERC-20 transfers of listed tokens, and the f(x)
     protocol's PoolManager, pools, fxUSD and fxBASE (stability pool) events. Every log is
     mapped to a fact, or counted as unmapped with its reason, or as a duplicate of one
     imported before (re-importing a file appends nothing). A block the log holds with
     another hash is a reorganisation: the orphaned blocks are retracted, the new ones follow.
+    ALEX pool prints without a block height are refused (exit 1, nothing appended).
+    Facts pass the same checks as `append`'s: one the books cannot explain (a listed holder
+    paying more than it holds) stops the import with its code, transaction and log index,
+    and nothing of its batch is appended (exit 1).
 
     Example: defi-ledger import ledger.db --format etl-json --token-list tokens.json logs.json
+
+    Example: defi-ledger import alex.db --format stacks-json --pool-state pools.json events.json
     """
     missing = [str(file) for file in files if not file.exists()]
     if missing:
         raise CliExit(f"no such file: {', '.join(missing)}", EXIT_IO)
-    with open_store(path, create=True) as store:
+    with open_log(path, create=True, long_running=True) as store:
         try:
             result = _run(
                 store,
@@ -99,7 +116,7 @@ def import_command(
         raise fail_rejected(result.rejected)
 
 
-def _run(store: SqliteStore, files: tuple[Path, ...], **options: Any) -> ImportResult:
+def _run(store: LogStore, files: tuple[Path, ...], **options: Any) -> ImportResult:
     """`import_logs` with a progress bar when a person watches (stderr is a terminal)."""
     bar = None
     if sys.stderr.isatty():

@@ -187,21 +187,6 @@ def library_errors(path: str | Path | None = None) -> Iterator[None]:
         raise outcome from error
 
 
-@contextmanager
-def open_store(path: Path, *, create: bool = False) -> Iterator[SqliteStore]:
-    if str(path).startswith(("postgresql:/", "postgres:/")):
-        raise click.UsageError(
-            "this takes an SQLite file, not a PostgreSQL URL (write the SQLite log, then "
-            "`defi-ledger copy` moves it to PostgreSQL)"
-        )
-    with library_errors(path):
-        store = SqliteStore(path, create=create)
-        try:
-            yield store
-        finally:
-            store.close()
-
-
 def refuse_past_head(at_block: int, head: Head, path: Path | str) -> None:
     """One answer for a block past the head, whichever command asked: refused input (1)."""
     if at_block > head.block:
@@ -213,11 +198,17 @@ def refuse_past_head(at_block: int, head: Head, path: Path | str) -> None:
 
 
 @contextmanager
-def open_log(target: Path | str, *, create: bool = False) -> Iterator[SqliteStore | PostgresStore]:
+def open_log(
+    target: Path | str, *, create: bool = False, long_running: bool = False
+) -> Iterator[SqliteStore | PostgresStore]:
     """The log at a path (SQLite) or a `postgresql://` URL, closed afterwards; a store's
-    error while it is used (a lost server, a read-only replica) ends the command cleanly too."""
+    error while it is used (a lost server, a read-only replica) ends the command cleanly too.
+
+    `long_running`: a PostgreSQL log's connections come from a pool (`ledger.pg_pool`), so the
+    command outlives a lost connection.
+    """
     with library_errors(target):
-        store = open_any_store(target, create=create)
+        store = open_any_store(target, create=create, pooled=long_running)
         try:
             yield store
         finally:
@@ -233,6 +224,24 @@ class LogTarget(click.ParamType):  # type: ignore[type-arg]  # generic from clic
         if isinstance(value, Path) or is_postgres_url(value):
             return value
         return Path(value)
+
+
+class SqliteFile(click.Path):
+    """An existing SQLite log file, for the commands that work on a file of their own (a
+    PostgreSQL URL is refused saying how to get such a file)."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path, dir_okay=False, exists=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if is_postgres_url(value):
+            self.fail(
+                "this takes an SQLite file, not a PostgreSQL URL: copy the log to one first "
+                "(`defi-ledger copy URL ledger.db`)",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
 
 
 def log_argument(function: F) -> F:

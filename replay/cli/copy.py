@@ -26,7 +26,10 @@ def copy_command(source: Path | str, destination: Path | str, as_json: bool) -> 
 
     Example: defi-ledger copy ledger.db postgresql://ledger@db.internal/ledger
     """
-    with open_log(source) as src, open_log(destination, create=True) as dst:
+    with (
+        open_log(source, long_running=True) as src,
+        open_log(destination, create=True, long_running=True) as dst,
+    ):
         total = src.head().seq - dst.head().seq
         with progress_bar(max(total, 0), "copy") as progress:
             try:

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from replay.cli.common import open_store
+from replay.cli.common import open_log
 
 DAY = timedelta(days=1)
 
@@ -39,27 +39,23 @@ def parse_date(text: str) -> tuple[int, int]:
     return start, end
 
 
-def block_since(path: Path | str, text: str) -> int:
-    start, _ = parse_date(text)
-    with open_store(Path(path)) as store:
-        row = store.connection.execute(
-            "SELECT min(block), (SELECT max(ts_ms) FROM events) FROM events WHERE ts_ms >= ?",
-            (start,),
-        ).fetchone()
-    if row[0] is None:
-        raise click.BadParameter(f"the log has no record at or after {text}", param_hint="--since")
-    return int(row[0])
-
-
-def block_until(path: Path | str, text: str) -> int:
-    _, end = parse_date(text)
-    with open_store(Path(path)) as store:
-        row = store.connection.execute(
-            "SELECT max(block) FROM events WHERE ts_ms < ?", (end,)
-        ).fetchone()
-    if row[0] is None:
-        raise click.BadParameter(f"the log has no record before {text}", param_hint="--until")
-    return int(row[0])
+def blocks_of_dates(
+    path: Path | str, since: str | None, until: str | None
+) -> tuple[int | None, int | None]:
+    """The blocks `--since` and `--until` map to in the log at `path` (None: not given),
+    read with the store's own query (`block_by_time`), SQLite or PostgreSQL alike."""
+    if since is None and until is None:
+        return None, None
+    since_ms = None if since is None else parse_date(since)[0]
+    until_ms = None if until is None else parse_date(until)[1]
+    with open_log(path) as store:
+        low = None if since_ms is None else store.block_by_time(since_ms)
+        high = None if until_ms is None else store.block_by_time(until_ms, before=True)
+    if since is not None and low is None:
+        raise click.BadParameter(f"the log has no record at or after {since}", param_hint="--since")
+    if until is not None and high is None:
+        raise click.BadParameter(f"the log has no record before {until}", param_hint="--until")
+    return low, high
 
 
 def date_options(
@@ -76,8 +72,7 @@ def date_options(
         def run(**kwargs: Any) -> Any:
             since, until = kwargs.pop("since", None), kwargs.pop("until", None)
             path = kwargs["path"]
-            low = block_since(path, since) if since else None
-            high = block_until(path, until) if until else None
+            low, high = blocks_of_dates(path, since, until)
             for target, value, flag in ((since_to, low, "--since"), (until_to, high, "--until")):
                 if value is None or target is None:
                     continue

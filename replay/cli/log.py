@@ -17,7 +17,7 @@ from ledger.deep_check import deep_findings
 from ledger.jsonl import SQLITE_INT_MAX, parse_lines
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
-from ledger.stores import describe_target
+from ledger.stores import LogStore, describe_target
 from replay.cli.common import (
     EXIT_INTEGRITY,
     STORED_INT,
@@ -257,13 +257,13 @@ def echo_payload(event: object) -> str:
     "check_views",
     is_flag=True,
     help="Also refold the log and compare every view "
-    "and snapshot stored in the file; name the first that differs.",
+    "and snapshot stored beside it; name the first that differs.",
 )
 @click.option(
     "--deep",
     is_flag=True,
-    help="Also run SQLite's integrity check and decode every payload; "
-    "name the first unreadable record.",
+    help="Also decode every payload and name the first unreadable record; on SQLite run its "
+    "integrity check, on PostgreSQL compare each record's jsonb with its payload.",
 )
 @json_option
 def verify(
@@ -276,27 +276,20 @@ def verify(
     if expected_head_hash is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", expected_head_hash):
         raise click.BadParameter("a head hash is 64 hex digits", param_hint="--expect-head")
     with open_log(path) as store:
-        extra_checks = expected_head_hash is not None or check_views or deep
-        if extra_checks and not isinstance(store, SqliteStore):
-            raise click.UsageError(
-                "--expect-head, --views and --deep check an SQLite file; copy the log to one "
-                "with `defi-ledger copy` to run them"
-            )
         report = store.verify()
         findings = (
             []
             if report.ok
             else [f"integrity failure at seq {report.first_bad_seq}: {report.detail}"]
         )
-        if isinstance(store, SqliteStore):
-            if report.ok and expected_head_hash is not None:
-                findings += anchor_findings(store, expected_head_hash.strip().lower())
-            if deep:
-                findings += deep_findings(store)
-            if check_views and report.ok:
-                from replay.verify_views import verify_views  # refolds every book
+        if report.ok and expected_head_hash is not None:
+            findings += anchor_findings(store, expected_head_hash.strip().lower())
+        if deep:
+            findings += deep_findings(store)
+        if check_views and report.ok:
+            from replay.verify_views import verify_views  # refolds every book
 
-                findings += [item.describe() for item in verify_views(store)]
+            findings += [item.describe() for item in verify_views(store)]
     if as_json:
         echo_json({**msgspec.to_builtins(report), "ok": not findings, "findings": findings})
         if findings:
@@ -315,16 +308,10 @@ def verify(
     )
 
 
-def anchor_findings(store: SqliteStore, expected_hash: str) -> list[str]:
+def anchor_findings(store: LogStore, expected_hash: str) -> list[str]:
     """Empty when the verified chain holds `expected_hash` (as its head or an earlier record)."""
     head = store.head()
-    if expected_hash in (head.hash, GENESIS_HASH):
-        return []
-    row = store.connection.execute(
-        "SELECT seq FROM events WHERE hash = ? ORDER BY seq LIMIT 1",
-        (bytes.fromhex(expected_hash),),
-    ).fetchone()
-    if row is not None:
+    if expected_hash in (head.hash, GENESIS_HASH) or store.seq_of_hash(expected_hash) is not None:
         return []
     return [
         f"the expected head {expected_hash} is not in this log (its head is seq {head.seq}, "

@@ -105,7 +105,7 @@ def follow_command(
     Example: defi-ledger follow ledger.db --from-seq 120 --json | my-consumer
     """
     last_seq = from_seq - 1
-    with open_log(path) as store, library_errors():
+    with open_log(path, long_running=True) as store, library_errors():
         records = follow(
             store, from_seq, poll_interval_s=poll_interval_s, idle_timeout_s=until_idle_s
         )
@@ -140,7 +140,7 @@ def rebuild(path: Path | str, projections: tuple[str, ...], as_json: bool) -> No
     Example: defi-ledger rebuild ledger.db --projection balances
     """
     names = list(projections) or projection_names()
-    with open_log(path) as store, library_errors():
+    with open_log(path, long_running=True) as store, library_errors():
         projector = Projector(store, names)
         with progress_bar(store.head().seq, "rebuild") as progress:
             seq = projector.rebuild(progress=progress)
@@ -199,7 +199,7 @@ def export(
         to_block=to_block,
         force=force,
     )
-    with open_log(path) as store:
+    with open_log(path, long_running=True) as store:
         head = store.head()
         for block in (from_block, to_block):
             if block is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ledger.stores import describe_target
 from replay.cli.common import (
     EXIT_INTEGRITY,
     STORED_INT,
@@ -21,7 +22,7 @@ from replay.cli.common import (
     refuse_past_head,
 )
 from replay.cli.state import check_projection_names
-from replay.fork import diff_logs, fork_with_whatif
+from replay.fork import diff_logs, fork_into_postgres, fork_with_whatif
 from replay.runner import replay_scenario
 from replay.scenario import load_scenario
 from replay.summary import render_summary, summarise
@@ -151,7 +152,12 @@ def verify_command(path: Path | str, as_json: bool) -> None:
 @click.command()
 @click.argument("path", type=LogTarget())
 @click.option("--at-block", type=STORED_INT, required=True)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option(
+    "--out",
+    type=LogTarget(),
+    required=True,
+    help="The new log: a path, or a postgresql:// URL naming an empty log.",
+)
 @click.option(
     "--scenario",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -163,7 +169,7 @@ def verify_command(path: Path | str, as_json: bool) -> None:
 def fork(
     path: Path | str,
     at_block: int,
-    out: Path,
+    out: Path | str,
     scenario: Path | None,
     force: bool,
     data_dirs: tuple[Path, ...],
@@ -175,10 +181,10 @@ def fork(
 
     Example: defi-ledger fork ledger.db --at-block 7200 --out whatif.db --scenario calm.toml
     """
-    if str(out).startswith(("postgresql:/", "postgres:/")):
+    if isinstance(out, str) and force:
         raise click.UsageError(
-            "--out takes a path, not a PostgreSQL URL: a fork is a new SQLite log "
-            "(`defi-ledger copy` moves it to PostgreSQL after)"
+            "--force replaces a file; defi-ledger never drops a PostgreSQL log: fork into an "
+            "empty one (a new database or schema)"
         )
     loaded = None
     if scenario is not None:
@@ -187,7 +193,10 @@ def fork(
     with open_log(path) as parent:
         refuse_past_head(at_block, parent.head(), path)
         with library_errors(out):
-            head, final = fork_with_whatif(parent, at_block, out, loaded, force=force)
+            if isinstance(out, str):
+                head, final = fork_into_postgres(parent, at_block, out, loaded)
+            else:
+                head, final = fork_with_whatif(parent, at_block, out, loaded, force=force)
     result = {
         "fork_seq": head.seq,
         "fork_hash": head.hash,
@@ -199,7 +208,7 @@ def fork(
         return
     click.echo(
         f"forked {path} at block {at_block} (seq {head.seq}, hash {head.hash}) into "
-        f"{out}; head now seq {final.seq}"
+        f"{describe_target(out)}; head now seq {final.seq}"
     )
 
 

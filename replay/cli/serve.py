@@ -20,6 +20,12 @@ def serve(path: Path, host: str, port: int) -> None:
 
     Example: defi-ledger serve ledger.db --port 8001
     """
+    if str(path).startswith(("postgresql:", "postgres:")):
+        raise click.UsageError(
+            "serve opens an SQLite file (Datasette reads SQLite only), not a PostgreSQL URL: "
+            "copy the log to a file first (`defi-ledger copy URL ledger.db`), or query the "
+            "server's views and `event_amounts` with any PostgreSQL client"
+        )
     if not path.exists():
         raise CliExit(f"{path} does not exist; create it with `defi-ledger init` or `replay`", 1)
     try:

@@ -13,7 +13,7 @@ from projections.balances import Balances
 from projections.prices import Prices
 from projections.reserve import ReserveSolvency
 from projections.solvency import first_failing_blocks, price_book, solvency_rows
-from replay.cli.common import CliExit, echo_json, json_option, path_argument
+from replay.cli.common import CliExit, echo_json, json_option, log_argument
 from replay.cli.state import load_state
 
 
@@ -37,7 +37,7 @@ def parse_path(text: str, scale: int) -> tuple[str, list[tuple[int, int, int]]]:
 
 
 @click.command()
-@path_argument
+@log_argument
 @click.option("--at-block", type=click.IntRange(min=0), help="Books after this block (head).")
 @click.option(
     "--price-path",
@@ -47,7 +47,7 @@ def parse_path(text: str, scale: int) -> tuple[str, list[tuple[int, int, int]]]:
 @click.option("--scale", default=10**8, show_default=True, help="Fixed-point scale of prices.")
 @json_option
 def solvency(
-    path: Path, at_block: int | None, price_path: str | None, scale: int, as_json: bool
+    path: Path | str, at_block: int | None, price_path: str | None, scale: int, as_json: bool
 ) -> None:
     """Reserve solvency: assets (free balance), exposure (owed + CRP debt at risk at the
     current price), coverage in bps, and the first block of a price path it would fail at.

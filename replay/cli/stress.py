@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ledger.errors import IntegrityError, LedgerError
-from replay.cli.common import EXIT_INTEGRITY, CliExit, echo_json, json_option
+from replay.cli.common import EXIT_INTEGRITY, CliExit, SqliteFile, echo_json, json_option
 from replay.scenario import ScenarioError
 
 DEFAULT_PRICES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "prices"
@@ -24,7 +24,7 @@ def prices_dir_default() -> Path:
 
 
 @click.command()
-@click.argument("log", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("log", type=SqliteFile())
 @click.option("--at-block", type=click.IntRange(min=0), required=True)
 @click.option(
     "--scenario",

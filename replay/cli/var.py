@@ -13,7 +13,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from replay.cli.common import CliExit, echo_json, json_option, open_store
+from replay.cli.common import CliExit, LogTarget, echo_json, json_option, open_log
 
 _SCENARIO_FLAGS = (
     *("ltv", "crash_multiplier", "crash_size", "calibration", "settlement"),
@@ -80,7 +80,10 @@ _OPTIONS = [
         help="Case study: fee income a month as a share of TVL (the white paper's 1.25%).",
     ),
     click.option(
-        "--db", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None
+        "--db",
+        type=LogTarget(),
+        default=None,
+        help="The log whose books give the loans (an SQLite file or a postgresql:// URL).",
     ),
     click.option("--at-block", type=click.IntRange(min=0), default=None),
     click.option(
@@ -144,11 +147,13 @@ def var(as_json: bool, **flags: Any) -> None:
     click.echo(f"\nchart written to {flags['chart']}")
 
 
-def _book_runs(db: Path, block: int, base: Any) -> list[tuple[str, Any, Any]]:
+def _book_runs(db: Path | str, block: int, base: Any) -> list[tuple[str, Any, Any]]:
     """One run per CRP at the block, its parameters and case study from the books."""
     from replay.var_books import NoCollateralPool, inputs_at_block, pool_parameters
 
-    with open_store(db) as store:
+    if isinstance(db, Path) and not db.is_file():
+        raise click.BadParameter(f"no log file at {db}", param_hint="--db")
+    with open_log(db) as store:
         head = store.head()
         if block > head.block:
             raise CliExit(f"block {block} is past the log head's block {head.block}", 1)

@@ -2,7 +2,8 @@
 
 One module per format or protocol: `logs` (ethereum-etl JSON lines and CSV, `eth_getLogs`
 results), `stacks_api` (Stacks API contract event pages), `token_list` (Uniswap token lists),
-`uniswap_v2` (pairs and their factory), and `core` (`import_logs`: duplicates, reorganisations,
+`uniswap_v2` (pairs and their factory), `alex` (ALEX pool prints) with `alex_import` (their
+order, block heights and duplicates), and `core` (`import_logs`: duplicates, reorganisations,
 batches).
 """
 

@@ -9,8 +9,13 @@ with another hash is a reorganisation: a `BlocksRetracted` for the blocks from t
 appended, the books are rolled back (`ledger.reorg`) and the new blocks follow; a block below
 the log's head that it never held cannot be placed and is reported. Facts are appended in
 batches, each opened by a `BlocksImported` that records every block read (quiet ones too), so
-a later import knows them. A batch the store refuses stops the import with the refusal; what
-was appended before it stays.
+a later import knows them. Each batch goes in through `Engine.append_facts`, as `append`'s
+facts do: every fact is admitted against the books as the facts before it leave them (no
+overdraft of an account with a known balance, no LP out of its issuer but by a mint, every
+asset registered once; `ledger.admission`). A batch refused there or by the store stops the
+import with the named refusal and nothing of it is appended; what was appended before it
+stays. What the books cannot check for want of knowledge (a holder with no known balance, a
+pool's unknown LP supply) is not a refusal: it is recorded as unknown and `audit` reports it.
 
 A block is taken whole, in log order: two exports of the same blocks filtered by different
 addresses are one file to import (merge them by block and log index first), since a log at
@@ -25,18 +30,27 @@ from pathlib import Path
 import msgspec
 
 from events.base import Event
-from events.chain import BlocksImported, BlocksRetracted, ImportedBlock, OrphanedBlock
+from events.chain import (
+    BlocksImported,
+    BlocksRetracted,
+    ImportedBlock,
+    OrphanedBlock,
+    provenance_of,
+)
 from ledger.batch import Appended, NewEvent, Rejected
+from ledger.engine import Engine
 from ledger.projector import Projector
-from ledger.sqlite_store import SqliteStore
+from ledger.stores import LogStore
+from projections.balances import Balances
 from projections.chain import ChainBook
 from projections.fx_chain import FxChainBook
 from projections.pools import Pools
+from replay.importers.alex_import import import_stacks
 from replay.importers.fx import ChainMappers, FxMapper, kind_of
+from replay.importers.holders import Holders
 from replay.importers.logs import ChainLog, read_etl_csv, read_etl_jsonl, read_rpc
 from replay.importers.outcomes import Outcomes
-from replay.importers.pool_state import PoolHint, load_pool_state
-from replay.importers.stacks_api import print_kind, read_stacks_pages
+from replay.importers.pool_state import ChainState, load_state
 from replay.importers.token_list import ListedToken, load_token_list
 from replay.importers.uniswap_v2 import UniswapV2Mapper
 
@@ -63,14 +77,14 @@ class ImportResult(msgspec.Struct, kw_only=True):
 class _Importer:
     def __init__(
         self,
-        store: SqliteStore,
+        store: LogStore,
         chain_id: int,
         tokens: dict[str, ListedToken],
         fee_bps: int,
-        hints: dict[str, PoolHint],
+        state: ChainState,
     ) -> None:
         self.store, self.chain_id, self.tokens, self.fee_bps = store, chain_id, tokens, fee_bps
-        self.hints = hints
+        self.state = state
         self.result = ImportResult()
         self.outcomes = Outcomes()
         self.pending: list[NewEvent] = []
@@ -79,16 +93,23 @@ class _Importer:
 
     def _load(self) -> None:
         """The books as the log has them (views caught up, any retraction rolled back)."""
-        books = Projector(self.store, ["chain", "pools", "fx_chain"]).current()
-        chain = next(book for book in books if isinstance(book, ChainBook))
-        pools = next(book for book in books if isinstance(book, Pools))
-        fx_book = next(book for book in books if isinstance(book, FxChainBook))
+        books = Projector(self.store).current_books()
+        chain, pools, fx_book = books.get(ChainBook), books.get(Pools), books.get(FxChainBook)
+        # Facts are admitted against these books (`_append`), each batch on top of the last.
+        position = books.position
+        self.engine = Engine(self.store, start=(position.seq, position.block, books.snapshot()))
         self.blocks = dict(chain.blocks.get(self.chain_id, {}))
         self.settled_through = chain.settled_through(self.chain_id)
         self.head = chain.head_block(self.chain_id)
         outcomes = self.outcomes
+        holdings = books.get(Balances).holdings
+        holders = Holders(
+            self.chain_id,
+            self.state.balances,
+            lambda account, asset: account in holdings.get(asset, {}),
+        )
         tokens = UniswapV2Mapper(
-            self.chain_id, self.tokens, pools, chain.assets, self.fee_bps, self.hints
+            self.chain_id, self.tokens, pools, chain.assets, self.fee_bps, self.state.pools, holders
         )
         tokens.outcomes = outcomes
         fx = FxMapper(self.chain_id, fx_book, outcomes, tokens.provenance)
@@ -149,9 +170,9 @@ class _Importer:
         self.pending, self.read_blocks = [], {}
 
     def _append(self, batch: list[NewEvent]) -> None:
-        result = self.store.append(batch)
+        result = self.engine.append_facts(batch, expected_head=self.engine.head.seq)
         if isinstance(result, Rejected):
-            self.result.rejected = result
+            self.result.rejected = _named(result, batch)
             raise _Stop
         assert isinstance(result, Appended)
         self.result.facts_appended += len(batch)
@@ -182,7 +203,18 @@ class _Importer:
 
 
 class _Stop(Exception):
-    """The store refused a batch: the import ends there."""
+    """A batch was refused: the import ends there."""
+
+
+def _named(refused: Rejected, batch: list[NewEvent]) -> Rejected:
+    """The refusal, naming the chain transaction and log of the fact refused."""
+    if refused.index is None or not 0 <= refused.index < len(batch):
+        return refused
+    provenance = provenance_of(batch[refused.index].event)
+    if provenance is None:
+        return refused
+    where = f"tx {provenance.tx_hash} log {provenance.log_index} (block {provenance.block})"
+    return Rejected(code=refused.code, detail=f"{where}: {refused.detail}", index=refused.index)
 
 
 def _number(block: ImportedBlock) -> int:
@@ -206,7 +238,7 @@ def transactions(logs: Iterable[ChainLog]) -> Iterator[list[ChainLog]]:
 
 
 def import_logs(
-    store: SqliteStore,
+    store: LogStore,
     files: Iterable[Path],
     *,
     format: str = "etl-json",
@@ -219,25 +251,26 @@ def import_logs(
     """Import the chain logs in `files` into `store` (see the module docstring).
 
     Args:
-        store: The log (SQLite).
+        store: The log (SQLite or PostgreSQL).
         files: Log files, read in the order given.
-        format: `etl-json`, `etl-csv`, `rpc-json`, or `stacks-json` (Stacks API contract
-            event pages: ALEX prints are read and counted, not mapped yet).
+        format: `etl-json`, `etl-csv`, `rpc-json`, or `stacks-json` (Stacks API event pages:
+            ALEX pool prints, `replay.importers.alex_import`).
         token_list: A token list (Uniswap format) giving symbols and decimals.
         chain_id: The chain the logs come from (ethereum-etl files do not say).
         fee_bps: The pairs' swap fee (30 for Uniswap V2).
         progress: Called with the number of logs read since the last call.
-        pool_state: A pool state file (`replay.importers.pool_state`): tokens and LP supply
-            of pairs first seen mid-life.
+        pool_state: A state file (`replay.importers.pool_state`): tokens and LP supply of
+            pairs first seen mid-life, opening balances of holders; an ALEX pool's tokens and
+            weights.
 
     Returns:
         Counts per log kind, the reorganisations met, and the refusal that stopped it, if any.
     """
     if format == STACKS_FORMAT:
-        return _count_stacks_prints(store, files, progress)
+        return import_stacks(store, files, ImportResult(), load_state(pool_state).pools, progress)
     reader = READERS[format]
     tokens = load_token_list(token_list, chain_id)
-    importer = _Importer(store, chain_id, tokens, fee_bps, load_pool_state(pool_state))
+    importer = _Importer(store, chain_id, tokens, fee_bps, load_state(pool_state))
     removed = 0
     try:
         for path in files:
@@ -264,25 +297,3 @@ def import_logs(
 _OUTCOMES = ("mapped", "unmapped", "duplicate")
 STACKS_FORMAT = "stacks-json"
 FORMATS = (*READERS, STACKS_FORMAT)
-
-
-def _count_stacks_prints(
-    store: SqliteStore, files: Iterable[Path], progress: Callable[[int], None] | None
-) -> ImportResult:
-    """Stacks API pages: each ALEX print counted by its object and action (none mapped yet)."""
-    outcomes = Outcomes()
-    result = ImportResult()
-    for path in files:
-        for found in read_stacks_pages(path):
-            result.logs += 1
-            kind = print_kind(found.value)
-            outcomes.add("ALEX print", "unmapped", f"{kind}: no mapping to ALEX facts yet")
-            if progress is not None:
-                progress(1)
-    result.counts = {
-        kind: {key: counter.get(key, 0) for key in _OUTCOMES}
-        for kind, counter in sorted(outcomes.counts.items())
-    }
-    result.unmapped_reasons = dict(sorted(outcomes.reasons.items()))
-    result.head_seq = store.head().seq
-    return result

@@ -1,12 +1,30 @@
-"""What a user knows of pairs the logs do not show from their start: a pool state file.
+"""What a user knows of the chain before the logs an import reads: a state file.
 
-    {"pools": [{"address": "0xpair", "token0": "0x...", "token1": "0x...",
-                "lp_supply": 1234567}]}
+    {"block": 18000000,
+     "pools": [{"address": "0xpair", "token0": "0x...", "token1": "0x...",
+                "lp_supply": 1234567}],
+     "balances": [{"account": "0xholder", "token": "0xtoken", "amount": 5000000}]}
 
-`token0`/`token1` name a pair's tokens where the logs cannot (an `eth_getLogs` export filtered
-by the pair's address has no token `Transfer`s); `lp_supply` is its LP supply just before the
-first log of it the import reads, which makes its deposits and withdrawals verifiable. Leave
-`lp_supply` out (or null) when it is not known: it is then recorded as unknown.
+Every key is optional. `pools`: `token0`/`token1` name a pair's tokens where the logs cannot
+(an `eth_getLogs` export filtered by the pair's address has no token `Transfer`s); `lp_supply`
+is its LP supply just before the first log of it the import reads, which makes its deposits and
+withdrawals verifiable. Leave `lp_supply` out (or null) when it is not known: it is then
+recorded as unknown.
+
+`balances`: an ERC-20 balance (base units, as `balanceOf` returns it) of `token` held by
+`account` at the end of block `block` (the entry's own, else the file's). The first `Transfer`
+of that token naming the holder in a later block opens the holder's account with that balance
+(a `BalanceObserved`); from there the holder's transfers are checked against it, and one it
+cannot cover is refused by name. `Transfer`s at or before that block are in the balance
+already. A holder not listed stays untracked (the chain's `outside:` account).
+
+An ALEX pool (Stacks prints) is named by its pool token principal (`address`), or
+`<pool contract>/<pool-id>` where the pool record has a `pool-id`; `token0`/`token1` are its
+token x and token y, and `weight_x`/`weight_y` (x 1e8) its weights, which its prints never show:
+
+    {"pools": [{"address": "SP3K...fwp-wstx-alex-50-50-v1-01", "token0": "SP3K...token-wstx",
+                "token1": "SP3K...age000-governance-token", "weight_x": 50000000,
+                "weight_y": 50000000}]}
 """
 
 from __future__ import annotations
@@ -21,29 +39,80 @@ class PoolHint(msgspec.Struct, frozen=True):
     token0: str
     token1: str
     lp_supply: int | None = None
+    weight_x: int | None = None
+    weight_y: int | None = None
 
 
-class _PoolStateFile(msgspec.Struct):
-    pools: list[PoolHint]
+class Opening(msgspec.Struct, frozen=True):
+    """A holder's balance of a token at the end of a block."""
+
+    amount: int
+    block: int
+
+
+class _Balance(msgspec.Struct, forbid_unknown_fields=True):
+    account: str
+    token: str
+    amount: int
+    block: int | None = None
+
+
+class _StateFile(msgspec.Struct, forbid_unknown_fields=True):
+    pools: list[PoolHint] = []
+    balances: list[_Balance] = []
+    block: int | None = None
+
+
+class ChainState(msgspec.Struct):
+    """A state file as the importer uses it (lower-case addresses)."""
+
+    pools: dict[str, PoolHint] = {}
+    """Pool hints by pair address."""
+    balances: dict[tuple[str, str], Opening] = {}
+    """Opening balances by (holder, token)."""
 
 
 class PoolStateError(ValueError):
-    """The pool state file cannot be read (names the file and what is wrong)."""
+    """The state file cannot be read (names the file and what is wrong)."""
 
 
-def load_pool_state(path: Path | None) -> dict[str, PoolHint]:
-    """Pool hints by lower-case pair address (empty without a file)."""
+ZERO_ADDRESS = "0x" + "0" * 40
+
+
+def load_state(path: Path | None) -> ChainState:
+    """The state file at `path` (nothing known without one)."""
     if path is None:
-        return {}
+        return ChainState()
     try:
-        parsed = msgspec.json.decode(path.read_bytes(), type=_PoolStateFile)
+        parsed = msgspec.json.decode(path.read_bytes(), type=_StateFile)
     except (OSError, msgspec.DecodeError, msgspec.ValidationError) as error:
-        raise PoolStateError(f"{path}: not a pool state file: {error}") from error
-    hints = {}
+        raise PoolStateError(f"{path}: not a state file: {error}") from error
+    state = ChainState({}, {})
     for hint in parsed.pools:
         if hint.lp_supply is not None and hint.lp_supply < 0:
             raise PoolStateError(f"{path}: {hint.address}: lp_supply is negative")
-        hints[hint.address.lower()] = PoolHint(
-            hint.address.lower(), hint.token0.lower(), hint.token1.lower(), hint.lp_supply
+        if (hint.weight_x is None) != (hint.weight_y is None) or min(
+            hint.weight_x or 0, hint.weight_y or 0
+        ) < 0:
+            raise PoolStateError(f"{path}: {hint.address}: give both weights, neither negative")
+        state.pools[hint.address.lower()] = msgspec.structs.replace(
+            hint,
+            address=hint.address.lower(),
+            token0=hint.token0.lower(),
+            token1=hint.token1.lower(),
         )
-    return hints
+    for entry in parsed.balances:
+        key = (entry.account.lower(), entry.token.lower())
+        block = entry.block if entry.block is not None else parsed.block
+        problem = (
+            "no block (give the file's \"block\" or the entry's)" if block is None
+            else "a negative block" if block < 0
+            else "a negative amount" if entry.amount < 0
+            else "the zero address holds nothing" if key[0] == ZERO_ADDRESS
+            else "listed twice" if key in state.balances
+            else None
+        )  # fmt: skip
+        if problem is not None or block is None:
+            raise PoolStateError(f"{path}: balance of {key[1]} held by {key[0]}: {problem}")
+        state.balances[key] = Opening(entry.amount, block)
+    return state

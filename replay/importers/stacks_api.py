@@ -11,10 +11,9 @@ The Clarity value is read from its `repr` (`parse_clarity`): tuples become dicts
 `12` ints, strings and principals str, `none`/`(some x)`/`(ok x)`/`(err x)` None or the inner
 value, lists lists. Events that are not contract logs are skipped as what they are (asset
 events, which the contract's own print reports too). A page gives no block height unless the
-item carries `block_height` (as the transaction endpoints do); an ALEX print is reported by
-its object and action. The ALEX facts (weighted-pool swaps and liquidity, staking, reserve)
-are not mapped from prints yet: every print is counted as unmapped, with its action, so a
-user sees exactly what the file holds.
+item carries `block_height`, or embeds its transaction (`tx`) with one, as the transaction
+endpoints do (`tx_index` likewise); an ALEX print is reported by its object and action.
+`replay.importers.alex` maps the prints of ALEX pools onto the ledger's facts.
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ class StacksPrint(msgspec.Struct, frozen=True):
     event_index: int
     block_height: int | None
     value: Any
+    tx_index: int | None = None
 
 
 def _atom(text: str) -> Any:
@@ -123,12 +123,21 @@ def read_stacks_pages(path: Path) -> Iterator[StacksPrint]:
                     contract_id=str(log["contract_id"]),
                     tx_id=str(item["tx_id"]).lower(),
                     event_index=int(item["event_index"]),
-                    block_height=item.get("block_height"),
+                    block_height=_where(item, "block_height"),
                     value=parse_clarity(str(log["value"]["repr"])),
+                    tx_index=_where(item, "tx_index"),
                 )
             except (KeyError, TypeError, ValueError) as error:
                 where = f"page {page_number} result {index}"
                 raise LogFormatError(f"{path}: {where}: not a contract log ({error})") from error
+
+
+def _where(item: dict[str, Any], field: str) -> int | None:
+    """`block_height` or `tx_index` of an event item, or of the transaction it embeds (`tx`)."""
+    found = item.get(field)
+    if found is None and isinstance(item.get("tx"), dict):
+        found = item["tx"].get(field)
+    return None if found is None else int(found)
 
 
 def print_kind(value: Any) -> str:

@@ -17,7 +17,8 @@ Decoded with eth-abi from the pair and factory ABIs (`UniswapV2Pair.sol`, `Unisw
   when the user knows it); a pair whose tokens cannot be told yet is reported unmapped;
 - ERC-20 `Transfer`s into or out of a known pair are the pair's own movements (its reserves
   follow them through `Sync`); between other holders, a listed token's -> `TokenTransferred`
-  (holders untracked: `outside:`), an unlisted token's are reported unmapped.
+  (holders untracked: `outside:`, but those a state file gives an opening balance: `holders`),
+  an unlisted token's are reported unmapped.
 
 A token is registered (`ChainAssetRegistered`) the first time a fact names it, with the token
 list's symbol and decimals, or with unknown decimals.
@@ -39,11 +40,10 @@ from events.chain import (
     PoolObserved,
     PoolSynced,
     Provenance,
-    TokenTransferred,
     chain_name,
-    outside_account,
 )
 from projections.pools import Pools
+from replay.importers.holders import Holders
 from replay.importers.logs import ChainLog
 from replay.importers.outcomes import Outcomes
 from replay.importers.pool_state import PoolHint
@@ -73,14 +73,15 @@ class UniswapV2Mapper:
         assets: Iterable[str],
         fee_bps: int = 30,
         hints: dict[str, PoolHint] | None = None,
+        holders: Holders | None = None,
     ) -> None:
         self.chain_id = chain_id
+        self.holders = holders or Holders(chain_id, {}, lambda account, asset: False)
         self.hints = hints or {}
         self.tokens = tokens
         self.fee_bps = fee_bps
         self.assets = set(assets)
         self.outcomes = Outcomes()
-        self.outside = outside_account(chain_id)
         self.address = TopicAddresses()
         prefix = chain_name(chain_id, "")
         self.pairs: dict[str, PairTrack] = {}
@@ -194,6 +195,7 @@ class UniswapV2Mapper:
         if token in tx.pairs:
             if source == ZERO:
                 tx.lp_minted.setdefault(token, []).append((target, amount_of(log)))
+                self._move(log, source, target, facts, between_holders=False)
                 return  # counted when its Mint (or Burn, for the fee) takes it
             if target == ZERO and source == token:
                 tx.lp_burned[token] = tx.lp_burned.get(token, 0) + amount_of(log)
@@ -201,23 +203,30 @@ class UniswapV2Mapper:
                 return
         if source in tx.pairs or target in tx.pairs:
             self.outcomes.add("Transfer", "mapped")  # the pair's own movement, seen by Sync
+            self._move(log, source, target, facts, between_holders=False)
             return
-        if token not in self.tokens and token not in self.pairs:
+        if (
+            token not in self.tokens
+            and token not in self.pairs
+            and token not in self.holders.tokens
+        ):
             self.outcomes.add("Transfer", "unmapped", "token not in the token list")
             return
-        asset = self._register(token, log, facts)
-        facts.append(
-            TokenTransferred(
-                asset=asset,
-                from_address=source,
-                to_address=target,
-                from_account=self.outside,
-                to_account=self.outside,
-                amount=amount_of(log),
-                provenance=self.provenance(log),
-            )
-        )
+        self._move(log, source, target, facts, between_holders=True)
         self.outcomes.add("Transfer", "mapped")
+
+    def _move(
+        self, log: ChainLog, source: str, target: str, facts: list[Event], between_holders: bool
+    ) -> None:
+        provenance = self.provenance(log)
+        self.holders.move(
+            log,
+            (source, target),
+            provenance,
+            self._register,
+            facts,
+            between_holders=between_holders,
+        )
 
     def _track(self, tx: Tx, address: str, log: ChainLog, facts: list[Event]) -> PairTrack | None:
         """The pair's track; a pair first seen is observed once its two tokens are known."""

@@ -41,7 +41,9 @@ def test_the_demo_has_one_swap_1_wei_below_and_an_unverifiable_burn(
     assert (one_wei[0].tx_hash, one_wei[0].log_index) in {
         (item["transaction_hash"], item["log_index"]) for item in swaps
     }
-    assert [item.type for item in report.unverifiable] == ["PairBurned"]
+    # The USDC paid between two holders no state file gave a balance of, and the burn of the
+    # pool whose LP supply is unknown.
+    assert [item.type for item in report.unverifiable] == ["TokenTransferred", "PairBurned"]
     assert report.counts["exact"] >= 5
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ledger.sqlite_store import SqliteStore
 from replay.importers import import_logs
+from replay.importers.alex_import import MissingBlockHeight
 from replay.importers.stacks_api import parse_clarity, read_stacks_pages
 
 SWAP_PRINT = (
@@ -26,6 +29,7 @@ def test_clarity_values_read_as_python_data() -> None:
 
 
 def test_every_print_of_a_page_is_counted_by_action(tmp_path: Path) -> None:
+    """A pool print needs a block height; one whose record lacks the balances is unmapped."""
     page = {
         "limit": 3,
         "offset": 0,
@@ -48,9 +52,15 @@ def test_every_print_of_a_page_is_counted_by_action(tmp_path: Path) -> None:
     path.write_text(json.dumps([page]))
     assert [item.event_index for item in read_stacks_pages(path)] == [0, 1]
     store = SqliteStore(tmp_path / "ledger.db", create=True)
+    with pytest.raises(MissingBlockHeight, match="2 ALEX pool prints have no block_height"):
+        import_logs(store, [path], format="stacks-json")
+    for found in page["results"][:2]:
+        found["tx"] = {"block_height": 7, "tx_index": 0}  # as the transaction endpoints give it
+    path.write_text(json.dumps([page]))
+    assert {item.block_height for item in read_stacks_pages(path)} == {7}
     result = import_logs(store, [path], format="stacks-json")
     assert result.counts == {"ALEX print": {"mapped": 0, "unmapped": 2, "duplicate": 0}}
     assert result.unmapped_reasons == {
-        "ALEX print: pool/swap-x-for-y: no mapping to ALEX facts yet": 2
+        "ALEX print: pool/swap-x-for-y: the pool record has no uint `balance-x`": 2
     }
     assert store.head().seq == 0

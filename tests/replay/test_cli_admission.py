@@ -90,6 +90,12 @@ BROKEN_RULES = {
         | {"to_account": "mallory", "amount": 5},
         "NOT_MINTED",
     ),
+    # A chain's `outside:` account goes negative only by facts imported from that chain.
+    "transfer out of a chain's outside account by a plain fact": (
+        {"type": "Transferred", "asset": "USDC", "from_account": "outside:evm:1"}
+        | {"to_account": "mallory", "amount": 5},
+        "INSUFFICIENT_BALANCE",
+    ),
     "a second AssetRegistered changing decimals": (
         {"type": "AssetRegistered", "asset": "USDC", "symbol": "USDC", "decimals": 18},
         "ASSET_EXISTS",
