@@ -17,6 +17,7 @@ from ledger.clock import FixedClock
 from ledger.errors import StoreError
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from projections.balances import Balances
 from replay.fork import fork_log
 from replay.stress import StressRun, WatchedEngine
 from replay.stress_paths import PricePath, base_path, flat_path
@@ -113,5 +114,6 @@ def stress_log(
         "price_min": min(prices),
         "price_end": prices[-1],
         "steps": len(prices) - 1,
+        "decimals": dict(stressed.engine.books.get(Balances).decimals),
     }
     return build_report(stressed, unstressed, header)

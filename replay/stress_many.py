@@ -22,12 +22,14 @@ from ledger.memory import MemoryStore
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from projections.balances import Balances
 from replay.scenario import ScenarioError
 from replay.stress import StressRun, WatchedEngine
 from replay.stress_paths import PricePath, base_path, varied
-from replay.stress_report import aggregate
+from replay.stress_report import aggregate, figure_text
 from replay.stress_spec import StressSpec
 from replay.stress_workers import frozen_gc, in_workers
+from replay.units import UnitsMode
 
 FIGURES = (
     "holder_loss",
@@ -55,6 +57,8 @@ class ForkState:
     path: PricePath
     price_source: str
     """Where the path's starting price came from (`StressRun.price_source`)."""
+    decimals: dict[str, int]
+    """Each asset's decimals at the fork (for display)."""
 
 
 def fork_state(parent_path: Path, at_block: int, spec: StressSpec, prices_dir: Path) -> ForkState:
@@ -90,6 +94,7 @@ def fork_state(parent_path: Path, at_block: int, spec: StressSpec, prices_dir: P
         engine.books.snapshot(),
         path,
         run.price_source,
+        dict(engine.books.get(Balances).decimals),
     )
 
 
@@ -156,6 +161,7 @@ def stress_many(
         "log": str(parent_path),
         "fork_block": at_block,
         "price_source": state.price_source,
+        "decimals": state.decimals,
         "paths": paths,
         "seed": seed,
         "workers": workers,
@@ -165,15 +171,20 @@ def stress_many(
     }
 
 
-def render_many(result: dict[str, Any]) -> list[str]:
+def render_many(result: dict[str, Any], units: UnitsMode = "display") -> list[str]:
+    """The text the CLI prints: each figure's distribution over the paths."""
+    decimals = result.get("decimals", {})
     lines = [
         f"stress {result['name']} on {result['log']} at block {result['fork_block']}: "
         f"{result['paths']} paths, seed {result['seed']}, {result['workers']} workers, "
         f"{result['seconds']} s",
         f"  price at the fork: {result['price_source']}",
-        f"{'figure':20}" + "".join(f"{key:>26}" for key in ("min", "p50", "p95", "p99", "max")),
+        f"{'figure':28}" + "".join(f"{key:>26}" for key in ("min", "p50", "p95", "p99", "max")),
     ]
     for figure, stats in result["distribution"].items():
-        cells = "".join(f"{stats[key]:>26}" for key in ("min", "p50", "p95", "p99", "max"))
-        lines.append(f"{figure:20}{cells}")
+        cells = "".join(
+            f"{figure_text(figure, stats[key], decimals, units):>26}"
+            for key in ("min", "p50", "p95", "p99", "max")
+        )
+        lines.append(f"{figure:28}{cells}")
     return lines

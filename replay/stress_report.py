@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from replay.stress import StressRun
+from replay.units import UnitsMode, amount_text, scaled_text
 
 POSITION_COLUMNS = (
     "pool",
@@ -35,6 +36,45 @@ POSITION_COLUMNS = (
     "unstressed_outcome",
     "unstressed_debt_after",
 )
+
+
+FIGURE_ASSETS = {
+    "holder_loss": "fxUSD",
+    "walk_cost": "fxUSD",
+    "bad_debt_raw_total": "fxUSD",
+    "bad_debt_raw": "fxUSD",
+    "stability_fxusd_before": "fxUSD",
+    "stability_fxusd_after": "fxUSD",
+    "stability_usdc_before": "USDC",
+    "stability_usdc_after": "USDC",
+    "alphax_holders_claimed_usdc": "USDC",
+}
+"""The asset each money figure is counted in (the rest are counts, blocks or dicts by token)."""
+BY_TOKEN = ("reserve_before", "reserve_after", "reserve_shortfalls_covered")
+
+
+def figure_text(key: str, value: Any, decimals: dict[str, int], units: UnitsMode) -> str:
+    """A report figure as people read it (`display`) or as the books keep it (`base`)."""
+    if units == "base" or not isinstance(value, int | dict) or isinstance(value, bool):
+        return _show(value)
+    asset = FIGURE_ASSETS.get(key)
+    if isinstance(value, dict):
+        if key not in BY_TOKEN and asset is None:
+            return _show(value)
+        # A reserve is keyed by its token, or `<reserve>:<token>` for another protocol's.
+        return (
+            "; ".join(
+                f"{name}={amount_text(amount, asset or name.rsplit(':', 1)[-1], decimals, 2)}"
+                for name, amount in value.items()
+            )
+            or "-"
+        )
+    return _show(value) if asset is None else amount_text(value, asset, decimals, places=2)
+
+
+def price_text(price: int, scale: int, units: UnitsMode) -> str:
+    """A path's price: exact over its scale in display units, the integer in base units."""
+    return str(price) if units == "base" else scaled_text(price, scale, 2)
 
 
 def position_outcome(run: StressRun, key: tuple[str, int]) -> dict[str, Any]:
@@ -174,27 +214,36 @@ def write_paths_report(result: dict[str, Any], out_dir: Path) -> list[Path]:
     return [out_dir / "stress-paths.json", out_dir / "paths.parquet"]
 
 
-def render(report: dict[str, Any]) -> list[str]:
+def render(report: dict[str, Any], units: UnitsMode = "display") -> list[str]:
     """The text the CLI prints: the aggregates side by side, then each position."""
+    decimals, scale = report.get("decimals", {}), report["price_scale"]
+    prices = [price_text(report[key], scale, units) for key in ("price_start", "price_min")]
+    scale_note = f" (scale {scale})" if units == "base" else ""
     lines = [
         f"stress {report['name']} on {report['log']} at block {report['fork_block']}: "
-        f"{report['steps']} steps, {report['asset']} {report['price_start']} -> "
-        f"min {report['price_min']} -> {report['price_end']} (scale {report['price_scale']})",
+        f"{report['steps']} steps, {report['asset']} {prices[0]} -> min {prices[1]} -> "
+        f"{price_text(report['price_end'], scale, units)}{scale_note}",
         f"  price at the fork: {report['price_source']}",
-        f"{'':28}{'stressed':>28}{'unstressed':>28}",
+        f"{'':28}{'stressed':>28} {'unstressed':>28}",
     ]
     for key, value in report["stressed"].items():
         if key in ("refusals",):
             continue
-        other = report["unstressed"][key]
-        lines.append(f"{key:28}{_show(value):>28}{_show(other):>28}")
+        shown = [
+            figure_text(key, item, decimals, units) for item in (value, report["unstressed"][key])
+        ]
+        lines.append(f"{key:28}{shown[0]:>28} {shown[1]:>28}")
     for row in report["positions"]:
+        debts = [
+            figure_text("walk_cost", row[key], decimals, units)
+            for key in ("debt_before", "debt_after")
+        ]
         lines.append(
             f"  {row['pool']}#{row['position']} {row['owner']}: {row['outcome']}"
             f" (rebalances {row['rebalances']}, liquidations {row['liquidations']};"
             f" lines crossed at {row['first_rebalance_line_block']}"
-            f"/{row['first_liquidation_line_block']}); debt {row['debt_before']}"
-            f" -> {row['debt_after']}; unstressed: {row['unstressed_outcome']}"
+            f"/{row['first_liquidation_line_block']}); debt {debts[0]}"
+            f" -> {debts[1]}; unstressed: {row['unstressed_outcome']}"
         )
     return lines
 

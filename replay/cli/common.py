@@ -278,3 +278,14 @@ def echo_json(value: Any) -> None:
     context = click.get_current_context(silent=True)
     bare = bool(context is not None and context.meta.get("json_bare_ints"))
     click.echo(json.dumps(json_safe(msgspec.to_builtins(value), bare), sort_keys=True))
+
+
+def units_option(function: Any) -> Any:
+    return click.option(
+        "--units",
+        type=click.Choice(["display", "base"]),
+        default="display",
+        show_default=True,
+        help="display: amounts in their asset's units (1.5 ETH), ratios in %; "
+        "base: the integers the books keep (wei, 1e18 fixed point).",
+    )(function)

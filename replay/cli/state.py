@@ -22,6 +22,7 @@ from replay.cli.common import (
     log_argument,
     open_log,
     refuse_past_head,
+    units_option,
 )
 from replay.cli.dates import date_options
 from replay.cli.log_view import FORMATS
@@ -72,17 +73,6 @@ def load_state_and_decimals(
             refuse_past_head(at_block, store.head(), path)
         found = projector.current() if at_block is None else projector.state_at(at_block)
         return found, asset_decimals(store)
-
-
-def units_option(function: Any) -> Any:
-    return click.option(
-        "--units",
-        type=click.Choice(["display", "base"]),
-        default="display",
-        show_default=True,
-        help="display: amounts in their asset's units (1.5 ETH), ratios in %; "
-        "base: the integers the books keep (wei, 1e18 fixed point).",
-    )(function)
 
 
 def asked_block(path: Path | str, at_block: int | None) -> int:

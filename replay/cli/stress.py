@@ -8,8 +8,16 @@ from pathlib import Path
 import click
 
 from ledger.errors import IntegrityError, LedgerError
-from replay.cli.common import EXIT_INTEGRITY, CliExit, SqliteFile, echo_json, json_option
+from replay.cli.common import (
+    EXIT_INTEGRITY,
+    CliExit,
+    SqliteFile,
+    echo_json,
+    json_option,
+    units_option,
+)
 from replay.scenario import ScenarioError
+from replay.units import UnitsMode
 
 DEFAULT_PRICES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "prices"
 """Where the historical crash shapes are read from unless `--prices-dir` or
@@ -53,6 +61,7 @@ def prices_dir_default() -> Path:
 @click.option("--paths", type=click.IntRange(min=1), default=None, help="Run K seeded variations.")
 @click.option("--seed", type=int, default=0, help="The seed of the variations (with --paths).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, help="Processes for --paths.")
+@units_option
 @json_option
 def stress(
     log: Path,
@@ -65,6 +74,7 @@ def stress(
     paths: int | None,
     seed: int,
     workers: int,
+    units: UnitsMode,
     as_json: bool,
 ) -> None:
     """Stress the positions in LOG as they stand at a block: fork, run a price path, report.
@@ -86,7 +96,7 @@ def stress(
                 from replay.stress_report import write_paths_report
 
                 write_paths_report(result, report_dir)
-            lines = render_many(result)
+            lines = render_many(result, units)
         else:
             if out is None:
                 raise click.UsageError("give --out NEW (the stressed log), or --paths K")
@@ -96,7 +106,7 @@ def stress(
             result = stress_log(log, at_block, spec, out, prices_dir, unstressed_out)
             if report_dir is not None:
                 write_report(result, report_dir)
-            lines = render(result)
+            lines = render(result, units)
     except IntegrityError as error:
         raise CliExit(str(error), EXIT_INTEGRITY) from error
     except (ScenarioError, LedgerError) as error:

@@ -306,3 +306,25 @@ def test_the_same_stress_writes_the_same_bytes(book: Path, tmp_path: Path) -> No
         heads.append(store.head())
         store.close()
     assert heads[0] == heads[1]
+
+
+def test_the_text_shows_money_in_display_units_and_base_units_on_request(
+    book: Path, tmp_path: Path
+) -> None:
+    """Carol's bad debt (545 fxUSD, worked out above) as a person reads it, or as kept."""
+    scenario = write_stress(tmp_path / "step.toml")
+    args = ["stress", str(book), "--at-block", "3", "--scenario", str(scenario)]
+    shown = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "a.db")])
+    assert shown.exit_code == 0, shown.output
+    line = next(row for row in shown.output.splitlines() if row.startswith("bad_debt_raw_total"))
+    assert line.split() == ["bad_debt_raw_total", "545", "fxUSD", "0", "fxUSD"]
+    assert "debt 15,500 fxUSD -> 0 fxUSD" in shown.output  # carol, liquidated
+    assert "$2,000" not in shown.output and "2,000 -> min 1,500 -> 1,500" in shown.output
+    base = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "b.db"), "--units", "base"])
+    assert base.exit_code == 0, base.output
+    line = next(row for row in base.output.splitlines() if row.startswith("bad_debt_raw_total"))
+    assert line.split() == ["bad_debt_raw_total", str(545 * E18), "0"]
+    many = CliRunner().invoke(cli, [*args, "--paths", "2", "--seed", "2", "--workers", "1"])
+    assert many.exit_code == 0, many.output
+    row = next(row for row in many.output.splitlines() if row.startswith("walk_cost"))
+    assert row.count("fxUSD") == 5 and all(len(cell) < 16 for cell in row.split()[1:])
