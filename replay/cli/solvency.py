@@ -13,8 +13,12 @@ from projections.balances import Balances
 from projections.prices import Prices
 from projections.reserve import ReserveSolvency
 from projections.solvency import first_failing_blocks, price_book, solvency_rows
-from replay.cli.common import CliExit, echo_json, json_option, log_argument
+from replay.cli.common import CliExit, echo_json, json_option, log_argument, units_option
 from replay.cli.state import load_state
+from replay.units import UnitsMode, amount_text, percent_text
+
+AMOUNTS = ("assets", "owed", "crp_at_risk", "exposure")
+"""The columns counted in the reserve's token (shown in its display units)."""
 
 
 def parse_path(text: str, scale: int) -> tuple[str, list[tuple[int, int, int]]]:
@@ -45,9 +49,15 @@ def parse_path(text: str, scale: int) -> tuple[str, list[tuple[int, int, int]]]:
     "each reserve would fail.",
 )
 @click.option("--scale", default=10**8, show_default=True, help="Fixed-point scale of prices.")
+@units_option
 @json_option
 def solvency(
-    path: Path | str, at_block: int | None, price_path: str | None, scale: int, as_json: bool
+    path: Path | str,
+    at_block: int | None,
+    price_path: str | None,
+    scale: int,
+    units: UnitsMode,
+    as_json: bool,
 ) -> None:
     """Reserve solvency: assets (free balance), exposure (owed + CRP debt at risk at the
     current price), coverage in bps, and the first block of a price path it would fail at.
@@ -85,4 +95,17 @@ def solvency(
         echo_json({"at_block": at_block, "reserves": shown})
         return
     for item in shown:
+        if units == "display":
+            item = display_row(item, balances.decimals)
         click.echo("  ".join(f"{key}={value}" for key, value in item.items()))
+
+
+def display_row(item: dict[str, Any], decimals: dict[str, int]) -> dict[str, Any]:
+    """A row with its amounts in the token's display units and coverage in %."""
+    shown = dict(item)
+    for key in AMOUNTS:
+        shown[key] = amount_text(item[key], item["token"], decimals)
+    coverage = shown.pop("coverage_bps")
+    shown["coverage"] = None if coverage is None else percent_text(coverage, 10_000)
+    shown["first_failing_block"] = shown.pop("first_failing_block")
+    return shown

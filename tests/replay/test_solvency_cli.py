@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from replay.cli import cli
+from replay.units import decimal_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAIN = ROOT / "fixtures" / "scenarios" / "alex-risk-chain.toml"
@@ -60,3 +61,19 @@ def test_after_the_crash_the_debt_at_risk_is_what_settlement_then_reports(
     settled = wbtc(db, "--at-block", str(summary["alex_risk_chain"]["shortfall"]["blocks"][0]))
     assert settled["crp_at_risk"] == 0 and settled["owed"] == crashed["crp_at_risk"] - 10**8
     assert wbtc(db)["exposure"] == 0  # refilled by issuance, redeemed
+
+
+def test_the_text_shows_the_reserve_in_wbtc_and_coverage_in_percent(
+    replayed: tuple[str, dict[str, Any]],
+) -> None:
+    db, _ = replayed
+    crashed = wbtc(db, "--at-block", "200")
+    text = run("solvency", db, "--at-block", "200")
+    (line,) = [line for line in text.splitlines() if "reserve=alex  token=WBTC" in line]
+    fields = dict(part.split("=", 1) for part in line.split("  "))
+    # WBTC has 8 decimals: the reserve's 10**8 base units read as 1 WBTC.
+    assert fields["assets"] == f"{decimal_text(crashed['assets'], 8, grouped=True)} WBTC"
+    assert fields["exposure"] == f"{decimal_text(crashed['exposure'], 8, grouped=True)} WBTC"
+    assert fields["coverage"] == f"{decimal_text(crashed['coverage_bps'], 2)}%"
+    base = run("solvency", db, "--at-block", "200", "--units", "base")
+    assert f"assets={crashed['assets']}  " in base and "coverage_bps=" in base
