@@ -10,7 +10,14 @@ import click
 
 from ledger.errors import IntegrityError, LedgerError
 from ledger.stores import describe_target, is_postgres_url
-from replay.cli.common import EXIT_INTEGRITY, CliExit, LogTarget, echo_json, json_option
+from replay.cli.common import (
+    EXIT_INTEGRITY,
+    CliExit,
+    LogTarget,
+    echo_json,
+    exit_for,
+    json_option,
+)
 from replay.scenario import ScenarioError
 
 DEFAULT_PRICES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "prices"
@@ -109,14 +116,15 @@ def stress(
         lines = _report(result, paths is not None, report_dir)
     except IntegrityError as error:
         raise CliExit(str(error), EXIT_INTEGRITY) from error
-    except (ScenarioError, LedgerError) as error:
-        raise CliExit(str(error), 1) from error
+    except (ScenarioError, LedgerError) as error:  # a lost PostgreSQL server is exit 4
+        raise exit_for(error, log) or CliExit(str(error), 1) from error
     except OSError as error:
         raise CliExit(f"I/O: {error}", EXIT_IO) from error
     except click.ClickException:
         raise
-    except Exception as error:  # a bug: say so with an exit code, not a traceback
-        raise CliExit(f"internal error: {type(error).__name__}: {error}", EXIT_INTERNAL) from error
+    except Exception as error:  # a driver's fault (exit 4), else a bug: no traceback either way
+        internal = CliExit(f"internal error: {type(error).__name__}: {error}", EXIT_INTERNAL)
+        raise exit_for(error, log) or internal from error
     if as_json:
         echo_json(result)
         return

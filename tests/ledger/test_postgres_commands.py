@@ -239,7 +239,10 @@ def test_a_stress_from_postgres_is_the_stress_from_the_sqlite_original(
         "stress", flash_on_postgres, "--at-block", "1", "--scenario", STRESS, "--out", out
     )
     assert unnamed.exit_code == 2 and "--unstressed-out" in unnamed.output
-    assert "Traceback" not in again.output + unnamed.output
+    away = f"postgresql://ledger@/ledger?host={tmp_path / 'no-server'}"
+    lost = invoke("stress", away, "--at-block", "1", "--scenario", STRESS, *paths)
+    assert lost.exit_code == 4 and "cannot connect" in lost.output
+    assert "Traceback" not in again.output + unnamed.output + lost.output
 
 
 def test_serve_on_postgres_serves_a_copy_taken_at_start(
