@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +18,7 @@ from ledger.projector import Projector
 from ledger.sqlite_schema import insert_rows
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
-from ledger.stores import LogStore, describe_target, open_postgres
+from ledger.stores import LogStore, describe_target, is_postgres_url, open_postgres
 from projections.base import tables_at
 from projections.runtime import digest_of_shown
 
@@ -102,21 +104,60 @@ def fork_into_postgres(
     with tempfile.TemporaryDirectory(prefix="defi-ledger-fork-") as folder:
         built = Path(folder) / "fork.db"
         heads = fork_with_whatif(parent, at_block, built, scenario)
-        source = SqliteStore(built)
-        try:
-            destination = open_postgres(url, create=True)
-            try:
-                if destination.head().seq:
-                    raise StoreError(
-                        f"{describe_target(url)} holds a log already; a fork writes a new one"
-                    )
-                with destination.connection.transaction():
-                    copy_log(source, destination)
-            finally:
-                destination.close()
-        finally:
-            source.close()
+        copy_into_empty_postgres(built, url)
     return heads
+
+
+def refuse_unless_empty(url: str) -> None:
+    """Refuse (`StoreError`) a PostgreSQL log at `url` that holds records: a new log goes
+    there. A missing log is created, empty."""
+    destination = open_postgres(url, create=True)
+    try:
+        _refuse_records(destination, url)
+    finally:
+        destination.close()
+
+
+def _refuse_records(destination: PostgresStore, url: str) -> None:
+    if destination.head().seq:
+        raise StoreError(
+            f"{describe_target(url)} holds a log already; a new log goes into an empty one "
+            "(a new database or schema)"
+        )
+
+
+def copy_into_empty_postgres(built: Path, url: str) -> None:
+    """Copy the finished SQLite log at `built` into the empty PostgreSQL log at `url` in one
+    transaction (chain checked): the log appears whole or not at all."""
+    source = SqliteStore(built)
+    try:
+        destination = open_postgres(url, create=True)
+        try:
+            _refuse_records(destination, url)
+            with destination.connection.transaction():
+                copy_log(source, destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+
+
+@contextmanager
+def sqlite_prefix(target: Path | str, at_block: int) -> Iterator[Path]:
+    """The log at `target` as an SQLite file holding (at least) its records up to `at_block`:
+    a path is the file itself; a PostgreSQL URL's records up to the block are copied byte for
+    byte (`fork_log`, every hash kept) into a temporary file, removed afterwards."""
+    if not is_postgres_url(target):
+        yield Path(target)
+        return
+    with tempfile.TemporaryDirectory(prefix="defi-ledger-prefix-") as folder:
+        copy = Path(folder) / "log.db"
+        parent = open_postgres(str(target))
+        try:
+            fork_log(parent, at_block, copy)
+        finally:
+            parent.close()
+        yield copy
 
 
 @dataclass

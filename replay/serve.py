@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from events.reserve import reserve_key
+from ledger.log_copy import copy_log
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
@@ -125,8 +128,8 @@ def _exact_columns() -> set[tuple[str, str]]:
     }
 
 
-def metadata(path: Path) -> dict[str, Any]:
-    """Datasette metadata for the log at `path`."""
+def metadata(path: Path, label: str | None = None) -> dict[str, Any]:
+    """Datasette metadata for the log at `path` (titled `label`, else the file's name)."""
     tables = table_metadata()
     database = path.stem
     views = sorted(name for name in tables if name.startswith("view_") and name not in HIDDEN)
@@ -136,7 +139,7 @@ def metadata(path: Path) -> dict[str, Any]:
         for name in views
     )
     return {
-        "title": f"defi-ledger: {path.name}",
+        "title": f"defi-ledger: {label or path.name}",
         "description_html": "Projections of the log as views (amounts exact; sort by "
         "<code>*_key</code>), then the log itself.",
         "databases": {
@@ -221,8 +224,30 @@ def reserve_series_json(path: str, token: str) -> str:
     return _exact_json(out)
 
 
-def serve(path: Path, host: str, port: int) -> None:
-    """Bring the views up to the head, then serve the log until interrupted."""
+def copy_to_serve(url: str, folder: Path) -> tuple[Path, int]:
+    """The PostgreSQL log at `url` copied (`copy_log`, chain checked) into an SQLite file in
+    `folder`, named after the database; the file and the head seq it was taken at."""
+    from ledger.stores import open_postgres
+
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", urlsplit(url).path.strip("/")) or "ledger"
+    path = folder / f"{name}.db"
+    source = open_postgres(url)
+    try:
+        destination = SqliteStore(path, create=True)
+        try:
+            report = copy_log(source, destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+    return path, report.head_seq
+
+
+def serve(path: Path, host: str, port: int, label: str | None = None) -> None:
+    """Bring the views up to the head, then serve the log until interrupted.
+
+    `label` names a copy served in place of its source (read-only: Datasette opens it as
+    immutable)."""
     import uvicorn
     from datasette.app import Datasette
     from datasette.plugins import pm
@@ -239,8 +264,9 @@ def serve(path: Path, host: str, port: int) -> None:
     if not pm.is_registered(datasette_plugin):
         pm.register(datasette_plugin, name="defi_ledger")
     app = Datasette(
-        [str(path)],
-        metadata=metadata(path),
+        [] if label else [str(path)],
+        immutables=[str(path)] if label else [],
+        metadata=metadata(path, label),
         settings={"sql_time_limit_ms": 20_000, "default_page_size": 100},
     )
     uvicorn.run(app.app(), host=host, port=port, log_level="warning")

@@ -9,6 +9,7 @@ checks its digests and `verify` its chain.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ from ledger.clock import FixedClock
 from ledger.errors import StoreError
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from ledger.stores import describe_target, is_postgres_url
 from projections.balances import Balances
-from replay.fork import fork_log
+from replay.fork import copy_into_empty_postgres, fork_log, refuse_unless_empty
 from replay.stress import StressRun, WatchedEngine
 from replay.stress_paths import PricePath, base_path, flat_path
 from replay.stress_report import build_report
@@ -117,3 +119,45 @@ def stress_log(
         "decimals": dict(stressed.engine.books.get(Balances).decimals),
     }
     return build_report(stressed, unstressed, header)
+
+
+def stress_log_to(
+    parent_path: Path,
+    at_block: int,
+    spec: StressSpec,
+    out: Path | str,
+    prices_dir: Path,
+    unstressed_out: Path | str | None = None,
+) -> dict[str, Any]:
+    """`stress_log`, where OUT and the unstressed log may be PostgreSQL URLs (each an empty
+    log; with a URL the unstressed log must be named). Such a log is built in a temporary
+    SQLite file and copied into PostgreSQL in one transaction once both runs have ended
+    (`fork --out URL`'s way), so it appears whole or not at all."""
+    urls = [str(target) for target in (out, unstressed_out) if is_postgres_url(target)]
+    if not urls:
+        return stress_log(
+            parent_path,
+            at_block,
+            spec,
+            Path(out),
+            prices_dir,
+            None if unstressed_out is None else Path(unstressed_out),
+        )
+    if unstressed_out is None:
+        raise StoreError("a stress into a PostgreSQL URL needs --unstressed-out (a path or URL)")
+    if len(set(urls)) < len(urls):
+        raise StoreError("the stressed and unstressed logs need two different URLs")
+    for url in urls:
+        refuse_unless_empty(url)
+    targets = (out, unstressed_out)
+    with tempfile.TemporaryDirectory(prefix="defi-ledger-stress-") as folder:
+        built = [
+            Path(folder) / f"{index}.db" if is_postgres_url(target) else Path(target)
+            for index, target in enumerate(targets)
+        ]
+        report = stress_log(parent_path, at_block, spec, built[0], prices_dir, built[1])
+        for target, path in zip(targets, built, strict=True):
+            if is_postgres_url(target):
+                copy_into_empty_postgres(path, str(target))
+    report["out"], report["unstressed_out"] = (describe_target(target) for target in targets)
+    return report

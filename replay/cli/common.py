@@ -226,24 +226,6 @@ class LogTarget(click.ParamType):  # type: ignore[type-arg]  # generic from clic
         return Path(value)
 
 
-class SqliteFile(click.Path):
-    """An existing SQLite log file, for the commands that work on a file of their own (a
-    PostgreSQL URL is refused saying how to get such a file)."""
-
-    def __init__(self) -> None:
-        super().__init__(path_type=Path, dir_okay=False, exists=True)
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if is_postgres_url(value):
-            self.fail(
-                "this takes an SQLite file, not a PostgreSQL URL: copy the log to one first "
-                "(`defi-ledger copy URL ledger.db`)",
-                param,
-                ctx,
-            )
-        return super().convert(value, param, ctx)
-
-
 def log_argument(function: F) -> F:
     """PATH: an SQLite file, or a PostgreSQL URL (postgresql://user@host/db)."""
     return click.argument("path", type=LogTarget())(function)
@@ -267,10 +249,6 @@ def json_option(function: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(
         function
     )
-
-
-def path_argument(function: F) -> F:
-    return click.argument("path", type=click.Path(path_type=Path, dir_okay=False))(function)
 
 
 def echo_json(value: Any) -> None:

@@ -2,36 +2,70 @@
 
 from __future__ import annotations
 
+import signal
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from replay.cli.common import CliExit, path_argument
+from ledger.stores import describe_target
+from replay.cli.common import CliExit, LogTarget, library_errors
 
 
 @click.command()
-@path_argument
+@click.argument("path", type=LogTarget())
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
-def serve(path: Path, host: str, port: int) -> None:
+def serve(path: Path | str, host: str, port: int) -> None:
     """Open the log at PATH in Datasette: the views with titles, descriptions and units,
     internals hidden, canned queries (balances at a block, a position's history, a
     transaction's events, reserve coverage over time). Ctrl-C stops it.
 
+    PATH may be a postgresql:// URL: Datasette reads SQLite only, so serve copies the log
+    into a temporary SQLite file at start (views built, served read-only, removed on exit)
+    and says at which seq; records appended later show after a restart.
+
     Example: defi-ledger serve ledger.db --port 8001
+
+    Example: defi-ledger serve postgresql://ledger@db.internal/ledger
     """
-    if str(path).startswith(("postgresql:", "postgres:")):
-        raise click.UsageError(
-            "serve opens an SQLite file (Datasette reads SQLite only), not a PostgreSQL URL: "
-            "copy the log to a file first (`defi-ledger copy URL ledger.db`), or query the "
-            "server's views and `event_amounts` with any PostgreSQL client"
-        )
+    if isinstance(path, str):
+        _serve_copy(path, host, port)
+        return
     if not path.exists():
         raise CliExit(f"{path} does not exist; create it with `defi-ledger init` or `replay`", 1)
+    _runner()(path, host, port)
+
+
+def _runner() -> Callable[..., None]:
     try:
         from replay.serve import serve as run
     except ImportError as error:  # datasette is an optional extra
         raise CliExit(
             f"serve needs Datasette ({error}); install it: pip install -e '.[serve]'", 1
         ) from error
-    run(path, host, port)
+    return run
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _serve_copy(url: str, host: str, port: int) -> None:
+    """Serve a read-only copy of the PostgreSQL log at `url`, taken now, in a temporary
+    directory removed on exit."""
+    run = _runner()
+    from replay.serve import copy_to_serve
+
+    shown = describe_target(url)
+    # A stop by SIGTERM (as by Ctrl-C) unwinds, so the copy's directory is removed.
+    signal.signal(signal.SIGTERM, _stop)
+    with tempfile.TemporaryDirectory(prefix="defi-ledger-serve-") as folder:
+        with library_errors(url):
+            path, seq = copy_to_serve(url, Path(folder))
+        click.echo(
+            f"serving a copy of {shown} taken at seq {seq}; restart to see later records",
+            err=True,
+        )
+        run(path, host, port, shown)

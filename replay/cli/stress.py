@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ledger.errors import IntegrityError, LedgerError
+from ledger.stores import describe_target, is_postgres_url
 from replay.cli.common import (
     EXIT_INTEGRITY,
     CliExit,
-    SqliteFile,
+    LogTarget,
     echo_json,
+    exit_for,
     json_option,
     units_option,
 )
@@ -32,7 +35,7 @@ def prices_dir_default() -> Path:
 
 
 @click.command()
-@click.argument("log", type=SqliteFile())
+@click.argument("log", type=LogTarget())
 @click.option("--at-block", type=click.IntRange(min=0), required=True)
 @click.option(
     "--scenario",
@@ -42,13 +45,15 @@ def prices_dir_default() -> Path:
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The stressed log to write (one path; with --paths, the report only).",
+    type=LogTarget(),
+    help="The stressed log to write: a path, or a postgresql:// URL naming an empty log "
+    "(with --paths, the report only).",
 )
 @click.option(
     "--unstressed-out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The unstressed continuation's log (default: OUT with -unstressed before the suffix).",
+    type=LogTarget(),
+    help="The unstressed continuation's log: a path or an empty log's URL (default: OUT with "
+    "-unstressed before the suffix; required when OUT is a URL).",
 )
 @click.option(
     "--report",
@@ -64,11 +69,11 @@ def prices_dir_default() -> Path:
 @units_option
 @json_option
 def stress(
-    log: Path,
+    log: Path | str,
     at_block: int,
     scenario: Path,
-    out: Path | None,
-    unstressed_out: Path | None,
+    out: Path | str | None,
+    unstressed_out: Path | str | None,
     report_dir: Path | None,
     prices_dir: Path | None,
     paths: int | None,
@@ -79,46 +84,70 @@ def stress(
 ) -> None:
     """Stress the positions in LOG as they stand at a block: fork, run a price path, report.
 
+    LOG is a path or a postgresql:// URL; a URL's records up to the block are first copied
+    (every hash kept) into a temporary SQLite file, and the stress runs from that. An OUT URL
+    gains the stressed log whole once the stress has run to its end, or nothing.
+
     Example: defi-ledger stress ledger.db --at-block 1800 --scenario eth-drop-40.toml --out s.db
 
     Example: defi-ledger stress ledger.db --at-block 1000 --scenario s.toml --paths 200 --seed 1
+
+    Example: defi-ledger stress postgresql://ledger@db/ledger --at-block 1800 --scenario s.toml
+    --out postgresql://ledger@db/stressed --unstressed-out unstressed.db
     """
+    from replay.fork import sqlite_prefix
     from replay.stress_spec import load_stress
 
+    if isinstance(log, Path) and not log.is_file():
+        raise click.BadParameter(f"no log file at {log}", param_hint="'LOG'")
+    if paths is None and is_postgres_url(out) and unstressed_out is None:
+        raise click.UsageError("with --out URL, name the unstressed log: --unstressed-out")
     prices_dir = prices_dir or prices_dir_default()
     try:
         spec = load_stress(scenario)
-        if paths is not None:
-            from replay.stress_many import render_many, stress_many
+        with sqlite_prefix(log, at_block) as source:
+            if paths is not None:
+                from replay.stress_many import stress_many
 
-            result = stress_many(log, at_block, spec, prices_dir, paths, seed, workers)
-            if report_dir is not None:
-                from replay.stress_report import write_paths_report
+                result = stress_many(source, at_block, spec, prices_dir, paths, seed, workers)
+            else:
+                from replay.stress_log import stress_log_to
 
-                write_paths_report(result, report_dir)
-            lines = render_many(result, units)
-        else:
-            if out is None:
-                raise click.UsageError("give --out NEW (the stressed log), or --paths K")
-            from replay.stress_log import stress_log
-            from replay.stress_report import render, write_report
-
-            result = stress_log(log, at_block, spec, out, prices_dir, unstressed_out)
-            if report_dir is not None:
-                write_report(result, report_dir)
-            lines = render(result, units)
+                if out is None:
+                    raise click.UsageError("give --out NEW (the stressed log), or --paths K")
+                result = stress_log_to(source, at_block, spec, out, prices_dir, unstressed_out)
+        result["log"] = describe_target(log)
+        lines = _report(result, paths is not None, report_dir, units)
     except IntegrityError as error:
         raise CliExit(str(error), EXIT_INTEGRITY) from error
-    except (ScenarioError, LedgerError) as error:
-        raise CliExit(str(error), 1) from error
+    except (ScenarioError, LedgerError) as error:  # a lost PostgreSQL server is exit 4
+        raise exit_for(error, log) or CliExit(str(error), 1) from error
     except OSError as error:
         raise CliExit(f"I/O: {error}", EXIT_IO) from error
     except click.ClickException:
         raise
-    except Exception as error:  # a bug: say so with an exit code, not a traceback
-        raise CliExit(f"internal error: {type(error).__name__}: {error}", EXIT_INTERNAL) from error
+    except Exception as error:  # a driver's fault (exit 4), else a bug: no traceback either way
+        internal = CliExit(f"internal error: {type(error).__name__}: {error}", EXIT_INTERNAL)
+        raise exit_for(error, log) or internal from error
     if as_json:
         echo_json(result)
         return
     for line in lines:
         click.echo(line)
+
+
+def _report(
+    result: dict[str, Any], many: bool, report_dir: Path | None, units: UnitsMode
+) -> list[str]:
+    """Write the report files (with `--report`); the report's lines."""
+    from replay import stress_report
+
+    if many:
+        from replay.stress_many import render_many
+
+        if report_dir is not None:
+            stress_report.write_paths_report(result, report_dir)
+        return render_many(result, units)
+    if report_dir is not None:
+        stress_report.write_report(result, report_dir)
+    return stress_report.render(result, units)

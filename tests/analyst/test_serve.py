@@ -1,68 +1,25 @@
 """`defi-ledger serve` answers on a loopback port with the metadata, units and queries applied.
 
-The server runs in a child process on 127.0.0.1 and a free port; every wait is bounded and the
-test stops the server itself.
+The server runs in a child process on 127.0.0.1 and a free port (`tests/serve_process.py`).
 """
 
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.serve_process import fetch, serving
+
 pytest.importorskip("datasette", reason="datasette is not installed (pip install -e '.[serve]')")
-
-START_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=20) as response:
-        return str(response.read().decode())
 
 
 @pytest.fixture(scope="module")
 def server(whale_log: Path) -> Iterator[str]:
-    port = free_port()
-    code = "from replay.cli import main; main()"
-    child = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", str(whale_log), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                fetch(f"{base}/-/versions.json")
-                break
-            except OSError:
-                if child.poll() is not None or time.monotonic() > deadline:
-                    child.kill()
-                    output = child.communicate(timeout=10)[0].decode()
-                    pytest.fail(f"serve did not answer within {START_SECONDS}s: {output[-2000:]}")
-                time.sleep(0.3)
-        yield f"{base}/{whale_log.stem}"
-    finally:
-        child.terminate()
-        try:
-            child.communicate(timeout=10)  # waits, and closes the pipe
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate(timeout=10)
+    with serving(str(whale_log)) as served:
+        yield f"{served.base}/{whale_log.stem}"
 
 
 def test_the_database_page_lists_the_views_first_and_hides_internals(server: str) -> None:

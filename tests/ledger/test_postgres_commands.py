@@ -1,7 +1,6 @@
 """The commands that once took only an SQLite file, on a PostgreSQL log: `import`, `var --db`,
-`fork --out`, `--since/--until`, `solvency` and `verify --expect-head/--views/--deep` give what
-they give on SQLite; `serve` (Datasette reads SQLite only) and `stress` (which forks the file
-once per path) refuse a URL by name."""
+`fork --out`, `--since/--until`, `solvency`, `verify --expect-head/--views/--deep` and `stress`
+give what they give on SQLite; `serve` serves a copy of the log taken at start."""
 
 from __future__ import annotations
 
@@ -15,12 +14,14 @@ from click.testing import CliRunner, Result
 
 from events import Minted
 from ledger.batch import NewEvent
-from ledger.stores import open_store
+from ledger.store import ReadFilter
+from ledger.stores import describe_target, open_store
 from replay.cli import cli
 from tests.importers.chain_model import demo_history, token_list
 from tests.importers.conftest import write_logs
 from tests.importers.test_reorg import forked_chains
 from tests.postgres_server import Server, fresh_schema
+from tests.serve_process import fetch, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 SERIES = ROOT / "fixtures" / "prices" / "eth-synthetic-slow-bleed-1h.csv"
@@ -194,14 +195,85 @@ def test_var_and_solvency_read_the_books_of_a_postgres_log(
     assert missing.exit_code == 2 and "no log file" in missing.output
 
 
-def test_serve_and_stress_refuse_a_url_by_name(postgres_url: str, tmp_path: Path) -> None:
-    result = invoke("serve", postgres_url)
-    assert result.exit_code == 2 and "Datasette reads SQLite only" in result.output
-    scenario = ROOT / "fixtures" / "stress" / "eth-drop-40.toml"
-    args = ["--at-block", "1", "--scenario", scenario, "--out", tmp_path / "s.db"]
-    stressed = invoke("stress", postgres_url, *args)
-    assert stressed.exit_code == 2 and "not a PostgreSQL URL" in stressed.output
-    assert "Traceback" not in result.output + stressed.output
+STRESS = ROOT / "fixtures" / "stress" / "eth-drop-40.toml"
+PLACES = ("log", "out", "unstressed_out", "seconds")
+
+
+def stress_report(log: str | Path, *args: str | Path) -> dict[str, object]:
+    report = as_json("stress", log, "--at-block", "1800", "--scenario", STRESS, *args)
+    assert isinstance(report, dict)
+    return {key: value for key, value in report.items() if key not in PLACES}
+
+
+def record_hash(log: str | Path, seq: int) -> str:
+    store = open_store(log)
+    try:
+        return str(next(iter(store.rows(ReadFilter(from_seq=seq, to_seq=seq))))[11])
+    finally:
+        store.close()
+
+
+def test_a_stress_from_postgres_is_the_stress_from_the_sqlite_original(
+    flash_crash: Path, flash_on_postgres: str, postgres_server: Server, tmp_path: Path
+) -> None:
+    on_file = stress_report(flash_crash, "--out", tmp_path / "s.db")
+    with fresh_schema(postgres_server) as out:
+        args = ["--out", out, "--unstressed-out", tmp_path / "u.db"]
+        on_url = stress_report(flash_on_postgres, *args)
+        assert on_url == on_file
+        fork_seq = on_url["fork_seq"]
+        assert isinstance(fork_seq, int) and fork_seq > 1
+        assert on_url["fork_hash"] == record_hash(flash_crash, fork_seq)
+        assert record_hash(out, fork_seq) == record_hash(flash_crash, fork_seq)
+        assert head_hash(out) == head_hash(tmp_path / "s.db")
+        assert as_json("digest", out) == as_json("digest", tmp_path / "s.db")
+        assert head_hash(tmp_path / "u.db") == head_hash(tmp_path / "s-unstressed.db")
+        again = invoke(
+            "stress", flash_on_postgres, "--at-block", "1800", "--scenario", STRESS, *args
+        )
+        assert again.exit_code == 1 and "holds a log already" in again.output
+        assert head_hash(out) == head_hash(tmp_path / "s.db")  # untouched
+    paths = ["--paths", "3", "--seed", "1", "--workers", "1"]
+    assert stress_report(flash_on_postgres, *paths) == stress_report(flash_crash, *paths)
+    unnamed = invoke(
+        "stress", flash_on_postgres, "--at-block", "1", "--scenario", STRESS, "--out", out
+    )
+    assert unnamed.exit_code == 2 and "--unstressed-out" in unnamed.output
+    away = f"postgresql://ledger@/ledger?host={tmp_path / 'no-server'}"
+    lost = invoke("stress", away, "--at-block", "1", "--scenario", STRESS, *paths)
+    assert lost.exit_code == 4 and "cannot connect" in lost.output
+    assert "Traceback" not in again.output + unnamed.output + lost.output
+
+
+def test_serve_on_postgres_serves_a_copy_taken_at_start(
+    flash_crash: Path, flash_on_postgres: str, tmp_path: Path
+) -> None:
+    pytest.importorskip(
+        "datasette", reason="datasette is not installed (pip install -e '.[serve]')"
+    )
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    head = as_json("info", flash_crash)
+    assert isinstance(head, dict)
+    with serving(flash_on_postgres, {"TMPDIR": str(temporary)}) as served:
+        base = served.base
+        (database,) = json.loads(fetch(f"{base}/-/databases.json"))
+        assert database["is_mutable"] is False
+        page = fetch(f"{base}/{database['name']}")
+        assert page.index("Views first") < page.index("view_balances") < page.index("/events")
+        meta = json.loads(fetch(f"{base}/-/metadata.json"))
+        assert meta["title"] == f"defi-ledger: {describe_target(flash_on_postgres)}"
+        rows = json.loads(fetch(f"{base}/{database['name']}/view_balances.json?_shape=array"))
+        assert rows and all(isinstance(row["amount"], str) for row in rows)
+        events = json.loads(
+            fetch(f"{base}/{database['name']}/events.json?_shape=array&_sort_desc=seq&_size=1")
+        )
+        assert events[0]["seq"] == head["head_seq"]
+        assert any(temporary.iterdir())  # the copy, while it is served
+        output = served.output()
+    described = describe_target(flash_on_postgres)
+    assert f"serving a copy of {described} taken at seq {head['head_seq']}; restart" in output
+    assert not any(temporary.iterdir())  # removed on exit
 
 
 def test_a_fork_stopped_midway_leaves_the_postgres_log_empty(
