@@ -62,7 +62,7 @@ from ledger.sqlite_store import SqliteStore
 source = sqlite3.connect(sys.argv[2])
 store = SqliteStore(sys.argv[3], create=True)
 batch, last = [], None
-rows = source.execute("SELECT block, type, version, payload FROM events ORDER BY seq")
+rows = source.execute("SELECT block, type, version, payload FROM named_events ORDER BY seq")
 for block, tag, version, payload in rows:
     if batch and block != last:
         store.append(batch)
