@@ -9,12 +9,21 @@ supply just before the first fact seen of it, what is not known marked unknown);
 record shows other fee parameters than the books hold is preceded by a `PoolFeesObserved`.
 The pool's tokens come from `holder` (the chain's holders the books do not track, an `outside:`
 account), as the chain facts of `events.chain` do.
+
+The facts made from one transaction's prints follow a `StacksTransactionImported`: where on the
+chain they come from (network, block height and hash, transaction id and index, the prints'
+event indexes). Each of those facts names its print in its event id
+(`stacks:<tx>:<event index>[:<part>]`), so a transaction's facts are found from either.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
+
 from events.amm import pool_account
-from events.base import Amount, Event, Name, register
+from events.base import Amount, Block, Event, Name, register
 
 STACKS_OUTSIDE = "outside:stacks"
 """The Stacks holders whose balances the books do not track (may go negative, like `issuer:`)."""
@@ -107,6 +116,50 @@ def stacks_print_id(tx_id: str, event_index: int, part: int = 0) -> str:
     """The event id of the `part`-th fact made from one print: `stacks:<tx>:<index>[:<part>]`."""
     base = f"stacks:{tx_id.lower()}:{event_index}"
     return f"{base}:{part}" if part else base
+
+
+def stacks_network(principal: str) -> str:
+    """The chain a principal lives on, from its c32 version letter (after the `S`):
+    `stacks:mainnet` (`SP`, `SM`), `stacks:testnet` (`ST`, `SN`), else `stacks`."""
+    version = principal[1:2].upper() if principal[:1].upper() == "S" else ""
+    if version in ("P", "M"):
+        return "stacks:mainnet"
+    if version in ("T", "N"):
+        return "stacks:testnet"
+    return "stacks"
+
+
+Index = Annotated[int, msgspec.Meta(ge=0)]
+
+
+@register
+class StacksTransactionImported(Event, frozen=True, kw_only=True):
+    """Where on the Stacks chain the facts right after it come from: one transaction's prints.
+
+    No postings. Those facts carry the event id `stacks:<tx_id>:<event index>[:<part>]`.
+    """
+
+    chain: Name
+    """`stacks:mainnet` or `stacks:testnet` (the printing contract's address version), or
+    `stacks` when the address does not say."""
+    block: Block
+    """The block height."""
+    block_hash: str | None = None
+    """The block hash (0x hex); None when the pages did not give it (unknown)."""
+    tx_id: Name
+    """The transaction id (0x hex, lower case)."""
+    tx_index: Index | None = None
+    """The transaction's position in its block; None when the pages did not give it."""
+    event_indexes: list[Index]
+    """The event indexes of the prints whose facts follow, ascending."""
+
+    def default_stream(self) -> str:
+        return f"chain:{self.chain}:transactions"
+
+
+def stacks_transaction_id(tx_id: str, event_index: int) -> str:
+    """The event id of a `StacksTransactionImported` whose first print is `event_index`."""
+    return f"stacks-tx:{tx_id.lower()}:{event_index}"
 
 
 def stacks_print_of(event_id: str) -> tuple[str, int] | None:

@@ -23,6 +23,7 @@ from typing import Annotated
 
 import msgspec
 
+from events.alex_pools import StacksTransactionImported, stacks_print_of
 from events.base import Amount, Block, Event, Name, register
 
 ChainId = Annotated[int, msgspec.Meta(ge=1)]
@@ -336,3 +337,19 @@ def provenance_of(event: Event) -> Provenance | None:
     """The chain provenance of a fact, or None for facts not imported from a chain."""
     found = getattr(event, "provenance", None)
     return found if isinstance(found, Provenance) else None
+
+
+def transaction_of(event: Event, event_id: str) -> str | None:
+    """The chain transaction a fact comes from (hash or Stacks tx id, lower case), or None.
+
+    An EVM fact names it in its provenance; a Stacks fact in its event id
+    (`stacks:<tx>:<event index>[:<part>]`), and its transaction's `StacksTransactionImported`
+    in its own field.
+    """
+    provenance = provenance_of(event)
+    if provenance is not None:
+        return provenance.tx_hash
+    if isinstance(event, StacksTransactionImported):
+        return event.tx_id
+    printed = stacks_print_of(event_id)
+    return printed[0] if printed is not None else None

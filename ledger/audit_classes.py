@@ -41,6 +41,7 @@ from events.chain import (
     chain_name,
     is_outside,
     provenance_of,
+    transaction_of,
 )
 from events.record import Record
 from ledger.audit import Checked, check_event
@@ -333,9 +334,8 @@ def classify(
     for record in store.read(ReadFilter(to_block=to_block)):
         if retractions and retractions.is_retracted(record):
             continue
-        provenance = provenance_of(record.event)
         chosen = record.block >= low and (
-            wanted is None or (provenance is not None and provenance.tx_hash == wanted)
+            wanted is None or transaction_of(record.event, record.event_id) == wanted
         )
         moved = holdings.findings(record, pools)
         if chosen:

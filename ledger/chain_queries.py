@@ -1,7 +1,9 @@
 """Questions about imported chain history: the records of a transaction, the state after it.
 
-A chain transaction is named by its hash; its facts carry it in their provenance. The log has
-no index on it (it is inside the payload), so these read the log once; a record's retraction
+A chain transaction is named by its hash (a Stacks transaction by its tx id); its facts carry it
+in their provenance, or for Stacks prints in their event ids, after the transaction's
+`StacksTransactionImported` (`events.chain.transaction_of`). The log has no index on it (it is
+inside the payload or the id), so these read the log once; a record's retraction
 (`ledger.reorg`) is reported with it, and the state after a transaction skips retracted records.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from events.chain import provenance_of
+from events.chain import transaction_of
 from events.record import Record
 from ledger.reorg import Retractions
 from ledger.sqlite_store import SqliteStore
@@ -29,8 +31,7 @@ def in_transaction(record: Record, tx_hash: str | None) -> bool:
     """Whether `record` is a fact of chain transaction `tx_hash` (any record when None)."""
     if tx_hash is None:
         return True
-    provenance = provenance_of(record.event)
-    return provenance is not None and provenance.tx_hash == tx_hash
+    return transaction_of(record.event, record.event_id) == tx_hash
 
 
 def transaction_records(

@@ -7,7 +7,9 @@ dict by `render_markdown`) cannot drift from the code; a test fails when the fil
 
 Units of event and command fields are read from their names (STYLE.md's naming rule):
 `*_1e18` and `*_e8`/`*_1e8`/`*_x1e8` are fixed point, `*_bps` basis points, blocks and heights
-are block numbers, and other non-negative integers are amounts in base units.
+are block numbers, a chain transaction's or event's place in its block or transaction (`tx_index`,
+`log_index`, `event_index(es)`) an index, and other non-negative integers are amounts in base
+units.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ def unit_of(name: str, kind: str) -> str:
         return "block number"
     if name in ("decimals", "version", "cycle", "position_id", "lock_cycles", "tick", "year"):
         return "count"
+    if name in ("tx_index", "log_index", "event_index", "event_indexes"):
+        return "index (a position, from 0)"
     return "base units (of the asset the event names)"
 
 

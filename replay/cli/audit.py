@@ -29,7 +29,9 @@ def _where(item: Finding) -> str:
 @log_argument
 @click.option("--from-block", type=STORED_INT, help="First block checked.")
 @click.option("--to-block", type=STORED_INT, help="Last block checked.")
-@click.option("--tx", "tx_hash", help="Only the facts of this chain transaction (hash).")
+@click.option(
+    "--tx", "tx_hash", help="Only the facts of this chain transaction (hash, or Stacks tx id)."
+)
 @date_options("from_block", "to_block")
 @json_option
 def audit_command(

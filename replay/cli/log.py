@@ -197,7 +197,9 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
 @click.option("--blocks", help="Block range A:B, inclusive (e.g. 100:200, 100:, :200).")
 @click.option("--stream", help="Only this stream.")
 @click.option("--type", "type_tag", help="Only this event type (e.g. Transferred).")
-@click.option("--tx", "tx_hash", help="Only the facts of this chain transaction (hash).")
+@click.option(
+    "--tx", "tx_hash", help="Only the facts of this chain transaction (hash, or Stacks tx id)."
+)
 @click.option("--account", help="Only records whose event names this account (any role).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @date_options("blocks", "blocks")

@@ -134,7 +134,9 @@ def render_table(table: Table, rows: list[tuple[Any, ...]], units: Units | None 
     help="State after this block (head by default).",
 )
 @projection_option
-@click.option("--tx", "tx_hash", help="State just after this chain transaction (hash).")
+@click.option(
+    "--tx", "tx_hash", help="State just after this chain transaction (hash, or Stacks tx id)."
+)
 @click.option("--account", help="Only rows of this account.")
 @click.option("--asset", help="Only rows of this asset.")
 @click.option(

@@ -10,7 +10,10 @@ A print that makes no fact needs none.
 
 Each fact made from a print has the event id `stacks:<tx>:<event index>[:<part>]`, so a print
 imported before (the log holds its first fact) is counted as a duplicate and appends nothing
-again, and the audit names a finding's transaction and event index.
+again, and the audit names a finding's transaction and event index. A transaction's facts follow
+a `StacksTransactionImported`, their provenance: the chain (from the contract's address), block
+height, block hash and `tx_index` when the items give them (else recorded as unknown), the
+transaction id and the prints' event indexes; `log`, `state` and `audit --tx` find them by it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from events.alex_pools import stacks_print_id
+from events.alex_pools import (
+    StacksTransactionImported,
+    stacks_network,
+    stacks_print_id,
+    stacks_transaction_id,
+)
 from events.base import Event
 from ledger.batch import Appended, NewEvent, Rejected
 from ledger.projector import Projector
@@ -134,7 +142,24 @@ def _fresh(
 
 
 def _new_events(facts: list[tuple[Event, StacksPrint]], floor: int) -> Iterator[NewEvent]:
-    """Each fact at its print's block (never below the log head's), with its event id."""
+    """A transaction's facts after its provenance, each at its print's block (never below the
+    log head's), with its event id."""
+    if not facts:
+        return
+    prints = sorted({found.event_index: found for _, found in facts}.items())
+    first = prints[0][1]
+    yield NewEvent(
+        event=StacksTransactionImported(
+            chain=stacks_network(first.contract_id),
+            block=first.block_height or 0,
+            block_hash=next((found.block_hash for _, found in prints if found.block_hash), None),
+            tx_id=first.tx_id,
+            tx_index=first.tx_index,
+            event_indexes=[index for index, _ in prints],
+        ),
+        block=max(first.block_height or 0, floor),
+        event_id=stacks_transaction_id(first.tx_id, first.event_index),
+    )
     parts: dict[tuple[str, int], int] = {}
     for fact, found in facts:
         where = (found.tx_id, found.event_index)

@@ -12,7 +12,8 @@ The Clarity value is read from its `repr` (`parse_clarity`): tuples become dicts
 value, lists lists. Events that are not contract logs are skipped as what they are (asset
 events, which the contract's own print reports too). A page gives no block height unless the
 item carries `block_height`, or embeds its transaction (`tx`) with one, as the transaction
-endpoints do (`tx_index` likewise); an ALEX print is reported by its object and action.
+endpoints do (`tx_index` and `block_hash` likewise); an ALEX print is reported by its object
+and action.
 `replay.importers.alex` maps the prints of ALEX pools onto the ledger's facts.
 """
 
@@ -40,6 +41,7 @@ class StacksPrint(msgspec.Struct, frozen=True):
     block_height: int | None
     value: Any
     tx_index: int | None = None
+    block_hash: str | None = None
 
 
 def _atom(text: str) -> Any:
@@ -126,18 +128,31 @@ def read_stacks_pages(path: Path) -> Iterator[StacksPrint]:
                     block_height=_where(item, "block_height"),
                     value=parse_clarity(str(log["value"]["repr"])),
                     tx_index=_where(item, "tx_index"),
+                    block_hash=_block_hash(item),
                 )
             except (KeyError, TypeError, ValueError) as error:
                 where = f"page {page_number} result {index}"
                 raise LogFormatError(f"{path}: {where}: not a contract log ({error})") from error
 
 
-def _where(item: dict[str, Any], field: str) -> int | None:
-    """`block_height` or `tx_index` of an event item, or of the transaction it embeds (`tx`)."""
+def _field(item: dict[str, Any], field: str) -> Any:
+    """A field of an event item, or of the transaction it embeds (`tx`); None if neither has it."""
     found = item.get(field)
     if found is None and isinstance(item.get("tx"), dict):
         found = item["tx"].get(field)
+    return found
+
+
+def _where(item: dict[str, Any], field: str) -> int | None:
+    """`block_height` or `tx_index` of an event item (or of its `tx`)."""
+    found = _field(item, field)
     return None if found is None else int(found)
+
+
+def _block_hash(item: dict[str, Any]) -> str | None:
+    """The `block_hash` of an event item (or of its `tx`), lower case."""
+    found = _field(item, "block_hash")
+    return None if found is None else str(found).lower()
 
 
 def print_kind(value: Any) -> str:
