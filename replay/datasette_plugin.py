@@ -5,7 +5,7 @@
   computing state at a block, exactly, for the canned queries).
 - `render_cell`: amounts and fixed-point numbers of the views in display units with their
   unit (`replay/units.py`); `block` cells link to the events of that block, an f(x)
-  position to its history, and a payload's `tx_hash` to the transaction's events.
+  position to its history, and an imported payload's transaction to its events.
 """
 
 from __future__ import annotations
@@ -52,9 +52,9 @@ def render_cell(
     if table == "view_fx_positions" and column == "position":
         pool = dict(zip(row.keys(), row, strict=True)).get("pool")
         return _link(f"{base}/position_history?pool={pool}&position={value}", str(value))
-    if table == "events" and column == "payload" and isinstance(value, str) and "tx_hash" in value:
-        tx = json.loads(value).get("tx_hash")
-        if isinstance(tx, str):
+    if table in ("events", "named_events") and column == "payload" and isinstance(value, str):
+        tx = _transaction(value)
+        if tx is not None:
             href = f"{base}/transaction_events?tx={tx}&block="
             return Markup(f"{escape(value)}<br>") + _link(href, f"transaction {tx}")
     name = table.removeprefix("view_")
@@ -68,6 +68,18 @@ def render_cell(
     cells = {key: _maybe_int(item) for key, item in zip(row.keys(), row, strict=True)}  # a Row
     cells[column] = number
     return Markup(escape(Units(DECIMALS).cell(name, column, cells)))
+
+
+def _transaction(payload: str) -> str | None:
+    """The chain transaction an imported payload names (an EVM fact's provenance, a Stacks
+    transaction's `tx_id`), or None."""
+    if "tx_hash" not in payload and "tx_id" not in payload:
+        return None
+    found = json.loads(payload)
+    provenance = found.get("provenance") if isinstance(found, dict) else None
+    tx = provenance.get("tx_hash") if isinstance(provenance, dict) else None
+    tx = tx if tx is not None else found.get("tx_id") if isinstance(found, dict) else None
+    return tx if isinstance(tx, str) else None
 
 
 def _maybe_int(value: Any) -> Any:

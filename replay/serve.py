@@ -9,8 +9,9 @@ an amount); cells are shown in display units with their unit by the plugin
 (`replay/datasette_plugin.py`), the raw text stays in the JSON.
 
 Canned queries: balances at a block and a position's history (computed by the library through
-SQL functions the plugin registers, exactly), a transaction's events (by the `tx_hash` an
-importer records in a payload, else by block), reserve coverage over time.
+SQL functions the plugin registers, exactly), a transaction's events (by the transaction an
+import took them from: an EVM fact's provenance, a Stacks fact's event id; else by block),
+reserve coverage over time.
 """
 
 from __future__ import annotations
@@ -58,11 +59,16 @@ QUERIES: dict[str, dict[str, Any]] = {
     },
     "transaction_events": {
         "title": "A transaction's events",
-        "description": "Events carrying the transaction hash (tx_hash) an importer records; "
-        "for logs without one, the events of a block (:block).",
+        "description": "The facts an import took from one chain transaction (:tx, any case): "
+        "an EVM fact names it in its provenance, a Stacks fact in its event id "
+        "(stacks:<tx>:<index>) and its transaction's StacksTransactionImported in tx_id; with "
+        ":tx empty, the events of a block (:block).",
         "sql": (
             "SELECT seq, block, stream, type, payload FROM named_events "
-            "WHERE json_extract(payload, '$.tx_hash') = :tx "
+            "WHERE (:tx != '' AND ("
+            "lower(json_extract(payload, '$.provenance.tx_hash')) = lower(:tx) "
+            "OR lower(json_extract(payload, '$.tx_id')) = lower(:tx) "
+            "OR lower(event_id) LIKE 'stacks:' || lower(:tx) || ':%')) "
             "OR (:tx = '' AND block = CAST(:block AS INTEGER)) ORDER BY seq"
         ),
     },
