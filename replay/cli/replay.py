@@ -22,8 +22,6 @@ from replay.cli.common import (
     refuse_past_head,
 )
 from replay.cli.state import check_projection_names
-from replay.fork import diff_logs, fork_into_postgres, fork_with_whatif
-from replay.runner import replay_scenario
 from replay.scenario import load_scenario
 from replay.summary import render_summary, summarise
 from replay.units import Units, asset_decimals
@@ -98,6 +96,8 @@ def replay(
     with library_errors(db):
         loaded = load_scenario(scenario, data_dirs=data_dirs)
         bar = progress_printer()
+        from replay.runner import replay_scenario  # not in `report`'s start-up
+
         outcome = replay_scenario(loaded, db, progress=bar[1] if bar else None, force=force)  # type: ignore[arg-type]
         if bar:
             bar[0].close()  # type: ignore[attr-defined]
@@ -190,6 +190,8 @@ def fork(
     if scenario is not None:
         with library_errors(scenario):
             loaded = load_scenario(scenario, data_dirs=data_dirs)
+    from replay.fork import fork_into_postgres, fork_with_whatif
+
     with open_log(path) as parent:
         refuse_past_head(at_block, parent.head(), path)
         with library_errors(out):
@@ -227,6 +229,8 @@ def diff(
 
     Example: defi-ledger diff ledger.db whatif.db --at-block 9000 --projection balances
     """
+    from replay.fork import diff_logs
+
     chosen = check_projection_names(names)
     with open_log(log_a) as a, open_log(log_b) as b:
         refuse_past_head(at_block, a.head(), log_a)
