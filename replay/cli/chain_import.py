@@ -16,6 +16,7 @@ from replay.cli.common import (
     json_option,
     log_argument,
     open_log,
+    refresh_views,
 )
 from replay.importers import FORMATS, ImportResult, import_logs
 from replay.importers.logs import LogFormatError
@@ -108,6 +109,8 @@ def import_command(
             )
         except (LogFormatError, TokenListError, PoolStateError) as error:
             raise CliExit(f"refused: {error}", 1) from error
+        if result.facts_appended:
+            refresh_views(store, path)  # the views answer for what was imported
     if as_json:
         echo_json(result)
     else:

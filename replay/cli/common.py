@@ -267,3 +267,23 @@ def units_option(function: Any) -> Any:
         help="display: amounts in their asset's units (1.5 ETH), ratios in %; "
         "base: the integers the books keep (wei, 1e18 fixed point).",
     )(function)
+
+
+def refresh_views(store: Any, path: Path | str) -> None:
+    """Bring the views up to the head; what was appended is in the log whatever happens here.
+
+    A fault while writing the views (disk full, say) leaves them behind, which `info` names
+    and `state` or `rebuild` repairs: it is a warning, not a failed append or import.
+    """
+    from ledger.projector import Projector
+
+    try:
+        Projector(store).catch_up()
+    except Exception as error:
+        if exit_for(error, path) is None:
+            raise  # a bug: exit 5, even though the batch is safe
+        click.echo(
+            f"warning: the records are in the log, but the views were not brought up to date "
+            f"({error}); `defi-ledger rebuild {path}` brings them up to date",
+            err=True,
+        )

@@ -24,11 +24,11 @@ from replay.cli.common import (
     STORED_INT_POSITIVE,
     CliExit,
     echo_json,
-    exit_for,
     fail_rejected,
     json_option,
     log_argument,
     open_log,
+    refresh_views,
 )
 from replay.cli.dates import date_options
 from replay.cli.log_view import FORMATS, chosen, emit
@@ -97,7 +97,7 @@ def append(
         if isinstance(result, Appended):
             # The views are brought up to the new head in the same call, so a plain SQLite
             # client never reads a view behind the log it has just appended to.
-            _refresh_views(store, path)
+            refresh_views(store, path)
     if isinstance(result, Rejected):
         if result.index is not None:
             line = parsed.line_numbers[result.index]
@@ -129,26 +129,6 @@ def _has_view_schema(store: Any) -> bool:
     from ledger.pg_views import has_schema
 
     return has_schema(store.connection)
-
-
-def _refresh_views(store: Any, path: Path | str) -> None:
-    """Bring the views up to the head; the batch is in the log whatever happens here.
-
-    A fault while writing the views (disk full, say) leaves them behind, which `info` names
-    and `state` or `rebuild` repairs: it is a warning, not a failed append.
-    """
-    from ledger.projector import Projector
-
-    try:
-        Projector(store).catch_up()
-    except Exception as error:
-        if exit_for(error, path) is None:
-            raise  # a bug: exit 5, even though the batch is safe
-        click.echo(
-            f"warning: the batch is in the log, but the views were not brought up to date "
-            f"({error}); `defi-ledger rebuild {path}` brings them up to date",
-            err=True,
-        )
 
 
 def _source_lines(source: Path) -> list[bytes]:

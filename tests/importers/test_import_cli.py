@@ -81,3 +81,39 @@ def test_a_missing_sync_is_counted_or_audited_never_fatal(
     assert "Swap: pair first seen with no Sync: reserves unknown" in reasons
     audited = CliRunner().invoke(cli, ["audit", str(db)])
     assert audited.exit_code in (0, 3) and "Traceback" not in audited.output
+
+
+def test_the_views_answer_for_the_import_when_it_returns(tmp_path: Path, tokens_file: Path) -> None:
+    """`import` brings the views up to the head in the same call, as `append` does: the
+    balances view then holds what a fold of the imported log gives."""
+    import sqlite3
+
+    from ledger.projector import Projector
+    from ledger.sqlite_store import SqliteStore
+    from projections.balances import Balances
+
+    chain, _ = demo_history()
+    logs = write_logs(tmp_path, "logs", chain.logs, "etl-json")
+    db = tmp_path / "ledger.db"
+    args = ["import", str(db), "--format", "etl-json", "--token-list", str(tokens_file), str(logs)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    info = json.loads(CliRunner().invoke(cli, ["info", str(db), "--json"]).output)
+    assert info["stale_views"] == [] and info["views_at_seq"]
+    assert set(info["views_at_seq"].values()) == {info["head_seq"]}
+    with sqlite3.connect(db) as connection:
+        viewed = {
+            (account, asset): int(amount)
+            for account, asset, amount in connection.execute(
+                "SELECT account, asset, amount FROM view_balances"
+            )
+        }
+    store = SqliteStore(db)
+    books = Projector(store).books_at(store.head().block)
+    store.close()
+    folded = {
+        (account, asset): amount
+        for asset, holders in books.get(Balances).holdings.items()
+        for account, amount in holders.items()
+        if amount and not account.startswith("issuer:")  # issuers are the supply view's
+    }
+    assert viewed == folded and viewed
