@@ -42,6 +42,11 @@ def is_stacks(name: str) -> bool:
     return name.startswith(STACKS_PREFIX)
 
 
+def about_stacks(event: object) -> bool:
+    """Whether a fact is about a Stacks pool or token (one an import of prints writes)."""
+    return any(is_stacks(str(getattr(event, field, ""))) for field in ("pool", "token"))
+
+
 @register
 class WeightedPoolObserved(Event, frozen=True, kw_only=True):
     """An ALEX weighted pool first seen mid-life (postings: holder -> pool; LP issuer -> holder)."""

@@ -9,8 +9,9 @@ lines from outside), importers and replays. A fact is admitted when
 - value leaves an issuer account only by a fact that mints that asset (`MINTS`): a transfer
   out of `issuer:USDC` is money from nowhere;
 - no account goes below zero, posting by posting, exactly as the balances book folds it, except
-  the accounts in `MAY_GO_NEGATIVE` and, for a fact imported from a chain (one with a
-  provenance), the chain's `outside:` account: the holders the books do not track.
+  the accounts in `MAY_GO_NEGATIVE` and, for a fact imported from a chain (an EVM fact with its
+  provenance, or a fact about a pool or token imported from Stacks prints), the chain's
+  `outside:` account: the holders the books do not track.
 
 A fact that breaks a rule gets a `Rejected` with a named code and nothing is applied; the
 caller appends nothing. The check only reads the books: it never changes them.
@@ -25,6 +26,7 @@ import msgspec
 
 from events.alex import StakingRewardClaimed
 from events.alex_lending import CollateralMinted, YieldLiquidityChanged
+from events.alex_pools import WeightedPoolObserved, about_stacks
 from events.alphax import AlphaxGraveyardBought, AlphaxPairMinted
 from events.amm import LiquidityAdded, LiquidityRemoved
 from events.base import Event, event_tag
@@ -68,6 +70,7 @@ MINTS: dict[type[Event], Callable[[Any], Iterable[str]]] = {
     # A pair's LP token: its supply when first seen, what a mint (locked and protocol fee
     # included) or a burn's protocol fee issues.
     PoolObserved: lambda event: (event.lp_asset,),
+    WeightedPoolObserved: lambda event: (event.lp_asset,),  # an ALEX pool seen mid-life
     PairMinted: lambda event: (event.lp_asset,),
     PairBurned: lambda event: (event.lp_asset,),
 }
@@ -81,7 +84,7 @@ def may_go_negative(account: str, event: Event) -> bool:
     """An issuer account; or the chain's `outside:` account, by a fact imported from a chain."""
     if account.startswith(MAY_GO_NEGATIVE):
         return True
-    return is_outside(account) and provenance_of(event) is not None
+    return is_outside(account) and (provenance_of(event) is not None or about_stacks(event))
 
 
 #: The largest int the log stores as an SQLite INTEGER (block, ts_ms, expected_version).

@@ -30,10 +30,11 @@ from events.alex_pools import (
 )
 from events.base import Event
 from ledger.batch import Appended, NewEvent, Rejected
-from ledger.projector import Projector
+from ledger.engine import Engine
 from ledger.stores import LogStore
 from projections.balances import Balances
 from projections.pools import Pools
+from replay.importers.admitted import admit_batch, books_and_engine
 from replay.importers.alex import KIND, AlexPrintMapper, is_pool_print
 from replay.importers.logs import LogFormatError
 from replay.importers.pool_state import PoolHint
@@ -100,10 +101,8 @@ def import_stacks(
     """Map the ALEX prints in `files` to facts and append them (see the module docstring)."""
     prints = _read(files)
     result.logs += len(prints)
-    books = Projector(store, ["pools", "balances"]).current()
-    pools = next(book for book in books if isinstance(book, Pools))
-    balances = next(book for book in books if isinstance(book, Balances))
-    mapper = AlexPrintMapper(pools, set(balances.decimals), hints)
+    books, engine = books_and_engine(store)
+    mapper = AlexPrintMapper(books.get(Pools), set(books.get(Balances).decimals), hints)
     taken: set[str] = set()
     batch: list[NewEvent] = []
     for group in transactions(chronological(prints)):
@@ -112,11 +111,11 @@ def import_stacks(
         if progress is not None:
             progress(len(group))
         if len(batch) >= BATCH_FACTS:
-            appended, batch = _append(store, batch, result), []
+            appended, batch = _append(engine, batch, result), []
             if not appended:
                 break
     if batch:
-        _append(store, batch, result)
+        _append(engine, batch, result)
     counts = mapper.outcomes.counts
     result.counts = {
         kind: {key: counter.get(key, 0) for key in OUTCOMES} for kind, counter in counts.items()
@@ -172,10 +171,17 @@ def _new_events(facts: list[tuple[Event, StacksPrint]], floor: int) -> Iterator[
         )
 
 
-def _append(store: LogStore, batch: list[NewEvent], result: ImportResult) -> bool:
-    """Append one batch; False (and the refusal in `result`) when the store refuses it."""
-    appended = store.append(batch)
+def _append(engine: Engine, batch: list[NewEvent], result: ImportResult) -> bool:
+    """Append one batch through admission; False (and the refusal, naming the print of the
+    fact refused, in `result`) when it is refused."""
+    appended = admit_batch(engine, batch)
     if isinstance(appended, Rejected):
+        index = appended.index
+        if index is not None and 0 <= index < len(batch):
+            where = batch[index].event_id
+            appended = Rejected(
+                code=appended.code, detail=f"{where}: {appended.detail}", index=index
+            )
         result.rejected = appended
         return False
     assert isinstance(appended, Appended)

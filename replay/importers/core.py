@@ -38,13 +38,12 @@ from events.chain import (
     provenance_of,
 )
 from ledger.batch import Appended, NewEvent, Rejected
-from ledger.engine import Engine
-from ledger.projector import Projector
 from ledger.stores import LogStore
 from projections.balances import Balances
 from projections.chain import ChainBook
 from projections.fx_chain import FxChainBook
 from projections.pools import Pools
+from replay.importers.admitted import admit_batch, books_and_engine
 from replay.importers.alex_import import import_stacks
 from replay.importers.fx import ChainMappers, FxMapper, kind_of
 from replay.importers.holders import Holders
@@ -93,11 +92,8 @@ class _Importer:
 
     def _load(self) -> None:
         """The books as the log has them (views caught up, any retraction rolled back)."""
-        books = Projector(self.store).current_books()
+        books, self.engine = books_and_engine(self.store)
         chain, pools, fx_book = books.get(ChainBook), books.get(Pools), books.get(FxChainBook)
-        # Facts are admitted against these books (`_append`), each batch on top of the last.
-        position = books.position
-        self.engine = Engine(self.store, start=(position.seq, position.block, books.snapshot()))
         self.blocks = dict(chain.blocks.get(self.chain_id, {}))
         self.settled_through = chain.settled_through(self.chain_id)
         self.head = chain.head_block(self.chain_id)
@@ -170,7 +166,7 @@ class _Importer:
         self.pending, self.read_blocks = [], {}
 
     def _append(self, batch: list[NewEvent]) -> None:
-        result = self.engine.append_facts(batch, expected_head=self.engine.head.seq)
+        result = admit_batch(self.engine, batch)
         if isinstance(result, Rejected):
             self.result.rejected = _named(result, batch)
             raise _Stop
