@@ -96,6 +96,11 @@ BROKEN_RULES = {
         | {"to_account": "mallory", "amount": 5},
         "INSUFFICIENT_BALANCE",
     ),
+    "transfer out of the Stacks outside account by a plain fact": (
+        {"type": "Transferred", "asset": "USDC", "from_account": "outside:stacks"}
+        | {"to_account": "mallory", "amount": 5},
+        "INSUFFICIENT_BALANCE",
+    ),
     "a second AssetRegistered changing decimals": (
         {"type": "AssetRegistered", "asset": "USDC", "symbol": "USDC", "decimals": 18},
         "ASSET_EXISTS",
