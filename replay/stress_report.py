@@ -48,6 +48,8 @@ FIGURE_ASSETS = {
     "stability_usdc_before": "USDC",
     "stability_usdc_after": "USDC",
     "alphax_holders_claimed_usdc": "USDC",
+    "debt_before": "fxUSD",
+    "debt_after": "fxUSD",
 }
 """The asset each money figure is counted in (the rest are counts, blocks or dicts by token)."""
 BY_TOKEN = ("reserve_before", "reserve_after", "reserve_shortfalls_covered")
@@ -235,8 +237,7 @@ def render(report: dict[str, Any], units: UnitsMode = "display") -> list[str]:
         lines.append(f"{key:28}{shown[0]:>28} {shown[1]:>28}")
     for row in report["positions"]:
         debts = [
-            figure_text("walk_cost", row[key], decimals, units)
-            for key in ("debt_before", "debt_after")
+            figure_text(key, row[key], decimals, units) for key in ("debt_before", "debt_after")
         ]
         lines.append(
             f"  {row['pool']}#{row['position']} {row['owner']}: {row['outcome']}"

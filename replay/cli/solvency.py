@@ -102,10 +102,11 @@ def solvency(
 
 def display_row(item: dict[str, Any], decimals: dict[str, int]) -> dict[str, Any]:
     """A row with its amounts in the token's display units and coverage in %."""
-    shown = dict(item)
-    for key in AMOUNTS:
-        shown[key] = amount_text(item[key], item["token"], decimals)
-    coverage = shown.pop("coverage_bps")
-    shown["coverage"] = None if coverage is None else percent_text(coverage, 10_000)
-    shown["first_failing_block"] = shown.pop("first_failing_block")
-    return shown
+    coverage = item["coverage_bps"]
+    return {
+        "reserve": item["reserve"],
+        "token": item["token"],
+        **{key: amount_text(item[key], item["token"], decimals) for key in AMOUNTS},
+        "coverage": None if coverage is None else percent_text(coverage, 10_000),
+        "first_failing_block": item["first_failing_block"],
+    }
