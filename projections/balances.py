@@ -36,7 +36,7 @@ def is_issuer(account: str) -> bool:
 
 
 class _State(msgspec.Struct):
-    """The canonical state: what `digest()` hashes (and what snapshots were before v1.1)."""
+    """The sorted state: the balances table's rows (and what snapshots were before v1.1)."""
 
     balances: list[tuple[str, str, int]]
     assets: list[tuple[str, int]]
@@ -49,7 +49,7 @@ class _Snapshot(msgspec.Struct):
     Snapshots are a cache, so they are written in the dicts' own order (which the log
     determines) with zero amounts kept: restoring one rebuilds exactly the dicts it was taken
     from, so a restored state plus the same tail gives the same bytes as a full fold. The
-    `digest()` does not depend on it: it hashes the sorted canonical `_State`.
+    `digest()` does not depend on it: it leaves zeros out and the encoding sorts the keys.
     """
 
     holdings: dict[str, dict[str, int]]
@@ -66,7 +66,9 @@ class Balances:
     """The balances projection (see the module docstring)."""
 
     name = "balances"
-    version = 1
+    version = 2
+    """2: the digest hashes asset -> account -> amount (digest scheme 4); views and snapshots
+    of version 1 carry the digest of the sorted rows, so they are rebuilt."""
 
     def __init__(self) -> None:
         self.holdings: dict[str, dict[str, int]] = {}
@@ -207,7 +209,16 @@ class Balances:
         self._violations = snapshot.violations
 
     def digest(self) -> str:
-        return digest_of(canonical_bytes(self._state()))
+        """Hex sha256 of the holdings without zeros (asset -> account -> amount; the canonical
+        encoding sorts the keys), the decimals and the violations."""
+        holdings = {}
+        for asset, held in self.holdings.items():
+            if 0 in held.values():  # a scan in C; most checkpoints find no zero to leave out
+                held = {account: amount for account, amount in held.items() if amount}
+            if held:
+                holdings[asset] = held
+        state = {"holdings": holdings, "assets": self.decimals, "violations": self._violations}
+        return digest_of(canonical_bytes(state))
 
     def tables(self) -> list[Table]:
         state = self._state()

@@ -28,13 +28,16 @@ from projections.routing import Router, Selective
 
 BookT = TypeVar("BookT")
 
-DIGEST_SCHEME = 3
+DIGEST_SCHEME = 4
 """What the books' digests mean. 1: each projection re-encoded whole, `positions` a projection
 of its own and block-dependent books keeping the last block in their state. 2: one owner per
 fact (read models have no digest), the position in the log kept by the books, not in a digest,
 and big books digested as trees of per-part digests kept current as they fold
 (`projections.digests`). 3: as 2, and the f(x) book's digest covers which walk ended each
-tick node (`FxPools.ended`: liquidated, redeemed or rebalanced).
+tick node (`FxPools.ended`: liquidated, redeemed or rebalanced). 4: as 3, with the
+per-part trees over chunks of consecutive int keys holding the entries' encodings, an f(x)
+pool's nodes, positions and ticks under one tree (keys tagged by kind), the rest of the f(x)
+book hashed apart from its pools, and balances hashed as asset -> account -> amount.
 Checkpoints record it, so digests of another scheme are named as such, never compared."""
 
 

@@ -1,17 +1,15 @@
 """The f(x) book's digest, kept current as it folds: per pool, per node, per position, per tick.
 
-A pool's digest hashes its few header fields with three `PartDigests`: the tree's nodes, its
-positions and its tick -> node map. The tree marks what each write changes (`dirty_*`), so a
-checkpoint after a day of a few opens and one rebalance re-hashes those entries and their
-buckets, not ten thousand positions.
+A pool's digest hashes its few header fields with one `PartDigests` over the tree's nodes, its
+positions and its tick -> node map (keys tagged by kind). The tree marks what each write
+changes (`dirty_*`), so a checkpoint after a day of a few opens and one rebalance re-encodes
+those entries and re-hashes their buckets, not ten thousand positions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import fields
 from hashlib import sha256
-from typing import cast
 
 from projections.base import canonical_bytes
 from projections.contracts.fx_pool import FxPool
@@ -20,11 +18,17 @@ from projections.digests import PartDigests
 
 _BALANCE_FIELDS = tuple(item.name for item in fields(ManagerBalances))
 
+KINDS = 3
+NODE, POSITION, TICK = range(KINDS)
+"""The tree's three maps share one `PartDigests`: an entry's key is its id (node, position or
+tick) times three plus its kind, so the keys never meet, and the ids a day hands out (counting
+up) or touches (ticks near the price) still lie close together."""
+
 
 class PoolDigest:
     """One pool's digest, kept current from the tree's marks."""
 
-    __slots__ = ("_parameters", "nodes", "pool", "positions", "ticks")
+    __slots__ = ("_parameters", "parts", "pool")
 
     def __init__(self, pool: FxPool) -> None:
         self.pool = pool
@@ -33,12 +37,28 @@ class PoolDigest:
         tree.dirty_nodes.clear()
         tree.dirty_positions.clear()
         tree.dirty_ticks.clear()
-        self.nodes = PartDigests(self._node, lambda: self.pool.tree.nodes)
-        self.positions = PartDigests(self._position, lambda: self.pool.tree.positions)
-        self.ticks = PartDigests(self._tick, lambda: self.pool.tree.tick_nodes)
+        self.parts = PartDigests(self._entry, self._keys)
 
-    def _node(self, key: Hashable) -> object | None:
-        node = self.pool.tree.nodes.get(cast(int, key))
+    def _keys(self) -> list[int]:
+        tree = self.pool.tree
+        return [
+            *(NODE + KINDS * node for node in tree.nodes),
+            *(POSITION + KINDS * position for position in tree.positions),
+            *(TICK + KINDS * tick for tick in tree.tick_nodes),
+        ]
+
+    def _entry(self, key: int) -> object | None:
+        """The entry under a tagged key: a node, a position or a tick's node (None: gone)."""
+        ident, kind = divmod(key, KINDS)
+        tree = self.pool.tree
+        if kind == TICK:
+            return tree.tick_nodes.get(ident)
+        if kind == POSITION:
+            found = tree.positions.get(ident)
+            if found is None:
+                return None
+            return [found.owner, found.tick, found.node, found.coll_shares, found.debt_shares]
+        node = tree.nodes.get(ident)
         if node is None:
             return None
         return [
@@ -50,26 +70,19 @@ class PoolDigest:
             node.debt_shares,
         ]
 
-    def _position(self, key: Hashable) -> object | None:
-        found = self.pool.tree.positions.get(cast(int, key))
-        if found is None:
-            return None
-        return [found.owner, found.tick, found.node, found.coll_shares, found.debt_shares]
-
-    def _tick(self, key: Hashable) -> object | None:
-        return self.pool.tree.tick_nodes.get(cast(int, key))
-
     def digest(self) -> str:
         """Hex sha256 of the pool: header fields and the three part digests."""
         tree = self.pool.tree
-        for parts, dirty in (
-            (self.nodes, tree.dirty_nodes),
-            (self.positions, tree.dirty_positions),
-            (self.ticks, tree.dirty_ticks),
-        ):
-            if dirty:
-                parts.dirty.update(dirty)
-                dirty.clear()
+        dirty = self.parts.dirty
+        if tree.dirty_nodes:
+            dirty.update([NODE + KINDS * node for node in tree.dirty_nodes])
+            tree.dirty_nodes.clear()
+        if tree.dirty_positions:
+            dirty.update([POSITION + KINDS * position for position in tree.dirty_positions])
+            tree.dirty_positions.clear()
+        if tree.dirty_ticks:
+            dirty.update([TICK + KINDS * tick for tick in tree.dirty_ticks])
+            tree.dirty_ticks.clear()
         pool = self.pool
         if self._parameters[0] is not pool.parameters:  # frozen: re-read only when replaced
             encoded = canonical_bytes(pool.header_state()["parameters"])
@@ -84,7 +97,5 @@ class PoolDigest:
         }
         header["node_id_next"] = tree.node_id_next
         header["position_id_next"] = tree.position_id_next
-        header["nodes"] = self.nodes.digest().hex()
-        header["positions"] = self.positions.digest().hex()
-        header["tick_nodes"] = self.ticks.digest().hex()
+        header["tree"] = self.parts.digest().hex()
         return sha256(canonical_bytes(header)).hexdigest()

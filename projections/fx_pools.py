@@ -96,8 +96,9 @@ class FxPools:
     """Every f(x) pool and the stability pool (see the module docstring)."""
 
     name = "fx_pools"
-    version = 2
-    """2: the walk that ended each frozen node (`ended`) is kept."""
+    version = 3
+    """2: the walk that ended each frozen node (`ended`) is kept. 3: the digest of scheme 4
+    (one per-part tree per pool, the rest apart); views of version 2 are rebuilt."""
 
     def __init__(self) -> None:
         self.pools: dict[str, FxPool] = {}
@@ -107,6 +108,9 @@ class FxPools:
         self._digests: dict[str, PoolDigest] = {}
         self.ended: dict[str, dict[int, str]] = {}
         """Per pool: each frozen node a walk took the last debt of -> how (see the module)."""
+        self._rest_digest: str | None = None
+        """The digest of everything but the pools (meta, fxBASE, violations, `ended`), kept
+        until an event other than an operate (which changes one pool only) comes by."""
 
     def folds(self, event_type: type[Event]) -> bool:
         return event_type in _FX_EVENTS
@@ -114,6 +118,8 @@ class FxPools:
     def apply(self, record: Record) -> None:
         event: Any = record.event  # dispatched on its exact type below
         kind = type(event)
+        if kind is not FxPositionOperated:
+            self._rest_digest = None
         try:
             if kind is FxPositionOperated:
                 self.pools[event.pool_id].apply_operate(operate_preview(event))
@@ -146,6 +152,7 @@ class FxPools:
                 self._apply_stability(event)
         except (FxReplayMismatch, KeyError) as error:
             self._violations.append(Violation("FX_REPLAY_MISMATCH", record.seq, str(error)))
+            self._rest_digest = None
 
     def _create(self, event: FxPoolCreated) -> None:
         self.pools[event.pool_id] = FxPool(parameters_from(event.parameters))
@@ -235,6 +242,7 @@ class FxPools:
         self.stability = StabilityPool.from_state(state["stability"])
         self._violations = msgspec.convert(state["violations"], list[Violation])
         self._digests = {pool_id: PoolDigest(pool) for pool_id, pool in self.pools.items()}
+        self._rest_digest = None
         self.ended = {
             pool_id: {int(node): how for node, how in nodes.items()}
             for pool_id, nodes in state.get("ended", {}).items()
@@ -242,19 +250,19 @@ class FxPools:
 
     def digest(self) -> str:
         """Hex sha256 over each pool's digest (kept current as it folds) and the small rest."""
-        return digest_of(
-            canonical_bytes(
-                {
-                    "pools": {
-                        pool_id: self._digests[pool_id].digest() for pool_id in sorted(self.pools)
-                    },
-                    "meta": dict(sorted(self.meta.items())),
-                    "stability": self.stability.to_state(),
-                    "violations": self._violations,
-                    "ended": self._ended_state(),
-                }
+        if self._rest_digest is None:
+            self._rest_digest = digest_of(
+                canonical_bytes(
+                    {
+                        "meta": dict(sorted(self.meta.items())),
+                        "stability": self.stability.to_state(),
+                        "violations": self._violations,
+                        "ended": self._ended_state(),
+                    }
+                )
             )
-        )
+        pools = {pool_id: self._digests[pool_id].digest() for pool_id in sorted(self.pools)}
+        return digest_of(canonical_bytes({"pools": pools, "rest": self._rest_digest}))
 
     def tables(self) -> list[Table]:
         rows = []

@@ -18,6 +18,8 @@ from ledger.projector import Projector
 from ledger.sqlite_schema import SCHEMA_VERSION, STORED_COLUMNS
 from ledger.sqlite_store import PAGE_SIZE, WAL_CHECKPOINT_BYTES, SqliteStore
 from ledger.store import ReadFilter
+from projections.balances import Balances
+from projections.base import canonical_bytes, digest_of
 from projections.runtime import make_projections
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "schema-v1.db"
@@ -85,12 +87,14 @@ def test_a_v2_log_reads_back_row_for_row_verifies_and_folds_as_before(v2_log: Pa
     assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
     # A book whose state format has changed since (its version) digests another state.
     current = {projection.name: projection.version for projection in make_projections()}
-    digests_before = {
-        name: digest
+    tracked = {
+        name: (version, digest)
         for name, version, digest in connection.execute(
             "SELECT projection, version, digest FROM view_tracking"
         )
-        if current.get(name) == version
+    }
+    digests_before = {
+        name: digest for name, (version, digest) in tracked.items() if current.get(name) == version
     }
     connection.close()
     store = SqliteStore(v2_log)
@@ -115,7 +119,10 @@ def test_a_v2_log_reads_back_row_for_row_verifies_and_folds_as_before(v2_log: Pa
     digests = {name: digest for name, digest in rebuilt.digests().items() if digest}
     recorded = {name: digest for name, digest in digests.items() if name in digests_before}
     assert recorded == {name: digests_before[name] for name in recorded}
-    assert "balances" in recorded
+    # Balances of version 1 digested their sorted rows: the same rows fold from the migrated log.
+    assert tracked["balances"][0] == 1
+    rows = rebuilt.current_books().get(Balances)._state()
+    assert digest_of(canonical_bytes(rows)) == tracked["balances"][1]
     store.close()
 
 

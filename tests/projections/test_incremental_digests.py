@@ -9,6 +9,7 @@ the log, and of books restored from the live books' snapshots.
 from __future__ import annotations
 
 from collections.abc import Callable
+from hashlib import sha256
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -18,10 +19,11 @@ from ledger.commands.fx_keeper import keeper_pass
 from ledger.commands.fx_walks import RedeemFxUSD
 from ledger.engine import Command, Engine
 from projections.balances import Balances
+from projections.base import canonical_bytes
 from projections.contracts.fx_params import FxPoolParameters
 from projections.contracts.fx_pool import FxPool
 from projections.contracts.fx_tree import Position
-from projections.digests import BUCKETS, PartDigests
+from projections.digests import CHUNK, GROUP, PartDigests
 from projections.fx_digests import PoolDigest
 from projections.fx_pools import FxPools
 from projections.runtime import make_books
@@ -170,7 +172,10 @@ def test_the_live_digest_equals_a_fresh_fold_and_a_restored_snapshot(
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(0, 3 * BUCKETS), st.one_of(st.none(), st.integers(-5, 5))),
+        st.tuples(
+            st.integers(-3 * CHUNK * GROUP, 3 * CHUNK * GROUP),
+            st.one_of(st.none(), st.integers(-5, 5)),
+        ),
         max_size=60,
     ),
     st.integers(0, 60),
@@ -218,3 +223,41 @@ def test_settling_through_a_chain_of_frozen_nodes_updates_the_pool_digest() -> N
     after = kept.digest()
     assert after != before
     assert after == PoolDigest(FxPool.from_state(pool.to_state())).digest()
+
+
+def naive_digest(entries: dict[int, object]) -> bytes:
+    """The scheme as `projections.digests` states it, computed from scratch."""
+    chunks: dict[int, list[int]] = {}
+    for key in sorted(entries):
+        chunks.setdefault(key // CHUNK, []).append(key)
+    chunk_digests = {
+        chunk: sha256(b"".join(canonical_bytes([key, entries[key]]) for key in keys)).digest()
+        for chunk, keys in chunks.items()
+    }
+    groups = sorted({chunk // GROUP for chunk in chunk_digests})
+    empty = sha256(b"").digest()
+    top = b""
+    for group in groups:
+        members = (chunk_digests.get(group * GROUP + i, empty) for i in range(GROUP))
+        top += group.to_bytes(8, "big", signed=True) + sha256(b"".join(members)).digest()
+    return sha256(top).digest()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.integers(-5 * CHUNK * GROUP, 5 * CHUNK * GROUP),
+        st.lists(st.integers(-(2**80), 2**80), max_size=3),
+        max_size=80,
+    ),
+    st.sets(st.integers(-5 * CHUNK * GROUP, 5 * CHUNK * GROUP), max_size=20),
+)
+def test_part_digests_equal_the_scheme_computed_from_scratch(
+    entries: dict[int, object], removed: set[int]
+) -> None:
+    parts = PartDigests(entries.get, lambda: entries)
+    assert parts.digest() == naive_digest(entries)
+    for key in removed:
+        entries.pop(key, None)
+        parts.dirty.add(key)
+    assert parts.digest() == naive_digest(entries)

@@ -201,7 +201,10 @@ def test_every_exported_row_is_the_state_at_its_block(
         meta = file_meta(path, format_name)
         assert (meta["from_block"], meta["to_block"]) == (str(FROM_BLOCK), str(TO_BLOCK))
         assert (meta["head_hash"], meta["head_seq"]) == (head.hash, str(head.seq))
-        assert (meta["projection"], meta["projection_version"]) == ("balances", "1")
+        assert (meta["projection"], meta["projection_version"]) == (
+            "balances",
+            str(Balances.version),
+        )
         assert meta["table"] == table and meta["sample_count"] == str(len(SAMPLES))
 
 
