@@ -80,7 +80,13 @@ class Books:
         self.by_name: dict[str, Projection] = {book.name: book for book in chosen}
         self.by_type: dict[type[Any], Projection] = {type(book): book for book in chosen}
         self.reattach()
-        self._route = Router(chosen).route
+        router = Router(chosen)
+        self._route = router.route
+        self._routed = router.names
+        self._digested: dict[str, str] = {}
+        """Each book's digest as of the last `digests()`, while only `apply` has run since."""
+        self._applied: set[str] = set()
+        """The books `apply` handed a record to since the last `digests()`."""
         alone = chosen[0] if len(chosen) == 1 else None
         self._alone: Callable[[Record], None] | None = (
             alone.apply
@@ -112,8 +118,10 @@ class Books:
         position = self.position
         position.seq = record.seq
         position.block = record.block
-        for apply in self._route(type(record.event)):
+        kind = type(record.event)
+        for apply in self._route(kind):
             apply(record)
+        self._applied |= self._routed(kind)
 
     def fold(
         self, records: Iterable[Record], on_record: Callable[[Record], None] | None = None
@@ -122,6 +130,7 @@ class Books:
         last: Record | None = None
         position = self.position
         route = self._route
+        self._digested.clear()  # a fold marks nothing: every digest is taken afresh
         if on_record is None and self._alone is not None:
             apply = self._alone  # one book that reads every record and not the position
             for last in records:
@@ -150,10 +159,19 @@ class Books:
 
     def restore(self, states: dict[str, bytes], seq: int, block: int) -> None:
         """Put every book back to `states`, taken at (`seq`, `block`)."""
+        self._digested.clear()
         for book in self.books:
             book.restore(states[book.name])
         self.position.seq = seq
         self.position.block = block
 
     def digests(self) -> dict[str, str]:
-        return {book.name: book.digest() for book in self.books}
+        """Every book's digest, by name. A book no record went to through `apply` since the
+        last call keeps its digest (records only change the books they are routed to); a
+        `fold` or a `restore` in between has every book digested afresh."""
+        digested, applied = self._digested, self._applied
+        for book in self.books:
+            if book.name in applied or book.name not in digested:
+                digested[book.name] = book.digest()
+        applied.clear()
+        return dict(digested)

@@ -30,6 +30,7 @@ class Router:
     def __init__(self, projections: Sequence[Projection]) -> None:
         self.projections = list(projections)
         self._routes: dict[type[Event], list[Callable[[Record], None]]] = {}
+        self._names: dict[type[Event], frozenset[str]] = {}
 
     def route(self, event_type: type[Event]) -> list[Callable[[Record], None]]:
         found = self._routes.get(event_type)
@@ -39,6 +40,17 @@ class Router:
                 for projection in self.projections
                 if not isinstance(projection, Selective) or projection.folds(event_type)
             ]
+        return found
+
+    def names(self, event_type: type[Event]) -> frozenset[str]:
+        """The names of the projections a record of `event_type` goes to."""
+        found = self._names.get(event_type)
+        if found is None:
+            found = self._names[event_type] = frozenset(
+                projection.name
+                for projection in self.projections
+                if not isinstance(projection, Selective) or projection.folds(event_type)
+            )
         return found
 
     def apply(self, record: Record) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from events.alex_governance import VoteCast
-from events.core import PriceUpdated
+from events.core import PriceUpdated, Transferred
 from events.rejections import RejectCode
 from ledger.batch import Rejected
 from ledger.commands.core import Mint, RegisterAsset, Transfer, UpdatePrice
@@ -104,3 +105,35 @@ def test_a_new_replay_records_the_current_scheme_and_verifies(tmp_path: Path) ->
     finally:
         store.close()
     assert result.ok and result.checkpoints > 10 and not result.earlier_schemes
+
+
+def test_a_book_no_record_went_to_keeps_its_digest_and_every_digest_stays_exact(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = funded_engine()
+    books = engine.books
+    books.digests()
+    taken: list[str] = []
+    for book in books:
+        monkeypatch.setattr(
+            book,
+            "digest",
+            lambda digest=book.digest, name=book.name: [taken.append(name), digest()][1],
+        )
+    assert isinstance(
+        engine.execute(
+            [Transfer(asset="USDC", from_account="alice", to_account="bob", amount=7)], block=2
+        ),
+        Executed,
+    )
+    live = books.digests()
+    folding = [book.name for book in books if not hasattr(book, "folds") or book.folds(Transferred)]
+    assert "balances" in folding and len(folding) < len(books)
+    assert taken == folding  # only the books the transfer went to were digested again
+    taken.clear()
+    assert books.digests() == live and taken == []  # nothing folded since
+    fresh = make_books()
+    fresh.fold(engine.store.read())
+    assert fresh.digests() == live
+    books.restore(books.snapshot(), books.position.seq, books.position.block)
+    assert books.digests() == live and sorted(taken) == sorted(book.name for book in books)
