@@ -21,7 +21,6 @@ from projections.alphax_markets import StrikeMarket, strike_market_price, strike
 from projections.contracts.alphax import PRICE_SCALE
 from projections.pools import PoolBook
 from projections.prices import Prices
-from replay.agents.alphax_dead import claim_per_token
 
 
 def trade_price(event: Swapped, token: str, unit: int) -> int:
@@ -62,6 +61,9 @@ def alphax_graveyards(
     store: Store, markets: dict[str, StrikeMarket], books: dict[str, PoolBook]
 ) -> dict[str, Any]:
     """Each dead market's settlement, holders' recovery per token and dead-token trades."""
+    # The agents (and the scenario model they read, with pydantic) load only for a dead market.
+    from replay.agents.alphax_dead import claim_per_token
+
     outcomes: dict[str, Any] = {}
     for market_id, market in sorted(markets.items()):
         if not market.dead_side:

@@ -159,7 +159,7 @@ window.addEventListener("load", function () {{
 
 
 def write_report(store: SqliteStore | PostgresStore, out: Path) -> Path:
-    """The page, its PNGs and `charts.json` for the log; returns the page's path."""
+    """The page, its SVG charts and `charts.json` for the log; returns the page's path."""
     out.mkdir(parents=True, exist_ok=True)
     story = tell(store)
     charts = time_charts(story)

@@ -41,7 +41,7 @@ def _bars(
 
 def staking_chart(story: Story) -> Chart:
     cycles = _rows(story.final.get("alex_staking"), "staking_cycles")
-    chart = Chart("alex_staking.png", "ALEX staking: staked and emitted per cycle", "ALEX")
+    chart = Chart("alex_staking.svg", "ALEX staking: staked and emitted per cycle", "ALEX")
     chart.categories = [f"{row['token']} c{row['cycle']}" for row in cycles]
     chart.empty_reason = "No staking cycle was fixed in this log."
     return _bars(chart, story, cycles, (("staked", "staked_total"), ("emission", "emission")))
@@ -49,7 +49,7 @@ def staking_chart(story: Story) -> Chart:
 
 def governance_chart(story: Story) -> Chart:
     proposals = _rows(story.final.get("governance"), "governance")
-    chart = Chart("alex_governance.png", "ALEX governance: votes per proposal", "ALEX")
+    chart = Chart("alex_governance.svg", "ALEX governance: votes per proposal", "ALEX")
     chart.categories = [f"{row['proposal_id']} ({row['status']})" for row in proposals]
     chart.empty_reason = "No proposal was added in this log."
     return _bars(chart, story, proposals, (("for", "votes_for"), ("against", "votes_against")))

@@ -1,4 +1,4 @@
-"""The report's charts as data first (`Chart`), then as PNGs on one time axis.
+"""The report's charts as data first (`Chart`), then as SVG files on one time axis.
 
 Every time chart plots blocks on the x axis, spans the log's whole period, and carries the
 dates on a second axis on top. Assets of different sizes share a chart only normalised (% of
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from replay.moments import SEVERE
+from replay.report_svg import chart_svg
 from replay.timeline import Story
 
 Point = tuple[float, float]
@@ -45,7 +44,7 @@ def _ratio(value: int, base: int) -> float:
 
 def price_chart(story: Story) -> Chart:
     chart = Chart(
-        "prices.png", "Prices, % of their first value (one scale for every asset)", "% of start"
+        "prices.svg", "Prices, % of their first value (one scale for every asset)", "% of start"
     )
     assets = sorted({a for s in story.samples for a in s.prices})
     for asset in assets:
@@ -60,7 +59,7 @@ def price_chart(story: Story) -> Chart:
 
 
 def ltv_chart(story: Story) -> Chart:
-    chart = Chart("fx_ltv.png", "LTV of f(x) positions: 10th, 50th and 90th percentile", "LTV (%)")
+    chart = Chart("fx_ltv.svg", "LTV of f(x) positions: 10th, 50th and 90th percentile", "LTV (%)")
     for label, q in (("p10", 10), ("p50", 50), ("p90", 90)):
         chart.series[label] = [
             (s.block, s.ltvs_1e18[min(len(s.ltvs_1e18) - 1, len(s.ltvs_1e18) * q // 100)] / 1e16)
@@ -72,7 +71,7 @@ def ltv_chart(story: Story) -> Chart:
 
 
 def events_chart(story: Story) -> Chart:
-    chart = Chart("events.png", "When the protocol acted (one row per kind of moment)", "")
+    chart = Chart("events.svg", "When the protocol acted (one row per kind of moment)", "")
     chart.style = "events"
     labels = {
         "FxWalked:rebalance": "f(x) rebalance",
@@ -114,7 +113,7 @@ def _of_peak(story: Story, attribute: str, changed_only: bool) -> dict[str, list
 
 
 def reserve_chart(story: Story) -> Chart:
-    chart = Chart("reserve.png", "Reserve pool balance per token, % of its peak", "% of peak")
+    chart = Chart("reserve.svg", "Reserve pool balance per token, % of its peak", "% of peak")
     chart.series = _of_peak(story, "reserve", changed_only=False)
     chart.empty_reason = "The reserve pool never held anything in this log."
     return chart
@@ -122,7 +121,7 @@ def reserve_chart(story: Story) -> Chart:
 
 def supply_chart(story: Story) -> Chart:
     chart = Chart(
-        "supply.png", "Supply of each asset whose supply changed, % of its peak", "% of peak"
+        "supply.svg", "Supply of each asset whose supply changed, % of its peak", "% of peak"
     )
     chart.series = _of_peak(story, "supply", changed_only=True)
     chart.empty_reason = "No asset's supply changed after the first sample."
@@ -130,7 +129,7 @@ def supply_chart(story: Story) -> Chart:
 
 
 def dead_strikes_chart(story: Story) -> Chart:
-    chart = Chart("dead_strikes.png", "AlphaX strike markets with a dead side", "dead markets")
+    chart = Chart("dead_strikes.svg", "AlphaX strike markets with a dead side", "dead markets")
     chart.style = "step"
     if any(path.kind == "strike" for path in story.paths.values()):
         chart.series["dead"] = [(s.block, float(s.dead_strikes)) for s in story.samples]
@@ -152,67 +151,7 @@ def time_charts(story: Story) -> list[Chart]:
     return [make(story) for make in TIME_CHARTS]
 
 
-def _date_axis(axis: Any, story: Story) -> None:
-    """Dates on top of a block axis, interpolated through the samples' timestamps."""
-    import matplotlib.dates as mdates
-    import numpy as np
-
-    mdates_any: Any = mdates  # matplotlib.dates is untyped
-
-    blocks = np.array([s.block for s in story.samples], dtype=float)
-    stamps = np.array(
-        [mdates_any.date2num(datetime.fromtimestamp(s.ts_ms / 1000, UTC)) for s in story.samples]
-    )
-    if len(blocks) < 2 or blocks[0] == blocks[-1] or stamps[0] == stamps[-1]:
-        return
-    top = axis.secondary_xaxis(
-        "top",
-        functions=(
-            lambda b: np.interp(b, blocks, stamps),
-            lambda d: np.interp(d, stamps, blocks),
-        ),
-    )
-    top.xaxis.set_major_locator(mdates_any.AutoDateLocator(minticks=3, maxticks=6))
-    top.xaxis.set_major_formatter(mdates_any.DateFormatter("%Y-%m-%d\n%H:%M"))
-    top.tick_params(labelsize=7)
-
-
-def mathtext_literal(text: str) -> str:
-    """Text from the log shown as written: matplotlib reads `$...$` as math (and fails on
-    bad math), and hides labels that start with `_`."""
-    return ("\u200b" if text.startswith("_") else "") + text.replace("$", r"\$")
-
-
 def draw(chart: Chart, story: Story, out: Path, time_axis: bool = True) -> None:
-    """Write the chart's PNG; only for a chart that has points."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(9, 3.6))
-    for index, (name, points) in enumerate(chart.series.items()):
-        label = mathtext_literal(name)
-        xs, ys = [x for x, _ in points], [y for _, y in points]
-        if chart.style == "step":
-            axis.step(xs, ys, where="post", label=label)
-        elif chart.style == "events":
-            axis.scatter(xs, [index] * len(xs), label=label, marker="|", s=300)
-        elif chart.style == "bars":
-            axis.bar([x + 0.4 * index for x in xs], ys, width=0.4, label=label)
-        else:
-            axis.plot(xs, ys, label=label)
-    if chart.style == "events":
-        axis.set_yticks(range(len(chart.categories)), list(map(mathtext_literal, chart.categories)))
-    if chart.style == "bars":
-        axis.set_xticks(range(len(chart.categories)), chart.categories)
-    if time_axis and story.samples:
-        axis.set_xlim(story.samples[0].block, story.samples[-1].block)
-        axis.set_xlabel("block")
-        _date_axis(axis, story)
-    axis.set_ylabel(chart.ylabel)
-    if chart.style != "events":
-        axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(out / chart.name, dpi=96)
-    plt.close(figure)
+    """Write the chart's SVG file; only for a chart that has points."""
+    samples = [(s.block, s.ts_ms) for s in story.samples] if time_axis else []
+    (out / chart.name).write_text(chart_svg(chart, samples))

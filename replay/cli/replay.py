@@ -22,7 +22,6 @@ from replay.cli.common import (
     refuse_past_head,
 )
 from replay.cli.state import check_projection_names
-from replay.scenario import load_scenario
 from replay.summary import render_summary, summarise
 from replay.units import Units, asset_decimals
 from replay.verify import verify_replay
@@ -93,6 +92,8 @@ def replay(
         return
     if scenario is None or db is None:
         raise click.UsageError("give SCENARIO and --db PATH (or --verify PATH)")
+    from replay.scenario import load_scenario  # pydantic: not in `report`'s start-up
+
     with library_errors(db):
         loaded = load_scenario(scenario, data_dirs=data_dirs)
         bar = progress_printer()
@@ -188,6 +189,8 @@ def fork(
         )
     loaded = None
     if scenario is not None:
+        from replay.scenario import load_scenario
+
         with library_errors(scenario):
             loaded = load_scenario(scenario, data_dirs=data_dirs)
     from replay.fork import fork_into_postgres, fork_with_whatif

@@ -89,11 +89,19 @@ _OPTIONS = [
     click.option(
         "--chart",
         type=click.Path(path_type=Path, dir_okay=False),
-        default=Path("var.png"),
+        default=Path("var.svg"),
         show_default=True,
+        callback=lambda _context, _parameter, path: _svg_path(path),
+        help="Where to write the chart, an SVG file (the name ends in .svg).",
     ),
 ]
 """The flags of `var`, in the order `--help` lists them."""
+
+
+def _svg_path(path: Path) -> Path:
+    if path.suffix.lower() != ".svg":
+        raise click.BadParameter(f"{path}: the chart is an SVG file; give a name ending in .svg")
+    return path
 
 
 def _options(function: Any) -> Any:

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -72,7 +73,7 @@ def test_no_chart_on_the_page_is_empty(report: Path) -> None:
     assert images, "the report shows no chart at all"
     for name in images:
         assert int(str(listed[name]["points"])) > 0, f"{name} is drawn with nothing in it"
-        assert (report / name).read_bytes().startswith(b"\x89PNG")
+        assert ElementTree.parse(report / name).getroot().tag == "{http://www.w3.org/2000/svg}svg"
     for name, chart in listed.items():
         if chart["empty"]:
             reason = html.escape(f"Nothing to plot: {chart['empty_reason']}")
@@ -87,7 +88,7 @@ def test_march_2020_says_the_reserve_was_drained_and_positions_were_liquidated(
     page = (report / "index.html").read_text()
     assert "reserve fx:ETH low point: 0 ETH (0% of its peak 1 ETH)" in page
     assert "liquidated" in page and "bad debt: 47.3414 fxUSD" in page
-    assert not any(chart["empty"] for chart in charts(report) if chart["name"] == "reserve.png")
+    assert not any(chart["empty"] for chart in charts(report) if chart["name"] == "reserve.svg")
 
 
 def test_alex_logs_get_staking_governance_and_reserve_panels(report: Path) -> None:
@@ -96,13 +97,13 @@ def test_alex_logs_get_staking_governance_and_reserve_panels(report: Path) -> No
     assert has_panels == (report.name == "alex-cycles")
     if has_panels:
         drawn = [c["name"] for c in charts(report) if not c["empty"]]
-        assert {"alex_staking.png", "alex_governance.png"} <= set(drawn)
+        assert {"alex_staking.svg", "alex_governance.svg"} <= set(drawn)
         assert "Reserve pool flows" in page and "staking-principal" in page
 
 
 def test_a_chart_with_no_points_counts_as_empty() -> None:
-    chart = Chart("x.png", "x", "y", series={"a": [], "b": [(1.0, float("nan"))]})
-    assert chart.is_empty() and Chart("y.png", "y", "", {"a": [(1.0, 2.0)]}).points() == 1
+    chart = Chart("x.svg", "x", "y", series={"a": [], "b": [(1.0, float("nan"))]})
+    assert chart.is_empty() and Chart("y.svg", "y", "", {"a": [(1.0, 2.0)]}).points() == 1
 
 
 def test_a_path_says_how_often_and_where_it_ended() -> None:

@@ -188,7 +188,7 @@ def test_var_and_solvency_read_the_books_of_a_postgres_log(
     runs = []
     for log in (alex, postgres_url):
         args = ["var", "--series", SERIES, "--db", log, "--at-block", "2000", "--paths", "50"]
-        runs.append(as_json(*args, "--no-sensitivity", "--chart", tmp_path / "v.png"))
+        runs.append(as_json(*args, "--no-sensitivity", "--chart", tmp_path / "v.svg"))
     assert runs[0] == runs[1]
     assert as_json("solvency", alex) == as_json("solvency", postgres_url)
     missing = invoke("var", "--series", SERIES, "--db", tmp_path / "no.db", "--at-block", "1")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -40,16 +41,24 @@ def run(*args: str) -> tuple[int, str]:
 def test_var_is_seeded_and_writes_its_chart(tmp_path: Path) -> None:
     args = ["var", "--series", str(SERIES), "--paths", "2000", "--horizon-hours", "720"]
     args += ["--crash-multiplier", "30", "--seed", "5", "--no-sensitivity", "--json"]
-    code, first = run(*args, "--chart", str(tmp_path / "a.png"))
+    code, first = run(*args, "--chart", str(tmp_path / "a.svg"))
     assert code == 0, first
-    code, second = run(*args, "--chart", str(tmp_path / "b.png"))
+    code, second = run(*args, "--chart", str(tmp_path / "b.svg"))
     table = json.loads(first)["runs"][0]["exceedance"]
     assert json.loads(second)["runs"][0]["exceedance"] == table
     assert table[0]["probability"] > 0  # 30x the band frequency does default some paths
     probabilities = [row["probability"] for row in table]
     assert probabilities == sorted(probabilities, reverse=True)
     assert all(row["low"] <= row["probability"] <= row["high"] for row in table)
-    assert (tmp_path / "a.png").read_bytes().startswith(b"\x89PNG")
+    chart = ElementTree.parse(tmp_path / "a.svg").getroot()
+    assert chart.tag == "{http://www.w3.org/2000/svg}svg"
+    assert chart.find("{http://www.w3.org/2000/svg}polyline") is not None  # the curve
+
+
+def test_a_chart_name_that_is_not_svg_is_a_usage_error(tmp_path: Path) -> None:
+    code, output = run("var", "--series", str(SERIES), "--chart", str(tmp_path / "v.png"))
+    assert code == 2 and "ending in .svg" in output
+    assert not (tmp_path / "v.png").exists()
 
 
 @needs_series
@@ -58,7 +67,7 @@ def test_the_white_papers_calibration_prints_rate_band_headline_and_sensitivity(
 ) -> None:
     # The white paper's inputs are the defaults: band -10%..-18%, 100x, -20%, LTV 75%.
     code, output = run(
-        "var", "--series", str(SERIES), "--paths", "1000", "--chart", str(tmp_path / "v.png")
+        "var", "--series", str(SERIES), "--paths", "1000", "--chart", str(tmp_path / "v.svg")
     )
     assert code == 0, output
     # ETH/USDT: 13 hours fell 10%..18% in 72,554, 0.0179% (the white paper: 0.017%).
@@ -114,7 +123,7 @@ def test_at_block_takes_the_loan_and_fees_from_the_books(alex_log: Path, tmp_pat
     block = 2000
     args = ["var", "--series", str(PRICES / "btc-usd-1h.csv"), "--invert", "--json"]
     args += ["--db", str(alex_log), "--at-block", str(block), "--paths", "300"]
-    args += ["--no-sensitivity", "--chart", str(tmp_path / "v.png")]
+    args += ["--no-sensitivity", "--chart", str(tmp_path / "v.svg")]
     code, output = run(*args)
     assert code == 0, output
     (report,) = json.loads(output)["runs"]

@@ -1,4 +1,4 @@
-"""The report renders: PNG charts on an HTML page, opened in a real headless browser."""
+"""The report renders: SVG charts on an HTML page, opened in a real headless browser."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +17,7 @@ from replay.cli import cli
 from replay.cli.replay import report  # noqa: F401  (registers the commands)
 
 SCENARIO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "calm-payments.toml"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def chromium() -> str | None:
@@ -34,14 +35,15 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base / "out"
 
 
-def test_the_report_writes_png_charts_and_a_page_that_links_them(report_dir: Path) -> None:
+def test_the_report_writes_svg_charts_and_a_page_that_links_them(report_dir: Path) -> None:
     page = (report_dir / "index.html").read_text()
     images = re.findall(r'<img src="([^"]+)"', page)
     listed = json.loads((report_dir / "charts.json").read_text())
     assert images == [chart["name"] for chart in listed if not chart["empty"]]
     assert images and len(listed) >= 6
     for name in images:
-        assert (report_dir / name).read_bytes().startswith(PNG_MAGIC)
+        assert name.endswith(".svg")
+        assert ElementTree.parse(report_dir / name).getroot().tag == f"{SVG}svg"
     assert "events by type" in page and "Transferred" in page
 
 

@@ -64,3 +64,13 @@ def test_help_loads_no_heavy_package() -> None:
 def test_creating_a_log_loads_no_heavy_package(tmp_path: Path) -> None:
     """`init` creates the schema through sqlite-utils, without the pandas it would pull in."""
     assert loaded_by("init", str(tmp_path / "new.db")) == []
+
+
+def test_report_draws_its_charts_without_a_plotting_or_array_library(
+    small_log: Path, tmp_path: Path
+) -> None:
+    """The charts are SVG written by `replay.svg_chart`: no matplotlib, numpy or pandas.
+    (pydantic may load: a log with a dead AlphaX market reads the agents' claim rule.)"""
+    loaded = loaded_by("report", str(small_log), "--out", str(tmp_path / "report"))
+    assert {name.split(".")[0] for name in loaded} <= {"pydantic"}
+    assert list((tmp_path / "report").glob("*.svg"))  # charts were drawn

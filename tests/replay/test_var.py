@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import numpy.typing as npt
@@ -263,14 +264,21 @@ def test_a_pool_cannot_start_converted() -> None:
         VarParameters(ltv=0.9, conversion_ltv=0.9)
 
 
-def test_the_chart_is_a_png_and_the_table_names_the_scenario(
+def test_the_chart_is_an_svg_and_the_table_names_the_scenario(
     eth_returns: FloatArray, tmp_path: Path
 ) -> None:
     result = run_var(eth_returns, VarParameters(paths=500, horizon_hours=720, seed=3))
-    chart = tmp_path / "var.png"
+    chart = tmp_path / "var.svg"
     write_chart(result, chart)
-    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert chart.stat().st_size > 10_000
+    svg = "{http://www.w3.org/2000/svg}"
+    root = ElementTree.parse(chart).getroot()
+    assert root.tag == f"{svg}svg" and "seed 3" in (root.findtext(f"{svg}title") or "")
+    defaults = int(np.count_nonzero(result.losses > 0))
+    titles = [t.text for t in root.iter(f"{svg}text") if t.get("class") == "panel-title"]
+    assert f"{defaults} defaults in 500 paths" in titles
+    bars = [float(r.get("height", "0")) for r in root.iter(f"{svg}rect") if r.get("class") == "bar"]
+    assert len(bars) == (40 if defaults else 0) and (not defaults or max(bars) > 0)
+    assert root.find(f"{svg}polyline") is not None  # the exceedance curve
     text = format_exceedance_table(result)
     assert "LTV 75%" in text
     assert "seed 3" in text

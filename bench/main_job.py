@@ -1,0 +1,117 @@
+"""The main job: wall time of the README's first command, `replay` flash-crash then `report`.
+
+Run from the repository root:
+
+    .venv/bin/python bench/main_job.py [--repeat 5] [--baseline REV]
+
+Each repetition replays fixtures/scenarios/flash-crash.toml into a fresh log and writes its
+report into a fresh folder, each command in a fresh process (`python -m replay.cli`), as a
+user runs them. The median and best wall times of replay, report and the two together are
+printed, by the wall clock and by CPU time (user + system, steadier when the machine is
+shared); the target is the total wall time under 2 s (median of 5). With `--baseline REV`
+the same is measured on a copy of that commit (`git archive`, run from its own folder so
+that its packages are the ones imported), interleaved with this tree's runs, and the ratios
+of the medians are printed: the before and after of one run. The baseline needs the packages its
+own code imports in this interpreter (matplotlib for a report before the SVG charts). This is
+a report, not a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = Path("fixtures") / "scenarios" / "flash-crash.toml"
+
+
+def timed(command: list[str], tree: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one run of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=tree, check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+Run = tuple[tuple[float, float], tuple[float, float]]
+"""(replay, report), each as (wall s, CPU s)."""
+
+
+def main_job(tree: Path, work: Path) -> Run:
+    """Replay then report, in fresh processes run from `tree`; their wall and CPU times."""
+    log, out = work / "ledger.db", work / "report"
+    log.unlink(missing_ok=True)
+    shutil.rmtree(out, ignore_errors=True)
+    cli = [sys.executable, "-m", "replay.cli"]
+    replay = timed([*cli, "replay", str(tree / SCENARIO), "--db", str(log)], tree)
+    report = timed([*cli, "report", str(log), "--out", str(out)], tree)
+    return replay, report
+
+
+def checkout(revision: str, folder: Path) -> Path:
+    """The files of `revision` in `folder` (no git metadata, nothing installed)."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", revision], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    folder.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def show(name: str, runs: list[Run]) -> tuple[float, float]:
+    """Print the medians (and bests) of one tree; return the median totals (wall, CPU)."""
+    totals = []
+    for clock, index in (("wall", 0), ("CPU", 1)):
+        columns = {
+            "replay": [replay[index] for replay, _ in runs],
+            "report": [report[index] for _, report in runs],
+            "total": [replay[index] + report[index] for replay, report in runs],
+        }
+        cells = "  ".join(
+            f"{label} {statistics.median(times):.3f} (best {min(times):.3f})"
+            for label, times in columns.items()
+        )
+        print(f"{name:<12} {clock:<4}  {cells}")
+        totals.append(statistics.median(columns["total"]))
+    return totals[0], totals[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", help="a git revision to measure beside this tree")
+    arguments = parser.parse_args()
+    trees = {"this tree": ROOT}
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        if arguments.baseline:
+            trees[arguments.baseline] = checkout(arguments.baseline, base / "baseline")
+        runs: dict[str, list[Run]] = {name: [] for name in trees}
+        for _ in range(arguments.repeat):
+            for name, tree in trees.items():
+                work = base / "work" / name.replace("/", "_")
+                work.mkdir(parents=True, exist_ok=True)
+                runs[name].append(main_job(tree, work))
+    print(
+        f"main job (flash-crash), seconds, median of {arguments.repeat}; target: total wall < 2 s"
+    )
+    medians = {name: show(name, times) for name, times in runs.items()}
+    if arguments.baseline:
+        (wall, cpu), (base_wall, base_cpu) = medians["this tree"], medians[arguments.baseline]
+        print(
+            f"total, this tree / {arguments.baseline}: "
+            f"wall {wall / base_wall:.2f}, CPU {cpu / base_cpu:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
