@@ -40,7 +40,7 @@ _EMPTY = sha256(b"").digest()
 class PartDigests:
     """The digest of an int-keyed collection, kept current by marking changed keys."""
 
-    __slots__ = ("_chunk_digests", "_chunks", "_group_digests", "_keys", "_read", "dirty")
+    __slots__ = ("_chunks", "_group_digests", "_keys", "_members", "_read", "dirty")
 
     def __init__(
         self, read: Callable[[int], object | None], keys: Callable[[], Iterable[int]]
@@ -59,7 +59,8 @@ class PartDigests:
         """
         self._chunks: dict[int, list[bytes | None]] | None = None
         """Encoded entries by chunk, one slot a key (None: no entry)."""
-        self._chunk_digests: dict[int, bytes] = {}
+        self._members: dict[int, list[bytes]] = {}
+        """Per group, its 64 chunk digests in chunk order (sha256(b"") for an empty chunk)."""
         self._group_digests: dict[int, bytes] = {}
         self.dirty: set[int] = set()
         """Keys changed since the last digest (the book adds to it as it folds)."""
@@ -83,23 +84,25 @@ class PartDigests:
             slots[slot] = None if value is None else _encode([key, value])
             touched.add(chunk)
         self.dirty = set()
-        chunk_digests, groups = self._chunk_digests, set()
+        groups, members = set(), self._members
         for chunk in touched:
             joined = b"".join(filter(None, chunks[chunk]))
-            if joined:
-                chunk_digests[chunk] = sha256(joined).digest()
-            else:
+            if not joined:
                 del chunks[chunk]
-                chunk_digests.pop(chunk, None)
-            groups.add(chunk // GROUP)
+            group, place = divmod(chunk, GROUP)
+            found = members.get(group)
+            if found is None:
+                found = members[group] = [_EMPTY] * GROUP
+            found[place] = sha256(joined).digest() if joined else _EMPTY
+            groups.add(group)
         group_digests = self._group_digests
         for group in groups:
-            first = group * GROUP
-            members = [chunk_digests.get(chunk, _EMPTY) for chunk in range(first, first + GROUP)]
-            if members.count(_EMPTY) == GROUP:
+            found = members[group]
+            if found.count(_EMPTY) == GROUP:
+                del members[group]
                 group_digests.pop(group, None)
             else:
-                group_digests[group] = sha256(b"".join(members)).digest()
+                group_digests[group] = sha256(b"".join(found)).digest()
         return sha256(
             b"".join(
                 [

@@ -109,8 +109,10 @@ class FxPools:
         self.ended: dict[str, dict[int, str]] = {}
         """Per pool: each frozen node a walk took the last debt of -> how (see the module)."""
         self._rest_digest: str | None = None
-        """The digest of everything but the pools (meta, fxBASE, violations, `ended`), kept
-        until an event other than an operate (which changes one pool only) comes by."""
+        """The digest of meta, fxBASE and the violations, kept until an event other than an
+        operate, a walk or a redeem (which change pools and `ended` only) comes by."""
+        self._ended_digest: str | None = None
+        """The digest of `ended`, kept until a walk or a redeem comes by."""
 
     def folds(self, event_type: type[Event]) -> bool:
         return event_type in _FX_EVENTS
@@ -118,7 +120,9 @@ class FxPools:
     def apply(self, record: Record) -> None:
         event: Any = record.event  # dispatched on its exact type below
         kind = type(event)
-        if kind is not FxPositionOperated:
+        if kind is FxWalked or kind is FxRedeemed:
+            self._ended_digest = None
+        elif kind is not FxPositionOperated:
             self._rest_digest = None
         try:
             if kind is FxPositionOperated:
@@ -242,7 +246,7 @@ class FxPools:
         self.stability = StabilityPool.from_state(state["stability"])
         self._violations = msgspec.convert(state["violations"], list[Violation])
         self._digests = {pool_id: PoolDigest(pool) for pool_id, pool in self.pools.items()}
-        self._rest_digest = None
+        self._rest_digest = self._ended_digest = None
         self.ended = {
             pool_id: {int(node): how for node, how in nodes.items()}
             for pool_id, nodes in state.get("ended", {}).items()
@@ -251,18 +255,17 @@ class FxPools:
     def digest(self) -> str:
         """Hex sha256 over each pool's digest (kept current as it folds) and the small rest."""
         if self._rest_digest is None:
-            self._rest_digest = digest_of(
-                canonical_bytes(
-                    {
-                        "meta": dict(sorted(self.meta.items())),
-                        "stability": self.stability.to_state(),
-                        "violations": self._violations,
-                        "ended": self._ended_state(),
-                    }
-                )
-            )
+            rest = {
+                "meta": dict(sorted(self.meta.items())),
+                "stability": self.stability.to_state(),
+                "violations": self._violations,
+            }
+            self._rest_digest = digest_of(canonical_bytes(rest))
+        if self._ended_digest is None:
+            self._ended_digest = digest_of(canonical_bytes(self._ended_state()))
         pools = {pool_id: self._digests[pool_id].digest() for pool_id in sorted(self.pools)}
-        return digest_of(canonical_bytes({"pools": pools, "rest": self._rest_digest}))
+        parts = {"pools": pools, "ended": self._ended_digest, "rest": self._rest_digest}
+        return digest_of(canonical_bytes(parts))
 
     def tables(self) -> list[Table]:
         rows = []
