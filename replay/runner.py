@@ -4,10 +4,11 @@ Each step: set the clock to the step's time, post the prices, let every agent ac
 on its own; a refusal is counted by reason, not fatal), and every `checkpoint_every_steps` steps
 record every book's digest in the log itself (`CheckpointRecorded`, with the digest scheme).
 
-The steps from one checkpoint to the next (at most `COMMIT_STEPS_MAX`) are one transaction of
-the log (`SqliteStore.one_transaction`) and one append: the engine holds the events of the
-commands it accepts (`Engine.deferred`) and appends them together when the run of steps ends,
-so a refused command still appends nothing and a run of steps costs one append and one commit.
+The steps of as many checkpoint intervals as fit in `COMMIT_STEPS_MAX` (or that many steps, if
+one interval is longer) are one transaction of the log (`SqliteStore.one_transaction`) and one
+append: the engine holds the events of the commands it accepts (`Engine.deferred`) and appends
+them together when the run of steps ends, so a refused command still appends nothing and a run
+of steps costs one append and one commit.
 An error rolls the run of steps back. The log's bytes are the same as with one append per
 command: the same scenario always writes the same bytes, time coming from the scenario and
 randomness from its seed.
@@ -45,6 +46,14 @@ Progress = Callable[[int, int], None]
 
 COMMIT_STEPS_MAX = 168
 """The most steps in one transaction, whatever the checkpoint interval (a week of hours)."""
+
+
+def run_steps(checkpoint_every: int) -> int:
+    """The steps of one transaction: as many whole checkpoint intervals as fit in
+    `COMMIT_STEPS_MAX` (a run ends at a checkpoint), or `COMMIT_STEPS_MAX` if one does not."""
+    if checkpoint_every >= COMMIT_STEPS_MAX:
+        return COMMIT_STEPS_MAX
+    return COMMIT_STEPS_MAX // checkpoint_every * checkpoint_every
 
 
 @dataclass
@@ -193,7 +202,7 @@ class Replayer:
         if after_block == 0:
             self.setup()
         block = after_block
-        every = min(self.scenario.checkpoint_every_steps, COMMIT_STEPS_MAX)
+        every = run_steps(self.scenario.checkpoint_every_steps)
         # Runs of steps that end at a checkpoint's step (index 0, 1..every, every+1..2*every).
         runs = groupby(enumerate(self.steps), key=lambda item: (item[0] + every - 1) // every)
         try:

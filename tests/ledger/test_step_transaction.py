@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from events import Minted, RejectCode
 from ledger.batch import Appended, NewEvent, Rejected
 from ledger.sqlite_store import SqliteStore
+from replay.runner import COMMIT_STEPS_MAX, run_steps
 
 
 def mint(amount: int, block: int = 1) -> list[NewEvent]:
@@ -43,3 +46,13 @@ def test_an_error_inside_a_step_rolls_the_whole_step_back(tmp_path: Path) -> Non
     assert [r.event.amount for r in reopened.read()] == [1, 4]  # type: ignore[attr-defined]
     assert reopened.verify().ok
     reopened.close()
+
+
+@given(st.integers(1, 2_000))
+def test_a_transaction_runs_whole_checkpoint_intervals_up_to_a_week_of_steps(every: int) -> None:
+    steps = run_steps(every)
+    assert 1 <= steps <= COMMIT_STEPS_MAX
+    if every < COMMIT_STEPS_MAX:  # ends at a checkpoint, and one more interval would not fit
+        assert steps % every == 0 and steps + every > COMMIT_STEPS_MAX
+    else:
+        assert steps == COMMIT_STEPS_MAX
