@@ -3,7 +3,7 @@
 A pool's digest hashes its few header fields with one `PartDigests` over the tree's nodes, its
 positions and its tick -> node map (keys tagged by kind). The tree marks what each write
 changes (`dirty_*`), so a checkpoint after a day of a few opens and one rebalance re-encodes
-those entries and re-hashes their buckets, not ten thousand positions.
+those entries and re-hashes their chunks, not ten thousand positions.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class PoolDigest:
         ]
 
     def digest(self) -> str:
-        """Hex sha256 of the pool: header fields and the three part digests."""
+        """Hex sha256 of the pool: its header fields and its tree's part digest."""
         tree = self.pool.tree
         dirty = self.parts.dirty
         if tree.dirty_nodes:
