@@ -164,6 +164,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts")
     parser.add_argument("--samples", type=int, default=200, help="state_at blocks")
     parser.add_argument("--seed", type=int, default=None, help="seed for the state_at blocks")
+    parser.add_argument(
+        "--snapshot-every", type=int, default=SNAPSHOT_EVERY, help="the rebuilds' snapshot interval"
+    )
     parser.add_argument("--dir", type=Path, default=None, help="where the logs go (a temp dir)")
     parser.add_argument("--cache", type=Path, default=None, help="a copy of the big log to reuse")
     args = parser.parse_args()
@@ -181,8 +184,8 @@ def measure(args: argparse.Namespace, directory: Path) -> dict[str, float]:
     copy_prefix(big, small, SMALL)
     rate_small, rate_big = interleaved_appends(small, big, mix, args.rounds)
     print("  appended; rebuilding", file=sys.stderr)
-    small_runs = [rebuild_in_child(small, SNAPSHOT_EVERY) for _ in range(args.repeat)]
-    big_runs = [rebuild_in_child(big, SNAPSHOT_EVERY) for _ in range(args.repeat)]
+    small_runs = [rebuild_in_child(small, args.snapshot_every) for _ in range(args.repeat)]
+    big_runs = [rebuild_in_child(big, args.snapshot_every) for _ in range(args.repeat)]
     events = SqliteStore(big).head().seq
     bare_s = best_seconds(lambda: bare_fold(big), args.repeat)
     size, used = checkpointed_size(big)
