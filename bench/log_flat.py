@@ -6,7 +6,8 @@ What it prints, all measured in one run (wall clock; best of `--repeat` where it
   big one, interleaved (which goes first alternates), with every guarantee on
   (`SqliteStore.append`); the rate onto each and their ratio (target >= 0.8);
 - bytes an event: the big log's file (WAL checkpointed into it) after a rebuild has written
-  its views and its snapshots every 10,000 events, over its events (target <= 300);
+  its views and its snapshots (every 8,500 events, the default), over its events
+  (target <= 300);
 - `state_at` p99 on the big log: random blocks, each timed `--repeat` times in separate passes;
   the p99 of each block's fastest and of the first pass alone (target < 50 ms);
 - rebuild against the bare fold: `Projector.rebuild` of balances in a fresh process (best of
@@ -44,13 +45,12 @@ from workload import EVENTS_PER_BLOCK, Mix
 
 from events import Event
 from ledger.batch import NewEvent
-from ledger.projector import Projector
+from ledger.projector import SNAPSHOT_EVERY_DEFAULT, Projector
 from ledger.sqlite_schema import SCHEMA_VERSION
 from ledger.sqlite_store import SqliteStore
 
 SMALL = 100_000
 BATCH = 10_000
-SNAPSHOT_EVERY = 10_000
 SEED = 20_240_601
 
 
@@ -164,6 +164,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts")
     parser.add_argument("--samples", type=int, default=200, help="state_at blocks")
     parser.add_argument("--seed", type=int, default=None, help="seed for the state_at blocks")
+    parser.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=SNAPSHOT_EVERY_DEFAULT,
+        help="the rebuilds' snapshot interval",
+    )
     parser.add_argument("--dir", type=Path, default=None, help="where the logs go (a temp dir)")
     parser.add_argument("--cache", type=Path, default=None, help="a copy of the big log to reuse")
     args = parser.parse_args()
@@ -181,8 +187,8 @@ def measure(args: argparse.Namespace, directory: Path) -> dict[str, float]:
     copy_prefix(big, small, SMALL)
     rate_small, rate_big = interleaved_appends(small, big, mix, args.rounds)
     print("  appended; rebuilding", file=sys.stderr)
-    small_runs = [rebuild_in_child(small, SNAPSHOT_EVERY) for _ in range(args.repeat)]
-    big_runs = [rebuild_in_child(big, SNAPSHOT_EVERY) for _ in range(args.repeat)]
+    small_runs = [rebuild_in_child(small, args.snapshot_every) for _ in range(args.repeat)]
+    big_runs = [rebuild_in_child(big, args.snapshot_every) for _ in range(args.repeat)]
     events = SqliteStore(big).head().seq
     bare_s = best_seconds(lambda: bare_fold(big), args.repeat)
     size, used = checkpointed_size(big)

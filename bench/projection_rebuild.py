@@ -6,7 +6,7 @@ What it measures, for each log size (wall clock; best of `--repeat` runs, defaul
   run, with its peak RSS (VmHWM of that process, which includes the interpreter and its
   imports: sqlite-utils, which pulls in pandas and pyarrow, is imported only when a view's
   table has to be created, as in the first run on a new log). It drops the old view and
-  snapshots, writes a snapshot every 10,000 events (the default) and the view at the end, as
+  snapshots, writes a snapshot every 8,500 events (the default) and the view at the end, as
   a real rebuild does. The same rebuild with no snapshots (one run) is shown too, so the cost
   of the snapshots can be read off;
 - the ceiling: a bare fold of the same log: SQLite read of the payload column only, msgspec
@@ -20,7 +20,7 @@ What it measures, for each log size (wall clock; best of `--repeat` runs, defaul
   base commit's code (a temporary `git worktree`, `bench/baseline.py`) and by this checkout's,
   one after the other in the same run (`--no-before` skips it); every record used to reach
   the lending and governance projections (for the block alone) and the positions copies;
-- time travel: `Projector.state_at(block)` for random blocks (snapshots every 10,000 events),
+- time travel: `Projector.state_at(block)` for random blocks (snapshots every 8,500 events),
   median and p99 in ms, and p99 as a share of the full rebuild; each block is timed
   `--repeat` times, in separate passes over all the blocks, and its fastest time counts.
 
@@ -56,7 +56,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from workload import new_events
 
 from events import Burned, Minted, Transferred, issuer_account
-from ledger.projector import Projector
+from ledger.projector import SNAPSHOT_EVERY_DEFAULT, Projector
 from ledger.sqlite_store import SqliteStore
 
 SIZES_DEFAULT = (250_000, 500_000, 1_000_000)
@@ -242,8 +242,8 @@ class SizeResult(msgspec.Struct):
 
 def measure_size(path: Path, peer_path: Path, count: int, args: argparse.Namespace) -> SizeResult:
     plain = [rebuild_in_child(path, SNAPSHOT_NEVER)]  # to read the snapshots' cost off
-    runs = [rebuild_in_child(path, 10_000) for _ in range(args.repeat)]  # the last one leaves
-    # the snapshots that time travel uses
+    # the last one leaves the snapshots that time travel uses
+    runs = [rebuild_in_child(path, SNAPSHOT_EVERY_DEFAULT) for _ in range(args.repeat)]
     expected = bare_fold(path)
     assert peer_fold(peer_path) == expected, "the peer folded different balances"
     timings_ms = sorted(state_at_ms(path, args.samples, args.seed, args.repeat))

@@ -17,7 +17,6 @@ state is checked against the refold alone.
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -143,8 +142,8 @@ def _inflated(packed: bytes | None) -> bytes:
     if packed is None:
         return b""
     try:
-        return zlib.decompress(packed)
-    except zlib.error:
+        return views.unpack(packed)
+    except ValueError:
         return b""
 
 

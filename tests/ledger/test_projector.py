@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sqlite3
+import zlib
 from pathlib import Path
 
 import msgspec
@@ -213,6 +214,37 @@ def test_state_at_restores_snapshots_written_in_the_canonical_form(tmp_path: Pat
         canonical = canonical_bytes(balances._state())
         views.insert_snapshot(store.connection, "balances", version, seq, block, canonical)
     assert projector.digests(7) == expected
+    store.close()
+
+
+@given(state=st.binary(max_size=5_000))
+def test_a_packed_snapshot_state_unpacks_to_its_bytes(state: bytes) -> None:
+    packed = views.pack(state)
+    assert packed.startswith(views.ZSTD_MAGIC)
+    assert views.unpack(packed) == state
+    assert views.unpack(zlib.compress(state)) == state  # as states were stored before zstd
+
+
+def test_snapshot_states_stored_with_zlib_still_serve_time_travel(tmp_path: Path) -> None:
+    """States stored before zstd (zlib streams) are read as they are, beside new ones."""
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    for block in range(1, 9):
+        event = Minted(asset="ETH", to_account=f"a{block % 3}", amount=block)
+        store.append([NewEvent(event=event, block=block)])
+    projector = Projector(store, ["balances"], snapshot_every=2)
+    projector.catch_up()
+    expected = [projector.digests(block) for block in range(9)]
+    connection = store.connection
+    keys = [key for (key,) in connection.execute("SELECT key FROM snapshot_states")]
+    for key in keys[::2]:  # half of them as zlib streams, the others left as zstd frames
+        state = views.snapshot_state(connection, key, "test")
+        connection.execute(
+            "UPDATE snapshot_states SET state = ? WHERE key = ?", (zlib.compress(state), key)
+        )
+    assert [projector.digests(block) for block in range(9)] == expected
+    connection.execute("UPDATE snapshot_states SET state = ? WHERE key = ?", (b"neither", keys[0]))
+    with pytest.raises(views.ViewMismatch, match="cannot be read"):
+        views.snapshot_state(connection, keys[0], "test")
     store.close()
 
 
