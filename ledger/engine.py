@@ -27,7 +27,7 @@ The handler of each command type is found in one table, `ledger.commands.HANDLER
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import cast
 
@@ -39,6 +39,7 @@ from ledger.batch import Appended, Head, NewEvent, Rejected
 from ledger.command import Command, Context, Emit, Executed, ProjectionT, reject
 from ledger.commands import HANDLERS
 from ledger.errors import StoreError
+from ledger.reorg import Retractions
 from ledger.store import EventStore
 from projections.base import Projection
 from projections.books import Books
@@ -97,9 +98,18 @@ class Engine:
         if self._checkpoint is not None:
             seq, block, states = self._checkpoint
             self.books.restore(states, seq, block)
-        self.books.fold(self.store.fold_records(from_seq=self.books.position.seq + 1))
+        self._fold_store(self.books.position.seq + 1)
         self.head = self.store.head()
         self._since_checkpoint = 0
+
+    def _fold_store(self, from_seq: int) -> None:
+        """Fold the store's records from `from_seq` on, less those a reorganisation retracted
+        (as the projector's folds do: the books are those of the canonical chain)."""
+        records: Iterable[Record] = self.store.fold_records(from_seq=from_seq)
+        retractions = Retractions.load(self.store)
+        if retractions:
+            records = (record for record in records if not retractions.is_retracted(record))
+        self.books.fold(records)
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
@@ -192,7 +202,7 @@ class Engine:
             return
         states, head = saved
         self.books.restore(states, head.seq, head.block)
-        self.books.fold(self.store.fold_records(from_seq=head.seq + 1))
+        self._fold_store(head.seq + 1)
         self.head = self.store.head()
 
     def _execute(

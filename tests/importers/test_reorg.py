@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from events.chain import BlocksRetracted
+from ledger.engine import Engine
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from projections import chain as chain_projection
@@ -139,3 +140,21 @@ def test_time_travel_passes_over_orphaned_snapshots_it_finds(
     import_logs(canonical, [branch_file], token_list=tokens_file)
     for block in (fork_at + 10, fork_at + 40, branch.block):
         assert digests(store, block) == digests(canonical, block), block
+
+
+def test_an_engine_folding_a_reorganised_log_from_its_start_skips_the_orphaned_facts(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    """An engine without views to start from (`append` on a log never projected) admits
+    against the canonical chain's books, not the orphaned blocks'."""
+    main, branch, _ = forked_chains(3)
+    store = SqliteStore(tmp_path / "reorged.db", create=True)
+    for name, chain in (("main", main), ("branch", branch)):
+        import_logs(
+            store, [write_logs(tmp_path, name, chain.logs, "etl-json")], token_list=tokens_file
+        )
+    canonical = Projector(store).current_books()
+    engine = Engine(store)
+    assert engine.books.digests() == canonical.digests()
+    engine.reload()  # a reload (after a rolled-back transaction) folds the same way
+    assert engine.books.digests() == canonical.digests()
