@@ -27,6 +27,7 @@ from events.rejections import RejectCode
 from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.contracts import MathRejected
 from projections.contracts.alphax import (
+    LiquidationPoint,
     LiquidationRule,
     TriggerKind,
     anchor_prices,
@@ -78,14 +79,26 @@ class StrikeMarket(msgspec.Struct, kw_only=True):
         )
 
     def liquidation_price(self, side: str) -> int:
-        """The side's token liquidation price: preset at creation, or (older logs) its rule's."""
+        """The side's token liquidation price: preset at creation, or (older logs) its rule's
+        (0 where the token is worth less than a base unit at its line)."""
         d = self.definition
         preset = d.long_liquidation_price if side == "long" else d.short_liquidation_price
         if preset:
             return preset
-        if side == "long":
-            return long_liquidation_point(d.long_strike, self.rule).token_price
-        return short_liquidation_point(d.short_strike, self.rule).token_price
+        point = self.liquidation_point(side)
+        return 0 if point is None else point.token_price
+
+    def liquidation_point(self, side: str) -> LiquidationPoint | None:
+        """Where the side dies under its rule; None where its line lies so close to the strike
+        that the token is worth less than a base unit there (no capital efficiency: unknown).
+        A rule no trigger can follow never makes a market (`definition_problem`)."""
+        d = self.definition
+        try:
+            if side == "long":
+                return long_liquidation_point(d.long_strike, self.rule)
+            return short_liquidation_point(d.short_strike, self.rule)
+        except MathRejected:
+            return None
 
     @property
     def unbought(self) -> int:
@@ -322,11 +335,7 @@ def strike_quote(
     anchors = anchor_prices(asset_price, d.long_strike, d.short_strike)
     anchor = anchors.long_price if side == "long" else anchors.short_price
     liquidation = market.liquidation_price(side)
-    point = (
-        long_liquidation_point(d.long_strike, market.rule)
-        if side == "long"
-        else short_liquidation_point(d.short_strike, market.rule)
-    )
+    point = market.liquidation_point(side)
     market_price = strike_market_price(market, side, books)
     return StrikeQuote(
         market_id=market_id,
@@ -339,6 +348,8 @@ def strike_quote(
         liquidation_price=liquidation,
         risk_level=anchor_risk_level(liquidation, anchor) if anchor else None,
         risk_level_asset_basis=(
-            risk_level(point.asset_price, asset_price, anchor) if asset_price else None
+            risk_level(point.asset_price, asset_price, anchor)
+            if asset_price and point is not None
+            else None
         ),
     )

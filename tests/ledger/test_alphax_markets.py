@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from events.alphax import AlphaxGraveyardBought, AlphaxGraveyardClaimed, AlphaxStrikeLiquidated
-from ledger.batch import Rejected
+import pytest
+
+from events.alphax import (
+    AlphaxGraveyardBought,
+    AlphaxGraveyardClaimed,
+    AlphaxMarketCreated,
+    AlphaxStrikeLiquidated,
+)
+from ledger.batch import NewEvent, Rejected
 from ledger.commands.alphax import (
     BuyFromGraveyard,
     ClaimFromGraveyard,
@@ -18,6 +25,8 @@ from ledger.commands.core import Transfer
 from projections.alphax_markets import AlphaxMarkets
 from projections.balances import Balances
 from projections.positions import Positions
+from projections.prices import Prices
+from replay.alphax_summary import alphax_quotes
 from tests.ledger.fx_setup import ETH, USDC, fx_engine, price_eth, run
 
 LONG, SHORT = "ETH24:ETH-2000", "ETH24:4000-ETH"
@@ -113,3 +122,34 @@ def test_the_five_x_rule_is_a_market_option() -> None:
         [LiquidateStrike(market_id="N", side="short", liquidator="k")], block=4
     )
     assert isinstance(refused, Rejected) and refused.code == "STRIKE_DEAD"
+
+
+@pytest.mark.parametrize("preset", [0, 5])
+def test_a_market_whose_line_is_worth_less_than_a_base_unit_shows_unknown_not_a_crash(
+    preset: int,
+) -> None:
+    """K_L of 3 micro-USD: at 1.2 x K_L the LONG is worth 0 base units, so its capital
+    efficiency (and the liquidation point's) is undefined. The fact is admitted (its rule is
+    sound); the tables and the summary's quotes show the line as unknown."""
+    engine = fx_engine()
+    run(engine, [price_eth(3_000)], 4)
+    market = AlphaxMarketCreated(
+        market_id="tiny",
+        asset="ETH",
+        collateral_asset="USDC",
+        long_strike=3,
+        short_strike=4_000 * 10**6,
+        long_token="TINY-L",
+        short_token="TINY-S",
+        long_liquidation_price=preset,
+        short_liquidation_price=preset,
+    )
+    assert not isinstance(engine.append_facts([NewEvent(event=market, block=5)]), Rejected)
+    books = engine.projection(AlphaxMarkets)
+    assert books.markets["tiny"].liquidation_price("long") == preset  # 0: worth nothing there
+    assert books.tables()  # no MathRejected on the way
+    quotes = {
+        row["side"]: row for row in alphax_quotes(books.markets, {}, engine.projection(Prices))
+    }
+    assert quotes["long"]["risk_level_asset_basis"] is None
+    assert quotes["short"]["risk_level_asset_basis"] is not None
