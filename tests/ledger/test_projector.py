@@ -13,8 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events import Event, Minted, Record, Transferred
+from ledger import sqlite_fold
 from ledger.batch import NewEvent
 from ledger.projector import Projector
+from ledger.rows import fold_row_to_record
+from ledger.sqlite_schema import TypeNames
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from projections import views
@@ -175,6 +178,68 @@ def test_the_fold_read_is_the_full_read_with_only_what_projections_read(tmp_path
         assert [record for batch in batches for record in batch] == expected
         assert list(store.fold_records(from_seq, to_seq, to_block)) == expected
     assert list(store.fold_records(15)) == []
+    store.close()
+
+
+@pytest.mark.parametrize("damage", ["none", "gap", "odd version", "bad payload"])
+def test_the_fold_read_by_ranges_gives_the_row_by_row_records_and_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """Ranges of 3 seqs: whole ones are read without seqs, the others (a gap, a version that
+    does not fit the one-int kind, an undecodable row) with them; the records and the error
+    are what a row-by-row read gives, up to the same row."""
+    monkeypatch.setattr(sqlite_fold, "RANGE_ROWS", 3)
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    for block in range(1, 6):
+        store.append(
+            [
+                NewEvent(
+                    event=Minted(asset="ETH", to_account=f"a{block}", amount=block), block=block
+                ),
+                NewEvent(
+                    event=Transferred(
+                        asset="ETH", from_account=f"a{block}", to_account="b", amount=1
+                    ),
+                    block=block,
+                ),
+            ]
+        )
+    damaged = {
+        "none": "SELECT 1",
+        "gap": "DELETE FROM events WHERE seq = 5",
+        "odd version": "UPDATE events SET version = -1 WHERE seq = 8",
+        "bad payload": 'UPDATE events SET payload = \'{"type": "Minted"}\' WHERE seq = 8',
+    }
+    store.connection.execute(damaged[damage])
+
+    def one_by_one(from_seq: int, to_seq: int | None, to_block: int | None) -> list[Record]:
+        rows = store.connection.execute(
+            "SELECT seq, block, type_id, version, payload FROM events WHERE seq >= ? "
+            "AND seq <= ? AND block <= ? ORDER BY seq",
+            (
+                from_seq,
+                10**9 if to_seq is None else to_seq,
+                10**9 if to_block is None else to_block,
+            ),
+        ).fetchall()
+        names = TypeNames(store.connection)
+        return [fold_row_to_record(row, names) for row in rows]
+
+    for bounds in [(1, None, None), (2, 9, None), (4, None, 4), (1, 10, 3)]:
+        try:
+            expected: list[Record] | Exception = one_by_one(*bounds)
+        except Exception as error:
+            expected = error
+        folded: list[Record] = []
+        try:
+            for batch in store.fold_batches(*bounds):
+                folded += batch
+        except Exception as error:
+            assert isinstance(expected, Exception), (damage, bounds, error)
+            assert (type(error), str(error)) == (type(expected), str(expected))
+            assert folded == one_by_one(bounds[0], 7, bounds[2])  # the rows before seq 8
+            continue
+        assert folded == expected, (damage, bounds)
     store.close()
 
 

@@ -82,6 +82,50 @@ def test_snapshot_restores_the_same_state_and_digest() -> None:
     assert copy.tables() == balances.tables()
 
 
+def test_a_snapshot_of_the_json_layout_before_v3_restores_the_same_dicts() -> None:
+    """Snapshots stored before the binary layout (JSON, asset -> account -> amount) still
+    restore: the same dicts in the same order, so the next snapshot is today's bytes."""
+    balances = Balances()
+    fold(records_of(decode_journal(JOURNAL)), [balances])
+    balances.decimals["ETH"] = 18
+    older = msgspec.json.encode(
+        {
+            "holdings": balances.holdings,
+            "assets": sorted(balances.decimals.items()),
+            "violations": balances.violations(),
+        }
+    )
+    restored = Balances()
+    restored.restore(older)
+    assert restored.snapshot() == balances.snapshot()
+    assert restored.digest() == balances.digest()
+
+
+@pytest.mark.parametrize("cut", [1, 40, -5])
+def test_a_cut_snapshot_is_refused_by_name(cut: int) -> None:
+    """A cut in the magic, the header or the amounts raises `DecodeError`, never a wrong
+    state (other damage is the stored sha256's to find: `views.snapshot_state`)."""
+    balances = Balances()
+    fold(records_of(decode_journal(JOURNAL)), [balances])
+    with pytest.raises(msgspec.DecodeError):
+        Balances().restore(balances.snapshot()[:cut])
+
+
+def test_a_snapshot_after_new_accounts_holds_them() -> None:
+    """The accounts' encoding is kept between snapshots until an account is added."""
+    balances = Balances()
+    fold(records_of([Minted(asset="ETH", to_account="a", amount=1)]), [balances])
+    first = balances.snapshot()
+    assert balances.snapshot() == first
+    fold(
+        records_of([Transferred(asset="ETH", from_account="a", to_account="b", amount=1)]),
+        [balances],
+    )
+    restored = Balances()
+    restored.restore(balances.snapshot())
+    assert restored.holdings == {"ETH": {"issuer:ETH": -1, "a": 0, "b": 1}}
+
+
 ACCOUNTS = ["alice", "bob", "carol", "pool:X", "reserve:ALEX"]
 ASSETS = ["ALEX", "USDC", "ETH"]
 
