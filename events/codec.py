@@ -79,21 +79,44 @@ def decode_many(
     fault anywhere in the batch, or a payload whose own tag is not the stored one. So the
     events returned are exactly those `decode` would give, and every error is `decode`'s.
     """
-    if not _any_event:
-        _any_event.append(_AnyEvent())
-    known = _any_event[0]
+    return decode_lines(tags, versions, "\n".join(payloads))
+
+
+def decode_lines(tags: Sequence[str], versions: Sequence[int], lines: str) -> list[Event] | None:
+    """`decode_many` of payloads already joined by newlines (a store may join them itself)."""
+    known = _known()
     if not known.current.issuperset(zip(tags, versions, strict=True)):
         return None
+    classes = known.classes
+    return decode_block(lines, [classes.get(tag) for tag in tags])
+
+
+def current_class(tag: str, version: int) -> type[Event] | None:
+    """The class a payload of `tag` written at `version` decodes as in `decode_block`; None
+    for an unknown tag or a version `decode` upcasts."""
+    known = _known()
+    return known.classes[tag] if (tag, version) in known.current else None
+
+
+def decode_block(lines: str, classes: list[type[Event] | None]) -> list[Event] | None:
+    """Payloads joined by newlines, each of the class at its place in `classes` (`current_class`
+    of its row: a None there matches nothing), in one call; None where they must go one by one
+    (see `decode_many`)."""
     try:
-        events: list[Event] = known.decoder.decode_lines("\n".join(payloads))
+        events: list[Event] = _known().decoder.decode_lines(lines)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    # A payload holding two JSON values changes the count; a payload whose tag is not its
-    # row's decodes as another type: both go one by one, where `decode` refuses them.
-    classes = known.classes
-    if len(events) != len(tags) or list(map(type, events)) != [classes[tag] for tag in tags]:
+    # A payload holding two JSON values (or a newline) changes the count; a payload whose tag
+    # is not its row's decodes as another type: both go one by one, where `decode` refuses them.
+    if len(events) != len(classes) or list(map(type, events)) != classes:
         return None
     return events
+
+
+def _known() -> _AnyEvent:
+    if not _any_event:
+        _any_event.append(_AnyEvent())
+    return _any_event[0]
 
 
 def _forget_decoders() -> None:

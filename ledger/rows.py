@@ -52,9 +52,7 @@ def fold_row_to_record(row: FoldRow, type_names: Mapping[int, str] | None = None
     )
 
 
-def _events_of(
-    tags: Sequence[str], versions: Sequence[int], payloads: Sequence[str]
-) -> list[Event]:
+def events_of(tags: Sequence[str], versions: Sequence[int], payloads: Sequence[str]) -> list[Event]:
     """The decoded payloads of a batch: each through its (tag, version)'s decode function.
 
     A batch at current versions decodes in one call (`decode_many`). Otherwise each payload at
@@ -81,7 +79,7 @@ def rows_to_records(rows: Sequence[Row]) -> list[Record]:
     if not rows:
         return []
     columns = list(zip(*rows, strict=True))
-    events = _events_of(columns[5], columns[6], columns[7])
+    events = events_of(columns[5], columns[6], columns[7])
     del columns[7]
     columns.append(events)  # type: ignore[arg-type]
     return list(map(Record, *columns))
@@ -96,33 +94,17 @@ def fold_rows_to_records(
     seqs, blocks, tags, versions, payloads = zip(*rows, strict=True)
     if type_names is not None:
         tags = tuple(map(type_names.__getitem__, tags))
-    return _fold_records(seqs, blocks, tags, versions, payloads)
+    return fold_records(seqs, blocks, tags, versions, events_of(tags, versions, payloads))
 
 
-def fold_range_to_records(
-    rows: Sequence[tuple[int, int, str]], first_seq: int, kinds: Mapping[int, tuple[str, int]]
-) -> list[Record]:
-    """The records of a whole seq range read as (block, kind, payload) rows, from `first_seq`.
-
-    A kind is one int for a (type, version) pair (`kinds` gives the pair): one column where
-    there were two, and no seq column, as the range is known to be whole. Each column a fold
-    does not fetch saves SQLite's sqlite3 module ~0.14 us a row (`bench/projection_rebuild.py`).
-    """
-    if not rows:
-        return []
-    blocks, row_kinds, payloads = zip(*rows, strict=True)
-    tags, versions = zip(*map(kinds.__getitem__, row_kinds), strict=True)
-    seqs = range(first_seq, first_seq + len(rows))
-    return _fold_records(seqs, blocks, tags, versions, payloads)
-
-
-def _fold_records(
+def fold_records(
     seqs: Iterable[int],
     blocks: Sequence[int],
     tags: Sequence[str],
     versions: Sequence[int],
-    payloads: Sequence[str],
+    events: Sequence[Event],
 ) -> list[Record]:
+    """Fold records of the columns a fold reads, the events decoded."""
     count = len(blocks)
     return list(
         map(
@@ -138,7 +120,7 @@ def _fold_records(
             repeat(None, count),
             repeat("", count),
             repeat("", count),
-            _events_of(tags, versions, payloads),
+            events,
         )
     )
 

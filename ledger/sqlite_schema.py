@@ -186,28 +186,6 @@ class TypeNames(dict[int, str]):
         return name
 
 
-#: A row's (type, version) as one int, or NULL where they would not fit it (then the fold reads
-#: the range with both columns: `SqliteStore.fold_batches`).
-FOLD_KIND = (
-    "CASE WHEN type_id BETWEEN 0 AND 2147483647 AND version BETWEEN 0 AND 4294967295 "
-    "THEN type_id * 4294967296 + version END"
-)
-_KIND_SHIFT = 2**32
-
-
-class TypeVersions(dict[int, tuple[str, int]]):
-    """(type name, version) by a row's `FOLD_KIND`, the names from `TypeNames`."""
-
-    def __init__(self, names: TypeNames) -> None:
-        super().__init__()
-        self.names = names
-
-    def __missing__(self, kind: int) -> tuple[str, int]:
-        type_id, version = divmod(kind, _KIND_SHIFT)
-        self[kind] = pair = (self.names[type_id], version)
-        return pair
-
-
 class RowReader:
     """Stored rows back into `Row`s: stream names, derived ids, `prev_hash`, hex hashes.
 

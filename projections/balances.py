@@ -85,6 +85,27 @@ _MARSHAL_FORMAT = 2
 _LENGTH_BYTES = 8
 
 
+_ACCOUNTS_KEPT = 32
+_accounts_seen: dict[bytes, tuple[list[str], dict[str, int]]] = {}
+
+
+def _accounts_of(encoded: bytes) -> tuple[list[str], dict[str, int]]:
+    """An asset's accounts in a snapshot, and a dict of them in that order (amounts 0).
+
+    Once every account has appeared, snapshots of a log hold the same accounts again and
+    again: the decoded ones are kept (the last `_ACCOUNTS_KEPT` lists), so a restore copies a
+    dict whose keys are already hashed and fills in the amounts. On a log of 5M events that
+    is about half of a restore (`bench/log_flat.py`, `state_at`).
+    """
+    seen = _accounts_seen.get(encoded)
+    if seen is None:
+        accounts = _accounts_decoder.decode(encoded)
+        if len(_accounts_seen) >= _ACCOUNTS_KEPT:
+            _accounts_seen.clear()
+        seen = _accounts_seen[encoded] = (accounts, dict.fromkeys(accounts, 0))
+    return seen
+
+
 class Balances:
     """The balances projection (see the module docstring)."""
 
@@ -278,13 +299,14 @@ class Balances:
         holdings: dict[str, dict[str, int]] = {}
         start = header_end
         for (asset, count, size), held in zip(header.assets, amounts, strict=True):
-            accounts = _accounts_decoder.decode(data[start : start + size])
+            accounts, template = _accounts_of(bytes(data[start : start + size]))
             start += size
             if len(accounts) != count or type(held) is not list or len(held) != count:
                 raise msgspec.DecodeError(f"balances snapshot: {asset} does not match its count")
             if count and set(map(type, held)) != {int}:
                 raise msgspec.DecodeError(f"balances snapshot: {asset} holds a non-integer")
-            holdings[asset] = dict(zip(accounts, held, strict=True))
+            holdings[asset] = restored = template.copy()
+            restored.update(zip(accounts, held, strict=True))
         self.holdings = holdings
         self.decimals = dict(header.decimals)
         self._violations = header.violations

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events import Event, Minted, Record, Transferred
+from events import Event, Minted, PriceUpdated, Record, Transferred
 from ledger import sqlite_fold
 from ledger.batch import NewEvent
 from ledger.projector import Projector
@@ -181,13 +181,13 @@ def test_the_fold_read_is_the_full_read_with_only_what_projections_read(tmp_path
     store.close()
 
 
-@pytest.mark.parametrize("damage", ["none", "gap", "odd version", "bad payload"])
+@pytest.mark.parametrize("damage", ["none", "gap", "old version", "odd version", "bad payload"])
 def test_the_fold_read_by_ranges_gives_the_row_by_row_records_and_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
-    """Ranges of 3 seqs: whole ones are read without seqs, the others (a gap, a version that
-    does not fit the one-int kind, an undecodable row) with them; the records and the error
-    are what a row-by-row read gives, up to the same row."""
+    """Ranges of 3 seqs, each read as one row; the records and the error are what a row-by-row
+    read gives, up to the same row, whatever the range holds: a gap, a payload of an old
+    version (upcast), a version that does not fit the one-int kind, an undecodable row."""
     monkeypatch.setattr(sqlite_fold, "RANGE_ROWS", 3)
     store = SqliteStore(tmp_path / "ledger.db", create=True)
     for block in range(1, 6):
@@ -204,8 +204,12 @@ def test_the_fold_read_by_ranges_gives_the_row_by_row_records_and_errors(
                 ),
             ]
         )
+    price = PriceUpdated(asset="ETH", quote="USD", price=3 * 10**11, scale=10**8)
+    store.append([NewEvent(event=price, block=6)])  # seq 11
     damaged = {
         "none": "SELECT 1",
+        "old version": "UPDATE events SET version = 1, payload = "
+        '\'{"type":"PriceUpdated","asset":"ETH","quote":"USD","price_e8":5}\' WHERE seq = 11',
         "gap": "DELETE FROM events WHERE seq = 5",
         "odd version": "UPDATE events SET version = -1 WHERE seq = 8",
         "bad payload": 'UPDATE events SET payload = \'{"type": "Minted"}\' WHERE seq = 8',
