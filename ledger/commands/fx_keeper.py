@@ -1,8 +1,9 @@
 """A keeper pass: liquidate, then rebalance, everything the protocols allow at the current price.
 
-Each action is its own one-command batch (a refusal appends nothing and costs no reload). The
-stability pool pays first; when it is empty the keeper pays with its own fxUSD and USDC. Strike
-markets past their trigger are liquidated too. Used by tests, scenarios and the benchmark.
+Each action is its own one-command batch (a refusal appends nothing and costs no reload). In a
+long pool the stability pool (fxBASE) pays first, as much as it holds; the keeper pays the rest
+with its own fxUSD and USDC. Strike markets past their trigger are liquidated too. Used by
+tests, scenarios and the benchmark.
 """
 
 from __future__ import annotations
@@ -26,17 +27,33 @@ ROUNDS_MAX = 50
 
 
 def _walk(
-    engine: Engine, block: int, make: Callable[[bool], WalkFx], done: RejectCode
+    engine: Engine,
+    block: int,
+    make: Callable[[bool], WalkFx],
+    done: RejectCode,
+    payers: tuple[bool, ...],
 ) -> list[Executed]:
-    """Repeat one kind of walk until the protocol says there is nothing left (`done`)."""
-    executed = []
+    """Repeat one kind of walk until the protocol says there is nothing left (`done`).
+
+    Each round every payer walks in turn (`payers`: True for the stability pool, False for the
+    keeper's own funds). The keeper pays fxBASE back in its own token (protocol-math.md 4.8), so
+    fxBASE never runs dry and one walk it pays moves at most its balance: rounds of it alone
+    would spend `ROUNDS_MAX` on one tick and leave it past the line while the keeper still
+    holds the funds. The rounds are for the bad-debt cascade only.
+    """
+    executed: list[Executed] = []
     for _ in range(ROUNDS_MAX):
-        result = engine.execute([make(True)], block=block)
-        if isinstance(result, Rejected) and result.code is not done:
-            result = engine.execute([make(False)], block=block)
-        if isinstance(result, Rejected):
+        moved = False
+        for use_stability_pool in payers:
+            result = engine.execute([make(use_stability_pool)], block=block)
+            if isinstance(result, Rejected):
+                if result.code is done:
+                    return executed
+                continue
+            executed.append(result)
+            moved = True
+        if not moved:
             break
-        executed.append(result)
     return executed
 
 
@@ -48,6 +65,8 @@ class _Route:
     ) -> None:
         self.engine, self.pool_id, self.long = engine, pool_id, long
         self.debt_asset, self.keeper, self.token_in = debt_asset, keeper, token_in
+        # Who pays, in turn: fxBASE funds long pools only (a short pool is repaid in its token).
+        self.payers = (True, False) if long else (False,)
 
     def command(self, kind: type[WalkFx], use_stability_pool: bool) -> WalkFx:
         balances = self.engine.projection(Balances)
@@ -89,8 +108,13 @@ def keeper_pass(engine: Engine, block: int, keeper: str, token_in: str = STABLE_
     count = 0
     for pool_id, meta in sorted(engine.projection(FxPools).meta.items()):
         route = _Route(engine, pool_id, meta.side == "long", meta.debt_asset, keeper, token_in)
-        count += len(_walk(engine, block, route.liquidate, RejectCode.NOT_LIQUIDATABLE))
-        count += len(_walk(engine, block, route.rebalance, RejectCode.NOT_REBALANCEABLE))
+        liquidated = _walk(
+            engine, block, route.liquidate, RejectCode.NOT_LIQUIDATABLE, route.payers
+        )
+        rebalanced = _walk(
+            engine, block, route.rebalance, RejectCode.NOT_REBALANCEABLE, route.payers
+        )
+        count += len(liquidated) + len(rebalanced)
     prices = engine.projection(Prices)
     for market_id, market in sorted(engine.projection(AlphaxMarkets).markets.items()):
         quote = prices.quote(market.definition.asset)

@@ -6,8 +6,8 @@
 
 It follows `ledger.commands.fx_keeper.keeper_pass` (one-command batches, repeated until the
 protocol answers NOT_LIQUIDATABLE / NOT_REBALANCEABLE, the stability pool first when asked and
-the keeper's own fxUSD and USDC after), but only for f(x): strike markets belong to the AlphaX
-liquidator agent. Walks must run one after another (each reads the state the last one left),
+the keeper's own fxUSD and USDC for the rest), but only for f(x): strike markets belong to the
+AlphaX liquidator agent. Walks must run one after another (each reads the state the last one left),
 so the agent executes them itself and returns no commands; refusals other than "nothing to
 do" are counted in `refusals`. Before building a command it asks the books the cheap question
 (`tick_to_walk`: is any tick past the line at the pool's price?) and builds none when the
@@ -78,26 +78,36 @@ class FxKeeper:
     def repeat(
         self, engine: Engine, block: int, pool_id: str, kind: type[WalkFx], done: RejectCode
     ) -> None:
+        """Walk until nothing is left: each round fxBASE pays first (when asked), the keeper after.
+
+        The keeper pays fxBASE back in its own token (protocol-math.md 4.8), so fxBASE never runs
+        dry and one walk it pays moves at most its balance: rounds of it alone would spend
+        `ROUNDS_MAX` on one tick and leave it past the line while the keeper holds the funds.
+        """
         fx = engine.projection(FxPools)
         meta = fx.meta[pool_id]
-        pooled = self.pay_with == "stability_pool"
+        pooled = self.pay_with == "stability_pool" and meta.side == "long"
         for _ in range(ROUNDS_MAX):
-            price = fx_price_1e18(engine.projection(Prices), meta.price_asset, meta.side)
-            if price is not None and not tick_to_walk(
-                fx.pools[pool_id], price, liquidate=kind is LiquidateFx
-            ):
-                return  # the walk would end NOT_LIQUIDATABLE / NOT_REBALANCEABLE
-            result = engine.execute([self.walk(engine, meta, pool_id, kind, pooled)], block=block)
-            if pooled and isinstance(result, Rejected) and result.code != done.value:
-                # An empty stability pool: the keeper pays with its own funds (as keeper_pass).
-                result = engine.execute(
-                    [self.walk(engine, meta, pool_id, kind, False)], block=block
-                )
-            if isinstance(result, Rejected):
-                if result.code != done.value:
-                    self.refusals[f"{kind.__name__}:{result.code}"] += 1
+            moved = False
+            for use_stability_pool in (True, False) if pooled else (False,):
+                price = fx_price_1e18(engine.projection(Prices), meta.price_asset, meta.side)
+                if price is not None and not tick_to_walk(
+                    fx.pools[pool_id], price, liquidate=kind is LiquidateFx
+                ):
+                    return  # the walk would end NOT_LIQUIDATABLE / NOT_REBALANCEABLE
+                command = self.walk(engine, meta, pool_id, kind, use_stability_pool)
+                result = engine.execute([command], block=block)
+                if isinstance(result, Rejected):
+                    if result.code == done.value:
+                        return
+                    # fxBASE refusing (empty, say) hands over to the keeper's own funds.
+                    if not use_stability_pool:
+                        self.refusals[f"{kind.__name__}:{result.code}"] += 1
+                    continue
+                self.walks[kind.__name__] += 1
+                moved = True
+            if not moved:
                 return
-            self.walks[kind.__name__] += 1
 
     def act(self, step: Step, engine: Engine) -> list[Command]:
         metas = engine.projection(FxPools).meta
