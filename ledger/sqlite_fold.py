@@ -15,9 +15,13 @@ one gives.
 
 from __future__ import annotations
 
+import queue
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Generator, Iterator
+from contextlib import suppress
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -25,6 +29,7 @@ import msgspec
 from events.base import Event
 from events.codec import current_class, decode_block
 from events.record import Record
+from ledger.faults import lock_timeout_s
 from ledger.rows import (
     events_of,
     fold_records,
@@ -38,6 +43,8 @@ from ledger.sqlite_schema import TypeNames, last_seq_at_block
 FOLD_COLUMNS = "seq, block, type_id, version, payload"
 #: Seqs a range holds: a batch of records.
 RANGE_ROWS = 2000
+#: Ranges a read must span to be read ahead on a thread (`fold_batches`).
+READ_AHEAD_RANGES = 16
 
 #: A row's type and version as one int, or NULL where they do not fit it.
 FOLD_KIND = (
@@ -74,8 +81,15 @@ def fold_batches(
     from_seq: int = 1,
     to_seq: int | None = None,
     to_block: int | None = None,
+    path: Path | None = None,
 ) -> Iterator[list[Record]]:
-    """The records from `from_seq` up to `to_seq` and `to_block`, a range at a time."""
+    """The records from `from_seq` up to `to_seq` and `to_block`, a range at a time.
+
+    With the log's `path`, a read of `READ_AHEAD_RANGES` ranges or more (a rebuild, a long
+    catch-up) reads them ahead on a thread of its own (`_ReadAhead`). A short one (`state_at`'s
+    tail of at most one snapshot interval) does not: a new connection's empty page cache and
+    the thread's waits for the GIL cost it more than the overlap saves (`bench/log_flat.py`).
+    """
     clauses = ["seq >= ?", "seq <= ?"]
     if to_block is not None:
         clauses.append("block <= ?")
@@ -84,22 +98,117 @@ def fold_batches(
         f"SELECT json_group_array(seq), json_group_array(block), json_group_array({FOLD_KIND}), "
         f"group_concat(payload, char(10)) FROM events WHERE {where}"
     )
-    by_row = f"SELECT {FOLD_COLUMNS} FROM events WHERE {where} ORDER BY seq"
     last = _last_seq(connection, to_seq, to_block)
+    ranges = [
+        [first, min(last, first + RANGE_ROWS - 1), *([] if to_block is None else [to_block])]
+        for first in range(from_seq, last + 1, RANGE_ROWS)
+    ]
+    if path is not None and len(ranges) >= READ_AHEAD_RANGES:
+        rows: Iterator[Any] = _ReadAhead(path, by_range, ranges)
+    else:
+        rows = (connection.execute(by_range, params).fetchone() for params in ranges)
+    by_row = f"SELECT {FOLD_COLUMNS} FROM events WHERE {where} ORDER BY seq"
+    return _Batches(_records(connection, by_row, ranges, rows), rows)
+
+
+class _Batches(Iterator[list[Record]]):
+    """The batches of one fold read; `close` also stops its read-ahead, even if no batch was
+    taken (a generator never started runs no cleanup when closed: the reader would wait
+    `_ReadAhead.IDLE_S` before it stopped)."""
+
+    def __init__(self, records: Generator[list[Record], None, None], rows: Iterator[Any]) -> None:
+        self.records, self.rows = records, rows
+
+    def __next__(self) -> list[Record]:
+        return next(self.records)
+
+    def close(self) -> None:
+        self.records.close()
+        if isinstance(self.rows, _ReadAhead):
+            self.rows.close()
+
+
+def _records(
+    connection: sqlite3.Connection, by_row: str, ranges: list[list[int]], rows: Iterator[Any]
+) -> Generator[list[Record], None, None]:
     names = TypeNames(connection)
     kinds = _Kinds(names)
     convert = partial(fold_rows_to_records, type_names=names)
     convert_one = partial(fold_row_to_record, type_names=names)
-    for first in range(from_seq, last + 1, RANGE_ROWS):
-        params = [first, min(last, first + RANGE_ROWS - 1)]
-        if to_block is not None:
-            params.append(to_block)
-        records = _whole_range(connection.execute(by_range, params).fetchone(), params, kinds)
-        if records is None:
-            if rows := connection.execute(by_row, params).fetchall():
-                yield from records_in_batches(rows, convert, convert_one)
-        elif records:
-            yield records
+    try:
+        for params, row in zip(ranges, rows, strict=True):
+            records = None if row is None else _whole_range(row, params, kinds)
+            if records is None:
+                if found := connection.execute(by_row, params).fetchall():
+                    yield from records_in_batches(found, convert, convert_one)
+            elif records:
+                yield records
+    finally:
+        if isinstance(rows, _ReadAhead):
+            rows.close()
+
+
+class _ReadAhead(Iterator[Any]):
+    """The aggregate row of each range, read on a thread with its own connection, two ahead.
+
+    SQLite builds a range's row inside one step, with the GIL released: the thread reads the
+    next ranges while the caller decodes and folds this one, on the other core. Its connection
+    sees what is committed; a range it reads otherwise (rows the caller's transaction has not
+    committed) is not whole, so the caller reads it row by row on its own connection. If the
+    thread cannot read at all, every range left comes as None: the same. A reader nobody takes
+    rows from for `IDLE_S` stops by itself.
+    """
+
+    IDLE_S = 10.0
+
+    def __init__(self, path: Path, sql: str, ranges: list[list[int]]) -> None:
+        self.results: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self.left = len(ranges)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self._work, args=(path, sql, ranges), name="ledger-fold-read-ahead", daemon=True
+        )
+        self.thread.start()
+
+    def _work(self, path: Path, sql: str, ranges: list[list[int]]) -> None:
+        try:
+            reader = sqlite3.connect(str(path), isolation_level=None, timeout=lock_timeout_s())
+            try:
+                reader.execute("PRAGMA query_only = ON")
+                for params in ranges:
+                    if not self._put(reader.execute(sql, params).fetchone()):
+                        return
+            finally:
+                reader.close()
+        except Exception:  # the caller reads every range left on its own connection
+            while self._put(None):
+                pass
+
+    def _put(self, row: Any) -> bool:
+        """Hand a row over; False once the caller has stopped or gone."""
+        waited = 0.0
+        while not self.stop.is_set():
+            try:
+                self.results.put(row, timeout=0.05)
+                return True
+            except queue.Full:
+                waited += 0.05
+                if waited >= self.IDLE_S:
+                    return False
+        return False
+
+    def __next__(self) -> Any:
+        if not self.left:
+            raise StopIteration
+        self.left -= 1
+        return self.results.get()
+
+    def close(self) -> None:
+        self.stop.set()
+        while self.thread.is_alive():  # a `put` waiting for room sees `stop` within 0.05 s
+            with suppress(queue.Empty):
+                self.results.get(timeout=0.01)
+        self.thread.join()
 
 
 def _last_seq(connection: sqlite3.Connection, to_seq: int | None, to_block: int | None) -> int:

@@ -369,7 +369,7 @@ class SqliteStore(BatchedReads):
         read costs about a third of `read`'s (`ledger.sqlite_fold`). Anything that shows,
         exports or checks records uses `read`.
         """
-        return fold_batches(self.connection, from_seq, to_seq, to_block)
+        return fold_batches(self.connection, from_seq, to_seq, to_block, self.path)
 
     def verify(self) -> VerifyReport:
         walker = ChainWalker()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sqlite3
+import threading
 import zlib
 from pathlib import Path
 
@@ -181,14 +182,16 @@ def test_the_fold_read_is_the_full_read_with_only_what_projections_read(tmp_path
     store.close()
 
 
+@pytest.mark.parametrize("read_ahead", [False, True])
 @pytest.mark.parametrize("damage", ["none", "gap", "old version", "odd version", "bad payload"])
 def test_the_fold_read_by_ranges_gives_the_row_by_row_records_and_errors(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str, read_ahead: bool
 ) -> None:
     """Ranges of 3 seqs, each read as one row; the records and the error are what a row-by-row
     read gives, up to the same row, whatever the range holds: a gap, a payload of an old
     version (upcast), a version that does not fit the one-int kind, an undecodable row."""
     monkeypatch.setattr(sqlite_fold, "RANGE_ROWS", 3)
+    monkeypatch.setattr(sqlite_fold, "READ_AHEAD_RANGES", 2 if read_ahead else 10**9)
     store = SqliteStore(tmp_path / "ledger.db", create=True)
     for block in range(1, 6):
         store.append(
@@ -244,6 +247,37 @@ def test_the_fold_read_by_ranges_gives_the_row_by_row_records_and_errors(
             assert folded == one_by_one(bounds[0], 7, bounds[2])  # the rows before seq 8
             continue
         assert folded == expected, (damage, bounds)
+    store.close()
+
+
+def test_a_read_ahead_that_cannot_see_uncommitted_rows_leaves_them_to_the_callers_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-ahead's own connection sees only committed rows: ranges the caller's open
+    transaction appended to are read on the caller's connection, and every record comes."""
+    monkeypatch.setattr(sqlite_fold, "RANGE_ROWS", 3)
+    monkeypatch.setattr(sqlite_fold, "READ_AHEAD_RANGES", 2)
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    minted = [Minted(asset="ETH", to_account=f"a{n}", amount=n + 1) for n in range(12)]
+    store.append([NewEvent(event=event, block=1) for event in minted[:5]])
+    with store.one_transaction():
+        store.append([NewEvent(event=event, block=2) for event in minted[5:]])
+        folded = [record.event for batch in store.fold_batches() for record in batch]
+    assert folded == minted
+    store.close()
+
+
+def test_a_fold_read_left_unread_stops_its_read_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_fold, "RANGE_ROWS", 3)
+    monkeypatch.setattr(sqlite_fold, "READ_AHEAD_RANGES", 2)
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=1), block=1)] * 20)
+    batches = store.fold_batches()
+    assert [thread.name for thread in threading.enumerate()].count("ledger-fold-read-ahead") == 1
+    batches.close()  # type: ignore[attr-defined]
+    assert "ledger-fold-read-ahead" not in [thread.name for thread in threading.enumerate()]
     store.close()
 
 
