@@ -64,23 +64,24 @@ def test_state_at_equals_a_naive_fold_of_the_blocks_up_to_it(
     store.close()
 
 
+def mint_and_move(store: SqliteStore, block: int, account: str, minted: int, moved: int) -> None:
+    """One batch at `block`: `minted` ETH to `account`, then `moved` of it to `b`."""
+    store.append(
+        [
+            NewEvent(event=Minted(asset="ETH", to_account=account, amount=minted), block=block),
+            NewEvent(
+                event=Transferred(asset="ETH", from_account=account, to_account="b", amount=moved),
+                block=block,
+            ),
+        ]
+    )
+
+
 def test_incremental_catch_up_equals_a_rebuild_from_scratch(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "ledger.db", create=True)
     projector = Projector(store, snapshot_every=4)
     for block in range(1, 30):
-        store.append(
-            [
-                NewEvent(
-                    event=Minted(asset="ETH", to_account=f"a{block % 4}", amount=block), block=block
-                ),
-                NewEvent(
-                    event=Transferred(
-                        asset="ETH", from_account=f"a{block % 4}", to_account="b", amount=block // 2
-                    ),
-                    block=block,
-                ),
-            ]
-        )
+        mint_and_move(store, block, f"a{block % 4}", block, block // 2)
         if block % 5 == 0:
             projector.catch_up()
     incremental = projector.digests()
@@ -194,19 +195,7 @@ def test_the_fold_read_by_ranges_gives_the_row_by_row_records_and_errors(
     monkeypatch.setattr(sqlite_fold, "READ_AHEAD_RANGES", 2 if read_ahead else 10**9)
     store = SqliteStore(tmp_path / "ledger.db", create=True)
     for block in range(1, 6):
-        store.append(
-            [
-                NewEvent(
-                    event=Minted(asset="ETH", to_account=f"a{block}", amount=block), block=block
-                ),
-                NewEvent(
-                    event=Transferred(
-                        asset="ETH", from_account=f"a{block}", to_account="b", amount=1
-                    ),
-                    block=block,
-                ),
-            ]
-        )
+        mint_and_move(store, block, f"a{block}", block, 1)
     price = PriceUpdated(asset="ETH", quote="USD", price=3 * 10**11, scale=10**8)
     store.append([NewEvent(event=price, block=6)])  # seq 11
     damaged = {
