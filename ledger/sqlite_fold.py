@@ -8,9 +8,9 @@ kind is a row's type and version in one int (`FOLD_KIND`).
 
 The seqs must be exactly the range, in order, for the range to be taken that way. A range
 that is not (a gap in a damaged log, a `to_block` bound), or holds a kind that does not fit
-the int, an old version to upcast or a payload that does not decode as its row's type, is read
-again row by row, so its records and every error are exactly what reading the rows one by
-one gives.
+the int or a payload that does not decode as its row's type, is read again row by row, so its
+records and every error are exactly what reading the rows one by one gives. Payloads of an old
+version are decoded one by one from the joined text (`decode` upcasts them).
 """
 
 from __future__ import annotations
@@ -127,10 +127,15 @@ class _Batches(Iterator[list[Record]]):
         if isinstance(self.rows, _ReadAhead):
             self.rows.close()
 
+    def __del__(self) -> None:
+        if isinstance(self.rows, _ReadAhead):
+            self.rows.stop.set()  # dropped unread: the reader stops at its next hand-over
+
 
 def _records(
     connection: sqlite3.Connection, by_row: str, ranges: list[list[int]], rows: Iterator[Any]
 ) -> Generator[list[Record], None, None]:
+    """Each range's records: from its aggregate row where it is whole, else row by row."""
     names = TypeNames(connection)
     kinds = _Kinds(names)
     convert = partial(fold_rows_to_records, type_names=names)
@@ -201,7 +206,14 @@ class _ReadAhead(Iterator[Any]):
         if not self.left:
             raise StopIteration
         self.left -= 1
-        return self.results.get()
+        while True:
+            try:
+                return self.results.get(timeout=0.05)
+            except queue.Empty:
+                if not self.thread.is_alive():  # it stopped (idle too long): nothing more comes
+                    with suppress(queue.Empty):
+                        return self.results.get_nowait()
+                    return None  # the caller reads this range itself
 
     def close(self) -> None:
         self.stop.set()

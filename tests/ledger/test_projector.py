@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sqlite3
 import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -252,6 +253,27 @@ def test_a_read_ahead_that_cannot_see_uncommitted_rows_leaves_them_to_the_caller
     with store.one_transaction():
         store.append([NewEvent(event=event, block=2) for event in minted[5:]])
         folded = [record.event for batch in store.fold_batches() for record in batch]
+    assert folded == minted
+    store.close()
+
+
+def test_a_read_ahead_that_stopped_idle_leaves_the_rest_to_the_callers_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller slower than the reader's patience still gets every record, in order."""
+    monkeypatch.setattr(sqlite_fold, "RANGE_ROWS", 3)
+    monkeypatch.setattr(sqlite_fold, "READ_AHEAD_RANGES", 2)
+    monkeypatch.setattr(sqlite_fold._ReadAhead, "IDLE_S", 0.1)
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    minted = [Minted(asset="ETH", to_account=f"a{n}", amount=n + 1) for n in range(20)]
+    store.append([NewEvent(event=event, block=1) for event in minted])
+    batches = store.fold_batches()
+    folded = [record.event for record in next(batches)]
+    deadline = time.monotonic() + 30
+    while "ledger-fold-read-ahead" in [thread.name for thread in threading.enumerate()]:
+        assert time.monotonic() < deadline, "the idle reader did not stop"
+        time.sleep(0.05)
+    folded += [record.event for batch in batches for record in batch]
     assert folded == minted
     store.close()
 
