@@ -240,13 +240,24 @@ def test_the_fold_read_by_ranges_gives_the_row_by_row_records_and_errors(
     store.close()
 
 
+@pytest.fixture
+def read_ahead_by_threes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranges of 3 seqs, read ahead from the second range on."""
+    monkeypatch.setattr(sqlite_fold, "RANGE_ROWS", 3)
+    monkeypatch.setattr(sqlite_fold, "READ_AHEAD_RANGES", 2)
+
+
+def readers() -> int:
+    """Read-ahead threads running."""
+    return [thread.name for thread in threading.enumerate()].count("ledger-fold-read-ahead")
+
+
+@pytest.mark.usefixtures("read_ahead_by_threes")
 def test_a_read_ahead_that_cannot_see_uncommitted_rows_leaves_them_to_the_callers_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     """The read-ahead's own connection sees only committed rows: ranges the caller's open
     transaction appended to are read on the caller's connection, and every record comes."""
-    monkeypatch.setattr(sqlite_fold, "RANGE_ROWS", 3)
-    monkeypatch.setattr(sqlite_fold, "READ_AHEAD_RANGES", 2)
     store = SqliteStore(tmp_path / "ledger.db", create=True)
     minted = [Minted(asset="ETH", to_account=f"a{n}", amount=n + 1) for n in range(12)]
     store.append([NewEvent(event=event, block=1) for event in minted[:5]])
@@ -257,12 +268,11 @@ def test_a_read_ahead_that_cannot_see_uncommitted_rows_leaves_them_to_the_caller
     store.close()
 
 
+@pytest.mark.usefixtures("read_ahead_by_threes")
 def test_a_read_ahead_that_stopped_idle_leaves_the_rest_to_the_callers_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A caller slower than the reader's patience still gets every record, in order."""
-    monkeypatch.setattr(sqlite_fold, "RANGE_ROWS", 3)
-    monkeypatch.setattr(sqlite_fold, "READ_AHEAD_RANGES", 2)
     monkeypatch.setattr(sqlite_fold._ReadAhead, "IDLE_S", 0.1)
     store = SqliteStore(tmp_path / "ledger.db", create=True)
     minted = [Minted(asset="ETH", to_account=f"a{n}", amount=n + 1) for n in range(20)]
@@ -270,7 +280,7 @@ def test_a_read_ahead_that_stopped_idle_leaves_the_rest_to_the_callers_read(
     batches = store.fold_batches()
     folded = [record.event for record in next(batches)]
     deadline = time.monotonic() + 30
-    while "ledger-fold-read-ahead" in [thread.name for thread in threading.enumerate()]:
+    while readers():
         assert time.monotonic() < deadline, "the idle reader did not stop"
         time.sleep(0.05)
     folded += [record.event for batch in batches for record in batch]
@@ -278,17 +288,14 @@ def test_a_read_ahead_that_stopped_idle_leaves_the_rest_to_the_callers_read(
     store.close()
 
 
-def test_a_fold_read_left_unread_stops_its_read_ahead(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sqlite_fold, "RANGE_ROWS", 3)
-    monkeypatch.setattr(sqlite_fold, "READ_AHEAD_RANGES", 2)
+@pytest.mark.usefixtures("read_ahead_by_threes")
+def test_a_fold_read_left_unread_stops_its_read_ahead(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "ledger.db", create=True)
     store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=1), block=1)] * 20)
     batches = store.fold_batches()
-    assert [thread.name for thread in threading.enumerate()].count("ledger-fold-read-ahead") == 1
+    assert readers() == 1
     batches.close()  # type: ignore[attr-defined]
-    assert "ledger-fold-read-ahead" not in [thread.name for thread in threading.enumerate()]
+    assert readers() == 0
     store.close()
 
 
