@@ -301,8 +301,10 @@ class Balances:
         for (asset, count, size), held in zip(header.assets, amounts, strict=True):
             accounts, template = _accounts_of(bytes(data[start : start + size]))
             start += size
-            if len(accounts) != count or type(held) is not list or len(held) != count:
+            if count != len(accounts) or count != len(template):  # names repeated in it
                 raise msgspec.DecodeError(f"balances snapshot: {asset} does not match its count")
+            if type(held) is not list or len(held) != count:
+                raise msgspec.DecodeError(f"balances snapshot: {asset}'s amounts do not match")
             if count and set(map(type, held)) != {int}:
                 raise msgspec.DecodeError(f"balances snapshot: {asset} holds a non-integer")
             holdings[asset] = restored = template.copy()
