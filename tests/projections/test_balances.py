@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import marshal
+
 import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import AssetRegistered, Burned, Event, Minted, Record, Transferred
-from projections.balances import Balances
+from projections.balances import SNAPSHOT_MAGIC, Balances
 from projections.base import digest_of
 from projections.runtime import fold
 from tests.oracle import naive_balances, naive_supply
@@ -109,6 +111,22 @@ def test_a_cut_snapshot_is_refused_by_name(cut: int) -> None:
     fold(records_of(decode_journal(JOURNAL)), [balances])
     with pytest.raises(msgspec.DecodeError):
         Balances().restore(balances.snapshot()[:cut])
+
+
+def test_a_snapshot_that_repeats_an_account_is_refused_by_name() -> None:
+    accounts = b'["a","a"]'
+    header = msgspec.json.encode([[], [], [["ETH", 2, len(accounts)]]])
+    data = b"".join(
+        (
+            SNAPSHOT_MAGIC,
+            len(header).to_bytes(8, "little"),
+            header,
+            accounts,
+            marshal.dumps([[1, 2]], 2),
+        )
+    )
+    with pytest.raises(msgspec.DecodeError, match="ETH does not match its count"):
+        Balances().restore(data)
 
 
 def test_a_snapshot_after_new_accounts_holds_them() -> None:
