@@ -79,16 +79,11 @@ def decode_many(
     fault anywhere in the batch, or a payload whose own tag is not the stored one. So the
     events returned are exactly those `decode` would give, and every error is `decode`'s.
     """
-    return decode_lines(tags, versions, "\n".join(payloads))
-
-
-def decode_lines(tags: Sequence[str], versions: Sequence[int], lines: str) -> list[Event] | None:
-    """`decode_many` of payloads already joined by newlines (a store may join them itself)."""
     known = _known()
     if not known.current.issuperset(zip(tags, versions, strict=True)):
         return None
     classes = known.classes
-    return decode_block(lines, [classes.get(tag) for tag in tags])
+    return decode_block("\n".join(payloads), [classes.get(tag) for tag in tags])
 
 
 def current_class(tag: str, version: int) -> type[Event] | None:

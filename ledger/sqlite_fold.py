@@ -3,7 +3,7 @@
 A fold reads every record once, and Python's sqlite3 module costs for each value it hands
 over (~0.14 us an int column a row, more for the tuple and the payload's string). So a range
 of seqs comes back as one row: its seqs, blocks and kinds as JSON arrays and its payloads
-joined by newlines, which msgspec decodes in a few calls (`events.codec.decode_lines`). A
+joined by newlines, which msgspec decodes in a few calls (`events.codec.decode_block`). A
 kind is a row's type and version in one int (`FOLD_KIND`).
 
 The seqs must be exactly the range, in order, for the range to be taken that way. A range

@@ -365,9 +365,10 @@ class SqliteStore(BatchedReads):
         The same records as `read_batches` with the same bounds, except that they carry only
         what projections read (`Projection.apply`): `seq`, `block`, `type`, `version` and
         `event`; `ts_ms` and `stream_version` are 0, `stream`, `event_id`, `prev_hash` and
-        `hash` empty, `idempotency_key` None. Every column not fetched is time saved: this
-        read costs about a third of `read`'s (`ledger.sqlite_fold`). Anything that shows,
-        exports or checks records uses `read`.
+        `hash` empty, `idempotency_key` None. Every column not fetched is time saved, and a
+        range comes back as one row (`ledger.sqlite_fold`: 1.5M records' rows in 1.25 s against
+        1.69 s for the five columns row by row). Anything that shows, exports or checks
+        records uses `read`.
         """
         return fold_batches(self.connection, from_seq, to_seq, to_block, self.path)
 
