@@ -6,17 +6,48 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
-from events.base import Event
-from events.codec import DecodeCurrent, decode, decode_many, decoder_of
+import msgspec
+
+from events.base import Event, event_type
+from events.codec import DecodeCurrent, UnknownEventType, decode, decode_many, decoder_of
 from events.record import Record
 from events.rejections import RejectCode
 from ledger.batch import Appended, AppendResult, Rejected
 from ledger.chain import Row
+from ledger.errors import IntegrityError, SchemaTooNew
 from ledger.store import ReadFilter
 
 #: A row as a fold reads it: the columns projections use (`ledger.sqlite_fold.FOLD_COLUMNS`).
 #: The type is its name, or its id where the store keeps types by id (and passes their names).
 FoldRow = tuple[int, int, Any, int, str]
+
+
+def stored_event(seq: int, tag: str, version: int, payload: str | bytes) -> Event:
+    """The event a stored row holds, or the ledger error its row is.
+
+    Raises:
+        SchemaTooNew: the row's schema version is newer than this program's for its type (a
+            newer defi-ledger wrote it, or the cell was edited: `verify` tells which).
+        IntegrityError: the payload does not decode as its row's type and version (an
+            unknown type, a version with no upcaster, a payload that is not that event): the
+            log was edited or damaged after it was written, which `verify` pins down.
+    """
+    try:
+        return decode(tag, version, payload)
+    except (msgspec.ValidationError, msgspec.DecodeError, UnknownEventType, KeyError) as error:
+        known = event_type(tag)
+        if known is not None and version > known.schema_version:
+            raise SchemaTooNew(
+                f"record {seq} is {tag} v{version}, newer than this program's "
+                f"v{known.schema_version}: upgrade defi-ledger (if no newer version wrote the "
+                "log, run `defi-ledger verify` on it)"
+            ) from error
+        detail = str(error).strip("'\"")  # a KeyError's text comes quoted
+        raise IntegrityError(
+            seq,
+            f"its {tag} v{version} payload does not decode ({detail}); "
+            "run `defi-ledger verify` on the log to check its chain",
+        ) from error
 
 
 def row_to_record(row: Row) -> Record:
@@ -35,7 +66,7 @@ def row_to_record(row: Row) -> Record:
         key,
         prev,
         hash_,
-        decode(tag, version, payload),
+        stored_event(seq, tag, version, payload),
     )
 
 
@@ -47,9 +78,8 @@ def fold_row_to_record(row: FoldRow, type_names: Mapping[int, str] | None = None
     seq, block, tag, version, payload = row
     if type_names is not None:
         tag = type_names[tag]
-    return Record(
-        seq, block, 0, "", 0, tag, version, "", None, "", "", decode(tag, version, payload)
-    )
+    event = stored_event(seq, tag, version, payload)
+    return Record(seq, block, 0, "", 0, tag, version, "", None, "", "", event)
 
 
 def events_of(tags: Sequence[str], versions: Sequence[int], payloads: Sequence[str]) -> list[Event]:

@@ -64,8 +64,8 @@ EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.REFUSED: "refused input, named with its line and field; nothing was written "
     "(for `diff`: the logs differ)",
     ExitCode.USAGE: "usage error: an unknown option, command or value",
-    ExitCode.INTEGRITY: "integrity or audit finding: the chain, a view, a checkpoint, an "
-    "expected head or the file's pages do not check out",
+    ExitCode.INTEGRITY: "integrity or audit finding: the chain, a record, a view, a "
+    "checkpoint, an expected head or the file's pages do not check out",
     ExitCode.ENVIRONMENT: "I/O or environment fault: disk full, file-size limit, read-only, "
     "locked, missing file (the message names it)",
     ExitCode.INTERNAL: "internal error: a bug in defi-ledger; the traceback is saved to a "

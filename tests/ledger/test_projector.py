@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from events import Event, Minted, PriceUpdated, Record, Transferred
 from ledger import sqlite_fold
 from ledger.batch import NewEvent
+from ledger.errors import IntegrityError
 from ledger.projector import Projector
 from ledger.rows import fold_row_to_record
 from ledger.sqlite_schema import TypeNames
@@ -305,7 +306,7 @@ def test_a_fold_read_stops_at_a_bad_payload_after_the_records_before_it(tmp_path
         store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=1), block=block)])
     store.connection.execute('UPDATE events SET payload = \'{"type": "Minted"}\' WHERE seq = 3')
     folded: list[int] = []
-    with pytest.raises(msgspec.ValidationError):
+    with pytest.raises(IntegrityError, match="at seq 3: its Minted v1 payload does not decode"):
         for batch in store.fold_batches():
             folded.extend(record.seq for record in batch)
     assert folded == [1, 2]
