@@ -9,6 +9,7 @@ tests, scenarios and the benchmark.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from events.rejections import RejectCode
 from ledger.batch import Rejected
@@ -19,78 +20,99 @@ from ledger.engine import Engine, Executed
 from projections.alphax_markets import AlphaxMarkets
 from projections.balances import Balances
 from projections.contracts.alphax import PRICE_SCALE, is_long_liquidatable, is_short_liquidatable
-from projections.fx_pools import FxPools
+from projections.contracts.fx_rebalance import tick_to_walk
+from projections.fx_pools import FxPoolMeta, FxPools
+from projections.positions import fx_price_1e18
 from projections.prices import Prices
 
 ROUNDS_MAX = 50
 """Bad debt raises every position's debt; a few rounds settle the cascade."""
 
 
-def _walk(
+class Payer(NamedTuple):
+    """Who pays for a keeper's walks."""
+
+    keeper: str
+    token_in: str
+    """What the keeper pays fxBASE back in."""
+    stability_pool: bool
+    """Whether fxBASE pays first (long pools only)."""
+
+
+def walk_command(
+    engine: Engine,
+    pool_id: str,
+    meta: FxPoolMeta,
+    kind: type[WalkFx],
+    payer: Payer,
+) -> WalkFx:
+    """One walk's command: fxBASE pays (a long pool, `payer.stability_pool`), else the keeper
+    with all the fxUSD and USDC it holds (a short pool: the debt token)."""
+    balances = engine.projection(Balances)
+    long = meta.side == "long"
+    if payer.stability_pool and long:
+        return kind(
+            pool_id=pool_id,
+            keeper=payer.keeper,
+            use_stability_pool=True,
+            token_in=payer.token_in,
+            amount_max=balances.balance(payer.keeper, payer.token_in),
+        )
+    return kind(
+        pool_id=pool_id,
+        keeper=payer.keeper,
+        max_fxusd=balances.balance(payer.keeper, FXUSD_ASSET if long else meta.debt_asset),
+        max_stable=balances.balance(payer.keeper, STABLE_ASSET) if long else 0,
+    )
+
+
+def walk_until_done(
     engine: Engine,
     block: int,
-    make: Callable[[bool], WalkFx],
-    done: RejectCode,
-    payers: tuple[bool, ...],
-) -> list[Executed]:
-    """Repeat one kind of walk until the protocol says there is nothing left (`done`).
+    pool_id: str,
+    kind: type[WalkFx],
+    payer: Payer,
+    refused: Callable[[str], None] | None = None,
+) -> int:
+    """Walk one pool with one kind of walk until the protocol says nothing is left; the count.
 
-    Each round every payer walks in turn (`payers`: True for the stability pool, False for the
-    keeper's own funds). The keeper pays fxBASE back in its own token (protocol-math.md 4.8), so
-    fxBASE never runs dry and one walk it pays moves at most its balance: rounds of it alone
-    would spend `ROUNDS_MAX` on one tick and leave it past the line while the keeper still
-    holds the funds. The rounds are for the bad-debt cascade only.
+    Each round every payer walks in turn: fxBASE first when `payer.stability_pool` (a long
+    pool), then the keeper's own funds. The keeper pays fxBASE back in its own token
+    (protocol-math.md 4.8), so fxBASE never runs dry and one walk it pays moves at most its
+    balance: rounds of it alone would spend `ROUNDS_MAX` on one tick and leave it past the
+    line while the keeper still holds the funds. The rounds are for the bad-debt cascade.
+
+    Before each command the books are asked the cheap question (`tick_to_walk`: is any tick
+    past the line at the pool's price?): no means the walk would be refused as "nothing to
+    do", so none is built. `refused` hears each other refusal of the keeper's own walk
+    ("LiquidateFx:CODE"); fxBASE refusing (empty, say) hands over to the keeper's funds.
     """
-    executed: list[Executed] = []
+    fx = engine.projection(FxPools)
+    meta = fx.meta[pool_id]
+    liquidate = kind is LiquidateFx
+    done = RejectCode.NOT_LIQUIDATABLE if liquidate else RejectCode.NOT_REBALANCEABLE
+    own = payer._replace(stability_pool=False)
+    payers = (payer, own) if payer.stability_pool and meta.side == "long" else (own,)
+    walks = 0
     for _ in range(ROUNDS_MAX):
         moved = False
-        for use_stability_pool in payers:
-            result = engine.execute([make(use_stability_pool)], block=block)
+        for who in payers:
+            price = fx_price_1e18(engine.projection(Prices), meta.price_asset, meta.side)
+            if price is not None and not tick_to_walk(fx.pools[pool_id], price, liquidate):
+                return walks
+            command = walk_command(engine, pool_id, meta, kind, who)
+            result = engine.execute([command], block=block)
             if isinstance(result, Rejected):
-                if result.code is done:
-                    return executed
+                if result.code == done.value:
+                    return walks
+                if refused is not None and not who.stability_pool:
+                    refused(f"{kind.__name__}:{result.code}")
                 continue
-            executed.append(result)
+            walks += 1
             moved = True
         if not moved:
             break
-    return executed
-
-
-class _Route:
-    """How the keeper pays in one pool: through fxBASE, or from its own balances."""
-
-    def __init__(
-        self, engine: Engine, pool_id: str, long: bool, debt_asset: str, keeper: str, token_in: str
-    ) -> None:
-        self.engine, self.pool_id, self.long = engine, pool_id, long
-        self.debt_asset, self.keeper, self.token_in = debt_asset, keeper, token_in
-        # Who pays, in turn: fxBASE funds long pools only (a short pool is repaid in its token).
-        self.payers = (True, False) if long else (False,)
-
-    def command(self, kind: type[WalkFx], use_stability_pool: bool) -> WalkFx:
-        balances = self.engine.projection(Balances)
-        if use_stability_pool and self.long:
-            held = balances.balance(self.keeper, self.token_in)
-            return kind(
-                pool_id=self.pool_id,
-                keeper=self.keeper,
-                use_stability_pool=True,
-                token_in=self.token_in,
-                amount_max=held,
-            )
-        return kind(
-            pool_id=self.pool_id,
-            keeper=self.keeper,
-            max_fxusd=balances.balance(self.keeper, FXUSD_ASSET if self.long else self.debt_asset),
-            max_stable=balances.balance(self.keeper, STABLE_ASSET) if self.long else 0,
-        )
-
-    def liquidate(self, use_stability_pool: bool) -> WalkFx:
-        return self.command(LiquidateFx, use_stability_pool)
-
-    def rebalance(self, use_stability_pool: bool) -> WalkFx:
-        return self.command(RebalanceFx, use_stability_pool)
+    return walks
 
 
 def keeper_pass(engine: Engine, block: int, keeper: str, token_in: str = STABLE_ASSET) -> int:
@@ -106,15 +128,10 @@ def keeper_pass(engine: Engine, block: int, keeper: str, token_in: str = STABLE_
         The number of batches appended.
     """
     count = 0
-    for pool_id, meta in sorted(engine.projection(FxPools).meta.items()):
-        route = _Route(engine, pool_id, meta.side == "long", meta.debt_asset, keeper, token_in)
-        liquidated = _walk(
-            engine, block, route.liquidate, RejectCode.NOT_LIQUIDATABLE, route.payers
-        )
-        rebalanced = _walk(
-            engine, block, route.rebalance, RejectCode.NOT_REBALANCEABLE, route.payers
-        )
-        count += len(liquidated) + len(rebalanced)
+    payer = Payer(keeper, token_in, stability_pool=True)
+    for pool_id in sorted(engine.projection(FxPools).meta):
+        count += walk_until_done(engine, block, pool_id, LiquidateFx, payer)
+        count += walk_until_done(engine, block, pool_id, RebalanceFx, payer)
     prices = engine.projection(Prices)
     for market_id, market in sorted(engine.projection(AlphaxMarkets).markets.items()):
         quote = prices.quote(market.definition.asset)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from ledger.commands.fx_keeper import ROUNDS_MAX
 from replay.agents.base import Step
 from replay.agents.catalog import make_agent
-from replay.agents.fx import ROUNDS_MAX, FxKeeper
+from replay.agents.fx import FxKeeper
 from replay.scenario import AgentSpec, load_scenario
 from tests.ledger.fx_setup import (
     DEBT_PAST_THE_LINE,
