@@ -51,9 +51,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 
 from ledger.chain import GENESIS_HASH, Row
-from ledger.errors import StoreError
+from ledger.errors import StoreDamaged, StoreError
 
 SCHEMA_VERSION = 3
 
@@ -87,6 +88,24 @@ CREATE TABLE log_head (id INTEGER PRIMARY KEY, seq INTEGER, block INTEGER, hash 
 CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT, first_seq INTEGER,
     last_seq INTEGER, head_hash TEXT);
 """
+
+#: The log's own tables: the records and what their reads and appends rely on (views,
+#: snapshots and their bookkeeping are caches, made again when missing).
+LOG_TABLES = ("events", "streams", "event_types", "log_head", "idempotency")
+
+
+def check_log_tables(connection: sqlite3.Connection, path: Path) -> None:
+    """Refuse a log that has lost one of its own tables (dropped by hand, say): every read
+    would fail on it, and only a copy of the file can give it back."""
+    present = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+    missing = [name for name in LOG_TABLES if name not in present]
+    if missing:
+        tables = f"{', '.join(missing)} table" + (" is" if len(missing) == 1 else "s are")
+        raise StoreDamaged(
+            f"{path} is damaged: its {tables} missing (a log holds {', '.join(LOG_TABLES)}); "
+            "restore the file from a copy"
+        )
+
 
 #: A stored row's columns, in `StoredRow` order (`RowReader` makes `Row`s of them).
 STORED_COLUMNS = (

@@ -34,7 +34,7 @@ from ledger.batch import (
 )
 from ledger.chain import ChainWalker, Row
 from ledger.clock import Clock, SystemClock
-from ledger.errors import NotALedger, SchemaTooNew, StoreError, StoreIOError
+from ledger.errors import NotALedger, SchemaTooNew, StoreDamaged, StoreError, StoreIOError
 from ledger.faults import lock_timeout_s, sqlite_fault
 from ledger.rows import (
     BatchedReads,
@@ -47,6 +47,7 @@ from ledger.sqlite_schema import (
     STORED_COLUMNS,
     RowReader,
     blocks_by_time,
+    check_log_tables,
     create,
     insert_rows,
     last_seq_at_block,
@@ -125,6 +126,7 @@ class SqliteStore(BatchedReads):
                 f"v{SCHEMA_VERSION}: upgrade it"
             )
         if version == SCHEMA_VERSION:
+            check_log_tables(self.connection, self.path)
             return
         if (
             version == 0
@@ -147,9 +149,15 @@ class SqliteStore(BatchedReads):
             raise
 
     def head(self) -> Head:
-        seq, block, hash_ = self.connection.execute(
+        found = self.connection.execute(
             "SELECT seq, block, hash FROM log_head WHERE id = 1"
         ).fetchone()
+        if found is None:
+            raise StoreDamaged(
+                f"{self.path} is damaged: its log_head row is missing; `defi-ledger verify` "
+                "says how far its chain holds; restore the file from a copy"
+            )
+        seq, block, hash_ = found
         return Head(seq, block, hash_)
 
     def stream_version(self, stream: str) -> int:
@@ -388,7 +396,11 @@ class SqliteStore(BatchedReads):
         if broken is not None:
             return broken
         count = walker.expected_seq - 1
-        head = self.head()
+        try:
+            head = self.head()
+        except StoreDamaged:
+            detail = f"the chain of {count:,} records holds, but the log_head row is missing"
+            return VerifyReport(ok=False, records=count, first_bad_seq=count + 1, detail=detail)
         if head.seq != count or head.hash != walker.prev_hash:
             return VerifyReport(
                 ok=False,

@@ -8,12 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events import Minted, Transferred
 from ledger.batch import NewEvent
+from ledger.errors import StoreDamaged
+from ledger.sqlite_schema import LOG_TABLES
 from ledger.sqlite_store import SqliteStore
+from replay.cli import cli
 
 RECORDS = 24
 
@@ -187,3 +191,26 @@ def test_a_renamed_stream_or_type_is_caught_at_its_first_record(
     connection.close()
     tamper(copy, rename, name_id)
     assert first_bad_seq(copy) == first
+
+
+@pytest.mark.parametrize("table", LOG_TABLES)
+def test_a_log_that_lost_one_of_its_tables_is_refused_as_damaged(copy: Path, table: str) -> None:
+    tamper(copy, f"DROP TABLE {table}")
+    with pytest.raises(StoreDamaged, match=f"its {table} table is missing"):
+        SqliteStore(copy)
+    result = CliRunner().invoke(cli, ["log", str(copy)])
+    assert (result.exit_code, "internal error" in result.output) == (3, False), result.output
+
+
+def test_a_log_without_its_head_row_is_damaged_and_verify_says_the_chain_holds(
+    copy: Path,
+) -> None:
+    tamper(copy, "DELETE FROM log_head")
+    store = SqliteStore(copy)
+    with pytest.raises(StoreDamaged, match="its log_head row is missing"):
+        store.head()
+    report = store.verify()
+    store.close()
+    assert (report.ok, report.records, report.first_bad_seq) == (False, RECORDS, RECORDS + 1)
+    assert "log_head row is missing" in report.detail
+    assert CliRunner().invoke(cli, ["info", str(copy)]).exit_code == 3
