@@ -124,6 +124,15 @@ class ChainWalker:
             return False
 
     def feed(self, row: Row) -> ChainBreak | None:
+        """The break at this row, if the chain breaks there (a value of the wrong type in it,
+        put there by hand, breaks it too: a finding, not a crash)."""
+        try:
+            return self._feed(row)
+        except (TypeError, ValueError, AttributeError) as error:
+            detail = f"the record cannot be read: {type(error).__name__}: {error}"
+            return ChainBreak(self.expected_seq, detail)
+
+    def _feed(self, row: Row) -> ChainBreak | None:
         seq, block, ts_ms, stream, version_in_stream, tag, version, payload, event_id, key = row[
             :10
         ]

@@ -50,7 +50,33 @@ def stored_event(seq: int, tag: str, version: int, payload: str | bytes) -> Even
         ) from error
 
 
+#: The int columns of a full row and of a fold row, by place. SQLite keeps whatever a cell is
+#: given: a block edited to text would reach the books as text.
+_ROW_INTS = {1: "block", 2: "ts_ms", 4: "stream_version", 6: "version"}
+_FOLD_ROW_INTS = {1: "block", 3: "version"}
+
+
+def check_ints(row: Sequence[Any], places: Mapping[int, str]) -> None:
+    """Raise `IntegrityError` naming the row's seq if a cell that holds an int does not."""
+    for place, name in places.items():
+        if type(row[place]) is not int:
+            raise IntegrityError(
+                row[0],
+                f"its {name} is {row[place]!r}, not an integer; run `defi-ledger verify` on the "
+                "log to check its chain",
+            )
+
+
+def _ints_or_raise(*columns: Sequence[Any]) -> None:
+    """Raise (any error: the rows are then read one by one, where the row is named) if a
+    column of a batch holds anything but ints."""
+    for column in columns:
+        if not set(map(type, column)) <= {int}:
+            raise ValueError("a non-integer cell")
+
+
 def row_to_record(row: Row) -> Record:
+    check_ints(row, _ROW_INTS)
     seq, block, ts_ms, stream, stream_version, tag, version, payload, event_id, key, prev, hash_ = (
         row
     )
@@ -75,6 +101,7 @@ def fold_row_to_record(row: FoldRow, type_names: Mapping[int, str] | None = None
 
     `type_names`: the type names by id, for a row that holds its type's id.
     """
+    check_ints(row, _FOLD_ROW_INTS)
     seq, block, tag, version, payload = row
     if type_names is not None:
         tag = type_names[tag]
@@ -109,6 +136,7 @@ def rows_to_records(rows: Sequence[Row]) -> list[Record]:
     if not rows:
         return []
     columns = list(zip(*rows, strict=True))
+    _ints_or_raise(*(columns[place] for place in _ROW_INTS))
     events = events_of(columns[5], columns[6], columns[7])
     del columns[7]
     columns.append(events)  # type: ignore[arg-type]
@@ -122,6 +150,7 @@ def fold_rows_to_records(
     if not rows:
         return []
     seqs, blocks, tags, versions, payloads = zip(*rows, strict=True)
+    _ints_or_raise(blocks, versions)
     if type_names is not None:
         tags = tuple(map(type_names.__getitem__, tags))
     return fold_records(seqs, blocks, tags, versions, events_of(tags, versions, payloads))

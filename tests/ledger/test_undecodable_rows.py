@@ -1,7 +1,7 @@
 """A stored row that no longer decodes is an integrity finding naming its seq, never a crash.
 
 Its payload cut or swapped for another event's, its type pointed elsewhere, its version set to
-one no upcaster lifts: every read of the log (the full read, the fold read by ranges, a
+one no upcaster lifts, a text or a fraction where an int belongs: every read of the log (the full read, the fold read by ranges, a
 rebuild, the commands) stops at that row with `IntegrityError` (exit 3), after the records
 before it. A version newer than this program's says to upgrade (`SchemaTooNew`, exit 1).
 """
@@ -24,6 +24,7 @@ from ledger.rows import BatchedReads
 from ledger.sqlite_store import SqliteStore
 from ledger.store import EventStore
 from replay.cli import cli
+from replay.fork import fork_log
 
 BLOCKS = 6
 BAD = 7
@@ -55,6 +56,7 @@ DAMAGES = {
         (),
     ),
     "version 0 (no upcaster)": ("UPDATE events SET version = 0 WHERE seq = ?", ()),
+    "version as a fraction": ("UPDATE events SET version = 1.5 WHERE seq = ?", ()),
     "version -1": ("UPDATE events SET version = -1 WHERE seq = ?", ()),
 }
 
@@ -165,3 +167,26 @@ def test_postgres_reads_name_the_row_too(postgres_url: str) -> None:
     with pytest.raises(IntegrityError, match=f"at seq {BAD}: its Minted v1 payload"):
         list(store.read())
     store.close()
+
+
+def test_a_block_edited_to_text_stops_the_reads_at_its_row(tmp_path: Path) -> None:
+    """(Time travel finds rows by their blocks: it is not asked here.)"""
+    store = SqliteStore(damaged(tmp_path, "UPDATE events SET block = 'x' WHERE seq = ?", ()))
+    with pytest.raises(IntegrityError, match=f"at seq {BAD}: its block is 'x', not an integer"):
+        list(store.read())
+    seqs, error = fold_until_error(store)
+    assert (seqs, type(error)) == (list(range(1, BAD)), IntegrityError)
+    with pytest.raises(IntegrityError, match=f"at seq {BAD}: its block is 'x'"):
+        Projector(store, ["balances"]).rebuild()
+    store.close()
+
+
+def test_a_fork_of_a_log_with_a_payload_stored_as_bytes_names_the_row(tmp_path: Path) -> None:
+    """The chain walk a fork runs over its parent's rows meets a value of the wrong type."""
+    path = damaged(tmp_path, "UPDATE events SET payload = CAST(payload AS BLOB) WHERE seq = ?", ())
+    out = tmp_path / "fork.db"
+    with pytest.raises(IntegrityError, match=f"at seq {BAD}: parent log: the record cannot be"):
+        fork_log(SqliteStore(path), BLOCKS, out)
+    assert not out.exists()
+    report = SqliteStore(path).verify()
+    assert (report.ok, report.first_bad_seq) == (False, BAD)
