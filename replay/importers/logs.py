@@ -14,7 +14,7 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -40,19 +40,34 @@ class LogFormatError(ValueError):
     """A log record the reader cannot parse (names the file and the line or item)."""
 
 
-def _hex(text: str) -> str:
-    text = text.strip().lower()
+def _hex(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected 0x hex text, not {type(value).__name__} {value!r}")
+    text = value.strip().lower()
     if not text.startswith("0x"):
         text = "0x" + text
     bytes.fromhex(text[2:])  # refuses what is not hex here, where the line is known
     return text
 
 
+QUANTITY_MAX = 2**63 - 1
+"""Block numbers and indexes are stored as SQLite's (signed 64-bit) integers."""
+
+
 def _quantity(value: Any) -> int:
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    return int(text, 16) if text.startswith(("0x", "0X")) else int(text)
+    """A block number or index: an int, or its decimal or 0x hex text, 0..`QUANTITY_MAX`."""
+    if type(value) is int:
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        number = int(text, 16) if text.startswith(("0x", "0X")) else int(text)
+    else:
+        raise TypeError(f"expected a number, not {type(value).__name__} {value!r}")
+    if not 0 <= number <= QUANTITY_MAX:
+        digits = str(number)
+        shown = digits if len(digits) <= 24 else f"a {len(digits)}-digit number"
+        raise ValueError(f"{shown} is not a block number or index (0 to 2**63 - 1)")
+    return number
 
 
 def _topics(value: Any) -> tuple[str, ...]:
@@ -99,14 +114,17 @@ def _parsed(path: Path, where: str, item: Any, parse: Callable[[Any], ChainLog])
         raise LogFormatError(f"{path}: {where}: not a log record ({error!r})") from error
 
 
+_Quantity = Annotated[int, msgspec.Meta(ge=0, le=QUANTITY_MAX)]
+
+
 class _EtlLog(msgspec.Struct):
     """An ethereum-etl log line as it is written (its typed fast path)."""
 
-    log_index: int
+    log_index: _Quantity
     transaction_hash: str
-    transaction_index: int
+    transaction_index: _Quantity
     block_hash: str
-    block_number: int
+    block_number: _Quantity
     address: str
     data: str
     topics: list[str]
@@ -124,6 +142,14 @@ def _etl_fast(line: str) -> ChainLog | None:
         return None
     if item.type != "log":
         return None
+    topics, data = tuple(topic.lower() for topic in item.topics), item.data.lower()
+    try:
+        for text in (data, *topics):
+            if text[:2] != "0x":
+                return None  # the general path adds the prefix
+            bytes.fromhex(text[2:])
+    except ValueError:
+        return None  # not hex: the general path refuses it by name
     return ChainLog(
         item.block_number,
         item.block_hash.lower(),
@@ -131,8 +157,8 @@ def _etl_fast(line: str) -> ChainLog | None:
         item.transaction_index,
         item.log_index,
         item.address.lower(),
-        tuple(topic.lower() for topic in item.topics),
-        item.data.lower(),
+        topics,
+        data,
     )
 
 

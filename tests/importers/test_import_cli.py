@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from ledger.sqlite_store import SqliteStore
 from replay.cli import cli
 from tests.importers.chain_model import demo_history
 from tests.importers.conftest import write_logs
@@ -117,3 +119,45 @@ def test_the_views_answer_for_the_import_when_it_returns(tmp_path: Path, tokens_
         if amount and not account.startswith("issuer:")  # issuers are the supply view's
     }
     assert viewed == folded and viewed
+
+
+@pytest.mark.parametrize("fmt", ["etl-json", "etl-csv"])
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("block_number", -1, "-1 is not a block number"),
+        ("block_number", 2**63, "9223372036854775808 is not a block number"),
+        ("log_index", 2**300, "a 91-digit number is not a block number"),
+        ("data", "0xzz", "non-hexadecimal"),
+        ("topics", ["0xqq"], "non-hexadecimal"),
+    ],
+)
+def test_a_log_field_out_of_range_or_not_hex_is_refused_by_line(
+    tmp_path: Path, tokens_file: Path, fmt: str, field: str, value: object, says: str
+) -> None:
+    """The general reader and the fast path of well-formed JSON lines refuse alike; nothing is
+    appended (a block past 2**63 - 1 once reached SQLite and crashed the import)."""
+    chain, _ = demo_history()
+    chain.logs[2] = {**chain.logs[2], field: value}
+    logs = write_logs(tmp_path, "logs", chain.logs, fmt)
+    db = tmp_path / "ledger.db"
+    args = ["import", str(db), "--format", fmt, "--token-list", str(tokens_file), str(logs)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert f"line {3 if fmt == 'etl-json' else 4}: not a log record" in result.output
+    assert says in result.output
+    assert not db.exists() or SqliteStore(db).head().seq == 0
+
+
+@pytest.mark.parametrize("value", [12, None, [1], {"x": 1}, True])
+def test_a_value_of_the_wrong_kind_where_hex_belongs_is_refused(
+    tmp_path: Path, tokens_file: Path, value: object
+) -> None:
+    chain, _ = demo_history()
+    chain.logs[0] = {**chain.logs[0], "topics": [value]}
+    logs = write_logs(tmp_path, "logs", chain.logs, "etl-json")
+    result = CliRunner().invoke(
+        cli, ["import", str(tmp_path / "l.db"), "--format", "etl-json", str(logs)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "line 1: not a log record" in result.output and "expected 0x hex text" in result.output
