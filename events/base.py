@@ -14,6 +14,9 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 import msgspec
 
+#: The largest int an SQLite INTEGER holds (64-bit, signed): the bound of every int the log
+#: stores in a column (block, ts_ms, versions) and of the ints its views keep as INTEGER.
+SQLITE_INT_MAX = 2**63 - 1
 #: An amount in an asset's base units: an int of any size, never negative.
 Amount = Annotated[int, msgspec.Meta(ge=0)]
 #: A block height.

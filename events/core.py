@@ -9,10 +9,11 @@ from typing import Annotated
 
 import msgspec
 
-from events.base import Amount, Event, Name, register
+from events.base import SQLITE_INT_MAX, Amount, Event, Name, register
 from events.upcasting import Payload, upcaster
 
-Scale = Annotated[int, msgspec.Meta(gt=0)]
+#: A price's fixed-point scale: positive, and within what the prices view stores as INTEGER.
+Scale = Annotated[int, msgspec.Meta(gt=0, le=SQLITE_INT_MAX)]
 
 
 @register

@@ -29,7 +29,7 @@ from events.alex_lending import CollateralMinted, YieldLiquidityChanged
 from events.alex_pools import WeightedPoolObserved, about_stacks
 from events.alphax import AlphaxGraveyardBought, AlphaxPairMinted
 from events.amm import LiquidityAdded, LiquidityRemoved
-from events.base import Event, event_tag
+from events.base import SQLITE_INT_MAX, Event, event_tag
 from events.chain import PairBurned, PairMinted, PoolObserved, is_outside, provenance_of
 from events.codec import decoder_of, encode
 from events.core import Minted
@@ -87,10 +87,6 @@ def may_go_negative(account: str, event: Event) -> bool:
     return is_outside(account) and (provenance_of(event) is not None or about_stacks(event))
 
 
-#: The largest int the log stores as an SQLite INTEGER (block, ts_ms, expected_version).
-STORED_INT_MAX = 2**63 - 1
-
-
 def validate_fact(item: NewEvent, index: int) -> Rejected | None:
     """Refuse a fact built in Python with a field its type forbids (a negative amount, ...),
     or a block, time or version the log cannot store.
@@ -100,10 +96,10 @@ def validate_fact(item: NewEvent, index: int) -> Rejected | None:
     """
     for field in ("block", "ts_ms", "expected_version"):
         value = getattr(item, field)
-        if value is not None and not 0 <= value <= STORED_INT_MAX:
+        if value is not None and not 0 <= value <= SQLITE_INT_MAX:
             return Rejected(
                 code=RejectCode.INVALID_FIELD,
-                detail=f"{field} {value} is outside 0..{STORED_INT_MAX}",
+                detail=f"{field} {value} is outside 0..{SQLITE_INT_MAX}",
                 index=index,
             )
     event_class = type(item.event)

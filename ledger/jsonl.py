@@ -22,11 +22,10 @@ from typing import Annotated, Any
 
 import msgspec
 
-from events.base import Event, event_type
+from events.base import SQLITE_INT_MAX, Event, event_type
 from events.rejections import RejectCode
 from ledger.batch import NewEvent, Rejected, validation_rejection
 
-SQLITE_INT_MAX = 2**63 - 1
 """The largest int an SQLite INTEGER column holds: the limit of block, ts_ms and the like."""
 NESTING_DEPTH_MAX = 32
 """How deeply a line may nest objects and arrays (an envelope and its event use 2 or 3)."""

@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from hashlib import sha256
 from typing import Any
 
+from events.base import SQLITE_INT_MAX
 from projections.base import Projection, Table, tables_at
 from projections.columns import EXACT_KINDS, column
 from projections.sqlite_tables import database
@@ -168,9 +169,11 @@ def row_cells(table: Table) -> Any:
                 number = value if isinstance(value, int) else None
                 out += [str(value) if value is not None else None]
                 out += [None if number is None else sort_key(number)]
-            elif isinstance(value, int) or value is None:
+            elif value is None or (
+                isinstance(value, int) and -SQLITE_INT_MAX - 1 <= value <= SQLITE_INT_MAX
+            ):
                 out.append(value)  # bool is an int: stored as 0/1 like SQLite does itself
-            else:
+            else:  # text, or an int past SQLite's 64 bits (an oracle's scale of 1e30, say)
                 out.append(str(value))
         return tuple(out)
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 import msgspec
 
+from events.base import SQLITE_INT_MAX
 from events.rejections import REJECT_HELP
 from ledger.batch import Head, Rejected
 from ledger.errors import (
@@ -37,7 +38,6 @@ from ledger.errors import (
     StoreIOError,
 )
 from ledger.faults import os_fault, sqlite_fault
-from ledger.jsonl import SQLITE_INT_MAX
 from ledger.sqlite_store import SqliteStore
 from ledger.stores import is_postgres_url
 from ledger.stores import open_store as open_any_store

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 import click
 import msgspec
 
+from events.base import SQLITE_INT_MAX
 from ledger.batch import Appended, Rejected
 from ledger.chain import GENESIS_HASH
 from ledger.deep_check import deep_findings
-from ledger.jsonl import SQLITE_INT_MAX, parse_lines
+from ledger.jsonl import parse_lines
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from ledger.stores import LogStore, describe_target

@@ -18,6 +18,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from events.base import SQLITE_INT_MAX
+
 
 class ChainLog(msgspec.Struct, frozen=True, gc=False):
     """An EVM log: where it is on the chain, who emitted it, its topics and data."""
@@ -50,12 +52,8 @@ def _hex(value: Any) -> str:
     return text
 
 
-QUANTITY_MAX = 2**63 - 1
-"""Block numbers and indexes are stored as SQLite's (signed 64-bit) integers."""
-
-
 def _quantity(value: Any) -> int:
-    """A block number or index: an int, or its decimal or 0x hex text, 0..`QUANTITY_MAX`."""
+    """A block number or index: an int, or its decimal or 0x hex text, 0..`SQLITE_INT_MAX`."""
     if type(value) is int:
         number = value
     elif isinstance(value, str):
@@ -63,7 +61,7 @@ def _quantity(value: Any) -> int:
         number = int(text, 16) if text.startswith(("0x", "0X")) else int(text)
     else:
         raise TypeError(f"expected a number, not {type(value).__name__} {value!r}")
-    if not 0 <= number <= QUANTITY_MAX:
+    if not 0 <= number <= SQLITE_INT_MAX:
         digits = str(number)
         shown = digits if len(digits) <= 24 else f"a {len(digits)}-digit number"
         raise ValueError(f"{shown} is not a block number or index (0 to 2**63 - 1)")
@@ -114,7 +112,7 @@ def _parsed(path: Path, where: str, item: Any, parse: Callable[[Any], ChainLog])
         raise LogFormatError(f"{path}: {where}: not a log record ({error!r})") from error
 
 
-_Quantity = Annotated[int, msgspec.Meta(ge=0, le=QUANTITY_MAX)]
+_Quantity = Annotated[int, msgspec.Meta(ge=0, le=SQLITE_INT_MAX)]
 
 
 class _EtlLog(msgspec.Struct):

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from events.base import SQLITE_INT_MAX
 from events.rejections import RejectCode
 from ledger.batch import NewEvent, Rejected
-from ledger.jsonl import NESTING_DEPTH_MAX, SQLITE_INT_MAX, parse_line, parse_lines
+from ledger.jsonl import NESTING_DEPTH_MAX, parse_line, parse_lines
 from tests.replay.test_cli_log import ledger, run
 
 __all__ = ["ledger"]
@@ -18,6 +19,21 @@ __all__ = ["ledger"]
 TRANSFER = {"type": "Transferred", "asset": "USDC", "from_account": "alice",
             "to_account": "bob", "amount": 5}  # fmt: skip
 GOOD = json.dumps({"block": 9, "event": TRANSFER}).encode()
+
+
+PRICE_SCALE_2_63 = json.dumps(
+    {
+        "block": 9,
+        "event": {
+            "type": "PriceUpdated",
+            "asset": "ETH",
+            "quote": "USD",
+            "price": 1,
+            "scale": 2**63,
+        },
+    }
+).encode()
+"""Once appended, it stopped every later catch-up: the prices view keeps the scale as INTEGER."""
 
 
 def nested(depth: int) -> bytes:
@@ -41,6 +57,7 @@ CASES: dict[str, tuple[bytes, RejectCode, str]] = {
     "an unknown event field": (GOOD[:-2] + b', "amuont": 7}}', RejectCode.UNKNOWN_FIELD,
                                "did you mean `amount`"),
     "an unknown envelope field": (GOOD[:-1] + b', "blok": 3}', RejectCode.UNKNOWN_FIELD, "blok"),
+    "a price scale past 2**63 - 1": (PRICE_SCALE_2_63, RejectCode.INVALID_FIELD, "$.event.scale"),
 }  # fmt: skip
 
 
