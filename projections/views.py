@@ -39,7 +39,6 @@ from typing import Any
 from events.base import SQLITE_INT_MAX
 from projections.base import Projection, Table, tables_at
 from projections.columns import EXACT_KINDS, column
-from projections.sqlite_tables import database
 
 VIEWS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS view_tracking (
@@ -153,8 +152,12 @@ def view_columns(table: Table) -> list[tuple[str, str]]:
         kind = column(table.name, name).kind
         if kind in EXACT_KINDS:
             pairs += [(name, "TEXT"), (f"{name}_key", "TEXT")]
+        elif kind in ("int", "bool"):
+            # A lone INTEGER key would be the rowid, which holds int64s only: an int past 64
+            # bits (kept as text, `row_cells`) would be refused. INT is the same affinity.
+            pairs.append((name, "INT" if table.key_columns == (name,) else "INTEGER"))
         else:
-            pairs.append((name, "INTEGER" if kind in ("int", "bool") else "TEXT"))
+            pairs.append((name, "TEXT"))
     return pairs
 
 
@@ -193,11 +196,10 @@ def _columns(connection: sqlite3.Connection, name: str) -> list[tuple[str, str]]
 
 
 def _create_table(connection: sqlite3.Connection, name: str, table: Table) -> None:
-    types = {"TEXT": str, "INTEGER": int}
-    database(connection)[name].create(
-        {column_name: types[kind] for column_name, kind in view_columns(table)},
-        pk=table.key_columns or None,
-    )
+    columns = [f"[{column_name}] {kind}" for column_name, kind in view_columns(table)]
+    if table.key_columns:
+        columns.append(f"PRIMARY KEY ({', '.join(f'[{key}]' for key in table.key_columns)})")
+    connection.execute(f"CREATE TABLE [{name}] ({', '.join(columns)})")
 
 
 def _replace_table(connection: sqlite3.Connection, table: Table) -> None:

@@ -29,3 +29,21 @@ def test_an_int_past_64_bits_in_an_integer_column_is_written_not_a_crash() -> No
     stored = dict(connection.execute("SELECT asset, decimals FROM view_supply"))
     assert stored["A"] == SQLITE_INT_MAX
     assert float(stored["B"]) == float(SQLITE_INT_MAX + 1)
+
+
+def test_a_lone_int_key_past_64_bits_is_written_too() -> None:
+    """A lone INTEGER key would be the rowid (int64 only): the key column is INT, same affinity."""
+    table = Table(
+        "staking_emission_years",
+        ("year", "cap", "emitted"),
+        [(1, 5, 0), (2**63, 5, 1)],
+        key_columns=("year",),
+    )
+    connection = sqlite3.connect(":memory:")
+    _replace_table(connection, table)
+    assert connection.execute("SELECT count(*) FROM view_staking_emission_years").fetchone() == (2,)
+    types = {row[1]: (row[2], row[5]) for row in connection.execute(
+        "PRAGMA table_info(view_staking_emission_years)"
+    )}  # fmt: skip
+    assert types["year"] == ("INT", 1)
+    _replace_table(connection, table)  # the same shape: kept, not rebuilt
