@@ -54,7 +54,7 @@ from ledger.batch import (
 )
 from ledger.chain import GENESIS_HASH, ChainWalker, Row
 from ledger.clock import Clock, SystemClock
-from ledger.errors import SchemaTooNew, StoreError
+from ledger.errors import SchemaTooNew, StoreDamaged, StoreError
 from ledger.pg_listen import NOTIFY_CHANNEL, AppendWaiter
 from ledger.pg_schema import (
     COPY_EVENTS,
@@ -78,7 +78,7 @@ from ledger.rows import (
     fold_rows_to_records,
     records_in_batches,
 )
-from ledger.store import ReadFilter, VerifyReport
+from ledger.store import ReadFilter, VerifyReport, head_row_missing, head_row_missing_error
 
 OUTSIDE_TRANSACTIONS = (TransactionStatus.IDLE, TransactionStatus.UNKNOWN)
 
@@ -155,8 +155,10 @@ class PostgresStore(BatchedReads):
         self._cached_at_seq = -1  # another writer may have appended meanwhile
 
     def head(self) -> Head:
-        seq, block, hash_ = self._query("SELECT seq, block, hash FROM log_head WHERE id = 1")[0]
-        return Head(seq, block, hash_)
+        found = self._query("SELECT seq, block, hash FROM log_head WHERE id = 1")
+        if not found:
+            raise head_row_missing_error(describe_url(self.url))
+        return Head(*found[0])
 
     def stream_version(self, stream: str) -> int:
         rows = self._query("SELECT max(stream_version) FROM events WHERE stream = %s", (stream,))
@@ -410,7 +412,10 @@ class PostgresStore(BatchedReads):
                         first_bad_seq=broken.seq,
                         detail=broken.detail,
                     )
-            head = self.head()
+            try:
+                head = self.head()
+            except StoreDamaged:
+                return head_row_missing(walker.expected_seq - 1)
         count = walker.expected_seq - 1
         if head.seq != count or head.hash != walker.prev_hash:
             return VerifyReport(

@@ -54,7 +54,7 @@ from ledger.sqlite_schema import (
     seq_of_hash,
     stream_span,
 )
-from ledger.store import ReadFilter, VerifyReport
+from ledger.store import ReadFilter, VerifyReport, head_row_missing, head_row_missing_error
 
 READ_BATCH_ROWS = 2000
 #: SQLite's page cache per connection (it fills only as pages are used). An append touches
@@ -153,10 +153,7 @@ class SqliteStore(BatchedReads):
             "SELECT seq, block, hash FROM log_head WHERE id = 1"
         ).fetchone()
         if found is None:
-            raise StoreDamaged(
-                f"{self.path} is damaged: its log_head row is missing; `defi-ledger verify` "
-                "says how far its chain holds; restore the file from a copy"
-            )
+            raise head_row_missing_error(self.path)
         seq, block, hash_ = found
         return Head(seq, block, hash_)
 
@@ -399,8 +396,7 @@ class SqliteStore(BatchedReads):
         try:
             head = self.head()
         except StoreDamaged:
-            detail = f"the chain of {count:,} records holds, but the log_head row is missing"
-            return VerifyReport(ok=False, records=count, first_bad_seq=count + 1, detail=detail)
+            return head_row_missing(count)
         if head.seq != count or head.hash != walker.prev_hash:
             return VerifyReport(
                 ok=False,

@@ -12,6 +12,7 @@ import msgspec
 
 from events.record import Record
 from ledger.batch import AppendResult, Head, NewEvent
+from ledger.errors import StoreDamaged
 
 
 class ReadFilter(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,6 +35,20 @@ class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
     first_bad_seq: int | None = None
     detail: str = ""
     head_hash: str = ""
+
+
+def head_row_missing(records: int) -> VerifyReport:
+    """`verify`'s finding on a log whose chain holds but whose head row is gone."""
+    detail = f"the chain of {records:,} records holds, but the log_head row is missing"
+    return VerifyReport(ok=False, records=records, first_bad_seq=records + 1, detail=detail)
+
+
+def head_row_missing_error(where: object) -> StoreDamaged:
+    """What reading the head of a log without its head row raises."""
+    return StoreDamaged(
+        f"{where} is damaged: its log_head row is missing; `defi-ledger verify` says how far "
+        "its chain holds; restore the file from a copy"
+    )
 
 
 class EventStore(Protocol):

@@ -13,6 +13,7 @@ import pytest
 from events import Minted, RejectCode, Transferred
 from ledger.batch import Appended, NewEvent, Rejected
 from ledger.clock import FixedClock
+from ledger.errors import StoreDamaged
 from ledger.postgres_store import PostgresStore
 from ledger.sqlite_store import SqliteStore
 from ledger.stores import open_store
@@ -247,3 +248,11 @@ def test_without_a_server_tests_skip_saying_why_but_fail_in_ci(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="no initdb"):
         without_server("no initdb")
+
+
+def test_a_missing_head_row_is_damage_and_verify_says_the_chain_holds(pristine: str) -> None:
+    assert _tamper_and_verify(pristine, ("DELETE FROM log_head", ())) == RECORDS + 1
+    store = PostgresStore(pristine)
+    with pytest.raises(StoreDamaged, match="its log_head row is missing"):
+        store.head()
+    store.close()
