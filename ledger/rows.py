@@ -56,7 +56,7 @@ _ROW_INTS = {1: "block", 2: "ts_ms", 4: "stream_version", 6: "version"}
 _FOLD_ROW_INTS = {1: "block", 3: "version"}
 
 
-def check_ints(row: Sequence[Any], places: Mapping[int, str]) -> None:
+def _check_ints(row: Sequence[Any], places: Mapping[int, str]) -> None:
     """Raise `IntegrityError` naming the row's seq if a cell that holds an int does not."""
     for place, name in places.items():
         if type(row[place]) is not int:
@@ -76,7 +76,7 @@ def _ints_or_raise(*columns: Sequence[Any]) -> None:
 
 
 def row_to_record(row: Row) -> Record:
-    check_ints(row, _ROW_INTS)
+    _check_ints(row, _ROW_INTS)
     seq, block, ts_ms, stream, stream_version, tag, version, payload, event_id, key, prev, hash_ = (
         row
     )
@@ -101,7 +101,7 @@ def fold_row_to_record(row: FoldRow, type_names: Mapping[int, str] | None = None
 
     `type_names`: the type names by id, for a row that holds its type's id.
     """
-    check_ints(row, _FOLD_ROW_INTS)
+    _check_ints(row, _FOLD_ROW_INTS)
     seq, block, tag, version, payload = row
     if type_names is not None:
         tag = type_names[tag]
