@@ -11,6 +11,7 @@ import click
 from ledger.stores import LogStore
 from replay.cli.common import (
     CliExit,
+    ExitCode,
     echo_json,
     fail_rejected,
     json_option,
@@ -22,8 +23,6 @@ from replay.importers import FORMATS, ImportResult, import_logs
 from replay.importers.logs import LogFormatError
 from replay.importers.pool_state import PoolStateError
 from replay.importers.token_list import TokenListError
-
-EXIT_IO = 4
 
 
 @click.command(name="import")
@@ -95,7 +94,7 @@ def import_command(
     """
     missing = [str(file) for file in files if not file.exists()]
     if missing:
-        raise CliExit(f"no such file: {', '.join(missing)}", EXIT_IO)
+        raise CliExit(f"no such file: {', '.join(missing)}", ExitCode.ENVIRONMENT)
     with open_log(path, create=True, long_running=True) as store:
         try:
             result = _run(

@@ -13,6 +13,7 @@ from ledger.stores import describe_target, is_postgres_url
 from replay.cli.common import (
     EXIT_INTEGRITY,
     CliExit,
+    ExitCode,
     LogTarget,
     echo_json,
     exit_for,
@@ -25,9 +26,6 @@ from replay.units import UnitsMode
 DEFAULT_PRICES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "prices"
 """Where the historical crash shapes are read from unless `--prices-dir` or
 `$LEDGER_PRICES_DIR` says otherwise (the series are never copied into the project)."""
-
-EXIT_IO = 4
-EXIT_INTERNAL = 5
 
 
 def prices_dir_default() -> Path:
@@ -123,12 +121,14 @@ def stress(
     except (ScenarioError, LedgerError) as error:  # a lost PostgreSQL server is exit 4
         raise exit_for(error, log) or CliExit(str(error), 1) from error
     except OSError as error:
-        raise CliExit(f"I/O: {error}", EXIT_IO) from error
+        raise CliExit(f"I/O: {error}", ExitCode.ENVIRONMENT) from error
     except click.ClickException:
         raise
-    except Exception as error:  # a driver's fault (exit 4), else a bug: no traceback either way
-        internal = CliExit(f"internal error: {type(error).__name__}: {error}", EXIT_INTERNAL)
-        raise exit_for(error, log) or internal from error
+    except Exception as error:  # a driver's fault is exit 4; a bug goes on to the command
+        outcome = exit_for(error, log)  # group, which saves its traceback as for every command
+        if outcome is None:
+            raise
+        raise outcome from error
     if as_json:
         echo_json(result)
         return

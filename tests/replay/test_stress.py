@@ -328,3 +328,21 @@ def test_the_text_shows_money_in_display_units_and_base_units_on_request(
     assert many.exit_code == 0, many.output
     row = next(row for row in many.output.splitlines() if row.startswith("walk_cost"))
     assert row.count("fxUSD") == 5 and all(len(cell) < 16 for cell in row.split()[1:])
+
+
+def test_a_bug_in_a_stress_is_an_internal_error_with_its_traceback_saved(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As for every command (exit 5, the traceback in a file), not a message of its own."""
+
+    def broken(path: Path) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("replay.stress_spec.load_stress", broken)
+    scenario = write_stress(tmp_path / "s.toml", STEP_STRESS)
+    out = tmp_path / "s.db"
+    args = ["stress", str(book), "--at-block", "3", "--scenario", str(scenario), "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 5, result.output
+    assert "internal error (a bug in defi-ledger): RuntimeError: a bug" in result.output
+    assert "traceback is saved in" in result.output and not out.exists()
