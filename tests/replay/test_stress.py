@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -339,6 +340,7 @@ def test_a_bug_in_a_stress_is_an_internal_error_with_its_traceback_saved(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("replay.stress_spec.load_stress", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the saved traceback goes here
     scenario = write_stress(tmp_path / "s.toml", STEP_STRESS)
     out = tmp_path / "s.db"
     args = ["stress", str(book), "--at-block", "3", "--scenario", str(scenario), "--out", str(out)]
@@ -346,3 +348,5 @@ def test_a_bug_in_a_stress_is_an_internal_error_with_its_traceback_saved(
     assert result.exit_code == 5, result.output
     assert "internal error (a bug in defi-ledger): RuntimeError: a bug" in result.output
     assert "traceback is saved in" in result.output and not out.exists()
+    saved = list(tmp_path.glob("defi-ledger-crash-*.txt"))
+    assert len(saved) == 1 and 'raise RuntimeError("a bug")' in saved[0].read_text()
