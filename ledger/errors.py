@@ -41,7 +41,8 @@ class StoreIOError(StoreError):
 
 
 class StoreDamaged(StoreError):
-    """SQLite cannot read the file's pages: the file is damaged (an integrity finding)."""
+    """The store is damaged (an integrity finding): SQLite cannot read the file's pages, or
+    the log has lost one of its own tables or its head row."""
 
 
 class IntegrityError(LedgerError):

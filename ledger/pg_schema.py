@@ -15,7 +15,8 @@ from psycopg.conninfo import conninfo_to_dict
 
 from events.rejections import RejectCode
 from ledger.batch import NewEvent, Rejected
-from ledger.errors import StoreError, StoreIOError
+from ledger.errors import SchemaTooNew, StoreError, StoreIOError
+from ledger.store import refuse_missing_tables
 
 SCHEMA_VERSION = 1
 #: Serialises schema creation between processes (any fixed number: it names the lock).
@@ -76,6 +77,40 @@ def create_schema(connection: psycopg.Connection[Any], create: bool) -> int | No
         for statement in SCHEMA_V1:
             connection.execute(statement)
     return SCHEMA_VERSION
+
+
+#: The log's own tables besides `log_schema` (which says a log is there at all).
+LOG_TABLES = ("events", "log_head", "idempotency")
+
+
+def missing_log_tables(connection: psycopg.Connection[Any]) -> list[str]:
+    """The log's own tables the database no longer holds (dropped by hand, say)."""
+    found = connection.execute(
+        "SELECT " + ", ".join(f"to_regclass('{name}') IS NULL" for name in LOG_TABLES)
+    ).fetchone()
+    return [name for name, gone in zip(LOG_TABLES, found or (), strict=True) if gone]
+
+
+def open_log(connection: psycopg.Connection[Any], url: str, create: bool) -> None:
+    """Check that the database at `url` holds a log this program reads, whole (creating an
+    empty one first if asked): `StoreError`, `SchemaTooNew` or `StoreDamaged` say why not."""
+    where = describe_url(url)
+    try:
+        version = create_schema(connection, create)
+    except psycopg.Error as error:
+        raise StoreError(f"{where} cannot hold a defi-ledger log: {error}") from error
+    if version is None:
+        raise StoreError(f"no ledger at {where}; create one with `defi-ledger init`")
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"{where} has log schema v{version}; this defi-ledger reads up to "
+            f"v{SCHEMA_VERSION}: upgrade it"
+        )
+    try:
+        missing = missing_log_tables(connection)
+    except psycopg.Error as error:
+        raise server_error(url, error) from error
+    refuse_missing_tables(where, missing, LOG_TABLES)
 
 
 def _version(connection: psycopg.Connection[Any]) -> int | None:

@@ -54,7 +54,7 @@ from ledger.batch import (
 )
 from ledger.chain import GENESIS_HASH, ChainWalker, Row
 from ledger.clock import Clock, SystemClock
-from ledger.errors import SchemaTooNew, StoreDamaged, StoreError
+from ledger.errors import StoreDamaged, StoreError
 from ledger.pg_listen import NOTIFY_CHANNEL, AppendWaiter
 from ledger.pg_schema import (
     COPY_EVENTS,
@@ -64,10 +64,9 @@ from ledger.pg_schema import (
     INSERT_EVENT,
     READ_BATCH_ROWS,
     ROW_COLUMNS,
-    SCHEMA_VERSION,
-    create_schema,
     describe_url,
     nul_rejection,
+    open_log,
     server_error,
     streams_of,
 )
@@ -78,7 +77,12 @@ from ledger.rows import (
     fold_rows_to_records,
     records_in_batches,
 )
-from ledger.store import ReadFilter, VerifyReport, head_row_missing, head_row_missing_error
+from ledger.store import (
+    ReadFilter,
+    VerifyReport,
+    head_row_missing,
+    head_row_missing_error,
+)
 
 OUTSIDE_TRANSACTIONS = (TransactionStatus.IDLE, TransactionStatus.UNKNOWN)
 
@@ -109,24 +113,10 @@ class PostgresStore(BatchedReads):
                 what = f"cannot connect to {describe_url(url)}"
                 raise server_error(url, error, what) from error
         try:
-            self._migrate(create)
+            open_log(self.connection, url, create)
         except BaseException:
             self.close()
             raise
-
-    def _migrate(self, create: bool) -> None:
-        where = describe_url(self.url)
-        try:
-            version = create_schema(self.connection, create)
-        except psycopg.Error as error:
-            raise StoreError(f"{where} cannot hold a defi-ledger log: {error}") from error
-        if version is None:
-            raise StoreError(f"no ledger at {where}; create one with `defi-ledger init`")
-        if version > SCHEMA_VERSION:
-            raise SchemaTooNew(
-                f"{where} has log schema v{version}; this defi-ledger reads up to "
-                f"v{SCHEMA_VERSION}: upgrade it"
-            )
 
     def _query(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """A read; outside a transaction, a pooled store repeats it once on a live connection

@@ -54,7 +54,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ledger.chain import GENESIS_HASH, Row
-from ledger.errors import StoreDamaged, StoreError
+from ledger.errors import StoreError
+from ledger.store import refuse_missing_tables
 
 SCHEMA_VERSION = 3
 
@@ -95,16 +96,10 @@ LOG_TABLES = ("events", "streams", "event_types", "log_head", "idempotency")
 
 
 def check_log_tables(connection: sqlite3.Connection, path: Path) -> None:
-    """Refuse a log that has lost one of its own tables (dropped by hand, say): every read
-    would fail on it, and only a copy of the file can give it back."""
+    """Refuse a log that has lost one of its own tables (`StoreDamaged`)."""
     present = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
     missing = [name for name in LOG_TABLES if name not in present]
-    if missing:
-        tables = f"{', '.join(missing)} table" + (" is" if len(missing) == 1 else "s are")
-        raise StoreDamaged(
-            f"{path} is damaged: its {tables} missing (a log holds {', '.join(LOG_TABLES)}); "
-            "restore the file from a copy"
-        )
+    refuse_missing_tables(path, missing, LOG_TABLES)
 
 
 #: A stored row's columns, in `StoredRow` order (`RowReader` makes `Row`s of them).

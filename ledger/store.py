@@ -47,7 +47,19 @@ def head_row_missing_error(where: object) -> StoreDamaged:
     """What reading the head of a log without its head row raises."""
     return StoreDamaged(
         f"{where} is damaged: its log_head row is missing; `defi-ledger verify` says how far "
-        "its chain holds; restore the file from a copy"
+        "its chain holds; restore the log from a copy"
+    )
+
+
+def refuse_missing_tables(where: object, missing: Sequence[str], tables: Sequence[str]) -> None:
+    """Refuse a log that has lost some of its own `tables` (dropped by hand, say): every read
+    would fail on them, and only a copy of the log can give them back."""
+    if not missing:
+        return
+    lost = f"{', '.join(missing)} table" + (" is" if len(missing) == 1 else "s are")
+    raise StoreDamaged(
+        f"{where} is damaged: its {lost} missing (a log holds {', '.join(tables)}); "
+        "restore the log from a copy"
     )
 
 

@@ -256,3 +256,19 @@ def test_a_missing_head_row_is_damage_and_verify_says_the_chain_holds(pristine: 
     with pytest.raises(StoreDamaged, match="its log_head row is missing"):
         store.head()
     store.close()
+
+
+@pytest.mark.parametrize("table", ["events", "log_head", "idempotency"])
+def test_a_log_that_lost_one_of_its_tables_is_refused_as_damaged(pristine: str, table: str) -> None:
+    """As for SQLite: damage by name on open (exit 3), not a server error on the first read."""
+    from click.testing import CliRunner
+
+    from replay.cli import cli
+
+    with psycopg.connect(pristine, autocommit=True) as connection:
+        connection.execute(f"DROP TABLE {table} CASCADE")
+    with pytest.raises(StoreDamaged, match=f"its {table} table is missing"):
+        PostgresStore(pristine)
+    result = CliRunner().invoke(cli, ["log", pristine])
+    assert (result.exit_code, "internal error" in result.output) == (3, False), result.output
+    assert f"its {table} table is missing" in result.output
