@@ -5,6 +5,10 @@ a Unix socket in it only (no TCP port, so parallel runs never collide). PostgreS
 run as root, so when the tests run as root the server runs as `nobody` (the directory is
 handed to it). `LEDGER_POSTGRES_URL` names an existing server to use instead; each test then
 works in a schema of its own there, which it drops at the end.
+
+A run killed with SIGKILL runs no teardown, so its server would outlive it: each server's
+directory names the process that started it (`owner.pid`), and `start_server` first stops and
+removes the servers whose owner is gone (`reap_orphans`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from typing import NoReturn
 from urllib.parse import quote
 
 SERVER_USER = "nobody"
+#: Names the process that started a server, in the server's directory.
+OWNER_FILE = "owner.pid"
 #: Settings for a server whose data is thrown away: no fsync, small memory.
 THROWAWAY_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
 
@@ -65,14 +71,50 @@ def _run(command: list[str], what: str) -> None:
         raise NoServer(f"{what} failed ({done.returncode}): {done.stderr.strip()[-600:]}")
 
 
+def _servers_parent() -> Path:
+    """Where servers' directories go: /tmp when root, so the server's user can reach it
+    whatever TMPDIR says (and a Unix socket's path stays short); else the temp directory."""
+    return Path("/tmp" if os.geteuid() == 0 else tempfile.gettempdir())
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs: a zombie (killed, not yet waited for by its parent) does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: signal 0 is all there is to ask
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+def reap_orphans() -> list[Path]:
+    """Stop and remove the servers whose starting process is gone (a run killed by SIGKILL);
+    the directories removed. A directory without a readable owner is left alone: it is being
+    set up, or it is not one of these servers."""
+    reaped = []
+    for directory in sorted(_servers_parent().glob("ledger-pg-*")):
+        try:
+            owner = int((directory / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if not _alive(owner):
+            stop_server(Server("", directory))
+            reaped.append(directory)
+    return reaped
+
+
 def start_server(settings: tuple[str, ...] = THROWAWAY_SETTINGS) -> Server:
-    """initdb + pg_ctl start in a new temporary directory; `stop_server` undoes it."""
+    """initdb + pg_ctl start in a new temporary directory; `stop_server` undoes it. The
+    servers of killed runs are stopped first (`reap_orphans`)."""
     initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
-    # Under /tmp when root: the server's user must reach it, whatever TMPDIR says (and a
-    # Unix socket's path must stay short).
-    directory = Path(
-        tempfile.mkdtemp(prefix="ledger-pg-", dir="/tmp" if os.geteuid() == 0 else None)
-    )
+    reap_orphans()
+    directory = Path(tempfile.mkdtemp(prefix="ledger-pg-", dir=_servers_parent()))
+    (directory / OWNER_FILE).write_text(str(os.getpid()))
     directory.chmod(0o755)  # the test process must reach the socket
     data = directory / "data"
     if os.geteuid() == 0:

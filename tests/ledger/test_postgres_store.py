@@ -19,6 +19,7 @@ from ledger.sqlite_store import SqliteStore
 from ledger.stores import open_store
 from tests.conftest import Rand
 from tests.ledger.crash_harness import soak
+from tests.postgres_server import Server
 
 WRITERS = 8
 RECORDS = 24
@@ -216,6 +217,49 @@ def test_without_postgresql_installed_the_reason_is_named(monkeypatch: pytest.Mo
     monkeypatch.setattr(postgres_server.glob, "glob", lambda pattern: [])
     with pytest.raises(postgres_server.NoServer, match="install the distribution's `postgresql`"):
         postgres_server.start_server()
+
+
+@pytest.mark.parametrize("owner", ["waited for", "a zombie"])
+def test_the_server_of_a_killed_run_is_stopped_and_removed_by_the_next_start(
+    postgres_server: Server, owner: str
+) -> None:
+    """A run killed by SIGKILL runs no teardown: the next start stops what it left running,
+    and leaves alone the servers of runs still alive (this session's). A killed run whose
+    parent has not waited for it yet is a zombie, not alive."""
+    import subprocess
+    import time
+
+    from tests import postgres_server as servers
+
+    try:
+        orphan = servers.start_server()
+    except servers.NoServer as error:
+        servers.without_server(str(error))
+    assert orphan.directory is not None
+    with psycopg.connect(orphan.url) as connection:
+        assert connection.execute("SELECT 1").fetchone() == (1,)
+    exited = subprocess.Popen(["true"])
+    if owner == "waited for":
+        exited.wait()
+    else:
+        stat = Path(f"/proc/{exited.pid}/stat")
+        deadline = time.monotonic() + 10
+        while stat.read_text().rpartition(")")[2].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the child did not exit"
+            time.sleep(0.01)
+    try:
+        (orphan.directory / servers.OWNER_FILE).write_text(str(exited.pid))  # its owner is gone
+        assert servers.reap_orphans() == [orphan.directory]
+        assert not orphan.directory.exists()
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(orphan.url, connect_timeout=5)
+    finally:
+        exited.wait()
+        servers.stop_server(orphan)  # when an assertion above failed: leave nothing running
+    if postgres_server.directory is not None:
+        assert postgres_server.directory.exists()
+        with psycopg.connect(postgres_server.url) as connection:
+            assert connection.execute("SELECT 1").fetchone() == (1,)
 
 
 def test_a_nul_character_is_a_named_refusal_not_an_error(postgres_url: str) -> None:
