@@ -12,19 +12,18 @@ from typing import TYPE_CHECKING, Any
 from ledger.batch import Head
 from ledger.chain import ChainWalker
 from ledger.clock import FixedClock
-from ledger.errors import IntegrityError, StoreError
-from ledger.log_copy import copy_log
+from ledger.errors import IntegrityError
 from ledger.projector import Projector
 from ledger.sqlite_schema import insert_rows
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
-from ledger.stores import LogStore, describe_target, is_postgres_url, open_postgres
+from ledger.stores import LogStore, is_postgres_url, open_postgres
 from projections.base import tables_at
 from projections.runtime import digest_of_shown
 
 if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
-from replay.outputs import OutputExists, building_log
+from replay.outputs import OutputExists, building_in_postgres, building_log
 from replay.runner import Replayer
 from replay.scenario import Scenario
 
@@ -99,47 +98,11 @@ def fork_into_postgres(
     parent: LogStore, at_block: int, url: str, scenario: Scenario | None = None
 ) -> tuple[Head, Head]:
     """`fork_with_whatif` into the empty PostgreSQL log at `url`, which gains the records
-    only once the what-if has run to its end: the fork is built in a temporary SQLite file,
-    then copied (chain checked) in one transaction, so an interrupted fork leaves it empty."""
-    with tempfile.TemporaryDirectory(prefix="defi-ledger-fork-") as folder:
-        built = Path(folder) / "fork.db"
+    only once the what-if has run to its end (`building_in_postgres`), so an interrupted fork
+    leaves it empty."""
+    with building_in_postgres(url, "fork") as built:
         heads = fork_with_whatif(parent, at_block, built, scenario)
-        copy_into_empty_postgres(built, url)
     return heads
-
-
-def refuse_unless_empty(url: str) -> None:
-    """Refuse (`StoreError`) a PostgreSQL log at `url` that holds records: a new log goes
-    there. A missing log is created, empty."""
-    destination = open_postgres(url, create=True)
-    try:
-        _refuse_records(destination, url)
-    finally:
-        destination.close()
-
-
-def _refuse_records(destination: PostgresStore, url: str) -> None:
-    if destination.head().seq:
-        raise StoreError(
-            f"{describe_target(url)} holds a log already; a new log goes into an empty one "
-            "(a new database or schema)"
-        )
-
-
-def copy_into_empty_postgres(built: Path, url: str) -> None:
-    """Copy the finished SQLite log at `built` into the empty PostgreSQL log at `url` in one
-    transaction (chain checked): the log appears whole or not at all."""
-    source = SqliteStore(built)
-    try:
-        destination = open_postgres(url, create=True)
-        try:
-            _refuse_records(destination, url)
-            with destination.connection.transaction():
-                copy_log(source, destination)
-        finally:
-            destination.close()
-    finally:
-        source.close()
 
 
 @contextmanager

@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from events.rejections import RejectCode
-from ledger.errors import RejectedError
+from ledger.errors import RejectedError, StoreError
+from ledger.log_copy import copy_log
+from ledger.sqlite_store import SqliteStore
+from ledger.stores import describe_target, open_postgres
+
+if TYPE_CHECKING:
+    from ledger.postgres_store import PostgresStore
 
 PARTIAL_MARK = ".partial-"
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -46,7 +54,7 @@ def _remove_stale_partials(target: Path) -> None:
     """Partials of `target` left by killed runs (their process is gone)."""
     for stale in target.parent.glob(f".{target.name}{PARTIAL_MARK}*"):
         pid_text = stale.name.rsplit(PARTIAL_MARK, 1)[1].split("-")[0]
-        if pid_text.isdigit() and _alive(int(pid_text)) and int(pid_text) != os.getpid():
+        if pid_text.isdigit() and process_alive(int(pid_text)) and int(pid_text) != os.getpid():
             continue
         if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
@@ -54,14 +62,20 @@ def _remove_stale_partials(target: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` runs. A zombie does not: a killed process stays one until its
+    parent waits for it, which a parent that was killed too never does."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        return True  # another user's process
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: signal 0 is all there is to ask
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
 def _sync_folder(folder: Path) -> None:
@@ -140,3 +154,50 @@ def building_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
     else:
         old.unlink(missing_ok=True)
+
+
+@contextmanager
+def building_in_postgres(url: str, kind: str) -> Iterator[Path]:
+    """A new log for the empty PostgreSQL log at `url`, built in a temporary SQLite file (the
+    path yielded), then copied (chain checked) in one transaction: a server has no rename, so
+    this is how the log there appears whole or not at all. The log at `url` is checked empty
+    before the build (no long run for nothing) and again inside the copy."""
+    refuse_unless_empty(url)
+    with tempfile.TemporaryDirectory(prefix=f"defi-ledger-{kind}-") as folder:
+        built = Path(folder) / f"{kind}.db"
+        yield built
+        copy_into_empty_postgres(built, url)
+
+
+def refuse_unless_empty(url: str) -> None:
+    """Refuse (`StoreError`) a PostgreSQL log at `url` that holds records: a new log goes
+    there. A missing log is created, empty."""
+    destination = open_postgres(url, create=True)
+    try:
+        _refuse_records(destination, url)
+    finally:
+        destination.close()
+
+
+def _refuse_records(destination: PostgresStore, url: str) -> None:
+    if destination.head().seq:
+        raise StoreError(
+            f"{describe_target(url)} holds a log already; a new log goes into an empty one "
+            "(a new database or schema)"
+        )
+
+
+def copy_into_empty_postgres(built: Path, url: str) -> None:
+    """Copy the finished SQLite log at `built` into the empty PostgreSQL log at `url` in one
+    transaction (chain checked): the log appears whole or not at all."""
+    source = SqliteStore(built)
+    try:
+        destination = open_postgres(url, create=True)
+        try:
+            _refuse_records(destination, url)
+            with destination.connection.transaction():
+                copy_log(source, destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()

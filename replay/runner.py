@@ -32,13 +32,12 @@ from ledger.clock import FixedClock
 from ledger.commands import command_types
 from ledger.commands.core import Mint, RecordCheckpoint, RegisterAsset, UpdatePrice
 from ledger.engine import Command, Engine
-from ledger.errors import StoreError
 from ledger.sqlite_store import SqliteStore
 from ledger.store import EventStore
-from ledger.stores import describe_target, is_postgres_url, open_store
+from ledger.stores import describe_target, is_postgres_url
 from replay.agents.base import Agent, AgentFactory, Step
 from replay.agents.catalog import AGENT_KINDS, make_agent
-from replay.outputs import building_log
+from replay.outputs import building_in_postgres, building_log
 from replay.prices import price_path
 from replay.scenario import Scenario, ScenarioError, did_you_mean
 
@@ -239,24 +238,27 @@ def replay_scenario(
     An SQLite log is built beside `db_path` under a hidden name and moved into place at the end
     (`replay.outputs.building_log`), so a killed or failed replay leaves no log that looks
     finished; an existing `db_path` is replaced only with `force`. A PostgreSQL URL names a
-    database whose log must be empty (a server has no rename: see the README's limits).
+    database whose log must be empty, and which gains the log only once the replay has run
+    to its end (`replay.outputs.building_in_postgres`).
     """
     clock = FixedClock(0)
     if isinstance(db_path, str) and is_postgres_url(db_path):
-        store = open_store(db_path, clock=clock, create=True, pooled=True)
-        try:
-            if store.head().seq:
-                raise StoreError(
-                    f"{describe_target(db_path)} holds a log already; replay writes a new one"
-                )
-            return Replayer(scenario, store, clock).run(progress)
-        finally:
-            store.close()
+        with building_in_postgres(db_path, "replay") as built:
+            outcome = _replay_into(scenario, built, clock, progress)
+        outcome.path = describe_target(db_path)
+        return outcome
     with building_log(Path(db_path), force=force) as temp:
-        sqlite = SqliteStore(temp, clock=clock, create=True)
-        try:
-            outcome = Replayer(scenario, sqlite, clock).run(progress)
-        finally:
-            sqlite.close()
+        outcome = _replay_into(scenario, temp, clock, progress)
     outcome.path = Path(db_path)
     return outcome
+
+
+def _replay_into(
+    scenario: Scenario, path: Path, clock: FixedClock, progress: Progress | None
+) -> ReplayOutcome:
+    """Replay `scenario` into a new SQLite log at `path`."""
+    sqlite = SqliteStore(path, clock=clock, create=True)
+    try:
+        return Replayer(scenario, sqlite, clock).run(progress)
+    finally:
+        sqlite.close()

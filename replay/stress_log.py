@@ -20,7 +20,8 @@ from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
 from ledger.stores import describe_target, is_postgres_url
 from projections.balances import Balances
-from replay.fork import copy_into_empty_postgres, fork_log, refuse_unless_empty
+from replay.fork import fork_log
+from replay.outputs import copy_into_empty_postgres, refuse_unless_empty
 from replay.stress import StressRun, WatchedEngine
 from replay.stress_paths import PricePath, base_path, flat_path
 from replay.stress_report import build_report

@@ -1,9 +1,14 @@
-"""Shared fixtures: a seeded random source whose repr prints the seed (`--seed N` repeats a run)."""
+"""Shared fixtures: a seeded random source whose repr prints the seed (`--seed N` repeats a run),
+and the pid of a zombie."""
 
 from __future__ import annotations
 
 import os
 import random
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +35,19 @@ def rand(request: pytest.FixtureRequest) -> Rand:
         seed = int.from_bytes(os.urandom(4), "big")
     print(f"random seed: {seed}")
     return Rand(seed)
+
+
+@pytest.fixture
+def zombie_pid() -> Iterator[int]:
+    """The pid of a child that has exited and is not waited for yet (a zombie, as a killed
+    run stays while its parent does not wait for it); waited for afterwards."""
+    child = subprocess.Popen(["true"])
+    try:
+        stat = Path(f"/proc/{child.pid}/stat")
+        deadline = time.monotonic() + 10
+        while stat.read_text().rpartition(")")[2].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the child did not exit"
+            time.sleep(0.01)
+        yield child.pid
+    finally:
+        child.wait()

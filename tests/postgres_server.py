@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import quote
 
+from replay.outputs import process_alive
+
 SERVER_USER = "nobody"
 #: Names the process that started a server, in the server's directory.
 OWNER_FILE = "owner.pid"
@@ -77,21 +79,6 @@ def _servers_parent() -> Path:
     return Path("/tmp" if os.geteuid() == 0 else tempfile.gettempdir())
 
 
-def _alive(pid: int) -> bool:
-    """Whether `pid` runs: a zombie (killed, not yet waited for by its parent) does not."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc: signal 0 is all there is to ask
-    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
-
-
 def reap_orphans() -> list[Path]:
     """Stop and remove the servers whose starting process is gone (a run killed by SIGKILL);
     the directories removed. A directory without a readable owner is left alone: it is being
@@ -102,7 +89,7 @@ def reap_orphans() -> list[Path]:
             owner = int((directory / OWNER_FILE).read_text())
         except (OSError, ValueError):
             continue
-        if not _alive(owner):
+        if not process_alive(owner):
             stop_server(Server("", directory))
             reaped.append(directory)
     return reaped

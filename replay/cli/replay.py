@@ -56,7 +56,8 @@ def progress_printer() -> tuple[object, object] | None:
 @click.option(
     "--db",
     type=LogTarget(),
-    help="The new log to write (replaying a scenario): a path, or a PostgreSQL URL.",
+    help="The new log to write (replaying a scenario): a path, or a PostgreSQL URL naming "
+    "an empty log.",
 )
 @click.option(
     "--verify",
@@ -79,7 +80,8 @@ def replay(
     """Replay SCENARIO block by block into a new log, or verify a replayed log.
 
     The log appears at --db only once the replay has finished: it is built beside it under a
-    hidden name and moved into place at the end.
+    hidden name and moved into place at the end (into PostgreSQL: built in a temporary file,
+    then copied in one transaction).
 
     Example: defi-ledger replay fixtures/scenarios/flash-crash.toml --db ledger.db
 

@@ -15,6 +15,7 @@ from events import Minted
 from ledger.batch import NewEvent
 from ledger.postgres_store import PostgresStore
 from ledger.sqlite_store import SqliteStore
+from replay.agents.base import Step
 from replay.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,3 +208,27 @@ def test_a_copy_stopped_midway_leaves_a_sound_prefix_and_resumes(
     assert destination.head() == source.head() and destination.verify().ok
     source.close()
     destination.close()
+
+
+def test_a_replay_into_postgres_that_fails_midway_leaves_the_log_empty(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log is built aside and copied in one transaction at the end: a replay that stops
+    (a full disk here) leaves the database's log empty, ready for the next one."""
+    from replay.runner import Replayer
+
+    run_step = Replayer.run_step
+
+    def failing(self: Replayer, step: Step) -> None:
+        if step.index == 40:
+            raise OSError(28, "No space left on device")
+        run_step(self, step)
+
+    monkeypatch.setattr(Replayer, "run_step", failing)
+    result = invoke("replay", FLASH_CRASH, "--db", postgres_url)
+    assert result.exit_code == 4 and "No space left" in result.output, result.output
+    store = PostgresStore(postgres_url)
+    assert store.head().seq == 0
+    store.close()
+    monkeypatch.undo()
+    assert invoke("replay", FLASH_CRASH, "--db", postgres_url).exit_code == 0

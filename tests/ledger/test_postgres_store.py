@@ -221,13 +221,12 @@ def test_without_postgresql_installed_the_reason_is_named(monkeypatch: pytest.Mo
 
 @pytest.mark.parametrize("owner", ["waited for", "a zombie"])
 def test_the_server_of_a_killed_run_is_stopped_and_removed_by_the_next_start(
-    postgres_server: Server, owner: str
+    postgres_server: Server, owner: str, request: pytest.FixtureRequest
 ) -> None:
     """A run killed by SIGKILL runs no teardown: the next start stops what it left running,
     and leaves alone the servers of runs still alive (this session's). A killed run whose
     parent has not waited for it yet is a zombie, not alive."""
     import subprocess
-    import time
 
     from tests import postgres_server as servers
 
@@ -238,23 +237,19 @@ def test_the_server_of_a_killed_run_is_stopped_and_removed_by_the_next_start(
     assert orphan.directory is not None
     with psycopg.connect(orphan.url) as connection:
         assert connection.execute("SELECT 1").fetchone() == (1,)
-    exited = subprocess.Popen(["true"])
     if owner == "waited for":
+        exited = subprocess.Popen(["true"])
         exited.wait()
+        gone = exited.pid
     else:
-        stat = Path(f"/proc/{exited.pid}/stat")
-        deadline = time.monotonic() + 10
-        while stat.read_text().rpartition(")")[2].split()[0] != "Z":
-            assert time.monotonic() < deadline, "the child did not exit"
-            time.sleep(0.01)
+        gone = request.getfixturevalue("zombie_pid")
     try:
-        (orphan.directory / servers.OWNER_FILE).write_text(str(exited.pid))  # its owner is gone
+        (orphan.directory / servers.OWNER_FILE).write_text(str(gone))
         assert servers.reap_orphans() == [orphan.directory]
         assert not orphan.directory.exists()
         with pytest.raises(psycopg.OperationalError):
             psycopg.connect(orphan.url, connect_timeout=5)
     finally:
-        exited.wait()
         servers.stop_server(orphan)  # when an assertion above failed: leave nothing running
     if postgres_server.directory is not None:
         assert postgres_server.directory.exists()

@@ -63,6 +63,18 @@ def test_a_killed_replay_leaves_no_log_that_looks_finished(tmp_path: Path) -> No
     assert run("replay", "--verify", str(db))[0] == 0
 
 
+def test_a_partial_of_a_killed_run_not_yet_waited_for_is_removed(
+    tmp_path: Path, zombie_pid: int
+) -> None:
+    """A killed run stays a zombie until its parent waits for it (one killed too never does):
+    the zombie does not run, so its partial is stale."""
+    db = tmp_path / "calm.db"
+    (tmp_path / f".calm.db.partial-{zombie_pid}").write_bytes(b"half a log")
+    code, output = run("replay", str(CALM), "--db", str(db))
+    assert code == 0, output
+    assert leftovers(tmp_path) == []
+
+
 def test_an_existing_log_is_replaced_only_with_force(tmp_path: Path) -> None:
     db = tmp_path / "calm.db"
     assert run("replay", str(CALM), "--db", str(db))[0] == 0
