@@ -50,6 +50,9 @@ def _first_undecodable(rows: Iterable[tuple[Any, ...]]) -> tuple[int, str] | Non
             decode(tag, version, payload)
         except (msgspec.ValidationError, msgspec.DecodeError, UnknownEventType) as error:
             return seq, f"the payload does not decode: {error}"
+        except KeyError as error:  # a version no upcaster lifts from (0, say)
+            detail = str(error).strip("'")  # a KeyError's text comes quoted
+            return seq, f"the payload does not decode: {detail}"
         except (TypeError, ValueError, AttributeError) as error:
             return seq, f"the row holds values of the wrong type: {error}"
         expected = seq + 1

@@ -146,6 +146,15 @@ def test_the_commands_exit_3_naming_the_row(tmp_path: Path, command: str, damage
     assert "internal error" not in result.output
 
 
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_verify_deep_names_the_row(tmp_path: Path, damage: str) -> None:
+    path = damaged(tmp_path, *DAMAGES[damage])
+    result = CliRunner().invoke(cli, ["verify", str(path), "--deep"])
+    assert result.exit_code == 3, result.output
+    assert f"first unreadable record: seq {BAD}:" in result.output
+    assert "internal error" not in result.output
+
+
 def test_the_commands_ask_for_an_upgrade_on_a_newer_version(tmp_path: Path) -> None:
     path = damaged(tmp_path, "UPDATE events SET version = 99 WHERE seq = ?", ())
     result = CliRunner().invoke(cli, ["log", str(path)])
@@ -167,6 +176,14 @@ def test_postgres_reads_name_the_row_too(postgres_url: str) -> None:
     with pytest.raises(IntegrityError, match=f"at seq {BAD}: its Minted v1 payload"):
         list(store.read())
     store.close()
+    deep = CliRunner().invoke(cli, ["verify", postgres_url, "--deep"])
+    assert deep.exit_code == 3 and f"first unreadable record: seq {BAD}:" in deep.output
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("UPDATE events SET payload = body::text WHERE seq = %s", (BAD,))
+    deep = CliRunner().invoke(cli, ["verify", postgres_url, "--deep"])
+    assert deep.exit_code == 3, deep.output
+    assert f"first unreadable record: seq {BAD + 2}: " in deep.output  # no upcaster from v0
+    assert "internal error" not in deep.output
 
 
 def test_a_block_edited_to_text_stops_the_reads_at_its_row(tmp_path: Path) -> None:
