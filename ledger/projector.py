@@ -25,6 +25,8 @@ from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from events.record import Record
 from ledger.background import BackgroundWriter
 from ledger.errors import StoreError
@@ -95,7 +97,7 @@ class Projector:
             seq = block = 0
             if saved is not None:
                 seq, state, block = saved
-                book.restore(state)
+                restore_stored(book, state, "view state")
             starts.setdefault(seq, (block, []))[1].append(book)
         return starts
 
@@ -180,7 +182,7 @@ class Projector:
                 at_seq = at_block = 0
                 if saved is not None:
                     at_seq, state, at_block = saved
-                    book.restore(state)
+                    restore_stored(book, state, "snapshot")
                 else:
                     book.restore(type(book)().snapshot())
                 result.setdefault(at_seq, (at_block, []))[1].append(book)
@@ -224,7 +226,7 @@ class Projector:
             seq = at_block = 0
             if saved is not None:
                 seq, state, at_block = saved
-                book.restore(state)
+                restore_stored(book, state, "snapshot")
             starts.setdefault(seq, (at_block, []))[1].append(book)
         if not retractions:
             last_seq = self.store.last_seq_at_block(block)
@@ -263,6 +265,23 @@ class Projector:
         """Each book's digest (read models have none of their own), now or at a block."""
         books = self.current_books() if block is None else self.books_at(block)
         return books.digests()
+
+
+#: What a book's `restore` raises on bytes that are not one of its states.
+RESTORE_ERRORS = (msgspec.DecodeError, ValueError, TypeError, KeyError, IndexError, EOFError)
+
+
+def restore_stored(book: Projection, state: bytes, what: str) -> None:
+    """Restore `book` from a stored state, or raise `ViewMismatch` naming it (exit 3) when the
+    bytes are not one of its states: SQLite checks a state against its stored digest before
+    this, PostgreSQL keeps none, so an edited state there is caught here."""
+    try:
+        book.restore(state)
+    except RESTORE_ERRORS as error:
+        raise views.ViewMismatch(
+            f"the stored {what} of {book.name} does not restore ({error}): edited or damaged; "
+            "run `defi-ledger rebuild` to refold it from the log"
+        ) from error
 
 
 @contextmanager

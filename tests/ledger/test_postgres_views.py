@@ -170,3 +170,33 @@ def test_sigkill_during_view_updates_never_splits_a_view_from_its_seq(
     assert Projector(store, ["balances"]).catch_up() == head
     store.close()
     assert _pg_view_agrees_with_its_seq(postgres_url) == head
+
+
+@pytest.mark.parametrize("table", ["view_state", "snapshots"])
+def test_a_stored_state_that_does_not_restore_is_named_not_a_crash(
+    flash_crash: Path, postgres_url: str, table: str
+) -> None:
+    """PostgreSQL keeps no digest beside a state (SQLite checks one first): an edited state is
+    caught when it does not restore, by name, with what to do (exit 3)."""
+    from click.testing import CliRunner
+
+    from replay.cli import cli
+
+    sqlite, postgres = _logs(flash_crash, postgres_url)
+    Projector(postgres, snapshot_every=SNAPSHOT_EVERY).catch_up()
+    postgres.connection.execute(f"UPDATE {table} SET state = '\\x00' WHERE projection = 'balances'")
+    middle = postgres.head().block // 2
+    sqlite.close()
+    postgres.close()
+    for args in (["state", postgres_url, "--at-block", str(middle)], ["digest", postgres_url]):
+        result = CliRunner().invoke(cli, args)
+        if table == "snapshots" and args[0] == "digest":
+            assert result.exit_code == 0, result.output  # the view state is whole
+            continue
+        assert result.exit_code == 3, result.output
+        assert "of balances does not restore" in result.output
+        assert "defi-ledger rebuild" in result.output
+    assert CliRunner().invoke(cli, ["rebuild", postgres_url]).exit_code == 0
+    assert (
+        CliRunner().invoke(cli, ["state", postgres_url, "--at-block", str(middle)]).exit_code == 0
+    )

@@ -4,6 +4,7 @@ damaged pages and records instead of crashing."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
@@ -67,6 +68,26 @@ def test_a_hand_edited_view_state_is_refused_and_named(viewed: Path) -> None:
         assert code == 3 and "view balances" in output and "rebuild" in output, command
     code, output = run("verify", str(viewed), "--views")
     assert code == 3 and "view of balances at seq" in output
+    assert run("rebuild", str(viewed))[0] == 0
+    assert run("verify", str(viewed), "--views")[0] == 0
+
+
+def test_a_view_state_edited_with_its_digest_that_does_not_restore_is_named(
+    viewed: Path,
+) -> None:
+    """Whoever rewrites the digest too passes that check; bytes that are no state of the book
+    are still named, not a crash."""
+    garbage = b"\x00 not a state"
+    sql(
+        viewed,
+        "UPDATE view_state SET state = ?, state_sha256 = ? WHERE projection = 'balances'",
+        garbage,
+        hashlib.sha256(garbage).hexdigest(),
+    )
+    for command in ("state", "digest"):
+        code, output = run(command, str(viewed))
+        assert code == 3, (command, output)
+        assert "view state of balances does not restore" in output and "rebuild" in output
     assert run("rebuild", str(viewed))[0] == 0
     assert run("verify", str(viewed), "--views")[0] == 0
 
