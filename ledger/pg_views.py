@@ -6,12 +6,18 @@ one; every function has the same name and arguments. The tables live beside the 
     view_<T>(<columns>)                 every cell as text (amounts exact beyond 2**63, like
                                         SQLite's views; cast with ::numeric to sort or sum)
     view_tracking(projection PK, version, seq, block, digest)
-    view_state(projection PK, version, seq, state BYTEA)
-    snapshots(projection, version, seq, block, state BYTEA)  PK(projection, version, seq)
+    view_state(projection PK, version, seq, state BYTEA, state_sha256)
+    snapshots(projection, version, seq, block, state BYTEA, state_sha256)
+                                        PK(projection, version, seq)
 
 `write_view` replaces a projection's rows, tracking and state in one transaction, so a view
 and the seq it records move together (exactly once). PostgreSQL takes concurrent writers
 itself, so writes run inline (`InlineWriter`) where SQLite hands them to a background thread.
+
+Each state is stored with the sha256 of its bytes, as on SQLite, and checked against it before
+it is restored: an edited state is refused by name (`ViewMismatch`, exit 3), never served.
+Tables of the earlier layout gain the column once, filled with the digests of the states they
+hold (`ensure_schema`).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import psycopg
 from psycopg import sql
 
 from projections.base import Projection, Table
-from projections.views import row_cells, view_columns
+from projections.views import DIGEST_COLUMN, checked_state, row_cells, state_digest, view_columns
 
 Connection = psycopg.Connection[Any]
 
@@ -31,11 +37,21 @@ VIEWS_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS view_tracking (projection text PRIMARY KEY, "
     "version integer NOT NULL, seq bigint NOT NULL, block bigint NOT NULL, digest text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_state (projection text PRIMARY KEY, "
-    "version integer NOT NULL, seq bigint NOT NULL, state bytea NOT NULL)",
+    "version integer NOT NULL, seq bigint NOT NULL, state bytea NOT NULL, state_sha256 text)",
     "CREATE TABLE IF NOT EXISTS snapshots (projection text NOT NULL, version integer NOT NULL, "
-    "seq bigint NOT NULL, block bigint NOT NULL, state bytea NOT NULL, "
+    "seq bigint NOT NULL, block bigint NOT NULL, state bytea NOT NULL, state_sha256 text, "
     "PRIMARY KEY (projection, version, seq))",
     "CREATE INDEX IF NOT EXISTS snapshots_block ON snapshots (projection, version, block)",
+    # Tables of the layout before digests: the column, and the digests of what they hold.
+    *(
+        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {DIGEST_COLUMN} text"
+        for table in ("view_state", "snapshots")
+    ),
+    *(
+        f"UPDATE {table} SET {DIGEST_COLUMN} = encode(sha256(state), 'hex') "
+        f"WHERE {DIGEST_COLUMN} IS NULL"
+        for table in ("view_state", "snapshots")
+    ),
 )
 #: Serialises creating the view tables between processes (a fixed number names the lock).
 SCHEMA_LOCK_ID = 7305042717
@@ -44,6 +60,16 @@ SCHEMA_LOCK_ID = 7305042717
 def _have_tables(connection: Connection) -> bool:
     found = connection.execute("SELECT to_regclass('snapshots')").fetchone()
     return found is not None and found[0] is not None
+
+
+def _have_digests(connection: Connection) -> bool:
+    """Whether the view tables are there, each state with its digest column."""
+    found = connection.execute(
+        "SELECT count(*) FROM pg_attribute WHERE attname = %s AND NOT attisdropped "
+        "AND attrelid IN (to_regclass('view_state'), to_regclass('snapshots'))",
+        (DIGEST_COLUMN,),
+    ).fetchone()
+    return found is not None and found[0] == 2
 
 
 def has_schema(connection: Connection) -> bool:
@@ -68,7 +94,7 @@ def read_only(connection: Connection) -> bool:
 def ensure_schema(connection: Connection) -> None:
     """Create the view tables once, in one transaction; where nothing can be written (a
     replica), the reads below find no views and snapshots instead."""
-    if _have_tables(connection) or read_only(connection):
+    if _have_digests(connection) or read_only(connection):
         return
     with connection.transaction():
         connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_ID,))
@@ -124,9 +150,11 @@ def write_view(connection: Connection, projection: Projection, seq: int, block: 
             _replace_table(connection, table)
         _track(connection, projection.name, projection.version, seq, block, projection.digest())
         connection.execute(
-            "INSERT INTO view_state VALUES (%s, %s, %s, %s) ON CONFLICT (projection) "
-            "DO UPDATE SET version = excluded.version, seq = excluded.seq, state = excluded.state",
-            (projection.name, projection.version, seq, state),
+            f"INSERT INTO view_state (projection, version, seq, state, {DIGEST_COLUMN}) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (projection) DO UPDATE SET "
+            "version = excluded.version, seq = excluded.seq, state = excluded.state, "
+            f"{DIGEST_COLUMN} = excluded.{DIGEST_COLUMN}",
+            (projection.name, projection.version, seq, state, state_digest(state)),
         )
 
 
@@ -144,16 +172,23 @@ def _track(
 def read_view_state(
     connection: Connection, projection: Projection
 ) -> tuple[int, bytes, int] | None:
-    """The (seq, state, block) the projection's view was written at, if of its version."""
-    if not _have_tables(connection):
-        return None
+    """The (seq, state, block) the projection's view was written at, if of its version.
+
+    Raises:
+        ViewMismatch: the state does not match the digest stored with it.
+    """
+    if not _have_digests(connection):
+        return None  # no views yet, or a replica of the layout before digests: refolded
     row = connection.execute(
-        "SELECT s.seq, s.state, t.block FROM view_state AS s"
+        f"SELECT s.seq, s.state, t.block, s.{DIGEST_COLUMN} FROM view_state AS s"
         " JOIN view_tracking AS t ON t.projection = s.projection"
         " WHERE s.projection = %s AND s.version = %s",
         (projection.name, projection.version),
     ).fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+    if row is None:
+        return None
+    state = checked_state(f"view {projection.name}", bytes(row[1]), row[3])
+    return None if state is None else (int(row[0]), state, int(row[2]))
 
 
 def write_read_model_view(
@@ -170,9 +205,10 @@ def insert_snapshot(
     connection: Connection, name: str, version: int, seq: int, block: int, state: bytes
 ) -> None:
     connection.execute(
-        "INSERT INTO snapshots VALUES (%s, %s, %s, %s, %s) "
-        "ON CONFLICT (projection, version, seq) DO UPDATE SET state = excluded.state",
-        (name, version, seq, block, state),
+        f"INSERT INTO snapshots (projection, version, seq, block, state, {DIGEST_COLUMN}) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (projection, version, seq) "
+        f"DO UPDATE SET state = excluded.state, {DIGEST_COLUMN} = excluded.{DIGEST_COLUMN}",
+        (name, version, seq, block, state, state_digest(state)),
     )
 
 
@@ -193,14 +229,18 @@ def snapshot_before_seq(
 def _snapshot(
     connection: Connection, projection: Projection, bound: str, value: int
 ) -> tuple[int, bytes, int] | None:
-    if not _have_tables(connection):
-        return None
+    if not _have_digests(connection):
+        return None  # no views yet, or a replica of the layout before digests: refolded
     row = connection.execute(
-        "SELECT seq, state, block FROM snapshots WHERE projection = %s AND version = %s "
-        f"AND {bound} ORDER BY seq DESC LIMIT 1",
+        f"SELECT seq, state, block, {DIGEST_COLUMN} FROM snapshots "
+        f"WHERE projection = %s AND version = %s AND {bound} ORDER BY seq DESC LIMIT 1",
         (projection.name, projection.version, value),
     ).fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+    if row is None:
+        return None
+    where = f"snapshot of {projection.name} at seq {row[0]}"
+    state = checked_state(where, bytes(row[1]), row[3])
+    return None if state is None else (int(row[0]), state, int(row[2]))
 
 
 def purge_snapshots(connection: Connection, retracted: Sequence[Any]) -> None:
@@ -248,24 +288,33 @@ class InlineWriter:
         return None
 
 
+StoredRow = tuple[int, bytes, str | None]
+"""A stored state's (seq, state, digest stored beside it)."""
+
+
 def stored_states(
     connection: Connection, name: str, version: int
-) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
-    """The (seq, state) of the projection's view and of each of its snapshots, by seq, for
-    `verify --views` (PostgreSQL stores no digest beside them: they are checked against a
-    refold)."""
+) -> tuple[list[StoredRow], list[StoredRow], bool]:
+    """The (seq, state, digest) of the projection's view and of each of its snapshots, by
+    seq, for `verify --views`, and whether the tables keep digests (a replica of the layout
+    before them does not: its states are checked against the refold alone)."""
     if not _have_tables(connection):
-        return [], []
+        return [], [], True
+    kept = _have_digests(connection)
+    digest = DIGEST_COLUMN if kept else "NULL"
     key = (name, version)
     found = [
         connection.execute(
-            f"SELECT seq, state FROM {table} WHERE projection = %s AND version = %s ORDER BY seq",
+            f"SELECT seq, state, {digest} FROM {table} WHERE projection = %s AND version = %s "
+            "ORDER BY seq",
             key,
         ).fetchall()
         for table in ("view_state", "snapshots")
     ]
-    view, snapshots = ([(int(seq), bytes(state)) for seq, state in rows] for rows in found)
-    return view, snapshots
+    view, snapshots = (
+        [(int(seq), bytes(state), stored) for seq, state, stored in rows] for rows in found
+    )
+    return view, snapshots, kept
 
 
 def tracking(connection: Connection, name: str) -> tuple[str, int] | None:

@@ -111,7 +111,7 @@ def state_digest(state: bytes) -> str:
     return sha256(state).hexdigest()
 
 
-def _checked(where: str, state: bytes, stored: str | None) -> bytes | None:
+def checked_state(where: str, state: bytes, stored: str | None) -> bytes | None:
     """The state if it matches its stored digest; None if it has none (an old row)."""
     if stored is None:
         return None
@@ -263,7 +263,7 @@ def read_view_state(
     ).fetchone()
     if row is None:
         return None
-    state = _checked(f"view {projection.name}", bytes(row[1]), row[3])
+    state = checked_state(f"view {projection.name}", bytes(row[1]), row[3])
     return None if state is None else (int(row[0]), state, int(row[2]))
 
 

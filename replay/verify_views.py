@@ -10,8 +10,8 @@ this refolds the log once, from seq 1, and at the seq of each stored state compa
 - for a view: its tracking digest, and its plain tables (`view_<table>`), row by row.
 
 The first difference found (lowest seq) is what the CLI names. A PostgreSQL log's caches
-(`ledger.pg_views`) are read the same way; they carry no digest beside a state, so there the
-state is checked against the refold alone.
+(`ledger.pg_views`) are read the same way (a replica of the layout before their digests
+checks each state against the refold alone).
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ class StoredState:
     digest: str | None
     """The digest stored beside the state (None: written before states carried one)."""
     digest_kept: bool = True
-    """Whether the store keeps a digest beside states at all (PostgreSQL does not)."""
+    """Whether the store keeps a digest beside states at all (a PostgreSQL replica of the
+    layout before digests does not)."""
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,13 @@ class PostgresCaches:
         found: list[StoredState] = []
         for projection in projections:
             name = projection.name
-            view, snapshots = self.pg_views.stored_states(self.connection, name, projection.version)
+            view, snapshots, kept = self.pg_views.stored_states(
+                self.connection, name, projection.version
+            )
             for kind, rows in (("view", view), ("snapshot", snapshots)):
-                found += [StoredState(seq, name, kind, state, None, False) for seq, state in rows]
+                found += [
+                    StoredState(seq, name, kind, state, digest, kept) for seq, state, digest in rows
+                ]
         return found
 
     def tracking(self, name: str) -> tuple[str, int] | None:

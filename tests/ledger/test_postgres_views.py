@@ -176,15 +176,18 @@ def test_sigkill_during_view_updates_never_splits_a_view_from_its_seq(
 def test_a_stored_state_that_does_not_restore_is_named_not_a_crash(
     flash_crash: Path, postgres_url: str, table: str
 ) -> None:
-    """PostgreSQL keeps no digest beside a state (SQLite checks one first): an edited state is
-    caught when it does not restore, by name, with what to do (exit 3)."""
+    """Whoever rewrites a state's digest too passes that check: bytes that are no state of
+    the book are still named, with what to do (exit 3), not a crash."""
     from click.testing import CliRunner
 
     from replay.cli import cli
 
     sqlite, postgres = _logs(flash_crash, postgres_url)
     Projector(postgres, snapshot_every=SNAPSHOT_EVERY).catch_up()
-    postgres.connection.execute(f"UPDATE {table} SET state = '\\x00' WHERE projection = 'balances'")
+    postgres.connection.execute(
+        f"UPDATE {table} SET state = '\\x00', state_sha256 = encode(sha256('\\x00'), 'hex') "
+        "WHERE projection = 'balances'"
+    )
     middle = postgres.head().block // 2
     sqlite.close()
     postgres.close()
@@ -200,3 +203,53 @@ def test_a_stored_state_that_does_not_restore_is_named_not_a_crash(
     assert (
         CliRunner().invoke(cli, ["state", postgres_url, "--at-block", str(middle)]).exit_code == 0
     )
+
+
+def test_an_edited_state_is_refused_by_its_digest_and_old_tables_gain_theirs(
+    flash_crash: Path, postgres_url: str
+) -> None:
+    """As on SQLite: each state is stored with its sha256 and checked before it is served; a
+    log whose view tables predate the digests gains them once, from the states it holds."""
+    from click.testing import CliRunner
+
+    from replay.cli import cli
+
+    sqlite, postgres = _logs(flash_crash, postgres_url)
+    Projector(postgres, snapshot_every=SNAPSHOT_EVERY).catch_up()
+    expected = Projector(sqlite).digests()
+    sqlite.close()
+    connection = postgres.connection
+    for table in ("view_state", "snapshots"):
+        connection.execute(f"ALTER TABLE {table} DROP COLUMN state_sha256")
+    assert Projector(postgres).digests() == expected  # the old layout, brought up to date
+    stored = connection.execute(
+        "SELECT count(*) FROM snapshots WHERE state_sha256 = encode(sha256(state), 'hex')"
+    ).fetchone()
+    total = connection.execute("SELECT count(*) FROM snapshots").fetchone()
+    assert stored is not None and total is not None and stored[0] == total[0] > 0
+    middle = postgres.head().block // 2
+    edits = (
+        ("UPDATE snapshots SET state = state || '\\x00'::bytea", "snapshot of "),
+        (
+            "UPDATE view_state SET state = (SELECT state FROM view_state "
+            "WHERE projection = 'prices') WHERE projection = 'balances'",
+            "view balances",
+        ),
+    )
+    for edit, where in edits:
+        connection.execute(edit)
+        for args in (["state", postgres_url, "--at-block", str(middle)], ["digest", postgres_url]):
+            result = CliRunner().invoke(cli, args)
+            if where.startswith("snapshot") and args[0] == "digest":
+                assert result.exit_code == 0, result.output  # no snapshot is read at the head
+                continue
+            assert result.exit_code == 3, (args, result.output)
+            assert where in result.output and "does not match its stored digest" in result.output
+    postgres.close()
+    checked = CliRunner().invoke(cli, ["verify", postgres_url, "--views"])
+    assert checked.exit_code == 3, checked.output
+    assert "does not match the digest stored with it" in checked.output
+    assert CliRunner().invoke(cli, ["rebuild", postgres_url]).exit_code == 0
+    store = PostgresStore(postgres_url)
+    assert Projector(store).digests() == expected
+    store.close()
