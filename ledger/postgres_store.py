@@ -77,12 +77,7 @@ from ledger.rows import (
     fold_rows_to_records,
     records_in_batches,
 )
-from ledger.store import (
-    ReadFilter,
-    VerifyReport,
-    head_row_missing,
-    head_row_missing_error,
-)
+from ledger.store import ReadFilter, VerifyReport, head_row_missing, head_row_missing_error
 
 OUTSIDE_TRANSACTIONS = (TransactionStatus.IDLE, TransactionStatus.UNKNOWN)
 
