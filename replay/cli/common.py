@@ -11,12 +11,9 @@ into one of these outcomes, so no command ends in a traceback:
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
@@ -144,6 +141,9 @@ def exit_for(error: Exception, path: str | Path | None = None) -> CliExit | None
 
 def internal_exit(error: BaseException, debug: bool) -> CliExit:
     """A bug: say so, say where to report it, and keep the traceback (a file, or stderr)."""
+    import tempfile  # a bug's path only: not in every command's start-up
+    import traceback
+
     text = "".join(traceback.format_exception(error))
     where = "shown above"
     if debug:
@@ -255,6 +255,8 @@ def echo_json(value: Any) -> None:
     """One JSON document; integers beyond 2**53 as strings unless --json-bare-ints was given."""
     context = click.get_current_context(silent=True)
     bare = bool(context is not None and context.meta.get("json_bare_ints"))
+    import json  # --json only: not in every command's start-up
+
     click.echo(json.dumps(json_safe(msgspec.to_builtins(value), bare), sort_keys=True))
 
 
