@@ -8,9 +8,10 @@ import random
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+
+from replay.outputs import process_alive
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,11 +44,11 @@ def zombie_pid() -> Iterator[int]:
     run stays while its parent does not wait for it); waited for afterwards."""
     child = subprocess.Popen(["true"])
     try:
-        stat = Path(f"/proc/{child.pid}/stat")
         deadline = time.monotonic() + 10
-        while stat.read_text().rpartition(")")[2].split()[0] != "Z":
+        while process_alive(child.pid):  # until it has exited (a zombie runs no more)
             assert time.monotonic() < deadline, "the child did not exit"
             time.sleep(0.01)
+        assert child.returncode is None  # not waited for: a zombie
         yield child.pid
     finally:
         child.wait()
