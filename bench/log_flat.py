@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from projection_rebuild import BURN_SHARE, bare_fold, best_seconds, copy_prefix, rebuild_in_child
-from workload import EVENTS_PER_BLOCK, Mix
+from workload import EVENTS_PER_BLOCK, Mix, folder
 
 from events import Event
 from ledger.batch import NewEvent
@@ -170,7 +170,9 @@ def parse_arguments() -> argparse.Namespace:
         default=SNAPSHOT_EVERY_DEFAULT,
         help="the rebuilds' snapshot interval",
     )
-    parser.add_argument("--dir", type=Path, default=None, help="where the logs go (a temp dir)")
+    parser.add_argument(
+        "--dir", type=folder, default=None, help="where the logs go (made if missing)"
+    )
     parser.add_argument("--cache", type=Path, default=None, help="a copy of the big log to reuse")
     args = parser.parse_args()
     if args.events <= SMALL:

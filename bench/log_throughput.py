@@ -41,7 +41,7 @@ from pathlib import Path
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
-from workload import new_events
+from workload import folder, new_events
 
 from events import encode, event_tag
 from ledger.batch import NewEvent
@@ -183,7 +183,9 @@ def parse_arguments() -> argparse.Namespace:
         help="events appended one by one (batches of 1 run ~10x slower)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts")
-    parser.add_argument("--dir", type=Path, default=None, help="where the logs go (a temp dir)")
+    parser.add_argument(
+        "--dir", type=folder, default=None, help="where the logs go (made if missing)"
+    )
     parser.add_argument(
         "--db",
         default=None,

@@ -53,7 +53,7 @@ from typing import Any, Union
 import msgspec
 from baseline import BASE_DEFAULT, rebuild_before_after
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
-from workload import new_events
+from workload import folder, new_events
 
 from events import Burned, Minted, Transferred, issuer_account
 from ledger.projector import SNAPSHOT_EVERY_DEFAULT, Projector
@@ -315,7 +315,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts")
     parser.add_argument("--samples", type=int, default=STATE_AT_SAMPLES_DEFAULT)
     parser.add_argument("--seed", type=int, default=None, help="seed for the state_at blocks")
-    parser.add_argument("--dir", type=Path, default=None, help="where the logs go (a temp dir)")
+    parser.add_argument(
+        "--dir", type=folder, default=None, help="where the logs go (made if missing)"
+    )
     parser.add_argument(
         "--no-before", action="store_true", help="skip the rebuilds at the base commit"
     )

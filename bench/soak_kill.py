@@ -27,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the harness lives in tests/
 
+from workload import folder
+
 from tests.ledger.crash_harness import SoakOutcome, soak
 
 KILLS_DEFAULT = 2_000
@@ -39,7 +41,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--kills", type=int, default=KILLS_DEFAULT)
     parser.add_argument("--kills-per-log", type=int, default=KILLS_PER_LOG_DEFAULT)
     parser.add_argument("--seed", type=int, default=None, help="repeat a run from its seed")
-    parser.add_argument("--dir", type=Path, default=None, help="where the logs go (a temp dir)")
+    parser.add_argument(
+        "--dir", type=folder, default=None, help="where the logs go (made if missing)"
+    )
     args = parser.parse_args()
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(2**32)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 from events import Burned, Event, Minted, Transferred
 from ledger.batch import NewEvent
@@ -84,3 +85,10 @@ def new_events(
         NewEvent(event=event, block=first_block + index // EVENTS_PER_BLOCK)
         for index, event in enumerate(events(count, seed=seed, burn_share=burn_share))
     ]
+
+
+def folder(text: str) -> Path:
+    """`--dir`'s type: the folder the benchmark's logs go in, made if it is missing."""
+    path = Path(text)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
