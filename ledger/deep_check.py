@@ -17,9 +17,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import msgspec
-
-from events.codec import UnknownEventType, decode
+from events.codec import decode
+from ledger.rows import UNDECODABLE, undecodable_detail
 from ledger.sqlite_schema import TypeNames
 from ledger.sqlite_store import SqliteStore
 from ledger.stores import LogStore
@@ -48,11 +47,8 @@ def _first_undecodable(rows: Iterable[tuple[Any, ...]]) -> tuple[int, str] | Non
             return expected, f"record {expected} is missing (the next readable is {seq})"
         try:
             decode(tag, version, payload)
-        except (msgspec.ValidationError, msgspec.DecodeError, UnknownEventType) as error:
-            return seq, f"the payload does not decode: {error}"
-        except KeyError as error:  # a version no upcaster lifts from (0, say)
-            detail = str(error).strip("'")  # a KeyError's text comes quoted
-            return seq, f"the payload does not decode: {detail}"
+        except UNDECODABLE as error:
+            return seq, f"the payload does not decode: {undecodable_detail(error)}"
         except (TypeError, ValueError, AttributeError) as error:
             return seq, f"the row holds values of the wrong type: {error}"
         expected = seq + 1

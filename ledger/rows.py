@@ -22,6 +22,16 @@ from ledger.store import ReadFilter
 FoldRow = tuple[int, int, Any, int, str]
 
 
+#: What `decode` raises on a stored payload that is not its row's type and version: a broken
+#: or foreign payload, an unknown type, a version no upcaster lifts from (`KeyError`).
+UNDECODABLE = (msgspec.ValidationError, msgspec.DecodeError, UnknownEventType, KeyError)
+
+
+def undecodable_detail(error: Exception) -> str:
+    """What one of `UNDECODABLE` says (a `KeyError`'s text without the quotes `str` adds)."""
+    return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+
+
 def stored_event(seq: int, tag: str, version: int, payload: str | bytes) -> Event:
     """The event a stored row holds, or the ledger error its row is.
 
@@ -34,7 +44,7 @@ def stored_event(seq: int, tag: str, version: int, payload: str | bytes) -> Even
     """
     try:
         return decode(tag, version, payload)
-    except (msgspec.ValidationError, msgspec.DecodeError, UnknownEventType, KeyError) as error:
+    except UNDECODABLE as error:
         known = event_type(tag)
         if known is not None and version > known.schema_version:
             raise SchemaTooNew(
@@ -42,7 +52,7 @@ def stored_event(seq: int, tag: str, version: int, payload: str | bytes) -> Even
                 f"v{known.schema_version}: upgrade defi-ledger (if no newer version wrote the "
                 "log, run `defi-ledger verify` on it)"
             ) from error
-        detail = str(error).strip("'\"")  # a KeyError's text comes quoted
+        detail = undecodable_detail(error)
         raise IntegrityError(
             seq,
             f"its {tag} v{version} payload does not decode ({detail}); "

@@ -8,6 +8,7 @@ before it. A version newer than this program's says to upgrade (`SchemaTooNew`, 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -153,6 +154,8 @@ def test_verify_deep_names_the_row(tmp_path: Path, damage: str) -> None:
     assert result.exit_code == 3, result.output
     assert f"first unreadable record: seq {BAD}:" in result.output
     assert "internal error" not in result.output
+    if damage == "type no event has":  # the error's own text, its quotes whole
+        assert re.search(r"unknown event type '<no type \d+>'$", result.output, re.MULTILINE)
 
 
 def test_the_commands_ask_for_an_upgrade_on_a_newer_version(tmp_path: Path) -> None:
