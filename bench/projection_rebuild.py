@@ -15,7 +15,7 @@ What it measures, for each log size (wall clock; best of `--repeat` runs, defaul
 - the peer: the `eventsourcing` library's SQLite application recorder holding the same events
   (stream, stream version, tag, payload), read back through its notification log
   (`select_notifications`, pages of 1,000) and folded into the same dict, decoding with the
-  same msgspec decoder;
+  same msgspec decoder (the `bench` extra; without it the peer's columns show `-`);
 - before/after: the rebuild of the balances view and of every view on each log, run by the
   base commit's code (a temporary `git worktree`, `bench/baseline.py`) and by this checkout's,
   one after the other in the same run (`--no-before` skips it); every record used to reach
@@ -52,8 +52,7 @@ from typing import Any, Union
 
 import msgspec
 from baseline import BASE_DEFAULT, rebuild_before_after
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
-from workload import folder, new_events
+from workload import PEER_MISSING, folder, new_events, peer_installed
 
 from events import Burned, Minted, Transferred, issuer_account
 from ledger.projector import SNAPSHOT_EVERY_DEFAULT, Projector
@@ -103,6 +102,8 @@ def copy_prefix(source: Path, target: Path, count: int) -> None:
 
 def build_peer_log(source: Path, target: Path) -> None:
     """The same events in the peer's own table, created by its recorder, in seq order."""
+    from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
     datastore = SQLiteDatastore(str(target), originator_id_type="text")
     SQLiteApplicationRecorder(datastore).create_table()
     datastore.close()
@@ -145,6 +146,8 @@ def bare_fold(path: Path) -> dict[tuple[str, str], int]:
 
 def peer_fold(path: Path) -> dict[tuple[str, str], int]:
     """The peer: its notification log, page by page, folded into the same dict."""
+    from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
     datastore = SQLiteDatastore(str(path), originator_id_type="text")
     recorder = SQLiteApplicationRecorder(datastore)
     amounts: dict[tuple[str, str], int] = {}
@@ -235,17 +238,22 @@ class SizeResult(msgspec.Struct):
     rebuild_rss_kib: int
     rebuild_no_snapshots_s: float
     bare_fold_s: float
-    peer_s: float
+    peer_s: float | None  # None: the peer is not installed
     state_at_median_ms: float
     state_at_p99_ms: float
 
 
-def measure_size(path: Path, peer_path: Path, count: int, args: argparse.Namespace) -> SizeResult:
+def measure_size(
+    path: Path, peer_path: Path | None, count: int, args: argparse.Namespace
+) -> SizeResult:
     plain = [rebuild_in_child(path, SNAPSHOT_NEVER)]  # to read the snapshots' cost off
     # the last one leaves the snapshots that time travel uses
     runs = [rebuild_in_child(path, SNAPSHOT_EVERY_DEFAULT) for _ in range(args.repeat)]
     expected = bare_fold(path)
-    assert peer_fold(peer_path) == expected, "the peer folded different balances"
+    peer_s = None
+    if peer_path is not None:
+        assert peer_fold(peer_path) == expected, "the peer folded different balances"
+        peer_s = best_seconds(lambda: peer_fold(peer_path), args.repeat)
     timings_ms = sorted(state_at_ms(path, args.samples, args.seed, args.repeat))
     return SizeResult(
         events=count,
@@ -253,7 +261,7 @@ def measure_size(path: Path, peer_path: Path, count: int, args: argparse.Namespa
         rebuild_rss_kib=max(rss for _, rss in runs + plain),
         rebuild_no_snapshots_s=min(seconds for seconds, _ in plain),
         bare_fold_s=best_seconds(lambda: bare_fold(path), args.repeat),
-        peer_s=best_seconds(lambda: peer_fold(peer_path), args.repeat),
+        peer_s=peer_s,
         state_at_median_ms=statistics.median(timings_ms),
         state_at_p99_ms=timings_ms[min(len(timings_ms) - 1, int(len(timings_ms) * 0.99))],
     )
@@ -288,8 +296,8 @@ def print_results(results: list[SizeResult], args: argparse.Namespace) -> None:
                 f"{result.events / result.rebuild_no_snapshots_s:,.0f}",
                 f"{result.events / result.bare_fold_s:,.0f}",
                 f"{result.bare_fold_s / result.rebuild_s:.2f}",
-                f"{result.events / result.peer_s:,.0f}",
-                f"{result.peer_s / result.rebuild_s:.2f}x",
+                "-" if result.peer_s is None else f"{result.events / result.peer_s:,.0f}",
+                "-" if result.peer_s is None else f"{result.peer_s / result.rebuild_s:.2f}x",
                 f"{result.state_at_median_ms:.1f} ms",
                 f"{result.state_at_p99_ms:.1f} ms",
                 f"1/{result.rebuild_s * 1000 / result.state_at_p99_ms:.0f}",
@@ -303,6 +311,8 @@ def print_results(results: list[SizeResult], args: argparse.Namespace) -> None:
         "targets: rebuild >= 350,000/s; share of the bare fold >= 0.5; >= 3x the peer; "
         "state_at p99 < 50 ms on 1M and <= 1/100 of the rebuild; peak RSS < 400 MB and flat"
     )
+    if not peer_installed():
+        print(PEER_MISSING)
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -343,8 +353,9 @@ def main() -> None:
             path = directory / f"log-{count}.db"
             if count != sizes[-1]:
                 copy_prefix(largest, path, count)
-            peer_path = directory / f"peer-{count}.db"
-            build_peer_log(path, peer_path)
+            peer_path = directory / f"peer-{count}.db" if peer_installed() else None
+            if peer_path is not None:
+                build_peer_log(path, peer_path)
             results.append(measure_size(path, peer_path, count, args))
             if not args.no_before:
                 with redirect_stdout(compared):

@@ -9,6 +9,7 @@ balances projection records no violations). It is seeded, so every run writes th
 
 from __future__ import annotations
 
+import importlib.util
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,3 +93,11 @@ def folder(text: str) -> Path:
     path = Path(text)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+PEER_MISSING = "peer: eventsourcing is not installed, so it is left out (pip install -e '.[bench]')"
+
+
+def peer_installed() -> bool:
+    """Whether the `eventsourcing` peer can run; the benches measure everything else without it."""
+    return importlib.util.find_spec("eventsourcing") is not None

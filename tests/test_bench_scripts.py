@@ -8,7 +8,6 @@ at the top and exits before measuring anything (no timing here; the figures are 
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +21,6 @@ SCRIPTS = sorted(path for path in (ROOT / "bench").glob("*.py") if "argparse" in
 @pytest.mark.parametrize("script", SCRIPTS, ids=[path.name for path in SCRIPTS])
 def test_the_bench_script_starts_as_documented(script: Path) -> None:
     text = script.read_text()
-    needs_peer = "eventsourcing" in text or "from projection_rebuild import" in text
-    if needs_peer and importlib.util.find_spec("eventsourcing") is None:
-        pytest.skip(f"{script.name} compares against eventsourcing: pip install -e '.[bench]'")
     assert f"python bench/{script.name}" in text, "the docstring says how to run it"
     started = subprocess.run(
         [sys.executable, str(script.relative_to(ROOT)), "--help"],
