@@ -12,7 +12,8 @@ them) and, for comparison, SQLite (which polls, every 0.2 s by default).
     .venv/bin/python bench/follow_latency.py --db URL --replica REPLICA_URL   # and a replica
 
 A replica cannot LISTEN (NOTIFY is not replicated), so a follower there polls; its figure is
-the replication delay plus half the poll interval, on average.
+the replication delay plus half the poll interval, on average. It needs psycopg (the
+`postgres` extra; the `test` extra has it too).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from store_writers import postgres_server
+from store_writers import postgres_server  # stops with what to install without psycopg
 
 from events import Minted
 from ledger.batch import NewEvent

@@ -46,7 +46,6 @@ from workload import PEER_MISSING, folder, new_events, peer_installed
 from events import encode, event_tag
 from ledger.batch import NewEvent
 from ledger.chain import Row
-from ledger.pg_schema import describe_url
 from ledger.sqlite_schema import insert_rows
 from ledger.sqlite_store import CACHE_KIB, PAGE_SIZE, WAL_CHECKPOINT_BYTES, SqliteStore
 
@@ -265,6 +264,8 @@ def main() -> None:
 def print_store_comparison(arguments: argparse.Namespace) -> None:
     """SQLite beside PostgreSQL on the same events (`store_writers.compare_stores`)."""
     from store_writers import compare_stores
+
+    from ledger.pg_schema import describe_url
 
     with tempfile.TemporaryDirectory(dir=arguments.dir) as name:
         figures = compare_stores(

@@ -7,7 +7,8 @@ by another connection, malformed input. After every step the invariants are chec
 chain verifies, every acknowledged batch is there whole, no batch is there in part, views and
 snapshots equal a refold, and every output is complete or absent. Time is frozen with
 freezegun and advanced by the seed; a failing seed repeats exactly (see
-`tests/simulation/simulator.py`). Run it from the repository root:
+`tests/simulation/simulator.py`). It needs the `test` extra (freezegun, hypothesis). Run it
+from the repository root:
 
     .venv/bin/python bench/simulate.py --steps 2500 --seed 1 --seed 2 --seed 3 --seed 4
     .venv/bin/python bench/simulate.py --steps 200 --seed 7        # repeat one seed
@@ -24,6 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the simulator lives in tests/
+
+from workload import require  # noqa: E402
+
+require("freezegun", "test", "bench/simulate.py (the test suite's simulator)")
 
 from tests.simulation.invariants import InvariantBroken  # noqa: E402
 from tests.simulation.simulator import simulate  # noqa: E402

@@ -10,6 +10,9 @@ table lock, an advisory lock) with 4 writers and batches of 20:
 
     .venv/bin/python bench/store_writers.py                          # a throwaway server
     .venv/bin/python bench/store_writers.py --db postgresql://me@host/db
+
+It needs psycopg (the `postgres` extra; the `test` extra has it too) and, without `--db`,
+Debian's `postgresql` package for the throwaway server.
 """
 
 from __future__ import annotations
@@ -27,13 +30,15 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the server helper is in tests/
 
-from workload import new_events
+from workload import new_events, require
 
-from ledger.batch import Appended, NewEvent
-from ledger.pg_schema import HEAD_LOCKS
-from ledger.postgres_store import PostgresStore
-from ledger.stores import open_store
-from tests.postgres_server import Server, fresh_schema, start_server, stop_server
+require("psycopg", "postgres", "the PostgreSQL benches (store_writers.py, follow_latency.py)")
+
+from ledger.batch import Appended, NewEvent  # noqa: E402
+from ledger.pg_schema import HEAD_LOCKS  # noqa: E402
+from ledger.postgres_store import PostgresStore  # noqa: E402
+from ledger.stores import open_store  # noqa: E402
+from tests.postgres_server import Server, fresh_schema, start_server, stop_server  # noqa: E402
 
 
 def _write(target: str | Path, batch: Sequence[NewEvent], batch_size: int, lock: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import random
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +102,11 @@ PEER_MISSING = "peer: eventsourcing is not installed, so it is left out (pip ins
 def peer_installed() -> bool:
     """Whether the `eventsourcing` peer can run; the benches measure everything else without it."""
     return importlib.util.find_spec("eventsourcing") is not None
+
+
+def require(module: str, extra: str, what: str) -> None:
+    """Stop with exit 4 (the environment) and what to install, when `module` is missing: a
+    bench that needs an extra says so instead of ending in an ImportError."""
+    if importlib.util.find_spec(module) is None:
+        print(f"{what} needs {module}: pip install -e '.[{extra}]'", file=sys.stderr)
+        raise SystemExit(4)

@@ -32,3 +32,22 @@ def test_the_bench_script_starts_as_documented(script: Path) -> None:
     )
     assert started.returncode == 0, started.stderr
     assert "usage:" in started.stdout
+
+
+def test_a_bench_whose_package_is_missing_says_what_to_install() -> None:
+    missing = "no_such_package_for_defi_ledger"
+    started = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path[:0] = ['.', 'bench']; from workload import require; "
+            f"require({missing!r}, 'bench', 'this bench')",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert started.returncode == 4, started.stderr  # the environment, by the exit-code contract
+    assert started.stderr.strip() == f"this bench needs {missing}: pip install -e '.[bench]'"
