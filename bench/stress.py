@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from replay.runner import replay_scenario  # noqa: E402
 from replay.scenario import load_scenario  # noqa: E402
 from replay.stress_many import ForkState, distribution, fork_state, run_paths  # noqa: E402
+from replay.stress_report import figure_text  # noqa: E402
 from replay.stress_spec import load_stress  # noqa: E402
 
 
@@ -121,10 +122,13 @@ def main() -> None:
         f"best of {args.rounds}: in turn {best_serial:.2f} s, {args.workers} workers "
         f"{best_parallel:.2f} s, speedup {best_serial / best_parallel:.2f}x"
     )
+    print("the figures over the paths, in display units:")
     for figure, stats in distribution(serial_results).items():
-        print(
-            f"  {figure:20} p50 {stats['p50']:>26}  p99 {stats['p99']:>26}  max {stats['max']:>26}"
+        cells = (
+            f"  {key} {figure_text(figure, stats[key], state.decimals, 'display'):>16}"
+            for key in ("p50", "p99", "max")
         )
+        print(f"  {figure:28}{''.join(cells)}")
 
 
 if __name__ == "__main__":
