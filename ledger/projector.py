@@ -107,7 +107,6 @@ class Projector:
         starts: Starts,
         last_seq: int,
         fold_batch: Callable[[Books, list[Record]], None],
-        to_block: int | None = None,
     ) -> None:
         """Fold every book from where it is up to `last_seq`, all of them by the end.
 
@@ -124,7 +123,7 @@ class Projector:
             stop = stages[index + 1][0] if index + 1 < len(stages) else last_seq
             if stop > seq:
                 with gc_paused():
-                    for batch in self.store.fold_batches(seq + 1, stop, to_block):
+                    for batch in self.store.fold_batches(seq + 1, stop):
                         fold_batch(stage, batch)
         if len(stages) > 1:
             books.reattach()  # the staged sets pointed the books at positions of their own
@@ -229,8 +228,10 @@ class Projector:
                 restore_stored(book, state, "snapshot")
             starts.setdefault(seq, (at_block, []))[1].append(book)
         if not retractions:
+            # Blocks never decrease along seq: the records up to this seq are those of `block`
+            # and below, so the read needs no block bound (and no second search for it).
             last_seq = self.store.last_seq_at_block(block)
-            self._fold_from(books, starts, last_seq, _fold_batch, block)
+            self._fold_from(books, starts, last_seq, _fold_batch)
             return books
         # The canonical chain: new blocks after a reorganisation sit at the head's block in
         # the log, so the last record of `block` is found by its chain block, not the log's.
