@@ -1,6 +1,7 @@
 """Swaps per second through the whole engine path on SQLite: command -> events -> append -> apply.
 
     .venv/bin/python bench/engine_swaps.py [--swaps N] [--profile {PAIR,WEIGHTED}]
+    .venv/bin/python bench/engine_swaps.py --no-before     # this checkout alone
 
 Runs exact-in swaps (alternating direction, many traders) on a Uniswap V2 pair and on an ALEX
 weighted pool (oracle on; its swaps also credit the reserve pool: two events each), in batches
@@ -10,6 +11,11 @@ machine); the target is >= 20,000 swaps/s batched. The `quote only` rows time th
 math alone (`pools_quotes.swap_exact_in` on the live pool), which shows how much of a swap is
 the protocol math and how much the engine (append and fold). `--profile` prints where the
 batched case of that pool spends its time.
+
+Before/after in one run: the same script at the base commit (`bench/baseline.py`, a copy of its
+files beside this checkout) runs after each of this checkout's runs, `--rounds` times (default
+3), and the table at the end sets each case's best rate at the base commit beside this
+checkout's, with after/before by the wall clock and by CPU time.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from baseline import BASE_DEFAULT, run_before
 
 from ledger.commands.amm import AddLiquidity, CreatePool
 from ledger.commands.amm_swaps import SwapExactIn
@@ -104,31 +112,95 @@ def quotes_only(engine: Engine, pool: str, total: int) -> tuple[float, float]:
     return total / (time.perf_counter() - started), total / cpu if cpu else float("inf")
 
 
+Rates = dict[str, tuple[int, float, float]]
+"""case -> (swaps, swaps/s by the wall clock, swaps per CPU second)."""
+
+
+def measure(swaps_per_case: int, profile: str | None = None) -> Rates:
+    """Every case on a fresh log, printed as a table as it goes; `profile`: that pool's batched
+    case once more under cProfile, printed after the table."""
+    rates: Rates = {}
+    with tempfile.TemporaryDirectory() as directory:
+        engine = seeded(Path(directory) / "bench.db")
+        print(f"{'case':<34} {'swaps':>8} {'swaps/s':>10} {'per CPU s':>10}")
+        for pool in ("PAIR", "WEIGHTED"):
+            for batch_size, total in ((1, max(swaps_per_case // 10, 1)), (1_000, swaps_per_case)):
+                rate, cpu_rate = run(engine, pool, total, batch_size, block=2)
+                rates[pool.lower() + f" batch={batch_size}"] = (total, rate, cpu_rate)
+            rate, cpu_rate = quotes_only(engine, pool, swaps_per_case)
+            rates[pool.lower() + " quote only (math)"] = (swaps_per_case, rate, cpu_rate)
+        for case, (total, rate, cpu_rate) in rates.items():
+            print(f"{case:<34} {total:>8} {rate:>10,.0f} {cpu_rate:>10,.0f}")
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            run(engine, profile, swaps_per_case, 1_000, block=3)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        engine.store.close()
+    return rates
+
+
+def printed_rates(text: str) -> Rates:
+    """The table `measure` prints (this checkout's or the base commit's), read back."""
+    rates: Rates = {}
+    for line in text.splitlines():
+        parts = line.rsplit(None, 3)
+        if len(parts) == 4 and parts[1].isdigit():
+            case, total, rate, cpu_rate = parts
+            rates[case] = (
+                int(total),
+                float(rate.replace(",", "")),
+                float(cpu_rate.replace(",", "")),
+            )
+    return rates
+
+
+def best(runs: list[Rates]) -> Rates:
+    """Each case's fastest run: other work on the machine only ever slows one down."""
+    return {
+        case: (runs[0][case][0], max(r[case][1] for r in runs), max(r[case][2] for r in runs))
+        for case in runs[0]
+        if all(case in r for r in runs)
+    }
+
+
+def print_before_after(before: Rates, after: Rates, rounds: int) -> None:
+    print(f"== before ({BASE_DEFAULT}) and after (this checkout), best of {rounds} runs each")
+    print(f"{'case':<34} {'before/s':>10} {'after/s':>10} {'after/before':>12} {'CPU a/b':>8}")
+    for case, (_, rate, cpu_rate) in after.items():
+        if case in before:
+            _, was, cpu_was = before[case]
+            print(
+                f"{case:<34} {was:>10,.0f} {rate:>10,.0f} {rate / was:>12.2f} "
+                f"{cpu_rate / cpu_was:>8.2f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--swaps", type=int, default=20_000, help="swaps per batched case")
     parser.add_argument(
         "--profile", choices=("PAIR", "WEIGHTED"), help="profile the batched case of this pool"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of each version, alternating; the best counts"
+    )
+    parser.add_argument("--no-before", action="store_true", help="skip the base commit's runs")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        engine = seeded(Path(directory) / "bench.db")
-        print(f"{'case':<34} {'swaps':>8} {'swaps/s':>10} {'per CPU s':>10}")
-        for pool in ("PAIR", "WEIGHTED"):
-            for batch_size, total in ((1, max(options.swaps // 10, 1)), (1_000, options.swaps)):
-                rate, cpu_rate = run(engine, pool, total, batch_size, block=2)
-                case = pool.lower() + f" batch={batch_size}"
-                print(f"{case:<34} {total:>8} {rate:>10,.0f} {cpu_rate:>10,.0f}")
-            rate, cpu_rate = quotes_only(engine, pool, options.swaps)
-            case = pool.lower() + " quote only (math)"
-            print(f"{case:<34} {options.swaps:>8} {rate:>10,.0f} {cpu_rate:>10,.0f}")
-        if options.profile:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            run(engine, options.profile, options.swaps, 1_000, block=3)
-            profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-        engine.store.close()
+    afters, befores = [], []
+    for round_number in range(1 if options.no_before else options.rounds):
+        print(f"== after (this checkout), run {round_number + 1}")
+        afters.append(measure(options.swaps))
+        if not options.no_before:
+            before = run_before("engine_swaps.py", ["--swaps", str(options.swaps)])
+            print(f"== before (commit {BASE_DEFAULT}), run {round_number + 1}")
+            print(before.rstrip())
+            befores.append(printed_rates(before))
+    if befores and all(befores):
+        print_before_after(best(befores), best(afters), len(afters))
+    if options.profile:
+        measure(options.swaps, options.profile)
 
 
 if __name__ == "__main__":
