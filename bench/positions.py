@@ -10,8 +10,8 @@ per second for the whole run (commands in, events appended to an SQLite log), th
 time of "the 100 riskiest at a random block" (`state_at` from the nearest snapshot + the
 positions read model's `at_risk(100)`), then the rebuild of every view and of the positions
 view on the same log at the base commit and here (`baseline.rebuild_before_after`). The whole
-run is made at the base commit too, in a temporary worktree, and both are printed with their
-ratios (`--no-before` skips it).
+run is made at the base commit too, from a temporary copy of its files, and both are printed
+with their ratios (`--no-before` skips it).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ What it measures, for each log size (wall clock; best of `--repeat` runs, defaul
   (`select_notifications`, pages of 1,000) and folded into the same dict, decoding with the
   same msgspec decoder (the `bench` extra; without it the peer's columns show `-`);
 - before/after: the rebuild of the balances view and of every view on each log, run by the
-  base commit's code (a temporary `git worktree`, `bench/baseline.py`) and by this checkout's,
+  base commit's code (a temporary copy of its files, `bench/baseline.py`) and by this checkout's,
   one after the other in the same run (`--no-before` skips it); every record used to reach
   the lending and governance projections (for the block alone) and the positions copies;
 - time travel: `Projector.state_at(block)` for random blocks (snapshots every 8,500 events),
@@ -364,7 +364,7 @@ def main() -> None:
             print(f"  measured {count:,} events", file=sys.stderr)
     print_results(results, args)
     if not args.no_before:
-        print(f"before/after (the base commit {BASE_DEFAULT} in a temporary worktree, same logs):")
+        print(f"before/after (the base commit {BASE_DEFAULT} from a copy of its files, same logs):")
         print(compared.getvalue().rstrip())
 
 
