@@ -130,7 +130,7 @@ COMMANDS: dict[str, Entry] = {
     "report": Entry(
         "replay.cli.replay",
         "report",
-        ("Write PNG charts and an HTML page (index.html) for the log at PATH into OUT."),
+        ("Write SVG charts and an HTML page (index.html) for the log at PATH into OUT."),
     ),
     "solvency": Entry(
         "replay.cli.solvency",

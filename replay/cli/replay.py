@@ -260,7 +260,7 @@ def diff(
 @click.argument("path", type=LogTarget())
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
 def report(path: Path | str, out: Path) -> None:
-    """Write PNG charts and an HTML page (index.html) for the log at PATH into OUT.
+    """Write SVG charts and an HTML page (index.html) for the log at PATH into OUT.
 
     Example: defi-ledger report ledger.db --out report/
     """
