@@ -18,9 +18,10 @@ from events.amm import Swapped
 from ledger.store import EventStore as Store
 from ledger.store import ReadFilter
 from projections.alphax_markets import StrikeMarket, strike_market_price, strike_quote
-from projections.contracts.alphax import PRICE_SCALE
+from projections.contracts.alphax import PRICE_SCALE, RATIO_SCALE
 from projections.pools import PoolBook
 from projections.prices import Prices
+from replay.units import amount_text, percent_text, scaled_text
 
 
 def trade_price(event: Swapped, token: str, unit: int) -> int:
@@ -71,7 +72,11 @@ def alphax_graveyards(
         claim = claim_per_token(market)
         outcomes[market_id] = {
             "profile": market.definition.profile,
+            "asset": market.definition.asset,
+            "collateral_asset": market.definition.collateral_asset,
+            "token_decimals": market.definition.token_decimals,
             "dead_side": market.dead_side,
+            "dead_token": market.token_of(market.dead_side),
             "death_block": market.dead_block,
             "asset_price_at_death": market.dead_price,
             "settlement_value_per_token": market.dead_token_value,
@@ -104,3 +109,52 @@ def alphax_quotes(
                 )
             )
     return rows
+
+
+def _usd(price: int | None) -> str:
+    """A price at PRICE_SCALE (USD a whole token or a unit of the asset), for people."""
+    return "none" if price is None else f"{scaled_text(price, PRICE_SCALE, 2)} USD"
+
+
+def graveyard_text(market_id: str, found: dict[str, Any], decimals: dict[str, int]) -> str:
+    """One dead market of `alphax_graveyards`, in display units."""
+    token_units = {"tokens": found["token_decimals"]}
+    tokens = {key: amount_text(found[key], "tokens", token_units, 4) for key in _TOKEN_AMOUNTS}
+    fees = amount_text(found["fee_income_usdc"], found["collateral_asset"], decimals, 2)
+    trades = found["dead_token_trades"]
+    return (
+        f"{market_id}: {found['dead_side']} ({found['dead_token']}) died at block "
+        f"{found['death_block']} "
+        f"({found['asset']} at {_usd(found['asset_price_at_death'])}); settlement value "
+        f"{_usd(found['settlement_value_per_token'])} a token, holders recover "
+        f"{_usd(found['holder_recovery_per_token'])} a token; dead supply "
+        f"{tokens['dead_supply']}, claimed {tokens['claimed']}, bought by liquidators "
+        f"{tokens['bought_by_liquidators']}; fee income {fees}; market price at the end "
+        f"{_usd(found['market_price_at_end'])}; {trades['trades']} trades of the dead token "
+        f"after the death (highest {_usd(trades['price_max'])}, {trades['above_claim']} above "
+        f"the claim; agents reacted at block {trades['reaction_block']}, "
+        f"{trades['above_claim_after_reaction']} above the claim after that)"
+    )
+
+
+_TOKEN_AMOUNTS = ("dead_supply", "claimed", "bought_by_liquidators")
+
+
+def quote_text(row: dict[str, Any]) -> str:
+    """One live strike token of `alphax_quotes`, in display units."""
+
+    def ratio(name: str, *, multiple: bool = False) -> str:
+        value = row[name]
+        if value is None:
+            return "none"
+        if multiple:
+            return f"{scaled_text(value, RATIO_SCALE, 4)}×"
+        return percent_text(value, RATIO_SCALE)
+
+    efficiency = ratio("capital_efficiency", multiple=True)
+    return (
+        f"{row['market_id']} {row['side']} ({row['token']}): anchor O {_usd(row['anchor_price'])}, "
+        f"market M {_usd(row['market_price'])}, premium {ratio('premium')}, capital efficiency "
+        f"{efficiency}, liquidation price {_usd(row['liquidation_price'])}, "
+        f"risk level {ratio('risk_level')} (asset basis {ratio('risk_level_asset_basis')})"
+    )

@@ -30,6 +30,7 @@ from projections.balances import Balances
 from projections.prices import Prices
 from projections.reserve import ReserveSolvency
 from projections.solvency import SolvencyRow, price_book, solvency_rows
+from replay.units import amount_text
 
 
 def _records(store: EventStore, *types: type) -> list[Record]:
@@ -71,7 +72,10 @@ def _proposals(store: EventStore) -> dict[str, dict[str, Any]]:
 
 
 def risk_chain(store: EventStore) -> dict[str, Any] | None:
-    """The chain's steps with their blocks and amounts (None: the log has no shortfall)."""
+    """The chain's steps with their blocks and amounts (None: the log has no shortfall).
+
+    The amounts are base units of `token`, the token the shortfalls were in (None when they
+    were in several: each amount then adds several tokens' units and is shown as such)."""
     reported = _records(store, ShortfallReported)
     if not reported:
         return None
@@ -88,7 +92,9 @@ def risk_chain(store: EventStore) -> dict[str, Any] | None:
     ]
     redeemed = _records(store, CollateralRedeemed)
     amount = _amount
+    tokens = sorted({getattr(record.event, "token", "") for record in reported})
     return {
+        "token": tokens[0] if len(tokens) == 1 else None,
         "shortfall": {"blocks": _blocks(reported), "amount": amount(reported)},
         "reserve_cover": {"blocks": _blocks(by_reserve), "amount": amount(by_reserve)},
         "proposals": _proposals(store),
@@ -144,3 +150,47 @@ def reserve_coverage(by_name: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "coverage_bps": found.coverage_bps if found else book.coverage_bps(),
         }
     return coverage
+
+
+def chain_lines(chain: dict[str, Any], decimals: dict[str, int]) -> list[str]:
+    """The risk chain as a person reads it: each step's blocks and its amount with its unit."""
+    token = chain.get("token")
+
+    def amount(value: int) -> str:
+        if token is None:
+            return f"{value:,} base units of several tokens"
+        return amount_text(value, token, decimals, 4)
+
+    def step(name: str) -> str:
+        found = chain[name]
+        blocks = ", ".join(map(str, found["blocks"])) or "none"
+        return f"  {name}: {amount(found['amount'])} (blocks {blocks})"
+
+    lines = [step("shortfall"), step("reserve_cover")]
+    for proposal_id, proposal in chain["proposals"].items():
+        start, end = proposal["voting_blocks"]
+        concluded = proposal.get("concluded_block")
+        verdict = (
+            "not concluded"
+            if concluded is None
+            else f"{'passed' if proposal.get('passed') else 'rejected'} at block {concluded}"
+        )
+        enacted = proposal.get("enacted_block")
+        lines.append(
+            f"  proposal {proposal_id} ({proposal['kind']}): allows "
+            f"{amount_text(proposal['allows_alex'], 'ALEX', decimals, 4)} of issuance, added "
+            f"at block {proposal['added_block']}, voting blocks {start}-{end}, {verdict}"
+            + ("" if enacted is None else f", enacted at block {enacted}")
+        )
+    for issued in chain["issuance"]:
+        lines.append(
+            f"  issuance at block {issued['block']}: "
+            f"{amount_text(issued['alex_amount'], 'ALEX', decimals, 4)} sold through "
+            f"{issued['sold_through']} for {amount(issued['proceeds'])}"
+            + (f" (approval {issued['approval']})" if issued["approval"] else "")
+        )
+    lines += [step("reserve_refilled"), step("covered_by_issuance")]
+    lines.append(f"  outstanding: {amount(chain['outstanding'])}")
+    redemptions = ", ".join(map(str, chain["redemptions_blocks"])) or "none"
+    lines.append(f"  redemptions at blocks: {redemptions}")
+    return lines

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from events.fx import FxWalked
+from events.reserve import reserve_token
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import EventStore, ReadFilter
 from projections.base import Table
 from projections.runtime import Shown
-from replay.alphax_summary import alphax_graveyards, alphax_quotes
-from replay.fx_summary import fxusd_peg
-from replay.risk_chain import reserve_coverage, risk_chain
+from replay.alphax_summary import alphax_graveyards, alphax_quotes, graveyard_text, quote_text
+from replay.fx_summary import fxusd_peg, peg_lines
+from replay.risk_chain import chain_lines, reserve_coverage, risk_chain
 from replay.units import Units, amount_text, asset_decimals, percent_text
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ def render_summary(summary: dict[str, Any]) -> list[str]:
             continue
         if key == "protocol_outcomes":
             lines += _outcome_lines(value, decimals)
+        elif key == "alex_risk_chain":
+            lines += [f"{key}:", *chain_lines(value, decimals)]
         elif key.endswith("_worst"):
             lines.append(f"{key}:")
             lines += [f"  {_row_text(row, decimals)}" for row in value]
@@ -148,6 +151,14 @@ def _outcome_lines(outcomes: dict[str, Any], decimals: dict[str, int]) -> list[s
             lines += [
                 f"  {token}: {_coverage(token, book, decimals)}" for token, book in value.items()
             ]
+        elif key == "alphax_graveyards":
+            lines.append(f"{key}:")
+            lines += [f"  {graveyard_text(name, found, decimals)}" for name, found in value.items()]
+        elif key == "fxusd_peg" and value:
+            lines += [f"{key}:", *peg_lines(value, decimals)]
+        elif key == "alphax_quotes":
+            lines.append(f"{key}:")
+            lines += [f"  {quote_text(row)}" for row in value] or ["  none"]
         elif isinstance(value, dict):
             lines.append(f"{key}:")
             lines += [f"  {name}: {item}" for name, item in value.items()]
@@ -158,8 +169,10 @@ def _outcome_lines(outcomes: dict[str, Any], decimals: dict[str, int]) -> list[s
     return lines
 
 
-def _coverage(token: str, book: dict[str, Any], decimals: dict[str, int]) -> str:
-    def amount(name: str, asset: str = token) -> str:
+def _coverage(key: str, book: dict[str, Any], decimals: dict[str, int]) -> str:
+    """One reserve book (`<token>` or `<reserve>:<token>`), in its token's display units."""
+
+    def amount(name: str, asset: str = reserve_token(key)) -> str:
         return amount_text(book[name], asset, decimals, 4)
 
     coverage = book["coverage_bps"]

@@ -16,6 +16,8 @@ from ledger.sqlite_store import SqliteStore
 from projections.balances import Balances
 from replay.cli import cli
 from replay.scenario import load_scenario
+from replay.summary import render_summary
+from tests.replay.printed import no_base_units, shown
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAIN = ROOT / "fixtures" / "scenarios" / "alex-risk-chain.toml"
@@ -94,3 +96,31 @@ def test_without_the_vote_nothing_is_issued_and_the_shortfall_stays_owed(tmp_pat
     chain = json.loads(output)["alex_risk_chain"]
     assert chain["issuance"] == [] and chain["proposals"] == {}
     assert chain["outstanding"] == chain["shortfall"]["amount"] - ONE > 0
+
+
+def whole(amount: int) -> str:
+    return shown(amount, 8, 4)
+
+
+def test_the_printed_chain_reads_in_token_units(replayed: tuple[Path, dict[str, Any]]) -> None:
+    _, summary = replayed
+    chain = summary["alex_risk_chain"]
+    assert chain["token"] == "WBTC"
+    lines = render_summary(summary)
+    printed = "\n".join(lines[lines.index("alex_risk_chain:") :])
+    shortfall = chain["shortfall"]
+    assert (
+        f"  shortfall: {whole(shortfall['amount'])} WBTC "
+        f"(blocks {', '.join(map(str, shortfall['blocks']))})" in printed
+    )
+    assert f"  reserve_cover: {whole(chain['reserve_cover']['amount'])} WBTC" in printed
+    ((proposal_id, proposal),), (issuance,) = chain["proposals"].items(), chain["issuance"]
+    assert f"  proposal {proposal_id} ({proposal['kind']}): allows " in printed
+    assert f"{whole(proposal['allows_alex'])} ALEX of issuance" in printed
+    assert f"passed at block {proposal['concluded_block']}" in printed
+    assert (
+        f"  issuance at block {issuance['block']}: {whole(issuance['alex_amount'])} ALEX sold "
+        f"through {issuance['sold_through']} for {whole(issuance['proceeds'])} WBTC" in printed
+    )
+    assert f"  outstanding: {whole(chain['outstanding'])} WBTC" in printed
+    assert no_base_units(lines) == []

@@ -16,6 +16,7 @@ from replay.cli import cli
 from replay.cli.replay import replay  # noqa: F401  (registers the replay commands)
 from replay.runner import replay_scenario
 from replay.scenario import AgentSpec, ScenarioError, load_scenario
+from tests.replay.printed import no_base_units, shown
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "fixtures" / "scenarios"
@@ -129,10 +130,10 @@ def test_the_flash_crash_replays_byte_identically_and_verifies(
     assert_projections_read_only_what_folds_carry(db)
 
 
-def test_the_summary_names_every_headline_the_issue_lists(
+def test_the_summary_names_every_headline_the_issue_lists_in_display_units(
     flash: tuple[Path, dict[str, object]],
 ) -> None:
-    db, _ = flash
+    db, summary = flash
     code, output = run("replay", str(FLASH), "--db", str(db.parent / "printed.db"))
     assert code == 0, output
     for headline in (
@@ -146,6 +147,21 @@ def test_the_summary_names_every_headline_the_issue_lists(
         "governance_outcomes:",
     ):
         assert headline in output, headline
+    assert no_base_units(output.splitlines()) == []
+    outcomes = summary["protocol_outcomes"]
+    assert isinstance(outcomes, dict)
+    market = outcomes["alphax_graveyards"]["ETH-1500-3000"]
+    usd = {key: shown(market[key], 6, 2) for key in market if key.endswith("_per_token")}
+    assert (
+        f"settlement value {usd['settlement_value_per_token']} USD a token, holders recover "
+        f"{usd['holder_recovery_per_token']} USD a token; dead supply "
+        f"{shown(market['dead_supply'], market['token_decimals'], 4)} tokens" in output
+    )
+    (quote,) = outcomes["alphax_quotes"]
+    assert f"premium {shown(quote['premium'] * 100, 8, 2)}%" in output
+    assert f"capital efficiency {shown(quote['capital_efficiency'], 8, 4)}×" in output
+    reserve = outcomes["reserve_coverage"]["fx:ETH"]
+    assert f"  fx:ETH: balance {shown(reserve['balance'], 18, 4)} ETH, shortfalls " in output
 
 
 def test_bad_agent_params_name_the_file_and_the_param(tmp_path: Path) -> None:
