@@ -18,7 +18,7 @@ import msgspec
 
 from events.record import Record
 from replay.cli.common import echo_json
-from replay.units import amount_text
+from replay.units import amount_text, scaled_text
 
 FORMATS = ("table", "csv", "json")
 
@@ -43,17 +43,61 @@ def chosen(records: Iterable[Marked], account: str | None) -> Iterable[Marked]:
             yield record, retracted
 
 
-def payload_text(fields: Mapping[str, Any], decimals: Mapping[str, int]) -> str:
-    """The event's fields as `key=value`, amounts in display units with their asset."""
+NAMED_ASSETS = {"usdc": "USDC", "fxusd": "fxUSD"}
+"""Field-name endings that name their asset (`collateral_usdc`, `bonus_fxusd`)."""
+ASSET_FIELDS = {
+    ("Swapped", "fee"): "asset_in",
+    ("Swapped", "rebate"): "asset_in",
+    ("Swapped", "reserve_share"): "asset_in",
+    ("EmergencyIssued", "proceeds"): "token",
+}
+"""Amounts whose asset their event's documentation names in another field."""
+
+
+def field_asset(key: str, fields: Mapping[str, Any]) -> str | None:
+    """The asset an integer field counts, when the event says so; None when it does not.
+
+    Said by the field's name and the event's own fields, and only so: `amount` counts the
+    event's `asset` (or `token`); `amount_in` counts `asset_in` (or `token_in`), `amount_x`
+    `token_x`; `alex_amount` counts `alex_asset`, `lp_amount` `lp_token`, `lp_minted`
+    `lp_asset`; a name ending in `_usdc` or `_fxusd` counts USDC or fxUSD; a swap's fee,
+    rebate and reserve share count its `asset_in` (`ASSET_FIELDS`). Shares, raw units, ratios
+    and the rest name no asset and stay as stored.
+    """
     default = fields.get("asset") or fields.get("token")
+    named: Any = None
+    documented = ASSET_FIELDS.get((str(fields.get("type")), key))
+    if documented is not None:
+        named = fields.get(documented)
+    elif key.startswith("amount_"):
+        side = key.removeprefix("amount")
+        named = fields.get("asset" + side) or fields.get("token" + side) or default
+    elif key == "amount" or key.endswith("_amount"):
+        stem = key.removesuffix("amount")
+        named = (stem and (fields.get(stem + "asset") or fields.get(stem + "token"))) or default
+    elif key.startswith("lp_") and key != "lp_asset":
+        named = fields.get("lp_asset")
+    else:
+        named = NAMED_ASSETS.get(key.rpartition("_")[2])
+    return named if isinstance(named, str) else None
+
+
+def payload_text(fields: Mapping[str, Any], decimals: Mapping[str, int]) -> str:
+    """The event's fields as `key=value`: an amount whose asset the event names in display
+    units with its asset (`field_asset`), a price over its scale in its quote; every other
+    value as stored (`defi-ledger schema` gives each field's unit)."""
     parts = []
     for key, value in fields.items():
         if key == "type":
             continue
-        is_amount = key == "amount" or key.endswith("_amount") or key.startswith("amount_")
-        asset = fields.get("asset" + key.removeprefix("amount"), default)  # amount_in: asset_in
-        if is_amount and isinstance(value, int) and isinstance(asset, str):
-            value = amount_text(value, asset, decimals).replace(" ", "\u00a0")
+        if isinstance(value, int) and not isinstance(value, bool):
+            if key == "price" and isinstance(fields.get("scale"), int) and fields["scale"] > 0:
+                value = f"{scaled_text(value, fields['scale'])} {fields.get('quote', '')}".strip()
+            else:
+                asset = field_asset(key, fields)
+                if asset is not None:
+                    value = amount_text(value, asset, decimals)
+            value = str(value).replace(" ", "\u00a0")
         parts.append(f"{key}={value}")
     return " ".join(parts)
 
