@@ -58,23 +58,29 @@ def field_asset(key: str, fields: Mapping[str, Any]) -> str | None:
     """The asset an integer field counts, when the event says so; None when it does not.
 
     Said by the field's name and the event's own fields, and only so: `amount` counts the
-    event's `asset` (or `token`); `amount_in` counts `asset_in` (or `token_in`), `amount_x`
-    `token_x`; `alex_amount` counts `alex_asset`, `lp_amount` `lp_token`, `lp_minted`
-    `lp_asset`; a name ending in `_usdc` or `_fxusd` counts USDC or fxUSD; a swap's fee,
-    rebate and reserve share count its `asset_in` (`ASSET_FIELDS`). Shares, raw units, ratios
-    and the rest name no asset and stay as stored.
+    event's `asset` (or `token`); `amount_in` and `amount_in_net` count `asset_in` (or
+    `token_in`), `amount_x` and `amount_x_in` `token_x`, `amount_fxusd` fxUSD (`amount_usd`,
+    a value, counts no asset); `alex_amount` counts `alex_asset`, `lp_amount` `lp_token`,
+    `lp_minted` `lp_asset`; a name ending in `_usdc` or `_fxusd` counts USDC or fxUSD; a
+    swap's fee, rebate and reserve share count its `asset_in` (`ASSET_FIELDS`). Shares, raw
+    units, ratios and the rest name no asset and stay as stored.
     """
-    default = fields.get("asset") or fields.get("token")
     named: Any = None
     documented = ASSET_FIELDS.get((str(fields.get("type")), key))
     if documented is not None:
         named = fields.get(documented)
     elif key.startswith("amount_"):
-        side = key.removeprefix("amount")
-        named = fields.get("asset" + side) or fields.get("token" + side) or default
-    elif key == "amount" or key.endswith("_amount"):
+        side = key.removeprefix("amount_")  # in, x, x_in (token_x), in_net (asset_in), fxusd
+        for part in dict.fromkeys((side, side.split("_")[0])):
+            named = fields.get(f"asset_{part}") or fields.get(f"token_{part}")
+            named = named or NAMED_ASSETS.get(part)
+            if named:
+                break
+    elif key == "amount":
+        named = fields.get("asset") or fields.get("token")
+    elif key.endswith("_amount"):
         stem = key.removesuffix("amount")
-        named = (stem and (fields.get(stem + "asset") or fields.get(stem + "token"))) or default
+        named = fields.get(stem + "asset") or fields.get(stem + "token")
     elif key.startswith("lp_") and key != "lp_asset":
         named = fields.get("lp_asset")
     else:

@@ -28,7 +28,9 @@ def display(amount: int, decimals: int) -> str:
     return format((Decimal(amount) / 10**decimals).normalize(), ",f")
 
 
-@pytest.fixture(scope="module", params=["flash-crash.toml", "alex-risk-chain.toml"])
+@pytest.fixture(
+    scope="module", params=["flash-crash.toml", "alex-risk-chain.toml", "calm-month.toml"]
+)
 def printed(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -82,3 +84,8 @@ def test_the_asset_comes_from_the_event_and_nothing_else() -> None:
     assert field_asset("coll_shares_delta", {"collateral_asset": "ETH"}) is None
     assert field_asset("fee", {"type": "FxPositionOperated", "asset": "ETH"}) is None
     assert field_asset("pair_amount", {"collateral_asset": "USDC"}) is None
+    assert field_asset("amount_usd", {"token": "USDC"}) is None  # a value, in no asset
+    assert field_asset("dead_token_amount", {"asset": "ETH"}) is None
+    assert field_asset("amount_in_net", {"asset_in": "WBTC"}) == "WBTC"
+    assert field_asset("amount_x_in", {"token_x": "ALEX"}) == "ALEX"
+    assert field_asset("amount_fxusd", {"fxusd": "0xabc"}) == "fxUSD"
