@@ -111,6 +111,10 @@ def alphax_quotes(
     return rows
 
 
+_TOKEN_AMOUNTS = ("dead_supply", "claimed", "bought_by_liquidators")
+"""The graveyard's amounts of the dead token (base units, `token_decimals`)."""
+
+
 def _usd(price: int | None) -> str:
     """A price at PRICE_SCALE (USD a whole token or a unit of the asset), for people."""
     return "none" if price is None else f"{scaled_text(price, PRICE_SCALE, 2)} USD"
@@ -135,9 +139,6 @@ def graveyard_text(market_id: str, found: dict[str, Any], decimals: dict[str, in
         f"the claim; agents reacted at block {trades['reaction_block']}, "
         f"{trades['above_claim_after_reaction']} above the claim after that)"
     )
-
-
-_TOKEN_AMOUNTS = ("dead_supply", "claimed", "bought_by_liquidators")
 
 
 def quote_text(row: dict[str, Any]) -> str:
