@@ -20,9 +20,12 @@ them as decimal TEXT plus a sortable `<column>_key` (see `projections/views.py`)
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 import msgspec
+
+from events.alex_governance import EMISSION_SCHEDULE, FEE_REBATE, ISSUANCE, RESERVE_DISTRIBUTION
 
 Kind = Literal["text", "int", "bool", "amount", "fixed"]
 EXACT_KINDS = frozenset({"amount", "fixed"})
@@ -291,7 +294,12 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "index": _i("the change's place in the proposal"),
         "parameter": _t("the parameter changed"),
         "target": _t("what it applies to: a pool, a staked token, a reserve"),
-        "value": _f(1, "tokens", "the new value (a rebate x 1e8, or base units)"),
+        "value": _f(
+            1,
+            "tokens",
+            "the new value: a rebate x 1e8 (fee-rebate), or base units of ALEX (issuance) or of "
+            "the target's token (reserve-distribution); shown in those units",
+        ),
         "values": _t("a list-valued parameter (emission bands), comma-separated"),
         "recipient": _t("who is paid (reserve distribution)"),
         "effective_height": _i("the first block the change applies to"),
@@ -382,6 +390,35 @@ UNKNOWN = Column("text", "not described in projections/columns.py")
 def column(table: str, name: str) -> Column:
     """The column's description; an undescribed one is plain text (stored and shown as is)."""
     return COLUMNS.get(table, {}).get(name, UNKNOWN)
+
+
+def _change_value(row: Mapping[str, Any]) -> Column | None:
+    """A governance change's `value`, in the unit its parameter gives it (events.alex_governance):
+    a fee rebate x 1e8, an issuance's ALEX, a reserve distribution's token (the target), and
+    none for an emission schedule (its bands are `values`)."""
+    parameter = row.get("parameter")
+    if parameter == FEE_REBATE:
+        return Column("fixed", "the new LP fee rebate", "ratio", E8)
+    if parameter == ISSUANCE:
+        return Column("amount", "the ALEX that may be issued", "asset=ALEX")
+    if parameter == RESERVE_DISTRIBUTION:
+        return Column("amount", "what the reserve pays out", "asset:target")
+    if parameter == EMISSION_SCHEDULE:
+        return Column("int", "unused: the bands are in `values`")
+    return None
+
+
+ROW_UNITS: dict[tuple[str, str], Callable[[Mapping[str, Any]], Column | None]] = {
+    ("governance_changes", "value"): _change_value,
+}
+"""Columns whose unit depends on the row (for display only: the view keeps the column's kind)."""
+
+
+def column_in(table: str, name: str, row: Mapping[str, Any]) -> Column:
+    """The column's description for this row: `column`, or the unit the row gives it."""
+    by_row = ROW_UNITS.get((table, name))
+    found = by_row(row) if by_row is not None else None
+    return found if found is not None else column(table, name)
 
 
 def is_exact(table: str, name: str) -> bool:

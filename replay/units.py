@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from projections.columns import Column, column
+from projections.columns import Column, column, column_in
 
 UnitsMode = Literal["display", "base"]
 JSON_SAFE_MAX = 2**53
@@ -93,7 +93,7 @@ class Units:
             return ""
         if isinstance(value, bool) or not isinstance(value, int) or self.mode == "base":
             return str(value)
-        described = column(table, name)
+        described = column_in(table, name, row)
         if described.kind == "amount":
             return amount_text(value, self.asset_of(described, row), self.decimals, self.places)
         if described.kind == "fixed":

@@ -46,6 +46,25 @@ def test_cells_carry_their_unit() -> None:
     assert unknown == "7 base units of XYZ"
 
 
+@pytest.mark.parametrize(
+    ("parameter", "value", "shown"),
+    [
+        ("issuance", 5 * 10**14, "5,000,000 ALEX"),  # ALEX has 8 decimals
+        ("reserve-distribution", 25 * 10**7, "2.5 WBTC"),  # the target's token
+        ("fee-rebate", 5 * 10**7, "50%"),  # a rebate x 1e8
+        ("emission-schedule", 0, "0"),  # the bands are in `values`
+        ("a-parameter-not-known", 7, "7 tokens"),  # the column's own unit
+    ],
+)
+def test_a_governance_change_value_has_its_parameters_unit(
+    parameter: str, value: int, shown: str
+) -> None:
+    units = Units({"ALEX": 8, "WBTC": 8})
+    row = {"parameter": parameter, "target": "WBTC", "value": value}
+    assert units.cell("governance_changes", "value", row) == shown
+    assert Units({}, mode="base").cell("governance_changes", "value", row) == str(value)
+
+
 def test_json_writes_ints_beyond_2_53_as_strings() -> None:
     assert json_safe({"a": [2**53, 2**53 + 1, -(2**60), True]}) == {
         "a": [2**53, str(2**53 + 1), str(-(2**60)), True]
