@@ -68,7 +68,7 @@ def test_every_amount_whose_asset_the_event_names_reads_in_that_asset(
                 converted += 1
             else:
                 assert f" {key}={value}" in line, (key, line)
-    assert converted >= 20  # swaps, mints and liquidity in both scenarios
+    assert converted >= 20  # swaps, mints and liquidity in each scenario
 
 
 def test_the_asset_comes_from_the_event_and_nothing_else() -> None:
