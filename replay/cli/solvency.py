@@ -101,12 +101,13 @@ def solvency(
 
 
 def display_row(item: dict[str, Any], decimals: dict[str, int]) -> dict[str, Any]:
-    """A row with its amounts in the token's display units and coverage in %."""
-    coverage = item["coverage_bps"]
+    """A row with its amounts in the token's display units and coverage in %, in words where
+    there is no number: nothing exposed, or no block of the path (or no path) it fails at."""
+    coverage, failing = item["coverage_bps"], item["first_failing_block"]
     return {
         "reserve": item["reserve"],
         "token": item["token"],
         **{key: amount_text(item[key], item["token"], decimals) for key in AMOUNTS},
-        "coverage": None if coverage is None else percent_text(coverage, 10_000),
-        "first_failing_block": item["first_failing_block"],
+        "coverage": "nothing exposed" if coverage is None else percent_text(coverage, 10_000),
+        "first_failing_block": "none" if failing is None else failing,
     }

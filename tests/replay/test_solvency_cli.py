@@ -75,5 +75,16 @@ def test_the_text_shows_the_reserve_in_wbtc_and_coverage_in_percent(
     assert fields["assets"] == f"{decimal_text(crashed['assets'], 8, grouped=True)} WBTC"
     assert fields["exposure"] == f"{decimal_text(crashed['exposure'], 8, grouped=True)} WBTC"
     assert fields["coverage"] == f"{decimal_text(crashed['coverage_bps'], 2)}%"
+    assert fields["first_failing_block"] == "none"  # no price path asked for
     base = run("solvency", db, "--at-block", "200", "--units", "base")
     assert f"assets={crashed['assets']}  " in base and "coverage_bps=" in base
+
+
+def test_the_text_says_in_words_when_nothing_is_exposed(
+    replayed: tuple[str, dict[str, Any]],
+) -> None:
+    db, _ = replayed
+    assert wbtc(db, "--at-block", "150")["coverage_bps"] is None
+    text = run("solvency", db, "--at-block", "150")
+    (line,) = [line for line in text.splitlines() if "reserve=alex  token=WBTC" in line]
+    assert "coverage=nothing exposed  " in line and "None" not in line
