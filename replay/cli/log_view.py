@@ -91,7 +91,7 @@ def field_asset(key: str, fields: Mapping[str, Any]) -> str | None:
 def payload_text(fields: Mapping[str, Any], decimals: Mapping[str, int]) -> str:
     """The event's fields as `key=value`: an amount whose asset the event names in display
     units with its asset (`field_asset`), a price over its scale in its quote; every other
-    value as stored (`defi-ledger schema` gives each field's unit)."""
+    value as stored (`defi-ledger schema` gives each field's unit), nested ones as JSON."""
     parts = []
     for key, value in fields.items():
         if key == "type":
@@ -104,6 +104,8 @@ def payload_text(fields: Mapping[str, Any], decimals: Mapping[str, int]) -> str:
                 if asset is not None:
                     value = amount_text(value, asset, decimals)
             value = str(value).replace(" ", "\u00a0")
+        elif isinstance(value, dict | list | tuple):
+            value = msgspec.json.encode(value).decode()  # nested: compact JSON, as stored
         parts.append(f"{key}={value}")
     return " ".join(parts)
 

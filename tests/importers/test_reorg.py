@@ -4,6 +4,7 @@ as those of a log that only ever saw the canonical chain, at the head and at eve
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -88,9 +89,7 @@ def test_the_log_marks_retracted_records(tmp_path: Path, tokens_file: Path) -> N
     marked = [line for line in output.splitlines() if line.startswith("R")]
     assert len(marked) == 3  # one swap in each orphaned block
     assert all(
-        f"'block': {fork_at}" in line
-        or f"'block': {fork_at + 1}" in line
-        or f"'block': {fork_at + 2}" in line
+        any(re.search(f'"block":{block}[,}}]', line) for block in range(fork_at, fork_at + 3))
         for line in marked
     )
 
