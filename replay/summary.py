@@ -127,7 +127,16 @@ def render_summary(summary: dict[str, Any]) -> list[str]:
             lines += [f"  {item}" for item in value]
         else:
             lines.append(f"{key}: {value}")
-    return lines
+    return _none_when_empty(lines)
+
+
+def _none_when_empty(lines: list[str]) -> list[str]:
+    """A heading with nothing under it (no refusals, no votes) says so: `refusals: none`."""
+    following = [*lines[1:], ""]
+    return [
+        f"{line} none" if line.endswith(":") and not after.startswith("  ") else line
+        for line, after in zip(lines, following, strict=True)
+    ]
 
 
 def _row_text(row: dict[str, Any], decimals: dict[str, int]) -> str:

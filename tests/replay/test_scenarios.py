@@ -148,6 +148,8 @@ def test_the_summary_names_every_headline_the_issue_lists_in_display_units(
     ):
         assert headline in output, headline
     assert no_base_units(output.splitlines()) == []
+    assert "governance_outcomes: none" in output.splitlines()  # no proposal in this scenario
+    assert "refusals: none" in output.splitlines()
     outcomes = summary["protocol_outcomes"]
     assert isinstance(outcomes, dict)
     market = outcomes["alphax_graveyards"]["ETH-1500-3000"]
