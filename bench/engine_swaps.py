@@ -117,8 +117,8 @@ Rates = dict[str, tuple[int, float, float]]
 
 
 def measure(swaps_per_case: int, profile: str | None = None) -> Rates:
-    """Every case on a fresh log, printed as a table as it goes; `profile`: that pool's batched
-    case once more under cProfile, printed after the table."""
+    """Every case on a fresh log, then printed as a table; `profile`: that pool's batched case
+    once more under cProfile, printed after the table."""
     rates: Rates = {}
     with tempfile.TemporaryDirectory() as directory:
         engine = seeded(Path(directory) / "bench.db")
