@@ -4,7 +4,6 @@ against the same records as JSON (exact integers) through a `Decimal` model."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 
 from replay.cli import cli
 from replay.cli.log_view import field_asset
+from tests.replay.printed import shown
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 
@@ -24,8 +24,8 @@ def run(*args: str) -> str:
 
 
 def display(amount: int, decimals: int) -> str:
-    """The model: exact decimal text, thousands grouped, no trailing zeros."""
-    return format((Decimal(amount) / 10**decimals).normalize(), ",f")
+    """The model: exact decimal text (rounded to all its places), thousands grouped."""
+    return shown(amount, decimals, decimals)
 
 
 @pytest.fixture(
