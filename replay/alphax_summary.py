@@ -21,7 +21,7 @@ from projections.alphax_markets import StrikeMarket, strike_market_price, strike
 from projections.contracts.alphax import PRICE_SCALE, RATIO_SCALE
 from projections.pools import PoolBook
 from projections.prices import Prices
-from replay.units import amount_text, percent_text, scaled_text
+from replay.units import amount_text, decimal_text, percent_text, scaled_text
 
 
 def trade_price(event: Swapped, token: str, unit: int) -> int:
@@ -122,8 +122,10 @@ def _usd(price: int | None) -> str:
 
 def graveyard_text(market_id: str, found: dict[str, Any], decimals: dict[str, int]) -> str:
     """One dead market of `alphax_graveyards`, in display units."""
-    token_units = {"tokens": found["token_decimals"]}
-    tokens = {key: amount_text(found[key], "tokens", token_units, 4) for key in _TOKEN_AMOUNTS}
+    tokens = {
+        key: f"{decimal_text(found[key], found['token_decimals'], 4, grouped=True)} tokens"
+        for key in _TOKEN_AMOUNTS
+    }
     fees = amount_text(found["fee_income_usdc"], found["collateral_asset"], decimals, 2)
     trades = found["dead_token_trades"]
     return (
