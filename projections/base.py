@@ -111,5 +111,9 @@ def canonical_bytes(value: Any) -> bytes:
     return _canonical.encode(value)
 
 
+canonical_encode = _canonical.encode
+"""`canonical_bytes` itself, for loops that call it per entry (no wrapper call)."""
+
+
 def digest_of(data: bytes) -> str:
     return sha256(data).hexdigest()

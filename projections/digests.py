@@ -27,13 +27,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from hashlib import sha256
 
-from projections.base import canonical_bytes
+from projections.base import canonical_encode
 
 CHUNK = 32
 GROUP = 64
 """Chunks of 32 consecutive keys, hashed in groups of 64 chunks (2,048 keys)."""
 
-_encode = canonical_bytes
+_encode = canonical_encode
 _EMPTY = sha256(b"").digest()
 
 
@@ -74,31 +74,38 @@ class PartDigests:
     def digest(self) -> bytes:
         """The 32-byte digest of the collection as it is now."""
         chunks = self._chunks if self._chunks is not None else self._start()
-        read, touched = self._read, set()
+        read, encode = self._read, _encode
+        touched: dict[int, list[bytes | None]] = {}
         for key in self.dirty:
             chunk, slot = divmod(key, CHUNK)
-            slots = chunks.get(chunk)
+            slots = touched.get(chunk)
             if slots is None:
-                slots = chunks[chunk] = [None] * CHUNK
+                slots = chunks.get(chunk)
+                if slots is None:
+                    slots = chunks[chunk] = [None] * CHUNK
+                touched[chunk] = slots
             value = read(key)
-            slots[slot] = None if value is None else _encode([key, value])
-            touched.add(chunk)
+            slots[slot] = None if value is None else encode([key, value])
         self.dirty = set()
-        groups, members = set(), self._members
-        for chunk in touched:
-            joined = b"".join(filter(None, chunks[chunk]))
-            if not joined:
-                del chunks[chunk]
+        members, emptied = self._members, False
+        groups: set[int] = set()
+        for chunk, slots in touched.items():
+            joined = b"".join(filter(None, slots))
             group, place = divmod(chunk, GROUP)
             found = members.get(group)
             if found is None:
                 found = members[group] = [_EMPTY] * GROUP
-            found[place] = sha256(joined).digest() if joined else _EMPTY
+            if joined:
+                found[place] = sha256(joined).digest()
+            else:
+                del chunks[chunk]
+                found[place] = _EMPTY
+                emptied = True
             groups.add(group)
         group_digests = self._group_digests
         for group in groups:
             found = members[group]
-            if found.count(_EMPTY) == GROUP:
+            if emptied and found.count(_EMPTY) == GROUP:
                 del members[group]
                 group_digests.pop(group, None)
             else:
