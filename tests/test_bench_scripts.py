@@ -18,36 +18,53 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted(path for path in (ROOT / "bench").glob("*.py") if "argparse" in path.read_text())
 
 
+def run_script(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`python <arguments>` from the repository root, its output as text."""
+    return subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=[path.name for path in SCRIPTS])
 def test_the_bench_script_starts_as_documented(script: Path) -> None:
     text = script.read_text()
     assert f"python bench/{script.name}" in text, "the docstring says how to run it"
-    started = subprocess.run(
-        [sys.executable, str(script.relative_to(ROOT)), "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    started = run_script(str(script.relative_to(ROOT)), "--help")
     assert started.returncode == 0, started.stderr
     assert "usage:" in started.stdout
 
 
 def test_a_bench_whose_package_is_missing_says_what_to_install() -> None:
     missing = "no_such_package_for_defi_ledger"
-    started = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; sys.path[:0] = ['.', 'bench']; from workload import require; "
-            f"require({missing!r}, 'bench', 'this bench')",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    started = run_script(
+        "-c",
+        "import sys; sys.path[:0] = ['.', 'bench']; from workload import require; "
+        f"require({missing!r}, 'bench', 'this bench')",
     )
     assert started.returncode == 4, started.stderr  # the environment, by the exit-code contract
     assert started.stderr.strip() == f"this bench needs {missing}: pip install -e '.[bench]'"
+
+
+def test_the_replay_bench_reports_the_fastest_of_its_runs_and_one_log_head() -> None:
+    """A tiny replay, twice: one line a run, the fastest run's rate, and one head hash (the
+    same scenario writes the same log; a second head would exit 3)."""
+    started = run_script("bench/replay.py", "--positions", "20", "--hours", "120", "--runs", "2")
+    assert started.returncode == 0, started.stderr
+    lines = started.stdout.splitlines()
+    runs = [line for line in lines if line.startswith("run ")]
+    rates = [int(line.split("events (")[1].split("/s")[0].replace(",", "")) for line in runs]
+    assert len(rates) == 2
+    best = next(line for line in lines if line.startswith("events/s: "))
+    assert best.startswith(f"events/s: {max(rates):,} ")
+    assert len([line for line in lines if line.startswith("log head: ")]) == 1
+
+
+def test_the_replay_bench_refuses_zero_runs_as_a_usage_error() -> None:
+    started = run_script("bench/replay.py", "--runs", "0")
+    assert started.returncode == 2
+    assert "--runs: at least 1, got 0" in started.stderr
