@@ -18,14 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted(path for path in (ROOT / "bench").glob("*.py") if "argparse" in path.read_text())
 
 
-def run_script(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_script(*arguments: str) -> subprocess.CompletedProcess[str]:
     """`python <arguments>` from the repository root, its output as text."""
     return subprocess.run(
         [sys.executable, *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=120,
         check=False,
     )
 
