@@ -6,14 +6,16 @@ Run from the repository root:
 
 Each repetition replays fixtures/scenarios/flash-crash.toml into a fresh log and writes its
 report into a fresh folder, each command in a fresh process (`python -m replay.cli`), as a
-user runs them. The median and best wall times of replay, report and the two together are
-printed, by the wall clock and by CPU time (user + system, steadier when the machine is
-shared); the target is the total wall time under 2 s (median of 5). With `--baseline REV`
-the same is measured on a copy of that commit (`git archive`, run from its own folder so
-that its packages are the ones imported), interleaved with this tree's runs, and the ratios
-of the medians are printed: the before and after of one run. The baseline needs the packages its
-own code imports in this interpreter (matplotlib for a report before the SVG charts). This is
-a report, not a pass/fail test.
+user runs them, in both of Python's bytecode modes (`bench/bytecode.py`: "cached", Python's
+default, and "compiled", this project's modules compiled in every process, as on a machine that
+sets PYTHONDONTWRITEBYTECODE), interleaved. The median and best wall times of replay, report
+and the two together are printed, by the wall clock and by CPU time (user + system, steadier
+when the machine is shared); the target is the total wall time under 2 s (median of 5).
+With `--baseline REV` the same is measured on a copy of that commit (`git archive`, run
+from its own folder so that its packages are the ones imported), interleaved with this tree's
+runs, and the ratios of the medians are printed: the before and after of one run. The baseline
+needs the packages its own code imports in this interpreter (matplotlib for a report before
+the SVG charts). This is a report, not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -26,17 +28,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
+
+from bytecode import MODES, Env, bytecode_modes
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = Path("fixtures") / "scenarios" / "flash-crash.toml"
 
 
-def timed(command: list[str], tree: Path) -> tuple[float, float]:
+def timed(command: list[str], tree: Path, env: Env) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system) of one run of `command`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(command, cwd=tree, check=True, capture_output=True)
+    subprocess.run(command, cwd=tree, env=env, check=True, capture_output=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
@@ -46,14 +52,14 @@ Run = tuple[tuple[float, float], tuple[float, float]]
 """(replay, report), each as (wall s, CPU s)."""
 
 
-def main_job(tree: Path, work: Path) -> Run:
+def main_job(tree: Path, work: Path, env: Env) -> Run:
     """Replay then report, in fresh processes run from `tree`; their wall and CPU times."""
     log, out = work / "ledger.db", work / "report"
     log.unlink(missing_ok=True)
     shutil.rmtree(out, ignore_errors=True)
     cli = [sys.executable, "-m", "replay.cli"]
-    replay = timed([*cli, "replay", str(tree / SCENARIO), "--db", str(log)], tree)
-    report = timed([*cli, "report", str(log), "--out", str(out)], tree)
+    replay = timed([*cli, "replay", str(tree / SCENARIO), "--db", str(log)], tree, env)
+    report = timed([*cli, "report", str(log), "--out", str(out)], tree, env)
     return replay, report
 
 
@@ -80,7 +86,7 @@ def show(name: str, runs: list[Run]) -> tuple[float, float]:
             f"{label} {statistics.median(times):.3f} (best {min(times):.3f})"
             for label, times in columns.items()
         )
-        print(f"{name:<12} {clock:<4}  {cells}")
+        print(f"{name:<20} {clock:<4}  {cells}")
         totals.append(statistics.median(columns["total"]))
     return totals[0], totals[1]
 
@@ -91,26 +97,34 @@ def main() -> None:
     parser.add_argument("--baseline", help="a git revision to measure beside this tree")
     arguments = parser.parse_args()
     trees = {"this tree": ROOT}
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         base = Path(folder)
         if arguments.baseline:
             trees[arguments.baseline] = checkout(arguments.baseline, base / "baseline")
-        runs: dict[str, list[Run]] = {name: [] for name in trees}
+        envs: dict[str, dict[str, Env]] = {}
+        for name, tree in trees.items():
+            work = base / "work" / name.replace("/", "_")
+            work.mkdir(parents=True)
+            warm_up = partial(main_job, tree, work)
+            envs[name] = stack.enter_context(bytecode_modes(warm_up, tree))
+        runs: dict[tuple[str, str], list[Run]] = {}
         for _ in range(arguments.repeat):
             for name, tree in trees.items():
-                work = base / "work" / name.replace("/", "_")
-                work.mkdir(parents=True, exist_ok=True)
-                runs[name].append(main_job(tree, work))
+                for mode in MODES:
+                    work = base / "work" / name.replace("/", "_")
+                    runs.setdefault((name, mode), []).append(main_job(tree, work, envs[name][mode]))
     print(
         f"main job (flash-crash), seconds, median of {arguments.repeat}; target: total wall < 2 s"
     )
-    medians = {name: show(name, times) for name, times in runs.items()}
+    medians = {key: show(f"{key[0]}, {key[1]}", times) for key, times in runs.items()}
     if arguments.baseline:
-        (wall, cpu), (base_wall, base_cpu) = medians["this tree"], medians[arguments.baseline]
-        print(
-            f"total, this tree / {arguments.baseline}: "
-            f"wall {wall / base_wall:.2f}, CPU {cpu / base_cpu:.2f}"
-        )
+        for mode in MODES:
+            (wall, cpu) = medians["this tree", mode]
+            (base_wall, base_cpu) = medians[arguments.baseline, mode]
+            print(
+                f"total, this tree / {arguments.baseline} ({mode}): "
+                f"wall {wall / base_wall:.2f}, CPU {cpu / base_cpu:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -4,9 +4,12 @@ Run from the repository root:
 
     .venv/bin/python bench/startup.py [--repeat 10]
 
-Each command runs --repeat times in a fresh process; the median and best wall times are
-printed, with their ratio to a bare interpreter measured in the same run. The target is
-`info` under 0.2 s (median of 10). This is a report, not a pass/fail test.
+Each command runs --repeat times in a fresh process, in both of Python's bytecode modes
+(`bench/bytecode.py`): "cached", Python's default, where modules are read from the bytecode
+cache, and "compiled", where this project's modules are compiled from source in every process,
+as on a machine that sets PYTHONDONTWRITEBYTECODE. The runs are interleaved; the median and
+best wall times are printed, with their ratio to a bare interpreter measured in the same run.
+The target is `info` under 0.2 s (median of 10). This is a report, not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -19,23 +22,24 @@ import tempfile
 import time
 from pathlib import Path
 
+from bytecode import MODES, bytecode_modes
+
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "replay.cli"]
 
 
-def wall_times(command: list[str], repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return times
+def wall_time(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
     arguments = parser.parse_args()
+    if arguments.repeat < 1:
+        parser.error("--repeat must be at least 1")
     with tempfile.TemporaryDirectory() as folder:
         log = str(Path(folder) / "small.db")
         subprocess.run([*CLI, "init", log], cwd=ROOT, check=True, capture_output=True)
@@ -47,14 +51,26 @@ def main() -> None:
             "defi-ledger info": [*CLI, "info", log],
             "defi-ledger state": [*CLI, "state", log],
         }
-        results = {
-            name: wall_times(command, arguments.repeat) for name, command in commands.items()
-        }
-    bare = statistics.median(results["python -c pass"])
-    print(f"{'command':<22} {'median s':>9} {'best s':>8} {'x python':>9}  (n={arguments.repeat})")
-    for name, times in results.items():
+
+        def warm_up(env: dict[str, str]) -> None:
+            for command in commands.values():
+                wall_time(command, env)
+
+        results: dict[tuple[str, str], list[float]] = {}
+        with bytecode_modes(warm_up) as modes:
+            for _ in range(arguments.repeat):
+                for name, command in commands.items():
+                    for mode in MODES if name != "python -c pass" else MODES[:1]:
+                        times = results.setdefault((name, mode), [])
+                        times.append(wall_time(command, modes[mode]))
+    bare = statistics.median(results["python -c pass", MODES[0]])
+    print(
+        f"{'command':<22} {'bytecode':<9} {'median s':>9} {'best s':>8} {'x python':>9}"
+        f"  (n={arguments.repeat})"
+    )
+    for (name, mode), times in results.items():
         median = statistics.median(times)
-        print(f"{name:<22} {median:>9.3f} {min(times):>8.3f} {median / bare:>9.1f}")
+        print(f"{name:<22} {mode:<9} {median:>9.3f} {min(times):>8.3f} {median / bare:>9.1f}")
 
 
 if __name__ == "__main__":

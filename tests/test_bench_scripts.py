@@ -8,9 +8,11 @@ at the top and exits before measuring anything (no timing here; the figures are 
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -68,3 +70,41 @@ def test_the_replay_bench_refuses_zero_runs_as_a_usage_error() -> None:
     started = run_script("bench/replay.py", "--runs", "0")
     assert started.returncode == 2
     assert "--runs: at least 1, got 0" in started.stderr
+
+
+def load_bench_module(name: str) -> ModuleType:
+    """bench/<name>.py as a module, without putting bench/ on sys.path (see the docstring)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bytecode_modes_compile_only_this_projects_modules_in_the_compiled_one() -> None:
+    """`bench/bytecode.py`: the cached mode's warm-up fills a cache outside the tree; the
+    compiled mode finds everything there but this project's packages, and writes nothing."""
+    bytecode = load_bench_module("bytecode")
+
+    def run(env: dict[str, str]) -> None:
+        command = [sys.executable, "-c", "import ledger.errors, json.decoder"]
+        subprocess.run(command, cwd=ROOT, env=env, check=True)
+
+    def cached(prefix: Path, module: str) -> list[Path]:
+        """The module's bytecode in a cache (the prefix mirrors the sources' paths)."""
+        package, name = module.split(".")
+        return [path for path in prefix.rglob(f"{name}.*.pyc") if path.parent.name == package]
+
+    with bytecode.bytecode_modes(run) as modes:
+        warm = Path(modes["cached"]["PYTHONPYCACHEPREFIX"])
+        cold = Path(modes["compiled"]["PYTHONPYCACHEPREFIX"])
+        assert "PYTHONDONTWRITEBYTECODE" not in modes["cached"]
+        assert modes["compiled"]["PYTHONDONTWRITEBYTECODE"] == "1"
+        assert ROOT not in warm.parents and ROOT not in cold.parents
+        # The warm-up filled the cache; the compiled mode keeps the standard library's...
+        assert cached(warm, "ledger.errors") and cached(warm, "json.decoder")
+        assert cached(cold, "json.decoder")
+        run(modes["compiled"])
+        # ...and compiles this project's modules in every process, caching none of them.
+        assert cached(cold, "ledger.errors") == []
+    assert not warm.exists() and not cold.exists()
