@@ -29,6 +29,7 @@ import psycopg
 from psycopg import sql
 
 from projections.base import Projection, Table
+from projections.snapshot_states import SnapshotState
 from projections.views import DIGEST_COLUMN, checked_state, row_cells, state_digest, view_columns
 
 Connection = psycopg.Connection[Any]
@@ -202,8 +203,10 @@ def write_read_model_view(
 
 
 def insert_snapshot(
-    connection: Connection, name: str, version: int, seq: int, block: int, state: bytes
+    connection: Connection, name: str, version: int, seq: int, block: int, state: SnapshotState
 ) -> None:
+    """Store a projection's snapshot taken at `seq`, whole (its parts, if given, joined)."""
+    state = state if isinstance(state, bytes) else b"".join(state)
     connection.execute(
         f"INSERT INTO snapshots (projection, version, seq, block, state, {DIGEST_COLUMN}) "
         "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (projection, version, seq) "

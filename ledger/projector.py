@@ -33,18 +33,19 @@ from ledger.errors import StoreError
 from ledger.reorg import Retractions, last_canonical_seq
 from ledger.sqlite_store import SqliteStore
 from projections import views
-from projections.base import Projection
+from projections.base import Projection, snapshot_parts
 from projections.books import Books
 from projections.runtime import Shown, make_books, read_models, shown
 
 if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
 
-SNAPSHOT_EVERY_DEFAULT = 8_500
+SNAPSHOT_EVERY_DEFAULT = 6_500
 """Records between two snapshots. `state_at` folds up to this many after the snapshot it
-restores, and each snapshot costs its bytes in the file and its encoding in a rebuild: 8,500
-keeps `bench/log_flat.py`'s log (50,000 balances, a ~0.74 MB state) under 300 bytes an event
-with the snapshots included."""
+restores, and each snapshot costs its bytes in the file and its encoding in a rebuild.
+`bench/log_flat.py`'s log (50,000 balances) takes ~566 KB a snapshot once the accounts' parts
+are shared (`projections.views`), so 6,500 keeps it at ~295 bytes an event with the snapshots
+included (300 is the line); 8,500 was the interval when each snapshot held its accounts too."""
 PROGRESS_STEP = 10_000
 Progress = Callable[[int], None]
 #: Books by the seq they are at (restored from a view or a snapshot), and the block there.
@@ -376,7 +377,7 @@ class _CatchUpFold:
                         version=book.version,
                         seq=record.seq,
                         block=record.block,
-                        state=book.snapshot(),
+                        state=snapshot_parts(book),
                     )
                 )
             self.last_snapshot = record.seq

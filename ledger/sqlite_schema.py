@@ -56,6 +56,7 @@ from pathlib import Path
 from ledger.chain import GENESIS_HASH, Row
 from ledger.errors import StoreError
 from ledger.store import refuse_missing_tables
+from projections.views import run_script
 
 SCHEMA_VERSION = 3
 
@@ -297,7 +298,7 @@ def create(connection: sqlite3.Connection) -> None:
     """A new, empty log at the current schema (inside the caller's transaction)."""
     events = EVENTS_TABLE.format(name="events", type_column=TYPE_V3)
     for script in (events, EVENTS_INDEXES, STREAMS_TABLE, TYPES_TABLE, HEAD_TABLES, NAMED_EVENTS):
-        _run(connection, script)
+        run_script(connection, script)
     connection.execute("INSERT INTO log_head VALUES (1, 0, 0, ?)", (GENESIS_HASH,))
 
 
@@ -314,12 +315,12 @@ def migrate_1_to_2(connection: sqlite3.Connection) -> None:
             "(run `verify` with the version that wrote it)"
         )
     connection.create_function("defi_unhex", 1, _unhex, deterministic=True)
-    _run(connection, STREAMS_TABLE)
+    run_script(connection, STREAMS_TABLE)
     connection.execute(
         "INSERT INTO streams (name, top_version, first_seq, last_seq)"
         " SELECT stream, max(stream_version), min(seq), max(seq) FROM events GROUP BY stream"
     )
-    _run(connection, EVENTS_TABLE.format(name="events_v2", type_column=TYPE_V2))
+    run_script(connection, EVENTS_TABLE.format(name="events_v2", type_column=TYPE_V2))
     connection.execute(
         "INSERT INTO events_v2 SELECT seq, block, ts_ms, streams.id, stream_version, type,"
         " version, payload, nullif(event_id, stream || '#' || stream_version),"
@@ -328,7 +329,7 @@ def migrate_1_to_2(connection: sqlite3.Connection) -> None:
     )
     connection.execute("DROP TABLE events")
     connection.execute("ALTER TABLE events_v2 RENAME TO events")
-    _run(connection, EVENTS_INDEXES)
+    run_script(connection, EVENTS_INDEXES)
 
 
 def migrate_2_to_3(connection: sqlite3.Connection) -> None:
@@ -336,11 +337,11 @@ def migrate_2_to_3(connection: sqlite3.Connection) -> None:
 
     Types are numbered in the order the log first used them.
     """
-    _run(connection, TYPES_TABLE)
+    run_script(connection, TYPES_TABLE)
     connection.execute(
         "INSERT INTO event_types (name) SELECT type FROM events GROUP BY type ORDER BY min(seq)"
     )
-    _run(connection, EVENTS_TABLE.format(name="events_v3", type_column=TYPE_V3))
+    run_script(connection, EVENTS_TABLE.format(name="events_v3", type_column=TYPE_V3))
     connection.execute(
         "INSERT INTO events_v3 SELECT seq, block, ts_ms, stream_id, stream_version,"
         " event_types.id, version, payload, event_id, idempotency_key, hash"
@@ -348,21 +349,14 @@ def migrate_2_to_3(connection: sqlite3.Connection) -> None:
     )
     connection.execute("DROP TABLE events")
     connection.execute("ALTER TABLE events_v3 RENAME TO events")
-    _run(connection, EVENTS_INDEXES)
-    _run(connection, NAMED_EVENTS)
+    run_script(connection, EVENTS_INDEXES)
+    run_script(connection, NAMED_EVENTS)
 
 
 def _unhex(text: object) -> bytes:
     if not isinstance(text, str) or len(text) != 64:
         raise ValueError(f"a stored hash is not 64 hex digits: {text!r}")
     return bytes.fromhex(text)
-
-
-def _run(connection: sqlite3.Connection, script: str) -> None:
-    """Each statement of `script` in turn (`executescript` would commit the transaction)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            connection.execute(statement)
 
 
 MIGRATIONS = {2: migrate_1_to_2, 3: migrate_2_to_3}

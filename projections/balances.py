@@ -236,6 +236,12 @@ class Balances:
     def snapshot(self) -> bytes:
         """The state as it is kept, in the layout `SNAPSHOT_MAGIC` describes (not canonical:
         `digest()` is)."""
+        return b"".join(self.snapshot_parts())
+
+    def snapshot_parts(self) -> list[bytes]:
+        """`snapshot()` in parts: the magic and the header, each asset's accounts, and the
+        amounts. An asset's accounts only change when new ones arrive, so consecutive
+        snapshots share those parts, and the log's file keeps each once (`projections.views`)."""
         assets = []
         accounts = []
         for asset, held in self.holdings.items():
@@ -249,7 +255,7 @@ class Balances:
             [list(held.values()) for held in self.holdings.values()], _MARSHAL_FORMAT
         )
         length = len(header).to_bytes(_LENGTH_BYTES, "little")
-        return b"".join((SNAPSHOT_MAGIC, length, header, *accounts, amounts))
+        return [SNAPSHOT_MAGIC + length + header, *accounts, amounts]
 
     def _accounts_encoded(self, asset: str, held: dict[str, int]) -> bytes:
         """The JSON list of `held`'s accounts in its order: kept while no account is added."""

@@ -8,7 +8,7 @@ bytes, `restore()` from them, and report a `digest()` of its canonical encoding.
 from __future__ import annotations
 
 from hashlib import sha256
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 
@@ -72,6 +72,23 @@ class Projection(Protocol):
     def violations(self) -> list[Violation]:
         """Invariants broken so far, in the order found."""
         ...
+
+
+@runtime_checkable
+class SnapshotsInParts(Protocol):
+    """A projection whose snapshot comes in parts, some of which stay the same for long
+    stretches of the log (an asset's accounts): stored snapshots keep each part once."""
+
+    def snapshot_parts(self) -> list[bytes]:
+        """`snapshot()` cut into parts: their concatenation is exactly `snapshot()`."""
+        ...
+
+
+def snapshot_parts(projection: Projection) -> list[bytes]:
+    """A projection's snapshot in the parts it stores in (one part unless it has parts)."""
+    if isinstance(projection, SnapshotsInParts):
+        return projection.snapshot_parts()
+    return [projection.snapshot()]
 
 
 class RanksRisk(Protocol):

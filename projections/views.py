@@ -1,19 +1,27 @@
 """Persisted views: projection state as plain SQLite tables in the log's own file.
 
-The only module of `projections` that does I/O. For each projection P with tables T:
+With `projections.snapshot_states` (how snapshot states are stored), the only module of
+`projections` that does I/O. For each projection P with tables T:
 
     view_<T>(<columns>)                 typed by `projections.columns` (below)
     view_tracking(projection PK, version, seq, block, digest)
     view_state(projection PK, version, seq, state BLOB, state_sha256)   the view's own state
     snapshots(projection, version, seq, block, state_key)      every K events, for time travel
     snapshot_states(key PK, state BLOB)                         sha256(state) -> zstd(state)
+    snapshot_parts(state_key, position, part_key)              a parted state's parts, in order
 
 Each stored state carries the sha256 of its bytes, written in the same statement (a snapshot's
-is its key: snapshot states are stored once each, by content, compressed (`pack`), so a book that
+is its key: snapshot states are stored once each, by content, compressed, so a book that
 did not change since its last snapshot adds a 40-byte row; a trigger drops a state when its
 last snapshot goes); a state read back whose bytes do not hash to it (a hand-edited row, a
 damaged page) raises `ViewMismatch` rather than being served. A view state stored before
 its column existed (NULL) is not trusted either: it is treated as absent, and so refolded.
+
+A book whose snapshot comes in parts (`projections.base.SnapshotsInParts`: balances' accounts
+per asset, which change only when new accounts arrive) has each part stored the same way, by
+its own sha256, and the state as the list of its parts' keys: a part that consecutive
+snapshots share is kept once (`projections.snapshot_states`). A trigger drops a part when the
+last state listing it goes.
 
 `write_view` replaces a projection's rows, its tracking row and its state in ONE transaction,
 so a view is never ahead of or behind the `seq` it records, whatever moment a crash comes at.
@@ -30,7 +38,6 @@ Sums: the `dec_sum` aggregate (exact decimal text) on a connection given
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from hashlib import sha256
@@ -39,6 +46,8 @@ from typing import Any
 from events.base import SQLITE_INT_MAX
 from projections.base import Projection, Table, tables_at
 from projections.columns import EXACT_KINDS, column
+from projections.snapshot_states import SnapshotState, snapshot_state, store_snapshot
+from projections.snapshot_states import ViewMismatch as ViewMismatch
 
 VIEWS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS view_tracking (
@@ -53,48 +62,55 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE INDEX IF NOT EXISTS idx_snapshots_block ON snapshots (projection, version, block);
 CREATE INDEX IF NOT EXISTS idx_snapshots_state ON snapshots (state_key);
 CREATE TABLE IF NOT EXISTS snapshot_states (key BLOB PRIMARY KEY, state BLOB NOT NULL);
-CREATE TRIGGER IF NOT EXISTS snapshot_state_unused AFTER DELETE ON snapshots
+CREATE TABLE IF NOT EXISTS snapshot_parts (
+    state_key BLOB NOT NULL, position INTEGER NOT NULL, part_key BLOB NOT NULL,
+    PRIMARY KEY (state_key, position)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_snapshot_parts_part ON snapshot_parts (part_key);
+CREATE TRIGGER IF NOT EXISTS snapshot_state_released AFTER DELETE ON snapshots
 WHEN NOT EXISTS (SELECT 1 FROM snapshots WHERE state_key = old.state_key)
-BEGIN DELETE FROM snapshot_states WHERE key = old.state_key; END;
+BEGIN
+    DELETE FROM snapshot_parts WHERE state_key = old.state_key;
+    DELETE FROM snapshot_states WHERE key = old.state_key
+        AND NOT EXISTS (SELECT 1 FROM snapshot_parts WHERE part_key = old.state_key);
+END;
+CREATE TRIGGER IF NOT EXISTS snapshot_part_released AFTER DELETE ON snapshot_parts
+WHEN NOT EXISTS (SELECT 1 FROM snapshot_parts WHERE part_key = old.part_key)
+    AND NOT EXISTS (SELECT 1 FROM snapshots WHERE state_key = old.part_key)
+BEGIN DELETE FROM snapshot_states WHERE key = old.part_key; END;
 """
+OLD_TRIGGERS = ("snapshot_state_unused",)
+"""Triggers of earlier layouts, dropped when a file is brought up (`ensure_schema`): the one
+before parts deleted a state whatever listed it."""
 DIGEST_COLUMN = "state_sha256"
 """The column of `view_state` holding the sha256 (hex) of `state` (a snapshot's is its key)."""
-COMPRESS_LEVEL = 1
-"""zstd level 1. On a balances state of 50k holdings (`bench/log_flat.py`'s) it is a fifth
-smaller than zlib level 1 (the codec before), compresses in a third of the time and reads back
-in a quarter: each is paid on every snapshot a rebuild takes and every `state_at`. zstd's own
-higher levels came out larger on these states (decimal amounts), and slower."""
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-"""How a zstd frame begins; a zlib stream (a state stored before zstd) begins with 0x78."""
-
-
-class ViewMismatch(ValueError):
-    """A stored view state or snapshot does not match the digest stored with it."""
 
 
 def ensure_schema(connection: sqlite3.Connection) -> None:
     """Create the view tables in one transaction: a crash leaves all of them or none.
 
     Files of earlier layouts are brought up in the same transaction: a view state written
-    before states carried their digest gains the column (NULL: never served), and snapshots
-    stored inline are moved into the content-addressed store.
+    before states carried their digest gains the column (NULL: never served); snapshots
+    stored inline are moved into the content-addressed store; a file from before parts gains
+    their table and the triggers that keep them (its states stay as they are: whole).
     """
     view_state = _columns(connection, "view_state")
     snapshots = _columns(connection, "snapshots")
     state_columns = [name for name, _kind in view_state or []]
     inline = snapshots is not None and "state" in [name for name, _kind in snapshots]
-    if view_state is not None and DIGEST_COLUMN in state_columns and snapshots and not inline:
+    parts = _columns(connection, "snapshot_parts")
+    current = view_state is not None and DIGEST_COLUMN in state_columns and parts is not None
+    if current and snapshots and not inline:
         return
     with _transaction(connection):
+        for trigger in OLD_TRIGGERS:
+            connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         if inline:
             connection.execute("ALTER TABLE snapshots RENAME TO snapshots_inline")
             connection.execute("DROP INDEX IF EXISTS idx_snapshots_block")
         fresh = VIEWS_SCHEMA.replace(
             "    state BLOB NOT NULL);", f"    state BLOB NOT NULL, {DIGEST_COLUMN} TEXT);", 1
         )
-        for statement in fresh.split(";\n"):
-            if statement.strip():
-                connection.execute(statement)
+        run_script(connection, fresh)
         if view_state is not None and DIGEST_COLUMN not in state_columns:
             connection.execute(f"ALTER TABLE view_state ADD COLUMN {DIGEST_COLUMN} TEXT")
         if inline:
@@ -102,8 +118,22 @@ def ensure_schema(connection: sqlite3.Connection) -> None:
                 "SELECT projection, version, seq, block, state FROM snapshots_inline"
             ).fetchall()
             for name, version, seq, block, state in rows:
-                _store_snapshot(connection, name, version, seq, block, bytes(state))
+                store_snapshot(connection, name, version, seq, block, bytes(state))
             connection.execute("DROP TABLE snapshots_inline")
+
+
+def run_script(connection: sqlite3.Connection, script: str) -> None:
+    """Each statement of `script` in turn, in the transaction open (`executescript` would
+    commit it first). Statements are cut where SQLite says one is complete, so a trigger's
+    body (statements between BEGIN and END) stays whole."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            connection.execute(statement)
+            statement = ""
+    if statement.strip():  # the last one, without its semicolon
+        connection.execute(statement)
 
 
 def state_digest(state: bytes) -> str:
@@ -290,11 +320,16 @@ def write_read_model_view(
 
 
 def insert_snapshot(
-    connection: sqlite3.Connection, name: str, version: int, seq: int, block: int, state: bytes
+    connection: sqlite3.Connection,
+    name: str,
+    version: int,
+    seq: int,
+    block: int,
+    state: SnapshotState,
 ) -> None:
-    """Store a projection's snapshot (`Projection.snapshot()` bytes) taken at `seq`."""
+    """Store a projection's snapshot taken at `seq` (whole, or in its parts)."""
     with _transaction(connection):
-        _store_snapshot(connection, name, version, seq, block, state)
+        store_snapshot(connection, name, version, seq, block, state)
 
 
 @contextmanager
@@ -308,64 +343,6 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
         if connection.in_transaction:  # an I/O error may have rolled it back already
             connection.execute("ROLLBACK")
         raise
-
-
-def _store_snapshot(
-    connection: sqlite3.Connection, name: str, version: int, seq: int, block: int, state: bytes
-) -> None:
-    """The snapshot row, and its state unless the same bytes are stored already."""
-    key = sha256(state).digest()
-    connection.execute(
-        "DELETE FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
-        (name, version, seq),
-    )
-    if connection.execute("SELECT 1 FROM snapshot_states WHERE key = ?", (key,)).fetchone() is None:
-        connection.execute(
-            "INSERT INTO snapshot_states VALUES (?, ?)",
-            (key, pack(state)),
-        )
-    connection.execute(
-        "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?)", (name, version, seq, block, key)
-    )
-
-
-def pack(state: bytes) -> bytes:
-    """A snapshot state as `snapshot_states` stores it: a zstd frame (with its size)."""
-    import zstandard  # here: imported by the commands that store or read snapshots only
-
-    return zstandard.compress(state, COMPRESS_LEVEL)
-
-
-def unpack(packed: bytes) -> bytes:
-    """A stored snapshot state's bytes: a zstd frame, or the zlib stream older ones hold.
-
-    Raises `ValueError` when `packed` is neither (damaged, or not a snapshot state).
-    """
-    import zstandard
-
-    try:
-        if packed[:4] == ZSTD_MAGIC:
-            return zstandard.decompress(packed)
-        return zlib.decompress(packed)
-    except (zstandard.ZstdError, zlib.error) as error:
-        raise ValueError(str(error)) from error
-
-
-def snapshot_state(connection: sqlite3.Connection, key: bytes, where: str) -> bytes:
-    """A stored snapshot state, checked against its key (its sha256)."""
-    found = connection.execute("SELECT state FROM snapshot_states WHERE key = ?", (key,)).fetchone()
-    if found is None:
-        raise ViewMismatch(f"{where}: its state is missing; run `defi-ledger rebuild`")
-    try:
-        state = unpack(found[0])
-    except ValueError as error:
-        raise ViewMismatch(f"{where}: its state cannot be read ({error})") from error
-    if sha256(state).digest() != bytes(key):
-        raise ViewMismatch(
-            f"{where}: the stored state does not match its digest (edited or damaged); "
-            "run `defi-ledger rebuild` to refold it from the log"
-        )
-    return state
 
 
 def nearest_snapshot(

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from ledger.sqlite_store import SqliteStore
 from ledger.stores import LogStore
-from projections import views
+from projections import snapshot_states, views
 from projections.base import Projection, tables_at
 from projections.runtime import fold, make_books, make_projections
 
@@ -94,7 +94,11 @@ class SqliteCaches:
             ).fetchall()
             found += [
                 StoredState(
-                    int(seq), projection.name, "snapshot", _inflated(packed), bytes(k).hex()
+                    int(seq),
+                    projection.name,
+                    "snapshot",
+                    _inflated(self.connection, packed),
+                    bytes(k).hex(),
                 )
                 for seq, packed, k in snapshots
             ]
@@ -142,12 +146,13 @@ class PostgresCaches:
         return "there is no such table" if rows is None else rows
 
 
-def _inflated(packed: bytes | None) -> bytes:
-    """A snapshot's state; empty when it is missing or damaged (its digest then differs)."""
+def _inflated(connection: sqlite3.Connection, packed: bytes | None) -> bytes:
+    """A snapshot's state (its parts joined); empty when it, or a part, is missing or damaged
+    (its digest then differs)."""
     if packed is None:
         return b""
     try:
-        return views.unpack(packed)
+        return snapshot_states.stored_bytes(connection, bytes(packed))
     except ValueError:
         return b""
 

@@ -2,8 +2,9 @@
 
 `events` imports only the standard library and msgspec; `projections` never imports `ledger`
 or `replay`; `ledger` never imports `replay`. numpy may appear in `projections` only in its
-analytics conversion module, and sqlite-utils and zstandard only where views and snapshots are
-written (`projections/views.py`); `ledger` may use
+analytics conversion module, sqlite-utils only where views are written (`projections/views.py`)
+and zstandard only where snapshot states are stored (`projections/snapshot_states.py`); `ledger`
+may use
 psycopg (the PostgreSQL store) and psycopg_pool (its connections for long-running commands).
 """
 
@@ -27,7 +28,8 @@ THIRD_PARTY_ALLOWED = {
 }
 PROJECTION_EXCEPTIONS = {
     "projections/arrays.py": {"numpy"},
-    "projections/views.py": {"sqlite_utils", "zstandard"},
+    "projections/views.py": {"sqlite_utils"},
+    "projections/snapshot_states.py": {"zstandard"},
 }
 
 

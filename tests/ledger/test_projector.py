@@ -23,7 +23,7 @@ from ledger.rows import fold_row_to_record
 from ledger.sqlite_schema import TypeNames
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
-from projections import views
+from projections import snapshot_states, views
 from projections.balances import Balances
 from projections.base import canonical_bytes
 from projections.prices import Prices
@@ -341,10 +341,12 @@ def test_state_at_restores_snapshots_written_in_the_canonical_form(tmp_path: Pat
 
 @given(state=st.binary(max_size=5_000))
 def test_a_packed_snapshot_state_unpacks_to_its_bytes(state: bytes) -> None:
-    packed = views.pack(state)
-    assert packed.startswith(views.ZSTD_MAGIC)
-    assert views.unpack(packed) == state
-    assert views.unpack(zlib.compress(state)) == state  # as states were stored before zstd
+    packed = snapshot_states.pack(state)
+    assert packed.startswith(snapshot_states.ZSTD_MAGIC)
+    assert snapshot_states.unpack(packed) == state
+    assert (
+        snapshot_states.unpack(zlib.compress(state)) == state
+    )  # as states were stored before zstd
 
 
 def test_snapshot_states_stored_with_zlib_still_serve_time_travel(tmp_path: Path) -> None:
@@ -359,14 +361,14 @@ def test_snapshot_states_stored_with_zlib_still_serve_time_travel(tmp_path: Path
     connection = store.connection
     keys = [key for (key,) in connection.execute("SELECT key FROM snapshot_states")]
     for key in keys[::2]:  # half of them as zlib streams, the others left as zstd frames
-        state = views.snapshot_state(connection, key, "test")
+        state = snapshot_states.snapshot_state(connection, key, "test")
         connection.execute(
             "UPDATE snapshot_states SET state = ? WHERE key = ?", (zlib.compress(state), key)
         )
     assert [projector.digests(block) for block in range(9)] == expected
     connection.execute("UPDATE snapshot_states SET state = ? WHERE key = ?", (b"neither", keys[0]))
     with pytest.raises(views.ViewMismatch, match="cannot be read"):
-        views.snapshot_state(connection, keys[0], "test")
+        snapshot_states.snapshot_state(connection, keys[0], "test")
     store.close()
 
 

@@ -106,7 +106,7 @@ def test_a_snapshot_of_the_json_layout_before_v3_restores_the_same_dicts() -> No
 @pytest.mark.parametrize("cut", [1, 40, -5])
 def test_a_cut_snapshot_is_refused_by_name(cut: int) -> None:
     """A cut in the magic, the header or the amounts raises `DecodeError`, never a wrong
-    state (other damage is the stored sha256's to find: `views.snapshot_state`)."""
+    state (other damage is the stored sha256's to find: `snapshot_states.snapshot_state`)."""
     balances = Balances()
     fold(records_of(decode_journal(JOURNAL)), [balances])
     with pytest.raises(msgspec.DecodeError):

@@ -107,6 +107,23 @@ def test_a_hand_edited_snapshot_is_named(viewed: Path) -> None:
     assert code == 3 and "snapshot of balances" in output
 
 
+def test_a_snapshot_part_lost_from_under_its_states_is_named(viewed: Path) -> None:
+    """Balances' snapshots are stored in parts: a part gone (deleted by hand, past the
+    triggers) is named by `verify --views` and by time travel, and a rebuild makes it again."""
+    sql(
+        viewed,
+        "DELETE FROM snapshot_states WHERE key = (SELECT part_key FROM snapshot_parts"
+        " WHERE position = 0 AND state_key = (SELECT state_key FROM snapshots"
+        " WHERE projection = 'balances' ORDER BY seq DESC LIMIT 1))",
+    )
+    code, output = run("verify", str(viewed), "--views")
+    assert code == 3 and "snapshot of balances" in output
+    code, output = run("state", str(viewed), "--at-block", "15", "--projection", "balances")
+    assert code == 3 and "parts missing" in output and "rebuild" in output
+    assert run("rebuild", str(viewed))[0] == 0
+    assert run("verify", str(viewed), "--views")[0] == 0
+
+
 def test_a_rewritten_chain_fails_against_its_recorded_head(ledger: Path) -> None:
     anchor = json.loads(run("info", str(ledger), "--json")[1])["head_hash"]
     assert run("verify", str(ledger), "--expect-head", anchor)[0] == 0
