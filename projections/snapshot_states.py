@@ -38,41 +38,40 @@ class ViewMismatch(ValueError):
 def store_snapshot(
     connection: Connection, name: str, version: int, seq: int, block: int, state: SnapshotState
 ) -> None:
-    """The snapshot row, and its state (whole, or as its parts) unless stored already."""
+    """The snapshot row, and its state (whole, or as its parts) unless stored already.
+
+    A rebuild stores its snapshots on a thread of its own while the fold goes on (`ledger.
+    background`), and every statement hands the GIL back and forth between the two: the
+    statements are few (one lookup of every key, one insert of every new row).
+    """
     parts = [state] if isinstance(state, bytes) else [part for part in state if part]
     whole = b"".join(parts)
     key = sha256(whole).digest()
+    # (Every part is longer than 0, so with two or more none of them is the whole.)
+    part_keys = [sha256(part).digest() for part in parts] if len(parts) > 1 else []
     connection.execute(
         "DELETE FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
         (name, version, seq),
-    )
-    if len(parts) <= 1:  # (every part longer than 0: none of them is the whole)
-        _store_state(connection, key, whole)
-    elif not _stored(connection, key):
-        keys = [sha256(part).digest() for part in parts]
-        for part_key, part in zip(keys, parts, strict=True):
-            _store_state(connection, part_key, part)
-        connection.execute(
-            "INSERT INTO snapshot_states VALUES (?, ?)", (key, PARTS_MAGIC + b"".join(keys))
-        )
-        connection.executemany(
-            "INSERT INTO snapshot_parts VALUES (?, ?, ?)",
-            [(key, position, part_key) for position, part_key in enumerate(keys)],
-        )
+    )  # first: its triggers may release states looked up below
+    keys = [key, *part_keys]
+    marks = ", ".join("?" for _ in keys)
+    stored = connection.execute(f"SELECT key FROM snapshot_states WHERE key IN ({marks})", keys)
+    known = {bytes(found) for (found,) in stored}
+    if key not in known:
+        if part_keys:
+            new = {k: part for k, part in zip(part_keys, parts, strict=True) if k not in known}
+            rows = [(k, pack(part)) for k, part in new.items()]
+            rows.append((key, PARTS_MAGIC + b"".join(part_keys)))
+            connection.executemany("INSERT INTO snapshot_states VALUES (?, ?)", rows)
+            connection.executemany(
+                "INSERT INTO snapshot_parts VALUES (?, ?, ?)",
+                [(key, position, part_key) for position, part_key in enumerate(part_keys)],
+            )
+        else:
+            connection.execute("INSERT INTO snapshot_states VALUES (?, ?)", (key, pack(whole)))
     connection.execute(
         "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?)", (name, version, seq, block, key)
     )
-
-
-def _stored(connection: Connection, key: bytes) -> bool:
-    found = connection.execute("SELECT 1 FROM snapshot_states WHERE key = ?", (key,)).fetchone()
-    return found is not None
-
-
-def _store_state(connection: Connection, key: bytes, state: bytes) -> None:
-    """A state (or a part of one) under its key, compressed, unless it is stored already."""
-    if not _stored(connection, key):
-        connection.execute("INSERT INTO snapshot_states VALUES (?, ?)", (key, pack(state)))
 
 
 def pack(state: bytes) -> bytes:

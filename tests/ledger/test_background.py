@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
 
 from events import Minted
-from ledger.background import BackgroundWriter, Task
+from ledger.background import SWITCH_INTERVAL_S, BackgroundWriter, Task
 from ledger.batch import NewEvent
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
@@ -106,3 +107,23 @@ def test_a_rebuild_drops_the_old_snapshots_before_it_writes_new_ones(tmp_path: P
     tracked = store.connection.execute("SELECT seq FROM view_tracking").fetchall()
     assert tracked == [(9,)]
     store.close()
+
+
+def test_the_switch_interval_is_short_while_writers_run_and_restored_after(tmp_path: Path) -> None:
+    make_table(tmp_path / "log.db")
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.004)
+        first = BackgroundWriter(tmp_path / "log.db")
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S)
+        with BackgroundWriter(tmp_path / "log.db") as second:
+            second.submit(record(1))
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S)  # the first runs on
+        with pytest.raises(ZeroDivisionError), first:
+            first.submit(record(2))
+            raise ZeroDivisionError  # a caller that fails still stops its writer
+        first.close()  # once more: counted once
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+        assert steps(tmp_path / "log.db") == [1, 2]
+    finally:
+        sys.setswitchinterval(before)
