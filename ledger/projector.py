@@ -43,9 +43,10 @@ if TYPE_CHECKING:
 SNAPSHOT_EVERY_DEFAULT = 6_500
 """Records between two snapshots. `state_at` folds up to this many after the snapshot it
 restores, and each snapshot costs its bytes in the file and its encoding in a rebuild.
-`bench/log_flat.py`'s log (50,000 balances) takes ~566 KB a snapshot once the accounts' parts
-are shared (`projections.views`), so 6,500 keeps it at ~295 bytes an event with the snapshots
-included (300 is the line); 8,500 was the interval when each snapshot held its accounts too."""
+`bench/log_flat.py`'s log (50,000 balances) takes ~566 KB a snapshot once the accounts'
+parts are shared (`projections.snapshot_states`), so 6,500 keeps it at ~295 bytes an event
+with the snapshots included (300 is the line); 8,500 was the interval when each snapshot held
+its accounts too."""
 PROGRESS_STEP = 10_000
 Progress = Callable[[int], None]
 #: Books by the seq they are at (restored from a view or a snapshot), and the block there.

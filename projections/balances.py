@@ -241,7 +241,8 @@ class Balances:
     def snapshot_parts(self) -> list[bytes]:
         """`snapshot()` in parts: the magic and the header, each asset's accounts, and the
         amounts. An asset's accounts only change when new ones arrive, so consecutive
-        snapshots share those parts, and the log's file keeps each once (`projections.views`)."""
+        snapshots share those parts, and the log's file keeps each once
+        (`projections.snapshot_states`)."""
         assets = []
         accounts = []
         for asset, held in self.holdings.items():

@@ -127,12 +127,12 @@ def run_script(connection: sqlite3.Connection, script: str) -> None:
     commit it first). Statements are cut where SQLite says one is complete, so a trigger's
     body (statements between BEGIN and END) stays whole."""
     statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
+    for piece in script.split(";"):
+        statement += piece + ";"
         if sqlite3.complete_statement(statement):
             connection.execute(statement)
             statement = ""
-    if statement.strip():  # the last one, without its semicolon
+    if statement.strip(" \n;"):  # the last one, without its semicolon
         connection.execute(statement)
 
 

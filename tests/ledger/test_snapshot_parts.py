@@ -212,3 +212,36 @@ def test_a_file_from_before_parts_is_brought_up_and_its_whole_states_still_serve
     assert connection.execute("SELECT count(*) FROM snapshot_parts").fetchone()[0] > 0
     assert_nothing_orphaned(connection)
     store.close()
+
+
+def test_a_part_listed_twice_in_one_state_is_stored_once_and_read_back_in_place(
+    tmp_path: Path,
+) -> None:
+    """Two assets can hold the same accounts list: the state lists that part twice."""
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    connection = store.connection
+    views.ensure_schema(connection)
+    parts = [b"header", b'["a","b"]', b'["a","b"]', b"amounts"]
+    views.insert_snapshot(connection, "balances", 1, 7, 7, parts)
+    ((key,),) = connection.execute("SELECT state_key FROM snapshots").fetchall()
+    assert snapshot_states.snapshot_state(connection, key, "test") == b"".join(parts)
+    assert connection.execute("SELECT count(*) FROM snapshot_states").fetchone() == (4,)
+    assert_nothing_orphaned(connection)
+    connection.execute("DELETE FROM snapshots")
+    assert connection.execute("SELECT count(*) FROM snapshot_states").fetchone() == (0,)
+    store.close()
+
+
+def test_run_script_keeps_trigger_bodies_and_quoted_semicolons_whole() -> None:
+    connection = sqlite3.connect(":memory:")
+    views.run_script(
+        connection,
+        "CREATE TABLE a (x TEXT); CREATE TABLE b (y TEXT);\n"
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n"
+        "    INSERT INTO b VALUES ('one;'); INSERT INTO b VALUES (new.x);\nEND;\n"
+        "INSERT INTO a VALUES ('two; three')",
+    )
+    assert connection.execute("SELECT y FROM b ORDER BY rowid").fetchall() == [
+        ("one;",),
+        ("two; three",),
+    ]
