@@ -6,7 +6,7 @@ What it prints, all measured in one run (wall clock; best of `--repeat` where it
   big one, interleaved (which goes first alternates), with every guarantee on
   (`SqliteStore.append`); the rate onto each and their ratio (target >= 0.8);
 - bytes an event: the big log's file (WAL checkpointed into it) after a rebuild has written
-  its views and its snapshots (every 6,500 events, the default), over its events
+  its views and its snapshots (every 7,000 events, the default), over its events
   (target <= 300);
 - `state_at` p99 on the big log: random blocks, each timed `--repeat` times in separate passes;
   the p99 of each block's fastest and of the first pass alone (target < 50 ms);

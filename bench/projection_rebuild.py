@@ -6,7 +6,7 @@ What it measures, for each log size (wall clock; best of `--repeat` runs, defaul
   run, with its peak RSS (VmHWM of that process, which includes the interpreter and its
   imports: sqlite-utils, which pulls in pandas and pyarrow, is imported only when a view's
   table has to be created, as in the first run on a new log). It drops the old view and
-  snapshots, writes a snapshot every 6,500 events (the default) and the view at the end, as
+  snapshots, writes a snapshot every 7,000 events (the default) and the view at the end, as
   a real rebuild does. The same rebuild with no snapshots (one run) is shown too, so the cost
   of the snapshots can be read off;
 - the ceiling: a bare fold of the same log: SQLite read of the payload column only, msgspec
@@ -20,7 +20,7 @@ What it measures, for each log size (wall clock; best of `--repeat` runs, defaul
   base commit's code (a temporary copy of its files, `bench/baseline.py`) and by this checkout's,
   one after the other in the same run (`--no-before` skips it); every record used to reach
   the lending and governance projections (for the block alone) and the positions copies;
-- time travel: `Projector.state_at(block)` for random blocks (snapshots every 6,500 events),
+- time travel: `Projector.state_at(block)` for random blocks (snapshots every 7,000 events),
   median and p99 in ms, and p99 as a share of the full rebuild; each block is timed
   `--repeat` times, in separate passes over all the blocks, and its fastest time counts.
 

@@ -40,13 +40,14 @@ from projections.runtime import Shown, make_books, read_models, shown
 if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
 
-SNAPSHOT_EVERY_DEFAULT = 6_500
+SNAPSHOT_EVERY_DEFAULT = 7_000
 """Records between two snapshots. `state_at` folds up to this many after the snapshot it
-restores, and each snapshot costs its bytes in the file and its encoding in a rebuild.
-`bench/log_flat.py`'s log (50,000 balances) takes ~566 KB a snapshot once the accounts'
-parts are shared (`projections.snapshot_states`), so 6,500 keeps it at ~295 bytes an event
-with the snapshots included (300 is the line); 8,500 was the interval when each snapshot held
-its accounts too."""
+restores; each snapshot costs its bytes in the file and its store in a rebuild (on the
+background writer, which a rebuild waits for when snapshots come faster than it stores them).
+On `bench/log_flat.py`'s log (50,000 balances) a snapshot is ~566 KB once the accounts' parts
+are shared (`projections.snapshot_states`): 7,000 keeps the file at ~289 bytes an event (300
+is the line). 6,500 measured a lower `state_at` p99 but rebuilt at ~0.9 of 7,500's rate,
+which was as fast as 8,500's, the interval when each snapshot held its accounts too."""
 PROGRESS_STEP = 10_000
 Progress = Callable[[int], None]
 #: Books by the seq they are at (restored from a view or a snapshot), and the block there.
