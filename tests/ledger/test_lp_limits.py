@@ -100,13 +100,16 @@ def above_cap(engine: Engine, lp: str) -> set[str]:
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_random_lp_moves_never_take_anyone_above_the_cap(kind: str, rand: Rand) -> None:
     """Deposits, transfers and withdrawals at random: the set of LPs above the cap (at first
-    only the seeding deposit) never gains a member, whatever is refused along the way."""
+    only the seeding deposit) never gains a member, whatever is refused along the way. A
+    deposit into a pool the withdrawals emptied seeds it again, holding all of it: exempt, as
+    the first deposit is."""
     engine, lp = capped_pool(kind)
     people = ("alice", "bob", "carol", "dave")
     above = above_cap(engine, lp)
     for block in range(10, 130):
         who, other = rand.sample(people, 2)
         held = engine.projection(Balances).balance(who, lp)
+        emptied = engine.projection(Balances).supply(lp) == 0
         amount = rand.randint(1, 40) * ONE
         move = rand.choice(["add", "transfer", "remove"])
         if move == "add":
@@ -119,5 +122,6 @@ def test_random_lp_moves_never_take_anyone_above_the_cap(kind: str, rand: Rand) 
             command = RemoveLiquidity(pool="P", provider=who, lp_amount=min(held, amount) or 1)
         engine.execute([command], block=block)
         now = above_cap(engine, lp)
-        assert now <= above, (rand, block, move, now - above)
+        if not (emptied and move == "add"):
+            assert now <= above, (rand, block, move, now - above)
         above = now
