@@ -44,7 +44,10 @@ def bytecode_modes(warm_up: Callable[[Env], object], tree: Path = ROOT) -> Itera
         warm_up(cached)
         # The prefix mirrors absolute paths: dropping the packages' parts leaves the rest warm
         # (a virtual environment inside the tree included).
-        shutil.copytree(warm, cold) if warm.exists() else cold.mkdir()
+        if warm.exists():
+            shutil.copytree(warm, cold)
+        else:
+            cold.mkdir()
         mirror = cold / tree.resolve().relative_to(tree.anchor)
         for package in PACKAGES:
             shutil.rmtree(mirror / package, ignore_errors=True)

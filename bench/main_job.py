@@ -101,18 +101,18 @@ def main() -> None:
         base = Path(folder)
         if arguments.baseline:
             trees[arguments.baseline] = checkout(arguments.baseline, base / "baseline")
+        works = {name: base / "work" / name.replace("/", "_") for name in trees}
         envs: dict[str, dict[str, Env]] = {}
         for name, tree in trees.items():
-            work = base / "work" / name.replace("/", "_")
-            work.mkdir(parents=True)
-            warm_up = partial(main_job, tree, work)
+            works[name].mkdir(parents=True)
+            warm_up = partial(main_job, tree, works[name])
             envs[name] = stack.enter_context(bytecode_modes(warm_up, tree))
         runs: dict[tuple[str, str], list[Run]] = {}
         for _ in range(arguments.repeat):
             for name, tree in trees.items():
                 for mode in MODES:
-                    work = base / "work" / name.replace("/", "_")
-                    runs.setdefault((name, mode), []).append(main_job(tree, work, envs[name][mode]))
+                    run = main_job(tree, works[name], envs[name][mode])
+                    runs.setdefault((name, mode), []).append(run)
     print(
         f"main job (flash-crash), seconds, median of {arguments.repeat}; target: total wall < 2 s"
     )
