@@ -87,9 +87,10 @@ def may_go_negative(account: str, event: Event) -> bool:
     return is_outside(account) and (provenance_of(event) is not None or about_stacks(event))
 
 
-def validate_fact(item: NewEvent, index: int) -> Rejected | None:
-    """Refuse a fact built in Python with a field its type forbids (a negative amount, ...),
-    or a block, time or version the log cannot store.
+def checked_payload(item: NewEvent, index: int) -> bytes | Rejected:
+    """The fact's payload, encoded as the log stores it and checked as the store checks it;
+    or its refusal: a field its type forbids (a negative amount, ...), or a block, time or
+    version the log cannot store.
 
     msgspec checks constraints only when decoding, so the rules below would otherwise read a
     fact the store is going to refuse anyway.
@@ -103,11 +104,12 @@ def validate_fact(item: NewEvent, index: int) -> Rejected | None:
                 index=index,
             )
     event_class = type(item.event)
+    payload = encode(item.event)
     try:
-        decoder_of(event_tag(event_class), event_class.schema_version)(encode(item.event))
+        decoder_of(event_tag(event_class), event_class.schema_version)(payload)
     except msgspec.ValidationError as error:
         return validation_rejection(error, index)
-    return None
+    return payload
 
 
 def admit(event: Event, books: Context) -> Rejected | None:

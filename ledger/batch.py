@@ -34,6 +34,23 @@ class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
     """When it happened, if the writer knows (a chain timestamp); None uses the clock."""
 
 
+class CheckedBatch(list[NewEvent]):
+    """A batch whose events were encoded and checked as they were accepted, kept with those
+    payloads (the engine's held events, see `ledger.admission.checked_payload`): `place`
+    stores the bytes as they are instead of encoding and checking each event again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.payloads: list[bytes] = []
+
+    def add(self, items: Sequence[NewEvent], payloads: Sequence[bytes]) -> None:
+        """Hold `items`, whose payloads are `payloads` (encoded and checked), in order."""
+        if len(items) != len(payloads):
+            raise ValueError(f"{len(items)} events with {len(payloads)} payloads")
+        self.extend(items)
+        self.payloads.extend(payloads)
+
+
 class Head(msgspec.Struct, frozen=True):
     """The end of the log: last seq (0 when empty), its block and its hash."""
 
@@ -133,19 +150,25 @@ def place(batch: Sequence[NewEvent], view: StoreView, now_ms: int) -> list[Place
     chosen_ids: set[str] = set()
     types: dict[type[Event], tuple[str, int, DecodeCurrent]] = {}
     prev_block, seq = view.head.block, view.head.seq
+    checked = batch.payloads if isinstance(batch, CheckedBatch) else None
+    if checked is not None and len(checked) != len(batch):
+        checked = None  # the list was changed after it was checked: check it all again
     for index, item in enumerate(batch):
         event = item.event
         known = types.get(type(event))
         if known is None:
             known = types[type(event)] = _type_facts(type(event))
         tag, version, validate = known
-        payload = encode(event)
-        try:
-            # msgspec checks types and constraints only when decoding: an event built in
-            # Python with a negative amount is caught here, before it reaches the log.
-            validate(payload)
-        except msgspec.ValidationError as error:
-            return validation_rejection(error, index)
+        if checked is not None:
+            payload = checked[index]
+        else:
+            payload = encode(event)
+            try:
+                # msgspec checks types and constraints only when decoding: an event built in
+                # Python with a negative amount is caught here, before it reaches the log.
+                validate(payload)
+            except msgspec.ValidationError as error:
+                return validation_rejection(error, index)
         block = item.block
         if block < prev_block:
             return Rejected(

@@ -34,8 +34,8 @@ from typing import cast
 from events.base import Event, event_tag
 from events.record import Record
 from events.rejections import RejectCode
-from ledger.admission import admit, validate_fact
-from ledger.batch import Appended, Head, NewEvent, Rejected
+from ledger.admission import admit, checked_payload
+from ledger.batch import Appended, CheckedBatch, Head, NewEvent, Rejected
 from ledger.command import Command, Context, Emit, Executed, ProjectionT, reject
 from ledger.commands import HANDLERS
 from ledger.errors import StoreError
@@ -71,8 +71,9 @@ class Engine:
         self.store = store
         self.checkpoint_every = checkpoint_every
         self._checkpoint: tuple[int, int, dict[str, bytes]] | None = start
-        self._pending: list[NewEvent] | None = None
-        """Inside `deferred`: the accepted events not yet appended (the head counts them)."""
+        self._pending: CheckedBatch | None = None
+        """Inside `deferred`: the accepted events not yet appended (the head counts them),
+        with their payloads, encoded and checked as they were accepted."""
         self.books: Books = make_books()
         self._reload()
 
@@ -90,7 +91,7 @@ class Engine:
     def _reload(self) -> None:
         """Rebuild live state: the last checkpoint plus the store's records after it."""
         if self._pending is not None:
-            self._pending = []
+            self._pending = CheckedBatch()
         head = self.store.head()
         if self._checkpoint is not None and self._checkpoint[0] > head.seq:
             self._checkpoint = None  # taken over events a rolled-back transaction took back
@@ -119,7 +120,7 @@ class Engine:
         rebuilt from the store."""
         if self._pending is not None:
             raise RuntimeError("Engine.deferred does not nest")
-        self._pending = []
+        self._pending = CheckedBatch()
         try:
             yield
             self.flush()
@@ -134,7 +135,7 @@ class Engine:
         pending = self._pending
         if not pending:
             return
-        self._pending = []
+        self._pending = CheckedBatch()
         result = self.store.append(pending, expected_head=self.head.seq - len(pending))
         if isinstance(result, Rejected) or result.last_seq != self.head.seq:
             self._reload()
@@ -247,13 +248,16 @@ class Engine:
         """Inside `deferred`: keep an accepted batch for the append at the end.
 
         Each event is first checked as the store checks it (its payload's constraints, ints
-        the log can store), so a batch the store would refuse is refused now, on its own."""
+        the log can store), so a batch the store would refuse is refused now, on its own; the
+        payloads are held with the events, so the append does not encode and check again."""
+        payloads: list[bytes] = []
         for index, item in enumerate(batch):
-            refused = validate_fact(item, index)
-            if refused is not None:
-                return refused, True
+            checked = checked_payload(item, index)
+            if isinstance(checked, Rejected):
+                return checked, True
+            payloads.append(checked)
         assert self._pending is not None
-        self._pending.extend(batch)
+        self._pending.add(batch, payloads)
         held = Appended(
             first_seq=self.head.seq + 1, last_seq=self.head.seq + len(batch), head_hash=""
         )
@@ -305,16 +309,20 @@ class Engine:
         self, batch: Sequence[NewEvent], expected_head: int | None, idempotency_key: str | None
     ) -> tuple[Appended | Rejected, bool]:
         """The batch's outcome, and whether the live books must be put back."""
+        checked = CheckedBatch()
         for index, item in enumerate(batch):
-            refused = validate_fact(item, index)
+            payload = checked_payload(item, index)
+            refused = payload if isinstance(payload, Rejected) else None
             if refused is None:
                 refused = admit(item.event, Context(item.block, self.books.by_type))
             if refused is not None:
                 return Rejected(code=refused.code, detail=refused.detail, index=index), index > 0
+            assert isinstance(payload, bytes)
+            checked.add([item], [payload])
             stream = item.stream or item.event.default_stream()
             self._apply(item.event, stream, self.head.seq + index + 1, item.block, item.ts_ms or 0)
         result = self.store.append(
-            batch, expected_head=expected_head, idempotency_key=idempotency_key
+            checked, expected_head=expected_head, idempotency_key=idempotency_key
         )
         if isinstance(result, Rejected) or result.replayed:
             return result, True

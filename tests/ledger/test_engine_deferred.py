@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import Minted, RejectCode
-from ledger.batch import Appended, NewEvent, Rejected
+from events import Minted, RejectCode, Transferred
+from ledger.admission import checked_payload
+from ledger.batch import Appended, CheckedBatch, NewEvent, Rejected
 from ledger.clock import FixedClock
 from ledger.command import Command, Context, Emit
 from ledger.commands import HANDLERS
@@ -200,3 +201,37 @@ def test_deferred_does_not_nest_and_keyed_batches_go_to_the_store_at_once() -> N
         )
         assert isinstance(facts, Appended) and facts.last_seq == 7
     assert engine.store.head().seq == 7 == engine.head.seq
+
+
+def test_a_checked_batch_appends_the_bytes_a_plain_one_would() -> None:
+    events = [
+        NewEvent(event=Minted(asset="USDC", to_account="dave", amount=7), block=2),
+        NewEvent(
+            event=Transferred(asset="USDC", from_account="alice", to_account="bob", amount=3),
+            block=3,
+        ),
+    ]
+    plain, checked = fresh_engine().store, fresh_engine().store
+    batch = CheckedBatch()
+    payloads = [checked_payload(item, index) for index, item in enumerate(events)]
+    assert all(isinstance(payload, bytes) for payload in payloads)
+    batch.add(events, [payload for payload in payloads if isinstance(payload, bytes)])
+    assert isinstance(plain.append(events), Appended)
+    assert isinstance(checked.append(batch), Appended)
+    assert list(checked.read()) == list(plain.read())
+    with pytest.raises(ValueError, match="2 events with 1 payloads"):
+        CheckedBatch().add(events, [b"{}"])
+
+
+def test_a_checked_batch_changed_after_its_check_is_checked_again_whole() -> None:
+    store = fresh_engine().store
+    head = store.head()
+    batch = CheckedBatch()
+    first = NewEvent(event=Minted(asset="USDC", to_account="dave", amount=7), block=2)
+    payload = checked_payload(first, 0)
+    assert isinstance(payload, bytes)
+    batch.add([first], [payload])
+    batch.append(NewEvent(event=Minted(asset="USDC", to_account="bob", amount=-5), block=2))
+    result = store.append(batch)
+    assert isinstance(result, Rejected) and result.code == RejectCode.NEGATIVE_AMOUNT
+    assert result.index == 1 and store.head() == head
