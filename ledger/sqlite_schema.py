@@ -109,7 +109,9 @@ STORED_COLUMNS = (
     "idempotency_key, hash"
 )
 INSERT_ROW = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-NEW_STREAM = "INSERT INTO streams (name, top_version, first_seq, last_seq) VALUES (?, 0, ?, 0)"
+NEW_STREAM = (
+    "INSERT OR IGNORE INTO streams (name, top_version, first_seq, last_seq) VALUES (?, 0, ?, 0)"
+)
 MOVE_STREAM = "UPDATE streams SET top_version = ?, last_seq = ? WHERE id = ?"
 #: A stored row: a `Row` without `prev_hash`, the stream and the type by their ids, the
 #: derived id as None and the hash as bytes.
@@ -163,13 +165,18 @@ def insert_rows(
 
 
 def stream_id(connection: sqlite3.Connection, name: str, first_seq: int) -> int:
-    """The id of a stream, created (starting at `first_seq`) if it has no records yet."""
-    row = connection.execute("SELECT id FROM streams WHERE name = ?", (name,)).fetchone()
-    if row is not None:
-        return int(row[0])
+    """The id of a stream, created (starting at `first_seq`) if it has no records yet.
+
+    A name the caller has no id for is nearly always a new stream (the version lookup before
+    the append reads the ids of those that exist), so the insert is tried first, and an
+    existing stream (the insert ignored) is then looked up.
+    """
     cursor = connection.execute(NEW_STREAM, (name, first_seq))
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    if cursor.rowcount == 1 and cursor.lastrowid is not None:
+        return cursor.lastrowid
+    row = connection.execute("SELECT id FROM streams WHERE name = ?", (name,)).fetchone()
+    assert row is not None, name
+    return int(row[0])
 
 
 def type_id(connection: sqlite3.Connection, name: str) -> int:

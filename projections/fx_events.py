@@ -14,7 +14,6 @@ from typing import Any
 from events.fx import (
     FxFundingAccrued,
     FxHarvested,
-    FxPositionOperated,
     FxRedeemed,
     FxStabilityDeposited,
     FxStabilityRedeemed,
@@ -24,7 +23,6 @@ from events.fx import (
 from projections.contracts.fx_results import (
     FundingPreview,
     HarvestPreview,
-    OperatePreview,
     RedeemPreview,
     Settlement,
     TickMovement,
@@ -65,11 +63,6 @@ def _copied(cls: Any, source: Any, **overrides: Any) -> Any:
 
 def movements_of(moves: list[FxTickMove]) -> tuple[TickMovement, ...]:
     return tuple(_copied(TickMovement, move) for move in moves)
-
-
-def operate_preview(event: FxPositionOperated) -> OperatePreview:
-    preview: OperatePreview = _copied(OperatePreview, event)
-    return preview
 
 
 def redeem_preview(event: FxRedeemed) -> RedeemPreview:

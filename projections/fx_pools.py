@@ -57,7 +57,6 @@ from projections.fx_events import (
     deposit_preview,
     funding_preview,
     harvest_preview,
-    operate_preview,
     redeem_preview,
     stability_redeem_preview,
     walk_preview,
@@ -126,7 +125,8 @@ class FxPools:
             self._rest_digest = None
         try:
             if kind is FxPositionOperated:
-                self.pools[event.pool_id].apply_operate(operate_preview(event))
+                operated: FxPositionOperated = event  # read as a preview (`OperateRecord`)
+                self.pools[event.pool_id].apply_operate(operated)
             elif kind is FxWalked:
                 pool = self.pools[event.pool_id]
                 outcome = "liquidated" if event.kind == "liquidate" else "rebalanced"

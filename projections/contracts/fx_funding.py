@@ -10,8 +10,6 @@ and treasury; accumulated open/close/misc fees paid out).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from events.rejections import RejectCode
 from projections.contracts import MathRejected
 from projections.contracts.fx_params import (
@@ -149,14 +147,12 @@ def preview_harvest(state: FxPoolState, collateral_rate_1e18: int) -> HarvestPre
 
 def apply_harvest(state: FxPoolState, preview: HarvestPreview) -> None:
     """Take the harvested collateral off the manager's record and zero the fee accumulators."""
-    balances = state.balances
-    state.balances = replace(
-        balances,
-        collateral_token=balances.collateral_token - preview.funding_token - preview.rewards_token,
-        collateral_raw=balances.collateral_raw - preview.funding_raw,
-        fees_open_token=balances.fees_open_token - preview.fees_open_paid_token,
-        fees_close_token=balances.fees_close_token - preview.fees_close_paid_token,
-        fees_misc_token=balances.fees_misc_token - preview.fees_misc_paid_token,
+    state.balances = state.balances.moved(
+        collateral_token=-preview.funding_token - preview.rewards_token,
+        collateral_raw=-preview.funding_raw,
+        fees_open_token=-preview.fees_open_paid_token,
+        fees_close_token=-preview.fees_close_paid_token,
+        fees_misc_token=-preview.fees_misc_paid_token,
     )
 
 

@@ -9,12 +9,12 @@ withdraw, borrow and repay fees (`_handleSupply/_handleWithdraw/_handleBorrow/_h
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from events.rejections import RejectCode
 from projections.contracts import MathRejected
 from projections.contracts.fx_params import FxVersion, fee_of, stepped_fee_ratio_1e9
-from projections.contracts.fx_results import OperatePreview, OperateRequest
+from projections.contracts.fx_results import OperatePreview, OperateRecord, OperateRequest
 from projections.contracts.fx_state import FxPoolState, FxReplayMismatch
 from projections.contracts.fx_ticks import (
     MIN_COLLATERAL,
@@ -332,12 +332,12 @@ def _manager_debt(state: FxPoolState, request: OperateRequest, raw_debt: int) ->
     return side
 
 
-def apply_operate(state: FxPoolState, preview: OperatePreview) -> None:
+def apply_operate(state: FxPoolState, preview: OperateRecord) -> None:
     """Fold a recorded operate into the pool.
 
     Args:
         state: The pool, mutated.
-        preview: The amounts the event recorded (an `OperatePreview` rebuilt from it).
+        preview: The amounts the event recorded (the event itself, or a preview).
 
     Raises:
         FxReplayMismatch: When the recorded position or shares disagree with the pool.
@@ -366,14 +366,12 @@ def apply_operate(state: FxPoolState, preview: OperatePreview) -> None:
     position.tick, position.node = tick, node
     state.coll_shares_total += preview.coll_shares_delta
     state.debt_shares_total += preview.debt_shares_delta
-    balances = state.balances
-    state.balances = replace(
-        balances,
-        collateral_token=balances.collateral_token + preview.pool_collateral_token_delta,
-        collateral_raw=balances.collateral_raw + preview.pool_collateral_raw_delta,
-        debt=balances.debt + preview.debt_raw_delta,
-        fees_open_token=balances.fees_open_token + preview.fee_open_token,
-        fees_close_token=balances.fees_close_token + preview.fee_close_token,
+    state.balances = state.balances.moved(
+        collateral_token=preview.pool_collateral_token_delta,
+        collateral_raw=preview.pool_collateral_raw_delta,
+        debt=preview.debt_raw_delta,
+        fees_open_token=preview.fee_open_token,
+        fees_close_token=preview.fee_close_token,
     )
 
 

@@ -37,6 +37,7 @@ from projections.contracts.fx_results import (
     FundingPreview,
     HarvestPreview,
     OperatePreview,
+    OperateRecord,
     OperateRequest,
     RedeemPreview,
     RedeemRequest,
@@ -61,7 +62,7 @@ class FxPool(FxPoolState):
         """
         return preview_operate(self, request)
 
-    def apply_operate(self, preview: OperatePreview) -> None:
+    def apply_operate(self, preview: OperateRecord) -> None:
         """Fold a recorded operate (see `preview_operate`)."""
         apply_operate(self, preview)
 

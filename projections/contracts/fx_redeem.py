@@ -8,8 +8,6 @@ the walk stops at the first tick that would not move, `_tickWillMove`).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from events.rejections import RejectCode
 from projections.contracts import MathRejected
 from projections.contracts.fx_params import fee_of
@@ -115,13 +113,11 @@ def apply_redeem(state: FxPoolState, preview: RedeemPreview) -> None:
     replay_movements(state, preview.movements)
     state.coll_shares_total -= preview.coll_shares_removed
     state.debt_shares_total -= preview.debt_shares_removed
-    balances = state.balances
-    state.balances = replace(
-        balances,
-        collateral_token=balances.collateral_token - preview.colls_token,
-        collateral_raw=balances.collateral_raw - preview.raw_colls,
-        debt=balances.debt - preview.raw_debts,
-        fees_misc_token=balances.fees_misc_token + preview.fee_token,
+    state.balances = state.balances.moved(
+        collateral_token=-preview.colls_token,
+        collateral_raw=-preview.raw_colls,
+        debt=-preview.raw_debts,
+        fees_misc_token=preview.fee_token,
     )
 
 

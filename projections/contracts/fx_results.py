@@ -9,6 +9,7 @@ amounts are 18-decimal collateral/fxUSD units; `_token` amounts are collateral t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from projections.contracts.fx_ticks import PRECISION
 
@@ -37,6 +38,26 @@ class ManagerBalances:
     fees_open_token: int
     fees_close_token: int
     fees_misc_token: int
+
+    def moved(
+        self,
+        *,
+        collateral_token: int = 0,
+        collateral_raw: int = 0,
+        debt: int = 0,
+        fees_open_token: int = 0,
+        fees_close_token: int = 0,
+        fees_misc_token: int = 0,
+    ) -> ManagerBalances:
+        """These balances moved by the deltas given (a new record: this one is frozen)."""
+        return ManagerBalances(
+            self.collateral_token + collateral_token,
+            self.collateral_raw + collateral_raw,
+            self.debt + debt,
+            self.fees_open_token + fees_open_token,
+            self.fees_close_token + fees_close_token,
+            self.fees_misc_token + fees_misc_token,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +134,39 @@ class OperatePreview:
     usdc_from_owner: int = 0
     """USDC repay: paid to fxUSD's reserve plus the repay fee."""
     usdc_fee_to_close_revenue: int = 0
+
+
+class OperateRecord(Protocol):
+    """What folding an operate reads: an `OperatePreview`, or the `FxPositionOperated` event
+    that recorded one (the same fields by name), folded as it is rather than copied into a
+    preview first."""
+
+    @property
+    def position_id(self) -> int: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def opened(self) -> bool: ...
+    @property
+    def pool_collateral_token_delta(self) -> int: ...
+    @property
+    def pool_collateral_raw_delta(self) -> int: ...
+    @property
+    def fee_open_token(self) -> int: ...
+    @property
+    def fee_close_token(self) -> int: ...
+    @property
+    def debt_raw_delta(self) -> int: ...
+    @property
+    def coll_shares_delta(self) -> int: ...
+    @property
+    def debt_shares_delta(self) -> int: ...
+    @property
+    def coll_shares_after(self) -> int: ...
+    @property
+    def debt_shares_after(self) -> int: ...
+    @property
+    def tick_after(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ movements on the `TickTree` (`TickLogic._liquidateTick`). The walks themselves l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from events.rejections import RejectCode
 from projections.contracts import MathRejected
@@ -186,18 +186,11 @@ def apply_walk(state: FxPoolState, preview: WalkPreview) -> None:
     state.coll_shares_total -= preview.coll_shares_removed
     state.debt_shares_total -= preview.debt_shares_removed
     state.debt_index = preview.debt_index_after
-    balances = state.balances
-    state.balances = replace(
-        balances,
-        collateral_token=balances.collateral_token
-        + preview.bonus_from_reserve_token
-        - preview.settlement.colls_token,
-        collateral_raw=balances.collateral_raw
-        + preview.bonus_from_reserve_raw
-        - preview.raw_colls
-        - preview.bonus_raw_colls,
-        debt=balances.debt - preview.raw_debts,
-        fees_misc_token=balances.fees_misc_token + preview.settlement.protocol_revenue_token,
+    state.balances = state.balances.moved(
+        collateral_token=preview.bonus_from_reserve_token - preview.settlement.colls_token,
+        collateral_raw=preview.bonus_from_reserve_raw - preview.raw_colls - preview.bonus_raw_colls,
+        debt=-preview.raw_debts,
+        fees_misc_token=preview.settlement.protocol_revenue_token,
     )
 
 

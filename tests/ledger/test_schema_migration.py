@@ -15,7 +15,7 @@ from events import AssetRegistered, Burned, Minted, Transferred
 from ledger.batch import Appended, NewEvent, Rejected
 from ledger.errors import StoreError
 from ledger.projector import Projector
-from ledger.sqlite_schema import SCHEMA_VERSION, STORED_COLUMNS
+from ledger.sqlite_schema import SCHEMA_VERSION, STORED_COLUMNS, stream_id
 from ledger.sqlite_store import PAGE_SIZE, WAL_CHECKPOINT_BYTES, SqliteStore
 from ledger.store import ReadFilter
 from projections.balances import Balances
@@ -286,4 +286,23 @@ def test_the_served_queries_over_the_log_run_against_the_named_view(tmp_path: Pa
     for sql in on_the_log:
         names = {part.split()[0].strip("),'") for part in sql.split(":")[1:]}
         store.connection.execute(sql, dict.fromkeys(names, "")).fetchall()
+    store.close()
+
+
+def test_a_stream_id_is_given_once_whether_the_caller_knew_the_stream_or_not(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "log.db", create=True)
+    mint = NewEvent(event=Minted(asset="USDC", to_account="alice", amount=5), block=1)
+    assert isinstance(store.append([mint]), Appended)
+    connection = store.connection
+    (known,) = connection.execute("SELECT id FROM streams").fetchone()
+    name = mint.event.default_stream()
+    assert stream_id(connection, name, 9) == known  # exists: looked up, not added
+    created = stream_id(connection, "a-new-stream", 9)
+    assert created != known
+    assert stream_id(connection, "a-new-stream", 12) == created
+    rows = connection.execute("SELECT name, first_seq FROM streams ORDER BY id").fetchall()
+    assert rows == [(name, 1), ("a-new-stream", 9)]
+    connection.rollback()
     store.close()
