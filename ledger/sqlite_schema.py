@@ -109,9 +109,7 @@ STORED_COLUMNS = (
     "idempotency_key, hash"
 )
 INSERT_ROW = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-NEW_STREAM = (
-    "INSERT OR IGNORE INTO streams (name, top_version, first_seq, last_seq) VALUES (?, 0, ?, 0)"
-)
+NEW_STREAM = "INSERT INTO streams (name, top_version, first_seq, last_seq) VALUES (?, 0, ?, 0)"
 MOVE_STREAM = "UPDATE streams SET top_version = ?, last_seq = ? WHERE id = ?"
 #: A stored row: a `Row` without `prev_hash`, the stream and the type by their ids, the
 #: derived id as None and the hash as bytes.
@@ -154,7 +152,7 @@ def insert_rows(
     tops: dict[str, tuple[int, int]] = {}
     for seq, _, _, stream, version, tag, *_ in rows:
         if stream not in ids:
-            ids[stream] = stream_id(connection, stream, seq)
+            ids[stream] = stream_id(connection, stream, seq, new=version == 1)
         if tag not in type_ids:
             type_ids[tag] = type_id(connection, tag)
         tops[stream] = (version, seq)
@@ -164,19 +162,19 @@ def insert_rows(
     )
 
 
-def stream_id(connection: sqlite3.Connection, name: str, first_seq: int) -> int:
+def stream_id(connection: sqlite3.Connection, name: str, first_seq: int, *, new: bool) -> int:
     """The id of a stream, created (starting at `first_seq`) if it has no records yet.
 
-    A name the caller has no id for is nearly always a new stream (the version lookup before
-    the append reads the ids of those that exist), so the insert is tried first, and an
-    existing stream (the insert ignored) is then looked up.
+    `new`: the row being stored is the stream's first (its version is 1), so the stream has
+    no row to look up and is inserted at once.
     """
+    if not new:
+        row = connection.execute("SELECT id FROM streams WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return int(row[0])
     cursor = connection.execute(NEW_STREAM, (name, first_seq))
-    if cursor.rowcount == 1 and cursor.lastrowid is not None:
-        return cursor.lastrowid
-    row = connection.execute("SELECT id FROM streams WHERE name = ?", (name,)).fetchone()
-    assert row is not None, name
-    return int(row[0])
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
 
 
 def type_id(connection: sqlite3.Connection, name: str) -> int:

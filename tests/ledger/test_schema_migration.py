@@ -298,11 +298,14 @@ def test_a_stream_id_is_given_once_whether_the_caller_knew_the_stream_or_not(
     connection = store.connection
     (known,) = connection.execute("SELECT id FROM streams").fetchone()
     name = mint.event.default_stream()
-    assert stream_id(connection, name, 9) == known  # exists: looked up, not added
-    created = stream_id(connection, "a-new-stream", 9)
+    assert stream_id(connection, name, 9, new=False) == known  # looked up, not added
+    created = stream_id(connection, "a-new-stream", 9, new=True)
     assert created != known
-    assert stream_id(connection, "a-new-stream", 12) == created
+    assert stream_id(connection, "a-new-stream", 12, new=False) == created
+    assert stream_id(connection, "another", 13, new=False) not in (known, created)
     rows = connection.execute("SELECT name, first_seq FROM streams ORDER BY id").fetchall()
-    assert rows == [(name, 1), ("a-new-stream", 9)]
+    assert rows == [(name, 1), ("a-new-stream", 9), ("another", 13)]
+    with pytest.raises(sqlite3.IntegrityError):  # "new" is the row's claim; never a second row
+        stream_id(connection, name, 14, new=True)
     connection.rollback()
     store.close()
