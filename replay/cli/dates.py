@@ -33,9 +33,15 @@ def parse_date(text: str) -> tuple[int, int]:
         ) from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    start = int(moment.timestamp() * 1000)
     whole_day = len(text.strip()) <= 10
-    end = int((moment + DAY).timestamp() * 1000) if whole_day else start + 1
+    try:
+        start = int(moment.timestamp() * 1000)
+        end = int((moment + DAY).timestamp() * 1000) if whole_day else start + 1
+    except (OverflowError, ValueError) as error:  # the day after 9999-12-31 has no date
+        raise click.BadParameter(
+            f"out of range: {text!r}; a date-only value ends the next day, so the last is "
+            "9999-12-30 (or give a time: 9999-12-31T23:59)"
+        ) from error
     return start, end
 
 

@@ -9,6 +9,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from replay.cli import cli
@@ -57,6 +58,15 @@ def test_a_date_and_its_block_together_are_a_usage_error(whale_log: Path) -> Non
         cli, ["state", str(whale_log), "--at-block", "5", "--until", "2021-06-01"]
     )
     assert result.exit_code == 2 and "not both" in result.output
+
+
+@pytest.mark.parametrize("command", ["state", "log", "digest", "audit"])
+def test_the_last_whole_day_is_a_usage_error_not_a_crash(whale_log: Path, command: str) -> None:
+    """A date alone ends the next day: 9999-12-31 would end in year 10000, which has no date."""
+    result = CliRunner().invoke(cli, [command, str(whale_log), "--until", "9999-12-31"])
+    assert result.exit_code == 2 and "out of range" in result.output
+    timed = CliRunner().invoke(cli, [command, str(whale_log), "--until", "9999-12-31T23:59"])
+    assert timed.exit_code in (0, 3), timed.output  # a time on that day is a date like any
 
 
 def test_log_by_account_shows_only_records_that_name_it(whale_log: Path) -> None:
