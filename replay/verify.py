@@ -3,7 +3,8 @@
 A checkpoint records the digest scheme it was computed with (`CheckpointRecorded.digest_scheme`).
 Digests of an earlier scheme cannot be compared with today's books: such checkpoints are
 counted and named (`earlier_schemes`), not reported as mismatches, and the log still verifies
-when its chain holds and it folds.
+when its chain holds and it folds. A checkpoint of the current scheme that records no digest at
+all (one appended by hand: a replay records every book's) is a mismatch, not a match.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from ledger.store import EventStore
 from projections.base import Projection
 from projections.books import DIGEST_SCHEME
 from projections.runtime import make_books
+
+NO_DIGEST = "(no book)"
+"""The projection named by the mismatch of a checkpoint that records no digest."""
 
 
 @dataclass
@@ -69,6 +73,10 @@ def verify_replay(store: EventStore) -> ReplayVerification:
                 result.earlier_schemes[event.digest_scheme] += 1
             else:
                 result.checkpoints += 1
+                if not event.digests:  # it vouches for nothing: a checkpoint compares books
+                    result.mismatches.append(
+                        CheckpointMismatch(event.label, record.seq, NO_DIGEST, "(none)", "-")
+                    )
                 _compare(result, books.by_name, event, record.seq)
         books.apply(record)
     return result

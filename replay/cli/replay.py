@@ -24,7 +24,7 @@ from replay.cli.common import (
 from replay.cli.state import check_projection_names
 from replay.summary import render_summary, summarise
 from replay.units import Units, asset_decimals
-from replay.verify import verify_replay
+from replay.verify import NO_DIGEST, verify_replay
 
 data_dir_option = click.option(
     "--data-dir",
@@ -146,6 +146,8 @@ def verify_command(path: Path | str, as_json: bool) -> None:
         message = (
             f"checkpoint {first.label} (seq {first.seq}): {first.projection} digest "
             f"{first.rebuilt} differs from the recorded {first.recorded}"
+            if first.projection != NO_DIGEST
+            else f"checkpoint {first.label} (seq {first.seq}) records no digest to compare"
         )
     if as_json:
         sys.exit(EXIT_INTEGRITY)

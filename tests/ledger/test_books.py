@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from ledger.memory import MemoryStore
 from ledger.sqlite_store import SqliteStore
 from projections.alex_lending import AlexLending
 from projections.balances import Balances
+from projections.books import DIGEST_SCHEME
 from projections.governance import Governance
 from projections.prices import Prices
 from projections.runtime import PROJECTIONS, READ_MODELS, make_books
@@ -137,3 +139,37 @@ def test_a_book_no_record_went_to_keeps_its_digest_and_every_digest_stays_exact(
     assert fresh.digests() == live
     books.restore(books.snapshot(), books.position.seq, books.position.block)
     assert books.digests() == live and sorted(taken) == sorted(book.name for book in books)
+
+
+def test_a_checkpoint_that_records_no_digest_does_not_verify(tmp_path: Path) -> None:
+    """A replay's checkpoint records every book's digest; one appended with none vouches for
+    nothing, so `replay --verify` names it (exit 3) instead of counting it as a match."""
+    scenario = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "flash-crash.toml"
+    path = tmp_path / "ledger.db"
+    assert CliRunner().invoke(cli, ["replay", str(scenario), "--db", str(path)]).exit_code == 0
+    store = SqliteStore(path)
+    head = store.head()
+    store.close()
+    line = {
+        "block": head.block,
+        "event": {
+            "type": "CheckpointRecorded",
+            "label": "by-hand",
+            "digests": {},
+            "digest_scheme": DIGEST_SCHEME,
+        },
+    }
+    facts = tmp_path / "checkpoint.jsonl"
+    facts.write_text(json.dumps(line) + "\n")
+    appended = CliRunner().invoke(cli, ["append", str(path), str(facts)])
+    assert appended.exit_code == 0, appended.output
+    store = SqliteStore(path)
+    try:
+        result = verify_replay(store)
+    finally:
+        store.close()
+    assert not result.ok and [item.label for item in result.mismatches] == ["by-hand"]
+    shown = CliRunner().invoke(cli, ["replay", "--verify", str(path)])
+    assert (
+        shown.exit_code == 3 and "by-hand" in shown.output and "records no digest" in shown.output
+    )
