@@ -12,12 +12,15 @@ from ledger.errors import IntegrityError, LedgerError
 from ledger.stores import describe_target, is_postgres_url
 from replay.cli.common import (
     EXIT_INTEGRITY,
+    STORED_INT,
     CliExit,
     ExitCode,
     LogTarget,
     echo_json,
     exit_for,
     json_option,
+    open_log,
+    refuse_past_head,
     units_option,
 )
 from replay.scenario import ScenarioError
@@ -34,7 +37,7 @@ def prices_dir_default() -> Path:
 
 @click.command()
 @click.argument("log", type=LogTarget())
-@click.option("--at-block", type=click.IntRange(min=0), required=True)
+@click.option("--at-block", type=STORED_INT, required=True)
 @click.option(
     "--scenario",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -96,10 +99,7 @@ def stress(
     from replay.fork import sqlite_prefix
     from replay.stress_spec import load_stress
 
-    if isinstance(log, Path) and not log.is_file():
-        raise click.BadParameter(f"no log file at {log}", param_hint="'LOG'")
-    if paths is None and is_postgres_url(out) and unstressed_out is None:
-        raise click.UsageError("with --out URL, name the unstressed log: --unstressed-out")
+    _check_arguments(log, at_block, out, unstressed_out, paths)
     prices_dir = prices_dir or prices_dir_default()
     try:
         spec = load_stress(scenario)
@@ -134,6 +134,22 @@ def stress(
         return
     for line in lines:
         click.echo(line)
+
+
+def _check_arguments(
+    log: Path | str,
+    at_block: int,
+    out: Path | str | None,
+    unstressed_out: Path | str | None,
+    paths: int | None,
+) -> None:
+    """Refuse what cannot make a stress, before anything is read from LOG or written."""
+    if isinstance(log, Path) and not log.is_file():
+        raise click.BadParameter(f"no log file at {log}", param_hint="'LOG'")
+    if paths is None and is_postgres_url(out) and unstressed_out is None:
+        raise click.UsageError("with --out URL, name the unstressed log: --unstressed-out")
+    with open_log(log) as store:
+        refuse_past_head(at_block, store.head(), log)
 
 
 def _report(

@@ -350,3 +350,19 @@ def test_a_bug_in_a_stress_is_an_internal_error_with_its_traceback_saved(
     assert "traceback is saved in" in result.output and not out.exists()
     saved = list(tmp_path.glob("defi-ledger-crash-*.txt"))
     assert len(saved) == 1 and 'raise RuntimeError("a bug")' in saved[0].read_text()
+
+
+@pytest.mark.parametrize("block", ["4", "99999999", str(2**63 - 1)])
+@pytest.mark.parametrize("many", [False, True])
+def test_a_block_past_the_head_is_refused_before_anything_is_written(
+    book: Path, tmp_path: Path, block: str, many: bool
+) -> None:
+    """The book's head is block 3: a stress from beyond it has no books to start from."""
+    scenario = write_stress(tmp_path / "step.toml")
+    args = ["stress", str(book), "--at-block", block, "--scenario", str(scenario)]
+    report_dir = tmp_path / "report"
+    more = ["--paths", "2", "--workers", "1"] if many else ["--out", str(tmp_path / "s.db")]
+    result = CliRunner().invoke(cli, [*args, *more, "--report", str(report_dir)])
+    assert result.exit_code == 1, result.output
+    assert f"block {block} is past the head of {book}: block 3" in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["book.db", "step.toml"]
