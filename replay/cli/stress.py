@@ -144,6 +144,13 @@ def _check_arguments(
     paths: int | None,
 ) -> None:
     """Refuse what cannot make a stress, before anything is read from LOG or written."""
+    if paths is None:
+        source = click.get_current_context().get_parameter_source("seed")
+        if source is not None and source != click.core.ParameterSource.DEFAULT:
+            raise click.UsageError(
+                "--seed seeds the variations of --paths K; without --paths the stress runs "
+                "once, seeded by the file's own `seed`: give --paths K, or drop --seed"
+            )
     if isinstance(log, Path) and not log.is_file():
         raise click.BadParameter(f"no log file at {log}", param_hint="'LOG'")
     if paths is None and is_postgres_url(out) and unstressed_out is None:

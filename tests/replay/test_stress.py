@@ -366,3 +366,13 @@ def test_a_block_past_the_head_is_refused_before_anything_is_written(
     assert result.exit_code == 1, result.output
     assert f"block {block} is past the head of {book}: block 3" in result.output
     assert sorted(path.name for path in tmp_path.iterdir()) == ["book.db", "step.toml"]
+
+
+def test_a_seed_without_paths_is_a_usage_error(book: Path, tmp_path: Path) -> None:
+    """Only the variations of --paths take --seed: a single stress would ignore it."""
+    scenario = write_stress(tmp_path / "step.toml")
+    out = tmp_path / "s.db"
+    args = ["stress", str(book), "--at-block", "3", "--scenario", str(scenario)]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out), "--seed", "5"])
+    assert result.exit_code == 2 and "--paths" in result.output
+    assert not out.exists()
