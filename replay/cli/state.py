@@ -184,37 +184,68 @@ def state(
         raise click.BadParameter("give --at-block or --tx, not both", param_hint="--tx")
     projections, decimals = load_state_and_decimals(path, names, at_block, tx_hash)
     block = asked_block(path, at_block)
+    whole = fmt != "csv" and (as_json or fmt == "json")  # JSON holds every table, ranked or not
+    shown = chosen_tables(
+        [
+            (
+                projection,
+                tables_at(projection, block) if whole else shown_tables(projection, at_risk, block),
+            )
+            for projection in projections
+        ],
+        table_name,
+        None if whole else at_risk,
+    )
     if fmt == "csv":
-        write_csv(projections, table_name, filters, at_risk, block)
+        write_csv([table for _, tables in shown for table in tables], filters)
         return
-    shown_units = Units(decimals, "base" if units == "base" else "display")
-    output: dict[str, Any] = {}
-    for projection in projections:
-        tables = {
-            table.name: [
-                dict(zip(table.columns, row, strict=True)) for row in filter_rows(table, filters)
-            ]
-            for table in tables_at(projection, block)
-            if table_name in (None, table.name)
+    if whole:
+        output = {
+            projection.name: {
+                "digest": digest_of_shown(projection),
+                "tables": {
+                    table.name: [
+                        dict(zip(table.columns, row, strict=True))
+                        for row in filter_rows(table, filters)
+                    ]
+                    for table in tables
+                },
+                "violations": projection.violations(),
+            }
+            for projection, tables in shown
         }
-        output[projection.name] = {
-            "digest": digest_of_shown(projection),
-            "tables": tables,
-            "violations": projection.violations(),
-        }
-    if as_json or fmt == "json":
         echo_json({"at_block": at_block, "tx": tx_hash, "projections": output})
         return
-    for projection in projections:
+    shown_units = Units(decimals, "base" if units == "base" else "display")
+    for projection, tables in shown:
         found = digest_of_shown(projection)
         about = "read model over the books" if found is None else f"digest {found}"
         click.echo(f"== {projection.name} ({about})")
-        for table in shown_tables(projection, at_risk, block):
-            if table_name not in (None, table.name):
-                continue
+        for table in tables:
             render_table(table, filter_rows(table, filters), shown_units)
         for violation in projection.violations():
             click.echo(f"violation {violation.code} at seq {violation.seq}: {violation.detail}")
+
+
+def chosen_tables(
+    shown: list[tuple[Shown, list[Table]]], table_name: str | None, at_risk: int | None
+) -> list[tuple[Shown, list[Table]]]:
+    """Each projection with the tables it shows, only `table_name` when given: a name none of
+    them shows is a usage error listing the ones they do."""
+    if table_name is None:
+        return shown
+    known = sorted({table.name for _, tables in shown for table in tables})
+    if table_name not in known:
+        ranked = " with --at-risk" if at_risk is not None else ""
+        raise click.BadParameter(
+            f"unknown table {table_name!r}; the projections shown{ranked} have: "
+            f"{', '.join(known) or 'none'}",
+            param_hint="--table",
+        )
+    return [
+        (projection, [table for table in tables if table.name == table_name])
+        for projection, tables in shown
+    ]
 
 
 @click.command()
@@ -245,20 +276,8 @@ def digest(
         click.echo(f"{name:<24} {value or '(a read model over the books: no digest of its own)'}")
 
 
-def write_csv(
-    projections: list[Shown],
-    table_name: str | None,
-    filters: dict[str, str],
-    at_risk: int | None,
-    block: int,
-) -> None:
+def write_csv(tables: list[Table], filters: dict[str, str]) -> None:
     """One table as CSV with its exact integers (a CSV holds one table: pick it with --table)."""
-    tables = [
-        table
-        for projection in projections
-        for table in shown_tables(projection, at_risk, block)
-        if table_name in (None, table.name)
-    ]
     if len(tables) != 1:
         names = ", ".join(table.name for table in tables) or "none"
         raise click.UsageError(f"--format csv writes one table; pick one with --table ({names})")

@@ -94,6 +94,29 @@ def test_state_csv_is_one_table_of_exact_integers(whale_log: Path) -> None:
     assert result.exit_code == 2 and "--table" in result.output
 
 
+@pytest.mark.parametrize("fmt", [["--format", "table"], ["--json"], ["--format", "csv"]])
+def test_an_unknown_table_is_a_usage_error_listing_the_tables_shown(
+    whale_log: Path, fmt: list[str]
+) -> None:
+    result = CliRunner().invoke(cli, ["state", str(whale_log), "--table", "nope", *fmt])
+    assert result.exit_code == 2, result.output
+    assert "unknown table 'nope'" in result.output
+    assert "balances, " in result.output and "fx_positions" in result.output
+
+
+def test_the_tables_a_table_is_picked_from_are_those_of_the_projections_chosen(
+    whale_log: Path,
+) -> None:
+    args = ["state", str(whale_log), "--projection", "prices", "--table", "balances"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "have: prices" in result.output
+    ranked = ["state", str(whale_log), "--at-risk", "3", "--table", "fx_positions"]
+    result = CliRunner().invoke(cli, ranked)
+    assert result.exit_code == 2 and "with --at-risk have: positions_at_risk" in result.output
+    shown = run("state", str(whale_log), "--at-risk", "3", "--table", "positions_at_risk")
+    assert "[positions_at_risk]" in shown
+
+
 def test_log_csv_has_a_header_and_json_payloads(whale_log: Path) -> None:
     output = run("log", str(whale_log), "--type", "Minted", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(output)))
