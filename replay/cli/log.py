@@ -32,7 +32,7 @@ from replay.cli.common import (
     refresh_views,
 )
 from replay.cli.dates import date_options
-from replay.cli.log_view import FORMATS, chosen, emit
+from replay.cli.log_view import FORMATS, check_event_type, chosen, emit
 from replay.units import asset_decimals
 
 if TYPE_CHECKING:
@@ -211,6 +211,7 @@ def log_command(
     Example: defi-ledger log ledger.db --since 2021-06-01 --account alice --format csv
     """
     from_block, to_block = parse_block_range(blocks)
+    check_event_type(type_tag)
     where = ReadFilter(
         from_seq=from_seq,
         to_seq=to_seq,

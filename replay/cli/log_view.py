@@ -32,6 +32,19 @@ def names_account(fields: Mapping[str, Any], account: str) -> bool:
     return False
 
 
+def check_event_type(tag: str | None) -> None:
+    """A `--type` the registry does not know is a usage error: it would match no record."""
+    from events import event_types  # the package registers every event type
+
+    known = sorted(event_types())
+    if tag is None or tag in known:
+        return
+    from replay.scenario import did_you_mean  # a refusal's path only: it loads pydantic
+
+    hint = did_you_mean(tag, known) or f"; known: {', '.join(known)}"
+    raise click.BadParameter(f"unknown event type {tag!r}{hint}", param_hint="--type")
+
+
 Marked = tuple[Record, bool]
 """A record and whether a reorganisation retracted it."""
 

@@ -105,6 +105,15 @@ def test_log_filters_and_json(ledger: Path) -> None:
     assert exit_code == 0 and len(output.splitlines()) == 1
 
 
+def test_an_unknown_event_type_is_a_usage_error_naming_the_close_one(ledger: Path) -> None:
+    """A `--type` no event type has would match nothing: a typo, named with its neighbour."""
+    exit_code, output = run("log", str(ledger), "--type", "Burnd")
+    assert exit_code == 2 and "unknown event type 'Burnd' (did you mean `Burned`?)" in output
+    exit_code, output = run("log", str(ledger), "--type", "Nope", "--json")
+    assert exit_code == 2 and "unknown event type 'Nope'; known: " in output
+    assert "Burned, " in output and "Transferred, " in output
+
+
 def test_idempotent_append_by_key(ledger: Path) -> None:
     assert run("append", str(ledger), "-", "--idempotency-key", "k", stdin=line(MINT))[0] == 0
     exit_code, output = run("append", str(ledger), "-", "--idempotency-key", "k", stdin=line(MINT))
