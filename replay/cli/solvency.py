@@ -40,6 +40,16 @@ def parse_path(text: str, scale: int) -> tuple[str, list[tuple[int, int, int]]]:
     return asset, parsed
 
 
+def power_of_ten(_ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    """`--scale`: the path's decimal prices are read at it, so it is 1, 10, 100, ..."""
+    if value < 1 or 10 ** (len(str(value)) - 1) != value:
+        raise click.BadParameter(
+            f"{value} is not a fixed-point scale: give a power of ten (1, 10, 100, ...; "
+            f"{10**8} by default)"
+        )
+    return value
+
+
 @click.command()
 @log_argument
 @click.option("--at-block", type=click.IntRange(min=0), help="Books after this block (head).")
@@ -48,7 +58,13 @@ def parse_path(text: str, scale: int) -> tuple[str, list[tuple[int, int, int]]]:
     help="ASSET=BLOCK:PRICE,... (others held at their oracle price): report the first block "
     "each reserve would fail.",
 )
-@click.option("--scale", default=10**8, show_default=True, help="Fixed-point scale of prices.")
+@click.option(
+    "--scale",
+    default=10**8,
+    show_default=True,
+    callback=power_of_ten,
+    help="Fixed-point scale of the path's prices: a power of ten.",
+)
 @units_option
 @json_option
 def solvency(

@@ -88,3 +88,14 @@ def test_the_text_says_in_words_when_nothing_is_exposed(
     text = run("solvency", db, "--at-block", "150")
     (line,) = [line for line in text.splitlines() if "reserve=alex  token=WBTC" in line]
     assert "coverage=nothing exposed  " in line and "None" not in line
+
+
+@pytest.mark.parametrize("scale", ["0", "-1", "20"])
+def test_a_scale_that_is_no_power_of_ten_is_a_usage_error(
+    replayed: tuple[str, dict[str, Any]], scale: str
+) -> None:
+    """The path's decimal prices are read at the scale: 0 would price everything at zero."""
+    db, _ = replayed
+    result = CliRunner().invoke(cli, ["solvency", db, f"--scale={scale}", "--price-path", PATH])
+    assert result.exit_code == 2 and "give a power of ten" in result.output
+    assert wbtc(db, "--scale", "1", "--price-path", "WBTC=200:50000")["token"] == "WBTC"
