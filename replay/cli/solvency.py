@@ -91,8 +91,14 @@ def solvency(
     failing: dict[str, int | None] = {}
     if price_path:
         parsed = parse_path(price_path, scale)
-        if parsed[0] not in quotes and not rows:
-            raise CliExit(f"no reserve and no price for {parsed[0]}", 1)
+        if parsed[0] not in quotes:
+            priced = ", ".join(sorted(quotes)) or "none"
+            where = "the head" if at_block is None else f"block {at_block}"
+            raise CliExit(
+                f"no price for {parsed[0]} in {path} at {where}: the path can move only an "
+                f"asset the log prices ({priced})",
+                1,
+            )
         failing = first_failing_blocks(reserve, lending, balances, quotes, parsed)
     shown: list[dict[str, Any]] = [
         {

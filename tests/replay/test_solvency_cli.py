@@ -99,3 +99,13 @@ def test_a_scale_that_is_no_power_of_ten_is_a_usage_error(
     result = CliRunner().invoke(cli, ["solvency", db, f"--scale={scale}", "--price-path", PATH])
     assert result.exit_code == 2 and "give a power of ten" in result.output
     assert wbtc(db, "--scale", "1", "--price-path", "WBTC=200:50000")["token"] == "WBTC"
+
+
+def test_a_path_of_an_asset_the_log_does_not_price_is_refused(
+    replayed: tuple[str, dict[str, Any]],
+) -> None:
+    """The log has reserves, so a path moving nothing they hold would say they never fail."""
+    db, _ = replayed
+    result = CliRunner().invoke(cli, ["solvency", db, "--price-path", "DOGE=1:100"])
+    assert result.exit_code == 1, result.output
+    assert "no price for DOGE" in result.output and "WBTC" in result.output
