@@ -159,8 +159,6 @@ def _book_runs(db: Path | str, block: int, base: Any) -> list[tuple[str, Any, An
     """One run per CRP at the block, its parameters and case study from the books."""
     from replay.var_books import NoCollateralPool, inputs_at_block, pool_parameters
 
-    if isinstance(db, Path) and not db.is_file():
-        raise click.BadParameter(f"no log file at {db}", param_hint="--db")
     with open_log(db) as store:
         head = store.head()
         if block > head.block:

@@ -192,7 +192,7 @@ def test_var_and_solvency_read_the_books_of_a_postgres_log(
     assert runs[0] == runs[1]
     assert as_json("solvency", alex) == as_json("solvency", postgres_url)
     missing = invoke("var", "--series", SERIES, "--db", tmp_path / "no.db", "--at-block", "1")
-    assert missing.exit_code == 2 and "no log file" in missing.output
+    assert missing.exit_code == 4 and "no ledger at" in missing.output
 
 
 STRESS = ROOT / "fixtures" / "stress" / "eth-drop-40.toml"

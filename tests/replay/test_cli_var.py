@@ -182,3 +182,19 @@ def test_the_books_fee_income_is_the_reserves_swap_fees_of_the_month(alex_log: P
         inputs.fees_month_quote / inputs.tvl_quote
     )
     assert 0 < pool.value_quote <= inputs.tvl_quote
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory"])
+def test_a_db_with_no_log_is_an_environment_fault(tmp_path: Path, kind: str) -> None:
+    series = tmp_path / "s.csv"
+    hours = [f"2020-01-01T0{hour}:00:00Z,1,1,1,{1 + hour},0" for hour in range(3)]
+    series.write_text("timestamp,open,high,low,close,volume\n" + "\n".join(hours) + "\n")
+    log = tmp_path / "no.db"
+    if kind == "directory":
+        log.mkdir()
+    before = sorted(tmp_path.rglob("*"))
+    code, output = run("var", "--series", str(series), "--db", str(log), "--at-block", "1")
+    assert code == 4, output
+    said = "no ledger at" if kind == "missing" else "cannot open"
+    assert f"I/O or environment fault: {said} {log}" in output
+    assert sorted(tmp_path.rglob("*")) == before
