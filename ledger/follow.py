@@ -81,8 +81,10 @@ def follow(
     """
     if from_seq < 1:
         raise ValueError(f"from_seq starts at 1, got {from_seq}")
-    if poll_interval_s <= 0:
+    if not poll_interval_s > 0:  # NaN as well: it compares false with everything
         raise ValueError(f"poll_interval_s must be positive, got {poll_interval_s}")
+    if idle_timeout_s is not None and not idle_timeout_s >= 0:
+        raise ValueError(f"idle_timeout_s must be zero or more, got {idle_timeout_s}")
     stopped = _stop_checker(stop)
     wait: Callable[[float], object] = _waiter(stop)
     make_waiter: Callable[[], AppendWaiter | None] | None = getattr(store, "append_waiter", None)

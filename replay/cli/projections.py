@@ -27,6 +27,7 @@ from replay.cli.common import (
 )
 from replay.cli.dates import date_options
 from replay.cli.log import echo_payload
+from replay.cli.options import Seconds
 from replay.cli.state import check_projection_names
 from replay.export import (
     ExportFormat,
@@ -78,13 +79,13 @@ def _echo_record(record: Record, as_json: bool) -> None:
 @click.option(
     "--until-idle",
     "until_idle_s",
-    type=click.FloatRange(min=0),
-    help="Exit 0 after SECONDS with nothing new (default: follow until Ctrl-C).",
+    type=Seconds(zero_ok=True),
+    help="Exit 0 after SECONDS with nothing new; 0: once caught up (default: follow until Ctrl-C).",
 )
 @click.option(
     "--poll-interval",
     "poll_interval_s",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Seconds(),
     default=POLL_INTERVAL_S_DEFAULT,
     show_default=True,
     help="Seconds between looks at the log head.",

@@ -3,6 +3,7 @@ including those appended while it runs; it keeps no checkpoint, and ends on stop
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -124,3 +125,7 @@ def test_bad_arguments_are_refused(store: EventStore) -> None:
         next(follow(store, 0))
     with pytest.raises(ValueError, match="poll_interval_s"):
         next(follow(store, 1, poll_interval_s=0))
+    with pytest.raises(ValueError, match="poll_interval_s"):
+        next(follow(store, 1, poll_interval_s=math.nan))
+    with pytest.raises(ValueError, match="idle_timeout_s"):
+        next(follow(store, 1, idle_timeout_s=math.nan))

@@ -144,6 +144,29 @@ def test_follow_of_a_missing_log_says_how_to_make_one(tmp_path: Path) -> None:
     assert "defi-ledger init" in result.output
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "shown"),
+    [
+        ("--poll-interval", "nan", "nan is not a number in the range 0<x<=604800"),
+        ("--poll-interval", "0", "0.0 is not in the range 0<x<=604800"),
+        ("--poll-interval", "1e308", "1e+308 is not in the range 0<x<=604800"),
+        ("--until-idle", "nan", "nan is not a number in the range 0<=x<=604800"),
+        ("--until-idle", "inf", "inf is not in the range 0<=x<=604800"),
+        ("--until-idle", "-1", "-1.0 is not in the range 0<=x<=604800"),
+    ],
+)
+def test_follow_takes_seconds_that_are_finite_and_at_most_a_week(
+    ledger: Path, monkeypatch: pytest.MonkeyPatch, option: str, value: str, shown: str
+) -> None:
+    def must_not_start(*_args: object, **_kwargs: object) -> Iterator[object]:
+        raise AssertionError("follow started with an unusable number of seconds")
+
+    monkeypatch.setattr(cli_projections, "follow", must_not_start)
+    result = invoke("follow", str(ledger), option, value)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': {shown}." in result.output
+
+
 def test_the_progress_bar_shows_only_on_a_terminal(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

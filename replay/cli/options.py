@@ -1,0 +1,33 @@
+"""Option types more than one command could share (kept apart from `common`)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import click
+
+SECONDS_MAX = 7 * 24 * 3600
+"""The longest wait an option takes: a week (beyond it, the clocks and sleeps of the platform
+overflow long before a person would want to wait)."""
+
+
+class Seconds(click.FloatRange):
+    """A number of seconds: finite, above zero (or zero, where `zero_ok` says zero means
+    something), and at most `SECONDS_MAX`; anything else is a usage error naming the range."""
+
+    name = "seconds"
+
+    def __init__(self, *, zero_ok: bool = False) -> None:
+        super().__init__(min=0, max=SECONDS_MAX, min_open=not zero_ok)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):  # NaN passes every comparison of a range
+            self.fail(
+                f"{seconds} is not a number in the range {self._describe_range()}.", param, ctx
+            )
+        return seconds
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "SECONDS"
