@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -249,8 +250,25 @@ def copy_to_serve(url: str, folder: Path) -> tuple[Path, int]:
     return path, report.head_seq
 
 
-def serve(path: Path, host: str, port: int, label: str | None = None) -> None:
-    """Bring the views up to the head, then serve the log until interrupted.
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on `host`:`port` (port 0: any free one), as the server would open it
+    (IPv6 when the host has a colon); taken before any work, so an address that cannot be had
+    (in use, not this machine's, no such host) is named at once. Raises `OSError`."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen()
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
+def serve(path: Path, listener: socket.socket, label: str | None = None) -> None:
+    """Bring the views up to the head, then serve the log on `listener` (from `listen`) until
+    interrupted.
 
     `label` names a copy served in place of its source (read-only: Datasette opens it as
     immutable)."""
@@ -275,4 +293,5 @@ def serve(path: Path, host: str, port: int, label: str | None = None) -> None:
         metadata=metadata(path, label),
         settings={"sql_time_limit_ms": 20_000, "default_page_size": 100},
     )
-    uvicorn.run(app.app(), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(app.app(), log_level="warning")
+    uvicorn.Server(config).run(sockets=[listener])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import signal
+import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import click
 
 from ledger.stores import describe_target
-from replay.cli.common import CliExit, LogTarget, library_errors
+from replay.cli.common import CliExit, ExitCode, LogTarget, library_errors
 
 
 @click.command()
@@ -35,7 +37,9 @@ def serve(path: Path | str, host: str, port: int) -> None:
         return
     if not path.exists():
         raise CliExit(f"{path} does not exist; create it with `defi-ledger init` or `replay`", 1)
-    _runner()(path, host, port)
+    run = _runner()
+    with _listener(host, port) as listener:
+        run(path, listener)
 
 
 def _runner() -> Callable[..., None]:
@@ -46,6 +50,27 @@ def _runner() -> Callable[..., None]:
             f"serve needs Datasette ({error}); install it: pip install -e '.[serve]'", 1
         ) from error
     return run
+
+
+def _listener(host: str, port: int) -> socket.socket:
+    """The socket to serve on, taken before any work: an address that cannot be had is an
+    environment fault named with what to do, not the server's own error."""
+    from replay.serve import listen
+
+    try:
+        return listen(host, port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            advice = "stop what listens there, or pick another --port (0: any free one)"
+        elif error.errno == errno.EACCES:
+            advice = "ports below 1024 need privileges: pick another --port"
+        else:  # no such host, or not an address of this machine
+            advice = "give --host an address of this machine (127.0.0.1; 0.0.0.0 for all)"
+        raise CliExit(
+            f"I/O or environment fault: cannot listen on {host} port {port} "
+            f"({error.strerror or error}); {advice}",
+            ExitCode.ENVIRONMENT,
+        ) from error
 
 
 def _stop(signum: int, _frame: object) -> None:
@@ -61,11 +86,14 @@ def _serve_copy(url: str, host: str, port: int) -> None:
     shown = describe_target(url)
     # A stop by SIGTERM (as by Ctrl-C) unwinds, so the copy's directory is removed.
     signal.signal(signal.SIGTERM, _stop)
-    with tempfile.TemporaryDirectory(prefix="defi-ledger-serve-") as folder:
+    with (
+        _listener(host, port) as listener,
+        tempfile.TemporaryDirectory(prefix="defi-ledger-serve-") as folder,
+    ):
         with library_errors(url):
             path, seq = copy_to_serve(url, Path(folder))
         click.echo(
             f"serving a copy of {shown} taken at seq {seq}; restart to see later records",
             err=True,
         )
-        run(path, host, port, shown)
+        run(path, listener, shown)

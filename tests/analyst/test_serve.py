@@ -6,11 +6,14 @@ The server runs in a child process on 127.0.0.1 and a free port (`tests/serve_pr
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from replay.cli import cli
 from tests.serve_process import fetch, serving
 
 pytest.importorskip("datasette", reason="datasette is not installed (pip install -e '.[serve]')")
@@ -74,3 +77,28 @@ def test_a_record_links_to_the_events_of_its_block_and_a_position_to_its_history
 ) -> None:
     assert "/events?block=" in fetch(f"{server}/view_prices")
     assert "/position_history?pool=ETH-long&amp;position=" in fetch(f"{server}/view_fx_positions")
+
+
+def serve_at_once(*args: str) -> Result:
+    """`serve ARGS` in this process: for a command that must end before it serves anything."""
+    return CliRunner().invoke(cli, ["serve", *args])
+
+
+def test_a_port_in_use_is_an_environment_fault_named_with_what_to_do(whale_log: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = serve_at_once(str(whale_log), "--port", str(port))
+    assert result.exit_code == 4, result.output
+    assert result.output.splitlines() == [
+        f"Error: I/O or environment fault: cannot listen on 127.0.0.1 port {port} (Address "
+        "already in use); stop what listens there, or pick another --port (0: any free one)"
+    ]
+
+
+def test_a_host_that_is_not_this_machines_is_an_environment_fault(whale_log: Path) -> None:
+    result = serve_at_once(str(whale_log), "--host", "256.1.1.1", "--port", "0")
+    assert result.exit_code == 4, result.output
+    assert "cannot listen on 256.1.1.1 port 0 (" in result.output
+    assert "give --host an address of this machine" in result.output
