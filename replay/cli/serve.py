@@ -35,10 +35,8 @@ def serve(path: Path | str, host: str, port: int) -> None:
     if isinstance(path, str):
         _serve_copy(path, host, port)
         return
-    if not path.exists():
-        raise CliExit(f"{path} does not exist; create it with `defi-ledger init` or `replay`", 1)
     run = _runner()
-    with _listener(host, port) as listener:
+    with _listener(host, port) as listener, library_errors(path):
         run(path, listener)
 
 

@@ -102,3 +102,11 @@ def test_a_host_that_is_not_this_machines_is_an_environment_fault(whale_log: Pat
     assert result.exit_code == 4, result.output
     assert "cannot listen on 256.1.1.1 port 0 (" in result.output
     assert "give --host an address of this machine" in result.output
+
+
+def test_a_missing_log_is_an_environment_fault_as_in_every_read_command(tmp_path: Path) -> None:
+    missing = tmp_path / "nonexist.db"
+    result = serve_at_once(str(missing), "--port", "0")
+    assert result.exit_code == 4, result.output
+    assert f"I/O or environment fault: no ledger at {missing}; create one" in result.output
+    assert list(tmp_path.iterdir()) == []
