@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from projections.ratios import ratio_to_float
+
 
 def amounts_to_float(
     amounts: Sequence[int | None], decimals: int | Sequence[int | None]
@@ -22,7 +24,9 @@ def amounts_to_float(
     """Amounts in base units as float64 whole units (amount / 10**decimals): LOSSY, display only.
 
     Each value is Python's correctly rounded int division, so it is the float64 nearest the
-    exact quotient whatever the amount's size; about 15-16 significant digits survive.
+    exact quotient whatever the amount's size; about 15-16 significant digits survive. A
+    quotient beyond float64's range (about 1.8e308 whole units) is +inf or -inf, never an
+    error (`projections.ratios.ratio_to_float`): the exact amount is still the int.
 
     Args:
         amounts: Amounts in base units; None (no amount) becomes NaN.
@@ -41,5 +45,5 @@ def amounts_to_float(
             continue
         if scale < 0:
             raise ValueError(f"decimals cannot be negative, got {scale}")
-        values[index] = amount / 10**scale
+        values[index] = ratio_to_float(amount, 10**scale)
     return values

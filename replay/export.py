@@ -12,7 +12,9 @@ Exactness: amounts are ints that can exceed 2**63, so they are written as decima
 the values of a run (`replay/export_columns.py`); the leading `block` is the sampled block, and
 a table's own `block` column is written as `<table>_block`. Amount columns of tables with an
 `asset` column also get `<column>_display`, a float64 in whole units through
-`projections.arrays.amounts_to_float`: lossy, for charts only.
+`projections.arrays.amounts_to_float`: lossy, for charts only. A display value beyond float64's
+range (about 1.8e308 whole units) is written as inf or -inf in Parquet and CSV, and as null in
+JSON lines (JSON has no infinity); its exact column holds the amount as always.
 
 Provenance: each file carries the projection (name, version), the block range, the log head
 (seq, hash) when the export ran, and the last record at or below the range's end (`as_of_seq`,

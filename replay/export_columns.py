@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from projections.arrays import amounts_to_float
 from projections.columns import COLUMNS, EXACT_KINDS, column
+from projections.ratios import ratio_to_float
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -46,7 +47,10 @@ def _plain_column(values: list[Any]) -> tuple[pa.Array, bool]:
             return pa.array(values, type=pa.int64()), False
         return _texts(values), True
     if present and all(isinstance(value, int | float) for value in present):
-        floats = [None if value is None else float(value) for value in values]
+        floats = [
+            value if value is None or isinstance(value, float) else ratio_to_float(value, 1)
+            for value in values
+        ]
         return pa.array(floats, type=pa.float64()), False
     return _texts(values), False
 

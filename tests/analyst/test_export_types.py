@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pyarrow.parquet as pq
 from click.testing import CliRunner
 
 from replay.cli import cli
+from replay.export_columns import to_arrow
 
 
 def export(db: Path, out: Path, *args: str) -> Path:
@@ -52,3 +54,9 @@ def test_a_column_has_one_type_whatever_its_values(whale_log: Path, tmp_path: Pa
     schema = pq.read_schema(late / "fx_positions.parquet")
     assert str(schema.field("ltv_1e18").type) == "string"
     assert str(schema.field("position").type) == "int64"
+
+
+def test_an_uncatalogued_mixed_column_beyond_float_range_is_infinite() -> None:
+    table, int_texts = to_arrow([1, 1, 1], ("odd",), [(0.5,), (10**400,), (None,)], [], None, "t")
+    assert table.column("odd").to_pylist() == [0.5, math.inf, None]
+    assert int_texts == []

@@ -4,6 +4,7 @@ each file names the block range and the log head it reflects."""
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from collections.abc import Iterator
@@ -318,3 +319,41 @@ def test_amounts_to_float_is_the_rounded_quotient() -> None:
     assert amounts_to_float([10**40 + 1], 20).tolist() == [(10**40 + 1) / 10**20]
     with pytest.raises(ValueError, match="2 amounts but 1 decimals"):
         amounts_to_float([1, 2], [6])
+
+
+@pytest.mark.parametrize("format_name", [member.value for member in ExportFormat])
+def test_an_amount_beyond_float_range_exports_exactly(
+    ledger: Path, tmp_path: Path, format_name: str
+) -> None:
+    huge = 10**400 + 7
+    store = SqliteStore(ledger)
+    minted = Minted(asset="USDC", to_account="zed", amount=huge)
+    assert isinstance(store.append([NewEvent(event=minted, block=43)]), Appended)
+    store.close()
+    result = CliRunner().invoke(
+        cli,
+        [
+            "export", str(ledger), "--projection", "balances", "--format", format_name,
+            "--out", str(tmp_path / "out"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "out" / f"balances.{format_name}"
+    if format_name == "parquet":
+        rows = pq.read_table(path).to_pylist()
+    elif format_name == "csv":
+        rows = list(csv.DictReader(path.read_text().splitlines()))
+    else:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+    (zed,) = [row for row in rows if row["account"] == "zed"]
+    assert int(zed["amount"]) == huge
+    display = {"parquet": math.inf, "csv": "inf", "jsonl": None}[format_name]
+    assert zed["amount_display"] == display
+    others = [row for row in rows if row["account"] != "zed"]
+    assert all(float(row["amount_display"]) < 1e300 for row in others)
+
+
+def test_amounts_to_float_is_infinite_only_beyond_float_range() -> None:
+    amounts = [10**400, -(10**400), 10**315, 10**314, 10**400]
+    values = amounts_to_float(amounts, [0, 0, 6, 6, 100])
+    assert values.tolist() == [math.inf, -math.inf, math.inf, 1e308, 1e300]
