@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from projections.ratios import ratio_to_float
 from replay.report_charts import Chart
 from replay.timeline import Story
 from replay.timeline import table_rows as _rows
@@ -16,8 +17,7 @@ from replay.units import amount_text
 
 def _display(value: int, asset: str, story: Story) -> float:
     """For bar heights only (a picture): the exact value is in the page's tables."""
-    scale: int = 10 ** story.decimals.get(asset, 0)
-    return float(value) / scale
+    return ratio_to_float(value, 10 ** story.decimals.get(asset, 0))
 
 
 def is_alex_log(story: Story) -> bool:

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from projections.ratios import ratio_to_float
 from replay.moments import SEVERE
 from replay.report_svg import chart_svg
 from replay.timeline import Story
@@ -39,7 +40,8 @@ class Chart:
 
 
 def _ratio(value: int, base: int) -> float:
-    return 100.0 * value / base if base else float("nan")
+    """`value` as % of `base`, from the exact ints (inf past float's range); NaN without a base."""
+    return ratio_to_float(100 * value, base) if base else float("nan")
 
 
 def price_chart(story: Story) -> Chart:
@@ -62,7 +64,10 @@ def ltv_chart(story: Story) -> Chart:
     chart = Chart("fx_ltv.svg", "LTV of f(x) positions: 10th, 50th and 90th percentile", "LTV (%)")
     for label, q in (("p10", 10), ("p50", 50), ("p90", 90)):
         chart.series[label] = [
-            (s.block, s.ltvs_1e18[min(len(s.ltvs_1e18) - 1, len(s.ltvs_1e18) * q // 100)] / 1e16)
+            (
+                s.block,
+                _ratio(s.ltvs_1e18[min(len(s.ltvs_1e18) - 1, len(s.ltvs_1e18) * q // 100)], 10**18),
+            )
             for s in story.samples
             if s.ltvs_1e18
         ]
@@ -108,7 +113,7 @@ def _of_peak(story: Story, attribute: str, changed_only: bool) -> dict[str, list
         peak = max(v for _, v in values)
         if peak <= 0 or (changed_only and len({v for _, v in values}) == 1):
             continue
-        series[name] = [(block, 100.0 * value / peak) for block, value in values]
+        series[name] = [(block, _ratio(value, peak)) for block, value in values]
     return series
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 from xml.etree import ElementTree
 
 import pytest
@@ -15,6 +18,9 @@ from click.testing import CliRunner
 
 from replay.cli import cli
 from replay.cli.replay import report  # noqa: F401  (registers the commands)
+from replay.report_alex import _display
+from replay.report_charts import _ratio
+from replay.timeline import Story
 
 SCENARIO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "calm-payments.toml"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -74,3 +80,34 @@ def test_a_real_browser_renders_every_chart(report_dir: Path, tmp_path: Path) ->
     expected = re.search(r'data-charts-expected="(\d+)"', dom)
     assert rendered is not None and expected is not None, dom[:500]
     assert int(rendered.group(1)) == int(expected.group(1)) > 0
+
+
+def test_a_supply_beyond_float_range_is_charted_not_a_crash(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = tmp_path / "ledger.db"
+    result = runner.invoke(cli, ["replay", str(SCENARIO), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    event = {"type": "Minted", "asset": "USDC", "to_account": "zed", "amount": 10**400}
+    lines = tmp_path / "huge.jsonl"
+    lines.write_text(json.dumps({"block": 10**6, "event": event}) + "\n")
+    result = runner.invoke(cli, ["append", str(db), str(lines)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["report", str(db), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    listed = {
+        chart["name"]: chart for chart in json.loads((tmp_path / "out" / "charts.json").read_text())
+    }
+    assert not listed["supply.svg"]["empty"]
+
+
+def test_chart_ratios_are_exact_quotients_and_infinite_past_float_range() -> None:
+    assert _ratio(1, 3) == 100 / 3
+    assert _ratio(10**400, 10**398) == 10_000.0
+    assert _ratio(10**400, 1) == math.inf and _ratio(-(10**400), 1) == -math.inf
+    assert math.isnan(_ratio(5, 0))
+
+
+def test_alex_bar_heights_are_infinite_past_float_range() -> None:
+    story = cast(Story, SimpleNamespace(decimals={"ALEX": 8}))
+    assert _display(150_000_000, "ALEX", story) == 1.5
+    assert _display(10**400, "ALEX", story) == math.inf
