@@ -29,6 +29,7 @@ from projections.contracts.crp import BLOCKS_PER_YEAR
 from projections.contracts.fixed_point import ONE_8
 from projections.pools import Pools
 from projections.prices import Prices
+from projections.ratios import ratio_to_float
 from replay.var import VarParameters
 from replay.var_study import FeeCase
 
@@ -197,7 +198,7 @@ def _value(prices: Prices, balances: Balances, asset: str, amount: int) -> float
     quote = prices.quote(asset)
     if quote is None:
         return None
-    return float(amount * quote.price / quote.scale / 10 ** balances.decimals.get(asset, 8))
+    return ratio_to_float(amount * quote.price, quote.scale * 10 ** balances.decimals.get(asset, 8))
 
 
 def _tvl(lending: AlexLending, pools: Pools, value_of: Valuer) -> tuple[float, list[str]]:

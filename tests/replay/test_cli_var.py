@@ -21,9 +21,9 @@ from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from projections.alex_lending import AlexLending
 from projections.balances import Balances
-from projections.prices import Prices
+from projections.prices import Prices, Quote
 from replay.cli import cli
-from replay.var_books import BLOCKS_PER_MONTH, inputs_at_block
+from replay.var_books import BLOCKS_PER_MONTH, _value, inputs_at_block
 from tests.replay.var_data import PRICES, ROOT
 
 SERIES = PRICES / "eth-usdt-1h.csv"
@@ -198,3 +198,12 @@ def test_a_db_with_no_log_is_an_environment_fault(tmp_path: Path, kind: str) -> 
     said = "no ledger at" if kind == "missing" else "cannot open"
     assert f"I/O or environment fault: {said} {log}" in output
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_holding_beyond_float_range_is_valued_infinite_not_a_crash() -> None:
+    prices, balances = Prices(), Balances()
+    prices.latest["ALEX"] = Quote(price=150_000_000, scale=10**8, quote="USD", block=1)
+    balances.decimals["ALEX"] = 8
+    assert _value(prices, balances, "ALEX", 200_000_000) == 3.0
+    assert _value(prices, balances, "ALEX", 10**400) == math.inf
+    assert _value(prices, balances, "STX", 1) is None
