@@ -15,11 +15,13 @@ from datetime import datetime
 from pathlib import Path
 
 from replay.scenario import (
+    LAST_SECOND,
     GeneratedPath,
     PriceSource,
     Scenario,
     ScenarioError,
     allowed_data_dirs,
+    past_last_instant,
 )
 
 BPS = 10_000
@@ -116,6 +118,8 @@ def points_of_file(source: PriceSource, path: Path) -> list[tuple[int, int]]:
                 continue
             if source.end and moment > source.end:
                 break
+            if int(moment.timestamp()) > LAST_SECOND:
+                raise past_last_instant(where, str(moment))
             points.append((int(moment.timestamp()), price))
     except csv.Error as error:
         raise ScenarioError(f"price file {path} line {reader.line_num}: {error}") from error

@@ -25,7 +25,7 @@
 An error names the file, the key and what is wrong; an unknown key (at any level, agents'
 params included) is refused with the closest known key as a "did you mean". Files a scenario
 names resolve inside its own folder or a data folder (`allowed_data_dirs`); any other path is
-refused by name.
+refused by name. A price series whose steps would run past `LAST_INSTANT` is refused too.
 """
 
 from __future__ import annotations
@@ -209,7 +209,43 @@ def load_scenario(path: Path, *, data_dirs: tuple[Path, ...] | list[Path] = ()) 
         raise ScenarioError(f"{path}: nested too deeply to read") from error
     fixed = {"source_path": path.resolve(), "data_dirs": tuple(Path(d) for d in data_dirs)}
     try:
-        return Scenario.model_validate({**raw, **fixed})
+        scenario = Scenario.model_validate({**raw, **fixed})
     except ValidationError as error:
         problems = "; ".join(_problem(item) for item in error.errors())
         raise ScenarioError(f"{path}: {problems}") from error
+    _check_ends_in_time(scenario, path)
+    return scenario
+
+
+LAST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+"""The last second a timestamp of the log can name: every date after it has no year."""
+LAST_SECOND = int(LAST_INSTANT.timestamp())
+
+
+def past_last_instant(where: str, moment: str) -> ScenarioError:
+    """The refusal of a step whose time is past `LAST_INSTANT` (its dates could not be shown)."""
+    return ScenarioError(
+        f"{where}: a step at {moment} is past {LAST_INSTANT:%Y-%m-%dT%H:%M:%SZ}, the last "
+        "instant a timestamp can name; start the chain (`chain.start`) or the series earlier, "
+        "or give fewer steps"
+    )
+
+
+def _check_ends_in_time(scenario: Scenario, path: Path) -> None:
+    """Refuse a series whose steps, laid out from `chain.start`, run past `LAST_INSTANT`.
+
+    A `points` or `generated` series steps from `chain.start` every `step_seconds`, so its end
+    is known here; a CSV's timestamps are its own, checked as the file is read
+    (`replay.prices`).
+    """
+    for index, source in enumerate(scenario.prices):
+        if source.points is not None:
+            steps, key = len(source.points), "points"
+        elif source.generated is not None:
+            steps, key = source.generated.steps, "generated.steps"
+        else:
+            continue
+        seconds = max(steps - 1, 0) * source.step_seconds
+        if int(scenario.chain.start.timestamp()) + seconds > LAST_SECOND:
+            end = f"{scenario.chain.start:%Y-%m-%dT%H:%M:%SZ} + {seconds:,} s"
+            raise past_last_instant(f"{path}: `prices[{index}].{key}` ({source.asset})", end)

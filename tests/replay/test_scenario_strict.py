@@ -161,3 +161,36 @@ def test_a_bad_value_is_refused_when_the_scenario_loads(
     code, output = run("replay", str(bad), "--db", str(db))
     assert code == 1 and message in " ".join(output.split()), output
     assert not db.exists()
+
+
+def test_a_series_past_the_last_instant_is_refused_when_the_scenario_loads(
+    tmp_path: Path,
+) -> None:
+    late = tmp_path / "late.toml"
+    start = "start = 2021-06-01T00:00:00Z"
+    late.write_text(FLASH.read_text().replace(start, "start = 9999-12-31T23:00:00Z"))
+    db = tmp_path / "late.db"
+    code, output = run("replay", str(late), "--db", str(db))
+    assert code == 1, output
+    assert "`prices[0].generated.steps` (ETH): a step at 9999-12-31T23:00:00Z + 86,100 s" in output
+    assert "past 9999-12-31T23:59:59Z" in output
+    assert not db.exists()
+
+
+def test_a_series_ending_at_the_last_instant_loads(tmp_path: Path) -> None:
+    edge = tmp_path / "edge.toml"
+    edge.write_text(
+        "name = 'edge'\n[chain]\nstart = 9999-12-31T23:59:00Z\n"
+        "[[prices]]\nasset = 'ETH'\nstep_seconds = 59\npoints = ['1', '2']\n"
+    )
+    assert prices_of(edge)[-1] == (253402300799, 2 * 10**18)  # 9999-12-31T23:59:59Z
+    edge.write_text(edge.read_text().replace("'2']", "'2', '3']"))
+    with pytest.raises(ScenarioError, match=r"`prices\[0\]\.points` \(ETH\): a step at"):
+        load_scenario(edge)
+
+
+def test_a_csv_row_past_the_last_instant_is_named_by_line(tmp_path: Path) -> None:
+    rows = "2022-05-01T00:00:00Z,1,1,1,2\n9999-12-31T23:30:00-01:00,1,1,1,3\n"
+    toml = scenario_with_csv(tmp_path, "timestamp,open,high,low,close\n" + rows)
+    with pytest.raises(ScenarioError, match=r"p\.csv line 3: a step at 9999-12-31 23:30:00-01:00"):
+        prices_of(toml)
