@@ -19,7 +19,7 @@ from replay.cli.common import (
     open_log,
     refresh_views,
 )
-from replay.importers import FORMATS, ImportResult, import_logs
+from replay.importers import FORMATS, ImportResult, check_inputs, import_logs
 from replay.importers.logs import LogFormatError
 from replay.importers.pool_state import PoolStateError
 from replay.importers.token_list import TokenListError
@@ -84,6 +84,8 @@ def import_command(
     imported before (re-importing a file appends nothing). A block the log holds with
     another hash is a reorganisation: the orphaned blocks are retracted, the new ones follow.
     ALEX pool prints without a block height are refused (exit 1, nothing appended).
+    A file that is not UTF-8 text or a record that does not parse is refused by its file and
+    line (exit 1; a log created for the import is removed when nothing went into it).
     Facts pass the same checks as `append`'s: one the books cannot explain (a listed holder
     paying more than it holds) stops the import with its code, transaction and log index,
     and nothing of its batch is appended (exit 1).
@@ -95,27 +97,48 @@ def import_command(
     missing = [str(file) for file in files if not file.exists()]
     if missing:
         raise CliExit(f"no such file: {', '.join(missing)}", ExitCode.ENVIRONMENT)
-    with open_log(path, create=True, long_running=True) as store:
-        try:
-            result = _run(
-                store,
-                files,
-                format=log_format,
-                token_list=token_list,
-                pool_state=pool_state,
-                chain_id=chain_id,
-                fee_bps=fee_bps,
-            )
-        except (LogFormatError, TokenListError, PoolStateError) as error:
-            raise CliExit(f"refused: {error}", 1) from error
-        if result.facts_appended:
-            refresh_views(store, path)  # the views answer for what was imported
+    inputs: dict[str, Any] = {
+        "format": log_format,
+        "token_list": token_list,
+        "pool_state": pool_state,
+        "chain_id": chain_id,
+    }
+    try:
+        check_inputs(files, **inputs)  # before the log is opened: a refusal creates nothing
+    except _REFUSALS as error:
+        raise CliExit(f"refused: {error}", ExitCode.REFUSED) from error
+    created = isinstance(path, Path) and not path.exists()
+    empty = True
+    try:
+        with open_log(path, create=True, long_running=True) as store:
+            try:
+                result = _run(store, files, fee_bps=fee_bps, **inputs)
+            except _REFUSALS:
+                empty = store.head().seq == 0
+                raise
+            if result.facts_appended:
+                refresh_views(store, path)  # the views answer for what was imported
+    except _REFUSALS as error:
+        if created and empty:
+            _remove_log(Path(path))
+        raise CliExit(f"refused: {error}", ExitCode.REFUSED) from error
     if as_json:
         echo_json(result)
     else:
         _print(result)
     if result.rejected is not None:
         raise fail_rejected(result.rejected)
+
+
+_REFUSALS = (LogFormatError, TokenListError, PoolStateError)
+
+
+def _remove_log(path: Path) -> None:
+    """The log this import created, when a refusal left nothing in it."""
+    from replay.outputs import SQLITE_SIDE_FILES
+
+    for suffix in ("", *SQLITE_SIDE_FILES):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _run(store: LogStore, files: tuple[Path, ...], **options: Any) -> ImportResult:

@@ -9,6 +9,6 @@ batches).
 
 from __future__ import annotations
 
-from replay.importers.core import FORMATS, READERS, ImportResult, import_logs
+from replay.importers.core import FORMATS, READERS, ImportResult, check_inputs, import_logs
 
-__all__ = ["FORMATS", "READERS", "ImportResult", "import_logs"]
+__all__ = ["FORMATS", "READERS", "ImportResult", "check_inputs", "import_logs"]

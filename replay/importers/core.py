@@ -47,7 +47,7 @@ from replay.importers.admitted import admit_batch, books_and_engine
 from replay.importers.alex_import import import_stacks
 from replay.importers.fx import ChainMappers, FxMapper, kind_of
 from replay.importers.holders import Holders
-from replay.importers.logs import ChainLog, read_etl_csv, read_etl_jsonl, read_rpc
+from replay.importers.logs import ChainLog, check_text, read_etl_csv, read_etl_jsonl, read_rpc
 from replay.importers.outcomes import Outcomes
 from replay.importers.pool_state import ChainState, load_state
 from replay.importers.token_list import ListedToken, load_token_list
@@ -288,6 +288,28 @@ def import_logs(
     result.unmapped_reasons = dict(sorted(importer.outcomes.reasons.items()))
     result.head_seq = store.head().seq
     return result
+
+
+def check_inputs(
+    files: Iterable[Path],
+    *,
+    format: str,
+    token_list: Path | None = None,
+    chain_id: int = 1,
+    pool_state: Path | None = None,
+) -> None:
+    """Refuse what an import would refuse of its inputs before the log is opened, so a refusal
+    creates and appends nothing: the token list, the state file, each file's text (UTF-8). A
+    log record that does not parse is met as it is read.
+
+    Raises:
+        LogFormatError, TokenListError, PoolStateError: a refusal naming the file.
+        OSError: a file cannot be read.
+    """
+    load_token_list(token_list, chain_id)
+    load_state(pool_state)
+    for path in files:
+        check_text(path)
 
 
 _OUTCOMES = ("mapped", "unmapped", "duplicate")

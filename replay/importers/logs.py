@@ -4,17 +4,19 @@ Readers turn ethereum-etl's logs export (JSON lines or CSV) and raw `eth_getLogs
 `ChainLog`s in file order. They only parse the envelope: hex quantities become ints, `data`
 and topics stay hex text; decoding a log's fields is the protocol module's job (with eth-abi).
 A line that cannot be read is a `LogFormatError` naming the file and line: nothing is skipped.
+Files are UTF-8 text: a byte that is not is refused by its offset and line (`check_text`).
 Topics and data stay 0x hex text (lower case): most logs are told apart by their first topic
 alone, and a protocol module decodes only the fields it maps.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 
@@ -40,6 +42,45 @@ class ChainLog(msgspec.Struct, frozen=True, gc=False):
 
 class LogFormatError(ValueError):
     """A log record the reader cannot parse (names the file and the line or item)."""
+
+
+_CHUNK = 1 << 20
+
+
+def check_text(path: Path) -> None:
+    """Refuse a file that is not UTF-8 text: a `LogFormatError` naming the offset and line of
+    its first byte that is not (the file is read in chunks, never whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, line = 0, 1
+    with path.open("rb") as raw:
+        while True:
+            chunk = raw.read(_CHUNK)
+            pending = len(decoder.getstate()[0])  # a character split across chunks
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                line += chunk[: max(0, error.start - pending)].count(b"\n")
+                raise LogFormatError(
+                    f"{path}: byte {offset - pending + error.start} (line {line}): not UTF-8 "
+                    f"text ({error.reason}); give the file as UTF-8 text, as the exporters "
+                    "write it"
+                ) from error
+            if not chunk:
+                return
+            offset += len(chunk)
+            line += chunk.count(b"\n")
+
+
+_Record = TypeVar("_Record")
+
+
+def utf8_only(path: Path, records: Iterable[_Record]) -> Iterator[_Record]:
+    """`records` read from `path`, a byte that is not UTF-8 refused by `check_text`."""
+    try:
+        yield from records
+    except UnicodeDecodeError as error:
+        check_text(path)  # names the offset and line
+        raise LogFormatError(f"{path}: not UTF-8 text ({error.reason})") from error
 
 
 def _hex(value: Any) -> str:
@@ -162,7 +203,11 @@ def _etl_fast(line: str) -> ChainLog | None:
 
 def read_etl_jsonl(path: Path) -> Iterator[ChainLog]:
     """ethereum-etl `export_receipts_and_logs --logs-output logs.json` (one JSON per line)."""
-    with path.open() as lines:
+    return utf8_only(path, _etl_jsonl(path))
+
+
+def _etl_jsonl(path: Path) -> Iterator[ChainLog]:
+    with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -181,15 +226,23 @@ def read_etl_jsonl(path: Path) -> Iterator[ChainLog]:
 
 def read_etl_csv(path: Path) -> Iterator[ChainLog]:
     """ethereum-etl's logs CSV (topics comma-joined in one column)."""
-    with path.open(newline="") as rows:
+    return utf8_only(path, _etl_csv(path))
+
+
+def _etl_csv(path: Path) -> Iterator[ChainLog]:
+    with path.open(newline="", encoding="utf-8") as rows:
         for number, row in enumerate(csv.DictReader(rows), start=2):
             yield _parsed(path, f"line {number}", row, from_etl)
 
 
 def read_rpc(path: Path) -> Iterator[ChainLog]:
     """`eth_getLogs` results: a JSON-RPC response, a list of them, or a bare list of logs."""
+    return utf8_only(path, _rpc(path))
+
+
+def _rpc(path: Path) -> Iterator[ChainLog]:
     try:
-        document = json.loads(path.read_text())
+        document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise LogFormatError(f"{path}: {error}") from error
     responses = document if isinstance(document, list) else [document]

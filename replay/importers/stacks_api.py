@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 
-from replay.importers.logs import LogFormatError
+from replay.importers.logs import LogFormatError, utf8_only
 
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|([^\s()]+))')
 
@@ -107,8 +107,12 @@ _FORMS = {"tuple", "list", "some", "ok", "err"}
 
 def read_stacks_pages(path: Path) -> Iterator[StacksPrint]:
     """The contract `print`s in a file of Stacks API event pages, in page order."""
+    return utf8_only(path, _prints(path))
+
+
+def _prints(path: Path) -> Iterator[StacksPrint]:
     try:
-        document = json.loads(path.read_text())
+        document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise LogFormatError(f"{path}: {error}") from error
     pages = document if isinstance(document, list) else [document]

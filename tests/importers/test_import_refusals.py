@@ -1,0 +1,91 @@
+"""`defi-ledger import` refusals: named, exit 1, and nothing created or appended: a new log
+is not left behind, an existing one keeps its head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.sqlite_store import SqliteStore
+from replay.cli import cli
+from replay.importers.logs import LogFormatError, check_text
+from tests.importers.chain_model import demo_history
+from tests.importers.conftest import write_logs
+
+FORMATS = ["etl-json", "etl-csv", "rpc-json", "stacks-json"]
+NOT_UTF8 = b'{"a": "\xc3\xa9"}\n{"b": 1}\n\x00\xff\xfe{}\n'
+"""UTF-8 up to byte 22 (line 3), then a byte UTF-8 never starts a character with."""
+
+
+def _import(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["import", str(db), *args])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def existing_log(tmp_path: Path, tokens_file: Path) -> Path:
+    """A log with the demo chain imported into it."""
+    chain, _ = demo_history()
+    logs = write_logs(tmp_path, "demo", chain.logs, "etl-json")
+    db = tmp_path / "existing.db"
+    code, output = _import(db, "--format", "etl-json", "--token-list", str(tokens_file), str(logs))
+    assert code == 0, output
+    return db
+
+
+def _head(db: Path) -> object:
+    store = SqliteStore(db)
+    try:
+        return store.head()
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_that_is_not_utf8_is_refused_by_offset_and_line(
+    tmp_path: Path, existing_log: Path, fmt: str
+) -> None:
+    binary = tmp_path / "binary.db"
+    binary.write_bytes(NOT_UTF8)
+    new = tmp_path / "new.db"
+    code, output = _import(new, "--format", fmt, str(binary))
+    assert code == 1, output
+    assert f"{binary}: byte 22 (line 3): not UTF-8 text" in output
+    assert not new.exists()
+    before = _head(existing_log)
+    code, output = _import(existing_log, "--format", fmt, str(binary))
+    assert code == 1 and "not UTF-8 text" in output
+    assert _head(existing_log) == before
+
+
+def test_the_offset_is_found_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A character split between two reads is no error; the bad byte's offset and line count
+    every chunk before it."""
+    monkeypatch.setattr("replay.importers.logs._CHUNK", 3)
+    path = tmp_path / "split.json"
+    path.write_bytes(b"ab\xc3\xa9\n\xe2\x82\xac\nxy\x80")
+    with pytest.raises(LogFormatError, match=r"byte 11 \(line 3\)"):
+        check_text(path)
+    path.write_bytes(b"ab\xc3\xa9\n\xe2\x82")  # cut short inside a character
+    with pytest.raises(LogFormatError, match=r"byte 5 \(line 2\)"):
+        check_text(path)
+    path.write_bytes(b"ab\xc3\xa9\n\xe2\x82\xac\n")
+    check_text(path)
+
+
+def test_a_line_refused_midway_leaves_no_new_log_and_the_old_one_as_it_was(
+    tmp_path: Path, existing_log: Path, tokens_file: Path
+) -> None:
+    chain, _ = demo_history()
+    chain.logs[5] = {**chain.logs[5], "block_number": "x"}
+    logs = write_logs(tmp_path, "logs", chain.logs, "etl-json")
+    new = tmp_path / "new.db"
+    code, output = _import(new, "--format", "etl-json", str(logs))
+    assert code == 1 and "line 6: not a log record" in output
+    assert not new.exists() and not Path(f"{new}-wal").exists()
+    before = _head(existing_log)
+    assert _import(existing_log, "--format", "etl-json", str(logs))[0] == 1
+    assert _head(existing_log) == before
