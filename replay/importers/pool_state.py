@@ -73,19 +73,26 @@ class ChainState(msgspec.Struct):
 
 
 class PoolStateError(ValueError):
-    """The state file cannot be read (names the file and what is wrong)."""
+    """The state file is not one (names the file and what is wrong); a file that cannot be
+    read at all is the `OSError` that says why."""
 
 
 ZERO_ADDRESS = "0x" + "0" * 40
 
 
 def load_state(path: Path | None) -> ChainState:
-    """The state file at `path` (nothing known without one)."""
+    """The state file at `path` (nothing known without one).
+
+    Raises:
+        PoolStateError: the file is not a state file.
+        OSError: the file cannot be read (missing, no permission).
+    """
     if path is None:
         return ChainState()
+    content = path.read_bytes()
     try:
-        parsed = msgspec.json.decode(path.read_bytes(), type=_StateFile)
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as error:
+        parsed = msgspec.json.decode(content, type=_StateFile)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
         raise PoolStateError(f"{path}: not a state file: {error}") from error
     state = ChainState({}, {})
     for hint in parsed.pools:

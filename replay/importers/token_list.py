@@ -20,7 +20,8 @@ class ListedToken(msgspec.Struct, frozen=True):
 
 
 class TokenListError(ValueError):
-    """The token list cannot be read (names the file and what is wrong)."""
+    """The token list is not one (names the file and what is wrong); a file that cannot be
+    read at all is the `OSError` that says why."""
 
 
 class _Token(msgspec.Struct):
@@ -35,12 +36,18 @@ class _TokenList(msgspec.Struct):
 
 
 def load_token_list(path: Path | None, chain_id: int) -> dict[str, ListedToken]:
-    """Listed tokens of `chain_id` by lower-case address (empty without a file)."""
+    """Listed tokens of `chain_id` by lower-case address (empty without a file).
+
+    Raises:
+        TokenListError: the file is not a token list.
+        OSError: the file cannot be read (missing, no permission).
+    """
     if path is None:
         return {}
+    content = path.read_bytes()
     try:
-        parsed = msgspec.json.decode(path.read_bytes(), type=_TokenList)
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError, json.JSONDecodeError) as error:
+        parsed = msgspec.json.decode(content, type=_TokenList)
+    except (msgspec.DecodeError, msgspec.ValidationError, json.JSONDecodeError) as error:
         raise TokenListError(f"{path}: not a token list: {error}") from error
     return {
         token.address.lower(): ListedToken(token.symbol, token.decimals)

@@ -1,5 +1,5 @@
-"""`defi-ledger import` refusals: named, exit 1, and nothing created or appended: a new log
-is not left behind, an existing one keeps its head."""
+"""`defi-ledger import` refusals: named, exit 1 (4 for a file it cannot read), and nothing
+created or appended: a new log is not left behind, an existing one keeps its head."""
 
 from __future__ import annotations
 
@@ -74,6 +74,32 @@ def test_the_offset_is_found_across_chunks(tmp_path: Path, monkeypatch: pytest.M
         check_text(path)
     path.write_bytes(b"ab\xc3\xa9\n\xe2\x82\xac\n")
     check_text(path)
+
+
+@pytest.mark.parametrize("option", ["--token-list", "--state"])
+def test_an_option_file_that_cannot_be_read_is_an_io_fault(
+    tmp_path: Path, existing_log: Path, option: str
+) -> None:
+    """A missing file is the environment's fault (exit 4); one that exists but is not a token
+    list or state file is refused input (exit 1). Neither creates a log."""
+    logs = tmp_path / "empty.json"
+    logs.write_text("")
+    missing = tmp_path / "nonexist.json"
+    new = tmp_path / "new.db"
+    code, output = _import(new, "--format", "etl-json", option, str(missing), str(logs))
+    assert code == 4, output
+    assert str(missing) in output and "No such file" in output
+    assert not new.exists()
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text("[1, 2]")
+    code, output = _import(new, "--format", "etl-json", option, str(wrong), str(logs))
+    assert code == 1 and f"{wrong}: not a" in output
+    assert not new.exists()
+    before = _head(existing_log)
+    for given in (missing, wrong):
+        code, _ = _import(existing_log, "--format", "etl-json", option, str(given), str(logs))
+        assert code in (1, 4)
+    assert _head(existing_log) == before
 
 
 def test_a_line_refused_midway_leaves_no_new_log_and_the_old_one_as_it_was(
