@@ -299,8 +299,8 @@ def check_inputs(
     pool_state: Path | None = None,
 ) -> None:
     """Refuse what an import would refuse of its inputs before the log is opened, so a refusal
-    creates and appends nothing: the token list, the state file, each file's text (UTF-8). A
-    log record that does not parse is met as it is read.
+    creates and appends nothing: the token list, the state file, each file's text (UTF-8) and
+    an ethereum-etl CSV's header. A log record that does not parse is met as it is read.
 
     Raises:
         LogFormatError, TokenListError, PoolStateError: a refusal naming the file.
@@ -310,6 +310,8 @@ def check_inputs(
     load_state(pool_state)
     for path in files:
         check_text(path)
+        if format == "etl-csv":
+            next(read_etl_csv(path), None)  # its header (and first row)
 
 
 _OUTCOMES = ("mapped", "unmapped", "duplicate")

@@ -44,6 +44,17 @@ class LogFormatError(ValueError):
     """A log record the reader cannot parse (names the file and the line or item)."""
 
 
+ETL_CSV_COLUMNS = (
+    "log_index",
+    "transaction_hash",
+    "transaction_index",
+    "block_hash",
+    "block_number",
+    "address",
+    "topics",
+)
+"""The columns of ethereum-etl's logs CSV a log is read from (`data` may be left out)."""
+
 _CHUNK = 1 << 20
 
 
@@ -225,13 +236,23 @@ def _etl_jsonl(path: Path) -> Iterator[ChainLog]:
 
 
 def read_etl_csv(path: Path) -> Iterator[ChainLog]:
-    """ethereum-etl's logs CSV (topics comma-joined in one column)."""
+    """ethereum-etl's logs CSV (topics comma-joined in one column), its header first; an empty
+    file holds no logs (ethereum-etl writes the header with the first log)."""
     return utf8_only(path, _etl_csv(path))
 
 
 def _etl_csv(path: Path) -> Iterator[ChainLog]:
     with path.open(newline="", encoding="utf-8") as rows:
-        for number, row in enumerate(csv.DictReader(rows), start=2):
+        reader = csv.DictReader(rows)
+        if reader.fieldnames is None:
+            return  # an empty file
+        lacking = [column for column in ETL_CSV_COLUMNS if column not in reader.fieldnames]
+        if lacking:
+            raise LogFormatError(
+                f"{path}: line 1: not the header of ethereum-etl's logs CSV, which names "
+                f"{', '.join(ETL_CSV_COLUMNS)} (and data): no {', '.join(lacking)}"
+            )
+        for number, row in enumerate(reader, start=2):
             yield _parsed(path, f"line {number}", row, from_etl)
 
 

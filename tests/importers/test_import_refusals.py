@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ledger.sqlite_store import SqliteStore
 from replay.cli import cli
-from replay.importers.logs import LogFormatError, check_text
+from replay.importers.logs import ETL_CSV_COLUMNS, LogFormatError, check_text
 from tests.importers.chain_model import demo_history
 from tests.importers.conftest import write_logs
 
@@ -99,6 +99,41 @@ def test_an_option_file_that_cannot_be_read_is_an_io_fault(
     for given in (missing, wrong):
         code, _ = _import(existing_log, "--format", "etl-json", option, str(given), str(logs))
         assert code in (1, 4)
+    assert _head(existing_log) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "lacking"),
+    [
+        ('{"log_index": 0, "block_number": 1}\n', ", ".join(ETL_CSV_COLUMNS)),
+        ("a,b\n1,2\n", ", ".join(ETL_CSV_COLUMNS)),
+        (
+            "log_index,transaction_hash,block_number,address,data,topics\n",
+            "transaction_index, block_hash",
+        ),
+    ],
+)
+def test_a_csv_without_the_etl_header_is_refused_naming_its_missing_columns(
+    tmp_path: Path, existing_log: Path, content: str, lacking: str
+) -> None:
+    """ethereum-etl writes the header with the first log: an empty file, or the header alone,
+    holds no logs, as an empty JSON lines file does; anything else needs the header."""
+    for empty in ("", ",".join(ETL_CSV_COLUMNS) + ",data\n"):
+        (tmp_path / "empty.csv").write_text(empty)
+        code, output = _import(
+            tmp_path / "l.db", "--format", "etl-csv", str(tmp_path / "empty.csv")
+        )
+        assert code == 0 and "0 logs read" in output
+    logs = tmp_path / "logs.csv"
+    logs.write_text(content)
+    new = tmp_path / "new.db"
+    code, output = _import(new, "--format", "etl-csv", str(logs))
+    assert code == 1, output
+    assert f"{logs}: line 1: not the header of ethereum-etl's logs CSV" in output
+    assert f"no {lacking}" in output
+    assert not new.exists()
+    before = _head(existing_log)
+    assert _import(existing_log, "--format", "etl-csv", str(logs))[0] == 1
     assert _head(existing_log) == before
 
 
