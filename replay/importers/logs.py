@@ -62,24 +62,36 @@ def check_text(path: Path) -> None:
     """Refuse a file that is not UTF-8 text: a `LogFormatError` naming the offset and line of
     its first byte that is not (the file is read in chunks, never whole)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    offset, line = 0, 1
+    offset = 0
     with path.open("rb") as raw:
         while True:
             chunk = raw.read(_CHUNK)
             pending = len(decoder.getstate()[0])  # a character split across chunks
             try:
-                decoder.decode(chunk, final=not chunk)
+                if pending or not chunk.isascii():  # ASCII, as exports are: nothing to decode
+                    decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as error:
-                line += chunk[: max(0, error.start - pending)].count(b"\n")
+                where = offset - pending + error.start
                 raise LogFormatError(
-                    f"{path}: byte {offset - pending + error.start} (line {line}): not UTF-8 "
-                    f"text ({error.reason}); give the file as UTF-8 text, as the exporters "
-                    "write it"
+                    f"{path}: byte {where} (line {_line_at(path, where)}): not UTF-8 text "
+                    f"({error.reason}); give the file as UTF-8 text, as the exporters write it"
                 ) from error
             if not chunk:
                 return
             offset += len(chunk)
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The line (from 1) that byte `offset` of `path` is on."""
+    line = 1
+    with path.open("rb") as raw:
+        while offset > 0:
+            chunk = raw.read(min(_CHUNK, offset))
+            if not chunk:
+                break
             line += chunk.count(b"\n")
+            offset -= len(chunk)
+    return line
 
 
 _Record = TypeVar("_Record")
