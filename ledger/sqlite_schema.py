@@ -54,7 +54,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ledger.chain import GENESIS_HASH, Row
-from ledger.errors import StoreError
+from ledger.errors import NotALedger, StoreError, StoreIOError
 from ledger.store import refuse_missing_tables
 from projections.views import run_script
 
@@ -94,6 +94,25 @@ CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT, first_seq INTE
 #: The log's own tables: the records and what their reads and appends rely on (views,
 #: snapshots and their bookkeeping are caches, made again when missing).
 LOG_TABLES = ("events", "streams", "event_types", "log_head", "idempotency")
+
+
+def refuse_unless_log_file(path: Path) -> None:
+    """The rule for opening a file without creating a log: it must hold one.
+
+    A missing file is refused (`StoreIOError`), and so is an empty (0-byte) one (`NotALedger`),
+    here, before SQLite touches it: connecting alone writes a header into an empty file. An
+    SQLite database without the schema (`user_version` 0) is refused once open
+    (`SqliteStore._migrate`). A store that creates a log (`create=True`) takes a missing file
+    or an existing empty one (nothing in it to lose, as `mktemp` leaves); logs of an older
+    schema are migrated either way.
+    """
+    if not path.exists():
+        raise StoreIOError(f"no ledger at {path}; create one with `defi-ledger init`")
+    if path.is_file() and path.stat().st_size == 0:
+        raise NotALedger(
+            f"{path} is an empty file, not a defi-ledger log (it holds no schema); name the "
+            "log's file, or create a log with `defi-ledger init`"
+        )
 
 
 def check_log_tables(connection: sqlite3.Connection, path: Path) -> None:

@@ -34,7 +34,7 @@ from ledger.batch import (
 )
 from ledger.chain import ChainWalker, Row
 from ledger.clock import Clock, SystemClock
-from ledger.errors import NotALedger, SchemaTooNew, StoreDamaged, StoreError, StoreIOError
+from ledger.errors import NotALedger, SchemaTooNew, StoreDamaged, StoreError
 from ledger.faults import lock_timeout_s, sqlite_fault
 from ledger.rows import (
     BatchedReads,
@@ -51,6 +51,7 @@ from ledger.sqlite_schema import (
     create,
     insert_rows,
     last_seq_at_block,
+    refuse_unless_log_file,
     seq_of_hash,
     stream_span,
 )
@@ -101,13 +102,19 @@ class SqliteStore(BatchedReads):
     """An `EventStore` over one SQLite file."""
 
     def __init__(self, path: str | Path, *, clock: Clock | None = None, create: bool = False):
+        """Open the log at `path`; only with `create` is a schema ever written into a file
+        (`refuse_unless_log_file`: a command that reads never changes the file)."""
         self.path = Path(path)
-        if not create and not self.path.exists():
-            raise StoreIOError(f"no ledger at {self.path}; create one with `defi-ledger init`")
+        if not create:
+            refuse_unless_log_file(self.path)
         self.clock = clock or SystemClock()
         try:
             self.connection = connect(self.path)
-            self._migrate()
+            try:
+                self._migrate(creating=create)
+            except BaseException:
+                self.connection.close()  # a refused file is not held open
+                raise
         except sqlite3.Error as error:
             raise sqlite_fault(error, self.path) or NotALedger(
                 f"{self.path} is not a defi-ledger log: {error}"
@@ -118,7 +125,7 @@ class SqliteStore(BatchedReads):
         self._cached_at_seq = -1
         self._in_step = False
 
-    def _migrate(self) -> None:
+    def _migrate(self, *, creating: bool) -> None:
         version = self.connection.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise SchemaTooNew(
@@ -135,6 +142,8 @@ class SqliteStore(BatchedReads):
             ).fetchone()[0]
         ):
             raise NotALedger(f"{self.path} has an events table but no defi-ledger schema")
+        if version == 0 and not creating:
+            raise NotALedger(f"{self.path} is an SQLite database with no defi-ledger schema")
         self.connection.execute("BEGIN IMMEDIATE")
         try:
             if version == 0:

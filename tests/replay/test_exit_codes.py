@@ -217,3 +217,14 @@ def test_a_closed_pipe_is_not_an_error(ledger: Path) -> None:
     _, error = reader.communicate(timeout=60)
     assert reader.returncode == 0, error
     assert b"Traceback" not in error and b"BrokenPipe" not in error
+
+
+def test_1_an_empty_file_is_not_a_log_and_reading_it_writes_nothing(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    for args in (["info"], ["verify"], ["log"], ["state"], ["audit"], ["append", str(GENESIS)]):
+        code, output = run(args[0], str(empty), *args[1:])
+        assert code == ExitCode.REFUSED, (args, output)
+        assert f"{empty} is an empty file, not a defi-ledger log" in output, args
+        assert empty.stat().st_size == 0, args
+    assert sorted(tmp_path.iterdir()) == [empty]
