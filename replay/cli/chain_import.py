@@ -18,6 +18,7 @@ from replay.cli.common import (
     log_argument,
     open_log,
     refresh_views,
+    refuse_output_over_input,
 )
 from replay.importers import FORMATS, ImportResult, check_inputs, import_logs
 from replay.importers.logs import LogFormatError
@@ -104,6 +105,7 @@ def import_command(
         "pool_state": pool_state,
         "chain_id": chain_id,
     }
+    refuse_output_over_input({"FILES": files, "--token-list": token_list}, {"PATH": path})
     try:
         check_inputs(files, **inputs)  # before the log is opened: a refusal creates nothing
     except _REFUSALS as error:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
@@ -36,7 +36,7 @@ from ledger.errors import (
 )
 from ledger.faults import os_fault, sqlite_fault
 from ledger.sqlite_store import SqliteStore
-from ledger.stores import is_postgres_url
+from ledger.stores import describe_target, is_postgres_url
 from ledger.stores import open_store as open_any_store
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.OK: "ok (for `diff`: the logs agree)",
     ExitCode.REFUSED: "refused input, named with its line and field; nothing was written "
     "(for `diff`: the logs differ)",
-    ExitCode.USAGE: "usage error: an unknown option, command or value",
+    ExitCode.USAGE: "usage error: an unknown option, command or value, or an output that is "
+    "one of the command's inputs",
     ExitCode.INTEGRITY: "integrity or audit finding: the chain, a record, a view, a "
     "checkpoint, an expected head or the file's pages do not check out",
     ExitCode.ENVIRONMENT: "I/O or environment fault: disk full, file-size limit, read-only, "
@@ -195,6 +196,70 @@ def refuse_past_head(at_block: int, head: Head, path: Path | str) -> None:
             f"(seq {head.seq}, hash {head.hash}); pick a block up to {head.block}",
             ExitCode.REFUSED,
         )
+
+
+Location = Path | str
+"""A file's path, or a PostgreSQL log's URL."""
+
+
+def same_location(first: Location, second: Location) -> bool:
+    """Whether two locations name one file: the same resolved path (`./w.db` and `w.db`, a
+    symlink and its target), or, when both exist, the same file on disk (a hard link too).
+    Two URLs are the same when they are the same text."""
+    if is_postgres_url(first) or is_postgres_url(second):
+        return str(first) == str(second)
+    try:
+        if Path(first).exists() and Path(second).exists():
+            return os.path.samefile(first, second)
+        return Path(first).resolve() == Path(second).resolve()
+    except (OSError, RuntimeError):  # unreadable, or a symlink loop: no file to write over
+        return False
+
+
+def _holds(folder: Location, inside: Location) -> bool:
+    if is_postgres_url(folder) or is_postgres_url(inside):
+        return False
+    try:
+        return Path(folder).resolve() in Path(inside).resolve().parents
+    except (OSError, RuntimeError):
+        return False
+
+
+def refuse_output_over_input(
+    inputs: Mapping[str, Location | Sequence[Location] | None],
+    outputs: Mapping[str, Location | None],
+    *,
+    folders: Collection[str] = (),
+) -> None:
+    """A usage error (exit 2) naming both when an output is one of the command's inputs, or
+    another of its outputs: a command never writes over a file it reads. Called before
+    anything is written.
+
+    `inputs` and `outputs` map an argument's name (`PATH`, `--out`) to its location, or to
+    None when it was not given (an input may name several files, as `import FILES` does).
+    An output named in `folders` is a folder the command replaces whole: an input inside it
+    is refused as well.
+    """
+    sources = [
+        (label, location)
+        for label, given in inputs.items()
+        if given is not None
+        for location in ([given] if isinstance(given, Path | str) else given)
+    ]
+    written = [(label, location) for label, location in outputs.items() if location is not None]
+    for index, (out_label, out) in enumerate(written):
+        for in_label, source in sources + written[:index]:
+            if same_location(out, source):
+                relation = "is the same file as"
+            elif out_label in folders and _holds(out, source):
+                relation = "is a folder the command replaces, and it holds"
+            else:
+                continue
+            raise click.UsageError(
+                f"{out_label} {describe_target(out)} {relation} {in_label} "
+                f"{describe_target(source)}: a command never writes over a file it reads or "
+                f"writes; give {out_label} a path of its own"
+            )
 
 
 @contextmanager

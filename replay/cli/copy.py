@@ -9,7 +9,15 @@ import click
 from ledger.errors import IntegrityError, StoreError
 from ledger.log_copy import copy_log
 from ledger.stores import describe_target
-from replay.cli.common import EXIT_INTEGRITY, CliExit, LogTarget, echo_json, json_option, open_log
+from replay.cli.common import (
+    EXIT_INTEGRITY,
+    CliExit,
+    LogTarget,
+    echo_json,
+    json_option,
+    open_log,
+    refuse_output_over_input,
+)
 from replay.cli.projections import progress_bar
 
 
@@ -26,6 +34,7 @@ def copy_command(source: Path | str, destination: Path | str, as_json: bool) -> 
 
     Example: defi-ledger copy ledger.db postgresql://ledger@db.internal/ledger
     """
+    refuse_output_over_input({"SOURCE": source}, {"DESTINATION": destination})
     with (
         open_log(source, long_running=True) as src,
         open_log(destination, create=True, long_running=True) as dst,

@@ -22,6 +22,7 @@ from replay.cli.common import (
     library_errors,
     log_argument,
     open_log,
+    refuse_output_over_input,
     refuse_past_head,
     silence_stdout,
 )
@@ -191,6 +192,7 @@ def export(
 
     Example: defi-ledger export ledger.db --projection balances --every-blocks 100 --out out/
     """
+    refuse_output_over_input({"PATH": path}, {"--out": out_dir}, folders={"--out"})
     request = ExportRequest(
         projection=projection,
         format=ExportFormat(format_name),

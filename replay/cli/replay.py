@@ -19,6 +19,7 @@ from replay.cli.common import (
     json_option,
     library_errors,
     open_log,
+    refuse_output_over_input,
     refuse_past_head,
 )
 from replay.cli.state import check_projection_names
@@ -94,6 +95,7 @@ def replay(
         return
     if scenario is None or db is None:
         raise click.UsageError("give SCENARIO and --db PATH (or --verify PATH)")
+    refuse_output_over_input({"SCENARIO": scenario}, {"--db": db})
     from replay.scenario import load_scenario  # pydantic: not in `report`'s start-up
 
     with library_errors(db):
@@ -168,7 +170,9 @@ def verify_command(path: Path | str, as_json: bool) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="A what-if to continue the fork with (its steps after the fork block).",
 )
-@click.option("--force", is_flag=True, help="Replace the log at --out if it exists.")
+@click.option(
+    "--force", is_flag=True, help="Replace the log at --out if it exists (never PATH itself)."
+)
 @data_dir_option
 @json_option
 def fork(
@@ -186,6 +190,7 @@ def fork(
 
     Example: defi-ledger fork ledger.db --at-block 7200 --out whatif.db --scenario calm.toml
     """
+    refuse_output_over_input({"PATH": path, "--scenario": scenario}, {"--out": out})
     if isinstance(out, str) and force:
         raise click.UsageError(
             "--force replaces a file; defi-ledger never drops a PostgreSQL log: fork into an "
@@ -266,6 +271,7 @@ def report(path: Path | str, out: Path) -> None:
 
     Example: defi-ledger report ledger.db --out report/
     """
+    refuse_output_over_input({"PATH": path}, {"--out": out})
     from replay.report import write_report
 
     with open_log(path) as store:

@@ -20,6 +20,7 @@ from replay.cli.common import (
     exit_for,
     json_option,
     open_log,
+    refuse_output_over_input,
     refuse_past_head,
     units_option,
 )
@@ -96,6 +97,7 @@ def stress(
     Example: defi-ledger stress postgresql://ledger@db/ledger --at-block 1800 --scenario s.toml
     --out postgresql://ledger@db/stressed --unstressed-out unstressed.db
     """
+    refuse_output_over_input({"LOG": log}, {"--out": out, "--unstressed-out": unstressed_out})
     from replay.fork import sqlite_prefix
     from replay.stress_spec import load_stress
 

@@ -13,7 +13,14 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from replay.cli.common import CliExit, LogTarget, echo_json, json_option, open_log
+from replay.cli.common import (
+    CliExit,
+    LogTarget,
+    echo_json,
+    json_option,
+    open_log,
+    refuse_output_over_input,
+)
 
 _SCENARIO_FLAGS = (
     *("ltv", "crash_multiplier", "crash_size", "calibration", "settlement"),
@@ -131,6 +138,9 @@ def var(as_json: bool, **flags: Any) -> None:
 
     if (flags["db"] is None) != (flags["at_block"] is None):
         raise click.UsageError("--db and --at-block go together")
+    refuse_output_over_input(
+        {"--db": flags["db"], "--series": flags["series"]}, {"--chart": flags["chart"]}
+    )
     try:
         base = VarParameters(**{name: flags[name] for name in _SCENARIO_FLAGS})
         fee_case = FeeCase(flags["pool_share"], flags["monthly_fees"], "white paper")
