@@ -12,7 +12,22 @@ SECONDS_MAX = 7 * 24 * 3600
 overflow long before a person would want to wait)."""
 
 
-class Seconds(click.FloatRange):
+class Finite(click.FloatRange):
+    """A float within its range and finite: NaN passes every comparison of a range, and an
+    infinity the open ones, so each is a usage error naming the range here."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            if (self.min, self.max) == (None, None):
+                self.fail(f"{number} is not a finite number.", param, ctx)
+            self.fail(
+                f"{number} is not a number in the range {self._describe_range()}.", param, ctx
+            )
+        return number
+
+
+class Seconds(Finite):
     """A number of seconds: finite, above zero (or zero, where `zero_ok` says zero means
     something), and at most `SECONDS_MAX`; anything else is a usage error naming the range."""
 
@@ -20,14 +35,6 @@ class Seconds(click.FloatRange):
 
     def __init__(self, *, zero_ok: bool = False) -> None:
         super().__init__(min=0, max=SECONDS_MAX, min_open=not zero_ok)
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        seconds = super().convert(value, param, ctx)
-        if not math.isfinite(seconds):  # NaN passes every comparison of a range
-            self.fail(
-                f"{seconds} is not a number in the range {self._describe_range()}.", param, ctx
-            )
-        return seconds
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
         return "SECONDS"

@@ -21,6 +21,7 @@ from replay.cli.common import (
     open_log,
     refuse_output_over_input,
 )
+from replay.cli.options import Finite
 
 _SCENARIO_FLAGS = (
     *("ltv", "crash_multiplier", "crash_size", "calibration", "settlement"),
@@ -36,15 +37,15 @@ _OPTIONS = [
         required=True,
         help="CSV of timestamp,open,high,low,close (hourly); a missing file is exit 4.",
     ),
-    click.option("--ltv", type=float, default=0.75, show_default=True, help="Initial LTV."),
+    click.option("--ltv", type=Finite(), default=0.75, show_default=True, help="Initial LTV."),
     click.option(
         "--crash-multiplier",
-        type=float,
+        type=Finite(),
         default=100.0,
         show_default=True,
         help="Crashes come at this many times the base frequency (see --calibration).",
     ),
-    click.option("--crash-size", type=float, default=0.20, show_default=True),
+    click.option("--crash-size", type=Finite(), default=0.20, show_default=True),
     click.option(
         "--calibration",
         type=click.Choice(["band", "tail"]),
@@ -61,7 +62,7 @@ _OPTIONS = [
     ),
     click.option(
         "--slippage-depth",
-        type=float,
+        type=Finite(),
         default=None,
         help="D of the impact X^2/(D+X) on each rebalancing trade (default: none).",
     ),
@@ -74,14 +75,14 @@ _OPTIONS = [
     ),
     click.option(
         "--pool-share",
-        type=click.FloatRange(min=0, max=1),
+        type=Finite(min=0, max=1),
         default=0.3125,
         show_default=True,
         help="Case study: the CRP's share of TVL (the white paper's 31.25%).",
     ),
     click.option(
         "--monthly-fees",
-        type=click.FloatRange(min=0),
+        type=Finite(min=0),
         default=0.0125,
         show_default=True,
         help="Case study: fee income a month as a share of TVL (the white paper's 1.25%).",

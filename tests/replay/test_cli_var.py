@@ -207,3 +207,24 @@ def test_a_holding_beyond_float_range_is_valued_infinite_not_a_crash() -> None:
     assert _value(prices, balances, "ALEX", 200_000_000) == 3.0
     assert _value(prices, balances, "ALEX", 10**400) == math.inf
     assert _value(prices, balances, "STX", 1) is None
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--crash-multiplier", "inf", "inf is not a finite number"),
+        ("--ltv", "nan", "nan is not a finite number"),
+        ("--monthly-fees", "nan", "nan is not a number in the range x>=0"),
+        ("--pool-share", "nan", "nan is not a number in the range 0<=x<=1"),
+    ],
+)
+def test_a_float_option_that_is_not_finite_is_a_usage_error(
+    tmp_path: Path, option: str, value: str, said: str
+) -> None:
+    """NaN passes every comparison of a range, and infinity an open one: each is refused."""
+    series = tmp_path / "s.csv"
+    hours = [f"2020-01-01T0{hour}:00:00Z,1,1,1,{1 + hour},0" for hour in range(3)]
+    series.write_text("timestamp,open,high,low,close,volume\n" + "\n".join(hours) + "\n")
+    code, output = run("var", "--series", str(series), option, value)
+    assert code == 2, output
+    assert said in output
