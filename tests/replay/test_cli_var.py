@@ -184,11 +184,17 @@ def test_the_books_fee_income_is_the_reserves_swap_fees_of_the_month(alex_log: P
     assert 0 < pool.value_quote <= inputs.tvl_quote
 
 
-@pytest.mark.parametrize("kind", ["missing", "directory"])
-def test_a_db_with_no_log_is_an_environment_fault(tmp_path: Path, kind: str) -> None:
-    series = tmp_path / "s.csv"
+def three_hours(folder: Path) -> Path:
+    """A series of three hourly closes (1, 2, 3): enough for `var` to read its options."""
+    series = folder / "s.csv"
     hours = [f"2020-01-01T0{hour}:00:00Z,1,1,1,{1 + hour},0" for hour in range(3)]
     series.write_text("timestamp,open,high,low,close,volume\n" + "\n".join(hours) + "\n")
+    return series
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory"])
+def test_a_db_with_no_log_is_an_environment_fault(tmp_path: Path, kind: str) -> None:
+    series = three_hours(tmp_path)
     log = tmp_path / "no.db"
     if kind == "directory":
         log.mkdir()
@@ -222,9 +228,7 @@ def test_a_float_option_that_is_not_finite_is_a_usage_error(
     tmp_path: Path, option: str, value: str, said: str
 ) -> None:
     """NaN passes every comparison of a range, and infinity an open one: each is refused."""
-    series = tmp_path / "s.csv"
-    hours = [f"2020-01-01T0{hour}:00:00Z,1,1,1,{1 + hour},0" for hour in range(3)]
-    series.write_text("timestamp,open,high,low,close,volume\n" + "\n".join(hours) + "\n")
+    series = three_hours(tmp_path)
     code, output = run("var", "--series", str(series), option, value)
     assert code == 2, output
     assert said in output
