@@ -6,6 +6,8 @@ lines from outside), importers and replays. A fact is admitted when
 - its references exist and it comes from whoever may record it (the per-type rules in
   `ledger.admission_rules`: pools, markets, proposals, positions, staking tokens, authorities,
   the governance tally, an asset registered once);
+- a `Minted` passes the check the `Mint` command makes (`ledger.commands.core.check_amount`):
+  a registered asset and a positive amount, UNKNOWN_ASSET or ZERO_AMOUNT otherwise;
 - value leaves an issuer account only by a fact that mints that asset (`MINTS`): a transfer
   out of `issuer:USDC` is money from nowhere;
 - no account goes below zero, posting by posting, exactly as the balances book folds it, except
@@ -15,6 +17,12 @@ lines from outside), importers and replays. A fact is admitted when
 
 A fact that breaks a rule gets a `Rejected` with a named code and nothing is applied; the
 caller appends nothing. The check only reads the books: it never changes them.
+
+Facts imported from an EVM chain (`events.chain`) are held to what the chain enforces and no
+more. Their amounts are not held to `check_amount`: an ERC-20 `Transfer` of 0 is real, and a
+token no token list gave decimals for is registered without them (`ChainAssetRegistered`), so
+it is not in `Balances.decimals`. Whether a token is one the chain knows would need a registry
+of every token contract, which the books do not keep: such facts are admitted as they are.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Per-type admission rules: the references a fact names exist, and it comes from who may.
+"""Per-type admission rules: the references a fact names exist, it comes from who may, and a
+mint moves a positive amount of a registered asset, as the engine's `Mint` command checks.
 
 `REFERENCE_RULES` is the table, written out: event type -> the rule that checks it against the
 live books (`ledger.admission` adds the value rules every posting fact obeys). A rule returns
@@ -40,6 +41,7 @@ from events.amm import (
 from events.assets import DECIMALS_MAX, AssetRegistered
 from events.base import Event
 from events.chain import BalanceObserved, ChainAssetRegistered, chain_name
+from events.core import Minted
 from events.fx import (
     FxFundingAccrued,
     FxHarvested,
@@ -53,9 +55,11 @@ from events.fx import (
 from events.rejections import RejectCode
 from ledger.batch import Rejected
 from ledger.command import Context
+from ledger.commands.core import check_amount
 from projections.alex_staking import AlexStaking, StakingPool
 from projections.alphax_markets import AlphaxMarkets, definition_problem
 from projections.balances import Balances
+from projections.chain import ChainBook
 from projections.contracts.staking import LOCK_CYCLES_MAX
 from projections.fx_pools import FxPools
 from projections.pools import Pools
@@ -96,6 +100,26 @@ def asset_registered(
             f"decimals must be 0..{DECIMALS_MAX}, not {event.decimals}",
         )
     return None
+
+
+def minted(event: Minted, books: Context) -> Rejected | None:
+    """What the `Mint` command checks: a registered asset and a positive amount.
+
+    A negative amount is the fact's type's to refuse, as the store does (NEGATIVE_AMOUNT). A
+    chain token no token list gave decimals for is registered without them, so it is not in
+    `Balances.decimals`: refused as the command refuses it, saying why.
+    """
+    if event.amount < 0:
+        return None
+    refused = check_amount(books.get(Balances), event.asset, event.amount)
+    if refused is None or refused.code is not RejectCode.UNKNOWN_ASSET:
+        return refused
+    if event.asset in books.get(ChainBook).assets:
+        return refuse(
+            RejectCode.UNKNOWN_ASSET,
+            f"asset {event.asset!r} was registered from a chain without its decimals",
+        )
+    return refused
 
 
 def balance_observed(event: BalanceObserved, books: Context) -> Rejected | None:
@@ -345,6 +369,7 @@ def staking_claimed(event: StakingRewardClaimed, books: Context) -> Rejected | N
 REFERENCE_RULES: dict[type[Event], Rule] = {
     AssetRegistered: asset_registered,
     ChainAssetRegistered: asset_registered,
+    Minted: minted,
     BalanceObserved: balance_observed,
     PoolCreated: pool_created,
     WeightedPoolObserved: pool_observed,
@@ -375,4 +400,4 @@ REFERENCE_RULES: dict[type[Event], Rule] = {
     CycleEmissionFixed: staking_used,
     StakingRewardClaimed: staking_claimed,
 }
-"""Pools, markets, f(x), staking and assets; `ledger.admission.RULES` adds the rest."""
+"""Pools, markets, f(x), staking, assets and mints; `ledger.admission.RULES` adds the rest."""

@@ -53,7 +53,10 @@ class UpdatePrice(Command, frozen=True, kw_only=True):
 
 
 def check_amount(balances: Balances, asset: str, amount: int) -> Rejected | None:
-    """The checks every movement of value shares: a known asset and a positive amount."""
+    """The checks every movement of value shares: a known asset and a positive amount.
+
+    Admission holds recorded mints to the same check (`ledger.admission_rules`).
+    """
     if asset not in balances.decimals:
         return reject(RejectCode.UNKNOWN_ASSET, f"asset {asset!r} is not registered")
     if amount <= 0:

@@ -15,7 +15,9 @@ from events.base import event_type
 from replay.cli import cli
 from tests.facts import dangling_fact
 
-GENESIS = Path(__file__).resolve().parents[2] / "fixtures" / "events" / "genesis.jsonl"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+GENESIS = FIXTURES / "events" / "genesis.jsonl"
+CHAIN = FIXTURES / "chain"
 
 
 def run(*args: str, stdin: str | None = None) -> tuple[int, str]:
@@ -123,16 +125,46 @@ BROKEN_RULES = {
         | {"in_favour": True},
         "INSUFFICIENT_BALANCE",
     ),
+    # A mint is held to the check the `Mint` command makes.
+    "a mint of an asset never registered": (
+        {"type": "Minted", "asset": "NOPE", "to_account": "mallory", "amount": 5},
+        "UNKNOWN_ASSET",
+    ),
+    "a mint of nothing": (
+        {"type": "Minted", "asset": "USDC", "to_account": "mallory", "amount": 0},
+        "ZERO_AMOUNT",
+    ),
+    "a mint of a negative amount": (
+        {"type": "Minted", "asset": "USDC", "to_account": "mallory", "amount": -1},
+        "NEGATIVE_AMOUNT",
+    ),
 }
 
 
-def assert_refused(ledger: Path, text: str, code: str) -> None:
-    before = sha256(ledger)
+def head_seq(ledger: Path) -> int:
+    code, output = run("info", str(ledger), "--json")
+    assert code == 0, output
+    seq: int = json.loads(output)["head_seq"]
+    return seq
+
+
+def assert_refused(ledger: Path, text: str, code: str) -> str:
+    """Refused with `code` (exit 1), the log's head and bytes as they were; the output."""
+    seq, before = head_seq(ledger), sha256(ledger)
     exit_code, output = run("append", str(ledger), "-", stdin=text)
     assert exit_code == 1, output
     assert f"rejected ({code})" in output, output
     assert "hint:" in output
     assert sha256(ledger) == before
+    assert head_seq(ledger) == seq
+    return output
+
+
+def assert_admitted(ledger: Path, lines: list[str]) -> None:
+    seq = head_seq(ledger)
+    code, output = run("append", str(ledger), "-", stdin="\n".join(lines))
+    assert code == 0, output
+    assert head_seq(ledger) == seq + len(lines)
 
 
 @pytest.mark.parametrize("tag", sorted(POISON))
@@ -183,3 +215,67 @@ def test_input_that_is_not_utf8_is_refused_by_name(ledger: Path, tmp_path: Path)
 def test_a_block_the_log_cannot_store_is_refused_by_name(ledger: Path) -> None:
     mint = {"type": "Minted", "asset": "USDC", "to_account": "a", "amount": 1}
     assert_refused(ledger, line(mint, block=10**20), "INT_OUT_OF_RANGE")
+
+
+def test_a_mint_that_fits_is_admitted(ledger: Path) -> None:
+    mint = {"type": "Minted", "asset": "USDC", "to_account": "carol", "amount": 5}
+    assert_admitted(ledger, [line(mint)])
+
+
+# -- facts imported from a chain ----------------------------------------------------------------
+
+#: Not in `fixtures/chain/tokens.json`: registered by the import with its decimals unknown.
+MYST = "evm:1:0x9c50aee3590cc917d9dd95eb546748040928e958"
+WETH = "evm:1:0x5359e9235cc41cabee78f7f2a4fcf01e650ab475"
+MYST_PAIR = "evm:1:0x664470debb4605318727403c8b789e21a8825331"
+PROVENANCE = {"chain_id": 1, "block": 200, "tx_index": 0, "log_index": 0} | {
+    "block_hash": "0x" + "1" * 64,
+    "tx_hash": "0x" + "2" * 64,
+}
+
+
+def imported(path: Path, *args: str) -> Path:
+    code, output = run("import", str(path), *args)
+    assert code == 0, output
+    return path
+
+
+@pytest.fixture
+def uniswap_ledger(tmp_path: Path) -> Path:
+    """The shipped Uniswap V2 demo, MYST's decimals unknown (not in the token list)."""
+    logs, tokens = CHAIN / "uniswap-v2-demo.logs.json", CHAIN / "tokens.json"
+    args = ("--format", "etl-json", "--token-list", str(tokens), str(logs))
+    return imported(tmp_path / "uniswap.db", *args)
+
+
+def test_chain_facts_of_a_token_with_unknown_decimals_are_still_admitted(
+    uniswap_ledger: Path,
+) -> None:
+    transfer = {"type": "TokenTransferred", "asset": MYST, "amount": 0} | {
+        "from_address": "0x" + "a" * 40,
+        "to_address": "0x" + "b" * 40,
+        "from_account": "outside:evm:1",
+        "to_account": "outside:evm:1",
+        "provenance": PROVENANCE,
+    }
+    swap = {"type": "PairSwapped", "pool": MYST_PAIR, "token_x": WETH, "token_y": MYST} | {
+        "sender": "0x" + "a" * 40,
+        "to": "0x" + "b" * 40,
+        "amount_x_in": 10**16,
+        "amount_y_in": 0,
+        "amount_x_out": 0,
+        "amount_y_out": 1_580_844_146_000_436,  # what the pair pays for 0.01 WETH at its reserves
+        "reserve_x_after": 6_241_289_502_936_705_242_512,
+        "reserve_y_after": 989_617_870_187_563_164_977,
+        "provenance": PROVENANCE | {"log_index": 1},
+    }
+    # An ERC-20 transfer of 0 is real chain history, as is a swap of a token no list names.
+    assert_admitted(uniswap_ledger, [line(transfer, block=200), line(swap, block=200)])
+
+
+def test_a_mint_of_a_chain_token_with_unknown_decimals_is_refused_saying_so(
+    uniswap_ledger: Path,
+) -> None:
+    mint = {"type": "Minted", "asset": MYST, "to_account": "mallory", "amount": 5}
+    output = assert_refused(uniswap_ledger, line(mint, block=200), "UNKNOWN_ASSET")
+    assert "registered from a chain without its decimals" in output
