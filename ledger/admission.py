@@ -6,8 +6,9 @@ lines from outside), importers and replays. A fact is admitted when
 - its references exist and it comes from whoever may record it (the per-type rules in
   `ledger.admission_rules`: pools, markets, proposals, positions, staking tokens, authorities,
   the governance tally, an asset registered once);
-- a `Minted` passes the check the `Mint` command makes (`ledger.commands.core.check_amount`):
-  a registered asset and a positive amount, UNKNOWN_ASSET or ZERO_AMOUNT otherwise;
+- a `Minted` or a `Swapped` passes the check the `Mint` and swap commands make
+  (`ledger.commands.core.check_amount`): a registered asset and a positive amount, UNKNOWN_ASSET
+  or ZERO_AMOUNT otherwise; a swap imported from ALEX prints may pay out 0, as its pools do;
 - value leaves an issuer account only by a fact that mints that asset (`MINTS`): a transfer
   out of `issuer:USDC` is money from nowhere;
 - no account goes below zero, posting by posting, exactly as the balances book folds it, except

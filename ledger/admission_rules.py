@@ -1,5 +1,5 @@
 """Per-type admission rules: the references a fact names exist, it comes from who may, and a
-mint moves a positive amount of a registered asset, as the engine's `Mint` command checks.
+mint or a swap moves a positive amount of a registered asset, as the engine's commands check.
 
 `REFERENCE_RULES` is the table, written out: event type -> the rule that checks it against the
 live books (`ledger.admission` adds the value rules every posting fact obeys). A rule returns
@@ -21,7 +21,7 @@ from events.alex import (
     StakingRewardClaimed,
     StakingUserRegistered,
 )
-from events.alex_pools import PoolFeesObserved, WeightedPoolObserved, is_stacks
+from events.alex_pools import PoolFeesObserved, WeightedPoolObserved, about_stacks, is_stacks
 from events.alphax import (
     AlphaxGraveyardBought,
     AlphaxGraveyardClaimed,
@@ -189,7 +189,24 @@ def pool_swapped(event: Swapped, books: Context) -> Rejected | None:
             f"pool {event.pool!r} trades {sorted(pair)}; the swap names "
             f"{event.asset_in!r} -> {event.asset_out!r}",
         )
-    return None
+    return swap_amounts(event, books.get(Balances))
+
+
+def swap_amounts(event: Swapped, balances: Balances) -> Rejected | None:
+    """Something paid in and something paid out, as the swap commands check (`check_amount`).
+
+    A swap imported from ALEX prints answers to the pool contracts instead: each refuses a
+    zero input (`(asserts! (> dx u0) ERR-INVALID-LIQUIDITY)`) but pays out zero when the fee
+    takes the whole input or the output rounds down to nothing (it transfers `dy` only
+    `(and (> dy u0) ...)`, and `min-dy` defaults to 0), so its output may be 0. A negative
+    amount is the fact's type's to refuse, as the store does (NEGATIVE_AMOUNT).
+    """
+    if min(event.amount_in, event.amount_out) < 0:
+        return None
+    refused = check_amount(balances, event.asset_in, event.amount_in, "amount_in")
+    if refused is not None or about_stacks(event):
+        return refused
+    return check_amount(balances, event.asset_out, event.amount_out, "amount_out")
 
 
 def pool_paused(event: PoolPaused | PoolUnpaused, books: Context) -> Rejected | None:

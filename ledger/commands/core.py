@@ -52,17 +52,20 @@ class UpdatePrice(Command, frozen=True, kw_only=True):
     source: str = ""
 
 
-def check_amount(balances: Balances, asset: str, amount: int) -> Rejected | None:
+def check_amount(
+    balances: Balances, asset: str, amount: int, field: str = "amount"
+) -> Rejected | None:
     """The checks every movement of value shares: a known asset and a positive amount.
 
-    Admission holds recorded mints to the same check (`ledger.admission_rules`).
+    Admission holds recorded mints and swaps to the same check (`ledger.admission_rules`);
+    `field` names the amount in the refusal (`amount_in`, `amount_out`).
     """
     if asset not in balances.decimals:
         return reject(RejectCode.UNKNOWN_ASSET, f"asset {asset!r} is not registered")
     if amount <= 0:
         return reject(
             RejectCode.ZERO_AMOUNT if amount == 0 else RejectCode.INVALID_PARAMETER,
-            f"amount must be positive, got {amount}",
+            f"{field} must be positive, got {amount}",
         )
     return None
 

@@ -29,7 +29,17 @@ def line(event: dict[str, object], block: int = 20) -> str:
     return json.dumps({"block": block, "event": event})
 
 
-#: Genesis, plus a governance authority, ALEX for alice and an open proposal AGP-1.
+POOL = {"pool": "ETH-USDC", "token_x": "ETH", "token_y": "USDC", "lp_asset": "ETH-USDC-LP"}
+#: bob sells 0.001 ETH into the pool bob provides to (the amounts the pair's math gives).
+SWAP = {"type": "Swapped", "pool": "ETH-USDC", "trader": "bob", "asset_in": "ETH"} | {
+    "asset_out": "USDC",
+    "amount_in": 10**15,
+    "amount_out": 996_005,
+    "fee": 3 * 10**12,
+}
+
+#: Genesis, plus a governance authority, ALEX for alice, an open proposal AGP-1 and a Uniswap
+#: pool of 1 ETH and 1,000 USDC from bob.
 BOOKS = [
     line({"type": "GovernanceConfigured", "authority": "foundation"}, block=10),
     line({"type": "Minted", "asset": "ALEX", "to_account": "alice", "amount": 900}, block=10),
@@ -37,6 +47,13 @@ BOOKS = [
         {"type": "ProposalAdded", "proposal_id": "AGP-1", "proposer": "alice"}
         | {"start_height": 10, "end_height": 100},
         block=10,
+    ),
+    line({"type": "AssetRegistered", "asset": "ETH-USDC-LP", "symbol": "LP", "decimals": 18}),
+    line({"type": "PoolCreated", "kind": "uniswap_v2", "owner": "bob"} | POOL),
+    line(
+        {"type": "LiquidityAdded", "provider": "bob", "amount_x": 10**18, "amount_y": 10**9}
+        | {"lp_minted": 31_622_776_600_683, "lp_locked": 1000}
+        | POOL
     ),
 ]
 
@@ -125,7 +142,7 @@ BROKEN_RULES = {
         | {"in_favour": True},
         "INSUFFICIENT_BALANCE",
     ),
-    # A mint is held to the check the `Mint` command makes.
+    # A mint or a swap is held to the check the `Mint` and swap commands make.
     "a mint of an asset never registered": (
         {"type": "Minted", "asset": "NOPE", "to_account": "mallory", "amount": 5},
         "UNKNOWN_ASSET",
@@ -137,6 +154,12 @@ BROKEN_RULES = {
     "a mint of a negative amount": (
         {"type": "Minted", "asset": "USDC", "to_account": "mallory", "amount": -1},
         "NEGATIVE_AMOUNT",
+    ),
+    "a swap paying nothing in": (SWAP | {"amount_in": 0, "fee": 0}, "ZERO_AMOUNT"),
+    "a swap paying nothing out": (SWAP | {"amount_out": 0}, "ZERO_AMOUNT"),
+    "a swap of nothing for nothing": (
+        SWAP | {"amount_in": 0, "amount_out": 0, "fee": 0},
+        "ZERO_AMOUNT",
     ),
 }
 
@@ -217,9 +240,9 @@ def test_a_block_the_log_cannot_store_is_refused_by_name(ledger: Path) -> None:
     assert_refused(ledger, line(mint, block=10**20), "INT_OUT_OF_RANGE")
 
 
-def test_a_mint_that_fits_is_admitted(ledger: Path) -> None:
+def test_a_mint_and_a_swap_that_fit_are_admitted(ledger: Path) -> None:
     mint = {"type": "Minted", "asset": "USDC", "to_account": "carol", "amount": 5}
-    assert_admitted(ledger, [line(mint)])
+    assert_admitted(ledger, [line(mint), line(SWAP)])
 
 
 # -- facts imported from a chain ----------------------------------------------------------------
@@ -232,6 +255,17 @@ PROVENANCE = {"chain_id": 1, "block": 200, "tx_index": 0, "log_index": 0} | {
     "block_hash": "0x" + "1" * 64,
     "tx_hash": "0x" + "2" * 64,
 }
+ALEX_POOL = "stacks:sp3k8bc0ppevcv7nz6qsrwpq2je9e5b6n3pa0kbr9.fwp-wstx-alex-50-50-v1-01"
+WSTX = "stacks:sp3k8bc0ppevcv7nz6qsrwpq2je9e5b6n3pa0kbr9.token-wstx"
+#: One unit of wSTX sold: the fee (rounded up) takes it whole and the pool pays out nothing,
+#: as ALEX's pools do; the fee goes to the reserve.
+ALEX_DUST_SWAP = [
+    {"type": "Swapped", "pool": ALEX_POOL, "trader": "outside:stacks", "asset_in": WSTX}
+    | {"asset_out": "stacks:sp3k8bc0ppevcv7nz6qsrwpq2je9e5b6n3pa0kbr9.age000-governance-token"}
+    | {"amount_in": 1, "amount_out": 0, "fee": 1, "reserve_share": 1},
+    {"type": "ReserveCredited", "token": WSTX, "amount": 1, "from_account": "outside:stacks"}
+    | {"source": f"swap-fee:{ALEX_POOL}"},
+]
 
 
 def imported(path: Path, *args: str) -> Path:
@@ -246,6 +280,14 @@ def uniswap_ledger(tmp_path: Path) -> Path:
     logs, tokens = CHAIN / "uniswap-v2-demo.logs.json", CHAIN / "tokens.json"
     args = ("--format", "etl-json", "--token-list", str(tokens), str(logs))
     return imported(tmp_path / "uniswap.db", *args)
+
+
+@pytest.fixture
+def alex_ledger(tmp_path: Path) -> Path:
+    """The shipped ALEX demo: a wSTX/ALEX pool imported from Stacks prints."""
+    pages, pools = CHAIN / "alex-demo.events.json", CHAIN / "alex-demo.pools.json"
+    args = ("--format", "stacks-json", "--pool-state", str(pools), str(pages))
+    return imported(tmp_path / "alex.db", *args)
 
 
 def test_chain_facts_of_a_token_with_unknown_decimals_are_still_admitted(
@@ -279,3 +321,14 @@ def test_a_mint_of_a_chain_token_with_unknown_decimals_is_refused_saying_so(
     mint = {"type": "Minted", "asset": MYST, "to_account": "mallory", "amount": 5}
     output = assert_refused(uniswap_ledger, line(mint, block=200), "UNKNOWN_ASSET")
     assert "registered from a chain without its decimals" in output
+
+
+def test_an_alex_swap_paying_out_nothing_is_admitted_as_its_pools_pay_it(
+    alex_ledger: Path,
+) -> None:
+    assert_admitted(alex_ledger, [line(fact, block=150_000) for fact in ALEX_DUST_SWAP])
+
+
+def test_an_alex_swap_paying_nothing_in_is_refused(alex_ledger: Path) -> None:
+    swap = ALEX_DUST_SWAP[0] | {"amount_in": 0, "fee": 0, "reserve_share": 0}
+    assert_refused(alex_ledger, line(swap, block=150_000), "ZERO_AMOUNT")
