@@ -228,3 +228,18 @@ def test_1_an_empty_file_is_not_a_log_and_reading_it_writes_nothing(tmp_path: Pa
         assert f"{empty} is an empty file, not a defi-ledger log" in output, args
         assert empty.stat().st_size == 0, args
     assert sorted(tmp_path.iterdir()) == [empty]
+
+
+def test_1_an_sqlite_database_without_the_schema_is_left_as_it_was(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE notes (body TEXT)")
+    connection.close()
+    before = other.read_bytes()
+    for args in (["info"], ["verify"], ["log"], ["state"], ["digest"], ["audit"], ["solvency"],
+                 ["append", str(GENESIS)]):  # fmt: skip
+        code, output = run(args[0], str(other), *args[1:])
+        assert code == ExitCode.REFUSED, (args, output)
+        assert "is an SQLite database with no defi-ledger schema" in output, args
+        assert other.read_bytes() == before, args  # still a rollback-journal file, unchanged
+        assert sorted(tmp_path.iterdir()) == [other], args
