@@ -100,6 +100,31 @@ def test_3_integrity(ledger: Path) -> None:
     assert code == ExitCode.INTEGRITY and "seq 3" in output
 
 
+def test_3_a_damaged_sqlite_file_is_a_finding_and_another_file_is_refused(
+    ledger: Path, tmp_path: Path
+) -> None:
+    """Both make SQLite say "file is not a database"; a file that begins with SQLite's header
+    was a database, so one SQLite cannot read is damaged, not the wrong file."""
+    damaged = tmp_path / "damaged.db"
+    shutil.copy(ledger, damaged)
+    with damaged.open("r+b") as handle:
+        handle.seek(16)  # the page size, the format versions and the reserved space
+        handle.write(bytes([0xFF] * 6))
+    text = tmp_path / "notes.db"
+    text.write_text("not a log\n" * 100)
+    noise = tmp_path / "noise.db"
+    noise.write_bytes(bytes(range(256)) * 32)
+    for command in (["info"], ["verify"], ["verify", "--deep"], ["log"], ["state"]):
+        code, output = run(command[0], str(damaged), *command[1:])
+        assert code == ExitCode.INTEGRITY, (command, output)
+        assert f"{damaged} is damaged" in output and "restore it from a copy" in output
+        assert "verify --deep" in output
+        for other in (text, noise):
+            code, output = run(command[0], str(other), *command[1:])
+            assert code == ExitCode.REFUSED, (command, output)
+            assert f"{other} is not a defi-ledger log (not an SQLite database)" in output
+
+
 def test_4_a_missing_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nope.db"
     code, output = run("info", str(missing))
