@@ -14,6 +14,7 @@ import click
 from pydantic import ValidationError
 
 from replay.cli.common import (
+    STORED_INT,
     CliExit,
     LogTarget,
     echo_json,
@@ -93,7 +94,7 @@ _OPTIONS = [
         default=None,
         help="The log whose books give the loans (an SQLite file or a postgresql:// URL).",
     ),
-    click.option("--at-block", type=click.IntRange(min=0), default=None),
+    click.option("--at-block", type=STORED_INT, default=None),
     click.option(
         "--chart",
         type=click.Path(path_type=Path, dir_okay=False),

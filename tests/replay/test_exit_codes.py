@@ -84,9 +84,11 @@ def test_2_usage(ledger: Path) -> None:
     assert run("verify", str(ledger), "--expect-head", "zz")[0] == ExitCode.USAGE
     huge = str(2**70)
     for args in (["log", "--blocks", f"{huge}:"], ["state", "--at-block", huge],
-                 ["log", "--from-seq", huge]):  # fmt: skip
+                 ["log", "--from-seq", huge], ["solvency", "--at-block", huge]):  # fmt: skip
         code, output = run(args[0], str(ledger), *args[1:])
         assert code == ExitCode.USAGE and "9223372036854775807" in output, args
+    code, output = run("var", "--series", "s.csv", "--db", str(ledger), "--at-block", huge)
+    assert code == ExitCode.USAGE and "9223372036854775807" in output
     code, output = run("diff", str(ledger), str(ledger), "--at-block", "1", "--projection", "nope")
     assert code == ExitCode.USAGE and "unknown projection nope" in output
 
