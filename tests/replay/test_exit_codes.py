@@ -140,6 +140,27 @@ def test_4_a_missing_file_is_named(tmp_path: Path) -> None:
     assert code == ExitCode.ENVIRONMENT and "nope.toml" in output
 
 
+def test_4_a_named_folder_that_does_not_exist(ledger: Path, tmp_path: Path) -> None:
+    """A folder an input is read from, named and missing, is a missing input: not a folder
+    silently left out of those searched."""
+    missing = tmp_path / "no" / "such"
+    scenario = ROOT / "fixtures" / "scenarios" / "flash-crash.toml"
+    stress_file = ROOT / "fixtures" / "stress" / "eth-drop-40.toml"
+    out = tmp_path / "out.db"
+    commands = {
+        "--data-dir": [["replay", str(scenario), "--db", str(out)],
+                       ["fork", str(ledger), "--at-block", "1", "--out", str(out)]],
+        "--prices-dir": [["stress", str(ledger), "--at-block", "1", "--scenario",
+                          str(stress_file), "--out", str(out)]],
+    }  # fmt: skip
+    for option, runs in commands.items():
+        for args in runs:
+            code, output = run(*args, option, str(missing))
+            assert code == ExitCode.ENVIRONMENT, (args, output)
+            assert f"no such folder: {missing} ({option})" in output, args
+            assert sorted(tmp_path.iterdir()) == [ledger], args
+
+
 def test_4_a_lock_held_by_another_connection(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEFI_LEDGER_LOCK_TIMEOUT_S", "0.2")
     holder = sqlite3.connect(ledger, isolation_level=None)
