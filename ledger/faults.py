@@ -119,6 +119,20 @@ def sqlite_fault(error: sqlite3.Error, path: str | Path | None) -> StoreError | 
     return None
 
 
+def make_folder(folder: Path) -> None:
+    """Make the folder an output goes into, with its missing parents (as `mkdir -p`): every
+    command that writes a new file or folder takes a path in a folder that is not there yet.
+
+    A file in the way is named as one (`ENOTDIR`, an environment fault), not as "File exists".
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as error:
+        raise NotADirectoryError(
+            errno.ENOTDIR, os.strerror(errno.ENOTDIR), error.filename
+        ) from error
+
+
 def os_fault(error: OSError) -> StoreIOError | None:
     """The environment fault an `OSError` reports, naming the file; None if it is not one."""
     if error.errno not in OS_ENVIRONMENT_ERRNOS:

@@ -35,7 +35,7 @@ from ledger.batch import (
 from ledger.chain import ChainWalker, Row
 from ledger.clock import Clock, SystemClock
 from ledger.errors import NotALedger, StoreDamaged, StoreError
-from ledger.faults import lock_timeout_s, sqlite_fault
+from ledger.faults import lock_timeout_s, make_folder, sqlite_fault
 from ledger.rows import (
     BatchedReads,
     check_idempotent_retry,
@@ -114,9 +114,12 @@ class SqliteStore(BatchedReads):
     def __init__(self, path: str | Path, *, clock: Clock | None = None, create: bool = False):
         """Open the log at `path`; only with `create` is a schema ever written into a file
         (`refuse_unless_log_file`: a command that reads never changes the file, nor one it
-        refuses: the schema is checked before the file is turned to WAL)."""
+        refuses: the schema is checked before the file is turned to WAL), or a missing folder
+        made for it."""
         self.path = Path(path)
-        if not create:
+        if create:
+            make_folder(self.path.parent)
+        else:
             refuse_unless_log_file(self.path)
         self.clock = clock or SystemClock()
         try:

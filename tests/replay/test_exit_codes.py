@@ -161,6 +161,18 @@ def test_4_a_named_folder_that_does_not_exist(ledger: Path, tmp_path: Path) -> N
             assert sorted(tmp_path.iterdir()) == [ledger], args
 
 
+def test_4_a_file_where_an_output_folder_goes_is_named(ledger: Path, tmp_path: Path) -> None:
+    """Outputs go into folders made as they are needed; a file in the way is named as one."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder\n")
+    for args in (["init", str(blocker / "l.db")], ["report", str(ledger), "--out", str(blocker / "r")],
+                 ["fork", str(ledger), "--at-block", "1", "--out", str(blocker / "f.db")]):  # fmt: skip
+        code, output = run(*args)
+        assert code == ExitCode.ENVIRONMENT, (args, output)
+        assert f"Not a directory: {blocker}" in output, args
+    assert blocker.read_text() == "a file, not a folder\n"
+
+
 def test_4_a_lock_held_by_another_connection(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEFI_LEDGER_LOCK_TIMEOUT_S", "0.2")
     holder = sqlite3.connect(ledger, isolation_level=None)
