@@ -21,6 +21,7 @@ from replay.cli.common import (
     json_option,
     open_log,
     refuse_output_over_input,
+    refuse_past_head,
 )
 from replay.cli.options import Finite
 
@@ -172,9 +173,7 @@ def _book_runs(db: Path | str, block: int, base: Any) -> list[tuple[str, Any, An
     from replay.var_books import NoCollateralPool, inputs_at_block, pool_parameters
 
     with open_log(db) as store:
-        head = store.head()
-        if block > head.block:
-            raise CliExit(f"block {block} is past the log head's block {head.block}", 1)
+        refuse_past_head(block, store.head(), db)
         try:
             inputs = inputs_at_block(store, block)
         except NoCollateralPool as error:

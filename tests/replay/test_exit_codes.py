@@ -18,6 +18,7 @@ import pytest
 
 from replay.cli.common import EXIT_CODES, ExitCode
 from tests.replay.test_cli_log import ledger, run
+from tests.replay.test_cli_var import three_hours
 
 __all__ = ["ledger"]  # the fixture, shared with the log commands' tests
 
@@ -60,12 +61,15 @@ def test_1_a_block_past_the_head_is_one_answer_everywhere(ledger: Path, tmp_path
                    "--out", str(tmp_path / "out")],
         "diff": ["diff", str(ledger), str(ledger), "--at-block", past],
         "fork": ["fork", str(ledger), "--at-block", past, "--out", str(tmp_path / "f.db")],
+        "solvency": ["solvency", str(ledger), "--at-block", past],
+        "var": ["var", "--series", str(three_hours(tmp_path)), "--db", str(ledger),
+                "--at-block", past, "--chart", str(tmp_path / "v.svg")],
     }  # fmt: skip
     for name, args in commands.items():
         code, output = run(*args)
         assert code == ExitCode.REFUSED, (name, output)
         assert f"past the head of {ledger}: block {int(past) - 1}" in output, name
-    assert not (tmp_path / "out").exists() and not (tmp_path / "f.db").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ledger.db", "s.csv"]
 
 
 def test_1_diff_exits_1_when_the_logs_differ(ledger: Path, tmp_path: Path) -> None:
