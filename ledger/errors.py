@@ -5,7 +5,7 @@
     │   ├── SchemaTooNew      the file was written by a newer defi-ledger
     │   ├── NotALedger        the file is not a defi-ledger log (a wrong path, another file)
     │   ├── StoreIOError      the environment failed: disk full, read-only, locked, missing
-    │   └── StoreDamaged      SQLite finds the file's pages damaged (corruption, not tampering)
+    │   └── StoreDamaged      SQLite cannot read the file's header or pages (corruption)
     ├── IntegrityError        the stored log fails verification (tampering, corruption)
     └── RejectedError         a rejection raised on purpose at an edge (CLI, helpers)
 
@@ -41,8 +41,8 @@ class StoreIOError(StoreError):
 
 
 class StoreDamaged(StoreError):
-    """The store is damaged (an integrity finding): SQLite cannot read the file's pages, or
-    the log has lost one of its own tables or its head row."""
+    """The store is damaged (an integrity finding): SQLite cannot read the file's header or
+    pages, or the log has lost one of its own tables or its head row."""
 
 
 class IntegrityError(LedgerError):

@@ -4,7 +4,9 @@ SQLite reports every fault as `sqlite3.OperationalError` or `sqlite3.DatabaseErr
 the disk is full, the file read-only, locked by another process, damaged, or not a database at
 all. Each of those calls for a different answer (free space, fix permissions, wait, restore a
 copy, name the right file), so `sqlite_fault` reads SQLite's own error name and gives the
-error of `ledger.errors` that says which it is, with the file named.
+error of `ledger.errors` that says which it is, with the file named. SQLite says "file is not a
+database" both of a file that never was one and of a database whose header was overwritten:
+the file's first bytes tell them apart (`begins_as_sqlite`).
 """
 
 from __future__ import annotations
@@ -64,6 +66,22 @@ OS_ENVIRONMENT_ERRNOS = frozenset(
 )
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file."""
+
+
+def begins_as_sqlite(path: str | Path | None) -> bool:
+    """Whether the file at `path` begins with SQLite's header string: a file SQLite wrote, so
+    one it cannot read is damaged rather than some other file named by mistake."""
+    if path is None:
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
 def sqlite_fault(error: sqlite3.Error, path: str | Path | None) -> StoreError | None:
     """The ledger error that `error` (raised on the log at `path`) means, or None for a bug.
 
@@ -74,6 +92,11 @@ def sqlite_fault(error: sqlite3.Error, path: str | Path | None) -> StoreError | 
     name = getattr(error, "sqlite_errorname", "") or ""
     text = str(error)
     if name.startswith("SQLITE_NOTADB") or "file is not a database" in text:
+        if begins_as_sqlite(path):
+            return StoreDamaged(
+                f"{where} is damaged: an SQLite file whose header SQLite cannot read ({text}); "
+                "restore it from a copy, and check the copy with `defi-ledger verify --deep`"
+            )
         return NotALedger(f"{where} is not a defi-ledger log (not an SQLite database)")
     if name.startswith("SQLITE_CORRUPT") or "malformed" in text or "decode to UTF-8" in text:
         return StoreDamaged(
@@ -94,6 +117,20 @@ def sqlite_fault(error: sqlite3.Error, path: str | Path | None) -> StoreError | 
             message = dict(_SQLITE_IO_FAULTS)[prefix]
             return StoreIOError(f"{message.format(path=where)} [{text}]")
     return None
+
+
+def make_folder(folder: Path) -> None:
+    """Make the folder an output goes into, with its missing parents (as `mkdir -p`): every
+    command that writes a new file or folder takes a path in a folder that is not there yet.
+
+    A file in the way is named as one (`ENOTDIR`, an environment fault), not as "File exists".
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as error:
+        raise NotADirectoryError(
+            errno.ENOTDIR, os.strerror(errno.ENOTDIR), error.filename
+        ) from error
 
 
 def os_fault(error: OSError) -> StoreIOError | None:

@@ -54,7 +54,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ledger.chain import GENESIS_HASH, Row
-from ledger.errors import NotALedger, StoreError, StoreIOError
+from ledger.errors import NotALedger, SchemaTooNew, StoreError, StoreIOError
 from ledger.store import refuse_missing_tables
 from projections.views import run_script
 
@@ -101,10 +101,10 @@ def refuse_unless_log_file(path: Path) -> None:
 
     A missing file is refused (`StoreIOError`), and so is an empty (0-byte) one (`NotALedger`),
     here, before SQLite touches it: connecting alone writes a header into an empty file. An
-    SQLite database without the schema (`user_version` 0) is refused once open
-    (`SqliteStore._migrate`). A store that creates a log (`create=True`) takes a missing file
-    or an existing empty one (nothing in it to lose, as `mktemp` leaves); logs of an older
-    schema are migrated either way.
+    SQLite database without the schema (`user_version` 0) is refused once open, before the
+    file is turned to WAL (`schema_version`). A store that creates a log
+    (`create=True`) takes a missing file or an existing empty one (nothing in it to lose, as
+    `mktemp` leaves); logs of an older schema are migrated either way.
     """
     if not path.exists():
         raise StoreIOError(f"no ledger at {path}; create one with `defi-ledger init`")
@@ -113,6 +113,32 @@ def refuse_unless_log_file(path: Path) -> None:
             f"{path} is an empty file, not a defi-ledger log (it holds no schema); name the "
             "log's file, or create a log with `defi-ledger init`"
         )
+
+
+def schema_version(connection: sqlite3.Connection, path: Path, *, creating: bool) -> int:
+    """The file's log schema version, read without writing: a file that holds no log this
+    program can open (and that is not to be created) is refused before anything is written."""
+    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"{path} has log schema v{version}; this defi-ledger reads up to "
+            f"v{SCHEMA_VERSION}: upgrade it"
+        )
+    if version == SCHEMA_VERSION:
+        check_log_tables(connection, path)
+    if (
+        version == 0
+        and connection.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'events'"
+        ).fetchone()[0]
+    ):
+        raise NotALedger(f"{path} has an events table but no defi-ledger schema")
+    if version == 0 and not creating:
+        raise NotALedger(
+            f"{path} is an SQLite database with no defi-ledger schema; name the log's file, or "
+            "create a log with `defi-ledger init`"
+        )
+    return version
 
 
 def check_log_tables(connection: sqlite3.Connection, path: Path) -> None:
@@ -384,3 +410,22 @@ def _unhex(text: object) -> bytes:
 
 
 MIGRATIONS = {2: migrate_1_to_2, 3: migrate_2_to_3}
+
+
+def migrate(connection: sqlite3.Connection, version: int) -> None:
+    """Bring a log of an older schema (or a new file: version 0) to the current one, in one
+    transaction."""
+    if version == SCHEMA_VERSION:
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        if version == 0:
+            create(connection)  # a new log starts at the current schema
+        else:
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[step](connection)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise

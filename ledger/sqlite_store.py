@@ -34,24 +34,22 @@ from ledger.batch import (
 )
 from ledger.chain import ChainWalker, Row
 from ledger.clock import Clock, SystemClock
-from ledger.errors import NotALedger, SchemaTooNew, StoreDamaged, StoreError
-from ledger.faults import lock_timeout_s, sqlite_fault
+from ledger.errors import NotALedger, StoreDamaged, StoreError
+from ledger.faults import lock_timeout_s, make_folder, sqlite_fault
 from ledger.rows import (
     BatchedReads,
     check_idempotent_retry,
 )
 from ledger.sqlite_fold import fold_batches
 from ledger.sqlite_schema import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
     STORED_COLUMNS,
     RowReader,
     blocks_by_time,
-    check_log_tables,
-    create,
     insert_rows,
     last_seq_at_block,
+    migrate,
     refuse_unless_log_file,
+    schema_version,
     seq_of_hash,
     stream_span,
 )
@@ -73,11 +71,24 @@ WAL_CHECKPOINT_BYTES = 40_960_000
 
 def connect(path: str | Path) -> sqlite3.Connection:
     """An autocommit connection with the pragmas the log relies on."""
+    connection = open_unchanged(path)
+    use_wal(connection)
+    return connection
+
+
+def open_unchanged(path: str | Path) -> sqlite3.Connection:
+    """An autocommit connection that has written nothing to the file yet: what it finds there
+    can be refused before `use_wal` turns the file to WAL (which rewrites its header)."""
     timeout_s = lock_timeout_s()
     connection = sqlite3.connect(str(path), isolation_level=None, timeout=timeout_s)
     connection.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
     # Takes effect only on a file with no tables yet (a new log), before it turns to WAL.
     connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+    return connection
+
+
+def use_wal(connection: sqlite3.Connection) -> None:
+    """The journal and cache pragmas the log relies on (WAL is written into the file)."""
     if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
@@ -86,7 +97,6 @@ def connect(path: str | Path) -> sqlite3.Connection:
     connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     page_size = connection.execute("PRAGMA page_size").fetchone()[0]
     connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_BYTES // page_size}")
-    return connection
 
 
 _TRANSACTION = ("BEGIN IMMEDIATE", "COMMIT", ("ROLLBACK",))
@@ -103,15 +113,21 @@ class SqliteStore(BatchedReads):
 
     def __init__(self, path: str | Path, *, clock: Clock | None = None, create: bool = False):
         """Open the log at `path`; only with `create` is a schema ever written into a file
-        (`refuse_unless_log_file`: a command that reads never changes the file)."""
+        (`refuse_unless_log_file`: a command that reads never changes the file, nor one it
+        refuses: the schema is checked before the file is turned to WAL), or a missing folder
+        made for it."""
         self.path = Path(path)
-        if not create:
+        if create:
+            make_folder(self.path.parent)
+        else:
             refuse_unless_log_file(self.path)
         self.clock = clock or SystemClock()
         try:
-            self.connection = connect(self.path)
+            self.connection = open_unchanged(self.path)
             try:
-                self._migrate(creating=create)
+                version = schema_version(self.connection, self.path, creating=create)
+                use_wal(self.connection)
+                migrate(self.connection, version)
             except BaseException:
                 self.connection.close()  # a refused file is not held open
                 raise
@@ -124,38 +140,6 @@ class SqliteStore(BatchedReads):
         self._type_ids: dict[str, int] = {}
         self._cached_at_seq = -1
         self._in_step = False
-
-    def _migrate(self, *, creating: bool) -> None:
-        version = self.connection.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise SchemaTooNew(
-                f"{self.path} has log schema v{version}; this defi-ledger reads up to "
-                f"v{SCHEMA_VERSION}: upgrade it"
-            )
-        if version == SCHEMA_VERSION:
-            check_log_tables(self.connection, self.path)
-            return
-        if (
-            version == 0
-            and self.connection.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name = 'events'"
-            ).fetchone()[0]
-        ):
-            raise NotALedger(f"{self.path} has an events table but no defi-ledger schema")
-        if version == 0 and not creating:
-            raise NotALedger(f"{self.path} is an SQLite database with no defi-ledger schema")
-        self.connection.execute("BEGIN IMMEDIATE")
-        try:
-            if version == 0:
-                create(self.connection)  # a new log starts at the current schema
-            else:
-                for step in range(version + 1, SCHEMA_VERSION + 1):
-                    MIGRATIONS[step](self.connection)
-            self.connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self.connection.execute("COMMIT")
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
 
     def head(self) -> Head:
         found = self.connection.execute(

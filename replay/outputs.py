@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from events.rejections import RejectCode
 from ledger.errors import RejectedError, StoreError
+from ledger.faults import make_folder
 from ledger.log_copy import copy_log
 from ledger.sqlite_store import SqliteStore
 from ledger.stores import describe_target, open_postgres
@@ -135,7 +136,7 @@ def building_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
     """
     if target.exists() and not force and (not target.is_dir() or any(target.iterdir())):
         raise OutputExists(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(target.parent)
     _remove_stale_partials(target)
     temp = partial_path(target)
     shutil.rmtree(temp, ignore_errors=True)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ledger.faults import make_folder
 from ledger.sqlite_store import SqliteStore
 from replay.moments import SEVERE
 from replay.report_alex import governance_chart, is_alex_log, reserve_flows, staking_chart
@@ -160,7 +161,7 @@ window.addEventListener("load", function () {{
 
 def write_report(store: SqliteStore | PostgresStore, out: Path) -> Path:
     """The page, its SVG charts and `charts.json` for the log; returns the page's path."""
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     story = tell(store)
     charts = time_charts(story)
     alex = [staking_chart(story), governance_chart(story)] if is_alex_log(story) else []

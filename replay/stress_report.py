@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ledger.faults import make_folder
 from replay.stress import StressRun
 from replay.units import UnitsMode, amount_text, scaled_text
 
@@ -188,7 +189,7 @@ def _column(values: list[Any]) -> pa.Array:
 
 def write_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
     """`stress.json` (everything), `positions.parquet` and `summary.parquet` (one row a run)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     written = [out_dir / "stress.json"]
     written[0].write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     rows = report["positions"]
@@ -207,7 +208,7 @@ def write_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
 
 def write_paths_report(result: dict[str, Any], out_dir: Path) -> list[Path]:
     """`stress-paths.json` (the distribution and every path) and `paths.parquet` (a row a path)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     (out_dir / "stress-paths.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     rows = result["per_path"]
     names = list(rows[0]) if rows else []

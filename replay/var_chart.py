@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ledger.faults import make_folder
 from replay.svg_axes import decade_ticks, nice_ticks, tick_label
 from replay.svg_chart import Frame, Svg, axes, colour, legend, plot_bars, plot_line, plot_markers
 from replay.var import VarResult
@@ -132,7 +133,7 @@ def write_chart(result: VarResult, path: Path) -> None:
 
     Args:
         result: A finished run.
-        path: Where to write the SVG; its parent directory must exist.
+        path: Where to write the SVG (a missing folder is made).
     """
     parameters = result.parameters
     title = (
@@ -144,4 +145,5 @@ def write_chart(result: VarResult, path: Path) -> None:
     losses_percent = np.sort(result.losses) * 100
     _histogram(svg, losses_percent[losses_percent > 0], losses_percent.size)
     _exceedance(svg, result, losses_percent)
+    make_folder(path.parent)
     path.write_text(svg.render())

@@ -63,9 +63,9 @@ EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.USAGE: "usage error: an unknown option, command or value, or an output that is "
     "one of the command's inputs",
     ExitCode.INTEGRITY: "integrity or audit finding: the chain, a record, a view, a "
-    "checkpoint, an expected head or the file's pages do not check out",
+    "checkpoint, an expected head or the file's header or pages do not check out",
     ExitCode.ENVIRONMENT: "I/O or environment fault: disk full, file-size limit, read-only, "
-    "locked, missing file (the message names it)",
+    "locked, missing file or folder (the message names it)",
     ExitCode.INTERNAL: "internal error: a bug in defi-ledger; the traceback is saved to a "
     "file (or shown with --debug)",
 }

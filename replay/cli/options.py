@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import click
+
+from ledger.errors import StoreIOError
+from replay.cli.common import exit_for
 
 SECONDS_MAX = 7 * 24 * 3600
 """The longest wait an option takes: a week (beyond it, the clocks and sleeps of the platform
@@ -38,3 +42,22 @@ class Seconds(Finite):
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
         return "SECONDS"
+
+
+class Folder(click.Path):
+    """A folder the command reads from. One that does not exist is an environment fault
+    (exit 4) naming it, as a missing input file is, not a folder silently left out; a file
+    there is a usage error (click's `file_okay=False`)."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path, file_okay=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        folder = super().convert(value, param, ctx)
+        assert isinstance(folder, Path)  # path_type
+        if not folder.exists():
+            named = f" ({param.opts[0]})" if param is not None and param.opts else ""
+            outcome = exit_for(StoreIOError(f"no such folder: {folder}{named}"))
+            assert outcome is not None  # an I/O fault always has its exit code
+            raise outcome
+        return folder

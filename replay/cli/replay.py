@@ -22,6 +22,7 @@ from replay.cli.common import (
     refuse_output_over_input,
     refuse_past_head,
 )
+from replay.cli.options import Folder
 from replay.cli.state import check_projection_names
 from replay.summary import render_summary, summarise
 from replay.units import Units, asset_decimals
@@ -31,9 +32,9 @@ data_dir_option = click.option(
     "--data-dir",
     "data_dirs",
     multiple=True,
-    type=click.Path(path_type=Path, file_okay=False),
+    type=Folder(),
     help="A folder the scenario may read price files from, besides its own and the "
-    "project's data folders (repeatable).",
+    "project's data folders (repeatable; a missing one is exit 4).",
 )
 
 

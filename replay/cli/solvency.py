@@ -13,7 +13,14 @@ from projections.balances import Balances
 from projections.prices import Prices
 from projections.reserve import ReserveSolvency
 from projections.solvency import first_failing_blocks, price_book, solvency_rows
-from replay.cli.common import CliExit, echo_json, json_option, log_argument, units_option
+from replay.cli.common import (
+    STORED_INT,
+    CliExit,
+    echo_json,
+    json_option,
+    log_argument,
+    units_option,
+)
 from replay.cli.state import load_state
 from replay.units import UnitsMode, amount_text, percent_text
 
@@ -52,7 +59,7 @@ def power_of_ten(_ctx: click.Context, _param: click.Parameter, value: int) -> in
 
 @click.command()
 @log_argument
-@click.option("--at-block", type=click.IntRange(min=0), help="Books after this block (head).")
+@click.option("--at-block", type=STORED_INT, help="Books after this block (head).")
 @click.option(
     "--price-path",
     help="ASSET=BLOCK:PRICE,... (others held at their oracle price): report the first block "

@@ -24,6 +24,7 @@ from replay.cli.common import (
     refuse_past_head,
     units_option,
 )
+from replay.cli.options import Folder
 from replay.scenario import ScenarioError
 from replay.units import UnitsMode
 
@@ -64,7 +65,14 @@ def prices_dir_default() -> Path:
     help="Write stress.json, positions.parquet and summary.parquet here (with --paths: "
     "stress-paths.json and paths.parquet).",
 )
-@click.option("--prices-dir", type=click.Path(path_type=Path, file_okay=False), default=None)
+@click.option(
+    "--prices-dir",
+    type=Folder(),
+    default=None,
+    help="The folder of historical series: a `crash` path is cut from one, a `series` file may "
+    "be read from it (default: $LEDGER_PRICES_DIR, or ../shared/data/prices beside the "
+    "project; a missing one is exit 4).",
+)
 @click.option("--paths", type=click.IntRange(min=1), default=None, help="Run K seeded variations.")
 @click.option("--seed", type=int, default=0, help="The seed of the variations (with --paths).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, help="Processes for --paths.")

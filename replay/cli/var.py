@@ -14,12 +14,14 @@ import click
 from pydantic import ValidationError
 
 from replay.cli.common import (
+    STORED_INT,
     CliExit,
     LogTarget,
     echo_json,
     json_option,
     open_log,
     refuse_output_over_input,
+    refuse_past_head,
 )
 from replay.cli.options import Finite
 
@@ -93,7 +95,7 @@ _OPTIONS = [
         default=None,
         help="The log whose books give the loans (an SQLite file or a postgresql:// URL).",
     ),
-    click.option("--at-block", type=click.IntRange(min=0), default=None),
+    click.option("--at-block", type=STORED_INT, default=None),
     click.option(
         "--chart",
         type=click.Path(path_type=Path, dir_okay=False),
@@ -171,9 +173,7 @@ def _book_runs(db: Path | str, block: int, base: Any) -> list[tuple[str, Any, An
     from replay.var_books import NoCollateralPool, inputs_at_block, pool_parameters
 
     with open_log(db) as store:
-        head = store.head()
-        if block > head.block:
-            raise CliExit(f"block {block} is past the log head's block {head.block}", 1)
+        refuse_past_head(block, store.head(), db)
         try:
             inputs = inputs_at_block(store, block)
         except NoCollateralPool as error:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.errors import NotALedger
+from ledger.errors import NotALedger, SchemaTooNew
 from ledger.sqlite_store import SqliteStore
 
 
@@ -38,3 +38,23 @@ def test_an_sqlite_database_without_the_schema_is_refused_for_reading(tmp_path: 
         names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master")]
     connection.close()
     assert names == ["notes"]
+
+
+@pytest.mark.parametrize(
+    ("pragma", "refusal"),
+    [("user_version = 0", NotALedger), ("user_version = 99", SchemaTooNew)],
+)
+def test_a_refused_sqlite_database_is_left_byte_for_byte(
+    tmp_path: Path, pragma: str, refusal: type[Exception]
+) -> None:
+    """The schema is read before the file is turned to WAL, which rewrites its header."""
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE notes (body TEXT)")
+        connection.execute(f"PRAGMA {pragma}")
+    connection.close()
+    before = other.read_bytes()
+    with pytest.raises(refusal):
+        SqliteStore(other)
+    assert other.read_bytes() == before
+    assert sorted(tmp_path.iterdir()) == [other]  # no -wal or -shm beside it

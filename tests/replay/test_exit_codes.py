@@ -18,6 +18,7 @@ import pytest
 
 from replay.cli.common import EXIT_CODES, ExitCode
 from tests.replay.test_cli_log import ledger, run
+from tests.replay.test_cli_var import three_hours
 
 __all__ = ["ledger"]  # the fixture, shared with the log commands' tests
 
@@ -60,12 +61,15 @@ def test_1_a_block_past_the_head_is_one_answer_everywhere(ledger: Path, tmp_path
                    "--out", str(tmp_path / "out")],
         "diff": ["diff", str(ledger), str(ledger), "--at-block", past],
         "fork": ["fork", str(ledger), "--at-block", past, "--out", str(tmp_path / "f.db")],
+        "solvency": ["solvency", str(ledger), "--at-block", past],
+        "var": ["var", "--series", str(three_hours(tmp_path)), "--db", str(ledger),
+                "--at-block", past, "--chart", str(tmp_path / "v.svg")],
     }  # fmt: skip
     for name, args in commands.items():
         code, output = run(*args)
         assert code == ExitCode.REFUSED, (name, output)
         assert f"past the head of {ledger}: block {int(past) - 1}" in output, name
-    assert not (tmp_path / "out").exists() and not (tmp_path / "f.db").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ledger.db", "s.csv"]
 
 
 def test_1_diff_exits_1_when_the_logs_differ(ledger: Path, tmp_path: Path) -> None:
@@ -84,9 +88,11 @@ def test_2_usage(ledger: Path) -> None:
     assert run("verify", str(ledger), "--expect-head", "zz")[0] == ExitCode.USAGE
     huge = str(2**70)
     for args in (["log", "--blocks", f"{huge}:"], ["state", "--at-block", huge],
-                 ["log", "--from-seq", huge]):  # fmt: skip
+                 ["log", "--from-seq", huge], ["solvency", "--at-block", huge]):  # fmt: skip
         code, output = run(args[0], str(ledger), *args[1:])
         assert code == ExitCode.USAGE and "9223372036854775807" in output, args
+    code, output = run("var", "--series", "s.csv", "--db", str(ledger), "--at-block", huge)
+    assert code == ExitCode.USAGE and "9223372036854775807" in output
     code, output = run("diff", str(ledger), str(ledger), "--at-block", "1", "--projection", "nope")
     assert code == ExitCode.USAGE and "unknown projection nope" in output
 
@@ -100,6 +106,31 @@ def test_3_integrity(ledger: Path) -> None:
     assert code == ExitCode.INTEGRITY and "seq 3" in output
 
 
+def test_3_a_damaged_sqlite_file_is_a_finding_and_another_file_is_refused(
+    ledger: Path, tmp_path: Path
+) -> None:
+    """Both make SQLite say "file is not a database"; a file that begins with SQLite's header
+    was a database, so one SQLite cannot read is damaged, not the wrong file."""
+    damaged = tmp_path / "damaged.db"
+    shutil.copy(ledger, damaged)
+    with damaged.open("r+b") as handle:
+        handle.seek(16)  # the page size, the format versions and the reserved space
+        handle.write(bytes([0xFF] * 6))
+    text = tmp_path / "notes.db"
+    text.write_text("not a log\n" * 100)
+    noise = tmp_path / "noise.db"
+    noise.write_bytes(bytes(range(256)) * 32)
+    for command in (["info"], ["verify"], ["verify", "--deep"], ["log"], ["state"]):
+        code, output = run(command[0], str(damaged), *command[1:])
+        assert code == ExitCode.INTEGRITY, (command, output)
+        assert f"{damaged} is damaged" in output and "restore it from a copy" in output
+        assert "verify --deep" in output
+        for other in (text, noise):
+            code, output = run(command[0], str(other), *command[1:])
+            assert code == ExitCode.REFUSED, (command, output)
+            assert f"{other} is not a defi-ledger log (not an SQLite database)" in output
+
+
 def test_4_a_missing_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nope.db"
     code, output = run("info", str(missing))
@@ -111,6 +142,39 @@ def test_4_a_missing_file_is_named(tmp_path: Path) -> None:
     assert code == ExitCode.ENVIRONMENT and "nope.csv" in output
     code, output = run("replay", str(tmp_path / "nope.toml"), "--db", str(tmp_path / "x.db"))
     assert code == ExitCode.ENVIRONMENT and "nope.toml" in output
+
+
+def test_4_a_named_folder_that_does_not_exist(ledger: Path, tmp_path: Path) -> None:
+    """A folder an input is read from, named and missing, is a missing input: not a folder
+    silently left out of those searched."""
+    missing = tmp_path / "no" / "such"
+    scenario = ROOT / "fixtures" / "scenarios" / "flash-crash.toml"
+    stress_file = ROOT / "fixtures" / "stress" / "eth-drop-40.toml"
+    out = tmp_path / "out.db"
+    commands = {
+        "--data-dir": [["replay", str(scenario), "--db", str(out)],
+                       ["fork", str(ledger), "--at-block", "1", "--out", str(out)]],
+        "--prices-dir": [["stress", str(ledger), "--at-block", "1", "--scenario",
+                          str(stress_file), "--out", str(out)]],
+    }  # fmt: skip
+    for option, runs in commands.items():
+        for args in runs:
+            code, output = run(*args, option, str(missing))
+            assert code == ExitCode.ENVIRONMENT, (args, output)
+            assert f"no such folder: {missing} ({option})" in output, args
+            assert sorted(tmp_path.iterdir()) == [ledger], args
+
+
+def test_4_a_file_where_an_output_folder_goes_is_named(ledger: Path, tmp_path: Path) -> None:
+    """Outputs go into folders made as they are needed; a file in the way is named as one."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder\n")
+    for args in (["init", str(blocker / "l.db")], ["report", str(ledger), "--out", str(blocker / "r")],
+                 ["fork", str(ledger), "--at-block", "1", "--out", str(blocker / "f.db")]):  # fmt: skip
+        code, output = run(*args)
+        assert code == ExitCode.ENVIRONMENT, (args, output)
+        assert f"Not a directory: {blocker}" in output, args
+    assert blocker.read_text() == "a file, not a folder\n"
 
 
 def test_4_a_lock_held_by_another_connection(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -228,3 +292,18 @@ def test_1_an_empty_file_is_not_a_log_and_reading_it_writes_nothing(tmp_path: Pa
         assert f"{empty} is an empty file, not a defi-ledger log" in output, args
         assert empty.stat().st_size == 0, args
     assert sorted(tmp_path.iterdir()) == [empty]
+
+
+def test_1_an_sqlite_database_without_the_schema_is_left_as_it_was(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE notes (body TEXT)")
+    connection.close()
+    before = other.read_bytes()
+    for args in (["info"], ["verify"], ["log"], ["state"], ["digest"], ["audit"], ["solvency"],
+                 ["append", str(GENESIS)]):  # fmt: skip
+        code, output = run(args[0], str(other), *args[1:])
+        assert code == ExitCode.REFUSED, (args, output)
+        assert "is an SQLite database with no defi-ledger schema" in output, args
+        assert other.read_bytes() == before, args  # still a rollback-journal file, unchanged
+        assert sorted(tmp_path.iterdir()) == [other], args

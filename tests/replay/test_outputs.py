@@ -1,5 +1,6 @@
 """Nothing looks complete unless it is: replay, fork and export outputs appear whole or not
-at all, `--force` replaces them, and every file of one export carries the same head."""
+at all, `--force` replaces them, and every file of one export carries the same head. Every
+output may go into a folder not made yet."""
 
 from __future__ import annotations
 
@@ -15,13 +16,54 @@ import pytest
 
 from ledger.sqlite_store import SqliteStore
 from replay.runner import Replayer
+from tests.replay.stress_book import build_book, write_stress
 from tests.replay.test_cli_log import ledger, run
+from tests.replay.test_cli_var import three_hours
 
 __all__ = ["ledger"]
 
 ROOT = Path(__file__).resolve().parents[2]
 CALM = ROOT / "fixtures" / "scenarios" / "calm-payments.toml"
 CLI = [sys.executable, "-c", "from replay.cli import main; main()"]
+
+
+def test_every_command_makes_the_folders_its_new_output_goes_into(
+    ledger: Path, tmp_path: Path
+) -> None:
+    """As `mkdir -p`: a new output's missing folders are made, whichever command writes it."""
+    book, stress = tmp_path / "book.db", write_stress(tmp_path / "step.toml")
+    build_book(book)
+    series, chain = three_hours(tmp_path), ROOT / "fixtures" / "chain"
+    new = tmp_path / "new"
+    commands = {
+        "init": (["init", str(new / "init" / "a" / "l.db")], ["l.db"]),
+        "copy": (["copy", str(ledger), str(new / "copy" / "a" / "l.db")], ["l.db"]),
+        "import": (["import", str(new / "import" / "a" / "l.db"), "--format", "etl-json",
+                    "--token-list", str(chain / "tokens.json"),
+                    str(chain / "uniswap-v2-demo.logs.json")], ["l.db"]),
+        "replay": (["replay", str(CALM), "--db", str(new / "replay" / "a" / "l.db")], ["l.db"]),
+        "fork": (["fork", str(ledger), "--at-block", "1", "--out", str(new / "fork" / "a" / "l.db")],
+                 ["l.db"]),
+        "stress": (["stress", str(book), "--at-block", "3", "--scenario", str(stress),
+                    "--out", str(new / "stress" / "a" / "s.db"),
+                    "--unstressed-out", str(new / "stress" / "b" / "u.db"),
+                    "--report", str(new / "stress" / "c")],
+                   ["s.db", "u.db", "positions.parquet", "stress.json", "summary.parquet"]),
+        "stress --paths": (["stress", str(book), "--at-block", "3", "--scenario", str(stress),
+                            "--paths", "2", "--workers", "1",
+                            "--report", str(new / "stress --paths" / "a")],
+                           ["paths.parquet", "stress-paths.json"]),
+        "export": (["export", str(ledger), "--projection", "balances", "--format", "csv",
+                    "--out", str(new / "export" / "a")], ["balances.csv", "supply.csv"]),
+        "report": (["report", str(ledger), "--out", str(new / "report" / "a")], ["index.html"]),
+        "var": (["var", "--series", str(series), "--paths", "10", "--horizon-hours", "2",
+                 "--no-sensitivity", "--chart", str(new / "var" / "a" / "v.svg")], ["v.svg"]),
+    }  # fmt: skip
+    for name, (args, written) in commands.items():
+        code, output = run(*args)
+        assert code == 0, (name, output)
+        made = {path.name for path in (new / name).rglob("*") if path.is_file()}
+        assert set(written) <= made, (name, made)
 
 
 def leftovers(folder: Path) -> list[str]:
