@@ -82,6 +82,11 @@ def begins_as_sqlite(path: str | Path | None) -> bool:
         return False
 
 
+RESTORE_HINT = "restore it from a copy, and check the copy with `defi-ledger verify --deep`"
+"""What to do with a damaged file. Not `verify --deep` on the file itself: damage SQLite meets
+on opening (its header, its first page) stops that command at the same place."""
+
+
 def sqlite_fault(error: sqlite3.Error, path: str | Path | None) -> StoreError | None:
     """The ledger error that `error` (raised on the log at `path`) means, or None for a bug.
 
@@ -95,14 +100,14 @@ def sqlite_fault(error: sqlite3.Error, path: str | Path | None) -> StoreError | 
         if begins_as_sqlite(path):
             return StoreDamaged(
                 f"{where} is damaged: an SQLite file whose header SQLite cannot read ({text}); "
-                "restore it from a copy, and check the copy with `defi-ledger verify --deep`"
+                f"{RESTORE_HINT}"
             )
-        return NotALedger(f"{where} is not a defi-ledger log (not an SQLite database)")
-    if name.startswith("SQLITE_CORRUPT") or "malformed" in text or "decode to UTF-8" in text:
-        return StoreDamaged(
-            f"{where} is damaged ({text}); run `defi-ledger verify --deep` on it and restore "
-            "it from a copy"
+        return NotALedger(
+            f"{where} is not a defi-ledger log (not an SQLite database); name the log's file, "
+            "or create a log with `defi-ledger init`"
         )
+    if name.startswith("SQLITE_CORRUPT") or "malformed" in text or "decode to UTF-8" in text:
+        return StoreDamaged(f"{where} is damaged ({text}); {RESTORE_HINT}")
     for prefix, message in _SQLITE_IO_FAULTS:
         if name.startswith(prefix):
             return StoreIOError(f"{message.format(path=where)} [{name}: {text}]")

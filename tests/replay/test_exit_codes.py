@@ -124,11 +124,35 @@ def test_3_a_damaged_sqlite_file_is_a_finding_and_another_file_is_refused(
         code, output = run(command[0], str(damaged), *command[1:])
         assert code == ExitCode.INTEGRITY, (command, output)
         assert f"{damaged} is damaged" in output and "restore it from a copy" in output
-        assert "verify --deep" in output
+        # What to do: never `verify --deep` on this file, which stops where this one did.
+        assert "check the copy with `defi-ledger verify --deep`" in output
         for other in (text, noise):
             code, output = run(command[0], str(other), *command[1:])
             assert code == ExitCode.REFUSED, (command, output)
             assert f"{other} is not a defi-ledger log (not an SQLite database)" in output
+            assert "name the log's file, or create a log with `defi-ledger init`" in output
+
+
+def test_3_a_page_damaged_inside_the_file_says_what_to_do(ledger: Path, tmp_path: Path) -> None:
+    """SQLite meets the damage as the log is read; the answer is a copy, since `verify --deep`
+    on the same file stops at the same page (it reports it, exit 3, and nothing else)."""
+    damaged = tmp_path / "damaged.db"
+    shutil.copy(ledger, damaged)
+    connection = sqlite3.connect(damaged)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'events'")
+    connection.close()
+    with damaged.open("r+b") as handle:
+        handle.seek((root[0] - 1) * page_size)
+        handle.write(b"\xff" * page_size)
+    for command in ("info", "log"):
+        code, output = run(command, str(damaged))
+        assert code == ExitCode.INTEGRITY, (command, output)
+        assert f"{damaged} is damaged (database disk image is malformed)" in output
+        assert "restore it from a copy, and check the copy with" in output
+    code, output = run("verify", str(damaged), "--deep")
+    assert code == ExitCode.INTEGRITY and "the record cannot be read" in output
 
 
 def test_4_a_missing_file_is_named(tmp_path: Path) -> None:
