@@ -69,7 +69,7 @@ def _expected(book: PoolBook, event: Checked) -> Any:
     if isinstance(event, LiquidityRemoved):
         return burn(book, event.lp_burned, timestamp)
     if not book.is_uniswap or event.mode == "exact_in":
-        return swap_exact_in(book, event.asset_in, event.amount_in, timestamp)
+        return swap_exact_in(book, event.asset_in, event.amount_in, timestamp, as_contract=True)
     if event.mode == "exact_out":
         return swap_exact_out(book, event.asset_out, event.amount_out, timestamp)
     return pair_swap(book, event.asset_in, event.amount_in, event.amount_out, timestamp)

@@ -125,12 +125,14 @@ def _uniswap_leg(book: PoolBook, amount_in: int, amount_out: int, timestamp: int
     return SwapQuote(amount_in, amount_out, fee, fee, 0, oracle_after(book, timestamp))
 
 
-def _weighted_leg(pool: weighted.WeightedPool, x_in: bool, amount_in: int) -> SwapQuote:
+def _weighted_leg(
+    pool: weighted.WeightedPool, x_in: bool, amount_in: int, pays_nothing: bool = False
+) -> SwapQuote:
     if x_in:
         leg = weighted_swaps.swap_x_for_y(pool, amount_in)
     else:
         leg = weighted_swaps.swap_y_for_x(pool, amount_in)
-    if leg.amount_out <= 0:
+    if leg.amount_out <= 0 and not pays_nothing:
         raise MathRejected(RejectCode.INSUFFICIENT_LIQUIDITY, "the trade would pay out nothing")
     return SwapQuote(
         leg.amount_in,
@@ -143,14 +145,23 @@ def _weighted_leg(pool: weighted.WeightedPool, x_in: bool, amount_in: int) -> Sw
     )
 
 
-def swap_exact_in(book: PoolBook, asset_in: str, amount_in: int, timestamp: int) -> SwapQuote:
-    """Sell exactly `amount_in` of `asset_in` (`getAmountOut` / `swap-x-for-y`)."""
+def swap_exact_in(
+    book: PoolBook, asset_in: str, amount_in: int, timestamp: int, *, as_contract: bool = False
+) -> SwapQuote:
+    """Sell exactly `amount_in` of `asset_in` (`getAmountOut` / `swap-x-for-y`).
+
+    A trade that would pay out nothing is refused (INSUFFICIENT_LIQUIDITY), as the engine's
+    commands refuse it for the trader. `as_contract` answers as the pool contract does
+    instead, for an audit of what a chain recorded: ALEX's pools pay out nothing then (they
+    transfer `dy` only `(and (> dy u0) ...)`, and `min-dy` defaults to 0), while a Uniswap
+    pair refuses it (`INSUFFICIENT_OUTPUT_AMOUNT`) either way.
+    """
     x_in = _x_in(book, asset_in)
     if amount_in <= 0:
         raise MathRejected(RejectCode.ZERO_AMOUNT, "the amount in must be positive")
     _require_liquidity(book)
     if not book.is_uniswap:
-        return _weighted_leg(weighted_state(book), x_in, amount_in)
+        return _weighted_leg(weighted_state(book), x_in, amount_in, pays_nothing=as_contract)
     reserve_in, reserve_out = _reserves(book, x_in)
     amount_out = uniswap.amount_out_for_input(amount_in, reserve_in, reserve_out, book.spec.fee_bps)
     if amount_out <= 0:

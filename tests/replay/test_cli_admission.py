@@ -327,6 +327,11 @@ def test_an_alex_swap_paying_out_nothing_is_admitted_as_its_pools_pay_it(
     alex_ledger: Path,
 ) -> None:
     assert_admitted(alex_ledger, [line(fact, block=150_000) for fact in ALEX_DUST_SWAP])
+    # The audit holds it to the pool contract, which pays out nothing here, not to the engine's
+    # Swap command, which refuses such a trade for the trader.
+    code, output = run("audit", str(alex_ledger))
+    assert code == 0, output
+    assert "0 violation" in output
 
 
 def test_an_alex_swap_paying_nothing_in_is_refused(alex_ledger: Path) -> None:
