@@ -60,8 +60,13 @@ def load_state(
 def load_state_and_decimals(
     path: Path | str, names: list[str] | None, at_block: int | None, tx_hash: str | None = None
 ) -> tuple[list[Shown], dict[str, int]]:
-    """The books and read models as `load_state` finds them, and each asset's decimals."""
+    """The books and read models as `load_state` finds them, and each asset's decimals.
+
+    A block past the head is refused before the views are caught up: a refusal writes nothing.
+    """
     with open_log(path) as store:
+        if at_block is not None:
+            refuse_past_head(at_block, store.head(), path)
         projector = Projector(store, names)
         projector.catch_up()
         if tx_hash is not None:
@@ -69,8 +74,6 @@ def load_state_and_decimals(
             if found is None:
                 raise CliExit(f"no fact of transaction {tx_hash} in the log", 1)
             return found, asset_decimals(store)
-        if at_block is not None:
-            refuse_past_head(at_block, store.head(), path)
         found = projector.current() if at_block is None else projector.state_at(at_block)
         return found, asset_decimals(store)
 

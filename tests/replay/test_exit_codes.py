@@ -72,6 +72,21 @@ def test_1_a_block_past_the_head_is_one_answer_everywhere(ledger: Path, tmp_path
     assert sorted(path.name for path in tmp_path.iterdir()) == ["ledger.db", "s.csv"]
 
 
+def test_1_state_past_the_head_writes_nothing(ledger: Path) -> None:
+    """`state` catches the views up before it answers; a block it refuses comes first."""
+    connection = sqlite3.connect(ledger)
+    connection.execute("DELETE FROM view_state")  # views behind the log: a catch-up would write
+    connection.commit()
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    past = str(head_block(ledger) + 1)
+    before = ledger.read_bytes()
+    code, output = run("state", str(ledger), "--at-block", past)
+    assert code == ExitCode.REFUSED and "past the head" in output
+    assert ledger.read_bytes() == before
+    assert not Path(f"{ledger}-wal").exists() or not Path(f"{ledger}-wal").stat().st_size
+
+
 def test_1_diff_exits_1_when_the_logs_differ(ledger: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     shutil.copy(ledger, other)
