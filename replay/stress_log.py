@@ -23,7 +23,7 @@ from projections.balances import Balances
 from replay.fork import fork_log
 from replay.outputs import copy_into_empty_postgres, refuse_unless_empty
 from replay.stress import StressRun, WatchedEngine
-from replay.stress_paths import PricePath, base_path, flat_path
+from replay.stress_paths import PricePath, base_path, check_path_in_time, flat_path
 from replay.stress_report import build_report
 from replay.stress_spec import StressSpec
 
@@ -59,6 +59,7 @@ def run_on_log(
         quote = run.fork_quote()
         base = spec.source_path.parent if spec.source_path else Path.cwd()
         path = base_path(spec.path, quote.price, quote.scale, base, prices_dir)
+        check_path_in_time(spec, path, at_block, fork_ts_ms)
         if flat:
             path = flat_path(path)
         label = "unstressed" if flat else "stressed"

@@ -25,7 +25,7 @@ from ledger.store import ReadFilter
 from projections.balances import Balances
 from replay.scenario import ScenarioError
 from replay.stress import StressRun, WatchedEngine
-from replay.stress_paths import PricePath, base_path, varied
+from replay.stress_paths import PricePath, base_path, check_path_in_time, varied
 from replay.stress_report import aggregate, figure_text
 from replay.stress_spec import StressSpec
 from replay.stress_workers import frozen_gc, in_workers
@@ -83,6 +83,7 @@ def fork_state(parent_path: Path, at_block: int, spec: StressSpec, prices_dir: P
     quote = run.fork_quote()
     base = spec.source_path.parent if spec.source_path else Path.cwd()
     path = base_path(spec.path, quote.price, quote.scale, base, prices_dir)
+    check_path_in_time(spec, path, at_block, ts_ms)
     head = engine.head
     return ForkState(
         spec,

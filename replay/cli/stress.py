@@ -43,7 +43,8 @@ def prices_dir_default() -> Path:
     "--scenario",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="A stress file: a price path, actors, changes and agents; no [[setup]].",
+    help="A stress file: a price path, actors, changes and agents; no [[setup]]. The path's "
+    "last step must fall by 9999-12-31T23:59:59Z, counted from the fork.",
 )
 @click.option(
     "--out",
