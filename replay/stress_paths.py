@@ -14,8 +14,11 @@ from datetime import UTC, datetime
 from decimal import Decimal, localcontext
 from pathlib import Path
 
+from replay.agents.base import commands_per_step
+from replay.agents.catalog import make_agent
 from replay.prices import points_of_file
 from replay.scenario import LAST_SECOND, PriceSource, ScenarioError, check_ends_in_time
+from replay.step_memory import stress_refusal
 from replay.stress_spec import CRASHES, SHORTER_PATH, Shock, StressPath, StressSpec
 
 BPS = 10_000
@@ -115,6 +118,44 @@ def check_path_in_time(spec: StressSpec, path: PricePath, fork_block: int, fork_
     check_ends_in_time(
         where, datetime.fromtimestamp(start, UTC), path[-1][0] + fork_s - start, advice
     )
+
+
+def check_size(spec: StressSpec, steps: int, paths_running: int | None) -> None:
+    """Refuse a stress of `steps` steps that the machine cannot hold (`replay.step_memory`):
+    into logs (`paths_running` None), or that many paths at once."""
+    scenario = spec.as_scenario()
+    commands = commands_per_step([make_agent(agent, scenario) for agent in spec.agents])
+    refusal = stress_refusal(steps, commands, paths_running)
+    if refusal is None:
+        return
+    advice = ["give fewer steps"]
+    if paths_running is not None and paths_running > 1:
+        advice.append("fewer --workers")
+    if commands:
+        advice.append("a smaller `per_step`")
+    with_commands = f" and {commands:,} commands a step from `per_step`" if commands else ""
+    raise ScenarioError(
+        f"{spec.source_path}: {spec.path.steps_text(steps)}{with_commands}: {refusal}; "
+        f"{', '.join(advice[:-1])}{' or ' if len(advice) > 1 else ''}{advice[-1]}"
+    )
+
+
+def check_before_the_fork(spec: StressSpec, paths_running: int | None) -> None:
+    """A shock's size is the file's own: refuse one the machine cannot hold before anything
+    is read or written (a series' is checked once read, by `check_path`)."""
+    steps = spec.path.shock_steps()
+    if steps is not None:
+        check_size(spec, steps, paths_running)
+
+
+def check_path(
+    spec: StressSpec, path: PricePath, fork: tuple[int, int], paths_running: int | None
+) -> None:
+    """What a path meets at its fork (block, ts_ms): it ends in time, and, a series, whose
+    length only its file says, fits in memory."""
+    check_path_in_time(spec, path, *fork)
+    if spec.path.shock is None:
+        check_size(spec, len(path) - 1, paths_running)
 
 
 def flat_path(path: PricePath) -> PricePath:

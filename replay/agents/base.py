@@ -9,7 +9,7 @@ command is counted, not fatal. Randomness comes only from the step's seeded `ran
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,6 +37,14 @@ class Agent(Protocol):
 
 
 AgentFactory = Callable[[AgentSpec, Scenario], Agent]
+
+
+def commands_per_step(agents: Sequence[Agent]) -> int:
+    """The commands the agents with a `per_step` (payments, amm_trader) ask for a step, together.
+
+    The others ask for a few for each position, pool or market of the books, which the log
+    bounds; these for as many as their `per_step` says, which only memory bounds."""
+    return sum(getattr(agent, "per_step", 0) for agent in agents)
 
 
 def param(spec: AgentSpec, key: str, default: Any = None) -> Any:
