@@ -60,6 +60,15 @@ def param(spec: AgentSpec, key: str, default: Any = None) -> Any:
     return default
 
 
+def per_step_param(spec: AgentSpec) -> int:
+    """`per_step`, the commands an agent asks for a step: an int >= 0 (1 by default). Memory
+    bounds it, checked by the run (`replay.step_memory`)."""
+    per_step: int = param(spec, "per_step", 1)
+    if per_step < 0:
+        raise ValueError(f"param `per_step` must be an int >= 0, got {per_step!r}")
+    return per_step
+
+
 def _same_kind(value: Any, default: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return type(value) is type(default)
@@ -76,7 +85,7 @@ class PaymentFlow:
     def __init__(self, spec: AgentSpec, scenario: Scenario) -> None:
         self.asset: str = param(spec, "asset")
         self.actors = [actor.name for actor in scenario.actors]
-        self.per_step: int = param(spec, "per_step", 1)
+        self.per_step = per_step_param(spec)
         self.share_bps_max: int = param(spec, "share_bps_max", 100)
         if len(self.actors) < 2:
             raise ValueError("a payment flow needs at least two actors")

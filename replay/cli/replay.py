@@ -89,7 +89,8 @@ def replay(
 
     The log appears at --db only once the replay has finished: it is built beside it under a
     hidden name and moved into place at the end (into PostgreSQL: built in a temporary file,
-    then copied in one transaction).
+    then copied in one transaction). An agent's `per_step` whose commands, held for a run of
+    steps until it is appended, the machine cannot hold is refused before anything is written.
 
     Example: defi-ledger replay fixtures/scenarios/flash-crash.toml --db ledger.db
 
