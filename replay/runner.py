@@ -35,11 +35,12 @@ from ledger.engine import Command, Engine
 from ledger.sqlite_store import SqliteStore
 from ledger.store import EventStore
 from ledger.stores import describe_target, is_postgres_url
-from replay.agents.base import Agent, AgentFactory, Step
+from replay.agents.base import Agent, AgentFactory, Step, commands_per_step
 from replay.agents.catalog import AGENT_KINDS, make_agent
 from replay.outputs import building_in_postgres, building_log
 from replay.prices import price_path
 from replay.scenario import Scenario, ScenarioError, did_you_mean
+from replay.step_memory import replay_refusal
 
 Progress = Callable[[int, int], None]
 
@@ -130,8 +131,21 @@ class Replayer:
             make_agent(spec, scenario, agent_kinds) for spec in scenario.agents
         ]
         self.steps = steps_of(scenario)
+        self._refuse_what_memory_cannot_hold()
         location = getattr(store, "path", None) or describe_target(getattr(store, "url", ""))
         self.outcome = ReplayOutcome(location)
+
+    def _refuse_what_memory_cannot_hold(self) -> None:
+        """Refuse `per_step` agents whose commands, held for a run of steps until its one
+        append, the machine cannot hold (`replay.step_memory`)."""
+        commands = commands_per_step(self.agents)
+        held = min(len(self.steps), run_steps(self.scenario.checkpoint_every_steps))
+        refusal = replay_refusal(held, commands)
+        if refusal is not None:
+            raise ScenarioError(
+                f"{self.scenario.source_path}: `agents`: {commands:,} commands a step from "
+                f"`per_step`: {refusal}; give a smaller `per_step`"
+            )
 
     def execute(self, commands: list[Command], block: int) -> None:
         for command in commands:

@@ -222,13 +222,29 @@ LAST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 LAST_SECOND = int(LAST_INSTANT.timestamp())
 
 
-def past_last_instant(where: str, moment: str) -> ScenarioError:
+SCENARIO_ADVICE = "start the chain (`chain.start`) or the series earlier, or give fewer steps"
+"""What a scenario can change so that its series ends in time."""
+
+
+def past_last_instant(where: str, moment: str, advice: str = SCENARIO_ADVICE) -> ScenarioError:
     """The refusal of a step whose time is past `LAST_INSTANT` (its dates could not be shown)."""
     return ScenarioError(
         f"{where}: a step at {moment} is past {LAST_INSTANT:%Y-%m-%dT%H:%M:%SZ}, the last "
-        "instant a timestamp can name; start the chain (`chain.start`) or the series earlier, "
-        "or give fewer steps"
+        f"instant a timestamp can name; {advice}"
     )
+
+
+def check_ends_in_time(
+    where: str, start: datetime, seconds: int, advice: str = SCENARIO_ADVICE
+) -> None:
+    """Refuse a series whose last step, `seconds` after `start`, is past `LAST_INSTANT`.
+
+    The one rule for every series laid out from a start: a scenario's `points` and
+    `generated` series from `chain.start`, and a stress path from its fork (`where` names the
+    steps and their interval)."""
+    if int(start.timestamp()) + seconds > LAST_SECOND:
+        moment = f"{start:%Y-%m-%dT%H:%M:%SZ} + {seconds:,} s"
+        raise past_last_instant(where, moment, advice)
 
 
 def _check_ends_in_time(scenario: Scenario, path: Path) -> None:
@@ -246,6 +262,5 @@ def _check_ends_in_time(scenario: Scenario, path: Path) -> None:
         else:
             continue
         seconds = max(steps - 1, 0) * source.step_seconds
-        if int(scenario.chain.start.timestamp()) + seconds > LAST_SECOND:
-            end = f"{scenario.chain.start:%Y-%m-%dT%H:%M:%SZ} + {seconds:,} s"
-            raise past_last_instant(f"{path}: `prices[{index}].{key}` ({source.asset})", end)
+        where = f"{path}: `prices[{index}].{key}` ({source.asset})"
+        check_ends_in_time(where, scenario.chain.start, seconds)

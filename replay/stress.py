@@ -30,7 +30,7 @@ from projections.prices import Prices, Quote
 from projections.reserve import ReserveSolvency
 from replay.agents.base import Agent, Step
 from replay.agents.catalog import make_agent
-from replay.runner import resolve_command
+from replay.runner import Progress, resolve_command
 from replay.scenario import ScenarioError
 from replay.stress_oracle import oracle_price
 from replay.stress_paths import PricePath
@@ -211,8 +211,16 @@ class StressRun:
             if status == "liquidatable" and tracked.first_liquidation_line_block is None:
                 tracked.first_liquidation_line_block = block
 
-    def run(self, path: PricePath, fork_block: int, fork_ts_ms: int, seed: int) -> None:
-        """Post each price of `path` after the first (the fork's own) and let the agents act."""
+    def run(
+        self,
+        path: PricePath,
+        fork_block: int,
+        fork_ts_ms: int,
+        seed: int,
+        progress: Progress | None = None,
+    ) -> None:
+        """Post each price of `path` after the first (the fork's own) and let the agents act;
+        `progress` is told each step done, of the path's steps."""
         quote = self.fork_quote()
         self.before = book_metrics(self.engine)
         rand = random.Random(seed)
@@ -239,6 +247,8 @@ class StressRun:
                     outcome = self.engine.execute([command], block=block)
                     if isinstance(outcome, Rejected):
                         self.watch.refusals[f"{type(command).__name__}:{outcome.code}"] += 1
+            if progress is not None:
+                progress(index, len(path) - 1)
         self.end_block = max(block, self.engine.head.block)
         self.after = book_metrics(self.engine)
         self.after_price_1e18 = pool_prices(self.engine)

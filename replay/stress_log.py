@@ -22,8 +22,9 @@ from ledger.stores import describe_target, is_postgres_url
 from projections.balances import Balances
 from replay.fork import fork_log
 from replay.outputs import copy_into_empty_postgres, refuse_unless_empty
+from replay.runner import Progress
 from replay.stress import StressRun, WatchedEngine
-from replay.stress_paths import PricePath, base_path, flat_path
+from replay.stress_paths import PricePath, base_path, check_before_the_fork, check_path, flat_path
 from replay.stress_report import build_report
 from replay.stress_spec import StressSpec
 
@@ -46,7 +47,12 @@ def last_ts_ms(store: SqliteStore) -> int:
 
 
 def run_on_log(
-    log: Path, spec: StressSpec, at_block: int, prices_dir: Path, flat: bool = False
+    log: Path,
+    spec: StressSpec,
+    at_block: int,
+    prices_dir: Path,
+    flat: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[StressRun, ForkPoint]:
     """Run the stress (or its unstressed continuation) on an already forked log."""
     clock = FixedClock(0)
@@ -59,11 +65,12 @@ def run_on_log(
         quote = run.fork_quote()
         base = spec.source_path.parent if spec.source_path else Path.cwd()
         path = base_path(spec.path, quote.price, quote.scale, base, prices_dir)
+        check_path(spec, path, (at_block, fork_ts_ms), None)
         if flat:
             path = flat_path(path)
         label = "unstressed" if flat else "stressed"
         run.checkpoint(f"stress-fork:{spec.name}:{label}:block-{at_block}")
-        run.run(path, at_block, fork_ts_ms, spec.seed)
+        run.run(path, at_block, fork_ts_ms, spec.seed, progress)
         run.checkpoint(f"stress-end:{spec.name}:{label}")
         return run, ForkPoint(at_block, fork_ts_ms, path, quote.scale)
     finally:
@@ -81,8 +88,11 @@ def stress_log(
     out: Path,
     prices_dir: Path,
     unstressed_out: Path | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Fork, stress, continue unstressed; the report (see `stress_report`)."""
+    """Fork, stress, continue unstressed; the report (see `stress_report`). `progress` is told
+    the steps done of both runs' (the stressed run's, then the unstressed run's)."""
+    check_before_the_fork(spec, None)
     unstressed_out = unstressed_out or unstressed_path_for(out)
     if unstressed_out.exists():
         raise StoreError(f"{unstressed_out} exists already; a stress writes new logs")
@@ -93,8 +103,9 @@ def stress_log(
     finally:
         parent.close()
     try:
-        stressed, point = run_on_log(out, spec, at_block, prices_dir)
-        unstressed, _ = run_on_log(unstressed_out, spec, at_block, prices_dir, flat=True)
+        first, second = _halves(progress)
+        stressed, point = run_on_log(out, spec, at_block, prices_dir, progress=first)
+        unstressed, _ = run_on_log(unstressed_out, spec, at_block, prices_dir, True, second)
     except BaseException:
         # A stress that cannot run leaves no half-written logs behind.
         for log in (out, unstressed_out):
@@ -122,6 +133,21 @@ def stress_log(
     return build_report(stressed, unstressed, header)
 
 
+def _halves(progress: Progress | None) -> tuple[Progress | None, Progress | None]:
+    """Two runs of the same steps as one progress: the first's steps, then the second's."""
+    if progress is None:
+        return None, None
+    report = progress
+
+    def first(done: int, total: int) -> None:
+        report(done, 2 * total)
+
+    def second(done: int, total: int) -> None:
+        report(total + done, 2 * total)
+
+    return first, second
+
+
 def stress_log_to(
     parent_path: Path,
     at_block: int,
@@ -129,6 +155,7 @@ def stress_log_to(
     out: Path | str,
     prices_dir: Path,
     unstressed_out: Path | str | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """`stress_log`, where OUT and the unstressed log may be PostgreSQL URLs (each an empty
     log; with a URL the unstressed log must be named). Such a log is built in a temporary
@@ -143,6 +170,7 @@ def stress_log_to(
             Path(out),
             prices_dir,
             None if unstressed_out is None else Path(unstressed_out),
+            progress,
         )
     if unstressed_out is None:
         raise StoreError("a stress into a PostgreSQL URL needs --unstressed-out (a path or URL)")
@@ -156,7 +184,7 @@ def stress_log_to(
             Path(folder) / f"{index}.db" if is_postgres_url(target) else Path(target)
             for index, target in enumerate(targets)
         ]
-        report = stress_log(parent_path, at_block, spec, built[0], prices_dir, built[1])
+        report = stress_log(parent_path, at_block, spec, built[0], prices_dir, built[1], progress)
         for target, path in zip(targets, built, strict=True):
             if is_postgres_url(target):
                 copy_into_empty_postgres(path, str(target))

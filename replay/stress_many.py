@@ -25,10 +25,10 @@ from ledger.store import ReadFilter
 from projections.balances import Balances
 from replay.scenario import ScenarioError
 from replay.stress import StressRun, WatchedEngine
-from replay.stress_paths import PricePath, base_path, varied
+from replay.stress_paths import PricePath, base_path, check_before_the_fork, check_path, varied
 from replay.stress_report import aggregate, figure_text
 from replay.stress_spec import StressSpec
-from replay.stress_workers import frozen_gc, in_workers
+from replay.stress_workers import Progress, frozen_gc, in_workers
 from replay.units import UnitsMode
 
 FIGURES = (
@@ -61,8 +61,11 @@ class ForkState:
     """Each asset's decimals at the fork (for display)."""
 
 
-def fork_state(parent_path: Path, at_block: int, spec: StressSpec, prices_dir: Path) -> ForkState:
-    """The books at `at_block` with the stress's actors and changes applied, as a snapshot."""
+def fork_state(
+    parent_path: Path, at_block: int, spec: StressSpec, prices_dir: Path, paths_running: int = 1
+) -> ForkState:
+    """The books at `at_block` with the stress's actors and changes applied, as a snapshot
+    (its path refused if `paths_running` paths of it at once would not fit in memory)."""
     parent = SqliteStore(parent_path)
     try:
         books = Projector(parent).books_at(at_block)
@@ -83,6 +86,7 @@ def fork_state(parent_path: Path, at_block: int, spec: StressSpec, prices_dir: P
     quote = run.fork_quote()
     base = spec.source_path.parent if spec.source_path else Path.cwd()
     path = base_path(spec.path, quote.price, quote.scale, base, prices_dir)
+    check_path(spec, path, (at_block, ts_ms), paths_running)
     head = engine.head
     return ForkState(
         spec,
@@ -112,15 +116,29 @@ def run_path(state: ForkState, index: int, seed: int) -> dict[str, Any]:
     return {"path": index, "price_end": path[-1][1], **{key: figures[key] for key in FIGURES}}
 
 
-def run_paths(state: ForkState, paths: int, seed: int, workers: int) -> list[dict[str, Any]]:
+def paths_running(paths: int, workers: int) -> int:
+    """Paths run at once: one a worker process, never more than there are paths."""
+    return max(1, min(workers, paths))
+
+
+def run_paths(
+    state: ForkState, paths: int, seed: int, workers: int, progress: Progress | None = None
+) -> list[dict[str, Any]]:
     """Every path's figures, in path order; `workers` 1 runs them in turn in this process.
+    `progress` is told the paths finished, of `paths`.
 
     Either way the objects alive before the paths are frozen out of the garbage collector's
     walks (`frozen_gc`), so one process in turn and the workers do the same work per path."""
-    if workers <= 1 or paths <= 1:
-        with frozen_gc():
-            return [run_path(state, index, seed) for index in range(paths)]
-    return in_workers(run_path, state, paths, seed, min(workers, paths))
+    running = paths_running(paths, workers)
+    if running > 1:
+        return in_workers(run_path, state, paths, seed, running, progress)
+    results = []
+    with frozen_gc():
+        for index in range(paths):
+            results.append(run_path(state, index, seed))
+            if progress is not None:
+                progress(index + 1, paths)
+    return results
 
 
 def quantile(values: list[int], percent: int) -> int:
@@ -151,11 +169,15 @@ def stress_many(
     paths: int,
     seed: int,
     workers: int = 2,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """K seeded paths from one fork point; the distribution of losses, liquidations, bad debt."""
-    state = fork_state(parent_path, at_block, spec, prices_dir)
+    """K seeded paths from one fork point; the distribution of losses, liquidations, bad debt
+    (`progress` is told the paths finished)."""
+    running = paths_running(paths, workers)
+    check_before_the_fork(spec, running)
+    state = fork_state(parent_path, at_block, spec, prices_dir, running)
     started = time.perf_counter()
-    results = run_paths(state, paths, seed, workers)
+    results = run_paths(state, paths, seed, workers, progress)
     return {
         "name": spec.name,
         "log": str(parent_path),

@@ -10,12 +10,16 @@ goes through `Decimal` at 50 digits, which is deterministic); no float reaches a
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from decimal import Decimal, localcontext
 from pathlib import Path
 
+from replay.agents.base import commands_per_step
+from replay.agents.catalog import make_agent
 from replay.prices import points_of_file
-from replay.scenario import PriceSource, ScenarioError
-from replay.stress_spec import CRASHES, Shock, StressPath
+from replay.scenario import LAST_SECOND, PriceSource, ScenarioError, check_ends_in_time
+from replay.step_memory import stress_refusal
+from replay.stress_spec import CRASHES, SHORTER_PATH, Shock, StressPath, StressSpec
 
 BPS = 10_000
 NOISE_SCALE = 10**18
@@ -81,8 +85,8 @@ def crash_points(name: str, prices_dir: Path, scale: int) -> list[tuple[int, int
 
 def base_path(spec: StressPath, start: int, scale: int, base: Path, prices_dir: Path) -> PricePath:
     """The unvaried stress path from the book's price `start` (quoted at `scale`)."""
-    if spec.shock is not None:
-        steps = spec.steps or spec.shock.duration_steps * 2
+    steps = spec.shock_steps()
+    if spec.shock is not None and steps is not None:
         return shock_path(spec.shock, start, steps, spec.step_seconds)
     if spec.series is not None:
         source = PriceSource(
@@ -99,6 +103,59 @@ def base_path(spec: StressPath, start: int, scale: int, base: Path, prices_dir: 
         points = crash_points(spec.crash, prices_dir, scale)
     path = shifted(points, start)
     return path[: spec.steps + 1] if spec.steps else path
+
+
+def check_path_in_time(spec: StressSpec, path: PricePath, fork_block: int, fork_ts_ms: int) -> None:
+    """Refuse a path whose last step, laid out from the fork's own time, is past `LAST_INSTANT`.
+
+    Loading the file checked a shock from the earliest fork a log can hold; this knows the
+    fork, and a series' length (its steps are its own)."""
+    fork_s = fork_ts_ms // 1000
+    start = min(fork_s, LAST_SECOND)  # a fork dated past the end still names a date
+    steps = spec.path.steps_text(len(path) - 1)
+    where = f"{spec.source_path}: {steps} from the fork at block {fork_block}"
+    advice = f"{SHORTER_PATH}, or fork at an earlier block"
+    check_ends_in_time(
+        where, datetime.fromtimestamp(start, UTC), path[-1][0] + fork_s - start, advice
+    )
+
+
+def check_size(spec: StressSpec, steps: int, paths_running: int | None) -> None:
+    """Refuse a stress of `steps` steps that the machine cannot hold (`replay.step_memory`):
+    into logs (`paths_running` None), or that many paths at once."""
+    scenario = spec.as_scenario()
+    commands = commands_per_step([make_agent(agent, scenario) for agent in spec.agents])
+    refusal = stress_refusal(steps, commands, paths_running)
+    if refusal is None:
+        return
+    advice = ["give fewer steps"]
+    if paths_running is not None and paths_running > 1:
+        advice.append("fewer --workers")
+    if commands:
+        advice.append("a smaller `per_step`")
+    with_commands = f" and {commands:,} commands a step from `per_step`" if commands else ""
+    raise ScenarioError(
+        f"{spec.source_path}: {spec.path.steps_text(steps)}{with_commands}: {refusal}; "
+        f"{', '.join(advice[:-1])}{' or ' if len(advice) > 1 else ''}{advice[-1]}"
+    )
+
+
+def check_before_the_fork(spec: StressSpec, paths_running: int | None) -> None:
+    """A shock's size is the file's own: refuse one the machine cannot hold before anything
+    is read or written (a series' is checked once read, by `check_path`)."""
+    steps = spec.path.shock_steps()
+    if steps is not None:
+        check_size(spec, steps, paths_running)
+
+
+def check_path(
+    spec: StressSpec, path: PricePath, fork: tuple[int, int], paths_running: int | None
+) -> None:
+    """What a path meets at its fork (block, ts_ms): it ends in time, and, a series, whose
+    length only its file says, fits in memory."""
+    check_path_in_time(spec, path, *fork)
+    if spec.path.shock is None:
+        check_size(spec, len(path) - 1, paths_running)
 
 
 def flat_path(path: PricePath) -> PricePath:

@@ -24,12 +24,14 @@
 
 A stress has no `[[setup]]` of markets: the markets are the log's own. Everything it adds
 (actors, changes) becomes facts dated at the fork block, so the what-if is on the record.
+A shock whose steps would run past `LAST_INSTANT` from any fork is refused as the file loads
+(by the scenario's rule, `check_ends_in_time`); `stress_paths` checks every path at its fork.
 """
 
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,6 +46,7 @@ from replay.scenario import (
     Scenario,
     ScenarioError,
     SetupCommand,
+    check_ends_in_time,
 )
 
 CRASHES: dict[str, tuple[str, str, str]] = {
@@ -99,6 +102,22 @@ class StressPath(Model):
     oracle: PoolOracle | None = None
     """Where the fork's price comes from; without one, the log's own price of the asset."""
 
+    def shock_steps(self) -> int | None:
+        """The steps a shock runs (`steps`, else twice its duration); None for a series or a
+        crash, whose steps are the series' own (cut at `steps`)."""
+        if self.shock is None:
+            return None
+        return self.steps or self.shock.duration_steps * 2
+
+    def steps_text(self, steps: int) -> str:
+        """The key that sets the path's length, with its steps (and interval, for a shock)."""
+        if self.shock is None:
+            return f"`path.{'series' if self.series else 'crash'}` ({steps:,} steps)"
+        counted = f"{steps:,} steps of {self.step_seconds:,} s"
+        if self.steps:
+            return f"`path.steps` ({counted})"
+        return f"`path.shock.duration_steps` x 2 ({counted}; `path.steps` is 0)"
+
     @model_validator(mode="after")
     def _one_shape(self) -> StressPath:
         given = [name for name in ("shock", "series", "crash") if getattr(self, name)]
@@ -144,13 +163,27 @@ def parse_stress(raw: dict[str, Any], path: Path) -> StressSpec:
             "[[setup]]; put actors in [[actors]] and parameter changes in [[changes]]"
         )
     try:
-        return StressSpec.model_validate({**raw, "source_path": path.resolve()})
+        spec = StressSpec.model_validate({**raw, "source_path": path.resolve()})
     except ValidationError as error:
         problems = "; ".join(
             f"`{'.'.join(str(part) for part in item['loc']) or '(top)'}`: {item['msg']}"
             for item in error.errors()
         )
         raise ScenarioError(f"{path}: {problems}") from error
+    steps = spec.path.shock_steps()
+    if steps is not None:
+        where = (
+            f"{path}: {spec.path.steps_text(steps)} from a fork at the earliest time a log records"
+        )
+        seconds = steps * spec.path.step_seconds
+        check_ends_in_time(where, EARLIEST_FORK, seconds, SHORTER_PATH)
+    return spec
+
+
+EARLIEST_FORK = datetime.fromtimestamp(0, UTC)
+"""The earliest time a fork can be at: a log's timestamps count from 1970 (`ts_ms` >= 0)."""
+SHORTER_PATH = "give fewer `path.steps` or a shorter `path.step_seconds`"
+"""What a stress file can change so that its path ends in time."""
 
 
 def load_stress(path: Path) -> StressSpec:

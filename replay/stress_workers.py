@@ -10,7 +10,9 @@ range(count)]`, computed by `workers` processes. What it spends beyond the jobs 
 - a worker takes the next few job indices from one shared counter (no task queue, no pickled
   task), so the work balances when one process gets less CPU than the other;
 - a worker sends its results once, at its end, down its own pipe (no result thread per task);
-- a job's exception is sent back and raised in the parent; a worker that dies is reported.
+- a job's exception is sent back and raised in the parent; a worker that dies is reported;
+- a second shared counter holds the jobs finished, which the parent reports to `progress`
+  while it waits.
 
 The results come back in job order whatever the number of workers or who ran what.
 """
@@ -27,6 +29,10 @@ from typing import Any, TypeVar
 
 StateT = TypeVar("StateT")
 Run = Callable[[StateT, int, int], dict[str, Any]]
+Progress = Callable[[int, int], None]
+"""Told (jobs finished, jobs in all)."""
+PROGRESS_POLL_S = 0.5
+"""How often the parent reads the jobs finished while it waits for a worker's results."""
 
 
 def start_context() -> Any:
@@ -61,11 +67,14 @@ def _work(
     state: StateT,
     count: int,
     seed: int,
-    counter: Synchronized[int],
+    counters: tuple[Synchronized[int], Synchronized[int]],
     chunk: int,
     out: Connection,
 ) -> None:
-    """A worker: take the next chunk of job indices until none are left; send the results."""
+    """A worker: take the next chunk of job indices until none are left; send the results.
+
+    `counters`: the next job index to take, and the jobs finished."""
+    counter, finished = counters
     results: list[dict[str, Any]] = []
     try:
         while True:
@@ -76,6 +85,8 @@ def _work(
                 break
             for index in range(start, min(count, start + chunk)):
                 results.append(run(state, index, seed))
+                with finished.get_lock():
+                    finished.value += 1
         out.send((True, results))
     except Exception as error:  # sent to the parent, raised there
         try:
@@ -86,7 +97,12 @@ def _work(
         out.close()
 
 
-def _results_of(process: Any, receiver: Connection) -> list[dict[str, Any]]:
+def _results_of(
+    process: Any, receiver: Connection, report: Callable[[], None] | None
+) -> list[dict[str, Any]]:
+    if report is not None:
+        while not receiver.poll(PROGRESS_POLL_S):
+            report()
     try:
         ok, payload = receiver.recv()
     except EOFError:
@@ -101,18 +117,33 @@ def _results_of(process: Any, receiver: Connection) -> list[dict[str, Any]]:
 
 
 def in_workers(
-    run: Run[StateT], state: StateT, count: int, seed: int, workers: int
+    run: Run[StateT],
+    state: StateT,
+    count: int,
+    seed: int,
+    workers: int,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """Every job's result, in job order (see the module docstring); each has a `path` key."""
     context = start_context()
     counter: Synchronized[int] = context.Value("q", 0)
+    finished: Synchronized[int] = context.Value("q", 0)
+    report = None if progress is None else lambda: progress(finished.value, count)
     started: list[tuple[Any, Connection]] = []
     with frozen_gc():
         for _ in range(workers):
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
                 target=_work,
-                args=(run, state, count, seed, counter, chunk_size(count, workers), sender),
+                args=(
+                    run,
+                    state,
+                    count,
+                    seed,
+                    (counter, finished),
+                    chunk_size(count, workers),
+                    sender,
+                ),
                 daemon=True,
             )
             process.start()
@@ -122,8 +153,10 @@ def in_workers(
     done = False
     try:
         for process, receiver in started:
-            results.extend(_results_of(process, receiver))
+            results.extend(_results_of(process, receiver, report))
         done = True
+        if report is not None:
+            report()
     finally:
         for process, receiver in started:
             receiver.close()

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -71,17 +71,22 @@ from replay.var_series import (
 from replay.var_weights import contract_erf, horner_coefficients, target_weights
 
 __all__ = [
+    "Progress",
     "VarParameters",
     "VarResult",
     "draw_hourly_returns",
     "run_var",
     "simulate_default_losses",
     "simulate_pool_values",
+    "threads_used",
 ]
 
 # Hours drawn and priced per numpy call: enough to amortise Python overhead, few enough that a
 # block stays in cache (about 1 MB per float64 array at 5,000 paths). Part of the seed contract.
 _BLOCK_HOURS = 24
+
+Progress = Callable[[int], None]
+"""Told the path-hours each 24-hour block of a chunk has just simulated."""
 
 
 class VarParameters(BaseModel):
@@ -270,7 +275,11 @@ def _rebalance(
 
 
 def _simulate_chunk(
-    model: _PoolModel, parameters: VarParameters, path_count: int, seed: np.random.SeedSequence
+    model: _PoolModel,
+    parameters: VarParameters,
+    progress: Progress | None,
+    path_count: int,
+    seed: np.random.SeedSequence,
 ) -> FloatArray:
     horizon = parameters.horizon_hours
     value, spot = np.ones(path_count), np.ones(path_count)
@@ -305,6 +314,8 @@ def _simulate_chunk(
                 _rebalance(targets[row], state, float(model.blend_fraction[hour]), parameters)
                 if depth is not None:
                     _pay_slippage(drifted, weight, value, depth)
+        if progress is not None:
+            progress(rows * path_count)
     return value
 
 
@@ -322,10 +333,21 @@ def _chunk_plan(parameters: VarParameters) -> list[tuple[int, np.random.SeedSequ
     return list(zip(counts, seeds, strict=True))
 
 
-def _simulate(model: _PoolModel, parameters: VarParameters, workers: int | None) -> FloatArray:
+def threads_used(parameters: VarParameters, workers: int | None) -> int:
+    """Chunks run at once: one a worker (default: a CPU), never more than there are chunks."""
+    chunks = -(-parameters.paths // parameters.chunk_paths)
+    return min(workers or os.cpu_count() or 1, chunks)
+
+
+def _simulate(
+    model: _PoolModel,
+    parameters: VarParameters,
+    workers: int | None,
+    progress: Progress | None = None,
+) -> FloatArray:
     plan = _chunk_plan(parameters)
-    run_chunk = partial(_simulate_chunk, model, parameters)
-    threads = min(workers or os.cpu_count() or 1, len(plan))
+    run_chunk = partial(_simulate_chunk, model, parameters, progress)
+    threads = threads_used(parameters, workers)
     if threads <= 1:
         return np.concatenate([run_chunk(count, seed) for count, seed in plan])
     with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy drops the GIL in its loops
@@ -379,6 +401,7 @@ def run_var(
     *,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     workers: int | None = None,
+    progress: Progress | None = None,
 ) -> VarResult:
     """Run one scenario end to end: the call behind `defi-ledger var`.
 
@@ -387,12 +410,14 @@ def run_var(
         parameters: The scenario.
         thresholds: Loss levels for the exceedance table.
         workers: Threads for the simulation; results do not depend on it.
+        progress: Told the path-hours simulated as they are done (paths x hours in all).
 
     Returns:
         The losses, their exceedance table and the resolved model figures.
     """
     model = _resolve_model(returns, parameters)
-    losses = np.maximum(parameters.ltv - _simulate(model, parameters, workers), 0.0)
+    values = _simulate(model, parameters, workers, progress)
+    losses = np.maximum(parameters.ltv - values, 0.0)
     return VarResult(
         parameters=parameters,
         losses=losses,

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from replay.var import VarParameters, VarResult, run_var
+from replay.var import Progress, VarParameters, VarResult, run_var
 from replay.var_series import Exceedance, FloatArray, loss_exceedance_table
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "format_fee_case",
     "format_headline",
     "format_sensitivity",
+    "sensitivity_runs",
     "sensitivity_table",
 ]
 
@@ -98,33 +99,49 @@ class SensitivityRow:
     mean_loss: float
 
 
-def sensitivity_table(
-    returns: FloatArray,
-    base: VarParameters,
-    *,
-    headline_loss: float = WHITE_PAPER.headline_loss,
-    variations: Sequence[tuple[str, str, dict[str, Any]]] = SENSITIVITY,
-) -> list[SensitivityRow]:
-    """Run the base scenario, then each variation of it, with the same seed and paths.
+def sensitivity_runs(
+    base: VarParameters, variations: Sequence[tuple[str, str, dict[str, Any]]] = SENSITIVITY
+) -> list[tuple[str, str, VarParameters]]:
+    """The base run, then each variation of it, with the same seed and paths.
 
     A variation the parameters refuse (an LTV at or above the conversion LTV) is left out;
     one that equals the base is left out too, since it would repeat the base row.
     """
-    rows = [_row("base", "as run", returns, base, headline_loss)]
+    runs = [("base", "as run", base)]
     for factor, setting, changes in variations:
         try:
             parameters = VarParameters.model_validate({**base.model_dump(), **changes})
         except ValidationError:
             continue
         if parameters != base:
-            rows.append(_row(factor, setting, returns, parameters, headline_loss))
-    return rows
+            runs.append((factor, setting, parameters))
+    return runs
+
+
+def sensitivity_table(
+    returns: FloatArray,
+    base: VarParameters,
+    *,
+    headline_loss: float = WHITE_PAPER.headline_loss,
+    variations: Sequence[tuple[str, str, dict[str, Any]]] = SENSITIVITY,
+    progress: Progress | None = None,
+) -> list[SensitivityRow]:
+    """A row for each of `sensitivity_runs` (`progress` is told each run's path-hours)."""
+    return [
+        _row(factor, setting, returns, parameters, headline_loss, progress)
+        for factor, setting, parameters in sensitivity_runs(base, variations)
+    ]
 
 
 def _row(
-    factor: str, setting: str, returns: FloatArray, parameters: VarParameters, loss: float
+    factor: str,
+    setting: str,
+    returns: FloatArray,
+    parameters: VarParameters,
+    loss: float,
+    progress: Progress | None,
 ) -> SensitivityRow:
-    result = run_var(returns, parameters, thresholds=(0.0, loss))
+    result = run_var(returns, parameters, thresholds=(0.0, loss), progress=progress)
     default, headline = result.exceedance
     return SensitivityRow(
         factor=factor,

@@ -22,7 +22,7 @@ from ledger.engine import Command, Engine
 from projections.balances import Balances
 from projections.pools import PoolBook, Pools
 from projections.prices import Prices
-from replay.agents.base import Step, param
+from replay.agents.base import Step, param, per_step_param
 from replay.scenario import AgentSpec, Scenario
 
 BPS = 10_000
@@ -74,12 +74,10 @@ class AmmTrader:
         actors = [actor.name for actor in scenario.actors]
         self.traders = string_list(spec, "traders", actors)
         self.pools = string_list(spec, "pools")
-        self.per_step: int = param(spec, "per_step", 1)
+        self.per_step = per_step_param(spec)
         self.share_bps_max = bps_param(spec, "share_bps_max", 100)
         if not self.traders or not self.pools:
             raise ValueError("an amm_trader needs at least one trader and one pool")
-        if not isinstance(self.per_step, int) or self.per_step < 0:
-            raise ValueError(f"param `per_step` must be an int >= 0, got {self.per_step!r}")
 
     def act(self, step: Step, engine: Engine) -> list[Command]:
         books, balances = engine.projection(Pools).books, engine.projection(Balances)

@@ -9,7 +9,7 @@ command is counted, not fatal. Randomness comes only from the step's seeded `ran
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -39,6 +39,14 @@ class Agent(Protocol):
 AgentFactory = Callable[[AgentSpec, Scenario], Agent]
 
 
+def commands_per_step(agents: Sequence[Agent]) -> int:
+    """The commands the agents with a `per_step` (payments, amm_trader) ask for a step, together.
+
+    The others ask for a few for each position, pool or market of the books, which the log
+    bounds; these for as many as their `per_step` says, which only memory bounds."""
+    return sum(getattr(agent, "per_step", 0) for agent in agents)
+
+
 def param(spec: AgentSpec, key: str, default: Any = None) -> Any:
     """The agent's param `key`, or `default`; of the default's type when one is given, so a
     mistyped param is refused when the scenario loads, not in the middle of a replay."""
@@ -50,6 +58,15 @@ def param(spec: AgentSpec, key: str, default: Any = None) -> Any:
     if default is None:
         raise KeyError(f"missing param `{key}`")
     return default
+
+
+def per_step_param(spec: AgentSpec) -> int:
+    """`per_step`, the commands an agent asks for a step: an int >= 0 (1 by default). Memory
+    bounds it, checked by the run (`replay.step_memory`)."""
+    per_step: int = param(spec, "per_step", 1)
+    if per_step < 0:
+        raise ValueError(f"param `per_step` must be an int >= 0, got {per_step!r}")
+    return per_step
 
 
 def _same_kind(value: Any, default: Any) -> bool:
@@ -68,7 +85,7 @@ class PaymentFlow:
     def __init__(self, spec: AgentSpec, scenario: Scenario) -> None:
         self.asset: str = param(spec, "asset")
         self.actors = [actor.name for actor in scenario.actors]
-        self.per_step: int = param(spec, "per_step", 1)
+        self.per_step = per_step_param(spec)
         self.share_bps_max: int = param(spec, "share_bps_max", 100)
         if len(self.actors) < 2:
             raise ValueError("a payment flow needs at least two actors")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,13 +49,23 @@ def _check_projections(
 
 
 @contextmanager
-def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None] | None]:
-    """A tqdm bar (on stderr) when stdout is a terminal; None when piped, for clean output."""
+def progress_bar(
+    total: int, description: str, unit: str = "records", *, unit_scale: bool = False
+) -> Iterator[Callable[[int], None] | None]:
+    """A tqdm bar (on stderr) when stdout is a terminal; None when piped, for clean output.
+
+    Its update may be called from several threads (a `var` run's chunks): one at a time."""
     if not sys.stdout.isatty():
         yield None
         return
-    with tqdm(total=total, desc=description, unit="records") as bar:
-        yield bar.update
+    lock = threading.Lock()
+    with tqdm(total=total, desc=description, unit=unit, unit_scale=unit_scale) as bar:
+
+        def update(done: int) -> None:
+            with lock:
+                bar.update(done)
+
+        yield update
 
 
 def _echo_record(record: Record, as_json: bool) -> None:

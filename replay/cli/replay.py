@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -38,19 +40,24 @@ data_dir_option = click.option(
 )
 
 
-def progress_printer() -> tuple[object, object] | None:
+@contextmanager
+def progress_printer(
+    description: str = "replay", unit: str = "step"
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A tqdm bar (on stderr) told (done, total) when stdout is a terminal; None when piped."""
     if not sys.stdout.isatty():
-        return None
+        yield None
+        return
     from tqdm import tqdm
 
-    bar = tqdm(unit="step", desc="replay")
+    with tqdm(unit=unit, desc=description) as bar:
 
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
 
-    return bar, update
+        yield update
 
 
 @click.command()
@@ -83,7 +90,8 @@ def replay(
 
     The log appears at --db only once the replay has finished: it is built beside it under a
     hidden name and moved into place at the end (into PostgreSQL: built in a temporary file,
-    then copied in one transaction).
+    then copied in one transaction). An agent's `per_step` whose commands, held for a run of
+    steps until it is appended, the machine cannot hold is refused before anything is written.
 
     Example: defi-ledger replay fixtures/scenarios/flash-crash.toml --db ledger.db
 
@@ -101,12 +109,10 @@ def replay(
 
     with library_errors(db):
         loaded = load_scenario(scenario, data_dirs=data_dirs)
-        bar = progress_printer()
         from replay.runner import replay_scenario  # not in `report`'s start-up
 
-        outcome = replay_scenario(loaded, db, progress=bar[1] if bar else None, force=force)  # type: ignore[arg-type]
-        if bar:
-            bar[0].close()  # type: ignore[attr-defined]
+        with progress_printer() as progress:
+            outcome = replay_scenario(loaded, db, progress=progress, force=force)
     with open_log(db) as store:
         summary = summarise(store)
     summary["refusals"] = dict(sorted(outcome.refusals.items()))

@@ -25,6 +25,7 @@ from replay.cli.common import (
     units_option,
 )
 from replay.cli.options import Folder
+from replay.cli.replay import progress_printer
 from replay.scenario import ScenarioError
 from replay.units import UnitsMode
 
@@ -44,7 +45,8 @@ def prices_dir_default() -> Path:
     "--scenario",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="A stress file: a price path, actors, changes and agents; no [[setup]].",
+    help="A stress file: a price path, actors, changes and agents; no [[setup]]. The path's "
+    "last step must fall by 9999-12-31T23:59:59Z, counted from the fork.",
 )
 @click.option(
     "--out",
@@ -73,7 +75,12 @@ def prices_dir_default() -> Path:
     "be read from it (default: $LEDGER_PRICES_DIR, or ../shared/data/prices beside the "
     "project; a missing one is exit 4).",
 )
-@click.option("--paths", type=click.IntRange(min=1), default=None, help="Run K seeded variations.")
+@click.option(
+    "--paths",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Run K seeded variations, each in memory (1,050 bytes a step, 330 into logs).",
+)
 @click.option("--seed", type=int, default=0, help="The seed of the variations (with --paths).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, help="Processes for --paths.")
 @units_option
@@ -98,6 +105,9 @@ def stress(
     (every hash kept) into a temporary SQLite file, and the stress runs from that. An OUT URL
     gains the stressed log whole once the stress has run to its end, or nothing.
 
+    Time grows with the steps, --paths and per_step (a progress bar on a terminal); a stress
+    whose memory the machine cannot hold is refused before anything is written (README).
+
     Example: defi-ledger stress ledger.db --at-block 1800 --scenario eth-drop-40.toml --out s.db
 
     Example: defi-ledger stress ledger.db --at-block 1000 --scenario s.toml --paths 200 --seed 1
@@ -113,17 +123,18 @@ def stress(
     prices_dir = prices_dir or prices_dir_default()
     try:
         spec = load_stress(scenario)
-        with sqlite_prefix(log, at_block) as source:
+        unit = "step" if paths is None else "path"
+        with sqlite_prefix(log, at_block) as source, progress_printer("stress", unit) as bar:
             if paths is not None:
                 from replay.stress_many import stress_many
 
-                result = stress_many(source, at_block, spec, prices_dir, paths, seed, workers)
+                result = stress_many(source, at_block, spec, prices_dir, paths, seed, workers, bar)
             else:
                 from replay.stress_log import stress_log_to
 
                 if out is None:
                     raise click.UsageError("give --out NEW (the stressed log), or --paths K")
-                result = stress_log_to(source, at_block, spec, out, prices_dir, unstressed_out)
+                result = stress_log_to(source, at_block, spec, out, prices_dir, unstressed_out, bar)
         result["log"] = describe_target(log)
         lines = _report(result, paths is not None, report_dir, units)
     except IntegrityError as error:

@@ -24,12 +24,22 @@ from replay.cli.common import (
     refuse_past_head,
 )
 from replay.cli.options import Finite
+from replay.cli.projections import progress_bar
 
 _SCENARIO_FLAGS = (
     *("ltv", "crash_multiplier", "crash_size", "calibration", "settlement"),
     *("slippage_depth", "paths", "horizon_hours", "seed"),
 )
 """The flags that are `VarParameters` fields, by the same names."""
+
+FEWER = "give fewer --paths or --horizon-hours"
+
+
+def _size_option(name: str, default: int, help_text: str) -> Any:
+    """A size of the run: an int from 1 with no fixed limit (memory bounds it: `var_memory`)."""
+    return click.option(
+        name, type=click.IntRange(min=1), default=default, show_default=True, help=help_text
+    )
 
 
 _OPTIONS = [
@@ -68,8 +78,13 @@ _OPTIONS = [
         default=None,
         help="D of the impact X^2/(D+X) on each rebalancing trade (default: none).",
     ),
-    click.option("--paths", type=click.IntRange(min=1), default=10_000, show_default=True),
-    click.option("--horizon-hours", type=click.IntRange(min=1), default=2160, show_default=True),
+    _size_option("--paths", 10_000, "Loans simulated (24 bytes each; see --horizon-hours)."),
+    _size_option(
+        "--horizon-hours",
+        2160,
+        "Loan term (92 bytes an hour). A run whose arrays need more memory than the machine "
+        "has available is a usage error.",
+    ),
     click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
     click.option("--invert", is_flag=True, help="The loan is the series' base asset."),
     click.option(
@@ -133,9 +148,13 @@ def var(as_json: bool, **flags: Any) -> None:
     sensitivity table and the fees-versus-losses case study; writes a chart. With --db LOG
     --at-block N the loans, TVL and fee income come from the books. Seeded. See docs/var.md.
 
+    Time grows with paths x hours (a progress bar on a terminal); a run the machine cannot
+    hold is refused before it starts, naming the memory it needs and what there is.
+
     Example: defi-ledger var --series prices.csv --ltv 0.75 --crash-multiplier 100
     """
     from replay.var import VarParameters
+    from replay.var_memory import memory_refusal
     from replay.var_series import load_log_returns
     from replay.var_study import FeeCase
 
@@ -149,6 +168,9 @@ def var(as_json: bool, **flags: Any) -> None:
         fee_case = FeeCase(flags["pool_share"], flags["monthly_fees"], "white paper")
     except ValidationError as error:
         raise click.BadParameter(str(error)) from error
+    refusal = memory_refusal(base) if flags["db"] is None else None
+    if refusal is not None:
+        raise click.UsageError(f"--paths x --horizon-hours: {refusal}; {FEWER}")
     series: Path = flags["series"]
     try:
         returns = load_log_returns(series, invert=flags["invert"])
@@ -171,6 +193,7 @@ def var(as_json: bool, **flags: Any) -> None:
 def _book_runs(db: Path | str, block: int, base: Any) -> list[tuple[str, Any, Any]]:
     """One run per CRP at the block, its parameters and case study from the books."""
     from replay.var_books import NoCollateralPool, inputs_at_block, pool_parameters
+    from replay.var_memory import memory_refusal
 
     with open_log(db) as store:
         refuse_past_head(block, store.head(), db)
@@ -180,6 +203,14 @@ def _book_runs(db: Path | str, block: int, base: Any) -> list[tuple[str, Any, An
             raise CliExit(f"{db}: {error}; var --at-block needs a CRP to put at risk", 1) from error
     runs = []
     for pool in inputs.pools:
+        parameters = pool_parameters(pool, base)
+        refusal = memory_refusal(parameters)
+        if refusal is not None:
+            raise CliExit(
+                f"pool {pool.pool_id} at block {block}, {pool.horizon_hours:,} hours to expiry: "
+                f"{refusal}; give fewer --paths, or a block nearer the expiry",
+                1,
+            )
         title = (
             f"pool {pool.pool_id} at block {block}: {pool.token} borrowed against "
             f"{pool.collateral}, LTV {pool.ltv:.2%}, conversion {pool.conversion_ltv:.0%}, weight "
@@ -189,7 +220,7 @@ def _book_runs(db: Path | str, block: int, base: Any) -> list[tuple[str, Any, An
             + (f"; unpriced, left out: {', '.join(inputs.unpriced)}" if inputs.unpriced else "")
             + (f"; skipped: {'; '.join(inputs.skipped)}" if inputs.skipped else "")
         )
-        runs.append((title, pool_parameters(pool, base), inputs.fee_case(pool)))
+        runs.append((title, parameters, inputs.fee_case(pool)))
     return runs
 
 
@@ -208,31 +239,45 @@ def _run_all(
         sensitivity_table,
     )
 
-    report = []
-    for index, (title, parameters, fee_case) in enumerate(runs):
-        result = run_var(returns, parameters)
-        fees = fees_versus_losses(result.losses, fee_case)
-        parts = [title, format_calibration(result, returns.size), format_exceedance_table(result)]
-        parts += [format_headline(result), format_fee_case(fees, fee_case)]
-        rows = sensitivity_table(returns, parameters) if sensitivity and index == 0 else []
-        if rows:
-            parts.append("sensitivity (one input moved at a time, same seed):")
-            parts.append(format_sensitivity(rows))
-        if index == 0:
-            write_chart(result, chart)
-        report.append(
-            {
-                "title": title,
-                "text": "\n".join(parts),
-                "base_frequency": result.base_frequency,
-                "crash_probability_per_hour": result.crash_probability,
-                "parameters": parameters.model_dump(),
-                "exceedance": [vars(row) for row in result.exceedance],
-                "fees_versus_losses": [_fee_json(row) for row in fees],
-                "sensitivity": [_sensitivity_json(row) for row in rows],
-            }
-        )
-    return report
+    with progress_bar(_path_hours(runs, sensitivity), "var", "path-hours", unit_scale=True) as bar:
+        report = []
+        for index, (title, parameters, fee_case) in enumerate(runs):
+            result = run_var(returns, parameters, progress=bar)
+            fees = fees_versus_losses(result.losses, fee_case)
+            parts = [title, format_calibration(result, returns.size)]
+            parts += [format_exceedance_table(result), format_headline(result)]
+            parts.append(format_fee_case(fees, fee_case))
+            study = sensitivity and index == 0
+            rows = sensitivity_table(returns, parameters, progress=bar) if study else []
+            if rows:
+                parts.append("sensitivity (one input moved at a time, same seed):")
+                parts.append(format_sensitivity(rows))
+            if index == 0:
+                write_chart(result, chart)
+            report.append(
+                {
+                    "title": title,
+                    "text": "\n".join(parts),
+                    "base_frequency": result.base_frequency,
+                    "crash_probability_per_hour": result.crash_probability,
+                    "parameters": parameters.model_dump(),
+                    "exceedance": [vars(row) for row in result.exceedance],
+                    "fees_versus_losses": [_fee_json(row) for row in fees],
+                    "sensitivity": [_sensitivity_json(row) for row in rows],
+                }
+            )
+        return report
+
+
+def _path_hours(runs: list[tuple[str, Any, Any]], sensitivity: bool) -> int:
+    """The path-hours every run will simulate, the sensitivity table's included."""
+    from replay.var_study import sensitivity_runs
+
+    total = sum(parameters.paths * parameters.horizon_hours for _, parameters, _ in runs)
+    if sensitivity and runs:
+        first = runs[0][1]
+        total += len(sensitivity_runs(first)) * first.paths * first.horizon_hours
+    return int(total)
 
 
 def _fee_json(row: Any) -> dict[str, Any]:

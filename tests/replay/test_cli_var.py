@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -22,8 +24,13 @@ from ledger.sqlite_store import SqliteStore
 from projections.alex_lending import AlexLending
 from projections.balances import Balances
 from projections.prices import Prices, Quote
+from replay import memory
 from replay.cli import cli
+from replay.cli import var as cli_var
+from replay.var import VarParameters
 from replay.var_books import BLOCKS_PER_MONTH, _value, inputs_at_block
+from replay.var_memory import memory_bytes, memory_refusal
+from replay.var_study import sensitivity_runs
 from tests.replay.var_data import PRICES, ROOT
 
 SERIES = PRICES / "eth-usdt-1h.csv"
@@ -232,3 +239,77 @@ def test_a_float_option_that_is_not_finite_is_a_usage_error(
     code, output = run("var", "--series", str(series), option, value)
     assert code == 2, output
     assert said in output
+
+
+@pytest.mark.parametrize("option", ["--paths", "--horizon-hours"])
+def test_a_run_the_machine_cannot_hold_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str
+) -> None:
+    """10^12 paths hold 24 TB, 10^12 hours 92 TB: refused before the series is read."""
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 10**9)
+    chart = tmp_path / "v.svg"
+    args = ["var", "--series", str(tmp_path / "none.csv"), option, str(10**12)]
+    code, output = run(*args, "--chart", str(chart))
+    assert code == 2, output
+    said = " ".join(output.split())
+    assert "--paths x --horizon-hours:" in said
+    assert "of memory, more than the 1.0 GB this machine has available" in said
+    assert "(92 bytes an hour, 24 a path, 980 a path of each chunk running at once)" in said
+    assert "give fewer --paths or --horizon-hours" in said
+    assert not chart.exists()
+
+
+def test_the_largest_run_that_fits_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With exactly the memory 50 paths x 3 hours need, they run; one path or hour more is refused."""
+    fits = VarParameters(paths=50, horizon_hours=3)
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: memory_bytes(fits))
+    assert memory_refusal(fits) is None
+    assert memory_refusal(fits.model_copy(update={"paths": 51})) is not None
+    assert memory_refusal(fits.model_copy(update={"horizon_hours": 4})) is not None
+    series, chart = three_hours(tmp_path), tmp_path / "v.svg"
+    args = ["var", "--series", str(series), "--no-sensitivity", "--chart", str(chart)]
+    code, output = run(*args, "--paths", "50", "--horizon-hours", "3")
+    assert code == 0, output
+    code, output = run(*args, "--paths", "50", "--horizon-hours", "4")
+    assert code == 2 and "50 paths x 4 hours need about" in output, output
+
+
+@needs_series
+def test_a_pool_whose_expiry_the_machine_cannot_hold_is_refused(
+    alex_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hours come from the books (the loan's expiry), so the refusal is of input (1)."""
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 1000)
+    chart = tmp_path / "v.svg"
+    args = ["var", "--series", str(PRICES / "btc-usd-1h.csv"), "--invert", "--paths", "300"]
+    code, output = run(*args, "--db", str(alex_log), "--at-block", "2000", "--chart", str(chart))
+    assert code == 1, output
+    said = " ".join(output.split())
+    assert "pool crp at block 2000," in said and "hours to expiry: 300 paths x" in said
+    assert "more than the 1.0 kB this machine has available" in said
+    assert "give fewer --paths, or a block nearer the expiry" in said
+    assert not chart.exists()
+
+
+def test_the_progress_bar_counts_every_path_hour_it_is_told_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar's total is what the runs and the sensitivity table report, no more, no less."""
+    seen: dict[str, int] = {"total": 0, "done": 0}
+
+    @contextmanager
+    def bar(total: int, *_args: object, **_kwargs: object) -> Iterator[Callable[[int], None]]:
+        seen["total"] = total
+
+        def update(done: int) -> None:
+            seen["done"] += done
+
+        yield update
+
+    monkeypatch.setattr(cli_var, "progress_bar", bar)
+    series = three_hours(tmp_path)
+    args = ["var", "--series", str(series), "--paths", "30", "--horizon-hours", "50"]
+    code, output = run(*args, "--chart", str(tmp_path / "v.svg"))
+    assert code == 0, output
+    runs = len(sensitivity_runs(VarParameters(paths=30, horizon_hours=50)))
+    assert seen == {"total": (1 + runs) * 30 * 50, "done": (1 + runs) * 30 * 50}

@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from ledger.clock import FixedClock
+from ledger.memory import MemoryStore
+from replay import memory
 from replay.prices import price_path
+from replay.runner import Replayer
 from replay.scenario import ScenarioError, load_scenario
+from replay.step_memory import REPLAY_COMMAND_BYTES
 from tests.replay.test_cli_log import run
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
@@ -148,6 +153,7 @@ CALM = SCENARIOS / "calm-payments.toml"
         ("steps = 720", "steps = 99999999999999999999", "less than or equal to 10000000"),
         ('start = "2100"', 'start = "1e5"', "`prices.generated.start` (ETH): not a decimal"),
         ("per_step = 2", 'per_step = "x"', "param `per_step` should be int, got 'x'"),
+        ("per_step = 2", "per_step = -1", "param `per_step` must be an int >= 0, got -1"),
     ],
 )
 def test_a_bad_value_is_refused_when_the_scenario_loads(
@@ -194,3 +200,35 @@ def test_a_csv_row_past_the_last_instant_is_named_by_line(tmp_path: Path) -> Non
     toml = scenario_with_csv(tmp_path, "timestamp,open,high,low,close\n" + rows)
     with pytest.raises(ScenarioError, match=r"p\.csv line 3: a step at 9999-12-31 23:30:00-01:00"):
         prices_of(toml)
+
+
+def calm_with_per_step(folder: Path, per_step: int) -> Path:
+    toml = folder / "calm.toml"
+    toml.write_text(CALM.read_text().replace("per_step = 2", f"per_step = {per_step:_}"))
+    return toml
+
+
+def test_a_per_step_the_machine_cannot_hold_is_refused_with_nothing_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay holds a run of 144 steps (three 48-step checkpoint intervals) for one append:
+    10^8 payments a step would be 29 TB."""
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 10**9)
+    db = tmp_path / "x.db"
+    code, output = run("replay", str(calm_with_per_step(tmp_path, 10**8)), "--db", str(db))
+    said = " ".join(output.split())
+    assert code == 1, output
+    assert "`agents`: 100,000,000 commands a step from `per_step`: would need about" in said
+    assert "more than the 1.0 GB this machine has available" in said
+    assert "held for runs of 144 steps until they are appended); give a smaller `per_step`" in said
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["calm.toml"]
+
+
+def test_the_largest_per_step_that_fits_is_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 144 * 1000 * REPLAY_COMMAND_BYTES)
+    store = MemoryStore()
+    Replayer(load_scenario(calm_with_per_step(tmp_path, 1000)), store, FixedClock(0))
+    with pytest.raises(ScenarioError, match="1,001 commands a step from `per_step`"):
+        Replayer(load_scenario(calm_with_per_step(tmp_path, 1001)), store, FixedClock(0))

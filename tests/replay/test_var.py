@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import tracemalloc
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -25,6 +26,7 @@ from replay.var import (
     simulate_pool_values,
 )
 from replay.var_chart import format_exceedance_table, write_chart
+from replay.var_memory import memory_bytes
 from replay.var_series import (
     DEFAULT_THRESHOLDS,
     crash_probability_per_hour,
@@ -283,3 +285,28 @@ def test_the_chart_is_an_svg_and_the_table_names_the_scenario(
     assert "LTV 75%" in text
     assert "seed 3" in text
     assert len(text.splitlines()) == 2 + len(DEFAULT_THRESHOLDS)
+
+
+# --- size: memory and progress ---------------------------------------------------------------
+
+
+def test_progress_is_told_every_path_hour_once(calm_returns: FloatArray) -> None:
+    """Chunks of 7 paths over 50 hours (24-hour blocks: 24, 24, 2), on two threads."""
+    parameters = VarParameters(paths=30, horizon_hours=50, chunk_paths=7)
+    told: list[int] = []
+    run_var(calm_returns, parameters, workers=2, progress=told.append)
+    assert sum(told) == 30 * 50 and sorted(set(told)) == [2 * 2, 2 * 7, 24 * 2, 24 * 7]
+
+
+def test_the_memory_estimate_covers_what_a_run_holds(calm_returns: FloatArray) -> None:
+    """tracemalloc's peak of a run (numpy reports its arrays to it) stays under the estimate
+    `var` refuses by, and near it: the measured bytes a path, an hour and a chunk path."""
+    parameters = VarParameters(paths=100_000, horizon_hours=200)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run_var(calm_returns, parameters, workers=1)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert 0.7 * memory_bytes(parameters, 1) < peak <= memory_bytes(parameters, 1)
