@@ -157,7 +157,8 @@ def read_frame(path: Path, format_name: str) -> pd.DataFrame:
         return pd.read_parquet(path)
     if format_name == "csv":
         return pd.read_csv(path, dtype=text_columns, keep_default_na=False)
-    return pd.read_json(path, lines=True, dtype=text_columns)
+    # pandas' own float parser is off by an ulp on some decimals (0.97619 -> 0.9761900000000001)
+    return pd.read_json(path, lines=True, dtype=text_columns, precise_float=True)
 
 
 def duckdb_source(path: Path, format_name: str) -> str:
