@@ -19,6 +19,7 @@ from replay.cli.common import (
     open_log,
     refresh_views,
     refuse_output_over_input,
+    watched,
 )
 from replay.importers import FORMATS, ImportResult, check_inputs, import_logs
 from replay.importers.logs import LogFormatError
@@ -145,9 +146,9 @@ def _remove_log(path: Path) -> None:
 
 
 def _run(store: LogStore, files: tuple[Path, ...], **options: Any) -> ImportResult:
-    """`import_logs` with a progress bar when a person watches (stderr is a terminal)."""
+    """`import_logs` with a progress bar when a person watches (`watched`)."""
     bar = None
-    if sys.stderr.isatty():
+    if watched():
         from tqdm import tqdm
 
         bar = tqdm(unit=" logs", desc="import", file=sys.stderr)

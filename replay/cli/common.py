@@ -164,6 +164,13 @@ def internal_exit(error: BaseException, debug: bool) -> CliExit:
     )
 
 
+def watched() -> bool:
+    """Whether a person watches the run, so that a progress bar is drawn: bars go to stderr,
+    so they show when stderr is a terminal, also when stdout is piped or redirected to a file
+    (its output stays clean), and never into a redirected stderr (a log)."""
+    return sys.stderr.isatty()
+
+
 def silence_stdout() -> None:
     """After the reader of a pipe went away, point stdout at /dev/null so the interpreter's
     final flush does not print a BrokenPipeError: a closed pipe is not an error."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from replay.cli.common import (
     refuse_output_over_input,
     refuse_past_head,
     silence_stdout,
+    watched,
 )
 from replay.cli.dates import date_options
 from replay.cli.log import echo_payload
@@ -52,10 +52,10 @@ def _check_projections(
 def progress_bar(
     total: int, description: str, unit: str = "records", *, unit_scale: bool = False
 ) -> Iterator[Callable[[int], None] | None]:
-    """A tqdm bar (on stderr) when stdout is a terminal; None when piped, for clean output.
+    """A tqdm bar (on stderr) when a person watches (`watched`); None otherwise.
 
     Its update may be called from several threads (a `var` run's chunks): one at a time."""
-    if not sys.stdout.isatty():
+    if not watched():
         yield None
         return
     lock = threading.Lock()

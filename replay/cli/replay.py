@@ -23,6 +23,7 @@ from replay.cli.common import (
     open_log,
     refuse_output_over_input,
     refuse_past_head,
+    watched,
 )
 from replay.cli.options import Folder
 from replay.cli.state import check_projection_names
@@ -44,8 +45,9 @@ data_dir_option = click.option(
 def progress_printer(
     description: str = "replay", unit: str = "step"
 ) -> Iterator[Callable[[int, int], None] | None]:
-    """A tqdm bar (on stderr) told (done, total) when stdout is a terminal; None when piped."""
-    if not sys.stdout.isatty():
+    """A tqdm bar (on stderr) told (done, total) when a person watches (`watched`); None
+    otherwise."""
+    if not watched():
         yield None
         return
     from tqdm import tqdm

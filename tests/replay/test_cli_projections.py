@@ -21,6 +21,7 @@ from ledger.sqlite_store import SqliteStore
 from projections.runtime import fold, make_projections, projection_names
 from replay.cli import cli
 from replay.cli import projections as cli_projections
+from replay.cli import replay as cli_replay
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "events" / "genesis.jsonl"
 RECORD_FIELDS = {
@@ -169,21 +170,25 @@ def test_follow_takes_seconds_that_are_finite_and_at_most_a_week(
     assert f"Invalid value for '{option}': {shown}." in result.output
 
 
-def test_the_progress_bar_shows_only_on_a_terminal(
+def test_the_progress_bar_shows_only_where_it_is_drawn_on_a_terminal(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with cli_projections.progress_bar(10, "test") as progress:
-        assert progress is None
-
-    class Terminal:
-        def isatty(self) -> bool:
-            return True
-
-    monkeypatch.setattr(sys, "stdout", Terminal())
+    """Bars go to stderr: a terminal there shows one (stdout may be a file), and a terminal on
+    stdout alone does not (stderr is then a log the bar would fill)."""
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    for bar in (cli_projections.progress_bar(10, "test"), cli_replay.progress_printer()):
+        with bar as progress:
+            assert progress is None
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     with cli_projections.progress_bar(10, "test") as progress:
         assert progress is not None
         progress(10)
-    assert "10/10" in capsys.readouterr().err
+    with cli_replay.progress_printer() as told:
+        assert told is not None
+        told(3, 7)
+    err = capsys.readouterr().err
+    assert "10/10" in err and "3/7" in err
 
 
 @pytest.mark.parametrize("name", ["follow", "rebuild", "export"])
