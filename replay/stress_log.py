@@ -65,9 +65,10 @@ def run_on_log(
         quote = run.fork_quote()
         base = spec.source_path.parent if spec.source_path else Path.cwd()
         path = base_path(spec.path, quote.price, quote.scale, base, prices_dir)
-        check_path(spec, path, (at_block, fork_ts_ms), None)
         if flat:
-            path = flat_path(path)
+            path = flat_path(path)  # the stressed run's clock, checked before that run
+        else:
+            check_path(spec, path, (at_block, fork_ts_ms), None)
         label = "unstressed" if flat else "stressed"
         run.checkpoint(f"stress-fork:{spec.name}:{label}:block-{at_block}")
         run.run(path, at_block, fork_ts_ms, spec.seed, progress)
