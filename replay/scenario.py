@@ -35,7 +35,7 @@ import os
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -46,6 +46,11 @@ class ScenarioError(ValueError):
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Seed = Annotated[int, Field(ge=0)]
+"""A seed of Python's `random`, which seeds by the absolute value: -S would draw S's numbers,
+and the seeded paths S + k of a stress would repeat one another. So seeds are never negative."""
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -74,7 +79,7 @@ class GeneratedPath(Model):
     steps: int = Field(gt=0, le=10_000_000)
     volatility_bps: int = Field(ge=0)
     drift_bps: int = 0
-    seed: int = 0
+    seed: Seed = 0
     shocks: list[Shock] = []
 
 
@@ -129,7 +134,7 @@ class AgentSpec(Model):
 class Scenario(Model):
     name: str
     description: str = ""
-    seed: int = 0
+    seed: Seed = 0
     checkpoint_every_steps: int = Field(24, gt=0)
     chain: Chain = Chain()
     prices: list[PriceSource] = Field(min_length=1)

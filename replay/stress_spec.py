@@ -45,6 +45,7 @@ from replay.scenario import (
     PriceSource,
     Scenario,
     ScenarioError,
+    Seed,
     SetupCommand,
     check_ends_in_time,
 )
@@ -134,7 +135,7 @@ class StressPath(Model):
 class StressSpec(Model):
     name: str
     description: str = ""
-    seed: int = 0
+    seed: Seed = 0
     chain: Chain = Chain()
     path: StressPath
     actors: list[Actor] = Field(default_factory=list)

@@ -81,7 +81,12 @@ def prices_dir_default() -> Path:
     default=None,
     help="Run K seeded variations, each in memory (1,050 bytes a step, 330 into logs).",
 )
-@click.option("--seed", type=int, default=0, help="The seed of the variations (with --paths).")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    help="The seed of the variations (with --paths); path k is seeded S + k.",
+)
 @click.option("--workers", type=click.IntRange(min=1), default=2, help="Processes for --paths.")
 @units_option
 @json_option

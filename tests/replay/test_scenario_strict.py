@@ -154,6 +154,8 @@ CALM = SCENARIOS / "calm-payments.toml"
         ('start = "2100"', 'start = "1e5"', "`prices.generated.start` (ETH): not a decimal"),
         ("per_step = 2", 'per_step = "x"', "param `per_step` should be int, got 'x'"),
         ("per_step = 2", "per_step = -1", "param `per_step` must be an int >= 0, got -1"),
+        ("seed = 11", "seed = -11", "`seed`: Input should be greater than or equal to 0"),
+        ("seed = 3", "seed = -3", "`prices[0].generated.seed`: Input should be greater than"),
     ],
 )
 def test_a_bad_value_is_refused_when_the_scenario_loads(

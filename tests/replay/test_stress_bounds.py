@@ -212,3 +212,15 @@ def test_many_paths_tell_the_paths_finished(book: Path, tmp_path: Path, workers:
     spec = load_stress(stress_with(tmp_path, steps="3"))
     stress_many(book, 3, spec, tmp_path, 4, 0, workers, progress=lambda *at: told.append(at))
     assert told[-1] == (4, 4) and told == sorted(told)
+
+
+def test_a_negative_seed_is_refused_before_anything_is_written(book: Path, tmp_path: Path) -> None:
+    """Python's `random` seeds by the absolute value: `--seed -3` would seed its paths -3, -2,
+    ..., 2, which repeat one another, and a file's `seed = -1` would draw `seed = 1`'s numbers."""
+    scenario = write_stress(tmp_path / "s.toml")
+    code, output = run_stress(book, scenario, "--paths", "6", "--seed", "-3")
+    assert code == 2 and "Invalid value for '--seed': -3 is not in the range x>=0" in output
+    negative = write_stress(tmp_path / "n.toml", STEP_STRESS.replace("seed = 1", "seed = -1"))
+    code, output = run_stress(book, negative, "--out", str(tmp_path / "out.db"))
+    assert code == 1 and "`seed`: Input should be greater than or equal to 0" in output, output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["book.db", "n.toml", "s.toml"]
