@@ -25,7 +25,8 @@
 An error names the file, the key and what is wrong; an unknown key (at any level, agents'
 params included) is refused with the closest known key as a "did you mean". Files a scenario
 names resolve inside its own folder or a data folder (`allowed_data_dirs`); any other path is
-refused by name. A price series whose steps would run past `LAST_INSTANT` is refused too.
+refused by name. A price series whose steps would run past `LAST_INSTANT` is refused too, and
+so are series whose points the machine cannot hold (`replay.step_memory`).
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from replay.step_memory import path_refusal
 
 
 class ScenarioError(ValueError):
@@ -76,7 +80,7 @@ class GeneratedPath(Model):
     """A seeded geometric random walk (integer bps steps), with optional shocks."""
 
     start: str
-    steps: int = Field(gt=0, le=10_000_000)
+    steps: int = Field(gt=0)
     volatility_bps: int = Field(ge=0)
     drift_bps: int = 0
     seed: Seed = 0
@@ -219,6 +223,7 @@ def load_scenario(path: Path, *, data_dirs: tuple[Path, ...] | list[Path] = ()) 
         problems = "; ".join(_problem(item) for item in error.errors())
         raise ScenarioError(f"{path}: {problems}") from error
     _check_ends_in_time(scenario, path)
+    _check_fits_in_memory(scenario, path)
     return scenario
 
 
@@ -252,20 +257,35 @@ def check_ends_in_time(
         raise past_last_instant(where, moment, advice)
 
 
-def _check_ends_in_time(scenario: Scenario, path: Path) -> None:
-    """Refuse a series whose steps, laid out from `chain.start`, run past `LAST_INSTANT`.
+def _laid_out(scenario: Scenario) -> Iterator[tuple[int, PriceSource, int, str]]:
+    """Each `points` or `generated` series: its index, itself, its steps and its key.
 
-    A `points` or `generated` series steps from `chain.start` every `step_seconds`, so its end
-    is known here; a CSV's timestamps are its own, checked as the file is read
-    (`replay.prices`).
+    Such a series steps from `chain.start` every `step_seconds`, so its length and its end are
+    known before it is built; a CSV's are not until it is read, row by row (`replay.prices`).
     """
     for index, source in enumerate(scenario.prices):
         if source.points is not None:
-            steps, key = len(source.points), "points"
+            yield index, source, len(source.points), "points"
         elif source.generated is not None:
-            steps, key = source.generated.steps, "generated.steps"
-        else:
-            continue
+            yield index, source, source.generated.steps, "generated.steps"
+
+
+def _check_ends_in_time(scenario: Scenario, path: Path) -> None:
+    """Refuse a series whose steps, laid out from `chain.start`, run past `LAST_INSTANT` (a
+    CSV's timestamps are checked as the file is read)."""
+    for index, source, steps, key in _laid_out(scenario):
         seconds = max(steps - 1, 0) * source.step_seconds
         where = f"{path}: `prices[{index}].{key}` ({source.asset})"
         check_ends_in_time(where, scenario.chain.start, seconds)
+
+
+def _check_fits_in_memory(scenario: Scenario, path: Path) -> None:
+    """Refuse series whose points, held for the whole replay, the machine cannot hold
+    (`replay.step_memory`): a `generated.steps` has no fixed limit."""
+    points = sum(steps for _, _, steps, _ in _laid_out(scenario))
+    refusal = path_refusal(points)
+    if refusal is not None:
+        raise ScenarioError(
+            f"{path}: `prices`: {points:,} points in `points` and `generated` series: "
+            f"{refusal}; give fewer steps"
+        )

@@ -21,6 +21,11 @@ record in the path's in-memory log (1,046 bytes over 5,000 to 25,000 steps)."""
 PATHS_COMMAND_BYTES = 882
 """A `--paths` stress, per command a `per_step` agent adds to a path's in-memory log: an
 amm_trader's swap (882 bytes; a payment's transfer, 324)."""
+REPLAY_POINT_BYTES = 380
+"""A replay, per price point of its scenario's `points` and `generated` series, held for the
+whole run: the point and the merged step it lands in (362 to 376 bytes a step with one
+generated series over 50,000 to 500,000 steps; two series at the same moments, 443 to 454 a
+step, so a point at a moment of its own costs the most)."""
 REPLAY_COMMAND_BYTES = 2_040
 """A replay, per command its run of steps holds for the one append at the run's end
 (`replay.runner.COMMIT_STEPS_MAX`): an amm_trader's swap and its events (2,040 bytes; a
@@ -57,3 +62,11 @@ def replay_refusal(steps_held: int, commands_per_step: int) -> str | None:
         f"would need {shortfall} ({REPLAY_COMMAND_BYTES:,} bytes a command, held for runs of "
         f"{steps_held} steps until they are appended)"
     )
+
+
+def path_refusal(points: int) -> str | None:
+    """Why a replay of `points` price points cannot be held here (None when it can)."""
+    shortfall = memory_shortfall(points * REPLAY_POINT_BYTES)
+    if shortfall is None:
+        return None
+    return f"would need {shortfall} ({REPLAY_POINT_BYTES} bytes a point, held for the whole run)"

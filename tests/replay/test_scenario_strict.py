@@ -13,7 +13,7 @@ from replay import memory
 from replay.prices import price_path
 from replay.runner import Replayer
 from replay.scenario import ScenarioError, load_scenario
-from replay.step_memory import REPLAY_COMMAND_BYTES
+from replay.step_memory import REPLAY_COMMAND_BYTES, REPLAY_POINT_BYTES
 from tests.replay.test_cli_log import run
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
@@ -150,7 +150,7 @@ CALM = SCENARIOS / "calm-payments.toml"
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("steps = 720", "steps = 99999999999999999999", "less than or equal to 10000000"),
+        ("steps = 720", "steps = 99999999999999999999", "is past 9999-12-31T23:59:59Z"),
         ('start = "2100"', 'start = "1e5"', "`prices.generated.start` (ETH): not a decimal"),
         ("per_step = 2", 'per_step = "x"', "param `per_step` should be int, got 'x'"),
         ("per_step = 2", "per_step = -1", "param `per_step` must be an int >= 0, got -1"),
@@ -234,3 +234,33 @@ def test_the_largest_per_step_that_fits_is_accepted(
     Replayer(load_scenario(calm_with_per_step(tmp_path, 1000)), store, FixedClock(0))
     with pytest.raises(ScenarioError, match="1,001 commands a step from `per_step`"):
         Replayer(load_scenario(calm_with_per_step(tmp_path, 1001)), store, FixedClock(0))
+
+
+def test_a_generated_series_the_machine_cannot_hold_is_refused_with_nothing_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`generated.steps` has no fixed limit: its 720 points, held for the whole replay, are
+    273.6 kB, refused on a machine with 200 kB available (before the agents are counted)."""
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 200_000)
+    db = tmp_path / "x.db"
+    code, output = run("replay", str(CALM), "--db", str(db))
+    said = " ".join(output.split())
+    assert code == 1, output
+    assert "`prices`: 720 points in `points` and `generated` series: would need about" in said
+    assert "273.6 kB of memory, more than the 200.0 kB this machine has available" in said
+    assert "(380 bytes a point, held for the whole run); give fewer steps" in said
+    assert not db.exists()
+
+
+def test_the_longest_series_that_fits_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The points of every `points` and `generated` series count: 720 generated and 3 listed."""
+    toml = tmp_path / "two.toml"
+    listed = '[[prices]]\nasset = "BTC"\npoints = ["1", "2", "3"]\n'
+    toml.write_text(CALM.read_text() + listed)
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 723 * REPLAY_POINT_BYTES)
+    load_scenario(toml)
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 723 * REPLAY_POINT_BYTES - 1)
+    with pytest.raises(ScenarioError, match="723 points in `points` and `generated` series"):
+        load_scenario(toml)
