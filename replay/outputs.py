@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +38,17 @@ class OutputExists(RejectedError):
         super().__init__(
             RejectCode.INVALID_PARAMETER,
             f"{target} exists already; pass --force to replace it, or pick a new path",
+        )
+
+
+class OutputHoldsOthers(RejectedError):
+    """The output folder holds a file the command never writes there: it is not replaced
+    without asking."""
+
+    def __init__(self, target: Path, stranger: str, what: str, advice: str) -> None:
+        super().__init__(
+            RejectCode.INVALID_PARAMETER,
+            f"{target} holds {stranger}, which is not part of {what}; {advice}",
         )
 
 
@@ -155,6 +166,32 @@ def building_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
     else:
         old.unlink(missing_ok=True)
+
+
+@contextmanager
+def rewriting_folder(
+    target: Path, own: Callable[[str], bool], what: str, *, force: bool, advice: str
+) -> Iterator[Path]:
+    """`building_folder` for a set of files a command writes again and again (a report).
+
+    `target` may be missing, empty, or an earlier set (files whose names `own` accepts): the
+    new set replaces it whole. A folder holding anything else is someone else's, and is
+    replaced only with `force`; else `OutputHoldsOthers` names the first such file (`what` the
+    set is, `advice` what to do).
+    """
+    if not force:
+        refuse_others(target, own, what, advice)
+    with building_folder(target, force=True) as folder:
+        yield folder
+
+
+def refuse_others(target: Path, own: Callable[[str], bool], what: str, advice: str) -> None:
+    """Raise `OutputHoldsOthers` when the folder `target` holds a file that is not part of
+    `what` (`rewriting_folder`); a command checks it before its work, too."""
+    if target.is_dir():
+        for entry in sorted(target.iterdir()):
+            if not (own(entry.name) and entry.is_file()):
+                raise OutputHoldsOthers(target, entry.name, what, advice)
 
 
 @contextmanager

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.faults import make_folder
 from ledger.sqlite_store import SqliteStore
 from replay.moments import SEVERE
+from replay.outputs import rewriting_folder
 from replay.report_alex import governance_chart, is_alex_log, reserve_flows, staking_chart
 from replay.report_charts import Chart, draw, time_charts
 from replay.report_story import headline, path_text
@@ -159,9 +159,24 @@ window.addEventListener("load", function () {{
     return index
 
 
-def write_report(store: SqliteStore | PostgresStore, out: Path) -> Path:
-    """The page, its SVG charts and `charts.json` for the log; returns the page's path."""
-    make_folder(out)
+def is_report_file(name: str) -> bool:
+    """Whether a report writes a file of this name: its page, `charts.json`, its charts."""
+    return name in ("index.html", "charts.json") or name.endswith(".svg")
+
+
+def write_report(store: SqliteStore | PostgresStore, out: Path, *, force: bool = False) -> Path:
+    """The page, its SVG charts and `charts.json` for the log, in `out`; returns the page's path.
+
+    The report is built beside `out` and moved into place whole (`replay.outputs`): `out` may
+    be missing, empty or an earlier report; a folder holding other files only with `force`.
+    """
+    advice = "pass --force to replace the folder, or pick a new or empty one"
+    with rewriting_folder(out, is_report_file, "a report", force=force, advice=advice) as folder:
+        _write_report(store, folder)
+    return out / "index.html"
+
+
+def _write_report(store: SqliteStore | PostgresStore, out: Path) -> None:
     story = tell(store)
     charts = time_charts(story)
     alex = [staking_chart(story), governance_chart(story)] if is_alex_log(story) else []
@@ -183,4 +198,4 @@ def write_report(store: SqliteStore | PostgresStore, out: Path) -> Path:
         for c in charts + alex
     ]
     (out / "charts.json").write_text(json.dumps(listing, indent=2) + "\n")
-    return write_html(story, summarise(store), charts, alex, out)
+    write_html(story, summarise(store), charts, alex, out)

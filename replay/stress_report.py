@@ -8,13 +8,15 @@ amount of wei does not fit int64), like the views.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ledger.faults import make_folder
+from replay.outputs import refuse_others, rewriting_folder
 from replay.stress import StressRun
 from replay.units import UnitsMode, amount_text, scaled_text
 
@@ -187,11 +189,38 @@ def _column(values: list[Any]) -> pa.Array:
     return pa.array([None if value is None else str(value) for value in values], pa.string())
 
 
-def write_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
+REPORT_FILES = frozenset(
+    ("stress.json", "positions.parquet", "summary.parquet", "stress-paths.json", "paths.parquet")
+)
+"""What a stress report folder holds: the files of either kind of run."""
+
+
+REPORT_ADVICE = "pick a new or empty folder for --report"
+
+
+def check_report_folder(out_dir: Path) -> None:
+    """Refuse, before a stress runs, a `--report` folder that is someone else's: `out_dir` may be
+    missing, empty or an earlier stress report (which the new one replaces)."""
+    refuse_others(out_dir, REPORT_FILES.__contains__, "a stress report", REPORT_ADVICE)
+
+
+@contextmanager
+def _report_folder(out_dir: Path) -> Iterator[Path]:
+    """Where a report is built: beside `out_dir`, moved into place whole (`replay.outputs`)."""
+    with rewriting_folder(
+        out_dir, REPORT_FILES.__contains__, "a stress report", force=False, advice=REPORT_ADVICE
+    ) as folder:
+        yield folder
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> None:
     """`stress.json` (everything), `positions.parquet` and `summary.parquet` (one row a run)."""
-    make_folder(out_dir)
-    written = [out_dir / "stress.json"]
-    written[0].write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    with _report_folder(out_dir) as folder:
+        _write_report(report, folder)
+
+
+def _write_report(report: dict[str, Any], out_dir: Path) -> None:
+    (out_dir / "stress.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     rows = report["positions"]
     table = pa.table({name: _column([row[name] for row in rows]) for name in POSITION_COLUMNS})
     pq.write_table(table, out_dir / "positions.parquet")
@@ -203,18 +232,17 @@ def write_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
     for key in summary_keys:
         summary[key] = _column([report[run][key] for run in runs])
     pq.write_table(pa.table(summary), out_dir / "summary.parquet")
-    return [*written, out_dir / "positions.parquet", out_dir / "summary.parquet"]
 
 
-def write_paths_report(result: dict[str, Any], out_dir: Path) -> list[Path]:
+def write_paths_report(result: dict[str, Any], out_dir: Path) -> None:
     """`stress-paths.json` (the distribution and every path) and `paths.parquet` (a row a path)."""
-    make_folder(out_dir)
-    (out_dir / "stress-paths.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    rows = result["per_path"]
-    names = list(rows[0]) if rows else []
-    table = pa.table({name: _column([row[name] for row in rows]) for name in names})
-    pq.write_table(table, out_dir / "paths.parquet")
-    return [out_dir / "stress-paths.json", out_dir / "paths.parquet"]
+    with _report_folder(out_dir) as folder:
+        text = json.dumps(result, indent=2, sort_keys=True) + "\n"
+        (folder / "stress-paths.json").write_text(text)
+        rows = result["per_path"]
+        names = list(rows[0]) if rows else []
+        table = pa.table({name: _column([row[name] for row in rows]) for name in names})
+        pq.write_table(table, folder / "paths.parquet")
 
 
 def render(report: dict[str, Any], units: UnitsMode = "display") -> list[str]:

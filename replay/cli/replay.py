@@ -275,8 +275,12 @@ def diff(
 @click.command()
 @click.argument("path", type=LogTarget())
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
-def report(path: Path | str, out: Path) -> None:
+@click.option("--force", is_flag=True, help="Replace OUT even if it holds files of its own.")
+def report(path: Path | str, out: Path, force: bool) -> None:
     """Write SVG charts and an HTML page (index.html) for the log at PATH into OUT.
+
+    The report appears whole or not at all. OUT may be missing, empty or an earlier report,
+    which is replaced; a folder holding any other file is refused unless --force.
 
     Example: defi-ledger report ledger.db --out report/
     """
@@ -284,5 +288,5 @@ def report(path: Path | str, out: Path) -> None:
     from replay.report import write_report
 
     with open_log(path) as store:
-        index = write_report(store, out)
+        index = write_report(store, out, force=force)
     click.echo(f"wrote {index}")

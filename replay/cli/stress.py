@@ -65,7 +65,8 @@ def prices_dir_default() -> Path:
     "report_dir",
     type=click.Path(path_type=Path, file_okay=False),
     help="Write stress.json, positions.parquet and summary.parquet here (with --paths: "
-    "stress-paths.json and paths.parquet).",
+    "stress-paths.json and paths.parquet). A folder holding other files is refused; an earlier "
+    "stress report is replaced whole.",
 )
 @click.option(
     "--prices-dir",
@@ -124,7 +125,7 @@ def stress(
     from replay.fork import sqlite_prefix
     from replay.stress_spec import load_stress
 
-    _check_arguments(log, at_block, out, unstressed_out, paths)
+    _check_arguments(log, at_block, out, unstressed_out, paths, report_dir)
     prices_dir = prices_dir or prices_dir_default()
     try:
         spec = load_stress(scenario)
@@ -168,6 +169,7 @@ def _check_arguments(
     out: Path | str | None,
     unstressed_out: Path | str | None,
     paths: int | None,
+    report_dir: Path | None,
 ) -> None:
     """Refuse what cannot make a stress, before anything is read from LOG or written."""
     if paths is None:
@@ -181,6 +183,10 @@ def _check_arguments(
         raise click.BadParameter(f"no log file at {log}", param_hint="'LOG'")
     if paths is None and is_postgres_url(out) and unstressed_out is None:
         raise click.UsageError("with --out URL, name the unstressed log: --unstressed-out")
+    if report_dir is not None:
+        from replay.stress_report import check_report_folder
+
+        check_report_folder(report_dir)
     with open_log(log) as store:
         refuse_past_head(at_block, store.head(), log)
 
