@@ -101,6 +101,24 @@ def _sync_folder(folder: Path) -> None:
         os.close(handle)
 
 
+def write_whole(target: Path, text: str) -> None:
+    """Write a one-file output (a chart) beside `target` and rename it into place: a reader
+    sees the old file or the new one, never half of it."""
+    make_folder(target.parent)
+    _remove_stale_partials(target)
+    temp = partial_path(target)
+    try:
+        with open(temp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _sync_folder(target.parent)
+
+
 @contextmanager
 def building_log(target: Path, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary path to build a new log at; move it to `target` when the body ends.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ledger.faults import make_folder
+from replay.outputs import write_whole
 from replay.svg_axes import decade_ticks, nice_ticks, tick_label
 from replay.svg_chart import Frame, Svg, axes, colour, legend, plot_bars, plot_line, plot_markers
 from replay.var import VarResult
@@ -145,5 +145,4 @@ def write_chart(result: VarResult, path: Path) -> None:
     losses_percent = np.sort(result.losses) * 100
     _histogram(svg, losses_percent[losses_percent > 0], losses_percent.size)
     _exceedance(svg, result, losses_percent)
-    make_folder(path.parent)
-    path.write_text(svg.render())
+    write_whole(path, svg.render())

@@ -212,3 +212,22 @@ def test_a_killed_export_leaves_the_old_set(ledger: Path, tmp_path: Path) -> Non
     assert set(after) == set(before)  # one whole set: the old one, or a new one just as whole
     heads = {json.loads(after[name])["head_hash"] for name in after if name.endswith(".json")}
     assert len(heads) == 1
+
+
+def test_a_chart_that_fails_midway_leaves_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`var --chart`'s file is written beside it and renamed: a failure keeps the old chart."""
+    from replay import outputs
+
+    chart = tmp_path / "var.svg"
+    outputs.write_whole(chart, "<svg>old</svg>")
+
+    def full_disk(_: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        outputs.write_whole(chart, "<svg>new</svg>")
+    assert chart.read_text() == "<svg>old</svg>"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["var.svg"]
