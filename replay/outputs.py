@@ -101,21 +101,42 @@ def _sync_folder(folder: Path) -> None:
         os.close(handle)
 
 
+@contextmanager
+def folders_for(target: Path) -> Iterator[None]:
+    """Make the missing folders `target` goes into (`make_folder`); if the body fails, remove
+    the ones made here again, those still empty, so a failed command leaves no trace."""
+    missing = []
+    for folder in target.parents:
+        if folder.exists() or folder.is_symlink():
+            break
+        missing.append(folder)
+    make_folder(target.parent)
+    try:
+        yield
+    except BaseException:
+        for folder in missing:  # the deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+
+
 def write_whole(target: Path, text: str) -> None:
     """Write a one-file output (a chart) beside `target` and rename it into place: a reader
     sees the old file or the new one, never half of it."""
-    make_folder(target.parent)
-    _remove_stale_partials(target)
-    temp = partial_path(target)
-    try:
-        with open(temp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with folders_for(target):
+        _remove_stale_partials(target)
+        temp = partial_path(target)
+        try:
+            with open(temp, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
     _sync_folder(target.parent)
 
 
@@ -132,14 +153,15 @@ def building_log(target: Path, *, force: bool = False) -> Iterator[Path]:
     """
     if target.exists() and not force:
         raise OutputExists(target)
-    _remove_stale_partials(target)
-    temp = partial_path(target)
-    _remove_log(temp)
-    try:
-        yield temp
-    except BaseException:
+    with folders_for(target):
+        _remove_stale_partials(target)
+        temp = partial_path(target)
         _remove_log(temp)
-        raise
+        try:
+            yield temp
+        except BaseException:
+            _remove_log(temp)
+            raise
     for suffix in SQLITE_SIDE_FILES:
         if Path(f"{temp}{suffix}").exists():
             _remove_log(temp)
@@ -165,16 +187,16 @@ def building_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
     """
     if target.exists() and not force and (not target.is_dir() or any(target.iterdir())):
         raise OutputExists(target)
-    make_folder(target.parent)
-    _remove_stale_partials(target)
-    temp = partial_path(target)
-    shutil.rmtree(temp, ignore_errors=True)
-    temp.mkdir()
-    try:
-        yield temp
-    except BaseException:
+    with folders_for(target):
+        _remove_stale_partials(target)
+        temp = partial_path(target)
         shutil.rmtree(temp, ignore_errors=True)
-        raise
+        temp.mkdir()
+        try:
+            yield temp
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
     old = target.with_name(f".{target.name}{PARTIAL_MARK}{os.getpid()}-old")
     if target.exists():
         os.replace(target, old)

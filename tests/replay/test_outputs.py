@@ -84,6 +84,30 @@ def test_a_replay_that_fails_midway_leaves_no_log(
     code, output = run("replay", str(CALM), "--db", str(db))
     assert code == 4 and "No space left on device" in output
     assert not db.exists() and leftovers(tmp_path) == []
+    # The folders made for it go too, those it found stay.
+    (tmp_path / "kept").mkdir()
+    code, output = run("replay", str(CALM), "--db", str(tmp_path / "kept" / "a" / "b" / "c.db"))
+    assert code == 4 and "No space left on device" in output
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["kept"]
+
+
+def test_a_report_or_an_export_that_fails_takes_the_folders_made_for_it_away(
+    ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from replay import export, report
+
+    def full_disk(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report, "write_html", full_disk)
+    monkeypatch.setattr(export, "_write_jsonl", full_disk)
+    out = tmp_path / "out"
+    code, output = run("report", str(ledger), "--out", str(out / "report" / "a"))
+    assert code == 4, output
+    args = ["--projection", "balances", "--format", "jsonl", "--out", str(out / "export" / "a")]
+    code, output = run("export", str(ledger), *args)
+    assert code == 4, output
+    assert not out.exists()
 
 
 def test_a_killed_replay_leaves_no_log_that_looks_finished(tmp_path: Path) -> None:
