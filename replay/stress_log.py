@@ -21,7 +21,7 @@ from ledger.store import ReadFilter
 from ledger.stores import describe_target, is_postgres_url
 from projections.balances import Balances
 from replay.fork import fork_log
-from replay.outputs import copy_into_empty_postgres, refuse_unless_empty
+from replay.outputs import building_log, copy_into_empty_postgres, refuse_unless_empty
 from replay.runner import Progress
 from replay.stress import StressRun, WatchedEngine
 from replay.stress_paths import PricePath, base_path, check_before_the_fork, check_path, flat_path
@@ -95,24 +95,23 @@ def stress_log(
     the steps done of both runs' (the stressed run's, then the unstressed run's)."""
     check_before_the_fork(spec, None)
     unstressed_out = unstressed_out or unstressed_path_for(out)
-    if unstressed_out.exists():
-        raise StoreError(f"{unstressed_out} exists already; a stress writes new logs")
-    parent = SqliteStore(parent_path)
-    try:
-        head = fork_log(parent, at_block, out)
-        fork_log(parent, at_block, unstressed_out)
-    finally:
-        parent.close()
-    try:
+    for target, option in ((out, "--out"), (unstressed_out, "--unstressed-out")):
+        if target.exists():
+            raise StoreError(
+                f"{target} exists already; a stress writes new logs: give {option} a new path"
+            )
+    # Both logs are built under hidden names and moved into place once both runs have ended:
+    # a stress that fails or is killed leaves neither (`replay.outputs.building_log`).
+    with building_log(out) as built, building_log(unstressed_out) as built_unstressed:
+        parent = SqliteStore(parent_path)
+        try:
+            head = fork_log(parent, at_block, built)
+            fork_log(parent, at_block, built_unstressed)
+        finally:
+            parent.close()
         first, second = _halves(progress)
-        stressed, point = run_on_log(out, spec, at_block, prices_dir, progress=first)
-        unstressed, _ = run_on_log(unstressed_out, spec, at_block, prices_dir, True, second)
-    except BaseException:
-        # A stress that cannot run leaves no half-written logs behind.
-        for log in (out, unstressed_out):
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{log}{suffix}").unlink(missing_ok=True)
-        raise
+        stressed, point = run_on_log(built, spec, at_block, prices_dir, progress=first)
+        unstressed, _ = run_on_log(built_unstressed, spec, at_block, prices_dir, True, second)
     prices = [price for _, price in point.path]
     header = {
         "name": spec.name,

@@ -4,6 +4,7 @@ is refused before anything is written; one that fits runs, with its progress tol
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -224,3 +225,36 @@ def test_a_negative_seed_is_refused_before_anything_is_written(book: Path, tmp_p
     code, output = run_stress(book, negative, "--out", str(tmp_path / "out.db"))
     assert code == 1 and "`seed`: Input should be greater than or equal to 0" in output, output
     assert sorted(path.name for path in tmp_path.iterdir()) == ["book.db", "n.toml", "s.toml"]
+
+
+@pytest.mark.parametrize("taken", ["s.db", "s-unstressed.db"])
+def test_a_log_already_at_an_output_is_refused_naming_its_option(
+    book: Path, tmp_path: Path, taken: str
+) -> None:
+    """A stress writes new logs and has no --force: the refusal says which option to change."""
+    (tmp_path / taken).write_bytes(b"someone's file")
+    scenario = write_stress(tmp_path / "s.toml")
+    code, output = run_stress(book, scenario, "--out", str(tmp_path / "s.db"))
+    option = "--out" if taken == "s.db" else "--unstressed-out"
+    assert code == 1 and f"exists already; a stress writes new logs: give {option} a new" in output
+    assert (tmp_path / taken).read_bytes() == b"someone's file"
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(["book.db", "s.toml", taken])
+
+
+def test_a_stress_that_fails_in_its_second_run_leaves_neither_log_nor_folder(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from replay import stress_log as module
+
+    real_run = module.run_on_log
+
+    def failing_unstressed(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > 4 and args[4]:  # the unstressed continuation (flat)
+            raise OSError(28, "No space left on device")
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(module, "run_on_log", failing_unstressed)
+    scenario = write_stress(tmp_path / "s.toml")
+    code, output = run_stress(book, scenario, "--out", str(tmp_path / "new" / "s.db"))
+    assert code == 4 and "No space left on device" in output, output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["book.db", "s.toml"]
