@@ -17,6 +17,7 @@ from replay.cli.common import (
     open_log,
 )
 from replay.cli.dates import date_options
+from replay.cli.options import NonEmpty
 
 
 def _where(item: Finding) -> str:
@@ -30,7 +31,10 @@ def _where(item: Finding) -> str:
 @click.option("--from-block", type=STORED_INT, help="First block checked.")
 @click.option("--to-block", type=STORED_INT, help="Last block checked.")
 @click.option(
-    "--tx", "tx_hash", help="Only the facts of this chain transaction (hash, or Stacks tx id)."
+    "--tx",
+    "tx_hash",
+    type=NonEmpty(),
+    help="Only the facts of this chain transaction (hash, or Stacks tx id).",
 )
 @date_options("from_block", "to_block")
 @json_option

@@ -33,6 +33,7 @@ from replay.cli.common import (
 )
 from replay.cli.dates import date_options
 from replay.cli.log_view import FORMATS, check_event_type, chosen, emit
+from replay.cli.options import NonEmpty
 from replay.units import asset_decimals
 
 if TYPE_CHECKING:
@@ -178,12 +179,17 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
 @click.option("--from-seq", type=STORED_INT_POSITIVE, default=1, show_default=True)
 @click.option("--to-seq", type=STORED_INT_POSITIVE)
 @click.option("--blocks", help="Block range A:B, inclusive (e.g. 100:200, 100:, :200).")
-@click.option("--stream", help="Only this stream.")
+@click.option("--stream", type=NonEmpty(), help="Only this stream.")
 @click.option("--type", "type_tag", help="Only this event type (e.g. Transferred).")
 @click.option(
-    "--tx", "tx_hash", help="Only the facts of this chain transaction (hash, or Stacks tx id)."
+    "--tx",
+    "tx_hash",
+    type=NonEmpty(),
+    help="Only the facts of this chain transaction (hash, or Stacks tx id).",
 )
-@click.option("--account", help="Only records whose event names this account (any role).")
+@click.option(
+    "--account", type=NonEmpty(), help="Only records whose event names this account (any role)."
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @date_options("blocks", "blocks")
 @json_option

@@ -61,3 +61,17 @@ class Folder(click.Path):
             assert outcome is not None  # an I/O fault always has its exit code
             raise outcome
         return folder
+
+
+class NonEmpty(click.types.StringParamType):
+    """A filter's text (an account, an asset, a stream, a transaction): an empty one is a usage
+    error, not a filter that silently matches everything (where it reads as absent) or
+    nothing, as a script's unset variable would otherwise make it."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = super().convert(value, param, ctx)
+        if not text:
+            self.fail("empty; give a value, or leave the option out.", param, ctx)
+        return text

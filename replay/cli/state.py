@@ -26,6 +26,7 @@ from replay.cli.common import (
 )
 from replay.cli.dates import date_options
 from replay.cli.log_view import FORMATS
+from replay.cli.options import NonEmpty
 from replay.units import Units, asset_decimals
 
 
@@ -138,10 +139,13 @@ def render_table(table: Table, rows: list[tuple[Any, ...]], units: Units | None 
 )
 @projection_option
 @click.option(
-    "--tx", "tx_hash", help="State just after this chain transaction (hash, or Stacks tx id)."
+    "--tx",
+    "tx_hash",
+    type=NonEmpty(),
+    help="State just after this chain transaction (hash, or Stacks tx id).",
 )
-@click.option("--account", help="Only rows of this account.")
-@click.option("--asset", help="Only rows of this asset.")
+@click.option("--account", type=NonEmpty(), help="Only rows of this account.")
+@click.option("--asset", type=NonEmpty(), help="Only rows of this asset.")
 @click.option(
     "--at-risk",
     type=STORED_INT_POSITIVE,

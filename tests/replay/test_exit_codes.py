@@ -112,6 +112,18 @@ def test_2_usage(ledger: Path) -> None:
     assert code == ExitCode.USAGE and "unknown projection nope" in output
 
 
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("log", "--stream"), ("log", "--account"), ("log", "--tx"), ("audit", "--tx"),
+     ("state", "--account"), ("state", "--asset"), ("state", "--tx")],
+)  # fmt: skip
+def test_2_an_empty_filter_is_a_usage_error(ledger: Path, command: str, option: str) -> None:
+    """Not all rows (where the filter read as absent) nor none: a script's unset variable."""
+    code, output = run(command, str(ledger), option, "")
+    assert code == ExitCode.USAGE, output
+    assert f"Invalid value for '{option}': empty; give a value, or leave the option out" in output
+
+
 def test_3_integrity(ledger: Path) -> None:
     connection = sqlite3.connect(ledger)
     connection.execute("UPDATE events SET payload = payload || ' ' WHERE seq = 3")
