@@ -17,7 +17,7 @@ from replay.cli.common import (
     open_log,
 )
 from replay.cli.dates import date_options
-from replay.cli.options import NonEmpty
+from replay.cli.options import NonEmpty, check_order
 
 
 def _where(item: Finding) -> str:
@@ -57,8 +57,7 @@ def audit_command(
 
     Example: defi-ledger audit ledger.db --from-block 100 --to-block 200 --json
     """
-    if from_block is not None and to_block is not None and from_block > to_block:
-        raise click.BadParameter("--from-block is after --to-block", param_hint="--from-block")
+    check_order(from_block, to_block, ("--from-block", "--to-block"), "--from-block")
     with open_log(path, long_running=True) as store:
         report = classify(store, from_block, to_block, tx_hash)
     violated = bool(report.violations)

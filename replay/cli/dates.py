@@ -3,7 +3,9 @@
 A date is ISO 8601 in UTC: `2021-06-01` (the whole day), `2021-06-01T12:00` or
 `2021-06-01 12:00:30`. `--since D` is the first block with a record at or after D;
 `--until D` the last block with a record before the end of D (a date alone: the end of that
-day). Records carry `ts_ms`, so the mapping is the log's own, not a guess from block times.
+day). A `--since` after every record, an `--until` before every record, or a window holding
+none is a usage error saying so.
+Records carry `ts_ms`, so the mapping is the log's own, not a guess from block times.
 The options are added by one decorator that turns them into the block parameters the command
 already has, so a command's body does not change.
 """
@@ -61,6 +63,12 @@ def blocks_of_dates(
         raise click.BadParameter(f"the log has no record at or after {since}", param_hint="--since")
     if until is not None and high is None:
         raise click.BadParameter(f"the log has no record before {until}", param_hint="--until")
+    if low is not None and high is not None and low > high:
+        raise click.BadParameter(
+            f"the log has no record from {since} to {until} (the nearest are at blocks {high} "
+            f"and {low}): give a wider window",
+            param_hint="--since/--until",
+        )
     return low, high
 
 

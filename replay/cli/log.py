@@ -33,7 +33,7 @@ from replay.cli.common import (
 )
 from replay.cli.dates import date_options
 from replay.cli.log_view import FORMATS, check_event_type, chosen, emit
-from replay.cli.options import NonEmpty
+from replay.cli.options import NonEmpty, check_order
 from replay.units import asset_decimals
 
 if TYPE_CHECKING:
@@ -171,6 +171,7 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
             raise click.BadParameter(
                 f"block {bound} is outside 0..{SQLITE_INT_MAX}", param_hint="--blocks"
             )
+    check_order(*bounds, ("block", "block"), "--blocks")
     return bounds
 
 
@@ -219,6 +220,7 @@ def log_command(
     Example: defi-ledger log ledger.db --since 2021-06-01 --account alice --format csv
     """
     from_block, to_block = parse_block_range(blocks)
+    check_order(from_seq, to_seq, ("--from-seq", "--to-seq"), "--from-seq")
     check_event_type(type_tag)
     where = ReadFilter(
         from_seq=from_seq,

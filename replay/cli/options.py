@@ -75,3 +75,12 @@ class NonEmpty(click.types.StringParamType):
         if not text:
             self.fail("empty; give a value, or leave the option out.", param, ctx)
         return text
+
+
+def check_order(first: int | None, last: int | None, names: tuple[str, str], hint: str) -> None:
+    """A range whose first bound is after its last is a usage error naming both (`names`),
+    not an answer that is silently empty."""
+    if first is not None and last is not None and first > last:
+        raise click.BadParameter(
+            f"{names[0]} {first} is after {names[1]} {last}; swap them", param_hint=hint
+        )

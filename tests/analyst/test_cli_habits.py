@@ -60,6 +60,56 @@ def test_a_date_and_its_block_together_are_a_usage_error(whale_log: Path) -> Non
     assert result.exit_code == 2 and "not both" in result.output
 
 
+def an_empty_window(db: Path) -> tuple[str, str, int, int]:
+    """Two instants between two records seconds apart, as text, and those records' blocks."""
+    with sqlite3.connect(db) as connection:
+        before, after = connection.execute(
+            "SELECT a.ts_ms, b.ts_ms FROM events a JOIN events b ON b.seq = a.seq + 1 "
+            "WHERE b.ts_ms - a.ts_ms > 3000 ORDER BY a.seq LIMIT 1"
+        ).fetchone()
+        blocks = [
+            connection.execute("SELECT block FROM events WHERE ts_ms = ?", (ts,)).fetchone()[0]
+            for ts in (before, after)
+        ]
+    since, until = (
+        datetime.fromtimestamp(ts // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        for ts in (before + 1000, after - 2000)
+    )
+    return since, until, blocks[0], blocks[1]
+
+
+@pytest.mark.parametrize(
+    "command", [["log"], ["audit"], ["export", "--projection", "balances", "--out", "x"]]
+)
+def test_a_window_holding_no_record_is_a_usage_error_saying_so(
+    whale_log: Path, command: list[str]
+) -> None:
+    """Not an empty answer for one command and "--from-block is after --to-block" (options
+    the user never gave) for another: the dates map to the records on either side."""
+    since, until, before, after = an_empty_window(whale_log)
+    args = [command[0], str(whale_log), *command[1:], "--since", since, "--until", until]
+    result = CliRunner().invoke(cli, args)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert f"the log has no record from {since} to {until} (the nearest are at blocks " in said
+    assert f"{before} and {after}): give a wider window" in said
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["log", "--blocks", "10:5"], "--blocks: block 10 is after block 5; swap them"),
+        (["log", "--from-seq", "10", "--to-seq", "5"], "--from-seq 10 is after --to-seq 5"),
+        (["audit", "--from-block", "10", "--to-block", "5"], "--from-block 10 is after"),
+    ],
+)
+def test_a_range_given_backwards_is_a_usage_error(
+    whale_log: Path, args: list[str], said: str
+) -> None:
+    result = CliRunner().invoke(cli, [args[0], str(whale_log), *args[1:]])
+    assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+
+
 @pytest.mark.parametrize("command", ["state", "log", "digest", "audit"])
 def test_the_last_whole_day_is_a_usage_error_not_a_crash(whale_log: Path, command: str) -> None:
     """A date alone ends the next day: 9999-12-31 would end in year 10000, which has no date."""
