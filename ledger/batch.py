@@ -15,6 +15,7 @@ from events.base import Event, event_tag
 from events.codec import DecodeCurrent, decoder_of, encode
 from events.rejections import RejectCode
 from ledger.chain import GENESIS_HASH, Row, header_encoder
+from ledger.stored_text import names_fault, payload_fault
 
 
 class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,6 +100,17 @@ def validation_rejection(error: msgspec.ValidationError, index: int) -> Rejected
     return Rejected(code=code, detail=message, index=index)
 
 
+def names_rejection(batch: Sequence[NewEvent], idempotency_key: str | None) -> Rejected | None:
+    """The refusal of a batch whose stream, event id or idempotency key no store can keep
+    (`ledger.stored_text`): every store asks this first, before its head or its keys, so a
+    batch is refused for it the same way on each."""
+    found = names_fault(batch, idempotency_key)
+    if found is None:
+        return None
+    index, fault = found
+    return Rejected(code=RejectCode.INVALID_FIELD, detail=fault, index=None if index < 0 else index)
+
+
 def fingerprint(batch: Sequence[NewEvent]) -> str:
     """A digest of a batch's content, so a retry with the same key can be recognised."""
     digest = sha256()
@@ -169,6 +181,9 @@ def place(batch: Sequence[NewEvent], view: StoreView, now_ms: int) -> list[Place
                 validate(payload)
             except msgspec.ValidationError as error:
                 return validation_rejection(error, index)
+        fault = payload_fault(payload)
+        if fault is not None:
+            return Rejected(code=RejectCode.INVALID_FIELD, detail=fault, index=index)
         block = item.block
         if block < prev_block:
             return Rejected(

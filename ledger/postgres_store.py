@@ -50,6 +50,7 @@ from ledger.batch import (
     Rejected,
     StoreView,
     fingerprint,
+    names_rejection,
     prepare,
 )
 from ledger.chain import GENESIS_HASH, ChainWalker, Row
@@ -187,13 +188,9 @@ class PostgresStore(BatchedReads):
         idempotency_key: str | None = None,
     ) -> AppendResult:
         batch_fingerprint = fingerprint(batch) if idempotency_key is not None else ""
-        names = [
-            *streams_of(batch),
-            *(item.event_id or "" for item in batch),
-            idempotency_key or "",
-        ]
-        if any("\x00" in name for name in names):
-            return nul_rejection("a stream, event id or idempotency key")
+        rejected = names_rejection(batch, idempotency_key)  # before the server sees them
+        if rejected is not None:
+            return rejected
         self._replace_lost_connection()  # a lost append is never repeated: the next one is
         try:
             with self.connection.transaction():

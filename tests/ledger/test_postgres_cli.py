@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from events import Minted
-from ledger.batch import NewEvent
+from ledger.batch import Appended, NewEvent
 from ledger.postgres_store import PostgresStore
 from ledger.sqlite_store import SqliteStore
 from replay.agents.base import Step
@@ -97,6 +97,29 @@ def test_a_broken_source_stops_the_copy_at_the_bad_record(
     result = invoke("copy", source, postgres_url)
     assert result.exit_code == 3 and "seq 4" in result.output
     assert as_json("info", postgres_url)["head_seq"] == 3
+    assert invoke("verify", postgres_url).exit_code == 0
+
+
+@pytest.mark.parametrize("memo", ["nul \x00 inside", "long " + "m" * 600])
+def test_a_record_postgresql_cannot_keep_stops_the_copy_by_name(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memo: str
+) -> None:
+    """An SQLite log may hold text from before every store refused it (U+0000, or a field past
+    what a PostgreSQL index entry holds): the copy names that record, exit 1, not a server
+    error, and what comes before it is there and verifies."""
+    source = genesis_log(tmp_path)
+    with monkeypatch.context() as before_the_rule:
+        before_the_rule.setattr("ledger.batch.payload_fault", lambda payload: None)
+        store = SqliteStore(source)
+        minted = Minted(asset="USDC", to_account="z", amount=1, memo=memo)
+        assert isinstance(store.append([NewEvent(event=minted, block=9)]), Appended)
+        store.close()
+    head = as_json("info", source)["head_seq"]
+    result = invoke("copy", source, postgres_url)
+    assert result.exit_code == 1, result.output
+    assert f"record {head} of the source cannot be kept in PostgreSQL" in result.output
+    assert "field `memo`" in result.output and "Traceback" not in result.output
+    assert as_json("info", postgres_url)["head_seq"] == head - 1
     assert invoke("verify", postgres_url).exit_code == 0
 
 
