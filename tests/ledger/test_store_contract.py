@@ -162,6 +162,20 @@ def test_text_a_store_cannot_keep_is_refused_by_every_store(store: EventStore) -
     assert [record.event.to_account for record in store.read()] == [at_limit]  # type: ignore[attr-defined]
 
 
+def test_a_block_or_time_past_64_bits_is_refused_by_every_store(store: EventStore) -> None:
+    """SQLite's INTEGER and PostgreSQL's bigint both stop at 2**63 - 1: a caller past it
+    gets the one named refusal from every store, not a server's error from one of them."""
+    for extra in ({"block": 2**63}, {"block": 1, "ts_ms": 2**63}):
+        batch = [
+            mint(1, 1),
+            NewEvent(event=Minted(asset="USDC", to_account="a", amount=1), **extra),
+        ]  # type: ignore[arg-type]
+        result = rejected(store.append(batch), RejectCode.INT_OUT_OF_RANGE)
+        assert result.index == 1 and "2**63 - 1" in result.detail
+    assert store.head() == EMPTY_HEAD
+    appended(store.append([mint(1, 2**63 - 1, ts_ms=2**63 - 1)]))
+
+
 def test_read_bounds(store: EventStore) -> None:
     for block in range(1, 11):
         appended(
