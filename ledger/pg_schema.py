@@ -16,6 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 from events.rejections import RejectCode
 from ledger.batch import NewEvent, Rejected
 from ledger.errors import SchemaTooNew, StoreError, StoreIOError
+from ledger.faults import read_only_message
 from ledger.store import refuse_missing_tables
 
 SCHEMA_VERSION = 1
@@ -97,6 +98,8 @@ def open_log(connection: psycopg.Connection[Any], url: str, create: bool) -> Non
     where = describe_url(url)
     try:
         version = create_schema(connection, create)
+    except NOT_WRITABLE as error:
+        raise server_error(url, error) from error
     except psycopg.Error as error:
         raise StoreError(f"{where} cannot hold a defi-ledger log: {error}") from error
     if version is None:
@@ -136,11 +139,20 @@ def describe_url(url: str) -> str:
     return f"postgresql://{user}{host}{port}/{database}"
 
 
+#: What the server says when this session may not write: a replica or a read-only session,
+#: or a role without the privilege (SQLite's read-only file, in PostgreSQL's terms).
+NOT_WRITABLE = (psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege)
+
+
 def server_error(url: str, error: psycopg.Error, what: str = "") -> StoreError:
-    """A psycopg error as the ledger's: a connection refused or lost (`OperationalError`) is
-    the environment's (`StoreIOError`, exit 4); anything else the server refused is not."""
+    """A psycopg error as the ledger's: a connection refused or lost (`OperationalError`), or
+    a log this session may not write, is the environment's (`StoreIOError`, exit 4, as an
+    SQLite file that is read-only); anything else the server refused is not."""
+    where = what or describe_url(url)
+    if isinstance(error, NOT_WRITABLE):
+        return StoreIOError(f"{read_only_message(where)} [{error}]")
     kind = StoreIOError if isinstance(error, psycopg.OperationalError) else StoreError
-    return kind(f"{what or describe_url(url)}: {error}")
+    return kind(f"{where}: {error}")
 
 
 ROW_COLUMNS = (

@@ -55,7 +55,7 @@ from ledger.batch import (
 )
 from ledger.chain import GENESIS_HASH, ChainWalker, Row
 from ledger.clock import Clock, SystemClock
-from ledger.errors import StoreDamaged, StoreError
+from ledger.errors import StoreDamaged
 from ledger.pg_listen import NOTIFY_CHANNEL, AppendWaiter
 from ledger.pg_schema import (
     COPY_EVENTS,
@@ -213,10 +213,6 @@ class PostgresStore(BatchedReads):
 
     def _store_error(self, error: BaseException) -> BaseException:
         """A psycopg error as the `StoreError` it means; anything else as it is."""
-        if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
-            return StoreError(
-                f"{describe_url(self.url)} is read-only (a replica?): append to the primary"
-            )
         if isinstance(error, psycopg.Error):
             return server_error(self.url, error)
         return error

@@ -132,6 +132,10 @@ def exit_for(error: Exception, path: str | Path | None = None) -> CliExit | None
         return CliExit("out of memory", ExitCode.ENVIRONMENT)
     if type(error).__module__.startswith("psycopg"):
         # The PostgreSQL server is unreachable, read-only or refused us: the environment's.
+        from ledger.pg_schema import NOT_WRITABLE, server_error  # psycopg raised it: it is here
+
+        if isinstance(error, NOT_WRITABLE):  # a view's write, say: named as an append's is
+            return _ledger_exit(server_error(str(path or ""), error, "the log"))
         return CliExit(f"PostgreSQL: {error}", ExitCode.ENVIRONMENT)
     from replay.scenario import ScenarioError  # imported late: it pulls in pydantic
 

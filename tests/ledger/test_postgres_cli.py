@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
+import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
@@ -151,6 +154,56 @@ def test_an_unreachable_server_is_an_error_message(tmp_path: Path) -> None:
     result = invoke("info", f"postgresql://nobody@/x?host={tmp_path}")
     assert result.exit_code == 4 and "cannot connect" in result.output  # the environment's
     assert "Traceback" not in result.output
+
+
+def _assert_writes_refused_as_read_only(log: str, head: object, tmp_path: Path) -> None:
+    more = tmp_path / "more.jsonl"
+    more.write_text(f'{{"block": 10, "event": {MINT}}}\n')
+    for args in (("append", log, more), ("rebuild", log)):
+        result = invoke(*args)
+        assert result.exit_code == 4, result.output  # as an SQLite file that is read-only
+        assert "is read-only here" in result.output and "nothing was written" in result.output
+        assert "Traceback" not in result.output
+    assert as_json("info", log)["head_hash"] == head
+
+
+def test_a_read_only_session_is_an_environment_fault_as_a_read_only_file(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A replica's session (read-only) refuses every write with exit 4, naming why, as an
+    SQLite file that is read-only does; the log reads on."""
+    assert invoke("init", postgres_url).exit_code == 0
+    assert invoke("append", postgres_url, GENESIS).exit_code == 0
+    head = as_json("info", postgres_url)["head_hash"]
+    _assert_writes_refused_as_read_only(
+        f"{postgres_url}{quote(' -cdefault_transaction_read_only=on')}", head, tmp_path
+    )
+
+
+def test_a_role_that_may_not_write_is_an_environment_fault_as_a_read_only_file(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A role granted reading only: its appends and rebuilds are exit 4 as a read-only file's,
+    not a refused input (exit 1) for one and a bare server error for the other."""
+    assert invoke("init", postgres_url).exit_code == 0
+    assert invoke("append", postgres_url, GENESIS).exit_code == 0
+    head = as_json("info", postgres_url)["head_hash"]
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        try:
+            admin.execute(f"CREATE ROLE {role} LOGIN")
+        except psycopg.errors.InsufficientPrivilege:
+            pytest.skip("the server's user may not create a role")
+        try:
+            schema = admin.execute("SELECT current_schema()").fetchone()[0]  # type: ignore[index]
+            admin.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+            admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+            parts = urlsplit(postgres_url)
+            reader = parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}").geturl()
+            _assert_writes_refused_as_read_only(reader, head, tmp_path)
+        finally:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
 
 
 def test_a_replay_into_postgres_writes_the_same_log_as_into_sqlite(
