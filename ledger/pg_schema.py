@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -125,7 +126,9 @@ def _version(connection: psycopg.Connection[Any]) -> int | None:
 
 
 def describe_url(url: str) -> str:
-    """The server and database a URL names, without its password (for messages)."""
+    """The server, database and session options a URL names, without its password (for
+    messages): the options stay, since a `search_path` among them picks the log, one of
+    several in a database (as a file's path names an SQLite log)."""
     try:
         parts = conninfo_to_dict(url)
     except psycopg.Error:
@@ -134,9 +137,11 @@ def describe_url(url: str) -> str:
     port = f":{parts['port']}" if parts.get("port") else ""
     user = f"{parts['user']}@" if parts.get("user") else ""
     database = parts.get("dbname") or ""
-    if host.startswith("/"):  # a Unix socket directory
-        return f"postgresql://{user}/{database}?host={host}"
-    return f"postgresql://{user}{host}{port}/{database}"
+    query = [f"host={host}"] if host.startswith("/") else []  # a Unix socket directory
+    if parts.get("options"):
+        query.append(f"options={quote(str(parts['options']))}")
+    where = f"/{database}" if host.startswith("/") else f"{host}{port}/{database}"
+    return f"postgresql://{user}{where}" + (f"?{'&'.join(query)}" if query else "")
 
 
 #: What the server says when this session may not write: a replica or a read-only session,

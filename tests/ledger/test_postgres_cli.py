@@ -167,6 +167,21 @@ def _assert_writes_refused_as_read_only(log: str, head: object, tmp_path: Path) 
     assert as_json("info", log)["head_hash"] == head
 
 
+def test_messages_name_the_log_a_url_picks_by_its_schema(postgres_url: str) -> None:
+    """A `search_path` picks one log of several in a database, as a path picks a file: what
+    a command says of the log names it whole (only a password is left out), so the URL it
+    prints opens that log and no other."""
+    with psycopg.connect(postgres_url) as connection:
+        schema = str(connection.execute("SELECT current_schema()").fetchone()[0])  # type: ignore[index]
+    missing = invoke("verify", postgres_url)
+    assert missing.exit_code == 1 and "no ledger at" in missing.output
+    assert f"search_path%3D{schema}" in missing.output
+    assert invoke("init", postgres_url).exit_code == 0
+    assert invoke("append", postgres_url, GENESIS).exit_code == 0
+    named = missing.output.split("no ledger at ", 1)[1].split("; create one", 1)[0]
+    assert as_json("info", named)["head_hash"] == as_json("info", postgres_url)["head_hash"]
+
+
 def test_a_read_only_session_is_an_environment_fault_as_a_read_only_file(
     postgres_url: str, tmp_path: Path
 ) -> None:
