@@ -12,6 +12,7 @@ into one of these outcomes, so no command ends in a traceback:
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 import sys
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -347,6 +348,12 @@ def units_option(function: Any) -> Any:
     )(function)
 
 
+def command_line(*words: object) -> str:
+    """A defi-ledger command as a shell takes it: a URL's `&` and `?`, or a space in a path,
+    quoted, so the line a message gives can be pasted as it is."""
+    return shlex.join(["defi-ledger", *map(str, words)])
+
+
 def refresh_views(store: Any, path: Path | str) -> None:
     """Bring the views up to the head; what was appended is in the log whatever happens here.
 
@@ -362,6 +369,6 @@ def refresh_views(store: Any, path: Path | str) -> None:
             raise  # a bug: exit 5, even though the batch is safe
         click.echo(
             f"warning: the records are in the log, but the views were not brought up to date "
-            f"({error}); `defi-ledger rebuild {path}` brings them up to date",
+            f"({error}); `{command_line('rebuild', path)}` brings them up to date",
             err=True,
         )

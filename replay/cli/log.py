@@ -24,6 +24,7 @@ from replay.cli.common import (
     STORED_INT,
     STORED_INT_POSITIVE,
     CliExit,
+    command_line,
     echo_json,
     fail_rejected,
     json_option,
@@ -345,7 +346,7 @@ def info(path: Path | str, as_json: bool) -> None:
         )
     elif views:
         click.echo("views: up to date with the head")
-    click.echo(f"check later: defi-ledger verify {path} --expect-head {head.hash}")
+    click.echo(f"check later: {command_line('verify', path, '--expect-head', head.hash)}")
     click.echo("records by type:")
     for tag, count in counts.items():
         click.echo(f"  {tag:<28} {count}")

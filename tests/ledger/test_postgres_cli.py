@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 import uuid
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -180,6 +181,28 @@ def test_messages_name_the_log_a_url_picks_by_its_schema(postgres_url: str) -> N
     assert invoke("append", postgres_url, GENESIS).exit_code == 0
     named = missing.output.split("no ledger at ", 1)[1].split("; create one", 1)[0]
     assert as_json("info", named)["head_hash"] == as_json("info", postgres_url)["head_hash"]
+
+
+def test_the_verify_line_info_gives_pastes_into_a_shell_for_either_store(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A URL holds `?` and `&` (a socket folder, a schema), a path may hold a space: the
+    `check later` line quotes them, so a shell runs the command it shows on that log."""
+    spaced = tmp_path / "my log.db"
+    genesis_log(tmp_path).rename(spaced)
+    assert invoke("copy", spaced, postgres_url).exit_code == 0
+    for log in (spaced, postgres_url):
+        line = next(
+            line for line in invoke("info", log).output.splitlines() if "check later" in line
+        )
+        echoed = subprocess.run(
+            ["sh", "-c", "printf '%s\\n' " + line.removeprefix("check later: ")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        head = as_json("info", log)["head_hash"]
+        assert echoed == ["defi-ledger", "verify", str(log), "--expect-head", head]
 
 
 def test_a_read_only_session_is_an_environment_fault_as_a_read_only_file(
