@@ -117,6 +117,15 @@ def open_log(connection: psycopg.Connection[Any], url: str, create: bool) -> Non
     refuse_missing_tables(where, missing, LOG_TABLES)
 
 
+def holds_log(url: str) -> bool:
+    """Whether the database at `url` holds a log (of any schema version) yet."""
+    try:
+        with psycopg.connect(url) as connection:
+            return _version(connection) is not None
+    except psycopg.Error as error:
+        raise server_error(url, error, f"cannot connect to {describe_url(url)}") from error
+
+
 def _version(connection: psycopg.Connection[Any]) -> int | None:
     found = connection.execute("SELECT to_regclass('log_schema')").fetchone()
     if found is None or found[0] is None:
