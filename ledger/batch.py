@@ -11,10 +11,11 @@ from hashlib import sha256
 
 import msgspec
 
-from events.base import Event, event_tag
+from events.base import SQLITE_INT_MAX, Event, event_tag
 from events.codec import DecodeCurrent, decoder_of, encode
 from events.rejections import RejectCode
 from ledger.chain import GENESIS_HASH, Row, header_encoder
+from ledger.stored_text import names_fault, payload_fault
 
 
 class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,6 +100,17 @@ def validation_rejection(error: msgspec.ValidationError, index: int) -> Rejected
     return Rejected(code=code, detail=message, index=index)
 
 
+def names_rejection(batch: Sequence[NewEvent], idempotency_key: str | None) -> Rejected | None:
+    """The refusal of a batch whose stream, event id or idempotency key no store can keep
+    (`ledger.stored_text`): every store asks this first, before its head or its keys, so a
+    batch is refused for it the same way on each."""
+    found = names_fault(batch, idempotency_key)
+    if found is None:
+        return None
+    index, fault = found
+    return Rejected(code=RejectCode.INVALID_FIELD, detail=fault, index=None if index < 0 else index)
+
+
 def fingerprint(batch: Sequence[NewEvent]) -> str:
     """A digest of a batch's content, so a retry with the same key can be recognised."""
     digest = sha256()
@@ -169,7 +181,13 @@ def place(batch: Sequence[NewEvent], view: StoreView, now_ms: int) -> list[Place
                 validate(payload)
             except msgspec.ValidationError as error:
                 return validation_rejection(error, index)
+        fault = payload_fault(payload)
+        if fault is not None:
+            return Rejected(code=RejectCode.INVALID_FIELD, detail=fault, index=index)
         block = item.block
+        rejected = _column_int_rejection(item, index)
+        if rejected is not None:
+            return rejected
         if block < prev_block:
             return Rejected(
                 code=RejectCode.BLOCK_ORDER,
@@ -196,6 +214,19 @@ def place(batch: Sequence[NewEvent], view: StoreView, now_ms: int) -> list[Place
         placed.append((seq, block, ts_ms, stream, stream_version, tag, version, payload, event_id))
         prev_block = block
     return placed
+
+
+def _column_int_rejection(item: NewEvent, index: int) -> Rejected | None:
+    """A block or ts_ms past what a store's integer column holds (SQLite's INTEGER and
+    PostgreSQL's bigint alike), from a caller the JSON reader did not check."""
+    for field, value in (("block", item.block), ("ts_ms", item.ts_ms)):
+        if value is not None and value > SQLITE_INT_MAX:
+            return Rejected(
+                code=RejectCode.INT_OUT_OF_RANGE,
+                detail=f"{field} {value} is past 2**63 - 1, the most a store's integer holds",
+                index=index,
+            )
+    return None
 
 
 def _type_facts(event_class: type[Event]) -> tuple[str, int, DecodeCurrent]:

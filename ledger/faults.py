@@ -29,6 +29,15 @@ def lock_timeout_s() -> float:
         return 60.0
 
 
+def read_only_message(where: str) -> str:
+    """Why nothing was written to a PostgreSQL log, and what to do: `SQLITE_READONLY`'s
+    counterpart for a replica, a read-only session or a role without the privilege."""
+    return (
+        f"{where} is read-only here (a replica, or a role that may not write): nothing was "
+        "written; write on the primary as a role that may"
+    )
+
+
 #: SQLite error-name prefixes and what they mean, in the words a person acts on.
 _SQLITE_IO_FAULTS: tuple[tuple[str, str], ...] = (
     ("SQLITE_FULL", "the disk is full (or a file-size limit was reached) writing {path}"),

@@ -18,11 +18,13 @@ from typing import Any
 
 import msgspec
 
+from events.rejections import RejectCode
 from ledger.chain import ChainWalker, Row
-from ledger.errors import IntegrityError, StoreError
+from ledger.errors import IntegrityError, RejectedError, StoreError
 from ledger.sqlite_schema import insert_rows
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
+from ledger.stored_text import row_fault
 
 CHUNK_ROWS = 5_000
 IDEMPOTENCY_COLUMNS = "key, fingerprint, first_seq, last_seq, head_hash"
@@ -133,6 +135,20 @@ def copy_log(source: Any, destination: Any, progress: Progress | None = None) ->
     )
 
 
+def _keepable(chunk: list[Row]) -> tuple[list[Row], RejectedError | None]:
+    """The rows before the first one PostgreSQL cannot keep (`ledger.stored_text`: a record an
+    SQLite log took before every store refused it), and the refusal naming that one."""
+    for position, row in enumerate(chunk):
+        fault = row_fault(row[3], row[8], row[7])
+        if fault is not None:
+            return chunk[:position], RejectedError(
+                RejectCode.INVALID_FIELD,
+                f"record {row[0]} of the source cannot be kept in PostgreSQL: {fault}; the "
+                f"records before it are copied, and the log can stay in SQLite",
+            )
+    return chunk, None
+
+
 def _copy_chunk(
     source: Any,
     destination: Any,
@@ -142,6 +158,11 @@ def _copy_chunk(
     progress: Progress | None,
 ) -> None:
     """Check a chunk against the chain, then write its sound part (all of it, or raise)."""
+    if not isinstance(destination, SqliteStore):
+        chunk, unkept = _keepable(chunk)
+        if unkept is not None:
+            _copy_chunk(source, destination, walker, chunk, write, progress)
+            raise unkept
     before = (walker.expected_seq, walker.prev_hash, walker.prev_block)
     broken = walker.feed_many(chunk)
     sound = chunk if broken is None else [row for row in chunk if row[0] < broken.seq]

@@ -17,6 +17,7 @@ from ledger.batch import (
     Rejected,
     StoreView,
     fingerprint,
+    names_rejection,
     prepare,
 )
 from ledger.chain import ChainWalker, Row
@@ -51,6 +52,9 @@ class MemoryStore:
         expected_head: int | None = None,
         idempotency_key: str | None = None,
     ) -> AppendResult:
+        rejected = names_rejection(batch, idempotency_key)
+        if rejected is not None:
+            return rejected
         batch_fingerprint = fingerprint(batch) if idempotency_key is not None else ""
         if idempotency_key is not None and idempotency_key in self._idempotency:
             return check_idempotent_retry(

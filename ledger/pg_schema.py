@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -16,6 +17,7 @@ from psycopg.conninfo import conninfo_to_dict
 from events.rejections import RejectCode
 from ledger.batch import NewEvent, Rejected
 from ledger.errors import SchemaTooNew, StoreError, StoreIOError
+from ledger.faults import read_only_message
 from ledger.store import refuse_missing_tables
 
 SCHEMA_VERSION = 1
@@ -97,6 +99,8 @@ def open_log(connection: psycopg.Connection[Any], url: str, create: bool) -> Non
     where = describe_url(url)
     try:
         version = create_schema(connection, create)
+    except NOT_WRITABLE as error:
+        raise server_error(url, error) from error
     except psycopg.Error as error:
         raise StoreError(f"{where} cannot hold a defi-ledger log: {error}") from error
     if version is None:
@@ -113,6 +117,15 @@ def open_log(connection: psycopg.Connection[Any], url: str, create: bool) -> Non
     refuse_missing_tables(where, missing, LOG_TABLES)
 
 
+def holds_log(url: str) -> bool:
+    """Whether the database at `url` holds a log (of any schema version) yet."""
+    try:
+        with psycopg.connect(url) as connection:
+            return _version(connection) is not None
+    except psycopg.Error as error:
+        raise server_error(url, error, f"cannot connect to {describe_url(url)}") from error
+
+
 def _version(connection: psycopg.Connection[Any]) -> int | None:
     found = connection.execute("SELECT to_regclass('log_schema')").fetchone()
     if found is None or found[0] is None:
@@ -122,7 +135,9 @@ def _version(connection: psycopg.Connection[Any]) -> int | None:
 
 
 def describe_url(url: str) -> str:
-    """The server and database a URL names, without its password (for messages)."""
+    """The server, database and session options a URL names, without its password (for
+    messages): the options stay, since a `search_path` among them picks the log, one of
+    several in a database (as a file's path names an SQLite log)."""
     try:
         parts = conninfo_to_dict(url)
     except psycopg.Error:
@@ -131,16 +146,27 @@ def describe_url(url: str) -> str:
     port = f":{parts['port']}" if parts.get("port") else ""
     user = f"{parts['user']}@" if parts.get("user") else ""
     database = parts.get("dbname") or ""
-    if host.startswith("/"):  # a Unix socket directory
-        return f"postgresql://{user}/{database}?host={host}"
-    return f"postgresql://{user}{host}{port}/{database}"
+    query = [f"host={host}"] if host.startswith("/") else []  # a Unix socket directory
+    if parts.get("options"):
+        query.append(f"options={quote(str(parts['options']))}")
+    where = f"/{database}" if host.startswith("/") else f"{host}{port}/{database}"
+    return f"postgresql://{user}{where}" + (f"?{'&'.join(query)}" if query else "")
+
+
+#: What the server says when this session may not write: a replica or a read-only session,
+#: or a role without the privilege (SQLite's read-only file, in PostgreSQL's terms).
+NOT_WRITABLE = (psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege)
 
 
 def server_error(url: str, error: psycopg.Error, what: str = "") -> StoreError:
-    """A psycopg error as the ledger's: a connection refused or lost (`OperationalError`) is
-    the environment's (`StoreIOError`, exit 4); anything else the server refused is not."""
+    """A psycopg error as the ledger's: a connection refused or lost (`OperationalError`), or
+    a log this session may not write, is the environment's (`StoreIOError`, exit 4, as an
+    SQLite file that is read-only); anything else the server refused is not."""
+    where = what or describe_url(url)
+    if isinstance(error, NOT_WRITABLE):
+        return StoreIOError(f"{read_only_message(where)} [{error}]")
     kind = StoreIOError if isinstance(error, psycopg.OperationalError) else StoreError
-    return kind(f"{what or describe_url(url)}: {error}")
+    return kind(f"{where}: {error}")
 
 
 ROW_COLUMNS = (

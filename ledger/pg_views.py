@@ -28,6 +28,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from ledger.pg_schema import LOG_TABLES
 from projections.base import Projection, Table
 from projections.snapshot_states import SnapshotState
 from projections.views import DIGEST_COLUMN, checked_state, row_cells, state_digest, view_columns
@@ -276,6 +277,26 @@ def drop_views(connection: Connection, projections: Sequence[Any]) -> None:
                 sql.SQL("DELETE FROM {} WHERE projection = ANY(%s)").format(sql.Identifier(table)),
                 (names,),
             )
+
+
+def drop_unused_log(connection: Connection) -> bool:
+    """Drop the log here, its views too, if it holds no record: one a command created and then
+    wrote nothing into goes, as such an SQLite file is removed. False: it holds records now."""
+    with connection.transaction():
+        head = connection.execute("SELECT seq FROM log_head WHERE id = 1 FOR UPDATE").fetchone()
+        if head is None or head[0] != 0:
+            return False
+        views = connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename LIKE 'view\\_%'"
+        ).fetchall()
+        tables = [*LOG_TABLES, "log_schema", "snapshots", *(row[0] for row in views)]
+        connection.execute(
+            sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(
+                sql.SQL(", ").join(map(sql.Identifier, tables))
+            )
+        )
+    return True
 
 
 class InlineWriter:

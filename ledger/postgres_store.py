@@ -50,11 +50,12 @@ from ledger.batch import (
     Rejected,
     StoreView,
     fingerprint,
+    names_rejection,
     prepare,
 )
 from ledger.chain import GENESIS_HASH, ChainWalker, Row
 from ledger.clock import Clock, SystemClock
-from ledger.errors import StoreDamaged, StoreError
+from ledger.errors import StoreDamaged
 from ledger.pg_listen import NOTIFY_CHANNEL, AppendWaiter
 from ledger.pg_schema import (
     COPY_EVENTS,
@@ -187,13 +188,9 @@ class PostgresStore(BatchedReads):
         idempotency_key: str | None = None,
     ) -> AppendResult:
         batch_fingerprint = fingerprint(batch) if idempotency_key is not None else ""
-        names = [
-            *streams_of(batch),
-            *(item.event_id or "" for item in batch),
-            idempotency_key or "",
-        ]
-        if any("\x00" in name for name in names):
-            return nul_rejection("a stream, event id or idempotency key")
+        rejected = names_rejection(batch, idempotency_key)  # before the server sees them
+        if rejected is not None:
+            return rejected
         self._replace_lost_connection()  # a lost append is never repeated: the next one is
         try:
             with self.connection.transaction():
@@ -216,10 +213,6 @@ class PostgresStore(BatchedReads):
 
     def _store_error(self, error: BaseException) -> BaseException:
         """A psycopg error as the `StoreError` it means; anything else as it is."""
-        if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
-            return StoreError(
-                f"{describe_url(self.url)} is read-only (a replica?): append to the primary"
-            )
         if isinstance(error, psycopg.Error):
             return server_error(self.url, error)
         return error

@@ -29,7 +29,8 @@ import msgspec
 
 from events.record import Record
 from ledger.background import BackgroundWriter
-from ledger.errors import StoreError
+from ledger.errors import StoreIOError
+from ledger.faults import read_only_message
 from ledger.reorg import Retractions, last_canonical_seq
 from ledger.sqlite_store import SqliteStore
 from projections import views
@@ -197,7 +198,7 @@ class Projector:
         as before, while the fold begins: every write of the rebuild is queued after it.
         """
         if self.read_only:
-            raise StoreError("this log is read-only here (a replica?): rebuild on the primary")
+            raise StoreIOError(read_only_message("this log"))
         books = self._fresh()
         head = self.store.head()
         with self._writer() as writer:

@@ -30,6 +30,7 @@ from ledger.batch import (
     Rejected,
     StoreView,
     fingerprint,
+    names_rejection,
     prepare,
 )
 from ledger.chain import ChainWalker, Row
@@ -218,6 +219,9 @@ class SqliteStore(BatchedReads):
         expected_head: int | None = None,
         idempotency_key: str | None = None,
     ) -> AppendResult:
+        rejected = names_rejection(batch, idempotency_key)
+        if rejected is not None:
+            return rejected
         batch_fingerprint = fingerprint(batch) if idempotency_key is not None else ""
         connection = self.connection
         # Inside a step (`one_transaction`) an append is a savepoint of the step's transaction.

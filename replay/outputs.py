@@ -208,6 +208,32 @@ def building_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
         old.unlink(missing_ok=True)
 
 
+def log_absent(target: Path | str) -> bool:
+    """Whether no log is at `target` yet: a command that creates one there and then writes
+    nothing removes it again (`remove_unused_log`), on either store."""
+    if isinstance(target, Path):
+        return not target.exists()
+    from ledger.pg_schema import holds_log
+
+    return not holds_log(target)
+
+
+def remove_unused_log(target: Path | str) -> None:
+    """Remove the log a command created at `target` while it holds no record: an SQLite file
+    with its side files, or a PostgreSQL log's tables (`pg_views.drop_unused_log`)."""
+    if isinstance(target, Path):
+        for suffix in ("", *SQLITE_SIDE_FILES):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        return
+    from ledger.pg_views import drop_unused_log
+
+    store = open_postgres(target)
+    try:
+        drop_unused_log(store.connection)
+    finally:
+        store.close()
+
+
 @contextmanager
 def rewriting_folder(
     target: Path, own: Callable[[str], bool], what: str, *, force: bool, advice: str

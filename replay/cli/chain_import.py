@@ -25,6 +25,7 @@ from replay.importers import FORMATS, ImportResult, check_inputs, import_logs
 from replay.importers.logs import LogFormatError
 from replay.importers.pool_state import PoolStateError
 from replay.importers.token_list import TokenListError
+from replay.outputs import log_absent, remove_unused_log
 
 
 @click.command(name="import")
@@ -87,8 +88,9 @@ def import_command(
     another hash is a reorganisation: the orphaned blocks are retracted, the new ones follow.
     ALEX pool prints without a block height are refused (exit 1, nothing appended).
     A file that is not UTF-8 text, a CSV without ethereum-etl's header or a record that does
-    not parse is refused by its file and line (exit 1; a log created for the import is removed
-    when nothing went into it); a file that cannot be read is an I/O fault (exit 4).
+    not parse is refused by its file and line (exit 1; a log created for the import, a file
+    or a PostgreSQL log's tables, is removed when nothing went into it); a file that cannot
+    be read is an I/O fault (exit 4).
     Facts pass the same checks as `append`'s: one the books cannot explain (a listed holder
     paying more than it holds) stops the import with its code, transaction and log index,
     and nothing of its batch is appended (exit 1).
@@ -111,7 +113,7 @@ def import_command(
         check_inputs(files, **inputs)  # before the log is opened: a refusal creates nothing
     except _REFUSALS as error:
         raise CliExit(f"refused: {error}", ExitCode.REFUSED) from error
-    created = isinstance(path, Path) and not path.exists()
+    created = log_absent(path)
     empty = True
     try:
         with open_log(path, create=True, long_running=True) as store:
@@ -124,7 +126,7 @@ def import_command(
                 refresh_views(store, path)  # the views answer for what was imported
     except _REFUSALS as error:
         if created and empty:
-            _remove_log(Path(path))
+            remove_unused_log(path)
         raise CliExit(f"refused: {error}", ExitCode.REFUSED) from error
     if as_json:
         echo_json(result)
@@ -135,14 +137,6 @@ def import_command(
 
 
 _REFUSALS = (LogFormatError, TokenListError, PoolStateError)
-
-
-def _remove_log(path: Path) -> None:
-    """The log this import created, when a refusal left nothing in it."""
-    from replay.outputs import SQLITE_SIDE_FILES
-
-    for suffix in ("", *SQLITE_SIDE_FILES):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _run(store: LogStore, files: tuple[Path, ...], **options: Any) -> ImportResult:

@@ -12,6 +12,7 @@ into one of these outcomes, so no command ends in a traceback:
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 import sys
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -132,6 +133,10 @@ def exit_for(error: Exception, path: str | Path | None = None) -> CliExit | None
         return CliExit("out of memory", ExitCode.ENVIRONMENT)
     if type(error).__module__.startswith("psycopg"):
         # The PostgreSQL server is unreachable, read-only or refused us: the environment's.
+        from ledger.pg_schema import NOT_WRITABLE, server_error  # psycopg raised it: it is here
+
+        if isinstance(error, NOT_WRITABLE):  # a view's write, say: named as an append's is
+            return _ledger_exit(server_error(str(path or ""), error, "the log"))
         return CliExit(f"PostgreSQL: {error}", ExitCode.ENVIRONMENT)
     from replay.scenario import ScenarioError  # imported late: it pulls in pydantic
 
@@ -343,6 +348,12 @@ def units_option(function: Any) -> Any:
     )(function)
 
 
+def command_line(*words: object) -> str:
+    """A defi-ledger command as a shell takes it: a URL's `&` and `?`, or a space in a path,
+    quoted, so the line a message gives can be pasted as it is."""
+    return shlex.join(["defi-ledger", *map(str, words)])
+
+
 def refresh_views(store: Any, path: Path | str) -> None:
     """Bring the views up to the head; what was appended is in the log whatever happens here.
 
@@ -358,6 +369,6 @@ def refresh_views(store: Any, path: Path | str) -> None:
             raise  # a bug: exit 5, even though the batch is safe
         click.echo(
             f"warning: the records are in the log, but the views were not brought up to date "
-            f"({error}); `defi-ledger rebuild {path}` brings them up to date",
+            f"({error}); `{command_line('rebuild', path)}` brings them up to date",
             err=True,
         )

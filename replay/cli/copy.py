@@ -30,7 +30,9 @@ def copy_command(source: Path | str, destination: Path | str, as_json: bool) -> 
 
     Every record is checked against the chain on the way; the copy has the same head hash.
     Run it again to resume after an interruption, or to bring a copy up to date: it starts
-    after DESTINATION's head. DESTINATION is created if missing.
+    after DESTINATION's head. DESTINATION is created if missing. A record PostgreSQL cannot
+    keep (U+0000 or text past 512 bytes, which an older SQLite log may hold) stops a copy
+    there by name (exit 1), after the records before it.
 
     Example: defi-ledger copy ledger.db postgresql://ledger@db.internal/ledger
     """

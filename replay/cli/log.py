@@ -24,6 +24,7 @@ from replay.cli.common import (
     STORED_INT,
     STORED_INT_POSITIVE,
     CliExit,
+    command_line,
     echo_json,
     fail_rejected,
     json_option,
@@ -84,9 +85,10 @@ def append(
     the lines before it leave them (no overdraft, no value out of an issuer account without a
     mint, a mint or a swap moves a positive amount of a registered asset as the engine's
     commands do (a swap imported from ALEX prints may pay out nothing, as ALEX's pools do),
-    every pool/proposal/market it names exists, authority-only facts from the authority); the
-    first one refused names its line and code, and nothing is appended. The views (view_*
-    tables) are brought up to the new head before the command returns.
+    every pool/proposal/market it names exists, authority-only facts from the authority), and
+    its text is what every store keeps (no U+0000, at most 512 bytes of UTF-8 in a stream, id
+    or text field); the first one refused names its line and code, and nothing is appended.
+    The views (view_* tables) are brought up to the new head before the command returns.
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl
     """
@@ -352,7 +354,7 @@ def info(path: Path | str, as_json: bool) -> None:
         )
     elif views:
         click.echo("views: up to date with the head")
-    click.echo(f"check later: defi-ledger verify {path} --expect-head {head.hash}")
+    click.echo(f"check later: {command_line('verify', path, '--expect-head', head.hash)}")
     click.echo("records by type:")
     for tag, count in counts.items():
         click.echo(f"  {tag:<28} {count}")

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import uuid
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
+import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
 from events import Minted
-from ledger.batch import NewEvent
+from ledger.batch import Appended, NewEvent
 from ledger.postgres_store import PostgresStore
 from ledger.sqlite_store import SqliteStore
 from replay.agents.base import Step
@@ -100,6 +104,29 @@ def test_a_broken_source_stops_the_copy_at_the_bad_record(
     assert invoke("verify", postgres_url).exit_code == 0
 
 
+@pytest.mark.parametrize("memo", ["nul \x00 inside", "long " + "m" * 600])
+def test_a_record_postgresql_cannot_keep_stops_the_copy_by_name(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memo: str
+) -> None:
+    """An SQLite log may hold text from before every store refused it (U+0000, or a field past
+    what a PostgreSQL index entry holds): the copy names that record, exit 1, not a server
+    error, and what comes before it is there and verifies."""
+    source = genesis_log(tmp_path)
+    with monkeypatch.context() as before_the_rule:
+        before_the_rule.setattr("ledger.batch.payload_fault", lambda payload: None)
+        store = SqliteStore(source)
+        minted = Minted(asset="USDC", to_account="z", amount=1, memo=memo)
+        assert isinstance(store.append([NewEvent(event=minted, block=9)]), Appended)
+        store.close()
+    head = as_json("info", source)["head_seq"]
+    result = invoke("copy", source, postgres_url)
+    assert result.exit_code == 1, result.output
+    assert f"record {head} of the source cannot be kept in PostgreSQL" in result.output
+    assert "field `memo`" in result.output and "Traceback" not in result.output
+    assert as_json("info", postgres_url)["head_seq"] == head - 1
+    assert invoke("verify", postgres_url).exit_code == 0
+
+
 def test_a_destination_holding_another_log_is_refused(postgres_url: str, tmp_path: Path) -> None:
     source = genesis_log(tmp_path)
     assert invoke("init", postgres_url).exit_code == 0
@@ -128,6 +155,93 @@ def test_an_unreachable_server_is_an_error_message(tmp_path: Path) -> None:
     result = invoke("info", f"postgresql://nobody@/x?host={tmp_path}")
     assert result.exit_code == 4 and "cannot connect" in result.output  # the environment's
     assert "Traceback" not in result.output
+
+
+def _assert_writes_refused_as_read_only(log: str, head: object, tmp_path: Path) -> None:
+    more = tmp_path / "more.jsonl"
+    more.write_text(f'{{"block": 10, "event": {MINT}}}\n')
+    for args in (("append", log, more), ("rebuild", log)):
+        result = invoke(*args)
+        assert result.exit_code == 4, result.output  # as an SQLite file that is read-only
+        assert "is read-only here" in result.output and "nothing was written" in result.output
+        assert "Traceback" not in result.output
+    assert as_json("info", log)["head_hash"] == head
+
+
+def test_messages_name_the_log_a_url_picks_by_its_schema(postgres_url: str) -> None:
+    """A `search_path` picks one log of several in a database, as a path picks a file: what
+    a command says of the log names it whole (only a password is left out), so the URL it
+    prints opens that log and no other."""
+    with psycopg.connect(postgres_url) as connection:
+        schema = str(connection.execute("SELECT current_schema()").fetchone()[0])  # type: ignore[index]
+    missing = invoke("verify", postgres_url)
+    assert missing.exit_code == 1 and "no ledger at" in missing.output
+    assert f"search_path%3D{schema}" in missing.output
+    assert invoke("init", postgres_url).exit_code == 0
+    assert invoke("append", postgres_url, GENESIS).exit_code == 0
+    named = missing.output.split("no ledger at ", 1)[1].split("; create one", 1)[0]
+    assert as_json("info", named)["head_hash"] == as_json("info", postgres_url)["head_hash"]
+
+
+def test_the_verify_line_info_gives_pastes_into_a_shell_for_either_store(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A URL holds `?` and `&` (a socket folder, a schema), a path may hold a space: the
+    `check later` line quotes them, so a shell runs the command it shows on that log."""
+    spaced = tmp_path / "my log.db"
+    genesis_log(tmp_path).rename(spaced)
+    assert invoke("copy", spaced, postgres_url).exit_code == 0
+    for log in (spaced, postgres_url):
+        line = next(
+            line for line in invoke("info", log).output.splitlines() if "check later" in line
+        )
+        echoed = subprocess.run(
+            ["sh", "-c", "printf '%s\\n' " + line.removeprefix("check later: ")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        head = as_json("info", log)["head_hash"]
+        assert echoed == ["defi-ledger", "verify", str(log), "--expect-head", head]
+
+
+def test_a_read_only_session_is_an_environment_fault_as_a_read_only_file(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A replica's session (read-only) refuses every write with exit 4, naming why, as an
+    SQLite file that is read-only does; the log reads on."""
+    assert invoke("init", postgres_url).exit_code == 0
+    assert invoke("append", postgres_url, GENESIS).exit_code == 0
+    head = as_json("info", postgres_url)["head_hash"]
+    _assert_writes_refused_as_read_only(
+        f"{postgres_url}{quote(' -cdefault_transaction_read_only=on')}", head, tmp_path
+    )
+
+
+def test_a_role_that_may_not_write_is_an_environment_fault_as_a_read_only_file(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A role granted reading only: its appends and rebuilds are exit 4 as a read-only file's,
+    not a refused input (exit 1) for one and a bare server error for the other."""
+    assert invoke("init", postgres_url).exit_code == 0
+    assert invoke("append", postgres_url, GENESIS).exit_code == 0
+    head = as_json("info", postgres_url)["head_hash"]
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        try:
+            admin.execute(f"CREATE ROLE {role} LOGIN")
+        except psycopg.errors.InsufficientPrivilege:
+            pytest.skip("the server's user may not create a role")
+        try:
+            schema = admin.execute("SELECT current_schema()").fetchone()[0]  # type: ignore[index]
+            admin.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+            admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+            parts = urlsplit(postgres_url)
+            reader = parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}").geturl()
+            _assert_writes_refused_as_read_only(reader, head, tmp_path)
+        finally:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
 
 
 def test_a_replay_into_postgres_writes_the_same_log_as_into_sqlite(

@@ -75,6 +75,28 @@ def test_import_into_postgres_gives_the_books_of_an_sqlite_import(
     assert invoke("verify", postgres_url).exit_code == 0
 
 
+def test_a_refused_import_leaves_no_log_it_created_on_either_store(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A log created for an import that wrote nothing is removed, an SQLite file as a
+    PostgreSQL log's tables (there is no log after, as before); a log that was there stays."""
+    garbled = tmp_path / "garbled.json"
+    garbled.write_text("not json\n")
+    for log in (tmp_path / "ledger.db", postgres_url):
+        refused = invoke("import", log, "--format", "etl-json", garbled)
+        assert refused.exit_code == 1 and "garbled.json" in refused.output
+        missing = invoke("info", log)
+        assert "no ledger at" in missing.output, missing.output
+    with psycopg.connect(postgres_url) as connection:
+        left = connection.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchone()
+    assert left == (0,)
+    assert invoke("init", postgres_url).exit_code == 0
+    assert invoke("import", postgres_url, "--format", "etl-json", garbled).exit_code == 1
+    assert head_hash(postgres_url) == "0" * 64  # the empty log given stays
+
+
 def test_a_reorganisation_imported_into_postgres_ends_as_the_canonical_chain(
     postgres_url: str, tmp_path: Path, tokens: Path
 ) -> None:

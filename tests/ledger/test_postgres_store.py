@@ -10,8 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from events import Minted, RejectCode, Transferred
-from ledger.batch import Appended, NewEvent, Rejected
+from events import Minted, Transferred
+from ledger.batch import Appended, NewEvent
 from ledger.clock import FixedClock
 from ledger.errors import StoreDamaged
 from ledger.postgres_store import PostgresStore
@@ -255,25 +255,6 @@ def test_the_server_of_a_killed_run_is_stopped_and_removed_by_the_next_start(
         assert postgres_server.directory.exists()
         with psycopg.connect(postgres_server.url) as connection:
             assert connection.execute("SELECT 1").fetchone() == (1,)
-
-
-def test_a_nul_character_is_a_named_refusal_not_an_error(postgres_url: str) -> None:
-    store = PostgresStore(postgres_url, create=True)
-    plain = Minted(asset="ETH", to_account="a", amount=1)
-    for item in (
-        NewEvent(event=Minted(asset="ETH", to_account="a", amount=1, memo="x\x00y"), block=1),
-        NewEvent(event=Minted(asset="ETH", to_account="a\x00b", amount=1), block=1),
-        NewEvent(event=plain, block=1, stream="s\x00"),
-    ):
-        result = store.append([item])
-        assert isinstance(result, Rejected) and result.code == RejectCode.INVALID_FIELD, result
-        assert "U+0000" in result.detail
-    assert store.head().seq == 0
-    assert isinstance(
-        store.append([NewEvent(event=Minted(asset="ETH", to_account="a", amount=1), block=1)]),
-        Appended,
-    )
-    store.close()
 
 
 def test_without_a_server_tests_skip_saying_why_but_fail_in_ci(

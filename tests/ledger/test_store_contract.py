@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events import AssetRegistered, Burned, Minted, PriceUpdated, RejectCode, Transferred
 from ledger.batch import EMPTY_HEAD, Appended, NewEvent, Rejected
 from ledger.store import EventStore, ReadFilter
+from ledger.stored_text import TEXT_BYTES_MAX
 
 
 def mint(amount: int, block: int, to: str = "alice", **extra: object) -> NewEvent:
@@ -127,6 +129,51 @@ def test_mistyped_field_is_rejected(store: EventStore) -> None:
     wrong = NewEvent(event=Minted(asset="USDC", to_account="a", amount="5"), block=1)  # type: ignore[arg-type]
     result = rejected(store.append([wrong]), RejectCode.INVALID_FIELD)
     assert "$.amount" in result.detail
+
+
+def unkept_text_batches() -> list[tuple[list[NewEvent], str | None]]:
+    """Batches holding text PostgreSQL cannot keep (U+0000, or more than an index entry
+    holds), with the idempotency key each goes with."""
+    plain = Minted(asset="USDC", to_account="a", amount=1)
+    plain_fields = msgspec.structs.asdict(plain)
+    long_name = "".join(chr(0x4E00 + step % 5000) for step in range(TEXT_BYTES_MAX // 3 + 1))
+    return [
+        ([mint(1, 1), NewEvent(event=Minted(**{**plain_fields, "memo": "x\x00"}), block=1)], None),
+        ([mint(1, 1, to="a\x00b")], None),
+        ([NewEvent(event=plain, block=1, stream="s\x00")], None),
+        ([NewEvent(event=plain, block=1, event_id="id\x00")], None),
+        ([mint(1, 1)], "key\x00"),
+        ([mint(1, 1, to=long_name)], None),
+        ([NewEvent(event=plain, block=1, stream="s" * (TEXT_BYTES_MAX + 1))], None),
+        ([NewEvent(event=plain, block=1, event_id="i" * (TEXT_BYTES_MAX + 1))], None),
+        ([mint(1, 1)], "k" * (TEXT_BYTES_MAX + 1)),
+    ]
+
+
+def test_text_a_store_cannot_keep_is_refused_by_every_store(store: EventStore) -> None:
+    """PostgreSQL cannot store U+0000 in text nor index a key past about 2,700 bytes; SQLite
+    can, but a log one store takes must be one every store takes, so each refuses it alike."""
+    for batch, key in unkept_text_batches():
+        result = rejected(store.append(batch, idempotency_key=key), RejectCode.INVALID_FIELD)
+        assert "U+0000" in result.detail or f"at most {TEXT_BYTES_MAX} bytes" in result.detail
+    assert store.head() == EMPTY_HEAD
+    at_limit = "b" * TEXT_BYTES_MAX
+    appended(store.append([mint(1, 1, to=at_limit)], idempotency_key=at_limit))
+    assert [record.event.to_account for record in store.read()] == [at_limit]  # type: ignore[attr-defined]
+
+
+def test_a_block_or_time_past_64_bits_is_refused_by_every_store(store: EventStore) -> None:
+    """SQLite's INTEGER and PostgreSQL's bigint both stop at 2**63 - 1: a caller past it
+    gets the one named refusal from every store, not a server's error from one of them."""
+    for extra in ({"block": 2**63}, {"block": 1, "ts_ms": 2**63}):
+        batch = [
+            mint(1, 1),
+            NewEvent(event=Minted(asset="USDC", to_account="a", amount=1), **extra),
+        ]  # type: ignore[arg-type]
+        result = rejected(store.append(batch), RejectCode.INT_OUT_OF_RANGE)
+        assert result.index == 1 and "2**63 - 1" in result.detail
+    assert store.head() == EMPTY_HEAD
+    appended(store.append([mint(1, 2**63 - 1, ts_ms=2**63 - 1)]))
 
 
 def test_read_bounds(store: EventStore) -> None:
