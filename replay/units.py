@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from events.units import Unit, scale_words
 from projections.columns import Column, column, column_in
 
 UnitsMode = Literal["display", "base"]
@@ -74,6 +75,37 @@ def amount_text(
     if known is None:
         return f"{value:,} base units of {asset}" if value else f"0 {asset}"
     return f"{decimal_text(value, known, places, grouped=True)} {asset}"
+
+
+def event_field_text(
+    unit: Unit | None, value: int, fields: Mapping[str, Any], decimals: Mapping[str, int]
+) -> str:
+    """An event's int field in its unit (`events.units`): an amount in its asset's display
+    units with its symbol, a fixed-point number over its scale (a ratio as %, a multiple as ×,
+    a price in the event's `quote`), a scale as 1e18; as stored where the unit cannot be known
+    (no unit, a plain number, an asset the event leaves empty, a scale that is not positive)."""
+    if unit is None or unit.kind == "plain":
+        return (
+            scale_words(value) if unit is not None and unit.of.startswith("scale") else str(value)
+        )
+    if unit.kind == "amount":
+        if unit.of.startswith("asset="):
+            asset: Any = unit.of.removeprefix("asset=")
+        else:
+            asset = fields.get(unit.of.removeprefix("asset:"))
+        return (
+            amount_text(value, asset, decimals) if isinstance(asset, str) and asset else str(value)
+        )
+    scale = unit.scale or fields.get("scale")
+    if not isinstance(scale, int) or isinstance(scale, bool) or scale <= 0:
+        return str(value)
+    if unit.of == "ratio":
+        return scaled_text(value * 100, scale) + "%"
+    if unit.of == "multiple":
+        return scaled_text(value, scale) + "×"
+    if unit.of == "price":
+        return f"{scaled_text(value, scale)} {fields.get('quote') or ''}".rstrip()
+    return f"{scaled_text(value, scale)} {unit.of}"
 
 
 class Units:
