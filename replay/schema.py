@@ -23,7 +23,7 @@ from events.base import event_types
 from events.units import Unit, event_units
 from ledger.commands import HANDLERS
 from projections.base import Table
-from projections.columns import column
+from projections.columns import column, unit_words
 from projections.runtime import PROJECTIONS, READ_MODELS, make_books
 from projections.views import view_columns
 from replay.agents.catalog import AGENT_KINDS
@@ -84,16 +84,13 @@ def _tables(shown: list[Table]) -> list[dict[str, Any]]:
         columns = []
         for column_name in table.columns:
             described = column(table.name, column_name)
-            unit = described.unit
-            if described.kind == "amount":
-                where = unit.split("=", 1)[1] if "=" in unit else None
-                asset_column = unit.removeprefix("asset:")
-                unit = f"base units of {where}" if where else f"base units of `{asset_column}`"
-            if described.kind == "fixed":
-                scale = "the row's scale" if described.scale == 0 else f"{described.scale:,}"
-                unit = f"{described.unit}, {scale} = 1"
             columns.append(
-                {"name": column_name, "kind": described.kind, "unit": unit, "doc": described.doc}
+                {
+                    "name": column_name,
+                    "kind": described.kind,
+                    "unit": unit_words(table.name, column_name),
+                    "doc": described.doc,
+                }
             )
         tables.append(
             {

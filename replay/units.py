@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from events.units import Unit, scale_words
-from projections.columns import Column, column, column_in
+from projections.columns import SCALE, Column, column, column_in
 
 UnitsMode = Literal["display", "base"]
 JSON_SAFE_MAX = 2**53
@@ -123,14 +123,31 @@ class Units:
         value = row.get(name)
         if value is None:
             return ""
-        if isinstance(value, bool) or not isinstance(value, int) or self.mode == "base":
+        if isinstance(value, bool) or self.mode == "base":
             return str(value)
         described = column_in(table, name, row)
+        if isinstance(value, str) and described.kind == "amount" and value:
+            return self.amounts(described, value, row)  # a list-valued column, comma-joined
+        if not isinstance(value, int):
+            return str(value)
         if described.kind == "amount":
             return amount_text(value, self.asset_of(described, row), self.decimals, self.places)
         if described.kind == "fixed":
             return self.fixed(described, value, row)
+        if described.unit == SCALE:
+            return scale_words(value)
         return str(value)
+
+    def amounts(self, described: Column, value: str, row: Mapping[str, Any]) -> str:
+        """Comma-joined base units as amounts, `; ` between them (a grouped number has commas)."""
+        asset = self.asset_of(described, row)
+        try:
+            return "; ".join(
+                amount_text(int(item), asset, self.decimals, self.places)
+                for item in value.split(",")
+            )
+        except ValueError:
+            return value
 
     @staticmethod
     def asset_of(described: Column, row: Mapping[str, Any]) -> str:
