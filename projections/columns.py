@@ -12,7 +12,8 @@ Kinds:
   `asset:<column>` (the asset named by another column of the row) or `asset=<NAME>`.
 - `fixed`: an integer scaled by `scale` (10**18, 10**8, 10**6, 10**4 or 2**96), of any size;
   `unit` is what the scaled value means: `ratio` (shown as %), `multiple` (×), `price`,
-  `tokens` (a quantity). A scale of 0 means the row's own `scale` column.
+  `tokens` (a quantity), `by row` (each row's, `ROW_UNITS`). A scale of 0 means the row's own
+  `scale` column, an `int` whose unit is `scale` (shown as 1e18).
 
 Columns that are `amount` or `fixed` may exceed 2**63 and are exact integers: the views keep
 them as decimal TEXT plus a sortable `<column>_key` (see `projections/views.py`).
@@ -63,6 +64,7 @@ def _f(scale: int, unit: str, doc: str) -> Column:
 
 
 E18, E8, E6, BPS, Q96 = 10**18, 10**8, 10**6, 10**4, 2**96
+BY_ROW, SCALE = "by row", "scale"
 
 COLUMNS: dict[str, dict[str, Column]] = {
     "balances": {
@@ -78,7 +80,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
     "prices": {
         "asset": _t("the priced asset"),
         "price": _f(0, "price", "the last price; the `scale` column stands for 1"),
-        "scale": _i("the integer that stands for one quote unit (10**decimals)"),
+        "scale": Column("int", "the integer that stands for one quote unit (10**decimals)", SCALE),
         "quote": _t("the quote currency"),
         "block": _i("the block of the last price update"),
     },
@@ -296,11 +298,11 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "target": _t("what it applies to: a pool, a staked token, a reserve"),
         "value": _f(
             1,
-            "tokens",
+            BY_ROW,
             "the new value: a rebate x 1e8 (fee-rebate), or base units of ALEX (issuance) or of "
             "the target's token (reserve-distribution); shown in those units",
         ),
-        "values": _t("a list-valued parameter (emission bands), comma-separated"),
+        "values": _t("a list, comma-separated: emission-schedule bands, base units of ALEX"),
         "recipient": _t("who is paid (reserve distribution)"),
         "effective_height": _i("the first block the change applies to"),
         "enacted": _b("whether it has taken effect"),
@@ -408,8 +410,16 @@ def _change_value(row: Mapping[str, Any]) -> Column | None:
     return None
 
 
+def _change_values(row: Mapping[str, Any]) -> Column | None:
+    """A governance change's `values`: an emission schedule's bands, each ALEX per cycle."""
+    if row.get("parameter") == EMISSION_SCHEDULE:
+        return Column("amount", "ALEX emitted per cycle in each band", "asset=ALEX")
+    return None
+
+
 ROW_UNITS: dict[tuple[str, str], Callable[[Mapping[str, Any]], Column | None]] = {
     ("governance_changes", "value"): _change_value,
+    ("governance_changes", "values"): _change_values,
 }
 """Columns whose unit depends on the row (for display only: the view keeps the column's kind)."""
 
@@ -419,6 +429,20 @@ def column_in(table: str, name: str, row: Mapping[str, Any]) -> Column:
     by_row = ROW_UNITS.get((table, name))
     found = by_row(row) if by_row is not None else None
     return found if found is not None else column(table, name)
+
+
+def unit_words(table: str, name: str) -> str:
+    """A column's unit in words, as the reference and Datasette's descriptions give it."""
+    described = column(table, name)
+    if described.kind == "amount":
+        where = described.unit.split("=", 1)[1] if "=" in described.unit else None
+        return f"base units of {where or '`' + described.unit.removeprefix('asset:') + '`'}"
+    if described.kind == "fixed" and described.unit == BY_ROW:
+        return "set by the row (as stored where the row sets none)"
+    if described.kind == "fixed":
+        scale = f"{described.scale:,}" if described.scale else "the row's scale"
+        return f"{described.unit}, {scale} = 1"
+    return described.unit
 
 
 def is_exact(table: str, name: str) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from projections.columns import COLUMNS, EXACT_KINDS
+from projections.columns import COLUMNS, EXACT_KINDS, ROW_UNITS, SCALE
 from replay.serve import reserve_series_json, table_at_json
 from replay.units import Units
 from replay.view_sql import register_sql_functions
@@ -59,14 +59,17 @@ def render_cell(
             return Markup(f"{escape(value)}<br>") + _link(href, f"transaction {tx}")
     name = table.removeprefix("view_")
     described = COLUMNS.get(name, {}).get(column)
-    if described is None or described.kind not in EXACT_KINDS or not isinstance(value, str):
-        return None
-    try:
-        number = int(value)
-    except ValueError:
+    if described is None:
         return None
     cells = {key: _maybe_int(item) for key, item in zip(row.keys(), row, strict=True)}  # a Row
-    cells[column] = number
+    if (name, column) in ROW_UNITS or described.unit == SCALE:
+        return Markup(escape(Units(DECIMALS).cell(name, column, cells)))
+    if described.kind not in EXACT_KINDS or not isinstance(value, str):
+        return None
+    try:
+        cells[column] = int(value)
+    except ValueError:
+        return None
     return Markup(escape(Units(DECIMALS).cell(name, column, cells)))
 
 

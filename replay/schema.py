@@ -5,16 +5,13 @@
 `projections.columns`), so `defi-ledger schema` and `docs/reference.md` (rendered from the same
 dict by `render_markdown`) cannot drift from the code; a test fails when the file is stale.
 
-Units of event and command fields are read from their names (STYLE.md's naming rule):
-`*_1e18` and `*_e8`/`*_1e8`/`*_x1e8` are fixed point, `*_bps` basis points, blocks and heights
-are block numbers, a chain transaction's or event's place in its block or transaction (`tx_index`,
-`log_index`, `event_index(es)`) an index, and other non-negative integers are amounts in base
-units.
+Units of event and command fields come from `events.units`, the one catalog `log` converts by
+too: declared per event type where a field's name does not say, read from the name where it
+does (STYLE.md's naming rule).
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -23,15 +20,13 @@ import msgspec
 
 import events  # noqa: F401  (the package registers every event type)
 from events.base import event_types
+from events.units import Unit, event_units
 from ledger.commands import HANDLERS
 from projections.base import Table
-from projections.columns import column
+from projections.columns import column, unit_words
 from projections.runtime import PROJECTIONS, READ_MODELS, make_books
 from projections.views import view_columns
 from replay.agents.catalog import AGENT_KINDS
-
-FIXED_SUFFIXES = (("_1e18", "fixed point, 1e18 = 1"), ("_x1e8", "fixed point, 1e8 = 1"))
-BLOCK_NAMES = re.compile(r"(^|_)(block|height|expiry)s?($|_)")
 
 
 def type_name(annotation: Any) -> str:
@@ -49,26 +44,6 @@ def type_name(annotation: Any) -> str:
     return str(getattr(annotation, "__name__", annotation))
 
 
-def unit_of(name: str, kind: str) -> str:
-    """A field's unit by its name (see the module's docstring)."""
-    if "int" not in kind:
-        return ""
-    for suffix, unit in FIXED_SUFFIXES:
-        if name.endswith(suffix):
-            return unit
-    if name.endswith(("_e8", "_1e8")):
-        return "fixed point, 1e8 = 1"
-    if name.endswith("_bps"):
-        return "basis points (1/100 of a %)"
-    if BLOCK_NAMES.search(name):
-        return "block number"
-    if name in ("decimals", "version", "cycle", "position_id", "lock_cycles", "tick", "year"):
-        return "count"
-    if name in ("tx_index", "log_index", "event_index", "event_indexes"):
-        return "index (a position, from 0)"
-    return "base units (of the asset the event names)"
-
-
 def _first_line(obj: Any) -> str:
     doc = (obj.__doc__ or "").strip()
     return doc.split("\n\n")[0].replace("\n", " ").strip() if doc else ""
@@ -79,12 +54,24 @@ def _module_line(obj: Any) -> str:
     return _first_line(sys.modules[obj.__module__])
 
 
+COMMAND_AMOUNT = "base units (of the asset the command names)"
+"""A command's int field its name does not place (every event's field has a unit of its own)."""
+
+
+def _unit_words(units: dict[str, Unit | None], name: str) -> str:
+    if name not in units:
+        return ""  # holds no int
+    unit = units[name]
+    return unit.words() if unit is not None else COMMAND_AMOUNT
+
+
 def struct_fields(cls: Any) -> list[dict[str, str]]:
+    units = event_units(cls)
     return [
         {
             "name": field.name,
             "type": type_name(field.type),
-            "unit": unit_of(field.name, type_name(field.type)),
+            "unit": _unit_words(units, field.name),
             "required": "yes" if field.required else "no",
         }
         for field in msgspec.structs.fields(cls)
@@ -97,16 +84,13 @@ def _tables(shown: list[Table]) -> list[dict[str, Any]]:
         columns = []
         for column_name in table.columns:
             described = column(table.name, column_name)
-            unit = described.unit
-            if described.kind == "amount":
-                where = unit.split("=", 1)[1] if "=" in unit else None
-                asset_column = unit.removeprefix("asset:")
-                unit = f"base units of {where}" if where else f"base units of `{asset_column}`"
-            if described.kind == "fixed":
-                scale = "the row's scale" if described.scale == 0 else f"{described.scale:,}"
-                unit = f"{described.unit}, {scale} = 1"
             columns.append(
-                {"name": column_name, "kind": described.kind, "unit": unit, "doc": described.doc}
+                {
+                    "name": column_name,
+                    "kind": described.kind,
+                    "unit": unit_words(table.name, column_name),
+                    "doc": described.doc,
+                }
             )
         tables.append(
             {

@@ -29,7 +29,7 @@ from ledger.log_copy import copy_log
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from ledger.store import ReadFilter
-from projections.columns import COLUMNS, EXACT_KINDS
+from projections.columns import COLUMNS, EXACT_KINDS, unit_words
 from projections.reserve import ReserveSolvency
 from projections.runtime import make_projections
 from projections.views import view_columns
@@ -92,10 +92,8 @@ def _column_text(table: str, name: str) -> str:
     described = COLUMNS.get(table, {}).get(name)
     if described is None:
         return ""
-    unit = described.unit.replace("asset:", "base units of the row's ").replace(
-        "asset=", "base units of "
-    )
     if described.kind in EXACT_KINDS:
+        unit = unit_words(table, name)
         return f"{described.doc} ({unit}; exact decimal text, sort by {name}_key)"
     return described.doc
 

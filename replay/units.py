@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from projections.columns import Column, column, column_in
+from events.units import Unit, scale_words
+from projections.columns import SCALE, Column, column, column_in
 
 UnitsMode = Literal["display", "base"]
 JSON_SAFE_MAX = 2**53
@@ -76,6 +77,37 @@ def amount_text(
     return f"{decimal_text(value, known, places, grouped=True)} {asset}"
 
 
+def event_field_text(
+    unit: Unit | None, value: int, fields: Mapping[str, Any], decimals: Mapping[str, int]
+) -> str:
+    """An event's int field in its unit (`events.units`): an amount in its asset's display
+    units with its symbol, a fixed-point number over its scale (a ratio as %, a multiple as ×,
+    a price in the event's `quote`), a scale as 1e18; as stored where the unit cannot be known
+    (no unit, a plain number, an asset the event leaves empty, a scale that is not positive)."""
+    if unit is None or unit.kind == "plain":
+        return (
+            scale_words(value) if unit is not None and unit.of.startswith("scale") else str(value)
+        )
+    if unit.kind == "amount":
+        if unit.of.startswith("asset="):
+            asset: Any = unit.of.removeprefix("asset=")
+        else:
+            asset = fields.get(unit.of.removeprefix("asset:"))
+        return (
+            amount_text(value, asset, decimals) if isinstance(asset, str) and asset else str(value)
+        )
+    scale = unit.scale or fields.get("scale")
+    if not isinstance(scale, int) or isinstance(scale, bool) or scale <= 0:
+        return str(value)
+    if unit.of == "ratio":
+        return scaled_text(value * 100, scale) + "%"
+    if unit.of == "multiple":
+        return scaled_text(value, scale) + "×"
+    if unit.of == "price":
+        return f"{scaled_text(value, scale)} {fields.get('quote') or ''}".rstrip()
+    return f"{scaled_text(value, scale)} {unit.of}"
+
+
 class Units:
     """Renders cells of projection tables for people, from the catalog of columns."""
 
@@ -91,14 +123,31 @@ class Units:
         value = row.get(name)
         if value is None:
             return ""
-        if isinstance(value, bool) or not isinstance(value, int) or self.mode == "base":
+        if isinstance(value, bool) or self.mode == "base":
             return str(value)
         described = column_in(table, name, row)
+        if isinstance(value, str) and described.kind == "amount" and value:
+            return self.amounts(described, value, row)  # a list-valued column, comma-joined
+        if not isinstance(value, int):
+            return str(value)
         if described.kind == "amount":
             return amount_text(value, self.asset_of(described, row), self.decimals, self.places)
         if described.kind == "fixed":
             return self.fixed(described, value, row)
+        if described.unit == SCALE:
+            return scale_words(value)
         return str(value)
+
+    def amounts(self, described: Column, value: str, row: Mapping[str, Any]) -> str:
+        """Comma-joined base units as amounts, `; ` between them (a grouped number has commas)."""
+        asset = self.asset_of(described, row)
+        try:
+            return "; ".join(
+                amount_text(int(item), asset, self.decimals, self.places)
+                for item in value.split(",")
+            )
+        except ValueError:
+            return value
 
     @staticmethod
     def asset_of(described: Column, row: Mapping[str, Any]) -> str:

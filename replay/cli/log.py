@@ -210,11 +210,11 @@ def log_command(
 ) -> None:
     """Print records of the log at PATH, in seq order (amounts in display units as text).
 
-    In the table, an amount whose asset the event names (`amount` and its `asset`, `amount_in`
-    and `asset_in`, `*_usdc`, LP amounts, a swap's fee) is shown in display units with its
-    asset, and a price over its scale; every other number as stored (shares, raw units,
-    ratios: `defi-ledger schema` gives each field's unit). CSV and JSON keep every value as
-    stored.
+    In the table, each number is in the unit `defi-ledger schema` gives its field (one catalog,
+    events/units.py): an amount in display units with its asset (shares, LP, a collateral
+    pool's dx and dy, votes), a ratio as %, a price or index over its scale, a scale as 1e18; a
+    block, id, index or count, or an amount whose asset the event does not name, as stored.
+    CSV and JSON keep every value as stored.
 
     Records a reorganisation retracted are marked (`R` before the seq; `"retracted": true`
     in JSON): they stay in the log, and every projection skips them.

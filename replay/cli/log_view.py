@@ -16,9 +16,11 @@ from typing import Any
 import click
 import msgspec
 
+from events.base import event_type
 from events.record import Record
+from events.units import Unit, event_units
 from replay.cli.common import echo_json
-from replay.units import amount_text, scaled_text
+from replay.units import event_field_text
 
 FORMATS = ("table", "csv", "json")
 
@@ -56,71 +58,35 @@ def chosen(records: Iterable[Marked], account: str | None) -> Iterable[Marked]:
             yield record, retracted
 
 
-NAMED_ASSETS = {"usdc": "USDC", "fxusd": "fxUSD"}
-"""Field-name endings that name their asset (`collateral_usdc`, `bonus_fxusd`)."""
-ASSET_FIELDS = {
-    ("Swapped", "fee"): "asset_in",
-    ("Swapped", "rebate"): "asset_in",
-    ("Swapped", "reserve_share"): "asset_in",
-    ("EmergencyIssued", "proceeds"): "token",
-}
-"""Amounts whose asset their event's documentation names in another field."""
-
-
-def field_asset(key: str, fields: Mapping[str, Any]) -> str | None:
-    """The asset an integer field counts, when the event says so; None when it does not.
-
-    Said by the field's name and the event's own fields, and only so: `amount` counts the
-    event's `asset` (or `token`); `amount_in` and `amount_in_net` count `asset_in` (or
-    `token_in`), `amount_x` and `amount_x_in` `token_x`, `amount_fxusd` fxUSD (`amount_usd`,
-    a value, counts no asset); `alex_amount` counts `alex_asset`, `lp_amount` `lp_token`,
-    `lp_minted` `lp_asset`; a name ending in `_usdc` or `_fxusd` counts USDC or fxUSD; a
-    swap's fee, rebate and reserve share count its `asset_in` (`ASSET_FIELDS`). Shares, raw
-    units, ratios and the rest name no asset and stay as stored.
-    """
-    named: Any = None
-    documented = ASSET_FIELDS.get((str(fields.get("type")), key))
-    if documented is not None:
-        named = fields.get(documented)
-    elif key.startswith("amount_"):
-        side = key.removeprefix("amount_")  # in, x, x_in (token_x), in_net (asset_in), fxusd
-        for part in dict.fromkeys((side, side.split("_")[0])):
-            named = fields.get(f"asset_{part}") or fields.get(f"token_{part}")
-            named = named or NAMED_ASSETS.get(part)
-            if named:
-                break
-    elif key == "amount":
-        named = fields.get("asset") or fields.get("token")
-    elif key.endswith("_amount"):
-        stem = key.removesuffix("amount")
-        named = fields.get(stem + "asset") or fields.get(stem + "token")
-    elif key.startswith("lp_") and key != "lp_asset":
-        named = fields.get("lp_asset")
-    else:
-        named = NAMED_ASSETS.get(key.rpartition("_")[2])
-    return named if isinstance(named, str) else None
-
-
 def payload_text(fields: Mapping[str, Any], decimals: Mapping[str, int]) -> str:
-    """The event's fields as `key=value`: an amount whose asset the event names in display
-    units with its asset (`field_asset`), a price over its scale in its quote; every other
-    value as stored (`defi-ledger schema` gives each field's unit), nested ones as JSON."""
+    """The event's fields as `key=value`, each int in the unit `events.units` gives it
+    (`replay.units.event_field_text`; a list of them `[a; b]`); other values as stored, nested
+    ones as JSON."""
+    units = event_units_of(str(fields.get("type")))
     parts = []
     for key, value in fields.items():
         if key == "type":
             continue
+        unit = units.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
-            if key == "price" and isinstance(fields.get("scale"), int) and fields["scale"] > 0:
-                value = f"{scaled_text(value, fields['scale'])} {fields.get('quote', '')}".strip()
-            else:
-                asset = field_asset(key, fields)
-                if asset is not None:
-                    value = amount_text(value, asset, decimals)
-            value = str(value).replace(" ", "\u00a0")
+            value = event_field_text(unit, value, fields, decimals).replace(" ", "\u00a0")
+        elif unit is not None and isinstance(value, list) and all(_is_int(v) for v in value):
+            shown = (event_field_text(unit, item, fields, decimals) for item in value)
+            value = "[" + "; ".join(shown).replace(" ", "\u00a0") + "]"
         elif isinstance(value, dict | list | tuple):
             value = msgspec.json.encode(value).decode()  # nested: compact JSON, as stored
         parts.append(f"{key}={value}")
     return " ".join(parts)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def event_units_of(tag: str) -> Mapping[str, Unit | None]:
+    """The units of an event type's int fields by its tag (none for a tag not registered)."""
+    cls = event_type(tag)
+    return event_units(cls) if cls is not None else {}
 
 
 def emit(records: Iterable[Marked], fmt: str, decimals: Mapping[str, int]) -> None:

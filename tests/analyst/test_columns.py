@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
-from projections.columns import COLUMNS, EXACT_KINDS
+from projections.columns import BY_ROW, COLUMNS, EXACT_KINDS, ROW_UNITS
 from projections.runtime import make_books, shown
 
 
@@ -45,5 +45,7 @@ def test_amounts_name_the_column_or_asset_they_are_in() -> None:
                 assert unit.startswith(("asset=", "asset:")), (table, name)
                 if unit.startswith("asset:"):
                     assert unit.removeprefix("asset:") in columns, (table, name)
-            if described.kind in EXACT_KINDS - {"amount"}:
+            if described.kind in EXACT_KINDS - {"amount"} and described.unit == BY_ROW:
+                assert (table, name) in ROW_UNITS, (table, name)  # the row gives the unit
+            elif described.kind in EXACT_KINDS - {"amount"}:
                 assert described.unit in ("ratio", "multiple", "price", "tokens"), (table, name)

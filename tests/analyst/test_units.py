@@ -53,7 +53,7 @@ def test_cells_carry_their_unit() -> None:
         ("reserve-distribution", 25 * 10**7, "2.5 WBTC"),  # the target's token
         ("fee-rebate", 5 * 10**7, "50%"),  # a rebate x 1e8
         ("emission-schedule", 0, "0"),  # the bands are in `values`
-        ("a-parameter-not-known", 7, "7 tokens"),  # the column's own unit
+        ("a-parameter-not-known", 7, "7"),  # no unit known: as stored, never a guess
     ],
 )
 def test_a_governance_change_value_has_its_parameters_unit(
@@ -63,6 +63,55 @@ def test_a_governance_change_value_has_its_parameters_unit(
     row = {"parameter": parameter, "target": "WBTC", "value": value}
     assert units.cell("governance_changes", "value", row) == shown
     assert Units({}, mode="base").cell("governance_changes", "value", row) == str(value)
+
+
+def test_an_emission_schedule_s_bands_are_alex() -> None:
+    units = Units({"ALEX": 8})
+    row = {"parameter": "emission-schedule", "target": "ALEX", "values": "70000000000000,5"}
+    assert units.cell("governance_changes", "values", row) == "700,000 ALEX; 0.00000005 ALEX"
+    assert Units({}, mode="base").cell("governance_changes", "values", row) == row["values"]
+    other = {**row, "parameter": "a-parameter-not-known"}
+    assert units.cell("governance_changes", "values", other) == row["values"]
+
+
+def test_a_price_s_scale_reads_as_a_power() -> None:
+    row = {"asset": "ETH", "price": 2000 * 10**18, "scale": 10**18, "quote": "USD"}
+    assert Units({}).cell("prices", "scale", row) == "1e18"
+    assert Units({}).cell("prices", "price", row) == "2,000 USD"
+    assert Units({}, mode="base").cell("prices", "scale", row) == str(10**18)
+
+
+def test_datasette_and_the_reference_say_a_governance_change_s_unit_is_its_rows() -> None:
+    from replay.schema import schema
+    from replay.serve import table_metadata
+
+    described = table_metadata()["view_governance_changes"]["columns"]["value"]
+    assert "tokens" not in described and "set by the row" in described
+    (governance,) = [p for p in schema()["projections"] if p["projection"] == "governance"]
+    changes = {t["table"]: t for t in governance["tables"]}["governance_changes"]
+    value = {c["name"]: c for c in changes["columns"]}["value"]
+    assert "tokens" not in value["unit"] and "set by the row" in value["unit"]
+
+
+class ViewRow(dict[str, object]):
+    """A row as Datasette hands it to `render_cell` (sqlite3.Row: keys, then its values)."""
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(self.values())
+
+
+def test_datasette_shows_bands_and_scales_in_their_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    from replay import datasette_plugin
+
+    monkeypatch.setitem(datasette_plugin.DECIMALS, "ALEX", 8)
+    bands = ViewRow(parameter="emission-schedule", value="0", values="70000000000000,5")
+    cell = datasette_plugin.render_cell(
+        bands, bands["values"], "values", "view_governance_changes", "log", None
+    )
+    assert str(cell) == "700,000 ALEX; 0.00000005 ALEX"
+    prices = ViewRow(asset="ETH", price="2000", scale=10**18, quote="USD")
+    cell = datasette_plugin.render_cell(prices, 10**18, "scale", "view_prices", "log", None)
+    assert str(cell) == "1e18"
 
 
 def test_json_writes_ints_beyond_2_53_as_strings() -> None:

@@ -51,3 +51,8 @@ def test_the_genesis_dao_changes_the_emission_schedule_from_the_block_it_states(
         assert event["coinbase"] == expected, record  # type: ignore[index]
     pauses = [record["event"]["paused"] for record in events(db, "GovernancePauseSet")]  # type: ignore[index]
     assert pauses == [True, False]
+    # The schedule's bands read in ALEX (they were its base units, comma-joined).
+    changes = ("--projection", "governance", "--table", "governance_changes")
+    shown = run("state", db, *changes)
+    assert "700,000 ALEX; 350,000 ALEX; 175,000 ALEX" in shown and str(NEW_BAND) not in shown
+    assert f"{NEW_BAND},{NEW_BAND // 2}" in run("state", db, *changes, "--units", "base")
