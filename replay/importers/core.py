@@ -267,11 +267,12 @@ def import_logs(
     reader = READERS[format]
     tokens = load_token_list(token_list, chain_id)
     importer = _Importer(store, chain_id, tokens, fee_bps, load_state(pool_state))
-    removed = 0
+    removed = pending = 0
     try:
         for path in files:
             for logs in transactions(reader(path)):
-                live = [log for log in logs if not log.removed]
+                live = [log for log in logs if not (log.removed or log.pending)]
+                pending += sum(log.pending for log in logs)
                 removed += len(logs) - len(live)
                 if live:
                     importer.take(live)
@@ -283,8 +284,10 @@ def import_logs(
     result = importer.result
     for kind, counter in sorted(importer.outcomes.counts.items()):
         result.counts[kind] = {key: counter.get(key, 0) for key in _OUTCOMES}
-    if removed:
-        importer.outcomes.reasons["any: reported removed by the node"] += removed
+    if removed - pending:
+        importer.outcomes.reasons["any: reported removed by the node"] += removed - pending
+    if pending:
+        importer.outcomes.reasons["any: pending, in no block yet"] += pending
     result.unmapped_reasons = dict(sorted(importer.outcomes.reasons.items()))
     result.head_seq = store.head().seq
     return result

@@ -38,6 +38,9 @@ class ChainLog(msgspec.Struct, frozen=True, gc=False):
     """The non-indexed fields, ABI-encoded, 0x hex."""
     removed: bool = False
     """True when a node reported the log as removed by a reorganisation (`eth_getLogs`)."""
+    pending: bool = False
+    """True for a log in no block yet (`eth_getLogs` to the `pending` block: its block, hashes
+    and indexes null): nothing places it on the chain, so it is counted, never imported."""
 
 
 class LogFormatError(ValueError):
@@ -112,8 +115,26 @@ def _hex(value: Any) -> str:
     text = value.strip().lower()
     if not text.startswith("0x"):
         text = "0x" + text
+    if len(text) % 2:
+        raise ValueError(f"{value!r} has an odd number of hex digits")
     bytes.fromhex(text[2:])  # refuses what is not hex here, where the line is known
     return text
+
+
+def _sized(size: int) -> Callable[[Any], str]:
+    """0x hex text of exactly `size` bytes: a hash (32), an address (20), a topic (32)."""
+
+    def sized(value: Any) -> str:
+        text = _hex(value)
+        if len(text) != 2 + 2 * size:
+            raise ValueError(f"{value!r} is not {size} bytes long ({len(text) // 2 - 1})")
+        return text
+
+    return sized
+
+
+_hash = _sized(32)
+_address = _sized(20)
 
 
 def _quantity(value: Any) -> int:
@@ -133,38 +154,60 @@ def _quantity(value: Any) -> int:
 
 
 def _topics(value: Any) -> tuple[str, ...]:
+    """The topics, each 32 bytes: a shorter or longer one would decode to another address."""
     if isinstance(value, str):
         value = [item for item in value.split(",") if item.strip()]
-    return tuple(_hex(item) for item in value)
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of topics, not {type(value).__name__} {value!r}")
+    return tuple(_topic(item) for item in value)
+
+
+_topic = _sized(32)
+_Parsed = TypeVar("_Parsed")
+
+
+def field(item: dict[str, Any], name: str, parse: Callable[[Any], _Parsed]) -> _Parsed:
+    """`item[name]` parsed, a missing or wrong value named by its field."""
+    value = item.get(name)
+    if value is None:
+        raise ValueError(f"no `{name}`")
+    try:
+        return parse(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"`{name}`: {error}") from error
+
+
+_ETL_NAMES = ("block_number", "block_hash", "transaction_hash", "transaction_index", "log_index")
+_RPC_NAMES = ("blockNumber", "blockHash", "transactionHash", "transactionIndex", "logIndex")
+"""Where each format keeps a log's block, block hash, transaction hash and index, log index."""
+
+
+def _located(item: dict[str, Any], names: tuple[str, ...], removed: bool = False) -> ChainLog:
+    block, block_hash, tx_hash, tx_index, log_index = names
+    return ChainLog(
+        block=field(item, block, _quantity),
+        block_hash=field(item, block_hash, _hash),
+        tx_hash=field(item, tx_hash, _hash),
+        tx_index=field(item, tx_index, _quantity),
+        log_index=field(item, log_index, _quantity),
+        address=field(item, "address", _address),
+        topics=field(item, "topics", _topics),
+        data=_hex(item.get("data") or "0x"),
+        removed=removed,
+    )
 
 
 def from_etl(item: dict[str, Any]) -> ChainLog:
     """An ethereum-etl log record (JSON or CSV row) as a `ChainLog`."""
-    return ChainLog(
-        block=_quantity(item["block_number"]),
-        block_hash=str(item["block_hash"]).lower(),
-        tx_hash=str(item["transaction_hash"]).lower(),
-        tx_index=_quantity(item["transaction_index"]),
-        log_index=_quantity(item["log_index"]),
-        address=str(item["address"]).lower(),
-        topics=_topics(item["topics"]),
-        data=_hex(item.get("data") or "0x"),
-    )
+    return _located(item, _ETL_NAMES)
 
 
 def from_rpc(item: dict[str, Any]) -> ChainLog:
-    """An `eth_getLogs` result item (hex quantities) as a `ChainLog`."""
-    return ChainLog(
-        block=_quantity(item["blockNumber"]),
-        block_hash=str(item["blockHash"]).lower(),
-        tx_hash=str(item["transactionHash"]).lower(),
-        tx_index=_quantity(item["transactionIndex"]),
-        log_index=_quantity(item["logIndex"]),
-        address=str(item["address"]).lower(),
-        topics=_topics(item["topics"]),
-        data=_hex(item.get("data") or "0x"),
-        removed=bool(item.get("removed", False)),
-    )
+    """An `eth_getLogs` result item (hex quantities) as a `ChainLog`; a pending one (in no
+    block yet) is marked so."""
+    if "blockHash" in item and item["blockHash"] is None:
+        return ChainLog(0, "", "", 0, 0, "", (), "0x", pending=True)
+    return _located(item, _RPC_NAMES, removed=item.get("removed") is True)
 
 
 def _parsed(path: Path, where: str, item: Any, parse: Callable[[Any], ChainLog]) -> ChainLog:
@@ -173,7 +216,10 @@ def _parsed(path: Path, where: str, item: Any, parse: Callable[[Any], ChainLog])
             raise TypeError("not a JSON object")
         return parse(item)
     except (KeyError, ValueError, TypeError) as error:
-        raise LogFormatError(f"{path}: {where}: not a log record ({error!r})") from error
+        raise LogFormatError(
+            f"{path}: {where}: not a log record ({error}); correct or remove that record, "
+            "or export the file again"
+        ) from error
 
 
 _Quantity = Annotated[int, msgspec.Meta(ge=0, le=SQLITE_INT_MAX)]
@@ -205,8 +251,12 @@ def _etl_fast(line: str) -> ChainLog | None:
     if item.type != "log":
         return None
     topics, data = tuple(topic.lower() for topic in item.topics), item.data.lower()
+    block_hash, tx_hash = item.block_hash.lower(), item.transaction_hash.lower()
+    address = item.address.lower()
+    if len(address) != 42 or any(len(text) != 66 for text in (block_hash, tx_hash, *topics)):
+        return None  # the general path names the field of the wrong size
     try:
-        for text in (data, *topics):
+        for text in (data, block_hash, tx_hash, address, *topics):
             if text[:2] != "0x":
                 return None  # the general path adds the prefix
             bytes.fromhex(text[2:])
@@ -214,11 +264,11 @@ def _etl_fast(line: str) -> ChainLog | None:
         return None  # not hex: the general path refuses it by name
     return ChainLog(
         item.block_number,
-        item.block_hash.lower(),
-        item.transaction_hash.lower(),
+        block_hash,
+        tx_hash,
         item.transaction_index,
         item.log_index,
-        item.address.lower(),
+        address,
         topics,
         data,
     )

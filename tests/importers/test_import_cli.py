@@ -129,13 +129,19 @@ def test_the_views_answer_for_the_import_when_it_returns(tmp_path: Path, tokens_
         ("log_index", 2**300, "a 91-digit number is not a block number"),
         ("data", "0xzz", "non-hexadecimal"),
         ("topics", ["0xqq"], "non-hexadecimal"),
+        ("topics", ["0x00" + "ab" * 32], "`topics`: '0x00abab"),
+        ("topics", ["0x" + "ab" * 20], "is not 32 bytes long (20)"),
+        ("block_hash", "0x12", "`block_hash`: '0x12' is not 32 bytes long (1)"),
+        ("address", "0x" + "ab" * 32, "is not 20 bytes long (32)"),
+        ("data", "0x123", "'0x123' has an odd number of hex digits"),
     ],
 )
 def test_a_log_field_out_of_range_or_not_hex_is_refused_by_line(
     tmp_path: Path, tokens_file: Path, fmt: str, field: str, value: object, says: str
 ) -> None:
-    """The general reader and the fast path of well-formed JSON lines refuse alike; nothing is
-    appended (a block past 2**63 - 1 once reached SQLite and crashed the import)."""
+    """The general reader and the fast path of well-formed JSON lines refuse alike, naming the
+    field; nothing is appended (a block past 2**63 - 1 once reached SQLite and crashed the
+    import; a 33-byte topic was read as another address)."""
     chain, _ = demo_history()
     chain.logs[2] = {**chain.logs[2], field: value}
     logs = write_logs(tmp_path, "logs", chain.logs, fmt)
@@ -160,3 +166,24 @@ def test_a_value_of_the_wrong_kind_where_hex_belongs_is_refused(
     )
     assert result.exit_code == 1, result.output
     assert "line 1: not a log record" in result.output and "expected 0x hex text" in result.output
+
+
+def test_a_pending_log_is_counted_never_placed_on_a_block(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    """`eth_getLogs` to the `pending` block returns logs whose block hash is null: no block
+    holds them yet, so they are counted, not imported under a block hash of "none"."""
+    chain, _ = demo_history()
+    logs = write_logs(tmp_path, "logs", chain.logs, "rpc-json")
+    document = json.loads(logs.read_text())
+    document["result"][-1].update(blockHash=None, logIndex=None, transactionIndex=None)
+    document["result"][-2].update(blockHash=None)
+    logs.write_text(json.dumps(document))
+    db = tmp_path / "ledger.db"
+    args = ["import", str(db), "--format", "rpc-json", "--token-list", str(tokens_file)]
+    result = CliRunner().invoke(cli, [*args, str(logs)])
+    assert result.exit_code == 0, result.output
+    assert "unmapped: any: pending, in no block yet: 2" in result.output
+    assert f"{len(chain.logs) - 2} logs read" in result.output
+    records = CliRunner().invoke(cli, ["log", str(db), "--format", "json"])
+    assert records.exit_code == 0 and '"none"' not in records.output
