@@ -137,7 +137,7 @@ _hash = _sized(32)
 _address = _sized(20)
 
 
-def _quantity(value: Any) -> int:
+def quantity(value: Any) -> int:
     """A block number or index: an int, or its decimal or 0x hex text, 0..`SQLITE_INT_MAX`."""
     if type(value) is int:
         number = value
@@ -185,11 +185,11 @@ _RPC_NAMES = ("blockNumber", "blockHash", "transactionHash", "transactionIndex",
 def _located(item: dict[str, Any], names: tuple[str, ...], removed: bool = False) -> ChainLog:
     block, block_hash, tx_hash, tx_index, log_index = names
     return ChainLog(
-        block=field(item, block, _quantity),
+        block=field(item, block, quantity),
         block_hash=field(item, block_hash, _hash),
         tx_hash=field(item, tx_hash, _hash),
-        tx_index=field(item, tx_index, _quantity),
-        log_index=field(item, log_index, _quantity),
+        tx_index=field(item, tx_index, quantity),
+        log_index=field(item, log_index, quantity),
         address=field(item, "address", _address),
         topics=field(item, "topics", _topics),
         data=_hex(item.get("data") or "0x"),

@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 
-from replay.importers.logs import LogFormatError, utf8_only
+from replay.importers.logs import LogFormatError, field, quantity, utf8_only
 
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|([^\s()]+))')
 
@@ -128,7 +128,7 @@ def _prints(path: Path) -> Iterator[StacksPrint]:
                 yield StacksPrint(
                     contract_id=str(log["contract_id"]),
                     tx_id=str(item["tx_id"]).lower(),
-                    event_index=int(item["event_index"]),
+                    event_index=field(item, "event_index", quantity),
                     block_height=_where(item, "block_height"),
                     value=parse_clarity(str(log["value"]["repr"])),
                     tx_index=_where(item, "tx_index"),
@@ -136,21 +136,25 @@ def _prints(path: Path) -> Iterator[StacksPrint]:
                 )
             except (KeyError, TypeError, ValueError) as error:
                 where = f"page {page_number} result {index}"
-                raise LogFormatError(f"{path}: {where}: not a contract log ({error})") from error
+                raise LogFormatError(
+                    f"{path}: {where}: not a contract log ({error}); correct or remove that "
+                    "item, or export the pages again"
+                ) from error
 
 
-def _field(item: dict[str, Any], field: str) -> Any:
+def _field(item: dict[str, Any], name: str) -> Any:
     """A field of an event item, or of the transaction it embeds (`tx`); None if neither has it."""
-    found = item.get(field)
+    found = item.get(name)
     if found is None and isinstance(item.get("tx"), dict):
-        found = item["tx"].get(field)
+        found = item["tx"].get(name)
     return found
 
 
-def _where(item: dict[str, Any], field: str) -> int | None:
-    """`block_height` or `tx_index` of an event item (or of its `tx`)."""
-    found = _field(item, field)
-    return None if found is None else int(found)
+def _where(item: dict[str, Any], name: str) -> int | None:
+    """`block_height` or `tx_index` of an event item (or of its `tx`): an int or its decimal
+    text, 0..2**63 - 1 (a fraction or a negative height places a print nowhere)."""
+    found = _field(item, name)
+    return None if found is None else field({name: found}, name, quantity)
 
 
 def _block_hash(item: dict[str, Any]) -> str | None:

@@ -6,11 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from ledger.sqlite_store import SqliteStore
+from replay.cli import cli
 from replay.importers import import_logs
 from replay.importers.alex_import import MissingBlockHeight
 from replay.importers.stacks_api import parse_clarity, read_stacks_pages
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "chain"
+POOLS = FIXTURES / "alex-demo.pools.json"
 
 SWAP_PRINT = (
     '(tuple (action "swap-x-for-y") (data (tuple (dx u100000000) (dy u98123456) '
@@ -64,3 +69,31 @@ def test_every_print_of_a_page_is_counted_by_action(tmp_path: Path) -> None:
         "ALEX print: pool/swap-x-for-y: the pool record has no uint `balance-x`": 2
     }
     assert store.head().seq == 0
+
+
+@pytest.mark.parametrize("name", ["block_height", "tx_index", "event_index"])
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (1.5, "expected a number, not float 1.5"),
+        (-5, "-5 is not a block number or index"),
+        (2**70, "1180591620717411303424 is not a block number or index"),
+        (True, "expected a number, not bool True"),
+    ],
+)
+def test_a_height_or_index_that_is_no_whole_number_in_range_is_refused_by_item(
+    tmp_path: Path, name: str, value: object, says: str
+) -> None:
+    """A fraction was cut to a whole block, a negative height refused as a negative amount, and
+    a height or index past 2**63 - 1 recorded: each is refused by its page and item instead,
+    before the log is created."""
+    pages = json.loads((FIXTURES / "alex-demo.events.json").read_text())
+    pages[0]["results"][0][name] = value
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(pages))
+    db = tmp_path / "alex.db"
+    args = ["import", str(db), "--format", "stacks-json", "--pool-state", str(POOLS), str(path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert f"page 0 result 0: not a contract log (`{name}`: {says}" in result.output
+    assert not db.exists()
