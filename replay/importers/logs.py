@@ -59,14 +59,25 @@ ETL_CSV_COLUMNS = (
 """The columns of ethereum-etl's logs CSV a log is read from (`data` may be left out)."""
 
 _CHUNK = 1 << 20
+TEXT = "utf-8-sig"
+"""How the files are read: UTF-8, a byte order mark before the first line (as spreadsheet
+programs save a CSV) passed over."""
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def check_text(path: Path) -> None:
     """Refuse a file that is not UTF-8 text: a `LogFormatError` naming the offset and line of
-    its first byte that is not (the file is read in chunks, never whole)."""
+    its first byte that is not (the file is read in chunks, never whole), or saying it is
+    gzip-compressed."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     with path.open("rb") as raw:
+        if raw.read(2) == GZIP_MAGIC:
+            raise LogFormatError(
+                f"{path}: gzip-compressed, which the import does not read; decompress it "
+                f"(gunzip -k {path}) and import the file that writes"
+            )
+        raw.seek(0)
         while True:
             chunk = raw.read(_CHUNK)
             pending = len(decoder.getstate()[0])  # a character split across chunks
@@ -280,7 +291,7 @@ def read_etl_jsonl(path: Path) -> Iterator[ChainLog]:
 
 
 def _etl_jsonl(path: Path) -> Iterator[ChainLog]:
-    with path.open(encoding="utf-8") as lines:
+    with path.open(encoding=TEXT) as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -304,7 +315,7 @@ def read_etl_csv(path: Path) -> Iterator[ChainLog]:
 
 
 def _etl_csv(path: Path) -> Iterator[ChainLog]:
-    with path.open(newline="", encoding="utf-8") as rows:
+    with path.open(newline="", encoding=TEXT) as rows:
         reader = csv.DictReader(rows)
         if reader.fieldnames is None:
             return  # an empty file
@@ -325,7 +336,7 @@ def read_rpc(path: Path) -> Iterator[ChainLog]:
 
 def _rpc(path: Path) -> Iterator[ChainLog]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding=TEXT))
     except json.JSONDecodeError as error:
         raise LogFormatError(f"{path}: {error}") from error
     responses = document if isinstance(document, list) else [document]

@@ -29,6 +29,7 @@ token x and token y, and `weight_x`/`weight_y` (x 1e8) its weights, which its pr
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import msgspec
@@ -89,7 +90,7 @@ def load_state(path: Path | None) -> ChainState:
     """
     if path is None:
         return ChainState()
-    content = path.read_bytes()
+    content = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     try:
         parsed = msgspec.json.decode(content, type=_StateFile)
     except (msgspec.DecodeError, msgspec.ValidationError) as error:

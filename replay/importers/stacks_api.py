@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 
-from replay.importers.logs import LogFormatError, field, quantity, utf8_only
+from replay.importers.logs import TEXT, LogFormatError, field, quantity, utf8_only
 
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|([^\s()]+))')
 
@@ -112,7 +112,7 @@ def read_stacks_pages(path: Path) -> Iterator[StacksPrint]:
 
 def _prints(path: Path) -> Iterator[StacksPrint]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding=TEXT))
     except json.JSONDecodeError as error:
         raise LogFormatError(f"{path}: {error}") from error
     pages = document if isinstance(document, list) else [document]

@@ -8,6 +8,7 @@ A token that is not in the list is recorded with unknown decimals, never guessed
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def load_token_list(path: Path | None, chain_id: int) -> dict[str, ListedToken]:
     """
     if path is None:
         return {}
-    content = path.read_bytes()
+    content = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     try:
         parsed = msgspec.json.decode(content, type=_TokenList)
     except (msgspec.DecodeError, msgspec.ValidationError, json.JSONDecodeError) as error:

@@ -3,6 +3,9 @@ created or appended: a new log is not left behind, an existing one keeps its hea
 
 from __future__ import annotations
 
+import codecs
+import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ from click.testing import CliRunner
 from ledger.sqlite_store import SqliteStore
 from replay.cli import cli
 from replay.importers.logs import ETL_CSV_COLUMNS, LogFormatError, check_text
-from tests.importers.chain_model import demo_history
+from tests.importers.chain_model import demo_history, token_list
 from tests.importers.conftest import write_logs
 
 FORMATS = ["etl-json", "etl-csv", "rpc-json", "stacks-json"]
@@ -149,4 +152,60 @@ def test_a_line_refused_midway_leaves_no_new_log_and_the_old_one_as_it_was(
     assert not new.exists() and not Path(f"{new}-wal").exists()
     before = _head(existing_log)
     assert _import(existing_log, "--format", "etl-json", str(logs))[0] == 1
+    assert _head(existing_log) == before
+
+
+CHAIN = Path(__file__).resolve().parents[2] / "fixtures" / "chain"
+
+
+def _logs_in(tmp_path: Path, fmt: str) -> tuple[Path, list[str]]:
+    """A file of logs in `fmt`, and the options that import it whole."""
+    if fmt == "stacks-json":
+        pools = CHAIN / "alex-demo.pools.json"
+        return CHAIN / "alex-demo.events.json", ["--pool-state", str(pools)]
+    chain, _ = demo_history()
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps(token_list()))
+    return write_logs(tmp_path, "logs", chain.logs, fmt), ["--token-list", str(tokens)]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_byte_order_mark_is_passed_over(tmp_path: Path, fmt: str) -> None:
+    """A spreadsheet saves a CSV, and some tools save JSON, with a UTF-8 byte order mark first:
+    the file and its options import as they do without it (it once read as an unknown first
+    column, or as JSON that does not parse)."""
+    logs, options = _logs_in(tmp_path, fmt)
+    plain = _import(tmp_path / "plain.db", "--format", fmt, *options, str(logs), "--json")
+    marked_options = list(options)
+    for index, given in enumerate(options):
+        if given.endswith(".json"):
+            marked_options[index] = str(_with_mark(Path(given), tmp_path / f"m{index}.json"))
+    marked = _with_mark(logs, tmp_path / f"marked-{logs.name}")
+    code, output = _import(
+        tmp_path / "m.db", "--format", fmt, *marked_options, str(marked), "--json"
+    )
+    assert code == 0, output
+    assert plain == (0, output)
+    assert json.loads(output)["facts_appended"] > 0
+
+
+def _with_mark(path: Path, to: Path) -> Path:
+    to.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
+    return to
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_gzip_compressed_file_is_refused_saying_to_decompress_it(
+    tmp_path: Path, existing_log: Path, fmt: str
+) -> None:
+    logs, options = _logs_in(tmp_path, fmt)
+    packed = tmp_path / f"{logs.name}.gz"
+    packed.write_bytes(gzip.compress(logs.read_bytes()))
+    new = tmp_path / "new.db"
+    code, output = _import(new, "--format", fmt, *options, str(packed))
+    assert code == 1, output
+    assert f"{packed}: gzip-compressed" in output and f"gunzip -k {packed}" in output
+    assert not new.exists()
+    before = _head(existing_log)
+    assert _import(existing_log, "--format", fmt, str(packed))[0] == 1
     assert _head(existing_log) == before
