@@ -86,10 +86,10 @@ def import_command(
     imported before (re-importing a file appends nothing). A block the log holds with
     another hash is a reorganisation: the orphaned blocks are retracted, the new ones follow.
     ALEX pool prints without a block height are refused (exit 1, nothing appended).
-    A file that is not UTF-8 text (gzip'd: decompress it first), a CSV without ethereum-etl's
-    header or a record that does not parse is refused by its file and line (exit 1; a log
-    created for the import is removed when nothing went into it); a file that cannot be read
-    is an I/O fault (exit 4).
+    A file that is not UTF-8 text (gzip'd: decompress it first), a pipe (write it to a file),
+    a CSV without ethereum-etl's header or a record that does not parse is refused by its file
+    and line (exit 1; a log created for the import is removed when nothing went into it); a
+    file that cannot be read is an I/O fault (exit 4).
     Facts pass the same checks as `append`'s: one the books cannot explain (a listed holder
     paying more than it holds) stops the import with its code, transaction and log index,
     and nothing of its batch is appended (exit 1).

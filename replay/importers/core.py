@@ -24,6 +24,7 @@ or below the last index taken from its block counts as imported.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -47,7 +48,14 @@ from replay.importers.admitted import admit_batch, books_and_engine
 from replay.importers.alex_import import import_stacks
 from replay.importers.fx import ChainMappers, FxMapper, kind_of
 from replay.importers.holders import Holders
-from replay.importers.logs import ChainLog, check_text, read_etl_csv, read_etl_jsonl, read_rpc
+from replay.importers.logs import (
+    ChainLog,
+    LogFormatError,
+    check_text,
+    read_etl_csv,
+    read_etl_jsonl,
+    read_rpc,
+)
 from replay.importers.outcomes import Outcomes
 from replay.importers.pool_state import ChainState, load_state
 from replay.importers.token_list import ListedToken, load_token_list
@@ -309,6 +317,13 @@ def check_inputs(
         LogFormatError, TokenListError, PoolStateError: a refusal naming the file.
         OSError: a file cannot be read.
     """
+    files = list(files)
+    for given in (token_list, pool_state, *files):
+        if given is not None and stat.S_ISFIFO(given.stat().st_mode):
+            raise LogFormatError(
+                f"{given}: a pipe, which the import would read twice (once to check it, once "
+                "to import it); write it to a file and import that"
+            )
     load_token_list(token_list, chain_id)
     load_state(pool_state)
     for path in files:

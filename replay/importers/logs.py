@@ -72,14 +72,13 @@ def check_text(path: Path) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     with path.open("rb") as raw:
-        if raw.read(2) == GZIP_MAGIC:
-            raise LogFormatError(
-                f"{path}: gzip-compressed, which the import does not read; decompress it "
-                f"(gunzip -k {path}) and import the file that writes"
-            )
-        raw.seek(0)
         while True:
             chunk = raw.read(_CHUNK)
+            if offset == 0 and chunk[:2] == GZIP_MAGIC:
+                raise LogFormatError(
+                    f"{path}: gzip-compressed, which the import does not read; decompress it "
+                    f"(gunzip -k {path}) and import the file that writes"
+                )
             pending = len(decoder.getstate()[0])  # a character split across chunks
             try:
                 if pending or not chunk.isascii():  # ASCII, as exports are: nothing to decode

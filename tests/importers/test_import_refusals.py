@@ -6,6 +6,9 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from tests.importers.chain_model import demo_history, token_list
 from tests.importers.conftest import write_logs
 
 FORMATS = ["etl-json", "etl-csv", "rpc-json", "stacks-json"]
+CLI = [sys.executable, "-c", "from replay.cli import main; main()"]
 NOT_UTF8 = b'{"a": "\xc3\xa9"}\n{"b": 1}\n\x00\xff\xfe{}\n'
 """UTF-8 up to byte 22 (line 3), then a byte UTF-8 never starts a character with."""
 
@@ -209,3 +213,30 @@ def test_a_gzip_compressed_file_is_refused_saying_to_decompress_it(
     before = _head(existing_log)
     assert _import(existing_log, "--format", fmt, str(packed))[0] == 1
     assert _head(existing_log) == before
+
+
+@pytest.mark.parametrize("given", ["FILES", "--token-list", "--state"])
+def test_a_pipe_is_refused_saying_to_write_it_to_a_file(tmp_path: Path, given: str) -> None:
+    """The import reads each input twice (checked before the log opens, then imported): a pipe
+    (`<(...)`, /dev/stdin) gave the import nothing the second time, a log file's logs lost
+    and '0 logs read'."""
+    logs, (_, tokens) = _logs_in(tmp_path, "etl-json")
+    (tmp_path / "state.json").write_text("{}")
+    inputs = {"--token-list": tokens, "--state": str(tmp_path / "state.json"), "FILES": str(logs)}
+    words = [shlex.quote(word) for word in [*CLI, "import", "db", "--format", "etl-json"]]
+    for name, file in inputs.items():
+        quoted = shlex.quote(file)
+        words += [] if name == "FILES" else [name]
+        words.append(f"<(cat {quoted})" if name == given else quoted)
+    done = subprocess.run(
+        ["bash", "-c", " ".join(words)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,  # a bound on a hang, not a measure
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "/dev/fd/" in done.stderr and "a pipe" in done.stderr
+    assert "write it to a file" in done.stderr
+    assert not (tmp_path / "db").exists()
