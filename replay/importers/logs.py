@@ -263,13 +263,16 @@ def _etl_fast(line: str) -> ChainLog | None:
     topics, data = tuple(topic.lower() for topic in item.topics), item.data.lower()
     block_hash, tx_hash = item.block_hash.lower(), item.transaction_hash.lower()
     address = item.address.lower()
-    if len(address) != 42 or any(len(text) != 66 for text in (block_hash, tx_hash, *topics)):
+    if len(block_hash) != 66 or len(tx_hash) != 66 or len(address) != 42:
         return None  # the general path names the field of the wrong size
     try:
-        for text in (data, block_hash, tx_hash, address, *topics):
-            if text[:2] != "0x":
-                return None  # the general path adds the prefix
+        for text in (data, *topics):
+            if text[:2] != "0x" or (len(text) != 66 and text is not data):
+                return None  # the general path adds the prefix, or names the wrong size
             bytes.fromhex(text[2:])
+        if block_hash[:2] != "0x" or tx_hash[:2] != "0x" or address[:2] != "0x":
+            return None
+        bytes.fromhex(block_hash[2:] + tx_hash[2:] + address[2:])
     except ValueError:
         return None  # not hex: the general path refuses it by name
     return ChainLog(
