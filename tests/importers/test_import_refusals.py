@@ -240,3 +240,75 @@ def test_a_pipe_is_refused_saying_to_write_it_to_a_file(tmp_path: Path, given: s
     assert "/dev/fd/" in done.stderr and "a pipe" in done.stderr
     assert "write it to a file" in done.stderr
     assert not (tmp_path / "db").exists()
+
+
+def _by_transaction(logs: list[dict[str, object]]) -> list[list[dict[str, object]]]:
+    groups: list[list[dict[str, object]]] = []
+    for item in logs:
+        if groups and groups[-1][0]["transaction_hash"] == item["transaction_hash"]:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def test_a_transaction_before_one_of_its_block_read_already_is_refused(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    """Two transactions of a block swapped: the second was counted as a duplicate of logs never
+    imported, its facts lost and the audit then finding violations in a sound history."""
+    chain, _ = demo_history()
+    groups = _by_transaction(chain.logs)
+    second = next(
+        k
+        for k in range(1, len(groups))
+        if groups[k][0]["block_number"] == groups[k - 1][0]["block_number"]
+    )
+    groups[second - 1], groups[second] = groups[second], groups[second - 1]
+    swapped = [item for group in groups for item in group]
+    logs = write_logs(tmp_path, "swapped", swapped, "etl-json")
+    new = tmp_path / "new.db"
+    code, output = _import(new, "--format", "etl-json", "--token-list", str(tokens_file), str(logs))
+    assert code == 1, output
+    record = sum(len(group) for group in groups[:second]) + 1
+    block = groups[second][0]["block_number"]
+    began = groups[second - 1][0]["log_index"]
+    why = f"log index {began} of its block came before it"
+    assert f"{logs}: log {record} (block {block}, log index 0: {why})" in output
+    assert "sort the file by block number and log index" in output
+    assert not new.exists()
+
+
+def test_files_given_newest_first_are_refused_naming_the_older_one(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    """A shell's sorted glob puts logs_100000.json before logs_20000.json: the older file's
+    blocks were counted as ones 'the log never held' and the import exited 0."""
+    chain, _ = demo_history()
+    groups = _by_transaction(chain.logs)
+    half = len(groups) // 2
+    older = write_logs(tmp_path, "older", [i for g in groups[:half] for i in g], "etl-json")
+    newer = write_logs(tmp_path, "newer", [i for g in groups[half:] for i in g], "etl-json")
+    db = tmp_path / "new.db"
+    options = ["--format", "etl-json", "--token-list", str(tokens_file)]
+    code, output = _import(db, *options, str(newer), str(older))
+    assert code == 1, output
+    first, top = groups[0][0]["block_number"], groups[-1][0]["block_number"]
+    assert f"{older}: log 1 (block {first}, log index 0: block {top} came before it)" in output
+    assert not db.exists()
+    code, output = _import(db, *options, str(older), str(newer), str(older))
+    assert code == 0, output  # oldest first; read again, the older file is all duplicates
+    assert "unmapped: Transfer: token not in the token list: 1" in output
+
+
+def test_a_block_hash_changing_inside_a_transaction_is_refused(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    chain, _ = demo_history()
+    groups = _by_transaction(chain.logs)
+    group = next(g for g in groups if len(g) > 1)
+    group[-1]["block_hash"] = "0x" + "ab" * 32
+    logs = write_logs(tmp_path, "logs", [i for g in groups for i in g], "etl-json")
+    code, output = _import(tmp_path / "new.db", "--format", "etl-json", str(logs))
+    assert code == 1, output
+    assert "the block hash changes inside its transaction" in output
