@@ -121,6 +121,7 @@ def import_command(
             except _REFUSALS:
                 empty = store.head().seq == 0
                 raise
+            empty = result.head_seq == 0
             if result.facts_appended:
                 refresh_views(store, path)  # the views answer for what was imported
     except _REFUSALS as error:
@@ -132,6 +133,8 @@ def import_command(
     else:
         _print(result)
     if result.rejected is not None:
+        if created and empty:  # refused from its first batch: no log is left behind
+            _remove_log(Path(path))
         raise fail_rejected(result.rejected)
 
 

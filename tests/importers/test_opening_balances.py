@@ -219,3 +219,17 @@ def test_a_state_file_that_makes_no_sense_is_refused_by_name(tmp_path: Path) -> 
         ["import", str(tmp_path / "l.db"), "--format", "etl-json", "--state", str(path), str(path)],
     )
     assert result.exit_code == 1 and "no block" in result.output
+
+
+def test_a_first_batch_refused_leaves_no_new_log(tmp_path: Path, tokens_file: Path) -> None:
+    """A refusal writes nothing: a log the import created for a batch that admission refused
+    was left behind, empty."""
+    chain, _ = history()
+    logs = write_logs(tmp_path, "logs", chain.logs, "etl-json")
+    state = state_file(tmp_path, [{"account": BOB, "token": USDC, "amount": 3_000 * 10**6}])
+    db = tmp_path / "folder" / "ledger.db"
+    base = ["import", str(db), "--format", "etl-json", "--token-list", str(tokens_file)]
+    refused = CliRunner().invoke(cli, [*base, "--state", str(state), str(logs)])
+    assert refused.exit_code == 1, refused.output
+    assert "rejected (INSUFFICIENT_BALANCE)" in refused.output
+    assert list(db.parent.iterdir()) == []
