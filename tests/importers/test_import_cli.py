@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from replay.cli import cli
 from replay.importers import core
+from replay.importers.uniswap_v2_abi import TRANSFER
 from tests.importers.chain_model import demo_history
 from tests.importers.conftest import write_logs
 
@@ -220,3 +221,26 @@ def test_ctrl_c_mid_import_keeps_whole_batches_exits_130_and_a_rerun_goes_on(
     audits = [CliRunner().invoke(cli, ["audit", str(path)]) for path in (db, tmp_path / "clean.db")]
     firsts = [audit.output.splitlines()[0] for audit in audits]  # seqs differ by the batches
     assert firsts[0] == firsts[1] == "audit: 6 exact, 2 below, 0 violation, 2 unverifiable"
+
+
+def test_a_transfer_that_is_not_erc20_is_counted_as_a_transfer_saying_why(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    """An ERC-721 `Transfer` shares ERC-20's first topic and indexes the token id as a fourth:
+    it was counted as an 'other' log with its first topic for the reason; an anonymous log
+    (no topics) says so."""
+    chain, _ = demo_history()
+    nft = next(i for i, item in enumerate(chain.logs) if item["topics"][0] == TRANSFER)
+    chain.logs[nft] = {
+        **chain.logs[nft],
+        "topics": [*chain.logs[nft]["topics"], "0x" + "00" * 31 + "07"],
+    }
+    anonymous = next(i for i in range(nft + 1, len(chain.logs)) if chain.logs[i]["data"] != "0x")
+    chain.logs[anonymous] = {**chain.logs[anonymous], "topics": []}
+    logs = write_logs(tmp_path, "logs", chain.logs, "etl-json")
+    args = ["import", str(tmp_path / "l.db"), "--format", "etl-json", "--token-list"]
+    result = CliRunner().invoke(cli, [*args, str(tokens_file), str(logs), "--json"])
+    assert result.exit_code == 0, result.output
+    reasons = json.loads(result.output)["unmapped_reasons"]
+    assert reasons["Transfer: ERC-721 (token id indexed): not an ERC-20 transfer"] == 1
+    assert reasons["other: topic0 none (anonymous)"] == 1
