@@ -336,15 +336,40 @@ def read_rpc(path: Path) -> Iterator[ChainLog]:
     return utf8_only(path, _rpc(path))
 
 
-def _rpc(path: Path) -> Iterator[ChainLog]:
+def documents(path: Path) -> list[Any]:
+    """The JSON documents of a file: one (a response, a page, a list of them), or one a line
+    (responses or pages appended to a file as they were fetched), each line then a document."""
+    text = path.read_text(encoding=TEXT)
     try:
-        document = json.loads(path.read_text(encoding=TEXT))
+        document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise LogFormatError(f"{path}: {error}") from error
-    responses = document if isinstance(document, list) else [document]
+        if not error.msg.startswith("Extra data"):
+            raise LogFormatError(f"{path}: {error}") from error
+    else:
+        return document if isinstance(document, list) else [document]
+    found: list[Any] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            document = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise LogFormatError(f"{path}: line {number}: {error}") from error
+        found.extend(document if isinstance(document, list) else [document])
+    return found
+
+
+def _rpc(path: Path) -> Iterator[ChainLog]:
+    responses = documents(path)
     if responses and all(isinstance(item, dict) and "blockNumber" in item for item in responses):
         responses = [{"result": responses}]
     for response_number, response in enumerate(responses):
+        if isinstance(response, dict) and isinstance(response.get("error"), dict):
+            raise LogFormatError(
+                f"{path}: item {response_number}: the node answered an error, not logs "
+                f"({response['error'].get('code')}: {response['error'].get('message')}); "
+                "fetch that range again (in smaller ranges if it says the answer is too large)"
+            )
         if not isinstance(response, dict) or not isinstance(response.get("result"), list):
             raise LogFormatError(f"{path}: item {response_number}: no `result` list of logs")
         for index, item in enumerate(response["result"]):

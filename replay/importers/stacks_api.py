@@ -19,7 +19,6 @@ and action.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from replay.importers.logs import TEXT, LogFormatError, field, quantity, utf8_only
+from replay.importers.logs import LogFormatError, documents, field, quantity, utf8_only
 
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|([^\s()]+))')
 
@@ -111,12 +110,7 @@ def read_stacks_pages(path: Path) -> Iterator[StacksPrint]:
 
 
 def _prints(path: Path) -> Iterator[StacksPrint]:
-    try:
-        document = json.loads(path.read_text(encoding=TEXT))
-    except json.JSONDecodeError as error:
-        raise LogFormatError(f"{path}: {error}") from error
-    pages = document if isinstance(document, list) else [document]
-    for page_number, page in enumerate(pages):
+    for page_number, page in enumerate(documents(path)):
         results = page.get("results") if isinstance(page, dict) else None
         if not isinstance(results, list):
             raise LogFormatError(f"{path}: page {page_number}: no `results` list")

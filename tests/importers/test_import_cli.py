@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from replay.cli import cli
 from replay.importers import core
 from replay.importers.uniswap_v2_abi import TRANSFER
-from tests.importers.chain_model import demo_history
+from tests.importers.chain_model import demo_history, rpc_json
 from tests.importers.conftest import write_logs
 
 
@@ -244,3 +244,43 @@ def test_a_transfer_that_is_not_erc20_is_counted_as_a_transfer_saying_why(
     reasons = json.loads(result.output)["unmapped_reasons"]
     assert reasons["Transfer: ERC-721 (token id indexed): not an ERC-20 transfer"] == 1
     assert reasons["other: topic0 none (anonymous)"] == 1
+
+
+def test_responses_appended_one_a_line_import_as_one_file(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    """A script fetching block ranges appends each `eth_getLogs` response as a line: such a
+    file was refused as JSON with 'Extra data'."""
+    chain, _ = demo_history()
+    whole = json.loads(rpc_json(chain.logs))
+    half = len(whole["result"]) // 2
+    lines = [
+        {**whole, "result": whole["result"][:half]},
+        {**whole, "result": whole["result"][half:]},
+    ]
+    logs = tmp_path / "logs.json"
+    logs.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    args = ["--format", "rpc-json", "--token-list", str(tokens_file), "--json"]
+    appended = CliRunner().invoke(cli, ["import", str(tmp_path / "l.db"), *args, str(logs)])
+    assert appended.exit_code == 0, appended.output
+    plain = write_logs(tmp_path, "plain", chain.logs, "rpc-json")
+    expected = CliRunner().invoke(cli, ["import", str(tmp_path / "p.db"), *args, str(plain)])
+    assert json.loads(appended.output) == json.loads(expected.output)
+    logs.write_text(json.dumps(lines[0]) + "\n{not json\n")
+    refused = CliRunner().invoke(cli, ["import", str(tmp_path / "r.db"), *args, str(logs)])
+    assert refused.exit_code == 1 and f"{logs}: line 2:" in refused.output
+
+
+def test_a_node_error_in_place_of_logs_is_refused_saying_to_fetch_again(tmp_path: Path) -> None:
+    """The commonest `eth_getLogs` answer after logs: too many results. It was refused as 'no
+    `result` list of logs', which says neither that the node refused nor what to do."""
+    error = {"code": -32005, "message": "query returned more than 10000 results"}
+    logs = tmp_path / "logs.json"
+    logs.write_text(json.dumps({"jsonrpc": "2.0", "id": 1, "error": error}))
+    db = tmp_path / "l.db"
+    result = CliRunner().invoke(cli, ["import", str(db), "--format", "rpc-json", str(logs)])
+    assert result.exit_code == 1, result.output
+    assert "item 0: the node answered an error, not logs (-32005: query returned more" in (
+        result.output
+    )
+    assert "in smaller ranges" in result.output and not db.exists()

@@ -97,3 +97,14 @@ def test_a_height_or_index_that_is_no_whole_number_in_range_is_refused_by_item(
     assert result.exit_code == 1, result.output
     assert f"page 0 result 0: not a contract log (`{name}`: {says}" in result.output
     assert not db.exists()
+
+
+def test_pages_appended_one_a_line_import_as_a_list_of_them(tmp_path: Path) -> None:
+    """Pages fetched with a growing offset and appended to a file one a line import as the
+    same pages in a list (they were refused as JSON with 'Extra data')."""
+    pages = json.loads((FIXTURES / "alex-demo.events.json").read_text())
+    path = tmp_path / "events.json"
+    path.write_text("".join(json.dumps(page) + "\n" for page in pages))
+    assert list(read_stacks_pages(path)) == list(
+        read_stacks_pages(FIXTURES / "alex-demo.events.json")
+    )
