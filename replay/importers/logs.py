@@ -304,10 +304,18 @@ def _etl_jsonl(path: Path) -> Iterator[ChainLog]:
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as error:
-                raise LogFormatError(f"{path}: line {number}: {error}") from error
+                raise LogFormatError(f"{path}: line {number}: {error}{_ETL_JSON}") from error
             if isinstance(item, dict) and item.get("type", "log") != "log":
                 continue  # a receipt or another item type shares the file: not a log
+            if not isinstance(item, dict):
+                raise LogFormatError(f"{path}: line {number}: not a JSON object{_ETL_JSON}")
             yield _parsed(path, f"line {number}", item, from_etl)
+
+
+_ETL_JSON = (
+    "; etl-json reads ethereum-etl's logs export, a JSON object a line: is the file of "
+    "another --format?"
+)
 
 
 def read_etl_csv(path: Path) -> Iterator[ChainLog]:
@@ -371,6 +379,10 @@ def _rpc(path: Path) -> Iterator[ChainLog]:
                 "fetch that range again (in smaller ranges if it says the answer is too large)"
             )
         if not isinstance(response, dict) or not isinstance(response.get("result"), list):
-            raise LogFormatError(f"{path}: item {response_number}: no `result` list of logs")
+            raise LogFormatError(
+                f"{path}: item {response_number}: no `result` list of logs; rpc-json reads "
+                'eth_getLogs results ({"result": [logs]}, a list of them, or the bare list of '
+                "logs): is the file of another --format?"
+            )
         for index, item in enumerate(response["result"]):
             yield _parsed(path, f"response {response_number} log {index}", item, from_rpc)

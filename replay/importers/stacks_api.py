@@ -113,7 +113,11 @@ def _prints(path: Path) -> Iterator[StacksPrint]:
     for page_number, page in enumerate(documents(path)):
         results = page.get("results") if isinstance(page, dict) else None
         if not isinstance(results, list):
-            raise LogFormatError(f"{path}: page {page_number}: no `results` list")
+            raise LogFormatError(
+                f"{path}: page {page_number}: no `results` list; stacks-json reads Stacks API "
+                'event pages ({"limit", "offset", "total", "results": [events]}, a list of '
+                "them, or one a line): is the file of another --format?"
+            )
         for index, item in enumerate(results):
             if not isinstance(item, dict) or item.get("event_type") != "smart_contract_log":
                 continue

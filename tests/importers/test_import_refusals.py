@@ -312,3 +312,26 @@ def test_a_block_hash_changing_inside_a_transaction_is_refused(
     code, output = _import(tmp_path / "new.db", "--format", "etl-json", str(logs))
     assert code == 1, output
     assert "the block hash changes inside its transaction" in output
+
+
+@pytest.mark.parametrize(
+    ("fmt", "given"),
+    [
+        ("rpc-json", "uniswap-v2-demo.logs.json"),
+        ("rpc-json", "alex-demo.events.json"),
+        ("etl-json", "uniswap-v2-demo.rpc.json"),
+        ("etl-json", "alex-demo.events.json"),
+        ("etl-json", "uniswap-v2-demo.logs.csv"),
+        ("stacks-json", "uniswap-v2-demo.rpc.json"),
+        ("stacks-json", "uniswap-v2-demo.logs.json"),
+    ],
+)
+def test_a_file_of_another_format_is_refused_asking_whether_it_is(
+    tmp_path: Path, fmt: str, given: str
+) -> None:
+    """The refusal said what it could not read ('no `result` list of logs', 'Expecting value')
+    but not what the format reads, nor that the file may be of another one."""
+    code, output = _import(tmp_path / "new.db", "--format", fmt, str(CHAIN / given))
+    assert code == 1, output
+    assert f"{fmt} reads" in output and "is the file of another --format?" in output
+    assert not (tmp_path / "new.db").exists()
