@@ -122,22 +122,39 @@ def _prints(path: Path) -> Iterator[StacksPrint]:
             if not isinstance(item, dict) or item.get("event_type") != "smart_contract_log":
                 continue
             try:
-                log = item["contract_log"]
+                log = field(item, "contract_log", _object)
                 yield StacksPrint(
-                    contract_id=str(log["contract_id"]),
-                    tx_id=str(item["tx_id"]).lower(),
+                    contract_id=field(log, "contract_id", _text),
+                    tx_id=field(item, "tx_id", _text).lower(),
                     event_index=field(item, "event_index", quantity),
                     block_height=_where(item, "block_height"),
-                    value=parse_clarity(str(log["value"]["repr"])),
+                    value=field(field(log, "value", _object), "repr", _clarity),
                     tx_index=_where(item, "tx_index"),
                     block_hash=_block_hash(item),
                 )
-            except (KeyError, TypeError, ValueError) as error:
+            except (TypeError, ValueError) as error:
                 where = f"page {page_number} result {index}"
                 raise LogFormatError(
                     f"{path}: {where}: not a contract log ({error}); correct or remove that "
                     "item, or export the pages again"
                 ) from error
+
+
+def _text(value: Any) -> str:
+    """A string field: null or a number is no tx id or contract, never read as "None"."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _clarity(value: Any) -> Any:
+    return parse_clarity(_text(value))
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, not {type(value).__name__}")
+    return value
 
 
 def _field(item: dict[str, Any], name: str) -> Any:

@@ -12,6 +12,7 @@ from ledger.sqlite_store import SqliteStore
 from replay.cli import cli
 from replay.importers import import_logs
 from replay.importers.alex_import import MissingBlockHeight
+from replay.importers.logs import LogFormatError
 from replay.importers.stacks_api import parse_clarity, read_stacks_pages
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "chain"
@@ -108,3 +109,29 @@ def test_pages_appended_one_a_line_import_as_a_list_of_them(tmp_path: Path) -> N
     assert list(read_stacks_pages(path)) == list(
         read_stacks_pages(FIXTURES / "alex-demo.events.json")
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "name", "value", "says"),
+    [
+        ((), "tx_id", None, "no `tx_id`"),
+        ((), "tx_id", 7, "`tx_id`: expected text, not int 7"),
+        (("contract_log",), "contract_id", None, "no `contract_id`"),
+        (("contract_log", "value"), "repr", 5, "`repr`: expected text, not int 5"),
+        ((), "contract_log", "print", "`contract_log`: expected a JSON object, not str"),
+    ],
+)
+def test_an_item_field_missing_or_of_another_kind_is_refused_by_name(
+    tmp_path: Path, where: tuple[str, ...], name: str, value: object, says: str
+) -> None:
+    """A null tx id was read as the text "none", every such print one transaction; a number
+    where the Clarity repr belongs was read as a print of that number."""
+    pages = json.loads((FIXTURES / "alex-demo.events.json").read_text())
+    item = pages[0]["results"][0]
+    for key in where:
+        item = item[key]
+    item[name] = value
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(pages))
+    with pytest.raises(LogFormatError, match=f"page 0 result 0: not a contract log \\({says}"):
+        list(read_stacks_pages(path))
