@@ -102,8 +102,9 @@ class _Importer:
         self.outcomes = Outcomes()
         self.pending: list[NewEvent] = []
         self.read_blocks: dict[int, ImportedBlock] = {}
-        self.first_taken: dict[int, int] = {}
-        """Blocks this import began, by the log index it began each at."""
+        self.first_taken: dict[int, tuple[int, int]] = {}
+        """Blocks this import began: the log index it began each at, its last transaction's
+        index."""
         self.run_top: int | None = None
         """The highest block this import has read (None before its first log)."""
         self._load()
@@ -156,7 +157,9 @@ class _Importer:
         if not logs:
             return
         if known is None:
-            self.first_taken[first.block] = logs[0].log_index
+            self.first_taken[first.block] = (logs[0].log_index, first.tx_index)
+        elif first.block in self.first_taken:
+            self.first_taken[first.block] = (self.first_taken[first.block][0], first.tx_index)
         self.blocks[first.block] = (first.block_hash, logs[-1].log_index)
         self.head = first.block if head is None else max(head, first.block)
         self.read_blocks[first.block] = ImportedBlock(
@@ -180,9 +183,13 @@ class _Importer:
         known = self.blocks.get(first.block)
         if known is not None and known[0] != first.block_hash:
             return  # a reorganisation
-        began = self.first_taken.get(first.block)
-        if began is not None and first.log_index < began:
-            raise OutOfOrder(first, f"log index {began} of its block came before it")
+        taken = self.first_taken.get(first.block)
+        if taken is not None and known is not None:
+            began, last_tx = taken
+            if first.tx_index > last_tx and first.log_index <= known[1]:
+                raise OutOfOrder(first, _PER_TRANSACTION)
+            if first.log_index < began:
+                raise OutOfOrder(first, f"log index {began} of its block came before it")
         if top is None or first.block >= top or first.block <= self.settled_through:
             return
         if known is None or last.log_index > known[1]:
@@ -246,6 +253,13 @@ class _Importer:
 
 class _Stop(Exception):
     """A batch was refused: the import ends there."""
+
+
+_PER_TRANSACTION = (
+    "its log indexes go back to those of an earlier transaction of its block: the file numbers "
+    "them per transaction, not per block as eth_getLogs and ethereum-etl do; export the logs "
+    "with block-wide log indexes"
+)
 
 
 class OutOfOrder(ValueError):

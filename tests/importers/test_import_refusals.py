@@ -335,3 +335,21 @@ def test_a_file_of_another_format_is_refused_asking_whether_it_is(
     assert code == 1, output
     assert f"{fmt} reads" in output and "is the file of another --format?" in output
     assert not (tmp_path / "new.db").exists()
+
+
+def test_log_indexes_numbered_per_transaction_are_refused_saying_so(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    """Some nodes number a log's index within its transaction: the second transaction of a
+    block then reuses the first one's indexes, and was counted as its duplicate, lost."""
+    chain, _ = demo_history()
+    groups = _by_transaction(chain.logs)
+    for group in groups:
+        for index, item in enumerate(group):
+            item["log_index"] = index
+    logs = write_logs(tmp_path, "logs", [i for g in groups for i in g], "rpc-json")
+    db = tmp_path / "new.db"
+    code, output = _import(db, "--format", "rpc-json", "--token-list", str(tokens_file), str(logs))
+    assert code == 1, output
+    assert "the file numbers them per transaction, not per block" in output
+    assert not db.exists()
