@@ -118,33 +118,35 @@ def import_command(
         with open_log(path, create=True, long_running=True) as store:
             try:
                 result = _run(store, files, fee_bps=fee_bps, **inputs)
-            except _REFUSALS:
+            except (*_REFUSALS, KeyboardInterrupt):
                 empty = store.head().seq == 0
                 raise
             empty = result.head_seq == 0
             if result.facts_appended:
                 refresh_views(store, path)  # the views answer for what was imported
-    except _REFUSALS as error:
-        if created and empty:
-            _remove_log(Path(path))
+    except (*_REFUSALS, KeyboardInterrupt) as error:
+        _remove_log(path, created and empty)  # Ctrl-C before the first batch too
+        if isinstance(error, KeyboardInterrupt):
+            raise
         raise CliExit(f"refused: {error}", ExitCode.REFUSED) from error
     if as_json:
         echo_json(result)
     else:
         _print(result)
     if result.rejected is not None:
-        if created and empty:  # refused from its first batch: no log is left behind
-            _remove_log(Path(path))
+        _remove_log(path, created and empty)  # refused from its first batch
         raise fail_rejected(result.rejected)
 
 
 _REFUSALS = (LogFormatError, TokenListError, PoolStateError)
 
 
-def _remove_log(path: Path) -> None:
-    """The log this import created, when a refusal left nothing in it."""
+def _remove_log(path: Path | str, created_empty: bool) -> None:
+    """The log this import created, when a refusal or Ctrl-C left nothing in it."""
     from replay.outputs import SQLITE_SIDE_FILES
 
+    if not created_empty:
+        return
     for suffix in ("", *SQLITE_SIDE_FILES):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 

@@ -284,3 +284,19 @@ def test_a_node_error_in_place_of_logs_is_refused_saying_to_fetch_again(tmp_path
         result.output
     )
     assert "in smaller ranges" in result.output and not db.exists()
+
+
+def test_ctrl_c_before_the_first_batch_leaves_no_new_log(
+    tmp_path: Path, tokens_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(importer: core._Importer, logs: list[object]) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core._Importer, "take", interrupted)
+    chain, _ = demo_history()
+    logs = write_logs(tmp_path, "logs", chain.logs, "etl-json")
+    db = tmp_path / "ledger.db"
+    args = ["import", str(db), "--format", "etl-json", "--token-list", str(tokens_file)]
+    result = CliRunner().invoke(cli, [*args, str(logs)])
+    assert result.exit_code == 130, result.output
+    assert list(tmp_path.glob("ledger.db*")) == []
