@@ -201,6 +201,10 @@ class LedgerGroup(click.Group):
         except BrokenPipeError:
             silence_stdout()  # the reader went away (`log | head`): not an error
             ctx.exit(ExitCode.OK)
+        except KeyboardInterrupt:
+            # Not click's "Aborted!" and exit 1, which says the input was refused.
+            click.echo(INTERRUPTED, err=True)
+            ctx.exit(INTERRUPTED_EXIT)
         except Exception as error:
             outcome = exit_for(error)
             if outcome is not None:
@@ -228,13 +232,21 @@ def cli(debug: bool) -> None:
     """The group: its help is `HELP`, which carries the exit-code table."""
 
 
+INTERRUPTED_EXIT = 130
+"""Ctrl-C (SIGINT), as shells report it: outside the contract's codes, since it is no outcome."""
+INTERRUPTED = (
+    "interrupted: every write is all or nothing, so what was written before stays whole and "
+    "the write under way left nothing; run the command again (an import goes on from there)"
+)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
         cli.main(prog_name="defi-ledger", standalone_mode=True)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+        click.echo(INTERRUPTED, err=True)
+        sys.exit(INTERRUPTED_EXIT)
     finally:
         try:
             sys.stdout.flush()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ledger.audit_classes import CLASSES, Finding, classify
+from ledger.store import ReadFilter
 from replay.cli.common import (
     EXIT_INTEGRITY,
     STORED_INT,
@@ -14,6 +15,7 @@ from replay.cli.common import (
     echo_json,
     json_option,
     log_argument,
+    no_such_transaction,
     open_log,
 )
 from replay.cli.dates import date_options
@@ -53,13 +55,18 @@ def audit_command(
     lack what the check needs, e.g. a pool seen mid-life without its LP supply, or a holder
     whose balance no state file gave). Violations name their seq, and for imported facts the
     transaction hash and log index. Exit code 3 only when there is a violation; unverifiable
-    checks are reported, never failed.
+    checks are reported, never failed. A --tx the log holds no fact of is refused (exit 1).
 
     Example: defi-ledger audit ledger.db --from-block 100 --to-block 200 --json
     """
     check_order(from_block, to_block, ("--from-block", "--to-block"), "--from-block")
     with open_log(path, long_running=True) as store:
         report = classify(store, from_block, to_block, tx_hash)
+        if tx_hash is not None and not any(report.counts.values()):
+            from ledger.chain_queries import transaction_records
+
+            if next(transaction_records(store, ReadFilter(), tx_hash), None) is None:
+                raise no_such_transaction(tx_hash)
     violated = bool(report.violations)
     if as_json:
         echo_json(

@@ -87,10 +87,10 @@ def import_command(
     imported before (re-importing a file appends nothing). A block the log holds with
     another hash is a reorganisation: the orphaned blocks are retracted, the new ones follow.
     ALEX pool prints without a block height are refused (exit 1, nothing appended).
-    A file that is not UTF-8 text, a CSV without ethereum-etl's header or a record that does
-    not parse is refused by its file and line (exit 1; a log created for the import, a file
-    or a PostgreSQL log's tables, is removed when nothing went into it); a file that cannot
-    be read is an I/O fault (exit 4).
+    A file that is not UTF-8 text (gzip'd: decompress it first), a pipe (write it to a file),
+    a CSV without ethereum-etl's header or a record that does not parse is refused by its file
+    and line (exit 1; a log created for the import, a file or a PostgreSQL log's tables, is
+    removed when nothing went into it); a file that cannot be read is an I/O fault (exit 4).
     Facts pass the same checks as `append`'s: one the books cannot explain (a listed holder
     paying more than it holds) stops the import with its code, transaction and log index,
     and nothing of its batch is appended (exit 1).
@@ -119,24 +119,34 @@ def import_command(
         with open_log(path, create=True, long_running=True) as store:
             try:
                 result = _run(store, files, fee_bps=fee_bps, **inputs)
-            except _REFUSALS:
+            except (*_REFUSALS, KeyboardInterrupt):
                 empty = store.head().seq == 0
                 raise
+            empty = result.head_seq == 0
             if result.facts_appended:
                 refresh_views(store, path)  # the views answer for what was imported
-    except _REFUSALS as error:
-        if created and empty:
-            remove_unused_log(path)
+    except (*_REFUSALS, KeyboardInterrupt) as error:
+        _remove_log(path, created and empty)  # Ctrl-C before the first batch too
+        if isinstance(error, KeyboardInterrupt):
+            raise
         raise CliExit(f"refused: {error}", ExitCode.REFUSED) from error
     if as_json:
         echo_json(result)
     else:
         _print(result)
     if result.rejected is not None:
+        _remove_log(path, created and empty)  # refused from its first batch
         raise fail_rejected(result.rejected)
 
 
 _REFUSALS = (LogFormatError, TokenListError, PoolStateError)
+
+
+def _remove_log(path: Path | str, created_empty: bool) -> None:
+    """The log this import created, when a refusal or Ctrl-C left nothing in it (a file, or
+    a PostgreSQL log's tables)."""
+    if created_empty:
+        remove_unused_log(path)
 
 
 def _run(store: LogStore, files: tuple[Path, ...], **options: Any) -> ImportResult:

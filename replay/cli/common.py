@@ -210,6 +210,16 @@ def refuse_past_head(at_block: int, head: Head, path: Path | str) -> None:
         )
 
 
+def no_such_transaction(tx_hash: str) -> CliExit:
+    """One answer for `--tx` naming a transaction the log holds no fact of: refused input (1),
+    not an empty answer that reads as a clean one."""
+    return CliExit(
+        f"no fact of transaction {tx_hash} in the log; give the hash (or Stacks tx id) of a "
+        "transaction it imported: `log --format json` shows each fact's",
+        ExitCode.REFUSED,
+    )
+
+
 Location = Path | str
 """A file's path, or a PostgreSQL log's URL."""
 

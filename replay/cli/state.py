@@ -16,10 +16,10 @@ from projections.runtime import Shown, digest_of_shown, projection_names
 from replay.cli.common import (
     STORED_INT,
     STORED_INT_POSITIVE,
-    CliExit,
     echo_json,
     json_option,
     log_argument,
+    no_such_transaction,
     open_log,
     refuse_past_head,
     units_option,
@@ -73,7 +73,7 @@ def load_state_and_decimals(
         if tx_hash is not None:
             found = state_after_transaction(store, names, tx_hash)
             if found is None:
-                raise CliExit(f"no fact of transaction {tx_hash} in the log", 1)
+                raise no_such_transaction(tx_hash)
             return found, asset_decimals(store)
         found = projector.current() if at_block is None else projector.state_at(at_block)
         return found, asset_decimals(store)

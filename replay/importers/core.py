@@ -7,7 +7,12 @@ the blocks the log holds (the `chain` projection): the same block with the same 
 index not above the last one taken is a duplicate (a re-import appends nothing); the same block
 with another hash is a reorganisation: a `BlocksRetracted` for the blocks from there up is
 appended, the books are rolled back (`ledger.reorg`) and the new blocks follow; a block below
-the log's head that it never held cannot be placed and is reported. Facts are appended in
+the log's head that it never held cannot be placed and is reported. Within one import, logs
+are taken in block and log-index order: a transaction that comes before logs the import read
+already (a file not sorted, files given newest first, two transactions of a block swapped) is
+refused by its file and record (`OutOfOrder`), since counted as a duplicate or as a block never
+held it would be lost; a log read again, and a block read again with another hash (a
+reorganisation), pass. Facts are appended in
 batches, each opened by a `BlocksImported` that records every block read (quiet ones too), so
 a later import knows them. Each batch goes in through `Engine.append_facts`, as `append`'s
 facts do: every fact is admitted against the books as the facts before it leave them (no
@@ -24,7 +29,9 @@ or below the last index taken from its block counts as imported.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Iterable, Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import msgspec
@@ -47,7 +54,14 @@ from replay.importers.admitted import admit_batch, books_and_engine
 from replay.importers.alex_import import import_stacks
 from replay.importers.fx import ChainMappers, FxMapper, kind_of
 from replay.importers.holders import Holders
-from replay.importers.logs import ChainLog, check_text, read_etl_csv, read_etl_jsonl, read_rpc
+from replay.importers.logs import (
+    ChainLog,
+    LogFormatError,
+    check_text,
+    read_etl_csv,
+    read_etl_jsonl,
+    read_rpc,
+)
 from replay.importers.outcomes import Outcomes
 from replay.importers.pool_state import ChainState, load_state
 from replay.importers.token_list import ListedToken, load_token_list
@@ -88,6 +102,11 @@ class _Importer:
         self.outcomes = Outcomes()
         self.pending: list[NewEvent] = []
         self.read_blocks: dict[int, ImportedBlock] = {}
+        self.first_taken: dict[int, tuple[int, int]] = {}
+        """Blocks this import began: the log index it began each at, its last transaction's
+        index."""
+        self.run_top: int | None = None
+        """The highest block this import has read (None before its first log)."""
         self._load()
 
     def _load(self) -> None:
@@ -115,6 +134,7 @@ class _Importer:
     def take(self, logs: list[ChainLog]) -> None:
         """One transaction's logs (all in one block)."""
         first = logs[0]
+        self._check_order(logs)
         self.result.logs += len(logs)
         if first.block <= self.settled_through:
             self._duplicates(logs)  # settled long ago: no reorganisation reaches it
@@ -136,6 +156,10 @@ class _Importer:
             return
         if not logs:
             return
+        if known is None:
+            self.first_taken[first.block] = (logs[0].log_index, first.tx_index)
+        elif first.block in self.first_taken:
+            self.first_taken[first.block] = (self.first_taken[first.block][0], first.tx_index)
         self.blocks[first.block] = (first.block_hash, logs[-1].log_index)
         self.head = first.block if head is None else max(head, first.block)
         self.read_blocks[first.block] = ImportedBlock(
@@ -145,6 +169,31 @@ class _Importer:
         self.pending.extend(NewEvent(event=fact, block=block) for fact in self.mapper.map_tx(logs))
         if len(self.pending) >= BATCH_FACTS:
             self.flush()
+
+    def _check_order(self, logs: list[ChainLog]) -> None:
+        """Refuse logs that come before ones this import read already (`OutOfOrder`): taken
+        as they come, they were counted as duplicates or as blocks the log never held. A log
+        read again, a block the log settled long ago and a reorganised block pass."""
+        first, last, top = logs[0], logs[-1], self.run_top
+        if any(later.log_index <= log.log_index for log, later in pairwise(logs)):
+            raise OutOfOrder(first, "the log indexes of its transaction do not rise")
+        if any(log.block_hash != first.block_hash for log in logs):
+            raise OutOfOrder(first, "the block hash changes inside its transaction")
+        self.run_top = first.block if top is None else max(top, first.block)
+        known = self.blocks.get(first.block)
+        if known is not None and known[0] != first.block_hash:
+            return  # a reorganisation
+        taken = self.first_taken.get(first.block)
+        if taken is not None and known is not None:
+            began, last_tx = taken
+            if first.tx_index > last_tx and first.log_index <= known[1]:
+                raise OutOfOrder(first, _PER_TRANSACTION)
+            if first.log_index < began:
+                raise OutOfOrder(first, f"log index {began} of its block came before it")
+        if top is None or first.block >= top or first.block <= self.settled_through:
+            return
+        if known is None or last.log_index > known[1]:
+            raise OutOfOrder(first, f"block {top} came before it")
 
     def _duplicates(self, logs: Iterable[ChainLog]) -> None:
         for log in logs:
@@ -195,11 +244,29 @@ class _Importer:
         self.result.reorgs.append(
             {"fork_block": fork_block, "orphaned_blocks": len(orphaned), "from_seq": from_seq}
         )
+        self.run_top = fork_block
+        self.first_taken = {
+            number: index for number, index in self.first_taken.items() if number < fork_block
+        }
         self._load()
 
 
 class _Stop(Exception):
     """A batch was refused: the import ends there."""
+
+
+_PER_TRANSACTION = (
+    "its log indexes go back to those of an earlier transaction of its block: the file numbers "
+    "them per transaction, not per block as eth_getLogs and ethereum-etl do; export the logs "
+    "with block-wide log indexes"
+)
+
+
+class OutOfOrder(ValueError):
+    """A transaction's logs come before logs the import read already (see `_check_order`)."""
+
+    def __init__(self, log: ChainLog, why: str) -> None:
+        super().__init__(f"block {log.block}, log index {log.log_index}: {why}")
 
 
 def _named(refused: Rejected, batch: list[NewEvent]) -> Rejected:
@@ -267,14 +334,17 @@ def import_logs(
     reader = READERS[format]
     tokens = load_token_list(token_list, chain_id)
     importer = _Importer(store, chain_id, tokens, fee_bps, load_state(pool_state))
-    removed = 0
+    removed = pending = 0
     try:
         for path in files:
+            read = 0
             for logs in transactions(reader(path)):
-                live = [log for log in logs if not log.removed]
+                live = [log for log in logs if not (log.removed or log.pending)]
+                pending += sum(log.pending for log in logs)
                 removed += len(logs) - len(live)
                 if live:
-                    importer.take(live)
+                    _take(importer, live, path, read + logs.index(live[0]) + 1)
+                read += len(logs)
                 if progress is not None:
                     progress(len(logs))
         importer.flush()
@@ -283,11 +353,26 @@ def import_logs(
     result = importer.result
     for kind, counter in sorted(importer.outcomes.counts.items()):
         result.counts[kind] = {key: counter.get(key, 0) for key in _OUTCOMES}
-    if removed:
-        importer.outcomes.reasons["any: reported removed by the node"] += removed
+    if removed - pending:
+        importer.outcomes.reasons["any: reported removed by the node"] += removed - pending
+    if pending:
+        importer.outcomes.reasons["any: pending, in no block yet"] += pending
     result.unmapped_reasons = dict(sorted(importer.outcomes.reasons.items()))
     result.head_seq = store.head().seq
     return result
+
+
+def _take(importer: _Importer, logs: list[ChainLog], path: Path, record: int) -> None:
+    """`importer.take(logs)`, logs out of order refused by their file and record."""
+    try:
+        importer.take(logs)
+    except OutOfOrder as error:
+        raise LogFormatError(
+            f"{path}: log {record} ({error}): logs are taken in block and log-index order, so "
+            "this one would be lost; sort the file by block number and log index (JSON lines: "
+            "jq -c -s 'sort_by(.block_number, .log_index)[]'), give the files oldest first, "
+            "and import a file of blocks re-exported after a reorganisation on its own"
+        ) from error
 
 
 def check_inputs(
@@ -306,6 +391,13 @@ def check_inputs(
         LogFormatError, TokenListError, PoolStateError: a refusal naming the file.
         OSError: a file cannot be read.
     """
+    files = list(files)
+    for given in (token_list, pool_state, *files):
+        if given is not None and stat.S_ISFIFO(given.stat().st_mode):
+            raise LogFormatError(
+                f"{given}: a pipe, which the import would read twice (once to check it, once "
+                "to import it); write it to a file and import that"
+            )
     load_token_list(token_list, chain_id)
     load_state(pool_state)
     for path in files:

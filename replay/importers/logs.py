@@ -38,6 +38,9 @@ class ChainLog(msgspec.Struct, frozen=True, gc=False):
     """The non-indexed fields, ABI-encoded, 0x hex."""
     removed: bool = False
     """True when a node reported the log as removed by a reorganisation (`eth_getLogs`)."""
+    pending: bool = False
+    """True for a log in no block yet (`eth_getLogs` to the `pending` block: its block, hashes
+    and indexes null): nothing places it on the chain, so it is counted, never imported."""
 
 
 class LogFormatError(ValueError):
@@ -56,16 +59,26 @@ ETL_CSV_COLUMNS = (
 """The columns of ethereum-etl's logs CSV a log is read from (`data` may be left out)."""
 
 _CHUNK = 1 << 20
+TEXT = "utf-8-sig"
+"""How the files are read: UTF-8, a byte order mark before the first line (as spreadsheet
+programs save a CSV) passed over."""
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def check_text(path: Path) -> None:
     """Refuse a file that is not UTF-8 text: a `LogFormatError` naming the offset and line of
-    its first byte that is not (the file is read in chunks, never whole)."""
+    its first byte that is not (the file is read in chunks, never whole), or saying it is
+    gzip-compressed."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     with path.open("rb") as raw:
         while True:
             chunk = raw.read(_CHUNK)
+            if offset == 0 and chunk[:2] == GZIP_MAGIC:
+                raise LogFormatError(
+                    f"{path}: gzip-compressed, which the import does not read; decompress it "
+                    f"(gunzip -k {path}) and import the file that writes"
+                )
             pending = len(decoder.getstate()[0])  # a character split across chunks
             try:
                 if pending or not chunk.isascii():  # ASCII, as exports are: nothing to decode
@@ -112,11 +125,29 @@ def _hex(value: Any) -> str:
     text = value.strip().lower()
     if not text.startswith("0x"):
         text = "0x" + text
+    if len(text) % 2:
+        raise ValueError(f"{value!r} has an odd number of hex digits")
     bytes.fromhex(text[2:])  # refuses what is not hex here, where the line is known
     return text
 
 
-def _quantity(value: Any) -> int:
+def _sized(size: int) -> Callable[[Any], str]:
+    """0x hex text of exactly `size` bytes: a hash (32), an address (20), a topic (32)."""
+
+    def sized(value: Any) -> str:
+        text = _hex(value)
+        if len(text) != 2 + 2 * size:
+            raise ValueError(f"{value!r} is not {size} bytes long ({len(text) // 2 - 1})")
+        return text
+
+    return sized
+
+
+_hash = _sized(32)
+_address = _sized(20)
+
+
+def quantity(value: Any) -> int:
     """A block number or index: an int, or its decimal or 0x hex text, 0..`SQLITE_INT_MAX`."""
     if type(value) is int:
         number = value
@@ -133,38 +164,60 @@ def _quantity(value: Any) -> int:
 
 
 def _topics(value: Any) -> tuple[str, ...]:
+    """The topics, each 32 bytes: a shorter or longer one would decode to another address."""
     if isinstance(value, str):
         value = [item for item in value.split(",") if item.strip()]
-    return tuple(_hex(item) for item in value)
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of topics, not {type(value).__name__} {value!r}")
+    return tuple(_topic(item) for item in value)
+
+
+_topic = _sized(32)
+_Parsed = TypeVar("_Parsed")
+
+
+def field(item: dict[str, Any], name: str, parse: Callable[[Any], _Parsed]) -> _Parsed:
+    """`item[name]` parsed, a missing or wrong value named by its field."""
+    value = item.get(name)
+    if value is None:
+        raise ValueError(f"no `{name}`")
+    try:
+        return parse(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"`{name}`: {error}") from error
+
+
+_ETL_NAMES = ("block_number", "block_hash", "transaction_hash", "transaction_index", "log_index")
+_RPC_NAMES = ("blockNumber", "blockHash", "transactionHash", "transactionIndex", "logIndex")
+"""Where each format keeps a log's block, block hash, transaction hash and index, log index."""
+
+
+def _located(item: dict[str, Any], names: tuple[str, ...], removed: bool = False) -> ChainLog:
+    block, block_hash, tx_hash, tx_index, log_index = names
+    return ChainLog(
+        block=field(item, block, quantity),
+        block_hash=field(item, block_hash, _hash),
+        tx_hash=field(item, tx_hash, _hash),
+        tx_index=field(item, tx_index, quantity),
+        log_index=field(item, log_index, quantity),
+        address=field(item, "address", _address),
+        topics=field(item, "topics", _topics),
+        data=_hex(item.get("data") or "0x"),
+        removed=removed,
+    )
 
 
 def from_etl(item: dict[str, Any]) -> ChainLog:
     """An ethereum-etl log record (JSON or CSV row) as a `ChainLog`."""
-    return ChainLog(
-        block=_quantity(item["block_number"]),
-        block_hash=str(item["block_hash"]).lower(),
-        tx_hash=str(item["transaction_hash"]).lower(),
-        tx_index=_quantity(item["transaction_index"]),
-        log_index=_quantity(item["log_index"]),
-        address=str(item["address"]).lower(),
-        topics=_topics(item["topics"]),
-        data=_hex(item.get("data") or "0x"),
-    )
+    return _located(item, _ETL_NAMES)
 
 
 def from_rpc(item: dict[str, Any]) -> ChainLog:
-    """An `eth_getLogs` result item (hex quantities) as a `ChainLog`."""
-    return ChainLog(
-        block=_quantity(item["blockNumber"]),
-        block_hash=str(item["blockHash"]).lower(),
-        tx_hash=str(item["transactionHash"]).lower(),
-        tx_index=_quantity(item["transactionIndex"]),
-        log_index=_quantity(item["logIndex"]),
-        address=str(item["address"]).lower(),
-        topics=_topics(item["topics"]),
-        data=_hex(item.get("data") or "0x"),
-        removed=bool(item.get("removed", False)),
-    )
+    """An `eth_getLogs` result item (hex quantities) as a `ChainLog`; a pending one (in no
+    block yet) is marked so."""
+    if "blockHash" in item and item["blockHash"] is None:
+        return ChainLog(0, "", "", 0, 0, "", (), "0x", pending=True)
+    return _located(item, _RPC_NAMES, removed=item.get("removed") is True)
 
 
 def _parsed(path: Path, where: str, item: Any, parse: Callable[[Any], ChainLog]) -> ChainLog:
@@ -173,7 +226,10 @@ def _parsed(path: Path, where: str, item: Any, parse: Callable[[Any], ChainLog])
             raise TypeError("not a JSON object")
         return parse(item)
     except (KeyError, ValueError, TypeError) as error:
-        raise LogFormatError(f"{path}: {where}: not a log record ({error!r})") from error
+        raise LogFormatError(
+            f"{path}: {where}: not a log record ({error}); correct or remove that record, "
+            "or export the file again"
+        ) from error
 
 
 _Quantity = Annotated[int, msgspec.Meta(ge=0, le=SQLITE_INT_MAX)]
@@ -205,20 +261,27 @@ def _etl_fast(line: str) -> ChainLog | None:
     if item.type != "log":
         return None
     topics, data = tuple(topic.lower() for topic in item.topics), item.data.lower()
+    block_hash, tx_hash = item.block_hash.lower(), item.transaction_hash.lower()
+    address = item.address.lower()
+    if len(block_hash) != 66 or len(tx_hash) != 66 or len(address) != 42:
+        return None  # the general path names the field of the wrong size
     try:
         for text in (data, *topics):
-            if text[:2] != "0x":
-                return None  # the general path adds the prefix
+            if text[:2] != "0x" or (len(text) != 66 and text is not data):
+                return None  # the general path adds the prefix, or names the wrong size
             bytes.fromhex(text[2:])
+        if block_hash[:2] != "0x" or tx_hash[:2] != "0x" or address[:2] != "0x":
+            return None
+        bytes.fromhex(block_hash[2:] + tx_hash[2:] + address[2:])
     except ValueError:
         return None  # not hex: the general path refuses it by name
     return ChainLog(
         item.block_number,
-        item.block_hash.lower(),
-        item.transaction_hash.lower(),
+        block_hash,
+        tx_hash,
         item.transaction_index,
         item.log_index,
-        item.address.lower(),
+        address,
         topics,
         data,
     )
@@ -230,7 +293,7 @@ def read_etl_jsonl(path: Path) -> Iterator[ChainLog]:
 
 
 def _etl_jsonl(path: Path) -> Iterator[ChainLog]:
-    with path.open(encoding="utf-8") as lines:
+    with path.open(encoding=TEXT) as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -241,10 +304,18 @@ def _etl_jsonl(path: Path) -> Iterator[ChainLog]:
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as error:
-                raise LogFormatError(f"{path}: line {number}: {error}") from error
+                raise LogFormatError(f"{path}: line {number}: {error}{_ETL_JSON}") from error
             if isinstance(item, dict) and item.get("type", "log") != "log":
                 continue  # a receipt or another item type shares the file: not a log
+            if not isinstance(item, dict):
+                raise LogFormatError(f"{path}: line {number}: not a JSON object{_ETL_JSON}")
             yield _parsed(path, f"line {number}", item, from_etl)
+
+
+_ETL_JSON = (
+    "; etl-json reads ethereum-etl's logs export, a JSON object a line: is the file of "
+    "another --format?"
+)
 
 
 def read_etl_csv(path: Path) -> Iterator[ChainLog]:
@@ -254,7 +325,7 @@ def read_etl_csv(path: Path) -> Iterator[ChainLog]:
 
 
 def _etl_csv(path: Path) -> Iterator[ChainLog]:
-    with path.open(newline="", encoding="utf-8") as rows:
+    with path.open(newline="", encoding=TEXT) as rows:
         reader = csv.DictReader(rows)
         if reader.fieldnames is None:
             return  # an empty file
@@ -273,16 +344,45 @@ def read_rpc(path: Path) -> Iterator[ChainLog]:
     return utf8_only(path, _rpc(path))
 
 
-def _rpc(path: Path) -> Iterator[ChainLog]:
+def documents(path: Path) -> list[Any]:
+    """The JSON documents of a file: one (a response, a page, a list of them), or one a line
+    (responses or pages appended to a file as they were fetched), each line then a document."""
+    text = path.read_text(encoding=TEXT)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise LogFormatError(f"{path}: {error}") from error
-    responses = document if isinstance(document, list) else [document]
+        if not error.msg.startswith("Extra data"):
+            raise LogFormatError(f"{path}: {error}") from error
+    else:
+        return document if isinstance(document, list) else [document]
+    found: list[Any] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            document = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise LogFormatError(f"{path}: line {number}: {error}") from error
+        found.extend(document if isinstance(document, list) else [document])
+    return found
+
+
+def _rpc(path: Path) -> Iterator[ChainLog]:
+    responses = documents(path)
     if responses and all(isinstance(item, dict) and "blockNumber" in item for item in responses):
         responses = [{"result": responses}]
     for response_number, response in enumerate(responses):
+        if isinstance(response, dict) and isinstance(response.get("error"), dict):
+            raise LogFormatError(
+                f"{path}: item {response_number}: the node answered an error, not logs "
+                f"({response['error'].get('code')}: {response['error'].get('message')}); "
+                "fetch that range again (in smaller ranges if it says the answer is too large)"
+            )
         if not isinstance(response, dict) or not isinstance(response.get("result"), list):
-            raise LogFormatError(f"{path}: item {response_number}: no `result` list of logs")
+            raise LogFormatError(
+                f"{path}: item {response_number}: no `result` list of logs; rpc-json reads "
+                'eth_getLogs results ({"result": [logs]}, a list of them, or the bare list of '
+                "logs): is the file of another --format?"
+            )
         for index, item in enumerate(response["result"]):
             yield _parsed(path, f"response {response_number} log {index}", item, from_rpc)

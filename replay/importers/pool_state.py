@@ -5,8 +5,9 @@
                 "lp_supply": 1234567}],
      "balances": [{"account": "0xholder", "token": "0xtoken", "amount": 5000000}]}
 
-Every key is optional. `pools`: `token0`/`token1` name a pair's tokens where the logs cannot
-(an `eth_getLogs` export filtered by the pair's address has no token `Transfer`s); `lp_supply`
+Every key is optional; a number may be a JSON int or the text of its digits. `pools`:
+`token0`/`token1` name a pair's tokens where the logs cannot (an `eth_getLogs` export filtered
+by the pair's address has no token `Transfer`s); `lp_supply`
 is its LP supply just before the first log of it the import reads, which makes its deposits and
 withdrawals verifiable. Leave `lp_supply` out (or null) when it is not known: it is then
 recorded as unknown.
@@ -29,9 +30,12 @@ token x and token y, and `weight_x`/`weight_y` (x 1e8) its weights, which its pr
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import msgspec
+
+from events.base import SQLITE_INT_MAX
 
 
 class PoolHint(msgspec.Struct, frozen=True):
@@ -78,6 +82,7 @@ class PoolStateError(ValueError):
 
 
 ZERO_ADDRESS = "0x" + "0" * 40
+UINT256_MAX = 2**256 - 1
 
 
 def load_state(path: Path | None) -> ChainState:
@@ -89,11 +94,17 @@ def load_state(path: Path | None) -> ChainState:
     """
     if path is None:
         return ChainState()
-    content = path.read_bytes()
+    content = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     try:
-        parsed = msgspec.json.decode(content, type=_StateFile)
+        # Not strict: a number may come as the text of its digits ("5000000000000000000000",
+        # as JSON tools and `--json` write ints past 2**53); a fraction is still refused.
+        parsed = msgspec.json.decode(content, type=_StateFile, strict=False)
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
-        raise PoolStateError(f"{path}: not a state file: {error}") from error
+        raise PoolStateError(
+            f"{path}: not a state file: {error}; give a JSON object "
+            '{"block": N, "pools": [...], "balances": [{"account", "token", "amount"}]} '
+            "with whole numbers (see `defi-ledger import --help`)"
+        ) from error
     state = ChainState({}, {})
     for hint in parsed.pools:
         if hint.lp_supply is not None and hint.lp_supply < 0:
@@ -114,7 +125,9 @@ def load_state(path: Path | None) -> ChainState:
         problem = (
             "no block (give the file's \"block\" or the entry's)" if block is None
             else "a negative block" if block < 0
+            else "a block past 2**63 - 1" if block > SQLITE_INT_MAX
             else "a negative amount" if entry.amount < 0
+            else "an amount past 2**256 - 1" if entry.amount > UINT256_MAX
             else "the zero address holds nothing" if key[0] == ZERO_ADDRESS
             else "listed twice" if key in state.balances
             else None

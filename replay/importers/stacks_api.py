@@ -19,7 +19,6 @@ and action.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from replay.importers.logs import LogFormatError, utf8_only
+from replay.importers.logs import LogFormatError, documents, field, quantity, utf8_only
 
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|([^\s()]+))')
 
@@ -111,46 +110,66 @@ def read_stacks_pages(path: Path) -> Iterator[StacksPrint]:
 
 
 def _prints(path: Path) -> Iterator[StacksPrint]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise LogFormatError(f"{path}: {error}") from error
-    pages = document if isinstance(document, list) else [document]
-    for page_number, page in enumerate(pages):
+    for page_number, page in enumerate(documents(path)):
         results = page.get("results") if isinstance(page, dict) else None
         if not isinstance(results, list):
-            raise LogFormatError(f"{path}: page {page_number}: no `results` list")
+            raise LogFormatError(
+                f"{path}: page {page_number}: no `results` list; stacks-json reads Stacks API "
+                'event pages ({"limit", "offset", "total", "results": [events]}, a list of '
+                "them, or one a line): is the file of another --format?"
+            )
         for index, item in enumerate(results):
             if not isinstance(item, dict) or item.get("event_type") != "smart_contract_log":
                 continue
             try:
-                log = item["contract_log"]
+                log = field(item, "contract_log", _object)
                 yield StacksPrint(
-                    contract_id=str(log["contract_id"]),
-                    tx_id=str(item["tx_id"]).lower(),
-                    event_index=int(item["event_index"]),
+                    contract_id=field(log, "contract_id", _text),
+                    tx_id=field(item, "tx_id", _text).lower(),
+                    event_index=field(item, "event_index", quantity),
                     block_height=_where(item, "block_height"),
-                    value=parse_clarity(str(log["value"]["repr"])),
+                    value=field(field(log, "value", _object), "repr", _clarity),
                     tx_index=_where(item, "tx_index"),
                     block_hash=_block_hash(item),
                 )
-            except (KeyError, TypeError, ValueError) as error:
+            except (TypeError, ValueError) as error:
                 where = f"page {page_number} result {index}"
-                raise LogFormatError(f"{path}: {where}: not a contract log ({error})") from error
+                raise LogFormatError(
+                    f"{path}: {where}: not a contract log ({error}); correct or remove that "
+                    "item, or export the pages again"
+                ) from error
 
 
-def _field(item: dict[str, Any], field: str) -> Any:
+def _text(value: Any) -> str:
+    """A string field: null or a number is no tx id or contract, never read as "None"."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _clarity(value: Any) -> Any:
+    return parse_clarity(_text(value))
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, not {type(value).__name__}")
+    return value
+
+
+def _field(item: dict[str, Any], name: str) -> Any:
     """A field of an event item, or of the transaction it embeds (`tx`); None if neither has it."""
-    found = item.get(field)
+    found = item.get(name)
     if found is None and isinstance(item.get("tx"), dict):
-        found = item["tx"].get(field)
+        found = item["tx"].get(name)
     return found
 
 
-def _where(item: dict[str, Any], field: str) -> int | None:
-    """`block_height` or `tx_index` of an event item (or of its `tx`)."""
-    found = _field(item, field)
-    return None if found is None else int(found)
+def _where(item: dict[str, Any], name: str) -> int | None:
+    """`block_height` or `tx_index` of an event item (or of its `tx`): an int or its decimal
+    text, 0..2**63 - 1 (a fraction or a negative height places a print nowhere)."""
+    found = _field(item, name)
+    return None if found is None else field({name: found}, name, quantity)
 
 
 def _block_hash(item: dict[str, Any]) -> str | None:

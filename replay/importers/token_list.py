@@ -3,20 +3,27 @@
     {"name": "...", "tokens": [{"chainId": 1, "address": "0x...", "symbol": "USDC",
      "decimals": 6, "name": "USD Coin"}]}
 
-A token that is not in the list is recorded with unknown decimals, never guessed.
+A token that is not in the list is recorded with unknown decimals, never guessed; so is a listed
+token whose decimals (0..255 in the list's schema) are more than the books keep (36).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
+
+from events.assets import DECIMALS_MAX
 
 
 class ListedToken(msgspec.Struct, frozen=True):
     symbol: str
-    decimals: int
+    decimals: int | None
+    """None where the list gives more than the books keep (`DECIMALS_MAX`): listed, its
+    decimals recorded as unknown."""
 
 
 class TokenListError(ValueError):
@@ -28,7 +35,7 @@ class _Token(msgspec.Struct):
     chainId: int  # the token-list schema's own name
     address: str
     symbol: str
-    decimals: int
+    decimals: Annotated[int, msgspec.Meta(ge=0, le=255)]  # the token-list schema's range
 
 
 class _TokenList(msgspec.Struct):
@@ -44,13 +51,18 @@ def load_token_list(path: Path | None, chain_id: int) -> dict[str, ListedToken]:
     """
     if path is None:
         return {}
-    content = path.read_bytes()
+    content = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     try:
         parsed = msgspec.json.decode(content, type=_TokenList)
     except (msgspec.DecodeError, msgspec.ValidationError, json.JSONDecodeError) as error:
-        raise TokenListError(f"{path}: not a token list: {error}") from error
+        raise TokenListError(
+            f"{path}: not a token list: {error}; give a list in the Uniswap token-list format "
+            '({"tokens": [{"chainId", "address", "symbol", "decimals"}]}, numbers as JSON ints)'
+        ) from error
     return {
-        token.address.lower(): ListedToken(token.symbol, token.decimals)
+        token.address.lower(): ListedToken(
+            token.symbol, token.decimals if token.decimals <= DECIMALS_MAX else None
+        )
         for token in parsed.tokens
-        if token.chainId == chain_id and 0 <= token.decimals <= 36
+        if token.chainId == chain_id
     }

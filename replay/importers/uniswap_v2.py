@@ -58,6 +58,7 @@ from replay.importers.uniswap_v2_abi import (
     TopicAddresses,
     decode_fields,
     log_kind,
+    not_erc20,
 )
 from replay.importers.uniswap_v2_state import FOUR_AMOUNTS, TWO_AMOUNTS, PairTrack, Tx, amount_of
 
@@ -142,8 +143,10 @@ class UniswapV2Mapper:
             self._pair_event(tx, log, PAIR_EVENTS[topic], facts)
         elif topic == PAIR_CREATED and len(log.topics) == 3:
             self._pair_created(log, facts)
+        elif topic == TRANSFER:
+            self.outcomes.add("Transfer", "unmapped", not_erc20(len(log.topics)))
         else:
-            self.outcomes.add("other", "unmapped", f"topic0 {topic[:10] or 'none'}")
+            self.outcomes.add("other", "unmapped", f"topic0 {topic[:10] or 'none (anonymous)'}")
 
     def _register(self, address: str, log: ChainLog, facts: list[Event]) -> str:
         asset = chain_name(self.chain_id, address)

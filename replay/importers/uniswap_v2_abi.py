@@ -44,6 +44,12 @@ def log_kind(topic0: str) -> str:
     return PAIR_EVENTS.get(topic0, "other")
 
 
+def not_erc20(topics: int) -> str:
+    """Why a `Transfer` of `topics` topics is not ERC-20's (3): ERC-721 indexes the token id."""
+    why = "ERC-721 (token id indexed)" if topics == 4 else f"{topics} topics"
+    return f"{why}: not an ERC-20 transfer"
+
+
 def _bytes(hex_text: str) -> bytes:
     return bytes.fromhex(hex_text[2:] if hex_text[:2] in ("0x", "0X") else hex_text)
 

@@ -111,5 +111,8 @@ def test_log_and_state_name_a_transaction(tmp_path: Path, tokens_file: Path) -> 
     )
     reserves = decode(["uint112", "uint112"], bytes.fromhex(sync["data"][2:]))
     assert (int(pair_row["reserve_x"]), int(pair_row["reserve_y"])) == reserves
-    missing = runner.invoke(cli, ["state", str(db), "--tx", "0x" + "ab" * 32])
-    assert missing.exit_code == 1 and "no fact of transaction" in missing.output
+    for command in ("state", "audit"):  # audit once said "0 violation" of a hash mistyped
+        missing = runner.invoke(cli, [command, str(db), "--tx", "0x" + "ab" * 32])
+        assert missing.exit_code == 1, missing.output
+        assert f"no fact of transaction 0x{'ab' * 32} in the log" in missing.output
+        assert "`log --format json` shows each fact's" in missing.output

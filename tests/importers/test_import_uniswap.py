@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from eth_utils import keccak
 
-from events.chain import PairBurned, PairMinted, PairSwapped, PoolObserved, PoolSynced, chain_name
+from events.chain import (
+    ChainAssetRegistered,
+    PairBurned,
+    PairMinted,
+    PairSwapped,
+    PoolObserved,
+    PoolSynced,
+    chain_name,
+)
 from ledger.projector import Projector
 from ledger.sqlite_store import SqliteStore
 from projections.balances import Balances
 from projections.pools import Pools
 from replay.importers import import_logs, uniswap_v2_abi
-from tests.importers.chain_model import MYST, USDC, demo_history
+from replay.importers.token_list import TokenListError, load_token_list
+from tests.importers.chain_model import MYST, USDC, demo_history, token_list
 from tests.importers.conftest import write_logs
 
 
@@ -176,3 +186,40 @@ def test_the_protocol_fee_mint_is_taken_from_the_lp_transfers(
     lp = chain_name(1, pair.address)
     assert pools.books[lp].lp_supply == pair.supply == balances.supply(lp)
     store.close()
+
+
+@pytest.mark.parametrize(("decimals", "recorded"), [(0, 0), (36, 36), (37, None), (255, None)])
+def test_a_listed_token_keeps_its_symbol_whatever_its_decimals(
+    tmp_path: Path, decimals: int, recorded: int | None
+) -> None:
+    """The token-list schema allows 0..255 decimals; a token listed with more than the books
+    keep (36) is still the listed token, its decimals unknown, not 'not in the token list'."""
+    chain, _ = demo_history()
+    listing = token_list()
+    for token in listing["tokens"]:
+        if token["address"] == USDC:
+            token["decimals"] = decimals
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps(listing))
+    store = SqliteStore(tmp_path / "ledger.db", create=True)
+    logs = write_logs(tmp_path, "logs", chain.logs, "etl-json")
+    result = import_logs(store, [logs], token_list=tokens)
+    events = [record.event for record in store.read()]
+    store.close()
+    assert result.unmapped_reasons == {"Transfer: token not in the token list": 1}  # MYST's
+    (usdc,) = [
+        e for e in events if isinstance(e, ChainAssetRegistered) and e.asset == chain_name(1, USDC)
+    ]
+    assert (usdc.symbol, usdc.decimals) == ("USDC", recorded)
+
+
+@pytest.mark.parametrize("decimals", [-1, 256, 6.5, "6"])
+def test_decimals_outside_the_token_list_schema_are_refused_naming_the_token(
+    tmp_path: Path, decimals: object
+) -> None:
+    listing = token_list()
+    listing["tokens"][1]["decimals"] = decimals
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps(listing))
+    with pytest.raises(TokenListError, match=r"\$\.tokens\[1\]\.decimals.*token-list format"):
+        load_token_list(tokens, 1)

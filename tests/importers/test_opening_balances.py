@@ -20,7 +20,7 @@ from ledger.sqlite_store import SqliteStore
 from projections.balances import Balances
 from replay.cli import cli
 from replay.importers import import_logs
-from replay.importers.pool_state import PoolStateError, load_state
+from replay.importers.pool_state import Opening, PoolStateError, load_state
 from tests.importers.chain_model import ALICE, BOB, CAROL, FACTORY, USDC, WETH, ModelChain
 from tests.importers.conftest import write_logs
 
@@ -219,3 +219,40 @@ def test_a_state_file_that_makes_no_sense_is_refused_by_name(tmp_path: Path) -> 
         ["import", str(tmp_path / "l.db"), "--format", "etl-json", "--state", str(path), str(path)],
     )
     assert result.exit_code == 1 and "no block" in result.output
+
+
+def test_a_first_batch_refused_leaves_no_new_log(tmp_path: Path, tokens_file: Path) -> None:
+    """A refusal writes nothing: a log the import created for a batch that admission refused
+    was left behind, empty."""
+    chain, _ = history()
+    logs = write_logs(tmp_path, "logs", chain.logs, "etl-json")
+    state = state_file(tmp_path, [{"account": BOB, "token": USDC, "amount": 3_000 * 10**6}])
+    db = tmp_path / "folder" / "ledger.db"
+    base = ["import", str(db), "--format", "etl-json", "--token-list", str(tokens_file)]
+    refused = CliRunner().invoke(cli, [*base, "--state", str(state), str(logs)])
+    assert refused.exit_code == 1, refused.output
+    assert "rejected (INSUFFICIENT_BALANCE)" in refused.output
+    assert list(db.parent.iterdir()) == []
+
+
+def test_numbers_may_come_as_the_text_of_their_digits(tmp_path: Path) -> None:
+    """JSON tools, and `--json` itself, write ints past 2**53 as strings: a state file's numbers
+    so written read as the ints they spell (they were refused); a fraction, a number past what
+    a block or an ERC-20 balance can be, and text that spells no number are refused by name."""
+    amount = 12_345_678_901_234_567_890_123
+    path = tmp_path / "state.json"
+    pool = {"address": WETH, "token0": WETH, "token1": USDC, "lp_supply": str(amount)}
+    balance = {"account": BOB, "token": USDC, "amount": str(amount), "block": "101"}
+    path.write_text(json.dumps({"block": "100", "pools": [pool], "balances": [balance]}))
+    state = load_state(path)
+    assert state.balances[(BOB, USDC)] == Opening(amount, 101)
+    assert state.pools[WETH].lp_supply == amount
+    for wrong, says in [
+        ({"amount": "1.5"}, "Expected `int`, got `str`"),
+        ({"amount": "0x10"}, "Expected `int`, got `str`"),
+        ({"amount": 2**256}, "an amount past 2\\*\\*256 - 1"),
+        ({"block": 2**63}, "a block past 2\\*\\*63 - 1"),
+    ]:
+        path.write_text(json.dumps({"balances": [{**balance, **wrong}]}))
+        with pytest.raises(PoolStateError, match=says):
+            load_state(path)

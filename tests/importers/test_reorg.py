@@ -157,3 +157,24 @@ def test_an_engine_folding_a_reorganised_log_from_its_start_skips_the_orphaned_f
     assert engine.books.digests() == canonical.digests()
     engine.reload()  # a reload (after a rolled-back transaction) folds the same way
     assert engine.books.digests() == canonical.digests()
+
+
+def test_both_branches_in_one_import_end_as_the_canonical_chain(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    """The branch's file goes back to blocks the first file gave: read again with the same
+    hashes they are duplicates, and from the fork on a reorganisation, not logs out of order."""
+    main, branch, fork_at = forked_chains(3)
+    files = [
+        write_logs(tmp_path, "main", main.logs, "etl-json"),
+        write_logs(tmp_path, "branch", branch.logs, "etl-json"),
+    ]
+    store = SqliteStore(tmp_path / "both.db", create=True)
+    result = import_logs(store, files, token_list=tokens_file)
+    assert result.rejected is None
+    assert [reorg["fork_block"] for reorg in result.reorgs] == [fork_at]
+    canonical = SqliteStore(tmp_path / "canonical.db", create=True)
+    import_logs(canonical, files[1:], token_list=tokens_file)
+    assert digests(store) == digests(canonical)
+    store.close()
+    canonical.close()
