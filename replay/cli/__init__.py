@@ -235,8 +235,9 @@ def cli(debug: bool) -> None:
 INTERRUPTED_EXIT = 130
 """Ctrl-C (SIGINT), as shells report it: outside the contract's codes, since it is no outcome."""
 INTERRUPTED = (
-    "interrupted: every write is all or nothing, so what was written before stays whole and "
-    "the write under way left nothing; run the command again (an import goes on from there)"
+    "interrupted: every write is all or nothing, so the log holds each one whole or not at "
+    "all; see where it stands (`defi-ledger info`) before running the command again (an "
+    "import goes on from where it stopped)"
 )
 
 
