@@ -59,10 +59,32 @@ def load_token_list(path: Path | None, chain_id: int) -> dict[str, ListedToken]:
             f"{path}: not a token list: {error}; give a list in the Uniswap token-list format "
             '({"tokens": [{"chainId", "address", "symbol", "decimals"}]}, numbers as JSON ints)'
         ) from error
-    return {
-        token.address.lower(): ListedToken(
+    return _by_address(path, parsed.tokens, chain_id)
+
+
+def _by_address(path: Path, tokens: list[_Token], chain_id: int) -> dict[str, ListedToken]:
+    """The chain's tokens by lower-case address. The token-list schema lists each token once;
+    an address listed twice alike is taken once, and listed twice differently is refused,
+    since either entry could be the one meant."""
+    listed: dict[str, ListedToken] = {}
+    where: dict[str, int] = {}
+    for index, token in enumerate(tokens):
+        if token.chainId != chain_id:
+            continue
+        address = token.address.lower()
+        entry = ListedToken(
             token.symbol, token.decimals if token.decimals <= DECIMALS_MAX else None
         )
-        for token in parsed.tokens
-        if token.chainId == chain_id
-    }
+        first = listed.setdefault(address, entry)
+        if first != entry:
+            raise TokenListError(
+                f"{path}: tokens[{where[address]}] and tokens[{index}] both list {address} on "
+                f"chain {chain_id}, as {_shown(first)} and {_shown(entry)}; keep the right one"
+            )
+        where.setdefault(address, index)
+    return listed
+
+
+def _shown(token: ListedToken) -> str:
+    decimals = "unknown" if token.decimals is None else token.decimals
+    return f"{token.symbol!r} with {decimals} decimals"

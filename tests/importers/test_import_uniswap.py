@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_utils import keccak
@@ -223,3 +224,33 @@ def test_decimals_outside_the_token_list_schema_are_refused_naming_the_token(
     tokens.write_text(json.dumps(listing))
     with pytest.raises(TokenListError, match=r"\$\.tokens\[1\]\.decimals.*token-list format"):
         load_token_list(tokens, 1)
+
+
+def test_an_address_listed_twice_is_taken_once_alike_and_refused_differently(
+    tmp_path: Path,
+) -> None:
+    """The token-list schema lists a token once; of two different entries either could be
+    the one meant, so neither is chosen (the last one used to win without a word)."""
+    listing = token_list()
+    usdc = next(token for token in listing["tokens"] if token["address"] == USDC)
+    tokens = tmp_path / "tokens.json"
+    other_chain = {**usdc, "chainId": 5, "decimals": 18}
+    listing["tokens"] += [{**usdc, "address": USDC.upper().replace("0X", "0x")}, other_chain]
+    tokens.write_text(json.dumps(listing))
+    assert load_token_list(tokens, 1) == load_token_list(tokens_of(tmp_path, token_list()), 1)
+    listing["tokens"].append({**usdc, "decimals": 18})
+    tokens.write_text(json.dumps(listing))
+    first = listing["tokens"].index(usdc)
+    last = len(listing["tokens"]) - 1
+    with pytest.raises(TokenListError) as refused:
+        load_token_list(tokens, 1)
+    assert f"tokens[{first}] and tokens[{last}] both list {USDC.lower()} on chain 1" in str(
+        refused.value
+    )
+    assert "'USDC' with 6 decimals and 'USDC' with 18 decimals" in str(refused.value)
+
+
+def tokens_of(tmp_path: Path, listing: dict[str, Any]) -> Path:
+    path = tmp_path / "plain.json"
+    path.write_text(json.dumps(listing))
+    return path
