@@ -45,6 +45,11 @@ def transaction_records(
             yield record, bool(retractions) and retractions.is_retracted(record)
 
 
+def holds_transaction(store: SqliteStore | PostgresStore, tx_hash: str) -> bool:
+    """Whether the log holds any fact of `tx_hash`, retracted or not, in any block."""
+    return next(transaction_records(store, ReadFilter(), tx_hash), None) is not None
+
+
 def state_after_transaction(
     store: SqliteStore | PostgresStore, names: Sequence[str] | None, tx_hash: str
 ) -> list[Shown] | None:

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ledger.audit_classes import CLASSES, Finding, classify
-from ledger.store import ReadFilter
 from replay.cli.common import (
     EXIT_INTEGRITY,
     STORED_INT,
@@ -63,9 +62,9 @@ def audit_command(
     with open_log(path, long_running=True) as store:
         report = classify(store, from_block, to_block, tx_hash)
         if tx_hash is not None and not any(report.counts.values()):
-            from ledger.chain_queries import transaction_records
+            from ledger.chain_queries import holds_transaction
 
-            if next(transaction_records(store, ReadFilter(), tx_hash), None) is None:
+            if not holds_transaction(store, tx_hash):
                 raise no_such_transaction(tx_hash)
     violated = bool(report.violations)
     if as_json:

@@ -29,6 +29,7 @@ from replay.cli.common import (
     fail_rejected,
     json_option,
     log_argument,
+    no_such_transaction,
     open_log,
     refresh_views,
 )
@@ -188,7 +189,8 @@ def parse_block_range(text: str | None) -> tuple[int | None, int | None]:
     "--tx",
     "tx_hash",
     type=NonEmpty(),
-    help="Only the facts of this chain transaction (hash, or Stacks tx id).",
+    help="Only the facts of this chain transaction (hash, or Stacks tx id); a hash the log "
+    "holds no fact of is refused (exit 1).",
 )
 @click.option(
     "--account", type=NonEmpty(), help="Only records whose event names this account (any role)."
@@ -234,9 +236,14 @@ def log_command(
     )
     with open_log(path) as store:
         decimals = asset_decimals(store)
-        from ledger.chain_queries import transaction_records  # loads the books
+        from ledger.chain_queries import holds_transaction, transaction_records  # loads books
 
         found = transaction_records(store, where, tx_hash)
+        if tx_hash is not None:  # a transaction's facts are few: held, to tell none from some
+            held = list(found)
+            if not held and not holds_transaction(store, tx_hash):
+                raise no_such_transaction(tx_hash)
+            found = iter(held)
         emit(chosen(found, account), "json" if as_json else fmt, decimals)
 
 

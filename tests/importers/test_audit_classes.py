@@ -102,6 +102,8 @@ def test_log_and_state_name_a_transaction(tmp_path: Path, tokens_file: Path) -> 
     assert [r["type"] for r in records] == ["PairSwapped"]
     assert records[0]["event"]["provenance"]["log_index"] == first_swap["log_index"]
     assert records[0]["retracted"] is False
+    elsewhere = runner.invoke(cli, ["log", str(db), "--tx", tx, "--account", "nobody"])
+    assert (elsewhere.exit_code, elsewhere.output) == (0, "")  # held, but filtered out
     state = runner.invoke(cli, ["state", str(db), "--tx", tx, "--projection", "pools", "--json"])
     assert state.exit_code == 0, state.output
     rows = json.loads(state.output)["projections"]["pools"]["tables"]["pools"]
@@ -111,7 +113,8 @@ def test_log_and_state_name_a_transaction(tmp_path: Path, tokens_file: Path) -> 
     )
     reserves = decode(["uint112", "uint112"], bytes.fromhex(sync["data"][2:]))
     assert (int(pair_row["reserve_x"]), int(pair_row["reserve_y"])) == reserves
-    for command in ("state", "audit"):  # audit once said "0 violation" of a hash mistyped
+    # audit once said "0 violation" of a hash mistyped, and log printed nothing with exit 0
+    for command in ("state", "audit", "log"):
         missing = runner.invoke(cli, [command, str(db), "--tx", "0x" + "ab" * 32])
         assert missing.exit_code == 1, missing.output
         assert f"no fact of transaction 0x{'ab' * 32} in the log" in missing.output
