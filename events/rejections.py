@@ -34,6 +34,7 @@ class RejectCode(StrEnum):
     ZERO_AMOUNT = "ZERO_AMOUNT"
     INVALID_PARAMETER = "INVALID_PARAMETER"
     NOT_AUTHORISED = "NOT_AUTHORISED"
+    OUTPUT_EXISTS = "OUTPUT_EXISTS"
     # Pools and swaps.
     UNKNOWN_POOL = "UNKNOWN_POOL"
     POOL_EXISTS = "POOL_EXISTS"
@@ -124,6 +125,8 @@ REJECT_HELP: dict[RejectCode, str] = {
     RejectCode.INVALID_PARAMETER: "A parameter is outside its allowed range; the message "
     "names it and the range.",
     RejectCode.NOT_AUTHORISED: "Only the named authority may do this; send it from that account.",
+    RejectCode.OUTPUT_EXISTS: "An output is never replaced without asking; the message names it "
+    "and what to do.",
     RejectCode.UNKNOWN_POOL: "No pool with that id; create it first or check the id.",
     RejectCode.POOL_EXISTS: "A pool with that id exists already; add liquidity to it instead.",
     RejectCode.INSUFFICIENT_LIQUIDITY: "The pool cannot pay that much out (or would mint no "

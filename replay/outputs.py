@@ -36,7 +36,7 @@ class OutputExists(RejectedError):
 
     def __init__(self, target: Path) -> None:
         super().__init__(
-            RejectCode.INVALID_PARAMETER,
+            RejectCode.OUTPUT_EXISTS,
             f"{target} exists already; pass --force to replace it, or pick a new path",
         )
 
@@ -47,7 +47,7 @@ class OutputHoldsOthers(RejectedError):
 
     def __init__(self, target: Path, stranger: str, what: str, advice: str) -> None:
         super().__init__(
-            RejectCode.INVALID_PARAMETER,
+            RejectCode.OUTPUT_EXISTS,
             f"{target} holds {stranger}, which is not part of {what}; {advice}",
         )
 
