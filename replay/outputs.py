@@ -159,12 +159,17 @@ def building_log(target: Path, *, force: bool = False) -> Iterator[Path]:
         _remove_log(temp)
         try:
             yield temp
+            _move_log(temp, target)
         except BaseException:
             _remove_log(temp)
             raise
+    _sync_folder(target.parent)
+
+
+def _move_log(temp: Path, target: Path) -> None:
+    """Move a closed, complete log from `temp` to `target`, durably."""
     for suffix in SQLITE_SIDE_FILES:
         if Path(f"{temp}{suffix}").exists():
-            _remove_log(temp)
             raise RuntimeError(f"{temp} still has a {suffix} file: a connection was left open")
     with open(temp, "rb") as handle:
         os.fsync(handle.fileno())
@@ -172,7 +177,6 @@ def building_log(target: Path, *, force: bool = False) -> Iterator[Path]:
     for suffix in SQLITE_SIDE_FILES:
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     os.replace(temp, target)
-    _sync_folder(target.parent)
 
 
 @contextmanager
@@ -192,20 +196,31 @@ def building_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
         temp = partial_path(target)
         shutil.rmtree(temp, ignore_errors=True)
         temp.mkdir()
+        old = target.with_name(f".{target.name}{PARTIAL_MARK}{os.getpid()}-old")
         try:
             yield temp
+            _swap_in(temp, target, old)
         except BaseException:
             shutil.rmtree(temp, ignore_errors=True)
             raise
-    old = target.with_name(f".{target.name}{PARTIAL_MARK}{os.getpid()}-old")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(temp, target)
     _sync_folder(target.parent)
     if old.is_dir():
         shutil.rmtree(old, ignore_errors=True)
     else:
         old.unlink(missing_ok=True)
+
+
+def _swap_in(temp: Path, target: Path, old: Path) -> None:
+    """Rename `temp` to `target`, the set there moved aside to `old` first (and back, should
+    the rename fail)."""
+    if target.exists():
+        os.replace(target, old)
+    try:
+        os.replace(temp, target)
+    except BaseException:
+        if old.exists():
+            os.replace(old, target)
+        raise
 
 
 def log_absent(target: Path | str) -> bool:

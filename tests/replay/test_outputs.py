@@ -255,3 +255,36 @@ def test_a_chart_that_fails_midway_leaves_the_old_one(
         outputs.write_whole(chart, "<svg>new</svg>")
     assert chart.read_text() == "<svg>old</svg>"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["var.svg"]
+
+
+def test_a_final_rename_that_fails_leaves_no_folder_and_the_old_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The steps after a build (the checks, the fsync, the rename) fail like the build: the
+    folders made for it go, and a set already there stays there."""
+    from replay import outputs
+
+    real_replace = os.replace
+
+    def refusing(source: str | Path, target: str | Path) -> None:
+        if outputs.PARTIAL_MARK in Path(source).name and "-old" not in Path(source).name:
+            raise OSError(28, "No space left on device", str(target))
+        real_replace(source, target)
+
+    monkeypatch.setattr(outputs.os, "replace", refusing)
+    log = tmp_path / "new" / "deeper" / "l.db"
+    with pytest.raises(OSError, match="No space"), outputs.building_log(log) as temp:
+        SqliteStore(temp, create=True).close()
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "set"
+    kept.mkdir()
+    (kept / "a.csv").write_text("old")
+    with (
+        pytest.raises(OSError, match="No space"),
+        outputs.building_folder(kept, force=True) as temp,
+    ):
+        (temp / "a.csv").write_text("new")
+    assert [(p.name, p.read_text()) for p in tmp_path.joinpath("set").iterdir()] == [
+        ("a.csv", "old")
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["set"]
