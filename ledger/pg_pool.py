@@ -23,6 +23,7 @@ worker threads and health check made opening, one read and closing 1.1-1.6× as 
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -37,6 +38,12 @@ MAX_CONNECTIONS = 4
 #: How long a command waits for a live connection (a server restarting) before it gives up.
 WAIT_S = 30.0
 APPLICATION_NAME = "defi-ledger"
+
+#: The pool logs each attempt to reconnect while a server is away: dozens of lines in `WAIT_S`,
+#: which Python's last-resort handler would print when nothing configured logging. The command
+#: that gives up says why, once; an application that configures logging (or `--debug`) sees
+#: them, as the logging guide asks of a library.
+logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
 
 _lock = threading.Lock()
 _pools: dict[str, tuple[ConnectionPool[Any], int]] = {}

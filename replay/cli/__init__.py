@@ -227,9 +227,18 @@ Exit codes:
 
 @click.group(cls=LedgerGroup, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="defi-ledger")
-@click.option("--debug", is_flag=True, help="On an internal error, print the traceback to stderr.")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="On an internal error, print the traceback to stderr; print the PostgreSQL pool's "
+    "warnings (each attempt to reconnect) as well.",
+)
 def cli(debug: bool) -> None:
     """The group: its help is `HELP`, which carries the exit-code table."""
+    if debug or os.environ.get("DEFI_LEDGER_DEBUG"):
+        import logging
+
+        logging.basicConfig(format="%(name)s: %(message)s")  # warnings and worse, to stderr
 
 
 INTERRUPTED_EXIT = 130

@@ -5,6 +5,8 @@ URL is shared and closed with its last holder, and a wrong URL is named at once.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -18,6 +20,7 @@ from ledger.errors import StoreIOError
 from ledger.follow import follow
 from ledger.postgres_store import PostgresStore
 from replay.cli import cli
+from tests.postgres_server import NoServer, start_server, stop_server, without_server
 
 NEVER_S = 3_600.0  # a poll interval that never elapses during the test
 IDLE_S = 30.0
@@ -114,3 +117,40 @@ def test_long_running_commands_leave_no_pool_open(postgres_url: str, flash_crash
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, (args, result.output)
         assert pg_pool.open_pools() == 0, args
+
+
+#: `follow` in a child process that waits 2 s, not `pg_pool.WAIT_S`, for a server to return.
+FOLLOW_BRIEFLY = (
+    "import sys; from ledger import pg_pool; pg_pool.WAIT_S = 2.0; "
+    "from replay.cli import main; sys.argv[0] = 'defi-ledger'; main()"
+)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_server_gone_for_good_ends_a_follower_with_one_message(debug: bool) -> None:
+    """While the server is away the pool retries, logging each attempt: dozens of lines before
+    the exit-4 message, printed by Python's last-resort handler. They are kept for --debug."""
+    try:
+        server = start_server()
+    except NoServer as error:
+        without_server(f"no PostgreSQL server for this test: {error}")
+    try:
+        store = PostgresStore(server.url, create=True)
+        store.append([mint("first")])
+        store.close()
+        flags = ["--debug"] if debug else []
+        follower = subprocess.Popen(
+            [sys.executable, "-c", FOLLOW_BRIEFLY, *flags, "follow", server.url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert follower.stdout is not None
+        assert "first" in follower.stdout.readline()  # caught up: it listens now
+    finally:
+        stop_server(server)
+    _, errors = follower.communicate(timeout=60)
+    assert follower.returncode == 4, errors
+    reconnects = [line for line in errors.splitlines() if "error connecting" in line]
+    assert bool(reconnects) is debug, errors
+    assert errors.count("Error: ") == 1 and "no live connection" in errors
