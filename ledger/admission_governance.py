@@ -1,6 +1,9 @@
 """Admission rules for ALEX governance facts: proposals exist, the tally is the books' tally,
 votes carry tokens the voter holds, and the foundation's powers stay with the authority.
 
+Once an authority is configured, only it reconfigures governance: `GovernanceConfigured` names
+its `sender`, and the `ConfigureGovernance` command calls the same check.
+
 The voter's holding is checked with every other posting (`ledger.admission`): a `VoteCast`
 moves the voted tokens into the governance lock, so a vote by an account holding nothing
 overdraws it. Here: the vote names the configured governance token and an open proposal.
@@ -13,6 +16,7 @@ from typing import Any
 
 from events.alex_governance import (
     ExecutiveSignalled,
+    GovernanceConfigured,
     GovernancePauseSet,
     ProposalAdded,
     ProposalConcluded,
@@ -39,15 +43,34 @@ def _proposal(books: Context, proposal_id: str) -> Proposal | Rejected:
     return found
 
 
-def _authority(books: Context, by: str, power: str) -> Rejected | None:
+def authority_refusal(books: Context, by: str, power: str) -> Rejected | None:
+    """Refused unless `by` is the configured governance authority."""
     authority = books.get(Governance).settings.authority
     if authority is None or by != authority:
         return _refuse(
             RejectCode.NOT_AUTHORISED,
             f"only the governance authority ({authority or 'none configured'}) may {power}; "
-            f"the fact is by {by}",
+            f"the fact is by {by or 'no one it names'}",
         )
     return None
+
+
+def reconfiguration_refusal(books: Context, sender: str) -> Rejected | None:
+    """The first configuration names the authority; after it, only that authority changes it."""
+    authority = books.get(Governance).settings.authority
+    if authority is None:
+        return None
+    if not sender:
+        return _refuse(
+            RejectCode.NOT_AUTHORISED,
+            f"only the governance authority ({authority}) may reconfigure governance, and the "
+            f'fact names no sender: record it from {authority} with "sender": "{authority}"',
+        )
+    return authority_refusal(books, sender, "reconfigure governance")
+
+
+def governance_configured(event: GovernanceConfigured, books: Context) -> Rejected | None:
+    return reconfiguration_refusal(books, event.sender)
 
 
 def proposal_added(event: ProposalAdded, books: Context) -> Rejected | None:
@@ -96,7 +119,7 @@ def proposal_vetoed(event: ProposalVetoed, books: Context) -> Rejected | None:
     found = _proposal(books, event.proposal_id)
     if isinstance(found, Rejected):
         return found
-    return _authority(books, event.by, "veto")
+    return authority_refusal(books, event.by, "veto")
 
 
 def proposal_executed(event: ProposalExecuted, books: Context) -> Rejected | None:
@@ -131,10 +154,11 @@ def votes_reclaimed(event: VotesReclaimed, books: Context) -> Rejected | None:
 
 
 def pause_set(event: GovernancePauseSet, books: Context) -> Rejected | None:
-    return _authority(books, event.by, "pause or resume governance")
+    return authority_refusal(books, event.by, "pause or resume governance")
 
 
 GOVERNANCE_RULES: dict[type[Event], Callable[[Any, Context], Rejected | None]] = {
+    GovernanceConfigured: governance_configured,
     ProposalAdded: proposal_added,
     VoteCast: vote_cast,
     ProposalConcluded: proposal_concluded,

@@ -23,6 +23,7 @@ from events.alex_governance import (
     VotesReclaimed,
 )
 from events.rejections import RejectCode
+from ledger.admission_governance import reconfiguration_refusal
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
 from ledger.commands.alex_governance_acts import check_actions
@@ -144,10 +145,9 @@ def _not_paused(context: Context) -> Rejected | None:
 
 
 def handle_configure(command: ConfigureGovernance, context: Context) -> list[Emit] | Rejected:
-    if context.get(Governance).settings.authority is not None:
-        refused = _authorised(context, command.sender, "reconfigure governance")
-        if refused is not None:
-            return refused
+    refused = reconfiguration_refusal(context, command.sender)
+    if refused is not None:
+        return refused
     if command.signals_required <= 0 or command.quorum < 0:
         return reject(RejectCode.INVALID_PARAMETER, "signals_required > 0 and quorum >= 0")
     return [
@@ -164,6 +164,7 @@ def handle_configure(command: ConfigureGovernance, context: Context) -> list[Emi
                 executive_sunset_height=command.executive_sunset_height,
                 genesis_team=command.genesis_team,
                 safety_period_end=command.safety_period_end,
+                sender=command.sender,
             )
         )
     ]
