@@ -1,6 +1,7 @@
 """`append` holds authority-only facts to what their commands check: once governance has an
 authority, only that authority reconfigures it (`GovernanceConfigured.sender`), and a log
-written before the field folds as it did."""
+written before the field folds as it did; veto and pause hold only in the safety period, and
+emergency and implementation proposals and executive signals come from their teams, in time."""
 
 from __future__ import annotations
 
@@ -102,3 +103,75 @@ def test_a_log_written_before_the_sender_folds_to_the_digest_it_had(
     stranger = line(configured("eve", sender="eve"), block=12)
     assert_refused(written_before_sender, stranger, "NOT_AUTHORISED")
     assert_admitted(written_before_sender, [line(configured("eve", sender="mallory"), block=12)])
+
+
+#: What the foundation configures at block 20: every team's power ends at block 30.
+TEAMS = configured(
+    "foundation",
+    sender="foundation",
+    safety_period_end=30,
+    emergency_team=["em1"],
+    emergency_sunset_height=30,
+    executive_team=["exec0"],
+    executive_sunset_height=30,
+    genesis_team=["gen1"],
+)
+
+
+def proposal(proposal_id: str, proposer: str, kind: str, block: int) -> dict[str, object]:
+    return {"type": "ProposalAdded", "proposal_id": proposal_id, "proposer": proposer} | {
+        "start_height": block,
+        "end_height": block + 36,
+        "kind": kind,
+        "implements": "AGP-1" if kind == "implementation" else "",
+    }
+
+
+SIGNAL = {"type": "ExecutiveSignalled", "proposal_id": "AGP-1", "member": "exec0", "signals": 1}
+PAUSE = {"type": "GovernancePauseSet", "paused": True, "by": "foundation"}
+
+#: Each power's fact from outside its holder, or after its holder's time: (fact, its block,
+#: what the refusal says).
+OUT_OF_POWER = {
+    "an emergency proposal from outside the emergency team": (
+        proposal("E-1", "alice", "emergency", 25),
+        25,
+        "alice is not on the emergency team",
+    ),
+    "an emergency proposal after the sunset": (
+        proposal("E-1", "em1", "emergency", 30),
+        30,
+        "emergency proposals ended at height 30",
+    ),
+    "an implementation proposal from outside the Genesis team": (
+        proposal("I-1", "alice", "implementation", 25),
+        25,
+        "alice is not on the Genesis team",
+    ),
+    "an executive signal after the sunset": (SIGNAL, 30, "executive action ended at height 30"),
+    "a veto after the safety period": (
+        {"type": "ProposalVetoed", "proposal_id": "AGP-1", "by": "foundation"},
+        30,
+        "the foundation's safety period ended at height 30",
+    ),
+    "a pause after the safety period": (PAUSE, 30, "safety period ended at height 30"),
+}
+
+
+@pytest.fixture
+def teams(ledger: Path) -> Path:
+    assert_admitted(ledger, [line(TEAMS)])
+    return ledger
+
+
+@pytest.mark.parametrize("case", sorted(OUT_OF_POWER))
+def test_a_power_used_by_another_or_too_late_is_refused(teams: Path, case: str) -> None:
+    event, block, detail = OUT_OF_POWER[case]
+    assert detail in assert_refused(teams, line(event, block=block), "NOT_AUTHORISED")
+
+
+def test_each_power_holds_for_its_holder_until_its_end(teams: Path) -> None:
+    facts = [SIGNAL, proposal("E-1", "em1", "emergency", 25), PAUSE]
+    resume = PAUSE | {"paused": False}  # resuming never ends, so governance never stays stuck
+    assert_admitted(teams, [line(fact, block=25) for fact in facts] + [line(resume, block=30)])
+    assert_refused(teams, line(PAUSE, block=30), "NOT_AUTHORISED")
