@@ -79,6 +79,10 @@ class GovernanceConfigured(Event, frozen=True, kw_only=True):
     executed proposal enacts its own changes, as the contract does)."""
     safety_period_end: Block = 0
     """The foundation's veto and pause are refused from this height on (0: no end)."""
+    sender: str = ""
+    """Who recorded it: once an authority is configured, only it may reconfigure ("" in records
+    written before the field: such a reconfiguration is refused on the way in, and folds as
+    it always did)."""
 
     def default_stream(self) -> str:
         return "governance"

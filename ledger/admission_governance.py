@@ -1,5 +1,12 @@
 """Admission rules for ALEX governance facts: proposals exist, the tally is the books' tally,
-votes carry tokens the voter holds, and the foundation's powers stay with the authority.
+votes carry tokens the voter holds, and each power stays with whoever holds it.
+
+The actor checks here are the engine's own: the governance commands call them too, so a fact
+from `append` is held to exactly what its command checks. The foundation's veto and pause,
+and reconfiguring governance (`GovernanceConfigured.sender`), belong to the configured
+authority, veto and pause only for its safety period; emergency proposals to the emergency
+team before its sunset; implementation proposals to the Genesis team; executive signals to the
+executive team before its sunset.
 
 The voter's holding is checked with every other posting (`ledger.admission`): a `VoteCast`
 moves the voted tokens into the governance lock, so a vote by an account holding nothing
@@ -13,6 +20,7 @@ from typing import Any
 
 from events.alex_governance import (
     ExecutiveSignalled,
+    GovernanceConfigured,
     GovernancePauseSet,
     ProposalAdded,
     ProposalConcluded,
@@ -39,15 +47,64 @@ def _proposal(books: Context, proposal_id: str) -> Proposal | Rejected:
     return found
 
 
-def _authority(books: Context, by: str, power: str) -> Rejected | None:
+def authority_refusal(books: Context, by: str, power: str) -> Rejected | None:
+    """Refused unless `by` is the configured governance authority."""
     authority = books.get(Governance).settings.authority
     if authority is None or by != authority:
         return _refuse(
             RejectCode.NOT_AUTHORISED,
             f"only the governance authority ({authority or 'none configured'}) may {power}; "
-            f"the fact is by {by}",
+            f"the fact is by {by or 'no one it names'}",
         )
     return None
+
+
+def safety_power_refusal(books: Context, by: str, power: str) -> Rejected | None:
+    """The foundation's veto and pause: its alone, and only during the safety period."""
+    refused = authority_refusal(books, by, power)
+    settings = books.get(Governance).settings
+    if refused is None and not settings.in_safety_period(books.block):
+        refused = _refuse(
+            RejectCode.NOT_AUTHORISED,
+            f"the foundation's safety period ended at height {settings.safety_period_end}",
+        )
+    return refused
+
+
+def reconfiguration_refusal(books: Context, sender: str) -> Rejected | None:
+    """The first configuration names the authority; after it, only that authority changes it."""
+    authority = books.get(Governance).settings.authority
+    if authority is None:
+        return None
+    if not sender:
+        return _refuse(
+            RejectCode.NOT_AUTHORISED,
+            f"only the governance authority ({authority}) may reconfigure governance, and the "
+            f'fact names no sender: record it from {authority} with "sender": "{authority}"',
+        )
+    return authority_refusal(books, sender, "reconfigure governance")
+
+
+def team_refusal(books: Context, kind: str, member: str) -> Rejected | None:
+    """An emergency or implementation proposal, or an executive signal, from its team, before
+    the team's sunset (the Genesis team has none)."""
+    settings = books.get(Governance).settings
+    team, sunset = {
+        "emergency": (settings.emergency_team, settings.emergency_sunset_height),
+        "implementation": (settings.genesis_team, None),
+        "executive": (settings.executive_team, settings.executive_sunset_height),
+    }[kind]
+    name = "Genesis" if kind == "implementation" else kind
+    if member not in team:
+        return _refuse(RejectCode.NOT_AUTHORISED, f"{member} is not on the {name} team")
+    if sunset is not None and books.block >= sunset:
+        action = "proposals" if kind == "emergency" else "action"
+        return _refuse(RejectCode.NOT_AUTHORISED, f"{kind} {action} ended at height {sunset}")
+    return None
+
+
+def governance_configured(event: GovernanceConfigured, books: Context) -> Rejected | None:
+    return reconfiguration_refusal(books, event.sender)
 
 
 def proposal_added(event: ProposalAdded, books: Context) -> Rejected | None:
@@ -55,6 +112,8 @@ def proposal_added(event: ProposalAdded, books: Context) -> Rejected | None:
         return _refuse(RejectCode.PROPOSAL_EXISTS, f"proposal {event.proposal_id!r} exists")
     if event.start_height >= event.end_height:
         return _refuse(RejectCode.INVALID_PARAMETER, "start_height must be below end_height")
+    if event.kind in ("emergency", "implementation"):
+        return team_refusal(books, event.kind, event.proposer)
     return None
 
 
@@ -96,7 +155,7 @@ def proposal_vetoed(event: ProposalVetoed, books: Context) -> Rejected | None:
     found = _proposal(books, event.proposal_id)
     if isinstance(found, Rejected):
         return found
-    return _authority(books, event.by, "veto")
+    return safety_power_refusal(books, event.by, "veto")
 
 
 def proposal_executed(event: ProposalExecuted, books: Context) -> Rejected | None:
@@ -112,9 +171,7 @@ def executive_signalled(event: ExecutiveSignalled, books: Context) -> Rejected |
     found = _proposal(books, event.proposal_id)
     if isinstance(found, Rejected):
         return found
-    if event.member not in books.get(Governance).settings.executive_team:
-        return _refuse(RejectCode.NOT_AUTHORISED, f"{event.member} is not on the executive team")
-    return None
+    return team_refusal(books, "executive", event.member)
 
 
 def votes_reclaimed(event: VotesReclaimed, books: Context) -> Rejected | None:
@@ -131,10 +188,14 @@ def votes_reclaimed(event: VotesReclaimed, books: Context) -> Rejected | None:
 
 
 def pause_set(event: GovernancePauseSet, books: Context) -> Rejected | None:
-    return _authority(books, event.by, "pause or resume governance")
+    if event.paused:
+        return safety_power_refusal(books, event.by, "pause governance")
+    # resuming is always allowed, so governance never stays stuck
+    return authority_refusal(books, event.by, "resume governance")
 
 
 GOVERNANCE_RULES: dict[type[Event], Callable[[Any, Context], Rejected | None]] = {
+    GovernanceConfigured: governance_configured,
     ProposalAdded: proposal_added,
     VoteCast: vote_cast,
     ProposalConcluded: proposal_concluded,

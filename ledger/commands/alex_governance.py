@@ -2,7 +2,8 @@
 proposals, executive signals, and the foundation's veto and pause.
 
 Veto and pause belong to the authority named in `ConfigureGovernance`, for its safety period
-(`safety_period_end`); anyone else, or the authority afterwards, gets NOT_AUTHORISED.
+(`safety_period_end`); anyone else, or the authority afterwards, gets NOT_AUTHORISED. Who may
+do what is checked by `ledger.admission_governance`, which holds appended facts to it too.
 Parameter changes a proposal carries are checked here and enacted by
 `ledger.commands.alex_governance_acts`. While paused, proposals and votes are refused with
 GOVERNANCE_PAUSED; concluding and reclaiming still work, so locked tokens never get stuck.
@@ -23,6 +24,12 @@ from events.alex_governance import (
     VotesReclaimed,
 )
 from events.rejections import RejectCode
+from ledger.admission_governance import (
+    authority_refusal,
+    reconfiguration_refusal,
+    safety_power_refusal,
+    team_refusal,
+)
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
 from ledger.commands.alex_governance_acts import check_actions
@@ -108,28 +115,6 @@ class SetGovernancePause(Command, frozen=True, kw_only=True):
     paused: bool
 
 
-def _authorised(context: Context, sender: str, power: str) -> Rejected | None:
-    authority = context.get(Governance).settings.authority
-    if authority is None or sender != authority:
-        return reject(
-            RejectCode.NOT_AUTHORISED,
-            f"only the governance authority ({authority or 'none configured'}) may {power}",
-        )
-    return None
-
-
-def _safety_power(context: Context, sender: str, power: str) -> Rejected | None:
-    """The foundation's veto and pause: its alone, and only during the safety period."""
-    refused = _authorised(context, sender, power)
-    settings = context.get(Governance).settings
-    if refused is None and not settings.in_safety_period(context.block):
-        refused = reject(
-            RejectCode.NOT_AUTHORISED,
-            f"the foundation's safety period ended at height {settings.safety_period_end}",
-        )
-    return refused
-
-
 def _proposal(context: Context, proposal_id: str) -> Proposal | Rejected:
     found = context.get(Governance).proposal(proposal_id)
     if found is None:
@@ -144,10 +129,9 @@ def _not_paused(context: Context) -> Rejected | None:
 
 
 def handle_configure(command: ConfigureGovernance, context: Context) -> list[Emit] | Rejected:
-    if context.get(Governance).settings.authority is not None:
-        refused = _authorised(context, command.sender, "reconfigure governance")
-        if refused is not None:
-            return refused
+    refused = reconfiguration_refusal(context, command.sender)
+    if refused is not None:
+        return refused
     if command.signals_required <= 0 or command.quorum < 0:
         return reject(RejectCode.INVALID_PARAMETER, "signals_required > 0 and quorum >= 0")
     return [
@@ -164,6 +148,7 @@ def handle_configure(command: ConfigureGovernance, context: Context) -> list[Emi
                 executive_sunset_height=command.executive_sunset_height,
                 genesis_team=command.genesis_team,
                 safety_period_end=command.safety_period_end,
+                sender=command.sender,
             )
         )
     ]
@@ -206,14 +191,10 @@ def handle_add_emergency(command: AddEmergencyProposal, context: Context) -> lis
     refused = _new_proposal(context, command.proposal_id, command.actions)
     if refused is not None:
         return refused
+    refused = team_refusal(context, "emergency", command.proposer)
+    if refused is not None:
+        return refused
     settings = context.get(Governance).settings
-    if command.proposer not in settings.emergency_team:
-        return reject(RejectCode.NOT_AUTHORISED, f"{command.proposer} is not on the emergency team")
-    if context.block >= settings.emergency_sunset_height:
-        return reject(
-            RejectCode.NOT_AUTHORISED,
-            f"emergency proposals ended at height {settings.emergency_sunset_height}",
-        )
     return [
         Emit(
             ProposalAdded(
@@ -322,14 +303,10 @@ def handle_signal(command: SignalExecutive, context: Context) -> list[Emit] | Re
     found = _proposal(context, command.proposal_id)
     if isinstance(found, Rejected):
         return found
+    refused = team_refusal(context, "executive", command.member)
+    if refused is not None:
+        return refused
     settings = context.get(Governance).settings
-    if command.member not in settings.executive_team:
-        return reject(RejectCode.NOT_AUTHORISED, f"{command.member} is not on the executive team")
-    if context.block >= settings.executive_sunset_height:
-        return reject(
-            RejectCode.NOT_AUTHORISED,
-            f"executive action ended at height {settings.executive_sunset_height}",
-        )
     if found.executed or found.vetoed:
         return reject(RejectCode.ALREADY_CONCLUDED, f"{command.proposal_id} is decided already")
     if command.member in found.signals:
@@ -348,7 +325,7 @@ def handle_signal(command: SignalExecutive, context: Context) -> list[Emit] | Re
 
 
 def handle_veto(command: VetoProposal, context: Context) -> list[Emit] | Rejected:
-    refused = _safety_power(context, command.sender, "veto")
+    refused = safety_power_refusal(context, command.sender, "veto")
     if refused is not None:
         return refused
     found = _proposal(context, command.proposal_id)
@@ -364,7 +341,7 @@ def handle_veto(command: VetoProposal, context: Context) -> list[Emit] | Rejecte
 
 def handle_pause(command: SetGovernancePause, context: Context) -> list[Emit] | Rejected:
     if command.paused:
-        refused = _safety_power(context, command.sender, "pause governance")
+        refused = safety_power_refusal(context, command.sender, "pause governance")
     else:  # resuming is always allowed, so governance never stays stuck
-        refused = _authorised(context, command.sender, "resume governance")
+        refused = authority_refusal(context, command.sender, "resume governance")
     return refused or [Emit(GovernancePauseSet(paused=command.paused, by=command.sender))]

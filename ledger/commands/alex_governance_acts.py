@@ -26,6 +26,7 @@ from events.alex_governance import (
 )
 from events.rejections import RejectCode
 from events.reserve import ReserveDebited
+from ledger.admission_governance import team_refusal
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
 from projections.alex_staking import AlexStaking
@@ -93,8 +94,9 @@ def handle_add_implementation(
 ) -> list[Emit] | Rejected:
     governance = context.get(Governance)
     settings = governance.settings
-    if command.proposer not in settings.genesis_team:
-        return reject(RejectCode.NOT_AUTHORISED, f"{command.proposer} is not on the Genesis team")
+    refused = team_refusal(context, "implementation", command.proposer)
+    if refused is not None:
+        return refused
     approved = governance.proposal(command.implements)
     if approved is None or approved.kind != "standard" or not approved.executed:
         return reject(

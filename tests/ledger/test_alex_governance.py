@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from events import RejectCode
+from events.alex_governance import GovernanceConfigured
 from ledger.batch import Rejected
 from ledger.commands.alex_governance import (
     AddEmergencyProposal,
@@ -164,6 +165,17 @@ def test_only_the_authority_can_veto_or_pause() -> None:
     ok(engine, [SetGovernancePause(sender="foundation", paused=True)], block=30)
     assert refused(engine, vote("bob", 1, proposal="AGP-3"), 31) == RejectCode.GOVERNANCE_PAUSED
     ok(engine, [ReclaimVotes(proposal_id="AGP-1", voter="alice")], block=31)  # never stuck
+
+
+def test_a_reconfiguration_records_who_made_it() -> None:
+    """So that admission can hold the fact, wherever it comes from, to the authority."""
+    engine = governed()
+    handover = ConfigureGovernance(sender="foundation", authority="council")
+    configured = ok(engine, [handover], block=11).events[-1]
+    assert isinstance(configured, GovernanceConfigured)
+    assert (configured.sender, configured.authority) == ("foundation", "council")
+    stale = ConfigureGovernance(sender="foundation", authority="foundation")
+    assert refused(engine, stale, block=12) == RejectCode.NOT_AUTHORISED
 
 
 def test_emergency_proposals_have_a_1440_block_window_until_the_sunset() -> None:
