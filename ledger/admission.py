@@ -11,6 +11,9 @@ lines from outside), importers and replays. A fact is admitted when
   or ZERO_AMOUNT otherwise; a swap imported from ALEX prints may pay out 0, as its pools do;
 - value leaves an issuer account only by a fact that mints that asset (`MINTS`): a transfer
   out of `issuer:USDC` is money from nowhere;
+- a token with a genesis is minted only by that genesis's own mints and by emergency issuance
+  (`ledger.commands.alex_supply.fixed_supply_minted`), SUPPLY_FIXED otherwise: its genesis
+  allocation is the whole supply, whichever fact would mint it;
 - no account goes below zero, posting by posting, exactly as the balances book folds it, except
   the accounts in `MAY_GO_NEGATIVE` and, for a fact imported from a chain (an EVM fact with its
   provenance, or a fact about a pool or token imported from Stacks prints), the chain's
@@ -50,6 +53,8 @@ from ledger.admission_lending import LENDING_RULES
 from ledger.admission_rules import REFERENCE_RULES, Rule
 from ledger.batch import NewEvent, Rejected, validation_rejection
 from ledger.command import Context
+from ledger.commands.alex_supply import fixed_supply_minted
+from projections.alex_staking import AlexStaking
 from projections.balances import Balances
 from projections.postings import POSTING_RULES, Posting
 
@@ -131,7 +136,14 @@ def admit(event: Event, books: Context) -> Rejected | None:
     posting_rule = POSTING_RULES.get(type(event))
     if posting_rule is None:
         return None
-    return check_postings(event, list(posting_rule(event)), books.get(Balances))
+    postings = list(posting_rule(event))
+    staking = books.get(AlexStaking)
+    for source, _, asset, amount in postings:
+        if source == f"issuer:{asset}":
+            refused = fixed_supply_minted(staking, event, asset, amount)
+            if refused is not None:
+                return refused
+    return check_postings(event, postings, books.get(Balances))
 
 
 def check_postings(event: Event, postings: list[Posting], balances: Balances) -> Rejected | None:

@@ -37,6 +37,7 @@ from events.core import Burned, Minted
 from events.record import Record
 from events.reserve import EmergencyIssued
 from projections.base import Table, Violation, canonical_bytes, digest_of
+from projections.books import Books, LogPosition
 from projections.contracts.staking import (
     BLOCKS_PER_YEAR,
     EMISSION_CAPS_ANNUAL_DEFAULT,
@@ -126,6 +127,13 @@ class SupplyOrigins(msgspec.Struct):
         return self.genesis + self.emissions + self.emergency + self.other_mints - self.burns
 
 
+class GenesisMint(msgspec.Struct):
+    """Where the last genesis mint of a token is in the log."""
+
+    asset: str
+    seq: int
+
+
 class _StakingState(msgspec.Struct):
     pools: dict[str, StakingPool] = msgspec.field(default_factory=dict)
     cycles: dict[str, dict[str, CycleBook]] = msgspec.field(default_factory=dict)
@@ -135,6 +143,9 @@ class _StakingState(msgspec.Struct):
     """str(year) -> emission fixed for cycles starting in that year."""
     supply: dict[str, SupplyOrigins] = msgspec.field(default_factory=dict)
     violations: list[Violation] = msgspec.field(default_factory=list)
+    genesis_last: GenesisMint | msgspec.UnsetType = msgspec.UNSET
+    """The last genesis mint, until the emission cap that ends a genesis (unset, it is not
+    encoded: the state of a log without a genesis under way is what it always was)."""
 
 
 class AlexStaking:
@@ -145,6 +156,10 @@ class AlexStaking:
 
     def __init__(self) -> None:
         self.state = _StakingState()
+        self._position = LogPosition()
+
+    def attach(self, books: Books) -> None:
+        self._position = books.position
 
     # -- reads the commands use ------------------------------------------------------------
 
@@ -179,6 +194,14 @@ class AlexStaking:
     def supply_origins(self, asset: str = "ALEX") -> SupplyOrigins:
         return self.state.supply.get(asset) or SupplyOrigins()
 
+    def genesis_under_way(self, asset: str) -> bool:
+        """True when the last fact the books folded is a genesis mint of `asset`: its genesis
+        is being recorded, one mint per allocation, and the next genesis mint belongs to it."""
+        last = self.state.genesis_last
+        return (
+            isinstance(last, GenesisMint) and last.asset == asset and last.seq == self._position.seq
+        )
+
     # -- the fold ---------------------------------------------------------------------------
 
     def _book(self, token: str, cycle: int) -> CycleBook:
@@ -206,7 +229,7 @@ class AlexStaking:
         elif isinstance(event, CycleEmissionFixed):
             self._apply_emission(event, record.seq)
         elif isinstance(event, (Minted, Burned, EmergencyIssued)):
-            self._apply_supply(event)
+            self._apply_supply(event, record.seq)
         elif isinstance(event, StakingConfigured):
             self.state.pools[event.token] = StakingPool(
                 owner=event.owner,
@@ -233,6 +256,7 @@ class AlexStaking:
             self.state.caps = EmissionCaps(
                 list(event.caps_annual), event.emission_start_height, event.blocks_per_year
             )
+            self.state.genesis_last = msgspec.UNSET  # the genesis's last fact
 
     def _apply_activation(
         self, event: StakingActivationSet | StakingUserRegistered, seq: int
@@ -299,13 +323,14 @@ class AlexStaking:
                 Violation("EMISSION_CAP_EXCEEDED", seq, f"year {year}: {emitted} > cap {cap}")
             )
 
-    def _apply_supply(self, event: Minted | Burned | EmergencyIssued) -> None:
+    def _apply_supply(self, event: Minted | Burned | EmergencyIssued, seq: int) -> None:
         if isinstance(event, EmergencyIssued):
             self._origins(event.alex_asset).emergency += event.alex_amount
         elif isinstance(event, Burned):
             self._origins(event.asset).burns += event.amount
         elif event.memo.startswith(GENESIS_MEMO_PREFIX):
             self._origins(event.asset).genesis += event.amount
+            self.state.genesis_last = GenesisMint(event.asset, seq)
         else:
             self._origins(event.asset).other_mints += event.amount
 

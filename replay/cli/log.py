@@ -84,12 +84,13 @@ def append(
     Each line is {"block": N, "event": {"type": "...", ...}} with optional "stream",
     "event_id", "expected_version" and "ts_ms". Every fact is checked against the books as
     the lines before it leave them (no overdraft, no value out of an issuer account without a
-    mint, a mint or a swap moves a positive amount of a registered asset as the engine's
-    commands do (a swap imported from ALEX prints may pay out nothing, as ALEX's pools do),
-    every pool/proposal/market it names exists, authority-only facts from the authority: a
-    GovernanceConfigured after the first names the authority as its "sender"), and its text
-    is what every store keeps (no U+0000, at most 512 bytes of UTF-8 in a stream, id
-    or text field); the first one refused names its line and code, and nothing is appended.
+    mint, no mint of a token after its genesis but emergency issuance, a mint or a swap moves
+    a positive amount of a registered asset as the engine's commands do (a swap imported from
+    ALEX prints may pay out nothing, as ALEX's pools do), every pool/proposal/market it names
+    exists, authority-only facts from the authority: a GovernanceConfigured after the first
+    names the authority as its "sender"), and its text is what every store keeps (no U+0000,
+    at most 512 bytes of UTF-8 in a stream, id or text field); the first one refused names
+    its line and code, and nothing is appended.
     The views (view_* tables) are brought up to the new head before the command returns.
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl

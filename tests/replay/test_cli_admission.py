@@ -337,3 +337,49 @@ def test_an_alex_swap_paying_out_nothing_is_admitted_as_its_pools_pay_it(
 def test_an_alex_swap_paying_nothing_in_is_refused(alex_ledger: Path) -> None:
     swap = ALEX_DUST_SWAP[0] | {"amount_in": 0, "fee": 0, "reserve_share": 0}
     assert_refused(alex_ledger, line(swap, block=150_000), "ZERO_AMOUNT")
+
+
+def genesis_mint(label: str) -> dict[str, object]:
+    return {"type": "Minted", "asset": "GOV", "to_account": label, "amount": 1000} | {
+        "memo": f"genesis:{label}"
+    }
+
+
+#: A genesis as the engine's `AlexGenesis` records it: the token, one mint per allocation, the
+#: emission cap.
+GOV_GENESIS = [
+    {"type": "AssetRegistered", "asset": "GOV", "symbol": "GOV", "decimals": 8},
+    genesis_mint("foundation"),
+    genesis_mint("team"),
+    {"type": "StakingEmissionCapped", "caps_annual": [100]}
+    | {"emission_start_height": 20, "blocks_per_year": 52_560},
+]
+
+
+@pytest.mark.parametrize("memo", ["airdrop", "genesis:foundation", "genesis:late"])
+def test_a_token_with_a_genesis_is_not_minted_by_append(ledger: Path, memo: str) -> None:
+    assert_admitted(ledger, [line(fact) for fact in GOV_GENESIS])
+    mint = {"type": "Minted", "asset": "GOV", "to_account": "mallory", "amount": 5, "memo": memo}
+    output = assert_refused(ledger, line(mint), "SUPPLY_FIXED")
+    assert "GOV had a genesis" in output and "emergency issuance" in output
+    _, output = run("state", str(ledger), "--projection", "alex_staking", "--json")
+    (gov,) = [
+        row
+        for row in json.loads(output)["projections"]["alex_staking"]["tables"]["supply_origins"]
+        if row["asset"] == "GOV"
+    ]
+    assert (gov["genesis"], gov["other_mints"]) == (2000, 0)
+
+
+def test_a_chain_import_onto_a_log_with_a_genesis_records_no_genesis_of_its_own(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "alex.db"
+    assert run("init", str(path))[0] == 0
+    assert_admitted(path, [line(fact) for fact in GOV_GENESIS])
+    pages, pools = CHAIN / "alex-demo.events.json", CHAIN / "alex-demo.pools.json"
+    imported(path, "--format", "stacks-json", "--pool-state", str(pools), str(pages))
+    _, output = run("state", str(path), "--projection", "alex_staking", "--json")
+    origins = json.loads(output)["projections"]["alex_staking"]["tables"]["supply_origins"]
+    assert {row["asset"] for row in origins if row["genesis"]} == {"GOV"}
+    assert_refused(path, line(genesis_mint("late"), block=150_000), "SUPPLY_FIXED")
