@@ -1,12 +1,16 @@
 """Admission rules for ALEX governance facts: proposals exist, the tally is the books' tally,
 votes carry tokens the voter holds, and each power stays with whoever holds it.
 
-The actor checks here are the engine's own: the governance commands call them too, so a fact
-from `append` is held to exactly what its command checks. The foundation's veto and pause,
-and reconfiguring governance (`GovernanceConfigured.sender`), belong to the configured
-authority, veto and pause only for its safety period; emergency proposals to the emergency
-team before its sunset; implementation proposals to the Genesis team; executive signals to the
-executive team before its sunset.
+The checks here are the engine's own: the governance commands call them too, so a fact from
+`append` is held to exactly what its command checks. The foundation's veto and pause, and
+reconfiguring governance (`GovernanceConfigured.sender`), belong to the configured authority,
+veto and pause only for its safety period; emergency proposals to the emergency team before its
+sunset; implementation proposals to the Genesis team; executive signals to the executive team
+before its sunset. While governance is paused no proposal is made and no vote cast
+(GOVERNANCE_PAUSED); an emergency proposal votes for the emergency window from the block it is
+made at; an implementation proposal implements a community AGP that passed and was executed
+(NOT_APPROVED); a configuration needs a signal to execute (`signals_required` > 0); a member
+signals once, and neither a signal nor a veto comes after the proposal is decided.
 
 The voter's holding is checked with every other posting (`ledger.admission`): a `VoteCast`
 moves the voted tokens into the governance lock, so a vote by an account holding nothing
@@ -103,21 +107,106 @@ def team_refusal(books: Context, kind: str, member: str) -> Rejected | None:
     return None
 
 
+def paused_refusal(books: Context) -> Rejected | None:
+    """No proposal is made and no vote cast while the foundation has governance paused."""
+    settings = books.get(Governance).settings
+    if settings.paused:
+        return _refuse(
+            RejectCode.GOVERNANCE_PAUSED,
+            "governance is paused by the foundation: proposals and votes wait until its "
+            f"authority ({settings.authority}) resumes it",
+        )
+    return None
+
+
+def configuration_refusal(signals_required: int, quorum: int) -> Rejected | None:
+    """A configuration under which executive signals can execute and a quorum can be met."""
+    if signals_required <= 0 or quorum < 0:
+        return _refuse(
+            RejectCode.INVALID_PARAMETER,
+            f"signals_required must be above 0 and quorum at least 0, not {signals_required} "
+            f"and {quorum}",
+        )
+    return None
+
+
+def emergency_window(books: Context) -> tuple[int, int]:
+    """An emergency proposal's voting blocks: from the block it is made at, for the window."""
+    return books.block, books.block + books.get(Governance).settings.emergency_window_blocks
+
+
+def approved_agp(books: Context, implements: str) -> Proposal | Rejected:
+    """The community AGP an implementation proposal implements: one that passed and was
+    executed."""
+    approved = books.get(Governance).proposal(implements)
+    if approved is None or approved.kind != "standard" or not approved.executed:
+        return _refuse(
+            RejectCode.NOT_APPROVED,
+            f"{implements!r} is not a community AGP that passed and was executed: an "
+            "implementation proposal implements one that was",
+        )
+    return approved
+
+
+def signal_refusal(found: Proposal, proposal_id: str, member: str) -> Rejected | None:
+    """A member signals once, and only for a proposal not yet executed or vetoed."""
+    if found.executed or found.vetoed:
+        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is decided already")
+    if member in found.signals:
+        return _refuse(RejectCode.INVALID_PARAMETER, f"{member} has signalled already")
+    return None
+
+
+def veto_refusal(found: Proposal, proposal_id: str, block: int) -> Rejected | None:
+    """A veto stops a proposal that may yet pass, or passed: not one executed, vetoed or
+    failed."""
+    if found.executed:
+        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is executed already")
+    if found.vetoed or (found.concluded and not found.passed):
+        status = found.status_at(block)
+        return _refuse(RejectCode.INVALID_PARAMETER, f"{proposal_id} is {status}")
+    return None
+
+
 def governance_configured(event: GovernanceConfigured, books: Context) -> Rejected | None:
-    return reconfiguration_refusal(books, event.sender)
+    refused = reconfiguration_refusal(books, event.sender)
+    return refused or configuration_refusal(event.signals_required, event.quorum)
 
 
 def proposal_added(event: ProposalAdded, books: Context) -> Rejected | None:
+    refused = paused_refusal(books)
+    if refused is not None:
+        return refused
     if books.get(Governance).proposal(event.proposal_id) is not None:
         return _refuse(RejectCode.PROPOSAL_EXISTS, f"proposal {event.proposal_id!r} exists")
     if event.start_height >= event.end_height:
         return _refuse(RejectCode.INVALID_PARAMETER, "start_height must be below end_height")
     if event.kind in ("emergency", "implementation"):
-        return team_refusal(books, event.kind, event.proposer)
+        refused = team_refusal(books, event.kind, event.proposer)
+    if refused is None and event.kind == "emergency":
+        refused = _window_refusal(event, books)
+    if refused is None and event.kind == "implementation":
+        approved = approved_agp(books, event.implements)
+        refused = approved if isinstance(approved, Rejected) else None
+    return refused
+
+
+def _window_refusal(event: ProposalAdded, books: Context) -> Rejected | None:
+    start, end = emergency_window(books)
+    if (event.start_height, event.end_height) != (start, end):
+        return _refuse(
+            RejectCode.INVALID_PARAMETER,
+            "an emergency proposal takes votes for the emergency window from the block it is "
+            f"made at: start_height {start} and end_height {end}, not {event.start_height} and "
+            f"{event.end_height}",
+        )
     return None
 
 
 def vote_cast(event: VoteCast, books: Context) -> Rejected | None:
+    refused = paused_refusal(books)
+    if refused is not None:
+        return refused
     found = _proposal(books, event.proposal_id)
     if isinstance(found, Rejected):
         return found
@@ -155,7 +244,8 @@ def proposal_vetoed(event: ProposalVetoed, books: Context) -> Rejected | None:
     found = _proposal(books, event.proposal_id)
     if isinstance(found, Rejected):
         return found
-    return safety_power_refusal(books, event.by, "veto")
+    refused = safety_power_refusal(books, event.by, "veto")
+    return refused or veto_refusal(found, event.proposal_id, books.block)
 
 
 def proposal_executed(event: ProposalExecuted, books: Context) -> Rejected | None:
@@ -171,7 +261,8 @@ def executive_signalled(event: ExecutiveSignalled, books: Context) -> Rejected |
     found = _proposal(books, event.proposal_id)
     if isinstance(found, Rejected):
         return found
-    return team_refusal(books, "executive", event.member)
+    refused = team_refusal(books, "executive", event.member)
+    return refused or signal_refusal(found, event.proposal_id, event.member)
 
 
 def votes_reclaimed(event: VotesReclaimed, books: Context) -> Rejected | None:

@@ -26,7 +26,7 @@ from events.alex_governance import (
 )
 from events.rejections import RejectCode
 from events.reserve import ReserveDebited
-from ledger.admission_governance import team_refusal
+from ledger.admission_governance import approved_agp, paused_refusal, team_refusal
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
 from projections.alex_staking import AlexStaking
@@ -92,19 +92,17 @@ def _problem(context: Context, change: ParameterChange) -> str:
 def handle_add_implementation(
     command: AddImplementationProposal, context: Context
 ) -> list[Emit] | Rejected:
-    governance = context.get(Governance)
-    settings = governance.settings
     refused = team_refusal(context, "implementation", command.proposer)
     if refused is not None:
         return refused
-    approved = governance.proposal(command.implements)
-    if approved is None or approved.kind != "standard" or not approved.executed:
-        return reject(
-            RejectCode.NOT_APPROVED,
-            f"{command.implements!r} is not a community AGP that passed and was executed",
-        )
-    if governance.proposal(command.proposal_id) is not None or settings.paused:
-        return reject(RejectCode.INVALID_PARAMETER, "a new id, while governance is not paused")
+    approved = approved_agp(context, command.implements)
+    if isinstance(approved, Rejected):
+        return approved
+    refused = paused_refusal(context)
+    if refused is not None:
+        return refused
+    if context.get(Governance).proposal(command.proposal_id) is not None:
+        return reject(RejectCode.INVALID_PARAMETER, f"proposal {command.proposal_id!r} exists")
     if not context.block <= command.start_height < command.end_height:
         return reject(RejectCode.INVALID_PARAMETER, "need block <= start_height < end_height")
     actions = command.actions or tuple(approved.actions)

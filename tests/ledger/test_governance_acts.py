@@ -3,6 +3,8 @@ it states; the Genesis DAO's two steps; the foundation's veto and pause for its 
 
 from __future__ import annotations
 
+import msgspec
+
 from events import RejectCode
 from events.alex_governance import (
     EMISSION_SCHEDULE,
@@ -134,6 +136,9 @@ def test_the_genesis_dao_enacts_only_the_genesis_teams_implementation_voted_thro
         end_height=end + 10,
     )  # fmt: skip
     assert refused(engine, unapproved, end) == RejectCode.NOT_APPROVED
+    must(engine, [SetGovernancePause(sender="foundation", paused=True)], end)
+    paused = msgspec.structs.replace(implementation, proposal_id="IMP-2")
+    assert refused(engine, paused, end) == RejectCode.GOVERNANCE_PAUSED  # as every proposal
 
 
 def test_the_foundation_vetoes_and_pauses_only_during_its_safety_period() -> None:
