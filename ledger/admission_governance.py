@@ -10,7 +10,8 @@ before its sunset. While governance is paused no proposal is made and no vote ca
 (GOVERNANCE_PAUSED); an emergency proposal votes for the emergency window from the block it is
 made at; an implementation proposal implements a community AGP that passed and was executed
 (NOT_APPROVED); a configuration needs a signal to execute (`signals_required` > 0); a member
-signals once, and neither a signal nor a veto comes after the proposal is decided.
+signals once, and neither a signal nor a veto comes after the proposal is decided. A proposal is
+executed once, by its vote (concluded, passed, not vetoed) or by enough executive signals.
 
 The voter's holding is checked with every other posting (`ledger.admission`): a `VoteCast`
 moves the voted tokens into the governance lock, so a vote by an account holding nothing
@@ -248,13 +249,39 @@ def proposal_vetoed(event: ProposalVetoed, books: Context) -> Rejected | None:
     return refused or veto_refusal(found, event.proposal_id, books.block)
 
 
+def execution_refusal(
+    books: Context, found: Proposal, proposal_id: str, via: str
+) -> Rejected | None:
+    """Executed once: by the vote, once concluded as passed and not vetoed; or by executive
+    signals, once enough members have signalled."""
+    if found.executed:
+        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is executed already")
+    if via == "executive":
+        required = books.get(Governance).settings.signals_required
+        if len(found.signals) < required:
+            return _refuse(
+                RejectCode.NOT_APPROVED,
+                f"{proposal_id} has {len(found.signals)} of the {required} executive signals "
+                "that execute it",
+            )
+        return None
+    if not found.concluded:
+        return _refuse(RejectCode.NOT_CONCLUDED, f"conclude {proposal_id} first")
+    if not found.passed or found.vetoed:
+        status = found.status_at(books.block)
+        return _refuse(
+            RejectCode.INVALID_PARAMETER,
+            f"{proposal_id} is {status}: only a proposal that passed and was not vetoed is "
+            "executed",
+        )
+    return None
+
+
 def proposal_executed(event: ProposalExecuted, books: Context) -> Rejected | None:
     found = _proposal(books, event.proposal_id)
     if isinstance(found, Rejected):
         return found
-    if found.executed:
-        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{event.proposal_id} is executed already")
-    return None
+    return execution_refusal(books, found, event.proposal_id, event.via)
 
 
 def executive_signalled(event: ExecutiveSignalled, books: Context) -> Rejected | None:

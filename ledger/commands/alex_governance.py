@@ -29,6 +29,7 @@ from ledger.admission_governance import (
     authority_refusal,
     configuration_refusal,
     emergency_window,
+    execution_refusal,
     paused_refusal,
     reconfiguration_refusal,
     safety_power_refusal,
@@ -266,12 +267,8 @@ def handle_execute(command: ExecuteProposal, context: Context) -> list[Emit] | R
     found = _proposal(context, command.proposal_id)
     if isinstance(found, Rejected):
         return found
-    if not found.concluded:
-        return reject(RejectCode.NOT_CONCLUDED, f"conclude {command.proposal_id} first")
-    if not found.passed or found.vetoed or found.executed:
-        status = found.status_at(context.block)
-        return reject(RejectCode.INVALID_PARAMETER, f"{command.proposal_id} is {status}")
-    return [Emit(ProposalExecuted(proposal_id=command.proposal_id, via="vote"))]
+    refused = execution_refusal(context, found, command.proposal_id, "vote")
+    return refused or [Emit(ProposalExecuted(proposal_id=command.proposal_id, via="vote"))]
 
 
 def handle_reclaim(command: ReclaimVotes, context: Context) -> list[Emit] | Rejected:

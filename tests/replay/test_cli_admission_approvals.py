@@ -1,0 +1,103 @@
+"""`append` holds what governance enacts to the approval its command checks: a proposal is
+executed only by its vote or enough executive signals, a `ParameterChanged` only enacts the
+next change of an executed proposal, from the block `EnactProposal` would give it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.replay import test_cli_admission_authority as authority
+from tests.replay.test_cli_admission import assert_admitted, assert_refused, line
+
+ledger = authority.ledger  # genesis, alice's 900 ALEX, the foundation's authority, an open AGP-1
+
+#: AGP-2 approves issuing up to 1,000 ALEX (base units) for the reserve of USDC.
+ISSUANCE = {"parameter": "issuance", "target": "USDC", "value": 1000}
+PROPOSED = [
+    line({"type": "ProposalAdded", "proposal_id": "AGP-2", "proposer": "alice"} | {
+        "start_height": 20, "end_height": 100, "actions": [ISSUANCE]
+    }),
+    line({"type": "VoteCast", "proposal_id": "AGP-2", "voter": "alice", "amount": 900} | {
+        "in_favour": True
+    }),
+]  # fmt: skip
+CONCLUDED = {"type": "ProposalConcluded", "proposal_id": "AGP-2", "votes_for": 900} | {
+    "votes_against": 0,
+    "passed": True,
+}
+EXECUTED = {"type": "ProposalExecuted", "proposal_id": "AGP-2"}
+ENACTED = {"type": "ParameterChanged", "proposal_id": "AGP-2", "change": ISSUANCE} | {
+    "effective_height": 100
+}
+
+
+@pytest.fixture
+def proposed(ledger: Path) -> Path:
+    """AGP-2, carried by alice's vote and open until block 100."""
+    assert_admitted(ledger, PROPOSED)
+    return ledger
+
+
+@pytest.fixture
+def executed(proposed: Path) -> Path:
+    """AGP-2, concluded as passed and executed at block 100."""
+    assert_admitted(proposed, [line(CONCLUDED, block=100), line(EXECUTED, block=100)])
+    return proposed
+
+
+#: AGP-1, no one voting, concludes as failed at its end.
+AGP_1_FAILED = {"type": "ProposalConcluded", "proposal_id": "AGP-1", "votes_for": 0} | {
+    "votes_against": 0,
+    "passed": False,
+}
+
+#: Executions no command records: (what comes before, the fact at block 101, code, detail).
+UNEXECUTABLE = {
+    "before the vote is concluded": ([], EXECUTED, "NOT_CONCLUDED", "conclude AGP-2 first"),
+    "by executive signals no one gave": (
+        [],
+        EXECUTED | {"via": "executive"},
+        "NOT_APPROVED",
+        "AGP-2 has 0 of the 3 executive signals that execute it",
+    ),
+    "after the vote failed": (
+        [line(AGP_1_FAILED, block=100)],
+        EXECUTED | {"proposal_id": "AGP-1"},
+        "INVALID_PARAMETER",
+        "AGP-1 is failed: only a proposal that passed and was not vetoed is executed",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNEXECUTABLE))
+def test_a_proposal_is_executed_only_by_its_vote_or_its_signals(proposed: Path, case: str) -> None:
+    before, event, code, detail = UNEXECUTABLE[case]
+    if before:
+        assert_admitted(proposed, before)
+    assert detail in assert_refused(proposed, line(event, block=101), code)
+
+
+def test_a_change_of_a_proposal_not_executed_is_refused(proposed: Path) -> None:
+    output = assert_refused(proposed, line(ENACTED, block=50), "NOT_APPROVED")
+    assert "AGP-2 is active: only an executed proposal's changes take effect" in output
+    unknown = ENACTED | {"proposal_id": "AGP-9"}
+    assert "no proposal 'AGP-9'" in assert_refused(proposed, line(unknown), "UNKNOWN_PROPOSAL")
+
+
+def test_a_change_the_proposal_does_not_carry_is_refused(executed: Path) -> None:
+    more = ENACTED | {"change": ISSUANCE | {"value": 10**12}}
+    output = assert_refused(executed, line(more, block=100), "NOT_APPROVED")
+    assert "the next change AGP-2 enacts is issuance of 'USDC' (value 1000)" in output
+    elsewhere = ENACTED | {"change": ISSUANCE | {"target": "ETH"}}
+    assert_refused(executed, line(elsewhere, block=100), "NOT_APPROVED")
+
+
+def test_a_change_takes_effect_once_from_the_block_it_is_enacted_at(executed: Path) -> None:
+    backdated = ENACTED | {"effective_height": 0}
+    output = assert_refused(executed, line(backdated, block=120), "INVALID_PARAMETER")
+    assert "takes effect from block 120, not 0" in output
+    assert_admitted(executed, [line(ENACTED | {"effective_height": 120}, block=120)])
+    output = assert_refused(executed, line(ENACTED, block=121), "ALREADY_CONCLUDED")
+    assert "AGP-2 is enacted already" in output
