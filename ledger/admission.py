@@ -7,7 +7,7 @@ lines from outside), importers and replays. A fact is admitted when
   `ledger.admission_rules`: pools, markets, proposals, positions, staking tokens, authorities,
   the governance tally, an asset registered once), when its command would record it
   (`ledger.admission_governance`, `ledger.admission_acts`: a parameter change only of an
-  executed proposal);
+  executed proposal, emergency ALEX only as much as an enacted issuance change still allows);
 - a `Minted` or a `Swapped` passes the check the `Mint` and swap commands make
   (`ledger.commands.core.check_amount`): a registered asset and a positive amount, UNKNOWN_ASSET
   or ZERO_AMOUNT otherwise; a swap imported from ALEX prints may pay out 0, as its pools do;

@@ -1,10 +1,12 @@
-"""Admission rules for what governance enacts: a parameter change, held to the approval its
-command checks (`EnactProposal` calls these too).
+"""Admission rules for what governance enacts: a parameter change and emergency issuance, each
+held to the approval its command checks (`EnactProposal` and `IssueEmergency` call these too).
 
 A `ParameterChanged` takes effect only for a proposal that was executed and not vetoed, that
 enacts (under the Genesis DAO the Genesis team's implementation, not the community's approval)
 and whose effective block has come: it is the proposal's next change not yet in effect, from
 the block `EnactProposal` gives it, and a reserve distribution fits the reserve's free balance.
+An `EmergencyIssued` mints only what an enacted `issuance` change still allows for the reserve
+it fills (`projections.issuance`): anything else is ALEX from nowhere.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any
 from events.alex_governance import RESERVE_DISTRIBUTION, ParameterChanged
 from events.base import Event
 from events.rejections import RejectCode
+from events.reserve import EmergencyIssued
 from ledger.batch import Rejected
 from ledger.command import Context
 from projections.governance import Governance, Proposal
+from projections.issuance import issuance_left
 from projections.reserve import ReserveSolvency
 
 
@@ -96,6 +100,38 @@ def parameter_changed(event: ParameterChanged, books: Context) -> Rejected | Non
     return distribution_refusal(change.target, free, change.value)
 
 
+def issuance_allowed(books: Context, proposal_id: str, token: str) -> int | Rejected:
+    """ALEX a proposal still allows to be issued for the reserve of `token`, if any."""
+    left = issuance_left(books.get(Governance), books.get(ReserveSolvency), proposal_id, token)
+    if left is None:
+        return _refuse(
+            RejectCode.NOT_APPROVED,
+            f"{proposal_id!r} is not an enacted proposal allowing issuance for reserve:{token}: "
+            "emergency ALEX is issued only under one",
+        )
+    if left == 0:
+        return _refuse(RejectCode.NOT_APPROVED, f"{proposal_id}'s allowance is spent")
+    return left
+
+
+def issuance_excess(proposal_id: str, allowed: int, amount: int) -> Rejected | None:
+    """Refused: more ALEX than the proposal still allows."""
+    if amount > allowed:
+        return _refuse(
+            RejectCode.NOT_APPROVED,
+            f"{proposal_id} allows {allowed} more ALEX, not {amount}",
+        )
+    return None
+
+
+def emergency_issued(event: EmergencyIssued, books: Context) -> Rejected | None:
+    allowed = issuance_allowed(books, event.approval, event.token)
+    if isinstance(allowed, Rejected):
+        return allowed
+    return issuance_excess(event.approval, allowed, event.alex_amount)
+
+
 ACTS_RULES: dict[type[Event], Callable[[Any, Context], Rejected | None]] = {
     ParameterChanged: parameter_changed,
+    EmergencyIssued: emergency_issued,
 }

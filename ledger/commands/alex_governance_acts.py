@@ -33,7 +33,6 @@ from ledger.command import Command, Context, Emit, reject
 from projections.alex_staking import AlexStaking
 from projections.contracts.fixed_point import ONE_8
 from projections.governance import Governance
-from projections.issuance import issuance_left
 from projections.pools import Pools
 from projections.reserve import ReserveSolvency
 
@@ -160,14 +159,3 @@ def handle_enact(command: EnactProposal, context: Context) -> list[Emit] | Rejec
                 )
             )
     return emits
-
-
-def issuance_allowed(context: Context, proposal_id: str, token: str) -> int | Rejected:
-    """ALEX a proposal still allows to be issued for the reserve of `token`."""
-    left = issuance_left(context.get(Governance), context.get(ReserveSolvency), proposal_id, token)
-    if left is None:
-        return reject(
-            RejectCode.NOT_APPROVED,
-            f"{proposal_id!r} is not an enacted proposal allowing issuance for reserve:{token}",
-        )
-    return left

@@ -1,6 +1,8 @@
 """`append` holds what governance enacts to the approval its command checks: a proposal is
 executed only by its vote or enough executive signals, a `ParameterChanged` only enacts the
-next change of an executed proposal, from the block `EnactProposal` would give it."""
+next change of an executed proposal, from the block `EnactProposal` would give it, and an
+`EmergencyIssued` mints only what an enacted issuance change still allows (no ALEX from
+nowhere)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from tests.replay.test_cli_admission import assert_admitted, assert_refused, lin
 
 ledger = authority.ledger  # genesis, alice's 900 ALEX, the foundation's authority, an open AGP-1
 
-#: AGP-2 approves issuing up to 1,000 ALEX (base units) for the reserve of USDC.
+#: AGP-2 approves issuing up to 1000 base units of ALEX for the reserve of USDC.
 ISSUANCE = {"parameter": "issuance", "target": "USDC", "value": 1000}
 PROPOSED = [
     line({"type": "ProposalAdded", "proposal_id": "AGP-2", "proposer": "alice"} | {
@@ -101,3 +103,34 @@ def test_a_change_takes_effect_once_from_the_block_it_is_enacted_at(executed: Pa
     assert_admitted(executed, [line(ENACTED | {"effective_height": 120}, block=120)])
     output = assert_refused(executed, line(ENACTED, block=121), "ALREADY_CONCLUDED")
     assert "AGP-2 is enacted already" in output
+
+
+#: 1,000 ALEX (8 decimals) minted to mallory for the reserve of USDC, naming no approval.
+ISSUED = {"type": "EmergencyIssued", "token": "USDC", "alex_amount": 1000 * 10**8} | {
+    "proceeds": 0,
+    "buyer": "mallory",
+}
+
+
+@pytest.mark.parametrize("approval", ["", "AGP-1", "AGP-2"])
+def test_emergency_alex_without_an_enacted_issuance_approval_is_refused(
+    executed: Path, approval: str
+) -> None:
+    """None, a proposal approving nothing, and AGP-2 executed but not yet enacted."""
+    issued = ISSUED | {"approval": approval}
+    output = assert_refused(executed, line(issued, block=101), "NOT_APPROVED")
+    assert f"{approval!r} is not an enacted proposal allowing issuance for reserve:USDC" in output
+
+
+def test_emergency_alex_is_issued_only_up_to_what_the_approval_allows(executed: Path) -> None:
+    assert_admitted(executed, [line(ENACTED, block=100)])
+    approved = ISSUED | {"approval": "AGP-2"}
+    elsewhere = approved | {"token": "ETH", "alex_amount": 1}
+    assert_refused(executed, line(elsewhere, block=101), "NOT_APPROVED")
+    output = assert_refused(executed, line(approved, block=101), "NOT_APPROVED")
+    assert "AGP-2 allows 1000 more ALEX, not 100000000000" in output
+    assert_admitted(executed, [line(approved | {"alex_amount": 1000}, block=101)])
+    output = assert_refused(
+        executed, line(approved | {"alex_amount": 1}, block=102), "NOT_APPROVED"
+    )
+    assert "AGP-2's allowance is spent" in output
