@@ -10,8 +10,10 @@ before its sunset. While governance is paused no proposal is made and no vote ca
 (GOVERNANCE_PAUSED); an emergency proposal votes for the emergency window from the block it is
 made at; an implementation proposal implements a community AGP that passed and was executed
 (NOT_APPROVED); a configuration needs a signal to execute (`signals_required` > 0); a member
-signals once, and neither a signal nor a veto comes after the proposal is decided. A proposal is
-executed once, by its vote (concluded, passed, not vetoed) or by enough executive signals.
+signals once, and neither a signal nor a veto comes after the proposal is decided. A vote is
+concluded once its voting has ended, with the outcome its tally gives (for > against, the
+quorum met); a proposal is executed once, by its vote (concluded, passed, not vetoed) or by
+enough executive signals.
 
 The voter's holding is checked with every other posting (`ledger.admission`): a `VoteCast`
 moves the voted tokens into the governance lock, so a vote by an account holding nothing
@@ -226,17 +228,40 @@ def vote_cast(event: VoteCast, books: Context) -> Rejected | None:
     return None
 
 
+def conclusion_refusal(books: Context, found: Proposal, proposal_id: str) -> Rejected | None:
+    """A vote is concluded once, at or after the block its voting ends."""
+    if found.concluded:
+        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is concluded already")
+    if books.block < found.end_height:
+        return _refuse(
+            RejectCode.VOTING_NOT_ENDED,
+            f"{proposal_id} takes votes until block {found.end_height}: conclude it at or after "
+            "that block",
+        )
+    return None
+
+
+def outcome(books: Context, found: Proposal) -> bool:
+    """Passed: more votes for than against, and the quorum (if any) met."""
+    quorum = books.get(Governance).settings.quorum
+    passed = found.votes_for > found.votes_against
+    return passed and found.votes_for + found.votes_against >= quorum
+
+
 def proposal_concluded(event: ProposalConcluded, books: Context) -> Rejected | None:
     found = _proposal(books, event.proposal_id)
     if isinstance(found, Rejected):
         return found
-    if found.concluded:
-        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{event.proposal_id} is concluded already")
-    if (event.votes_for, event.votes_against) != (found.votes_for, found.votes_against):
+    refused = conclusion_refusal(books, found, event.proposal_id)
+    if refused is not None:
+        return refused
+    tally = (found.votes_for, found.votes_against, outcome(books, found))
+    if (event.votes_for, event.votes_against, event.passed) != tally:
         return _refuse(
             RejectCode.TALLY_MISMATCH,
-            f"the books tally {found.votes_for} for, {found.votes_against} against; the fact "
-            f"says {event.votes_for} for, {event.votes_against} against",
+            f"the books tally {found.votes_for} for, {found.votes_against} against: "
+            f"{'passed' if tally[2] else 'failed'}; the fact says {event.votes_for} for, "
+            f"{event.votes_against} against: {'passed' if event.passed else 'failed'}",
         )
     return None
 

@@ -27,9 +27,11 @@ from events.alex_governance import (
 from events.rejections import RejectCode
 from ledger.admission_governance import (
     authority_refusal,
+    conclusion_refusal,
     configuration_refusal,
     emergency_window,
     execution_refusal,
+    outcome,
     paused_refusal,
     reconfiguration_refusal,
     safety_power_refusal,
@@ -241,13 +243,10 @@ def handle_conclude(command: ConcludeProposal, context: Context) -> list[Emit] |
     found = _proposal(context, command.proposal_id)
     if isinstance(found, Rejected):
         return found
-    if found.concluded:
-        return reject(RejectCode.ALREADY_CONCLUDED, f"{command.proposal_id} is concluded already")
-    if context.block < found.end_height:
-        return reject(RejectCode.VOTING_NOT_ENDED, f"conclude at or after {found.end_height}")
-    quorum = context.get(Governance).settings.quorum
-    passed = found.votes_for > found.votes_against
-    passed = passed and found.votes_for + found.votes_against >= quorum
+    refused = conclusion_refusal(context, found, command.proposal_id)
+    if refused is not None:
+        return refused
+    passed = outcome(context, found)
     emits = [
         Emit(
             ProposalConcluded(

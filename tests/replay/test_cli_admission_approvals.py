@@ -1,5 +1,6 @@
-"""`append` holds what governance enacts to the approval its command checks: a proposal is
-executed only by its vote or enough executive signals, a `ParameterChanged` only enacts the
+"""`append` holds what governance enacts to the approval its command checks: a vote concludes
+once it has ended, with the outcome its tally gives, a proposal is executed only by its vote or
+enough executive signals, a `ParameterChanged` only enacts the
 next change of an executed proposal, from the block `EnactProposal` would give it, and an
 `EmergencyIssued` mints only what an enacted issuance change still allows (no ALEX from
 nowhere)."""
@@ -79,6 +80,33 @@ def test_a_proposal_is_executed_only_by_its_vote_or_its_signals(proposed: Path, 
     if before:
         assert_admitted(proposed, before)
     assert detail in assert_refused(proposed, line(event, block=101), code)
+
+
+#: Conclusions no command records, of AGP-2 (alice's 900 for): (fact, block, code, detail).
+MISCONCLUDED = {
+    "before its voting ends": (CONCLUDED, 99, "VOTING_NOT_ENDED", "conclude it at or after"),
+    "as failed when its tally passes it": (
+        CONCLUDED | {"passed": False},
+        100,
+        "TALLY_MISMATCH",
+        "the books tally 900 for, 0 against: passed; the fact says 900 for, 0 against: failed",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISCONCLUDED))
+def test_a_vote_concludes_once_it_ends_with_the_outcome_its_tally_gives(
+    proposed: Path, case: str
+) -> None:
+    event, block, code, detail = MISCONCLUDED[case]
+    assert detail in assert_refused(proposed, line(event, block=block), code)
+
+
+def test_a_proposal_no_one_voted_for_does_not_pass(ledger: Path) -> None:
+    """Else any account could pass, execute and enact its own proposal by appending."""
+    passed = AGP_1_FAILED | {"passed": True}
+    output = assert_refused(ledger, line(passed, block=100), "TALLY_MISMATCH")
+    assert "the books tally 0 for, 0 against: failed" in output
 
 
 def test_a_change_of_a_proposal_not_executed_is_refused(proposed: Path) -> None:
