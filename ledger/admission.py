@@ -5,7 +5,9 @@ lines from outside), importers and replays. A fact is admitted when
 
 - its references exist and it comes from whoever may record it (the per-type rules in
   `ledger.admission_rules`: pools, markets, proposals, positions, staking tokens, authorities,
-  the governance tally, an asset registered once);
+  the governance tally, an asset registered once), when its command would record it
+  (`ledger.admission_governance`, `ledger.admission_acts`: a parameter change only of an
+  executed proposal, emergency ALEX only as much as an enacted issuance change still allows);
 - a `Minted` or a `Swapped` passes the check the `Mint` and swap commands make
   (`ledger.commands.core.check_amount`): a registered asset and a positive amount, UNKNOWN_ASSET
   or ZERO_AMOUNT otherwise; a swap imported from ALEX prints may pay out 0, as its pools do;
@@ -48,6 +50,7 @@ from events.core import Minted
 from events.fx import FxPositionOperated
 from events.rejections import RejectCode
 from events.reserve import EmergencyIssued
+from ledger.admission_acts import ACTS_RULES
 from ledger.admission_governance import GOVERNANCE_RULES
 from ledger.admission_lending import LENDING_RULES
 from ledger.admission_rules import REFERENCE_RULES, Rule
@@ -90,7 +93,12 @@ MINTS: dict[type[Event], Callable[[Any], Iterable[str]]] = {
 }
 
 
-RULES: dict[type[Event], Rule] = {**REFERENCE_RULES, **GOVERNANCE_RULES, **LENDING_RULES}
+RULES: dict[type[Event], Rule] = {
+    **REFERENCE_RULES,
+    **GOVERNANCE_RULES,
+    **ACTS_RULES,
+    **LENDING_RULES,
+}
 """Every event type with a reference or authority rule; types not listed need none."""
 
 

@@ -1,5 +1,5 @@
 """Which emergency issuance governance has approved: one rule for the command that issues and
-for the admission of an `EmergencyIssued` fact from outside.
+for the admission of an `EmergencyIssued` fact from outside (`ledger.admission_acts`).
 
 Emergency ALEX is approved only by a proposal that passed, was executed, was not vetoed and
 whose changes were enacted, naming an `issuance` change for the reserve of the token it fills;
@@ -28,15 +28,3 @@ def issuance_left(
     if not allowed:
         return None
     return max(allowed - solvency.issued_by_approval(proposal_id), 0)
-
-
-def issuance_refusal(
-    governance: Governance, solvency: ReserveSolvency, proposal_id: str, token: str, amount: int
-) -> str | None:
-    """Why issuing `amount` ALEX under `proposal_id` for `token`'s reserve is not approved."""
-    left = issuance_left(governance, solvency, proposal_id, token)
-    if left is None:
-        return f"{proposal_id!r} is not an enacted proposal allowing issuance for {token}"
-    if amount > left:
-        return f"{proposal_id} allows {left} more ALEX, not {amount}"
-    return None

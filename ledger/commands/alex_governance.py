@@ -3,7 +3,8 @@ proposals, executive signals, and the foundation's veto and pause.
 
 Veto and pause belong to the authority named in `ConfigureGovernance`, for its safety period
 (`safety_period_end`); anyone else, or the authority afterwards, gets NOT_AUTHORISED. Who may
-do what is checked by `ledger.admission_governance`, which holds appended facts to it too.
+do what, and when (the pause, the emergency window, a signal or a veto once a proposal is
+decided), is checked by `ledger.admission_governance`, which holds appended facts to it too.
 Parameter changes a proposal carries are checked here and enacted by
 `ledger.commands.alex_governance_acts`. While paused, proposals and votes are refused with
 GOVERNANCE_PAUSED; concluding and reclaiming still work, so locked tokens never get stuck.
@@ -26,9 +27,17 @@ from events.alex_governance import (
 from events.rejections import RejectCode
 from ledger.admission_governance import (
     authority_refusal,
+    conclusion_refusal,
+    configuration_refusal,
+    emergency_window,
+    execution_refusal,
+    outcome,
+    paused_refusal,
     reconfiguration_refusal,
     safety_power_refusal,
+    signal_refusal,
     team_refusal,
+    veto_refusal,
 )
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
@@ -122,19 +131,10 @@ def _proposal(context: Context, proposal_id: str) -> Proposal | Rejected:
     return found
 
 
-def _not_paused(context: Context) -> Rejected | None:
-    if context.get(Governance).settings.paused:
-        return reject(RejectCode.GOVERNANCE_PAUSED, "governance is paused by the foundation")
-    return None
-
-
 def handle_configure(command: ConfigureGovernance, context: Context) -> list[Emit] | Rejected:
     refused = reconfiguration_refusal(context, command.sender)
-    if refused is not None:
-        return refused
-    if command.signals_required <= 0 or command.quorum < 0:
-        return reject(RejectCode.INVALID_PARAMETER, "signals_required > 0 and quorum >= 0")
-    return [
+    refused = refused or configuration_refusal(command.signals_required, command.quorum)
+    return refused or [
         Emit(
             GovernanceConfigured(
                 authority=command.authority,
@@ -157,7 +157,7 @@ def handle_configure(command: ConfigureGovernance, context: Context) -> list[Emi
 def _new_proposal(
     context: Context, proposal_id: str, actions: tuple[ParameterChange, ...] = ()
 ) -> Rejected | None:
-    refused = _not_paused(context)
+    refused = paused_refusal(context)
     if refused is None and context.get(Governance).proposal(proposal_id) is not None:
         refused = reject(RejectCode.INVALID_PARAMETER, f"proposal {proposal_id!r} exists already")
     return refused or check_actions(context, actions)
@@ -194,14 +194,14 @@ def handle_add_emergency(command: AddEmergencyProposal, context: Context) -> lis
     refused = team_refusal(context, "emergency", command.proposer)
     if refused is not None:
         return refused
-    settings = context.get(Governance).settings
+    start_height, end_height = emergency_window(context)
     return [
         Emit(
             ProposalAdded(
                 proposal_id=command.proposal_id,
                 proposer=command.proposer,
-                start_height=context.block,
-                end_height=context.block + settings.emergency_window_blocks,
+                start_height=start_height,
+                end_height=end_height,
                 kind="emergency",
                 title=command.title,
                 actions=command.actions,
@@ -212,7 +212,7 @@ def handle_add_emergency(command: AddEmergencyProposal, context: Context) -> lis
 
 
 def handle_vote(command: Vote, context: Context) -> list[Emit] | Rejected:
-    refused = _not_paused(context)
+    refused = paused_refusal(context)
     if refused is not None:
         return refused
     found = _proposal(context, command.proposal_id)
@@ -243,13 +243,10 @@ def handle_conclude(command: ConcludeProposal, context: Context) -> list[Emit] |
     found = _proposal(context, command.proposal_id)
     if isinstance(found, Rejected):
         return found
-    if found.concluded:
-        return reject(RejectCode.ALREADY_CONCLUDED, f"{command.proposal_id} is concluded already")
-    if context.block < found.end_height:
-        return reject(RejectCode.VOTING_NOT_ENDED, f"conclude at or after {found.end_height}")
-    quorum = context.get(Governance).settings.quorum
-    passed = found.votes_for > found.votes_against
-    passed = passed and found.votes_for + found.votes_against >= quorum
+    refused = conclusion_refusal(context, found, command.proposal_id)
+    if refused is not None:
+        return refused
+    passed = outcome(context, found)
     emits = [
         Emit(
             ProposalConcluded(
@@ -269,12 +266,8 @@ def handle_execute(command: ExecuteProposal, context: Context) -> list[Emit] | R
     found = _proposal(context, command.proposal_id)
     if isinstance(found, Rejected):
         return found
-    if not found.concluded:
-        return reject(RejectCode.NOT_CONCLUDED, f"conclude {command.proposal_id} first")
-    if not found.passed or found.vetoed or found.executed:
-        status = found.status_at(context.block)
-        return reject(RejectCode.INVALID_PARAMETER, f"{command.proposal_id} is {status}")
-    return [Emit(ProposalExecuted(proposal_id=command.proposal_id, via="vote"))]
+    refused = execution_refusal(context, found, command.proposal_id, "vote")
+    return refused or [Emit(ProposalExecuted(proposal_id=command.proposal_id, via="vote"))]
 
 
 def handle_reclaim(command: ReclaimVotes, context: Context) -> list[Emit] | Rejected:
@@ -306,11 +299,10 @@ def handle_signal(command: SignalExecutive, context: Context) -> list[Emit] | Re
     refused = team_refusal(context, "executive", command.member)
     if refused is not None:
         return refused
+    refused = signal_refusal(found, command.proposal_id, command.member)
+    if refused is not None:
+        return refused
     settings = context.get(Governance).settings
-    if found.executed or found.vetoed:
-        return reject(RejectCode.ALREADY_CONCLUDED, f"{command.proposal_id} is decided already")
-    if command.member in found.signals:
-        return reject(RejectCode.INVALID_PARAMETER, f"{command.member} has signalled already")
     signals = len(found.signals) + 1
     emits = [
         Emit(
@@ -331,12 +323,8 @@ def handle_veto(command: VetoProposal, context: Context) -> list[Emit] | Rejecte
     found = _proposal(context, command.proposal_id)
     if isinstance(found, Rejected):
         return found
-    if found.executed:
-        return reject(RejectCode.ALREADY_CONCLUDED, f"{command.proposal_id} is executed already")
-    if found.vetoed or (found.concluded and not found.passed):
-        status = found.status_at(context.block)
-        return reject(RejectCode.INVALID_PARAMETER, f"{command.proposal_id} is {status}")
-    return [Emit(ProposalVetoed(proposal_id=command.proposal_id, by=command.sender))]
+    refused = veto_refusal(found, command.proposal_id, context.block)
+    return refused or [Emit(ProposalVetoed(proposal_id=command.proposal_id, by=command.sender))]
 
 
 def handle_pause(command: SetGovernancePause, context: Context) -> list[Emit] | Rejected:

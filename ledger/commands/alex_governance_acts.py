@@ -26,13 +26,13 @@ from events.alex_governance import (
 )
 from events.rejections import RejectCode
 from events.reserve import ReserveDebited
-from ledger.admission_governance import team_refusal
+from ledger.admission_acts import distribution_refusal, enactable, enactment_height
+from ledger.admission_governance import approved_agp, paused_refusal, team_refusal
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
 from projections.alex_staking import AlexStaking
 from projections.contracts.fixed_point import ONE_8
-from projections.governance import Governance, Proposal
-from projections.issuance import issuance_left
+from projections.governance import Governance
 from projections.pools import Pools
 from projections.reserve import ReserveSolvency
 
@@ -92,19 +92,17 @@ def _problem(context: Context, change: ParameterChange) -> str:
 def handle_add_implementation(
     command: AddImplementationProposal, context: Context
 ) -> list[Emit] | Rejected:
-    governance = context.get(Governance)
-    settings = governance.settings
     refused = team_refusal(context, "implementation", command.proposer)
     if refused is not None:
         return refused
-    approved = governance.proposal(command.implements)
-    if approved is None or approved.kind != "standard" or not approved.executed:
-        return reject(
-            RejectCode.NOT_APPROVED,
-            f"{command.implements!r} is not a community AGP that passed and was executed",
-        )
-    if governance.proposal(command.proposal_id) is not None or settings.paused:
-        return reject(RejectCode.INVALID_PARAMETER, "a new id, while governance is not paused")
+    approved = approved_agp(context, command.implements)
+    if isinstance(approved, Rejected):
+        return approved
+    refused = paused_refusal(context)
+    if refused is not None:
+        return refused
+    if context.get(Governance).proposal(command.proposal_id) is not None:
+        return reject(RejectCode.INVALID_PARAMETER, f"proposal {command.proposal_id!r} exists")
     if not context.block <= command.start_height < command.end_height:
         return reject(RejectCode.INVALID_PARAMETER, "need block <= start_height < end_height")
     actions = command.actions or tuple(approved.actions)
@@ -126,39 +124,15 @@ def handle_add_implementation(
     ]
 
 
-def _enactable(context: Context, proposal_id: str) -> Proposal | Rejected:
-    governance = context.get(Governance)
-    found = governance.proposal(proposal_id)
-    if found is None:
-        return reject(RejectCode.UNKNOWN_PROPOSAL, f"no proposal {proposal_id!r}")
-    if not found.executed or found.vetoed:
-        return reject(RejectCode.NOT_APPROVED, f"{proposal_id} is {found.status_at(context.block)}")
-    if governance.settings.genesis_team and found.kind == "standard" and found.actions:
-        return reject(
-            RejectCode.NOT_APPROVED,
-            f"{proposal_id} is the community's approval; the Genesis team's implementation "
-            "proposal, once voted through, enacts it",
-        )
-    if found.enacted:
-        return reject(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is enacted already")
-    if not found.actions:
-        return reject(RejectCode.INVALID_PARAMETER, f"{proposal_id} changes no parameter")
-    if context.block < found.effective_height:
-        return reject(
-            RejectCode.NOT_APPROVED,
-            f"{proposal_id} takes effect from block {found.effective_height}",
-        )
-    return found
-
-
 def handle_enact(command: EnactProposal, context: Context) -> list[Emit] | Rejected:
-    found = _enactable(context, command.proposal_id)
+    """Each change not yet in effect, in order; a distribution pays from the free balance."""
+    found = enactable(context, command.proposal_id)
     if isinstance(found, Rejected):
         return found
-    effective = max(found.effective_height, context.block)
+    effective = enactment_height(found, context.block)
     emits: list[Emit] = []
     free = dict[str, int]()
-    for change in found.actions:
+    for change in found.actions[found.enacted :]:
         emits.append(
             Emit(
                 ParameterChanged(
@@ -168,13 +142,11 @@ def handle_enact(command: EnactProposal, context: Context) -> list[Emit] | Rejec
         )
         if change.parameter == RESERVE_DISTRIBUTION:
             book = context.get(ReserveSolvency).book(change.target)
-            left = free.setdefault(change.target, book.free_balance) - change.value
-            if left < 0:
-                return reject(
-                    RejectCode.INSUFFICIENT_BALANCE,
-                    f"reserve:{change.target} has {free[change.target]} free to distribute",
-                )
-            free[change.target] = left
+            held = free.setdefault(change.target, book.free_balance)
+            refused = distribution_refusal(change.target, held, change.value)
+            if refused is not None:
+                return refused
+            free[change.target] = held - change.value
             reason = f"{DISTRIBUTION_REASON}:{command.proposal_id}"
             emits.append(
                 Emit(
@@ -187,14 +159,3 @@ def handle_enact(command: EnactProposal, context: Context) -> list[Emit] | Rejec
                 )
             )
     return emits
-
-
-def issuance_allowed(context: Context, proposal_id: str, token: str) -> int | Rejected:
-    """ALEX a proposal still allows to be issued for the reserve of `token`."""
-    left = issuance_left(context.get(Governance), context.get(ReserveSolvency), proposal_id, token)
-    if left is None:
-        return reject(
-            RejectCode.NOT_APPROVED,
-            f"{proposal_id!r} is not an enacted proposal allowing issuance for reserve:{token}",
-        )
-    return left

@@ -7,7 +7,8 @@ only approval; anything else is refused (NOT_APPROVED). `IssueEmergency` mints t
 the issuance account (`EmergencyIssued`, naming the proposal), sells it through a real AMM
 pool (its own `Swapped`, paying the pool's price impact and fee), credits the proceeds to the
 reserve (`ReserveCredited`, source `emergency-issuance:<proposal>`) and pays what the reserve
-owes, beneficiary by beneficiary (`ShortfallCovered`).
+owes, beneficiary by beneficiary (`ShortfallCovered`). The approval is checked by
+`ledger.admission_acts`, which holds an appended `EmergencyIssued` to it too.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from events.reserve import (
     ReserveCredited,
     ShortfallCovered,
 )
+from ledger.admission_acts import issuance_allowed, issuance_excess
 from ledger.batch import Rejected
 from ledger.command import Command, Context, Emit, reject
-from ledger.commands.alex_governance_acts import issuance_allowed
 from ledger.commands.amm import live_pool
 from ledger.commands.amm_swaps import leg_emits, other_token
 from projections.pools import PoolBook
@@ -53,12 +54,8 @@ def _sale(
 ) -> SwapQuote | Rejected:
     """The pool sale: exactly `alex_amount`, or enough ALEX for `needed` proceeds (capped)."""
     if command.alex_amount is not None:
-        if command.alex_amount > allowed:
-            return reject(
-                RejectCode.NOT_APPROVED,
-                f"{command.proposal_id} allows {allowed} more ALEX, not {command.alex_amount}",
-            )
-        return swap_exact_in(book, command.alex_asset, command.alex_amount, block)
+        refused = issuance_excess(command.proposal_id, allowed, command.alex_amount)
+        return refused or swap_exact_in(book, command.alex_asset, command.alex_amount, block)
     if needed <= 0:
         return reject(RejectCode.NOTHING_TO_CLAIM, f"reserve of {command.token} owes nothing")
     quote = swap_exact_out(book, command.token, needed, block)
@@ -86,8 +83,6 @@ def handle_issue(command: IssueEmergency, context: Context) -> list[Emit] | Reje
     allowed = issuance_allowed(context, command.proposal_id, command.token)
     if isinstance(allowed, Rejected):
         return allowed
-    if allowed == 0:
-        return reject(RejectCode.NOT_APPROVED, f"{command.proposal_id}'s allowance is spent")
     book = live_pool(context, command.pool)
     if isinstance(book, Rejected):
         return book

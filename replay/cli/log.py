@@ -88,9 +88,14 @@ def append(
     a positive amount of a registered asset as the engine's commands do (a swap imported from
     ALEX prints may pay out nothing, as ALEX's pools do), every pool/proposal/market it names
     exists, authority-only facts from the authority: a GovernanceConfigured after the first
-    names the authority as its "sender"), and its text is what every store keeps (no U+0000,
-    at most 512 bytes of UTF-8 in a stream, id or text field); the first one refused names
-    its line and code, and nothing is appended.
+    names the authority as its "sender"; governance facts only when their commands would
+    record them: no proposal or vote while governance is paused, a signal or veto only before
+    the proposal is decided, a conclusion only after the vote with the outcome its tally
+    gives, an execution only by the vote or the executive signals, a parameter change only of
+    an executed proposal, emergency ALEX only as much as an enacted issuance change still
+    allows), and its text is what every store keeps (no U+0000, at most 512 bytes of UTF-8 in
+    a stream, id or text field); the first one refused names its line and code, and nothing
+    is appended.
     The views (view_* tables) are brought up to the new head before the command returns.
 
     Example: defi-ledger append ledger.db fixtures/events/genesis.jsonl

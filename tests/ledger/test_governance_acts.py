@@ -3,16 +3,19 @@ it states; the Genesis DAO's two steps; the foundation's veto and pause for its 
 
 from __future__ import annotations
 
+import msgspec
+
 from events import RejectCode
 from events.alex_governance import (
     EMISSION_SCHEDULE,
     FEE_REBATE,
     RESERVE_DISTRIBUTION,
     ParameterChange,
+    ParameterChanged,
 )
 from events.amm import Swapped
 from ledger.audit import audit
-from ledger.batch import Rejected
+from ledger.batch import Appended, NewEvent, Rejected
 from ledger.commands.alex_governance import (
     AddProposal,
     ConcludeProposal,
@@ -106,6 +109,45 @@ def test_a_reserve_distribution_pays_from_the_free_balance_once() -> None:
     assert refused(engine, enact("AGP-2"), end) == RejectCode.INSUFFICIENT_BALANCE
 
 
+def test_a_change_recorded_from_outside_is_held_to_the_proposal_and_enacted_once() -> None:
+    engine = alex_economy()
+    must(engine, [ConfigureStaking(token="ALEX", owner="foundation", coinbase_amounts=(ONE,))], 2)
+    schedule = ParameterChange(parameter=EMISSION_SCHEDULE, target="ALEX", values=(7 * ONE,))
+    end = voted_through(engine, agp("AGP-1", 3, REBATE, schedule), "AGP-1", 3)
+
+    def recorded(change: ParameterChange, effective: int = end) -> Appended | Rejected:
+        fact = ParameterChanged(proposal_id="AGP-1", change=change, effective_height=effective)
+        return engine.append_facts([NewEvent(event=fact, block=end)])
+
+    assert_refused(recorded(schedule), RejectCode.NOT_APPROVED)  # the rebate comes first
+    assert_refused(recorded(REBATE, effective=3), RejectCode.INVALID_PARAMETER)  # backdated
+    assert isinstance(recorded(REBATE), Appended)
+    (enacted,) = must(engine, [enact("AGP-1")], end).events  # what is left: the schedule
+    assert isinstance(enacted, ParameterChanged) and enacted.change == schedule
+    assert_refused(recorded(REBATE), RejectCode.ALREADY_CONCLUDED)
+
+
+def test_a_distribution_recorded_from_outside_pays_only_from_the_free_balance() -> None:
+    engine = alex_economy()
+    must(engine, [CreditReserve(token="USDA", amount=100 * ONE, from_account="treasury")], 2)
+    too_much = ParameterChange(
+        parameter=RESERVE_DISTRIBUTION, target="USDA", value=500 * ONE, recipient="buyback"
+    )
+    end = voted_through(engine, agp("AGP-1", 3, too_much), "AGP-1", 3)
+    fact = ParameterChanged(proposal_id="AGP-1", change=too_much, effective_height=end)
+    detail = assert_refused(
+        engine.append_facts([NewEvent(event=fact, block=end)]), RejectCode.INSUFFICIENT_BALANCE
+    )
+    assert detail == f"reserve:USDA has {100 * ONE} free to distribute, not {500 * ONE}"
+
+
+def assert_refused(result: Appended | Rejected, code: RejectCode) -> str:
+    """Refused with `code`; what the refusal says."""
+    assert isinstance(result, Rejected), result
+    assert result.code == code, result
+    return result.detail
+
+
 def test_the_genesis_dao_enacts_only_the_genesis_teams_implementation_voted_through() -> None:
     engine = alex_economy()
     genesis = ConfigureGovernance(
@@ -134,6 +176,9 @@ def test_the_genesis_dao_enacts_only_the_genesis_teams_implementation_voted_thro
         end_height=end + 10,
     )  # fmt: skip
     assert refused(engine, unapproved, end) == RejectCode.NOT_APPROVED
+    must(engine, [SetGovernancePause(sender="foundation", paused=True)], end)
+    paused = msgspec.structs.replace(implementation, proposal_id="IMP-2")
+    assert refused(engine, paused, end) == RejectCode.GOVERNANCE_PAUSED  # as every proposal
 
 
 def test_the_foundation_vetoes_and_pauses_only_during_its_safety_period() -> None:

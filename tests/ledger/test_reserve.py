@@ -4,9 +4,11 @@ sells ALEX through a real pool and pays what the reserve owes."""
 
 from __future__ import annotations
 
+import msgspec
+
 from events import RejectCode
 from events.reserve import EmergencyIssued, ShortfallCovered
-from ledger.batch import Rejected
+from ledger.batch import Appended, NewEvent, Rejected
 from ledger.commands.alex_issuance import IssueEmergency
 from ledger.commands.reserve import CoverShortfall, CreditReserve
 from ledger.engine import Engine
@@ -51,6 +53,28 @@ def test_emergency_issuance_without_an_enacted_issuance_proposal_is_refused() ->
     wrong = IssueEmergency(proposal_id="EMG-2", token="USDA", pool="ALEX-USDA")
     assert refused(engine, wrong, other_token) == RejectCode.NOT_APPROVED  # another reserve
     assert engine.projection(Balances).supply("ALEX") == 10**9 * ONE
+
+
+def test_an_emergency_issuance_recorded_from_outside_needs_the_same_approval() -> None:
+    """The command's check holds the fact: no ALEX minted to anyone without an allowance."""
+    engine = alex_economy()
+    fact = EmergencyIssued(
+        token="USDA", alex_amount=1_000 * ONE, proceeds=0, buyer="mallory", approval="EMG-1"
+    )
+
+    def recorded(alex_amount: int, block: int) -> Appended | Rejected:
+        issued = msgspec.structs.replace(fact, alex_amount=alex_amount)
+        return engine.append_facts([NewEvent(event=issued, block=block)])
+
+    refusal = recorded(1_000 * ONE, 3)
+    assert isinstance(refusal, Rejected) and refusal.code == RejectCode.NOT_APPROVED
+    end = approve_issuance(engine, "EMG-1", "USDA", 100 * ONE, block=3)
+    refusal = recorded(1_000 * ONE, end)
+    assert isinstance(refusal, Rejected) and refusal.code == RejectCode.NOT_APPROVED
+    assert refusal.detail == f"EMG-1 allows {100 * ONE} more ALEX, not {1_000 * ONE}"
+    assert isinstance(recorded(100 * ONE, end), Appended)
+    assert engine.projection(Balances).balance("mallory", "ALEX") == 100 * ONE
+    assert refused(engine, ISSUE, end) == RejectCode.NOT_APPROVED  # spent, for the command too
 
 
 def test_issuance_sells_through_the_pool_and_fills_what_the_reserve_owes() -> None:

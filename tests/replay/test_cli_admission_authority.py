@@ -119,9 +119,10 @@ TEAMS = configured(
 
 
 def proposal(proposal_id: str, proposer: str, kind: str, block: int) -> dict[str, object]:
+    """Made at `block`; an emergency proposal votes for the emergency window (1440 blocks)."""
     return {"type": "ProposalAdded", "proposal_id": proposal_id, "proposer": proposer} | {
         "start_height": block,
-        "end_height": block + 36,
+        "end_height": block + (1440 if kind == "emergency" else 36),
         "kind": kind,
         "implements": "AGP-1" if kind == "implementation" else "",
     }
