@@ -19,14 +19,10 @@ from events.base import Event
 from events.rejections import RejectCode
 from events.reserve import EmergencyIssued
 from ledger.batch import Rejected
-from ledger.command import Context
+from ledger.command import Context, reject
 from projections.governance import Governance, Proposal
 from projections.issuance import issuance_left
 from projections.reserve import ReserveSolvency
-
-
-def _refuse(code: RejectCode, detail: str) -> Rejected:
-    return Rejected(code=code, detail=detail)
 
 
 def enactable(books: Context, proposal_id: str) -> Proposal | Rejected:
@@ -35,25 +31,25 @@ def enactable(books: Context, proposal_id: str) -> Proposal | Rejected:
     governance = books.get(Governance)
     found = governance.proposal(proposal_id)
     if found is None:
-        return _refuse(RejectCode.UNKNOWN_PROPOSAL, f"no proposal {proposal_id!r}")
+        return reject(RejectCode.UNKNOWN_PROPOSAL, f"no proposal {proposal_id!r}")
     if not found.executed or found.vetoed:
-        return _refuse(
+        return reject(
             RejectCode.NOT_APPROVED,
             f"{proposal_id} is {found.status_at(books.block)}: only an executed proposal's "
             "changes take effect",
         )
     if governance.settings.genesis_team and found.kind == "standard" and found.actions:
-        return _refuse(
+        return reject(
             RejectCode.NOT_APPROVED,
             f"{proposal_id} is the community's approval; the Genesis team's implementation "
             "proposal, once voted through, enacts it",
         )
     if not found.actions:
-        return _refuse(RejectCode.INVALID_PARAMETER, f"{proposal_id} changes no parameter")
+        return reject(RejectCode.INVALID_PARAMETER, f"{proposal_id} changes no parameter")
     if found.enacted >= len(found.actions):
-        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is enacted already")
+        return reject(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is enacted already")
     if books.block < found.effective_height:
-        return _refuse(
+        return reject(
             RejectCode.NOT_APPROVED,
             f"{proposal_id} takes effect from block {found.effective_height}",
         )
@@ -68,7 +64,7 @@ def enactment_height(found: Proposal, block: int) -> int:
 def distribution_refusal(token: str, free: int, amount: int) -> Rejected | None:
     """A reserve distribution pays only from what the reserve holds beyond stakers' principal."""
     if amount > free:
-        return _refuse(
+        return reject(
             RejectCode.INSUFFICIENT_BALANCE,
             f"reserve:{token} has {free} free to distribute, not {amount}",
         )
@@ -81,7 +77,7 @@ def parameter_changed(event: ParameterChanged, books: Context) -> Rejected | Non
         return found
     change = found.actions[found.enacted]
     if event.change != change:
-        return _refuse(
+        return reject(
             RejectCode.NOT_APPROVED,
             f"the next change {event.proposal_id} enacts is {change.parameter} of "
             f"{change.target!r} (value {change.value}); the fact names {event.change.parameter} "
@@ -89,7 +85,7 @@ def parameter_changed(event: ParameterChanged, books: Context) -> Rejected | Non
         )
     height = enactment_height(found, books.block)
     if event.effective_height != height:
-        return _refuse(
+        return reject(
             RejectCode.INVALID_PARAMETER,
             f"{event.proposal_id}'s change enacted at block {books.block} takes effect from "
             f"block {height}, not {event.effective_height}",
@@ -104,20 +100,20 @@ def issuance_allowed(books: Context, proposal_id: str, token: str) -> int | Reje
     """ALEX a proposal still allows to be issued for the reserve of `token`, if any."""
     left = issuance_left(books.get(Governance), books.get(ReserveSolvency), proposal_id, token)
     if left is None:
-        return _refuse(
+        return reject(
             RejectCode.NOT_APPROVED,
             f"{proposal_id!r} is not an enacted proposal allowing issuance for reserve:{token}: "
             "emergency ALEX is issued only under one",
         )
     if left == 0:
-        return _refuse(RejectCode.NOT_APPROVED, f"{proposal_id}'s allowance is spent")
+        return reject(RejectCode.NOT_APPROVED, f"{proposal_id}'s allowance is spent")
     return left
 
 
 def issuance_excess(proposal_id: str, allowed: int, amount: int) -> Rejected | None:
     """Refused: more ALEX than the proposal still allows."""
     if amount > allowed:
-        return _refuse(
+        return reject(
             RejectCode.NOT_APPROVED,
             f"{proposal_id} allows {allowed} more ALEX, not {amount}",
         )

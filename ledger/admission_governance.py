@@ -39,18 +39,14 @@ from events.alex_governance import (
 from events.base import Event
 from events.rejections import RejectCode
 from ledger.batch import Rejected
-from ledger.command import Context
+from ledger.command import Context, reject
 from projections.governance import Governance, Proposal
-
-
-def _refuse(code: RejectCode, detail: str) -> Rejected:
-    return Rejected(code=code, detail=detail)
 
 
 def _proposal(books: Context, proposal_id: str) -> Proposal | Rejected:
     found = books.get(Governance).proposal(proposal_id)
     if found is None:
-        return _refuse(RejectCode.UNKNOWN_PROPOSAL, f"no proposal {proposal_id!r}")
+        return reject(RejectCode.UNKNOWN_PROPOSAL, f"no proposal {proposal_id!r}")
     return found
 
 
@@ -58,7 +54,7 @@ def authority_refusal(books: Context, by: str, power: str) -> Rejected | None:
     """Refused unless `by` is the configured governance authority."""
     authority = books.get(Governance).settings.authority
     if authority is None or by != authority:
-        return _refuse(
+        return reject(
             RejectCode.NOT_AUTHORISED,
             f"only the governance authority ({authority or 'none configured'}) may {power}; "
             f"the fact is by {by or 'no one it names'}",
@@ -71,7 +67,7 @@ def safety_power_refusal(books: Context, by: str, power: str) -> Rejected | None
     refused = authority_refusal(books, by, power)
     settings = books.get(Governance).settings
     if refused is None and not settings.in_safety_period(books.block):
-        refused = _refuse(
+        refused = reject(
             RejectCode.NOT_AUTHORISED,
             f"the foundation's safety period ended at height {settings.safety_period_end}",
         )
@@ -84,7 +80,7 @@ def reconfiguration_refusal(books: Context, sender: str) -> Rejected | None:
     if authority is None:
         return None
     if not sender:
-        return _refuse(
+        return reject(
             RejectCode.NOT_AUTHORISED,
             f"only the governance authority ({authority}) may reconfigure governance, and the "
             f'fact names no sender: record it from {authority} with "sender": "{authority}"',
@@ -103,10 +99,10 @@ def team_refusal(books: Context, kind: str, member: str) -> Rejected | None:
     }[kind]
     name = "Genesis" if kind == "implementation" else kind
     if member not in team:
-        return _refuse(RejectCode.NOT_AUTHORISED, f"{member} is not on the {name} team")
+        return reject(RejectCode.NOT_AUTHORISED, f"{member} is not on the {name} team")
     if sunset is not None and books.block >= sunset:
         action = "proposals" if kind == "emergency" else "action"
-        return _refuse(RejectCode.NOT_AUTHORISED, f"{kind} {action} ended at height {sunset}")
+        return reject(RejectCode.NOT_AUTHORISED, f"{kind} {action} ended at height {sunset}")
     return None
 
 
@@ -114,7 +110,7 @@ def paused_refusal(books: Context) -> Rejected | None:
     """No proposal is made and no vote cast while the foundation has governance paused."""
     settings = books.get(Governance).settings
     if settings.paused:
-        return _refuse(
+        return reject(
             RejectCode.GOVERNANCE_PAUSED,
             "governance is paused by the foundation: proposals and votes wait until its "
             f"authority ({settings.authority}) resumes it",
@@ -125,7 +121,7 @@ def paused_refusal(books: Context) -> Rejected | None:
 def configuration_refusal(signals_required: int, quorum: int) -> Rejected | None:
     """A configuration under which executive signals can execute and a quorum can be met."""
     if signals_required <= 0 or quorum < 0:
-        return _refuse(
+        return reject(
             RejectCode.INVALID_PARAMETER,
             f"signals_required must be above 0 and quorum at least 0, not {signals_required} "
             f"and {quorum}",
@@ -143,7 +139,7 @@ def approved_agp(books: Context, implements: str) -> Proposal | Rejected:
     executed."""
     approved = books.get(Governance).proposal(implements)
     if approved is None or approved.kind != "standard" or not approved.executed:
-        return _refuse(
+        return reject(
             RejectCode.NOT_APPROVED,
             f"{implements!r} is not a community AGP that passed and was executed: an "
             "implementation proposal implements one that was",
@@ -154,9 +150,9 @@ def approved_agp(books: Context, implements: str) -> Proposal | Rejected:
 def signal_refusal(found: Proposal, proposal_id: str, member: str) -> Rejected | None:
     """A member signals once, and only for a proposal not yet executed or vetoed."""
     if found.executed or found.vetoed:
-        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is decided already")
+        return reject(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is decided already")
     if member in found.signals:
-        return _refuse(RejectCode.INVALID_PARAMETER, f"{member} has signalled already")
+        return reject(RejectCode.INVALID_PARAMETER, f"{member} has signalled already")
     return None
 
 
@@ -164,10 +160,10 @@ def veto_refusal(found: Proposal, proposal_id: str, block: int) -> Rejected | No
     """A veto stops a proposal that may yet pass, or passed: not one executed, vetoed or
     failed."""
     if found.executed:
-        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is executed already")
+        return reject(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is executed already")
     if found.vetoed or (found.concluded and not found.passed):
         status = found.status_at(block)
-        return _refuse(RejectCode.INVALID_PARAMETER, f"{proposal_id} is {status}")
+        return reject(RejectCode.INVALID_PARAMETER, f"{proposal_id} is {status}")
     return None
 
 
@@ -181,9 +177,9 @@ def proposal_added(event: ProposalAdded, books: Context) -> Rejected | None:
     if refused is not None:
         return refused
     if books.get(Governance).proposal(event.proposal_id) is not None:
-        return _refuse(RejectCode.PROPOSAL_EXISTS, f"proposal {event.proposal_id!r} exists")
+        return reject(RejectCode.PROPOSAL_EXISTS, f"proposal {event.proposal_id!r} exists")
     if event.start_height >= event.end_height:
-        return _refuse(RejectCode.INVALID_PARAMETER, "start_height must be below end_height")
+        return reject(RejectCode.INVALID_PARAMETER, "start_height must be below end_height")
     if event.kind in ("emergency", "implementation"):
         refused = team_refusal(books, event.kind, event.proposer)
     if refused is None and event.kind == "emergency":
@@ -197,7 +193,7 @@ def proposal_added(event: ProposalAdded, books: Context) -> Rejected | None:
 def _window_refusal(event: ProposalAdded, books: Context) -> Rejected | None:
     start, end = emergency_window(books)
     if (event.start_height, event.end_height) != (start, end):
-        return _refuse(
+        return reject(
             RejectCode.INVALID_PARAMETER,
             "an emergency proposal takes votes for the emergency window from the block it is "
             f"made at: start_height {start} and end_height {end}, not {event.start_height} and "
@@ -215,12 +211,12 @@ def vote_cast(event: VoteCast, books: Context) -> Rejected | None:
         return found
     token = books.get(Governance).settings.governance_token
     if event.governance_token != token:
-        return _refuse(
+        return reject(
             RejectCode.WRONG_ASSET,
             f"votes are cast in {token}, not {event.governance_token}",
         )
     if found.concluded or not found.start_height <= books.block < found.end_height:
-        return _refuse(
+        return reject(
             RejectCode.VOTING_CLOSED,
             f"{event.proposal_id} takes votes in blocks {found.start_height}.."
             f"{found.end_height - 1} until concluded; block {books.block}",
@@ -231,9 +227,9 @@ def vote_cast(event: VoteCast, books: Context) -> Rejected | None:
 def conclusion_refusal(books: Context, found: Proposal, proposal_id: str) -> Rejected | None:
     """A vote is concluded once, at or after the block its voting ends."""
     if found.concluded:
-        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is concluded already")
+        return reject(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is concluded already")
     if books.block < found.end_height:
-        return _refuse(
+        return reject(
             RejectCode.VOTING_NOT_ENDED,
             f"{proposal_id} takes votes until block {found.end_height}: conclude it at or after "
             "that block",
@@ -257,7 +253,7 @@ def proposal_concluded(event: ProposalConcluded, books: Context) -> Rejected | N
         return refused
     tally = (found.votes_for, found.votes_against, outcome(books, found))
     if (event.votes_for, event.votes_against, event.passed) != tally:
-        return _refuse(
+        return reject(
             RejectCode.TALLY_MISMATCH,
             f"the books tally {found.votes_for} for, {found.votes_against} against: "
             f"{'passed' if tally[2] else 'failed'}; the fact says {event.votes_for} for, "
@@ -280,21 +276,21 @@ def execution_refusal(
     """Executed once: by the vote, once concluded as passed and not vetoed; or by executive
     signals, once enough members have signalled."""
     if found.executed:
-        return _refuse(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is executed already")
+        return reject(RejectCode.ALREADY_CONCLUDED, f"{proposal_id} is executed already")
     if via == "executive":
         required = books.get(Governance).settings.signals_required
         if len(found.signals) < required:
-            return _refuse(
+            return reject(
                 RejectCode.NOT_APPROVED,
                 f"{proposal_id} has {len(found.signals)} of the {required} executive signals "
                 "that execute it",
             )
         return None
     if not found.concluded:
-        return _refuse(RejectCode.NOT_CONCLUDED, f"conclude {proposal_id} first")
+        return reject(RejectCode.NOT_CONCLUDED, f"conclude {proposal_id} first")
     if not found.passed or found.vetoed:
         status = found.status_at(books.block)
-        return _refuse(
+        return reject(
             RejectCode.INVALID_PARAMETER,
             f"{proposal_id} is {status}: only a proposal that passed and was not vetoed is "
             "executed",
@@ -323,7 +319,7 @@ def votes_reclaimed(event: VotesReclaimed, books: Context) -> Rejected | None:
         return found
     locked = found.locked.get(event.voter, 0)
     if event.amount > locked:
-        return _refuse(
+        return reject(
             RejectCode.NOTHING_TO_CLAIM,
             f"{event.voter} has {locked} locked on {event.proposal_id}, not {event.amount}",
         )
