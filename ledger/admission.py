@@ -43,6 +43,7 @@ from events.alex_lending import CollateralMinted, YieldLiquidityChanged
 from events.alex_pools import WeightedPoolObserved, about_stacks
 from events.alphax import AlphaxGraveyardBought, AlphaxPairMinted
 from events.amm import LiquidityAdded, LiquidityRemoved
+from events.assets import issuer_account
 from events.base import SQLITE_INT_MAX, Event, event_tag
 from events.chain import PairBurned, PairMinted, PoolObserved, is_outside, provenance_of
 from events.codec import decoder_of, encode
@@ -147,7 +148,7 @@ def admit(event: Event, books: Context) -> Rejected | None:
     postings = list(posting_rule(event))
     staking = books.get(AlexStaking)
     for source, _, asset, amount in postings:
-        if source == f"issuer:{asset}":
+        if source == issuer_account(asset):
             refused = fixed_supply_minted(staking, event, asset, amount)
             if refused is not None:
                 return refused
@@ -185,7 +186,7 @@ def _issuer_rule(
 ) -> Rejected | None:
     """An issuer account holds only its own asset, and only a mint of it takes it out."""
     for account in (source, target):
-        if account.startswith("issuer:") and account != f"issuer:{asset}":
+        if account.startswith("issuer:") and account != issuer_account(asset):
             return Rejected(
                 code=RejectCode.NOT_MINTED,
                 detail=f"{account} can hold only its own asset, not {asset}",
