@@ -230,6 +230,39 @@ def snapshot_before_seq(
     return _snapshot(connection, projection, "seq < %s", seq)
 
 
+def snapshot_seqs_around(
+    connection: Connection, projection: Projection, block: int, seq: int | None
+) -> tuple[int | None, int | None]:
+    """The seqs of the projection's latest snapshot at or below `block` and of its first at
+    or after `seq` (None: no such snapshot, or `seq` is None), states not read."""
+    if not _have_digests(connection):
+        return None, None
+    key = (projection.name, projection.version)
+    below = connection.execute(
+        "SELECT max(seq) FROM snapshots WHERE projection = %s AND version = %s AND block <= %s",
+        (*key, block),
+    ).fetchone()
+    above = None
+    if seq is not None:
+        above = connection.execute(
+            "SELECT min(seq) FROM snapshots WHERE projection = %s AND version = %s AND seq >= %s",
+            (*key, seq),
+        ).fetchone()
+    return _seq(below), _seq(above)
+
+
+def _seq(row: Any) -> int | None:
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def snapshot_at(
+    connection: Connection, projection: Projection, seq: int
+) -> tuple[int, bytes, int] | None:
+    """The (seq, state, block) of the projection's snapshot at `seq` (None: its state no
+    longer matches its digest, and it is refolded)."""
+    return _snapshot(connection, projection, "seq = %s", seq)
+
+
 def _snapshot(
     connection: Connection, projection: Projection, bound: str, value: int
 ) -> tuple[int, bytes, int] | None:

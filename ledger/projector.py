@@ -1,10 +1,12 @@
 """Keeps projections' views, snapshots and digests beside the log (its SQLite file, or its
 PostgreSQL schema through `ledger.pg_views`, which has the same functions).
 
-    catch_up   fold the records after each view's recorded seq; snapshot every K records;
+    catch_up   fold the records after each view's recorded seq; snapshot every K records
+               (2K for a book that folds backwards: `ledger.restore.snapshot_interval`);
                write each view together with its seq (one transaction per view)
     rebuild    forget views and snapshots, then catch up from seq 1
     state_at   nearest snapshot at or below a block + the records after it up to that block
+               (or the one above, the records after the block undone: `ledger.restore`)
     digests    each projection's digest, now or at a block
 
 Views and snapshots are caches of the log: any of them can be dropped and rebuilt. Snapshots
@@ -25,13 +27,12 @@ from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 from events.record import Record
 from ledger.background import BackgroundWriter
 from ledger.errors import StoreIOError
 from ledger.faults import read_only_message
 from ledger.reorg import Retractions, last_canonical_seq
+from ledger.restore import restore_near, restore_stored, snapshot_interval
 from ledger.sqlite_store import SqliteStore
 from projections import views
 from projections.base import Projection, snapshot_parts
@@ -42,13 +43,14 @@ if TYPE_CHECKING:
     from ledger.postgres_store import PostgresStore
 
 SNAPSHOT_EVERY_DEFAULT = 7_000
-"""Records between two snapshots. `state_at` folds up to this many after the snapshot it
-restores; each snapshot costs its bytes in the file and its store in a rebuild (on the
-background writer, which a rebuild waits for when snapshots come faster than it stores them).
-On `bench/log_flat.py`'s log (50,000 balances) a snapshot is ~566 KB once the accounts' parts
-are shared (`projections.snapshot_states`): 7,000 keeps the file at ~289 bytes an event (300
-is the line). 6,500 measured a lower `state_at` p99 but rebuilt at ~0.9 of 7,500's rate,
-which was as fast as 8,500's, the interval when each snapshot held its accounts too."""
+"""Records between two snapshots (twice that for a book that folds backwards, `balances`:
+`ledger.restore.snapshot_interval`). `state_at` folds up to this many after the snapshot it
+restores (or undoes up to half as many); each snapshot costs its bytes in the file and its
+encoding in a rebuild, on the fold's thread. On `bench/log_flat.py`'s log (50,000 balances) a
+snapshot is ~566 KB once the accounts' parts are shared (`projections.snapshot_states`):
+balances every 7,000 kept the file at ~289 bytes an event and a rebuild at 0.51-0.74 of the
+bare fold; every 14,000, undone from above when nearer, ~255 bytes an event and 0.80-0.85 on
+1M events, with the same `state_at` p99 (`bench/RESULTS.md`)."""
 PROGRESS_STEP = 10_000
 Progress = Callable[[int], None]
 #: Books by the seq they are at (restored from a view or a snapshot), and the block there.
@@ -150,7 +152,7 @@ class Projector:
             starts = self._roll_back(starts)
         if min(starts) < head.seq:
             connection = self.store.connection
-            last_snapshot = max(self.views.latest_snapshot_seq(connection, b) for b in books)
+            last_snapshot = {b.name: self.views.latest_snapshot_seq(connection, b) for b in books}
             with self._writer() as writer:
                 group = _CatchUpFold(self, books, last_snapshot, writer, progress, flush_every)
                 self._fold_from(books, starts, head.seq, self._skipping(group.fold_stage))
@@ -206,14 +208,17 @@ class Projector:
             writer.submit(partial(self.views.drop_views, projections=dropped))
             if head.seq > 0:
                 self.retractions = Retractions.load(self.store)
-                group = _CatchUpFold(self, books, 0, writer, progress, flush_every=0)
+                never = dict.fromkeys((book.name for book in books), 0)
+                group = _CatchUpFold(self, books, never, writer, progress, flush_every=0)
                 fold_stage = self._skipping(group.fold_stage)
                 self._fold_from(books, {0: (0, list(books))}, head.seq, fold_stage)
                 group.finish()
         return head.seq
 
     def books_at(self, block: int) -> Books:
-        """The books after the last record of `block`: nearest snapshots plus the tail.
+        """The books after the last record of `block`: nearest snapshots plus the tail (or,
+        for a book that folds backwards and is nearer the snapshot above, that snapshot with
+        the records after the block undone: `ledger.restore.restore_near`).
 
         The read is bounded by seq as well as by block, so its cost is the records folded and
         not the length of the log after them.
@@ -221,6 +226,15 @@ class Projector:
         books = self._fresh()
         retractions = Retractions.load(self.store)
         starts: Starts = {}
+        if not retractions:
+            # Blocks never decrease along seq: the records up to this seq are those of `block`
+            # and below, so the read needs no block bound (and no second search for it).
+            last_seq = self.store.last_seq_at_block(block)
+            for book in books:
+                seq, at_block = restore_near(self.store, self.views, book, block, last_seq)
+                starts.setdefault(seq, (at_block, []))[1].append(book)
+            self._fold_from(books, starts, last_seq, _fold_batch)
+            return books
         for book in books:
             saved = self.views.nearest_snapshot(self.store.connection, book, block)
             # A snapshot of orphaned state a catch-up has not deleted yet is passed over.
@@ -231,12 +245,6 @@ class Projector:
                 seq, state, at_block = saved
                 restore_stored(book, state, "snapshot")
             starts.setdefault(seq, (at_block, []))[1].append(book)
-        if not retractions:
-            # Blocks never decrease along seq: the records up to this seq are those of `block`
-            # and below, so the read needs no block bound (and no second search for it).
-            last_seq = self.store.last_seq_at_block(block)
-            self._fold_from(books, starts, last_seq, _fold_batch)
-            return books
         # The canonical chain: new blocks after a reorganisation sit at the head's block in
         # the log, so the last record of `block` is found by its chain block, not the log's.
         first = min(starts)
@@ -272,23 +280,6 @@ class Projector:
         return books.digests()
 
 
-#: What a book's `restore` raises on bytes that are not one of its states.
-RESTORE_ERRORS = (msgspec.DecodeError, ValueError, TypeError, KeyError, IndexError, EOFError)
-
-
-def restore_stored(book: Projection, state: bytes, what: str) -> None:
-    """Restore `book` from a stored state, or raise `ViewMismatch` naming it (exit 3) when the
-    bytes are not one of its states: SQLite checks a state against its stored digest before
-    this, PostgreSQL keeps none, so an edited state there is caught here."""
-    try:
-        book.restore(state)
-    except RESTORE_ERRORS as error:
-        raise views.ViewMismatch(
-            f"the stored {what} of {book.name} does not restore ({error}): edited or damaged; "
-            "run `defi-ledger rebuild` to refold it from the log"
-        ) from error
-
-
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """The cyclic garbage collector off while a fold runs, back as it was after.
@@ -314,27 +305,29 @@ class _CatchUpFold:
     """One catch-up's fold: whole batches of records, cut exactly where `catch_up` has work.
 
     The work is what it was record by record: a progress tick every 10,000 records, the views
-    every `flush_every` records, the snapshots once `snapshot_every` seqs have passed (taken
-    here, stored by the background writer). Folding the records between those points with the
-    plain `Books.fold` loop keeps bookkeeping out of the per-record path.
+    every `flush_every` records, each book's snapshot once its interval has passed since its
+    last (`ledger.restore.snapshot_interval`; taken here, stored by the background writer).
+    Folding the records between those points with the plain `Books.fold` loop keeps
+    bookkeeping out of the per-record path.
     """
 
     def __init__(
         self,
         projector: Projector,
         books: Books,
-        last_snapshot: int,
+        last_snapshot: dict[str, int],
         writer: Any,
         progress: Progress | None,
         flush_every: int,
     ) -> None:
         self.connection = projector.store.connection
         self.views = projector.views
-        self.snapshot_every = projector.snapshot_every
         self.names = projector.names
         self.books = books
         self.stage = books
-        self.last_snapshot = last_snapshot
+        self.interval = {b.name: snapshot_interval(b, projector.snapshot_every) for b in books}
+        self.due = {name: last_snapshot[name] + self.interval[name] for name in self.interval}
+        """Each book's next snapshot: the first record at or after this seq."""
         self.writer = writer
         self.progress = progress
         self.flush_every = flush_every
@@ -360,30 +353,29 @@ class _CatchUpFold:
             stop = min(stop, start + PROGRESS_STEP - 1 - self.count % PROGRESS_STEP)
         if self.flush_every:
             stop = min(stop, start + self.flush_every - 1 - self.count % self.flush_every)
-        snapshot_due = bisect_left(
-            records, self.last_snapshot + self.snapshot_every, start, stop + 1, key=_seq_of
-        )
-        return min(stop, snapshot_due)
+        due = min(self.due[book.name] for book in self.stage)
+        return min(stop, bisect_left(records, due, start, stop + 1, key=_seq_of))
 
     def _after(self, record: Record) -> None:
         if self.progress is not None and self.count % PROGRESS_STEP == 0:
             self.progress(PROGRESS_STEP)
         if self.flush_every and self.count % self.flush_every == 0 and self.stage is self.books:
             self.write_views(record)
-        if record.seq - self.last_snapshot >= self.snapshot_every:
-            for book in self.stage:
-                # The state is taken here, at this seq; SQLite stores it on the writer.
-                self.writer.submit(
-                    partial(
-                        self.views.insert_snapshot,
-                        name=book.name,
-                        version=book.version,
-                        seq=record.seq,
-                        block=record.block,
-                        state=snapshot_parts(book),
-                    )
+        for book in self.stage:
+            if record.seq < self.due[book.name]:
+                continue
+            # The state is taken here, at this seq; SQLite stores it on the writer.
+            self.writer.submit(
+                partial(
+                    self.views.insert_snapshot,
+                    name=book.name,
+                    version=book.version,
+                    seq=record.seq,
+                    block=record.block,
+                    state=snapshot_parts(book),
                 )
-            self.last_snapshot = record.seq
+            )
+            self.due[book.name] = record.seq + self.interval[book.name]
 
     def finish(self) -> None:
         """Report the last progress, and write every view at the last record folded."""

@@ -13,7 +13,9 @@ asset the balances sum to the supply.
 from __future__ import annotations
 
 import marshal
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from itertools import islice
 
 import msgspec
 
@@ -26,6 +28,7 @@ from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.postings import POSTING_RULES
 
 Registration = AssetRegistered | ChainAssetRegistered
+_REGISTRATIONS = frozenset({AssetRegistered, ChainAssetRegistered})
 
 #: Accounts meant to go negative: issuers (minus the supply) and the part of a chain whose
 #: holders the books do not track (`outside:`, see `events.chain`).
@@ -52,8 +55,9 @@ class _Snapshot(msgspec.Struct):
     violations: list[Violation]
 
 
-SNAPSHOT_MAGIC = b"\xffbalances snapshot 3\n"
-"""How a snapshot of the current layout begins (the JSON ones before it begin with `{`).
+SNAPSHOT_MAGIC = b"\xffbalances snapshot 4\n"
+"""How a snapshot of the current layout begins (layout 3's with `LAYOUT_3_MAGIC`, the JSON
+ones before them with `{`).
 
 Snapshots are a cache, written in the dicts' own order (which the log determines) with zero
 amounts kept, so restoring one rebuilds exactly the dicts it was taken from and a restored
@@ -61,12 +65,15 @@ state plus the same tail gives the same bytes as a full fold. `digest()` does no
 the layout: it leaves zeros out and the canonical encoding sorts the keys.
 
 The layout, after the magic: the header's length (8 bytes, little-endian), the header (JSON,
-`_Header`), each asset's accounts as a JSON list (the byte counts are in the header), and last
-every asset's amounts as one `marshal` list of int lists (format 2: no back-references). The
-amounts are ~80-bit ints: marshal writes them in binary, about six times faster than their
+`_Header`), each asset's accounts as a JSON pair (the byte counts are in the header): the
+accounts in order and the seq each arrived at (`Balances.arrivals`; null when not known), and
+last every asset's amounts as one `marshal` list of int lists (format 2: no back-references).
+The amounts are ~80-bit ints: marshal writes them in binary, about six times faster than their
 decimal text, and the accounts of an asset are encoded again only when new ones arrive
 (`Balances._accounts_encoded`), so a snapshot costs the amounts (`bench/log_flat.py`).
+Layout 3 was the same with each asset's accounts as a plain JSON list, and no arrivals.
 """
+LAYOUT_3_MAGIC = b"\xffbalances snapshot 3\n"
 
 
 class _Header(msgspec.Struct, array_like=True):
@@ -81,15 +88,18 @@ _snapshot_decoder = msgspec.json.Decoder(_Snapshot)
 _state_decoder = msgspec.json.Decoder(_State)
 _header_decoder = msgspec.json.Decoder(_Header)
 _accounts_decoder = msgspec.json.Decoder(list[str])
+_arrived_decoder = msgspec.json.Decoder(tuple[list[str], list[int] | None])
 _MARSHAL_FORMAT = 2
 _LENGTH_BYTES = 8
 
 
 _ACCOUNTS_KEPT = 32
-_accounts_seen: dict[bytes, tuple[list[str], dict[str, int]]] = {}
+_accounts_seen: dict[bytes, tuple[list[str], dict[str, int], list[int] | None]] = {}
 
 
-def _accounts_of(encoded: bytes) -> tuple[list[str], dict[str, int]]:
+def _accounts_of(
+    encoded: bytes, with_arrivals: bool
+) -> tuple[list[str], dict[str, int], list[int] | None]:
     """An asset's accounts in a snapshot, and a dict of them in that order (amounts 0).
 
     Once every account has appeared, snapshots of a log hold the same accounts again and
@@ -99,10 +109,16 @@ def _accounts_of(encoded: bytes) -> tuple[list[str], dict[str, int]]:
     """
     seen = _accounts_seen.get(encoded)
     if seen is None:
-        accounts = _accounts_decoder.decode(encoded)
+        arrived: list[int] | None = None
+        if with_arrivals:  # layout 4: [accounts, arrivals]
+            accounts, arrived = _arrived_decoder.decode(encoded)
+        else:
+            accounts = _accounts_decoder.decode(encoded)
+        if arrived is not None and len(arrived) != len(accounts):
+            raise msgspec.DecodeError("balances snapshot: arrivals do not match the accounts")
         if len(_accounts_seen) >= _ACCOUNTS_KEPT:
             _accounts_seen.clear()
-        seen = _accounts_seen[encoded] = (accounts, dict.fromkeys(accounts, 0))
+        seen = _accounts_seen[encoded] = (accounts, dict.fromkeys(accounts, 0), arrived)
     return seen
 
 
@@ -119,8 +135,13 @@ class Balances:
         """asset -> account -> amount: one dict per asset, keyed by plain account strings."""
         self.decimals: dict[str, int] = {}
         self._violations: list[Violation] = []
+        self.arrivals: dict[str, list[int]] | None = {}
+        """asset -> the seq each of its holdings arrived at, in the holdings' order (so the
+        holdings that arrived after a seq are the last ones): how `unfold` takes away those
+        that were not there yet. None when not known (restored from a layout before 4, until
+        a rebuild)."""
         self._accounts: dict[str, tuple[dict[str, int], int, bytes]] = {}
-        """asset -> (its holdings dict, its size, its accounts' JSON list) at the last
+        """asset -> (its holdings dict, its size, its accounts' JSON pair) at the last
         snapshot. A holdings dict only ever gains accounts, at its end (zeros are kept), so the
         same dict at the same size holds the same accounts in the same order."""
 
@@ -146,29 +167,51 @@ class Balances:
         else:
             self._apply_by_rule(record, event)
             return
+        # `_post`, inline: a call per record is ~10% of a balances fold.
         asset, amount = event.asset, event.amount
         held = self.holdings.get(asset)
         if held is None:
             held = self.holdings[asset] = {}
-        left = held.get(source, 0) - amount
+        before = held.get(source)
+        if before is None:
+            before = self._arrived(asset, record.seq)
+        left = before - amount
         held[source] = left
-        held[target] = held.get(target, 0) + amount
+        after = held.get(target)
+        if after is None:
+            after = self._arrived(asset, record.seq)
+        held[target] = after + amount
         if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
             self._negative(record.seq, source, asset, left)
+
+    def _post(self, seq: int, source: str, target: str, asset: str, amount: int) -> None:
+        """One posting: `amount` of `asset` from `source` to `target`."""
+        held = self.holdings.get(asset)
+        if held is None:
+            held = self.holdings[asset] = {}
+        before = held.get(source)
+        if before is None:
+            before = self._arrived(asset, seq)
+        left = before - amount
+        held[source] = left
+        after = held.get(target)
+        if after is None:
+            after = self._arrived(asset, seq)
+        held[target] = after + amount
+        if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
+            self._negative(seq, source, asset, left)
+
+    def _arrived(self, asset: str, seq: int) -> int:
+        """A holding of `asset` arrives at `seq` (the caller adds it): its amount so far, 0."""
+        if self.arrivals is not None:
+            self.arrivals.setdefault(asset, []).append(seq)
+        return 0
 
     def _apply_by_rule(self, record: Record, event: Event) -> None:
         rule = POSTING_RULES.get(type(event))
         if rule is not None:
-            holdings = self.holdings
             for source, target, asset, amount in rule(event):
-                held = holdings.get(asset)
-                if held is None:
-                    held = holdings[asset] = {}
-                left = held.get(source, 0) - amount
-                held[source] = left
-                held[target] = held.get(target, 0) + amount
-                if left < 0 and not source.startswith(ALLOWED_NEGATIVE):
-                    self._negative(record.seq, source, asset, left)
+                self._post(record.seq, source, target, asset, amount)
         elif isinstance(event, Registration) and event.decimals is not None:
             # A chain token without decimals (not in the token list) stays without: no guess;
             # so does one whose decimals no amount could be shown with (a finding).
@@ -177,6 +220,39 @@ class Balances:
             else:
                 detail = f"{event.asset} registered with {event.decimals} decimals"
                 self._violations.append(Violation("INVALID_DECIMALS", record.seq, detail))
+
+    def unfold(self, records: Sequence[Record]) -> bool:
+        """Undo `records` (`projections.base.FoldsBackwards`): every posting taken back, the
+        holdings that arrived with them taken away (`arrivals`), and the violations they found
+        dropped: exactly the fold that stopped before them. False, the state untouched, when
+        the arrivals are not known or a registration is among them (the decimals it replaced
+        are not kept)."""
+        arrivals = self.arrivals
+        if arrivals is None or not _REGISTRATIONS.isdisjoint({type(r.event) for r in records}):
+            return False
+        if not records:
+            return True
+        holdings, before = self.holdings, records[0].seq - 1
+        for record in records:
+            rule = POSTING_RULES.get(type(record.event))
+            for source, target, asset, amount in rule(record.event) if rule else ():
+                held = holdings[asset]
+                held[source] += amount
+                held[target] -= amount
+        for asset, arrived in list(arrivals.items()):
+            kept = bisect_right(arrived, before)
+            if kept < len(arrived):
+                held = holdings[asset]
+                for account in list(islice(reversed(held), len(arrived) - kept)):
+                    del held[account]
+                del arrived[kept:]
+                if not arrived:  # the asset itself arrived with them
+                    del holdings[asset], arrivals[asset]
+        violations = self._violations
+        while violations and violations[-1].seq > before:
+            violations.pop()
+        self._accounts = {}
+        return True
 
     def _negative(self, seq: int, account: str, asset: str, left: int) -> None:
         self._violations.append(
@@ -259,11 +335,13 @@ class Balances:
         return [SNAPSHOT_MAGIC + length + header, *accounts, amounts]
 
     def _accounts_encoded(self, asset: str, held: dict[str, int]) -> bytes:
-        """The JSON list of `held`'s accounts in its order: kept while no account is added."""
+        """The JSON pair of `held`'s accounts in its order and their arrivals: kept while no
+        account is added."""
         cached = self._accounts.get(asset)
         if cached is not None and cached[0] is held and cached[1] == len(held):
             return cached[2]
-        encoded = _snapshot_encoder.encode(list(held))
+        arrived = None if self.arrivals is None else self.arrivals.get(asset, [])
+        encoded = _snapshot_encoder.encode((list(held), arrived))
         self._accounts[asset] = (held, len(held), encoded)
         return encoded
 
@@ -275,9 +353,11 @@ class Balances:
         reaches it).
         """
         self._accounts = {}
-        if data[: len(SNAPSHOT_MAGIC)] == SNAPSHOT_MAGIC:
-            self._restore_layout_3(memoryview(data)[len(SNAPSHOT_MAGIC) :])
-            return
+        self.arrivals = None  # unless the layout holds them
+        for magic in (SNAPSHOT_MAGIC, LAYOUT_3_MAGIC):
+            if data[: len(magic)] == magic:
+                self._restore_layout(memoryview(data)[len(magic) :], magic == SNAPSHOT_MAGIC)
+                return
         try:
             snapshot = _snapshot_decoder.decode(data)
         except msgspec.ValidationError:
@@ -293,7 +373,7 @@ class Balances:
         self.decimals = dict(snapshot.assets)
         self._violations = snapshot.violations
 
-    def _restore_layout_3(self, data: memoryview) -> None:
+    def _restore_layout(self, data: memoryview, with_arrivals: bool) -> None:
         header_end = _LENGTH_BYTES + int.from_bytes(data[:_LENGTH_BYTES], "little")
         header = _header_decoder.decode(data[_LENGTH_BYTES:header_end])
         start = header_end + sum(size for _, _, size in header.assets)
@@ -304,9 +384,11 @@ class Balances:
         if type(amounts) is not list or len(amounts) != len(header.assets):
             raise msgspec.DecodeError("balances snapshot: amounts do not match the header")
         holdings: dict[str, dict[str, int]] = {}
+        arrivals: dict[str, list[int]] | None = {}
         start = header_end
         for (asset, count, size), held in zip(header.assets, amounts, strict=True):
-            accounts, template = _accounts_of(bytes(data[start : start + size]))
+            part = bytes(data[start : start + size])
+            accounts, template, arrived = _accounts_of(part, with_arrivals)
             start += size
             if count != len(accounts) or count != len(template):  # names repeated in it
                 raise msgspec.DecodeError(f"balances snapshot: {asset} does not match its count")
@@ -316,7 +398,12 @@ class Balances:
                 raise msgspec.DecodeError(f"balances snapshot: {asset} holds a non-integer")
             holdings[asset] = restored = template.copy()
             restored.update(zip(accounts, held, strict=True))
+            if arrivals is not None and arrived is not None:
+                arrivals[asset] = list(arrived)
+            else:
+                arrivals = None
         self.holdings = holdings
+        self.arrivals = arrivals
         self.decimals = dict(header.decimals)
         self._violations = header.violations
 

@@ -7,6 +7,7 @@ bytes, `restore()` from them, and report a `digest()` of its canonical encoding.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from hashlib import sha256
 from typing import Any, Protocol, runtime_checkable
 
@@ -81,6 +82,21 @@ class SnapshotsInParts(Protocol):
 
     def snapshot_parts(self) -> list[bytes]:
         """`snapshot()` cut into parts: their concatenation is exactly `snapshot()`."""
+        ...
+
+
+@runtime_checkable
+class FoldsBackwards(Protocol):
+    """A projection that can undo the last records it folded, so time travel may restore the
+    snapshot just above a block and undo the records back down to it (`Projector.books_at`).
+    Its snapshots are taken half as often as the others' for the same records folded at most
+    (`ledger.projector.snapshot_interval`)."""
+
+    def unfold(self, records: Sequence[Record]) -> bool:
+        """Undo `records`, the last ones folded (given in log order): the state is then the
+        one the fold that stopped before them gives, byte for byte. Returns False, with the
+        state untouched, when that cannot be made sure of; the caller then folds forward.
+        """
         ...
 
 

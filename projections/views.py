@@ -356,16 +356,36 @@ def nearest_snapshot(
     ~0.5 s a call); finding the seq first, then reading that one state by its primary key,
     costs ~1 ms.
     """
+    below, _ = snapshot_seqs_around(connection, projection, block, None)
+    return None if below is None else snapshot_at(connection, projection, below)
+
+
+def snapshot_seqs_around(
+    connection: sqlite3.Connection, projection: Projection, block: int, seq: int | None
+) -> tuple[int | None, int | None]:
+    """The seqs of the projection's latest snapshot at or below `block` and of its first at
+    or after `seq` (None: no such snapshot, or `seq` is None), states not read."""
     key = (projection.name, projection.version)
-    (seq,) = connection.execute(
+    (below,) = connection.execute(
         "SELECT max(seq) FROM snapshots WHERE projection = ? AND version = ? AND block <= ?",
         (*key, block),
     ).fetchone()
-    if seq is None:
-        return None
+    above = None
+    if seq is not None:
+        (above,) = connection.execute(
+            "SELECT min(seq) FROM snapshots WHERE projection = ? AND version = ? AND seq >= ?",
+            (*key, seq),
+        ).fetchone()
+    return below, above
+
+
+def snapshot_at(
+    connection: sqlite3.Connection, projection: Projection, seq: int
+) -> tuple[int, bytes, int]:
+    """The (seq, state, block) of the projection's snapshot at `seq` (one that exists)."""
     state_key, at_block = connection.execute(
         "SELECT state_key, block FROM snapshots WHERE projection = ? AND version = ? AND seq = ?",
-        (*key, seq),
+        (projection.name, projection.version, seq),
     ).fetchone()
     where = f"snapshot of {projection.name} at seq {seq}"
     return int(seq), snapshot_state(connection, state_key, where), int(at_block)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import AssetRegistered, Burned, Event, Minted, Record, Transferred
-from projections.balances import SNAPSHOT_MAGIC, Balances
+from projections.balances import LAYOUT_3_MAGIC, SNAPSHOT_MAGIC, Balances
 from projections.base import digest_of
 from projections.runtime import fold
 from tests.oracle import naive_balances, naive_supply
@@ -86,7 +86,8 @@ def test_snapshot_restores_the_same_state_and_digest() -> None:
 
 def test_a_snapshot_of_the_json_layout_before_v3_restores_the_same_dicts() -> None:
     """Snapshots stored before the binary layout (JSON, asset -> account -> amount) still
-    restore: the same dicts in the same order, so the next snapshot is today's bytes."""
+    restore: the same dicts in the same order, so the next snapshot is today's bytes but for
+    the arrivals, which that layout did not hold (and without which nothing is undone)."""
     balances = Balances()
     fold(records_of(decode_journal(JOURNAL)), [balances])
     balances.decimals["ETH"] = 18
@@ -99,8 +100,35 @@ def test_a_snapshot_of_the_json_layout_before_v3_restores_the_same_dicts() -> No
     )
     restored = Balances()
     restored.restore(older)
+    assert restored.arrivals is None
+    assert not restored.unfold([])
+    restored.arrivals = balances.arrivals
     assert restored.snapshot() == balances.snapshot()
     assert restored.digest() == balances.digest()
+
+
+def test_a_snapshot_of_layout_3_restores_the_same_dicts_without_arrivals() -> None:
+    balances = Balances()
+    fold(records_of(decode_journal(JOURNAL)), [balances])
+    accounts = [msgspec.json.encode(list(held)) for held in balances.holdings.values()]
+    assets = [
+        [asset, len(held), len(encoded)]
+        for (asset, held), encoded in zip(balances.holdings.items(), accounts, strict=True)
+    ]
+    header = msgspec.json.encode([sorted(balances.decimals.items()), balances.violations(), assets])
+    amounts = marshal.dumps([list(held.values()) for held in balances.holdings.values()], 2)
+    layout_3 = b"".join(
+        (LAYOUT_3_MAGIC, len(header).to_bytes(8, "little"), header, *accounts, amounts)
+    )
+    restored = Balances()
+    restored.restore(layout_3)
+    assert restored.holdings == balances.holdings
+    assert [list(held) for held in restored.holdings.values()] == [
+        list(held) for held in balances.holdings.values()
+    ]
+    assert restored.arrivals is None
+    restored.arrivals = balances.arrivals
+    assert restored.snapshot() == balances.snapshot()
 
 
 @pytest.mark.parametrize("cut", [1, 40, -5])
@@ -113,8 +141,16 @@ def test_a_cut_snapshot_is_refused_by_name(cut: int) -> None:
         Balances().restore(balances.snapshot()[:cut])
 
 
-def test_a_snapshot_that_repeats_an_account_is_refused_by_name() -> None:
-    accounts = b'["a","a"]'
+@pytest.mark.parametrize(
+    ("accounts", "message"),
+    [
+        (b'[["a","a"],[1,1]]', "ETH does not match its count"),
+        (b'[["a","b"],[1]]', "arrivals do not match the accounts"),
+    ],
+)
+def test_a_snapshot_whose_accounts_do_not_add_up_is_refused_by_name(
+    accounts: bytes, message: str
+) -> None:
     header = msgspec.json.encode([[], [], [["ETH", 2, len(accounts)]]])
     data = b"".join(
         (
@@ -125,7 +161,7 @@ def test_a_snapshot_that_repeats_an_account_is_refused_by_name() -> None:
             marshal.dumps([[1, 2]], 2),
         )
     )
-    with pytest.raises(msgspec.DecodeError, match="ETH does not match its count"):
+    with pytest.raises(msgspec.DecodeError, match=message):
         Balances().restore(data)
 
 
