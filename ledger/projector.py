@@ -49,8 +49,9 @@ restores (or undoes up to half as many); each snapshot costs its bytes in the fi
 encoding in a rebuild, on the fold's thread. On `bench/log_flat.py`'s log (50,000 balances) a
 snapshot is ~566 KB once the accounts' parts are shared (`projections.snapshot_states`):
 balances every 7,000 kept the file at ~289 bytes an event and a rebuild at 0.51-0.74 of the
-bare fold; every 14,000, undone from above when nearer, ~255 bytes an event and 0.80-0.85 on
-1M events, with the same `state_at` p99 (`bench/RESULTS.md`)."""
+bare fold; every 14,000, undone from above when nearer, 249 bytes an event and 0.84 at 5.1M
+events, with a `state_at` p99 of 28.6 ms (29-39 ms at 7,000 over the rounds of the day
+before; `bench/RESULTS.md`)."""
 PROGRESS_STEP = 10_000
 Progress = Callable[[int], None]
 #: Books by the seq they are at (restored from a view or a snapshot), and the block there.

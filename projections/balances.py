@@ -16,6 +16,7 @@ import marshal
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import islice
+from typing import get_args
 
 import msgspec
 
@@ -28,7 +29,7 @@ from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.postings import POSTING_RULES
 
 Registration = AssetRegistered | ChainAssetRegistered
-_REGISTRATIONS = frozenset({AssetRegistered, ChainAssetRegistered})
+_REGISTRATIONS = frozenset(get_args(Registration))
 
 #: Accounts meant to go negative: issuers (minus the supply) and the part of a chain whose
 #: holders the books do not track (`outside:`, see `events.chain`).

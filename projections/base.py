@@ -90,7 +90,7 @@ class FoldsBackwards(Protocol):
     """A projection that can undo the last records it folded, so time travel may restore the
     snapshot just above a block and undo the records back down to it (`Projector.books_at`).
     Its snapshots are taken half as often as the others' for the same records folded at most
-    (`ledger.projector.snapshot_interval`)."""
+    (`ledger.restore.snapshot_interval`)."""
 
     def unfold(self, records: Sequence[Record]) -> bool:
         """Undo `records`, the last ones folded (given in log order): the state is then the
