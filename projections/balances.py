@@ -12,19 +12,22 @@ asset the balances sum to the supply.
 
 from __future__ import annotations
 
-import marshal
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import get_args
-
-import msgspec
 
 from events.assets import DECIMALS_MAX, AssetRegistered, issuer_account
 from events.base import Event
 from events.chain import ChainAssetRegistered
 from events.core import Burned, Minted, Transferred
 from events.record import Record
+from projections.balances_layout import (
+    State,
+    decode_snapshot,
+    encode_accounts,
+    encode_snapshot,
+)
 from projections.base import Table, Violation, canonical_bytes, digest_of
 from projections.postings import POSTING_RULES
 
@@ -38,89 +41,6 @@ ALLOWED_NEGATIVE = ("issuer:", "outside:")
 
 def is_issuer(account: str) -> bool:
     return account.startswith("issuer:")
-
-
-class _State(msgspec.Struct):
-    """The sorted state: the balances table's rows (and what snapshots were before v1.1)."""
-
-    balances: list[tuple[str, str, int]]
-    assets: list[tuple[str, int]]
-    violations: list[Violation]
-
-
-class _Snapshot(msgspec.Struct):
-    """A snapshot as taken before v3 (JSON): asset -> account -> amount; still restored."""
-
-    holdings: dict[str, dict[str, int]]
-    assets: list[tuple[str, int]]
-    violations: list[Violation]
-
-
-SNAPSHOT_MAGIC = b"\xffbalances snapshot 4\n"
-"""How a snapshot of the current layout begins (layout 3's with `LAYOUT_3_MAGIC`, the JSON
-ones before them with `{`).
-
-Snapshots are a cache, written in the dicts' own order (which the log determines) with zero
-amounts kept, so restoring one rebuilds exactly the dicts it was taken from and a restored
-state plus the same tail gives the same bytes as a full fold. `digest()` does not depend on
-the layout: it leaves zeros out and the canonical encoding sorts the keys.
-
-The layout, after the magic: the header's length (8 bytes, little-endian), the header (JSON,
-`_Header`), each asset's accounts as a JSON pair (the byte counts are in the header): the
-accounts in order and the seq each arrived at (`Balances.arrivals`; null when not known), and
-last every asset's amounts as one `marshal` list of int lists (format 2: no back-references).
-The amounts are ~80-bit ints: marshal writes them in binary, about six times faster than their
-decimal text, and the accounts of an asset are encoded again only when new ones arrive
-(`Balances._accounts_encoded`), so a snapshot costs the amounts (`bench/log_flat.py`).
-Layout 3 was the same with each asset's accounts as a plain JSON list, and no arrivals.
-"""
-LAYOUT_3_MAGIC = b"\xffbalances snapshot 3\n"
-
-
-class _Header(msgspec.Struct, array_like=True):
-    decimals: list[tuple[str, int]]
-    violations: list[Violation]
-    assets: list[tuple[str, int, int]]
-    """(asset, accounts, bytes of its accounts' JSON list), in the holdings' order."""
-
-
-_snapshot_encoder = msgspec.json.Encoder()
-_snapshot_decoder = msgspec.json.Decoder(_Snapshot)
-_state_decoder = msgspec.json.Decoder(_State)
-_header_decoder = msgspec.json.Decoder(_Header)
-_accounts_decoder = msgspec.json.Decoder(list[str])
-_arrived_decoder = msgspec.json.Decoder(tuple[list[str], list[int] | None])
-_MARSHAL_FORMAT = 2
-_LENGTH_BYTES = 8
-
-
-_ACCOUNTS_KEPT = 32
-_accounts_seen: dict[bytes, tuple[list[str], dict[str, int], list[int] | None]] = {}
-
-
-def _accounts_of(
-    encoded: bytes, with_arrivals: bool
-) -> tuple[list[str], dict[str, int], list[int] | None]:
-    """An asset's accounts in a snapshot, and a dict of them in that order (amounts 0).
-
-    Once every account has appeared, snapshots of a log hold the same accounts again and
-    again: the decoded ones are kept (the last `_ACCOUNTS_KEPT` lists), so a restore copies a
-    dict whose keys are already hashed and fills in the amounts. On a log of 5M events that
-    is about half of a restore (`bench/log_flat.py`, `state_at`).
-    """
-    seen = _accounts_seen.get(encoded)
-    if seen is None:
-        arrived: list[int] | None = None
-        if with_arrivals:  # layout 4: [accounts, arrivals]
-            accounts, arrived = _arrived_decoder.decode(encoded)
-        else:
-            accounts = _accounts_decoder.decode(encoded)
-        if arrived is not None and len(arrived) != len(accounts):
-            raise msgspec.DecodeError("balances snapshot: arrivals do not match the accounts")
-        if len(_accounts_seen) >= _ACCOUNTS_KEPT:
-            _accounts_seen.clear()
-        seen = _accounts_seen[encoded] = (accounts, dict.fromkeys(accounts, 0), arrived)
-    return seen
 
 
 class Balances:
@@ -141,6 +61,10 @@ class Balances:
         holdings that arrived after a seq are the last ones): how `unfold` takes away those
         that were not there yet. None when not known (restored from a layout before 4, until
         a rebuild)."""
+        self.registered: list[tuple[int, str, int]] | None = []
+        """(seq, asset, decimals) of every registration that set an asset's decimals, in seq
+        order: how `unfold` gives back the decimals a registration replaced (or takes away the
+        ones it set first). None when not known (restored from a snapshot without them)."""
         self._accounts: dict[str, tuple[dict[str, int], int, bytes]] = {}
         """asset -> (its holdings dict, its size, its accounts' JSON pair) at the last
         snapshot. A holdings dict only ever gains accounts, at its end (zeros are kept), so the
@@ -218,18 +142,23 @@ class Balances:
             # so does one whose decimals no amount could be shown with (a finding).
             if 0 <= event.decimals <= DECIMALS_MAX:
                 self.decimals[event.asset] = event.decimals
+                if self.registered is not None:
+                    self.registered.append((record.seq, event.asset, event.decimals))
             else:
                 detail = f"{event.asset} registered with {event.decimals} decimals"
                 self._violations.append(Violation("INVALID_DECIMALS", record.seq, detail))
 
     def unfold(self, records: Sequence[Record]) -> bool:
         """Undo `records` (`projections.base.FoldsBackwards`): every posting taken back, the
-        holdings that arrived with them taken away (`arrivals`), and the violations they found
-        dropped: exactly the fold that stopped before them. False, the state untouched, when
-        the arrivals are not known or a registration is among them (the decimals it replaced
-        are not kept)."""
+        holdings that arrived with them taken away (`arrivals`), the decimals they registered
+        given back (`registered`), and the violations they found dropped: exactly the fold that
+        stopped before them. False, the state untouched, when the arrivals are not known, or
+        the registrations are not and one is among the records."""
         arrivals = self.arrivals
-        if arrivals is None or not _REGISTRATIONS.isdisjoint({type(r.event) for r in records}):
+        if arrivals is None or (
+            self.registered is None
+            and not _REGISTRATIONS.isdisjoint({type(r.event) for r in records})
+        ):
             return False
         if not records:
             return True
@@ -249,11 +178,26 @@ class Balances:
                 del arrived[kept:]
                 if not arrived:  # the asset itself arrived with them
                     del holdings[asset], arrivals[asset]
+        self._unregister(before)
         violations = self._violations
         while violations and violations[-1].seq > before:
             violations.pop()
         self._accounts = {}
         return True
+
+    def _unregister(self, before: int) -> None:
+        """Undo the registrations after seq `before`: each asset's decimals as the last one
+        at or before it set them, or none."""
+        registered = self.registered
+        undone = set()
+        while registered and registered[-1][0] > before:
+            undone.add(registered.pop()[1])
+        for asset in undone:
+            kept = [decimals for _, named, decimals in registered or () if named == asset]
+            if kept:
+                self.decimals[asset] = kept[-1]
+            else:
+                del self.decimals[asset]
 
     def _negative(self, seq: int, account: str, asset: str, left: int) -> None:
         self._violations.append(
@@ -301,39 +245,29 @@ class Balances:
     def violations(self) -> list[Violation]:
         return list(self._violations)
 
-    def _state(self) -> _State:
+    def _state(self) -> State:
         balances = sorted(
             (account, asset, amount)
             for asset, held in self.holdings.items()
             for account, amount in held.items()
             if amount
         )
-        return _State(balances, sorted(self.decimals.items()), self._violations)
+        return State(balances, sorted(self.decimals.items()), self._violations)
 
     def snapshot(self) -> bytes:
-        """The state as it is kept, in the layout `SNAPSHOT_MAGIC` describes (not canonical:
-        `digest()` is)."""
+        """The state as it is kept, in the current layout (`projections.balances_layout`; not
+        canonical: `digest()` is)."""
         return b"".join(self.snapshot_parts())
 
     def snapshot_parts(self) -> list[bytes]:
-        """`snapshot()` in parts: the magic and the header, each asset's accounts, and the
-        amounts. An asset's accounts only change when new ones arrive, so consecutive
-        snapshots share those parts, and the log's file keeps each once
+        """`snapshot()` in parts (`projections.balances_layout`): the magic and the header,
+        each asset's accounts, and the amounts. An asset's accounts only change when new ones
+        arrive, so consecutive snapshots share those parts, and the log's file keeps each once
         (`projections.snapshot_states`)."""
-        assets = []
-        accounts = []
-        for asset, held in self.holdings.items():
-            encoded = self._accounts_encoded(asset, held)
-            assets.append((asset, len(held), len(encoded)))
-            accounts.append(encoded)
-        header = _snapshot_encoder.encode(
-            _Header(sorted(self.decimals.items()), self._violations, assets)
+        accounts = [self._accounts_encoded(asset, held) for asset, held in self.holdings.items()]
+        return encode_snapshot(
+            self.holdings, accounts, self.decimals, self._violations, self.registered
         )
-        amounts = marshal.dumps(
-            [list(held.values()) for held in self.holdings.values()], _MARSHAL_FORMAT
-        )
-        length = len(header).to_bytes(_LENGTH_BYTES, "little")
-        return [SNAPSHOT_MAGIC + length + header, *accounts, amounts]
 
     def _accounts_encoded(self, asset: str, held: dict[str, int]) -> bytes:
         """The JSON pair of `held`'s accounts in its order and their arrivals: kept while no
@@ -342,71 +276,21 @@ class Balances:
         if cached is not None and cached[0] is held and cached[1] == len(held):
             return cached[2]
         arrived = None if self.arrivals is None else self.arrivals.get(asset, [])
-        encoded = _snapshot_encoder.encode((list(held), arrived))
+        encoded = encode_accounts(list(held), arrived)
         self._accounts[asset] = (held, len(held), encoded)
         return encoded
 
     def restore(self, data: bytes) -> None:
-        """Restore from `snapshot()` bytes, or from the JSON layouts older snapshots hold.
+        """Restore from `snapshot()` bytes, or from the older layouts snapshots hold.
 
         Raises `msgspec.DecodeError` on bytes that are neither (views and snapshots are
         checked against their sha256 before they get here, so only a bug or a hand-made state
         reaches it).
         """
         self._accounts = {}
-        self.arrivals = None  # unless the layout holds them
-        for magic in (SNAPSHOT_MAGIC, LAYOUT_3_MAGIC):
-            if data[: len(magic)] == magic:
-                self._restore_layout(memoryview(data)[len(magic) :], magic == SNAPSHOT_MAGIC)
-                return
-        try:
-            snapshot = _snapshot_decoder.decode(data)
-        except msgspec.ValidationError:
-            state = _state_decoder.decode(data)
-            holdings: dict[str, dict[str, int]] = {}
-            for account, asset, amount in state.balances:
-                holdings.setdefault(asset, {})[account] = amount
-            self.holdings = holdings
-            self.decimals = dict(state.assets)
-            self._violations = list(state.violations)
-            return
-        self.holdings = snapshot.holdings
-        self.decimals = dict(snapshot.assets)
-        self._violations = snapshot.violations
-
-    def _restore_layout(self, data: memoryview, with_arrivals: bool) -> None:
-        header_end = _LENGTH_BYTES + int.from_bytes(data[:_LENGTH_BYTES], "little")
-        header = _header_decoder.decode(data[_LENGTH_BYTES:header_end])
-        start = header_end + sum(size for _, _, size in header.assets)
-        try:
-            amounts = marshal.loads(data[start:])
-        except (EOFError, ValueError, TypeError) as error:
-            raise msgspec.DecodeError(f"balances snapshot: unreadable amounts ({error})") from error
-        if type(amounts) is not list or len(amounts) != len(header.assets):
-            raise msgspec.DecodeError("balances snapshot: amounts do not match the header")
-        holdings: dict[str, dict[str, int]] = {}
-        arrivals: dict[str, list[int]] | None = {}
-        start = header_end
-        for (asset, count, size), held in zip(header.assets, amounts, strict=True):
-            part = bytes(data[start : start + size])
-            accounts, template, arrived = _accounts_of(part, with_arrivals)
-            start += size
-            if count != len(accounts) or count != len(template):  # names repeated in it
-                raise msgspec.DecodeError(f"balances snapshot: {asset} does not match its count")
-            if type(held) is not list or len(held) != count:
-                raise msgspec.DecodeError(f"balances snapshot: {asset}'s amounts do not match")
-            if count and set(map(type, held)) != {int}:
-                raise msgspec.DecodeError(f"balances snapshot: {asset} holds a non-integer")
-            holdings[asset] = restored = template.copy()
-            restored.update(zip(accounts, held, strict=True))
-            if arrivals is not None and arrived is not None:
-                arrivals[asset] = list(arrived)
-            else:
-                arrivals = None
-        self.holdings = holdings
-        self.arrivals = arrivals
-        self.decimals = dict(header.decimals)
-        self._violations = header.violations
+        restored = decode_snapshot(data)
+        self.holdings, self.decimals, self._violations = restored[:3]
+        self.arrivals, self.registered = restored.arrivals, restored.registered
 
     def digest(self) -> str:
         """Hex sha256 of the holdings without zeros (asset -> account -> amount; the canonical

@@ -4,6 +4,7 @@ records after the block undone, shows what folding up to the block shows (`Balan
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from unittest import mock
 
@@ -19,6 +20,7 @@ from ledger.projector import Projector
 from ledger.restore import snapshot_interval
 from ledger.sqlite_store import SqliteStore
 from projections.balances import Balances
+from projections.balances_layout import SNAPSHOT_MAGIC
 from projections.base import FoldsBackwards
 from projections.runtime import make_books
 
@@ -36,7 +38,7 @@ events = st.one_of(
     ),
     st.builds(AssetRegistered, asset=assets, symbol=assets, decimals=st.integers(0, 18)),
 )
-#: Blocks of one to three events; some registrations, which cannot be undone.
+#: Blocks of one to three events; some registrations, which may replace an asset's decimals.
 logs = st.lists(st.lists(events, min_size=1, max_size=3), min_size=1, max_size=25)
 
 
@@ -68,11 +70,53 @@ def test_undoing_the_last_records_shows_the_fold_that_stopped_before_them(
     records = records_of(blocks)
     keep = data.draw(st.integers(0, len(records)))
     book = folded(records)
-    undone = book.unfold(records[keep:])
-    if any(type(record.event) is AssetRegistered for record in records[keep:]):
-        assert not undone
-    expected = folded(records[:keep] if undone else records)
-    assert shows(book) == shows(expected)  # refused: untouched
+    assert book.unfold(records[keep:])
+    assert shows(book) == shows(folded(records[:keep]))
+    assert book.registered == folded(records[:keep]).registered
+
+
+def test_a_registration_undone_gives_back_the_decimals_it_replaced() -> None:
+    register = [AssetRegistered(asset="ETH", symbol="ETH", decimals=d) for d in (18, 6, 300)]
+    mint = Minted(asset="ETH", to_account="acct:a", amount=5)
+    records = records_of([[register[0]], [mint], [register[1]], [register[2]]])  # 300: a finding
+    book = folded(records)
+    assert book.decimals == {"ETH": 6} and book.violations()
+    assert book.unfold(records[2:])
+    assert book.decimals == {"ETH": 18} and not book.violations()
+    assert book.unfold(records[:2])
+    assert book.decimals == {} and book.registered == []
+    assert shows(book) == shows(Balances())
+
+
+def test_without_the_registrations_a_registration_is_not_undone() -> None:
+    """A snapshot written before `registered` was kept restores without it: the records it
+    cannot undo leave the book untouched, and time travel folds forward instead."""
+    register = AssetRegistered(asset="ETH", symbol="ETH", decimals=18)
+    mint = Minted(asset="ETH", to_account="acct:a", amount=5)
+    records = records_of([[mint], [register], [mint]])
+    book = folded(records)
+    book.registered = None
+    before = shows(book)
+    assert not book.unfold(records[1:])
+    assert shows(book) == before
+    assert book.unfold(records[2:])  # no registration among them
+    expected = folded(records[:2])
+    expected.registered = None
+    assert shows(book) == shows(expected)
+
+
+def test_a_snapshot_header_without_the_registrations_restores_without_them() -> None:
+    records = records_of([[AssetRegistered(asset="ETH", symbol="ETH", decimals=18)]])
+    data = folded(records).snapshot()
+    start = len(SNAPSHOT_MAGIC) + 8
+    end = start + int.from_bytes(data[len(SNAPSHOT_MAGIC) : start], "little")
+    header = json.loads(data[start:end])
+    assert header[3] == [[1, "ETH", 18]]
+    old = json.dumps(header[:3], separators=(",", ":")).encode()
+    book = Balances()
+    book.restore(data[: len(SNAPSHOT_MAGIC)] + len(old).to_bytes(8, "little") + old + data[end:])
+    assert book.registered is None and book.decimals == {"ETH": 18}
+    assert not book.unfold(records)
 
 
 def test_holdings_that_arrived_with_the_records_are_taken_away_with_them() -> None:
@@ -116,7 +160,9 @@ def test_time_travel_to_every_block_shows_the_forward_fold(
     store.close()
 
 
-def test_the_nearer_snapshot_is_used_and_a_registration_is_not_undone(tmp_path: Path) -> None:
+def test_the_nearer_snapshot_is_used_and_one_that_cannot_undo_folds_forward(
+    tmp_path: Path,
+) -> None:
     mint = Minted(asset="ETH", to_account="acct:a", amount=50)
     move = Transferred(asset="ETH", from_account="acct:a", to_account="acct:b", amount=2)
     register = AssetRegistered(asset="ETH", symbol="ETH", decimals=18)
@@ -128,12 +174,14 @@ def test_the_nearer_snapshot_is_used_and_a_registration_is_not_undone(tmp_path: 
     unfold = Balances.unfold
 
     def spy(book: Balances, undone: list[Record]) -> bool:
+        book.registered = None  # as restored from a snapshot written before they were kept
         calls.append(unfold(book, undone))
         return calls[-1]
 
     with mock.patch.object(Balances, "unfold", spy):
         at = {block: Projector(store, ["balances"]).state_at(block)[0] for block in (3, 5, 7)}
-    # 3: one under seq 4, three over nothing; 5: one over 4; 7: one under 8, a registration.
+    # 3: one under seq 4, three over nothing; 5: one over 4; 7: one under 8, a registration
+    # it cannot undo, so from seq 6 forward.
     assert calls == [True, False]
     for block, shown in at.items():
         assert shown.digest() == folded(records[:block]).digest()

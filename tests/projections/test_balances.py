@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import AssetRegistered, Burned, Event, Minted, Record, Transferred
-from projections.balances import LAYOUT_3_MAGIC, SNAPSHOT_MAGIC, Balances
+from projections.balances import Balances
+from projections.balances_layout import LAYOUT_3_MAGIC, SNAPSHOT_MAGIC
 from projections.base import digest_of
 from projections.runtime import fold
 from tests.oracle import naive_balances, naive_supply
@@ -100,9 +101,9 @@ def test_a_snapshot_of_the_json_layout_before_v3_restores_the_same_dicts() -> No
     )
     restored = Balances()
     restored.restore(older)
-    assert restored.arrivals is None
+    assert restored.arrivals is None and restored.registered is None
     assert not restored.unfold([])
-    restored.arrivals = balances.arrivals
+    restored.arrivals, restored.registered = balances.arrivals, balances.registered
     assert restored.snapshot() == balances.snapshot()
     assert restored.digest() == balances.digest()
 
@@ -126,8 +127,8 @@ def test_a_snapshot_of_layout_3_restores_the_same_dicts_without_arrivals() -> No
     assert [list(held) for held in restored.holdings.values()] == [
         list(held) for held in balances.holdings.values()
     ]
-    assert restored.arrivals is None
-    restored.arrivals = balances.arrivals
+    assert restored.arrivals is None and restored.registered is None
+    restored.arrivals, restored.registered = balances.arrivals, balances.registered
     assert restored.snapshot() == balances.snapshot()
 
 
