@@ -181,7 +181,7 @@ def test_the_nearer_snapshot_is_used_and_one_that_cannot_undo_folds_forward(
     with mock.patch.object(Balances, "unfold", spy):
         at = {block: Projector(store, ["balances"]).state_at(block)[0] for block in (3, 5, 7)}
     # 3: one under seq 4, three over nothing; 5: one over 4; 7: one under 8, a registration
-    # it cannot undo, so from seq 6 forward.
+    # it cannot undo, so from the snapshot at seq 4 forward.
     assert calls == [True, False]
     for block, shown in at.items():
         assert shown.digest() == folded(records[:block]).digest()
