@@ -288,9 +288,9 @@ class Balances:
         reaches it).
         """
         self._accounts = {}
-        restored = decode_snapshot(data)
-        self.holdings, self.decimals, self._violations = restored[:3]
-        self.arrivals, self.registered = restored.arrivals, restored.registered
+        (self.holdings, self.decimals, self._violations, self.arrivals, self.registered) = (
+            decode_snapshot(data)
+        )
 
     def digest(self) -> str:
         """Hex sha256 of the holdings without zeros (asset -> account -> amount; the canonical
